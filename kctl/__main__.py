@@ -1,0 +1,143 @@
+"""Entry point: main(argv) -> int is the one place where exceptions become exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from kctl.errors import ExitCode, KctlError
+
+
+def _print_error(message: str, hint: str | None = None) -> None:
+    from kctl.config.client_conf import redact_text
+
+    line = f"kctl: error: {message}"
+    if hint:
+        line += f" ({hint})"
+    sys.stderr.write(redact_text(line) + "\n")
+    sys.stderr.flush()
+
+
+def hoist_global_options(argv: list[str], root_command) -> list[str]:
+    """Move global options (see kctl.cli.app) in front of the subcommand, so that
+    `kctl topics describe t -i 1 -o json` works like kubectl's global flags.
+
+    Walks the click command tree so that a value belonging to a subcommand's own option
+    (say `--key -v`) is never mistaken for a global flag.
+    """
+    from kctl.cli import clicklib as click
+    from kctl.cli.app import GLOBAL_FLAG_OPTIONS, GLOBAL_VALUE_OPTIONS
+
+    hoisted: list[str] = []
+    rest: list[str] = []
+    command = root_command
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":
+            rest.extend(argv[i:])
+            break
+        name = token.split("=", 1)[0]
+        own = _own_option(command, name) if command is not root_command else None
+        if own is not None:
+            takes_value = not own.is_flag and not own.count and "=" not in token
+            rest.extend(argv[i : i + (2 if takes_value else 1)])
+            i += 2 if takes_value else 1
+            continue
+        if name in GLOBAL_VALUE_OPTIONS:
+            width = 1 if "=" in token else 2
+            hoisted.extend(argv[i : i + width])
+            i += width
+            continue
+        if token in GLOBAL_FLAG_OPTIONS or (token.startswith("-v") and set(token[1:]) == {"v"}):
+            hoisted.append(token)
+            i += 1
+            continue
+        if isinstance(command, click.Group) and not token.startswith("-"):
+            sub = command.commands.get(token)
+            if sub is not None:
+                command = sub
+        rest.append(token)
+        i += 1
+    return hoisted + rest
+
+
+def _own_option(command, name: str):
+    from kctl.cli import clicklib as click
+
+    for param in getattr(command, "params", []):
+        if isinstance(param, click.Option) and name in (*param.opts, *param.secondary_opts):
+            return param
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        import typer.main
+
+        from kctl.cli.app import app
+
+        command = typer.main.get_command(app)
+        result = command.main(args=hoist_global_options(argv, command), prog_name="kctl", standalone_mode=False)
+        return int(result) if isinstance(result, int) else 0
+    except KctlError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _print_error(exc.message, exc.hint)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("kctl: interrupted\n")
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        # The reader went away (`kctl ... | head`): that is a normal end, not an error.
+        _silence_stdout()
+        return int(ExitCode.OK)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        from kctl.cli import clicklib as click
+
+        if isinstance(exc, click.NoArgsIsHelpError):
+            sys.stderr.write(exc.ctx.get_help() + "\n")
+            return int(ExitCode.USAGE)
+        if isinstance(exc, click.ClickException):
+            if isinstance(exc, click.UsageError):
+                hint = None
+                if exc.ctx is not None:
+                    hint = f"see `{exc.ctx.command_path} --help`"
+                _print_error(exc.format_message(), hint)
+                return int(ExitCode.USAGE)
+            _print_error(exc.format_message())
+            return int(exc.exit_code or ExitCode.INTERNAL)
+        if isinstance(exc, click.Abort):
+            sys.stderr.write("kctl: aborted\n")
+            return int(ExitCode.INTERRUPTED)
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _print_error(f"internal error: {type(exc).__name__}: {exc}", None if debug else "run with --debug for the traceback")
+        return int(ExitCode.INTERNAL)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+def run() -> None:
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,96 @@
+"""The root of the CLI: global options -> AppContext, and the command groups.
+
+Keep this module cheap to import: no confluent_kafka, rich.table or yaml at import time.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from kctl import __version__
+from kctl.cli.context import AppContext
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+
+
+class LogFormat(str, Enum):
+    logfmt = "logfmt"
+    json = "json"
+
+
+app = typer.Typer(
+    name="kctl",
+    help="kctl: a fast, scriptable Kafka command line.\n\nExample: kctl topics create orders -p 6",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Global options may appear anywhere on the command line (kctl.__main__ hoists them in front).
+GLOBAL_VALUE_OPTIONS = (
+    "-o", "--output", "-b", "--bootstrap", "-i", "--instance", "--context", "--registry",
+    "-X", "--command-config", "--timeout", "--log-format", "--log-file",
+)
+GLOBAL_FLAG_OPTIONS = ("-v", "--verbose", "--debug", "--ask-password")
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"kctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="Output format.", envvar="KCTL_OUTPUT"),
+    bootstrap: Optional[str] = typer.Option(None, "--bootstrap", "-b", help="Bootstrap servers HOST:PORT[,...] (overrides instance)."),
+    instance: Optional[int] = typer.Option(None, "--instance", "-i", help="Instance number in port_registry.yaml."),
+    context: Optional[str] = typer.Option(None, "--context", help="Named context from the kctl config file."),
+    registry: Optional[str] = typer.Option(None, "--registry", help="Path of port_registry.yaml."),
+    properties: List[str] = typer.Option([], "-X", help="librdkafka property key=value (repeatable)."),
+    command_config: Optional[str] = typer.Option(None, "--command-config", help="Client properties file (.properties or YAML)."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for the cluster.", min=0.1),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More logs on stderr (-vv for debug)."),
+    log_format: LogFormat = typer.Option(LogFormat.logfmt, "--log-format", help="Log line format."),
+    log_file: Optional[str] = typer.Option(None, "--log-file", help="Write logs to this file instead of stderr."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    ask_password: bool = typer.Option(False, "--ask-password", help="Prompt for the SASL password."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+):
+    from kctl import log
+    from kctl.config.client_conf import parse_key_values
+
+    log.setup(verbose, log_format.value, log_file)
+    ctx.obj = AppContext(
+        output=output.value,
+        bootstrap=bootstrap,
+        instance=instance,
+        context_name=context,
+        registry=registry,
+        overrides=parse_key_values(properties, "-X"),
+        command_config=command_config,
+        timeout=timeout,
+        verbose=verbose,
+        debug=debug,
+        ask_password=ask_password,
+    )
+
+
+def _register() -> None:
+    from kctl.cli import local, topics
+
+    app.add_typer(topics.app, name="topics")
+    app.add_typer(local.app, name="local")
+
+
+_register()

@@ -1,0 +1,9 @@
+"""The click that typer runs on. typer 0.28 vendors a trimmed copy of click as typer._click
+(its classes differ from a separately installed click): import those names from here only."""
+
+from typer import Abort, Exit
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+from typer.core import TyperGroup as Group
+from typer.core import TyperOption as Option
+
+__all__ = ["Abort", "ClickException", "Exit", "Group", "NoArgsIsHelpError", "Option", "UsageError"]

@@ -1,0 +1,82 @@
+"""AppContext: the global options of one invocation, handed to every command via ctx.obj."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import typer
+
+
+@dataclass
+class AppContext:
+    output: str = "table"
+    bootstrap: str | None = None
+    instance: int | None = None
+    context_name: str | None = None
+    registry: str | None = None
+    overrides: dict = field(default_factory=dict)
+    command_config: str | None = None
+    timeout: float = 10.0
+    verbose: int = 0
+    debug: bool = False
+    ask_password: bool = False
+
+    @cached_property
+    def context(self) -> dict | None:
+        from kctl.config.contexts import get_context
+
+        return get_context(self.context_name)
+
+    @cached_property
+    def target(self):
+        from kctl.config.registry import resolve_target
+
+        return resolve_target(self.bootstrap, self.instance, self.context, self.registry)
+
+    @cached_property
+    def registry_data(self):
+        from kctl.config.registry import load_registry
+
+        return load_registry(self.registry)
+
+    def client_conf(self, **extra) -> dict:
+        """librdkafka settings for this invocation (secrets resolved; never print it unredacted)."""
+        from kctl.config.client_conf import build_conf
+
+        password = None
+        if self.ask_password:
+            password = self._prompted_password
+        conf = build_conf(
+            self.target.bootstrap,
+            context_properties=(self.context or {}).get("properties"),
+            command_config=self.command_config,
+            overrides=self.overrides,
+            password=password,
+        )
+        for key, value in extra.items():
+            conf.setdefault(key, value)
+        return conf
+
+    @cached_property
+    def _prompted_password(self) -> str:
+        import getpass
+
+        return getpass.getpass("Password: ", stream=sys.stderr)
+
+    @property
+    def stdout_is_tty(self) -> bool:
+        return sys.stdout.isatty()
+
+    @property
+    def stderr_is_tty(self) -> bool:
+        return sys.stderr.isatty()
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    """The AppContext of the root callback (a fresh default one when a command is invoked alone)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppContext):
+        root.obj = AppContext()
+    return root.obj

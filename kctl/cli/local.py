@@ -1,0 +1,110 @@
+"""`kctl local`: run a real Apache Kafka on this machine."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from kctl.cli.context import app_context
+
+app = typer.Typer(help="Run Apache Kafka (KRaft) locally, on the ports of an instance.", no_args_is_help=True)
+
+
+def _instance(ctx: typer.Context, instance: Optional[int]) -> int:
+    return instance if instance is not None else (app_context(ctx).instance or 0)
+
+
+INSTANCE = typer.Option(None, "--instance", "-i", help="Instance number (default 0, or the global -i).")
+
+
+@app.command()
+def up(
+    ctx: typer.Context,
+    instance: Optional[int] = INSTANCE,
+    brokers: int = typer.Option(1, "--brokers", help="Number of brokers: 1 or 3."),
+    reset: bool = typer.Option(False, "--reset", help="Wipe the instance's data first."),
+    wait: float = typer.Option(90.0, "--wait", help="Seconds to wait for the brokers to answer."),
+    heap: str = typer.Option("512m", "--heap", help="JVM heap of each broker."),
+):
+    """Start Kafka for an instance and wait until it answers.
+
+    Example: kctl local up --brokers 3 -i 1
+    """
+    from kctl.render import render
+    from kctl.services import local
+
+    obj = app_context(ctx)
+    result = local.up(obj.registry_data, _instance(ctx, instance), brokers=brokers, reset=reset, wait=wait, heap=heap)
+    if result.already_running:
+        print(f"instance {result.instance} is already running", file=sys.stderr)
+    render(result, obj.output)
+    if obj.output == "table":
+        for broker in result.brokers:
+            print(f"broker {broker.node_id}: pid {broker.pid}, data {broker.data_dir}, log {broker.log_file}", file=sys.stderr)
+
+
+@app.command()
+def down(
+    ctx: typer.Context,
+    instance: Optional[int] = INSTANCE,
+    all_instances: bool = typer.Option(False, "--all", help="Stop every local instance."),
+    grace: float = typer.Option(20.0, "--grace", help="Seconds to wait after SIGTERM before SIGKILL."),
+    reset: bool = typer.Option(False, "--reset", help="Also wipe the instance's data."),
+):
+    """Stop a local instance (gracefully, then forcefully).
+
+    Example: kctl local down --all
+    """
+    from kctl.render import render
+    from kctl.services import local
+
+    obj = app_context(ctx)
+    if all_instances:
+        results = local.down_all(obj.registry_data, grace)
+    else:
+        results = [local.down(obj.registry_data, _instance(ctx, instance), grace)]
+    if reset:
+        for result in results:
+            local.wipe(result.instance)
+    from kctl.models import LocalInstance
+
+    render(results, obj.output, kind=LocalInstance)
+
+
+@app.command()
+def status(ctx: typer.Context):
+    """Show local instances: up or down, pids, ports.
+
+    Example: kctl local status -o json
+    """
+    from kctl.models import LocalInstance
+    from kctl.render import render
+    from kctl.services import local
+
+    obj = app_context(ctx)
+    render(local.status(obj.registry_data), obj.output, kind=LocalInstance)
+
+
+@app.command()
+def logs(
+    ctx: typer.Context,
+    instance: Optional[int] = INSTANCE,
+    broker: int = typer.Option(1, "--broker", help="Which broker of the instance (1..3)."),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
+    lines: int = typer.Option(50, "--lines", "-n", help="How many last lines to show."),
+):
+    """Show a local broker's log.
+
+    Example: kctl local logs -f
+    """
+    from kctl.services import local
+
+    path = local.log_path(_instance(ctx, instance), broker)
+    if follow:
+        for line in local.follow(path, lines):
+            print(line, flush=True)
+    else:
+        for line in local.log_tail(path, lines):
+            print(line)

@@ -1,0 +1,141 @@
+"""librdkafka configuration: instance + context + --command-config + -X overrides + secrets.
+
+Later layers win: built-in defaults < context properties < --command-config file < -X key=value.
+Secret values may be written as ${env:VAR} or ${file:PATH}; they are resolved here, at the
+last moment, and `redact()` hides them (and any password-like key) wherever kctl echoes config.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from kctl.errors import ConfigError, UsageError
+
+_SECRET_KEY = re.compile(r"(password|secret|token|credential|\.pem$|sasl\.jaas\.config|oauthbearer\.config)", re.I)
+_REFERENCE = re.compile(r"^\$\{(env|file):(.+)\}$")
+REDACTED = "********"
+
+
+def is_secret_key(key: str) -> bool:
+    return bool(_SECRET_KEY.search(key))
+
+
+def redact(conf: dict) -> dict:
+    """A copy safe to print or log: secret values replaced, references kept as written."""
+    out = {}
+    for key, value in conf.items():
+        if callable(value) or not isinstance(value, (str, int, float, bool)):
+            continue  # loggers, callbacks
+        if is_secret_key(key) and not (isinstance(value, str) and _REFERENCE.match(value)):
+            out[key] = REDACTED
+        else:
+            out[key] = value
+    return out
+
+
+# Every secret value resolved in this process, so that any text kctl prints can be scrubbed.
+_KNOWN_SECRETS: set[str] = set()
+
+
+def remember_secrets(conf: dict) -> None:
+    for key, value in conf.items():
+        if is_secret_key(key) and isinstance(value, str) and len(value) >= 3:
+            _KNOWN_SECRETS.add(value)
+
+
+def redact_text(text: str) -> str:
+    """Hide any resolved secret value that leaked into a message (librdkafka errors echo config)."""
+    for secret in _KNOWN_SECRETS:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def parse_key_values(pairs: list[str] | tuple[str, ...], option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{option} expects key=value, got {pair!r}")
+        out[key.strip()] = value
+    return out
+
+
+def read_command_config(path: str) -> dict[str, str]:
+    """A Java-style .properties file or a YAML mapping of librdkafka properties."""
+    file = Path(path).expanduser()
+    try:
+        text = file.read_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read --command-config {path}: {exc.strerror}") from None
+    if file.suffix in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"malformed --command-config {path}: {str(exc).splitlines()[0]}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"malformed --command-config {path}: expected a mapping of properties")
+        return {str(k): _scalar(v) for k, v in data.items()}
+    out: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith(("#", "!")):
+            continue
+        match = re.match(r"([^=:\s]+)\s*[=:]\s*(.*)$", line)
+        if not match:
+            raise ConfigError(f"malformed --command-config {path} line {number}: expected key=value")
+        out[match.group(1)] = match.group(2)
+    return out
+
+
+def _scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def resolve_secret(key: str, value):
+    """Resolve ${env:VAR} and ${file:PATH} references."""
+    if not isinstance(value, str):
+        return value
+    match = _REFERENCE.match(value)
+    if not match:
+        return value
+    kind, ref = match.groups()
+    if kind == "env":
+        if ref not in os.environ:
+            raise ConfigError(f"{key} refers to environment variable {ref}, which is not set")
+        return os.environ[ref]
+    try:
+        return Path(ref).expanduser().read_text().rstrip("\n")
+    except OSError as exc:
+        raise ConfigError(f"{key} refers to file {ref}: {exc.strerror}") from None
+
+
+def build_conf(
+    bootstrap: str,
+    context_properties: dict | None = None,
+    command_config: str | None = None,
+    overrides: dict | None = None,
+    password: str | None = None,
+) -> dict:
+    """Merge the layers and resolve secrets; the result goes straight to a confluent_kafka client."""
+    conf: dict = {"bootstrap.servers": bootstrap}
+    for layer in (
+        {str(k): _scalar(v) for k, v in (context_properties or {}).items()},
+        read_command_config(command_config) if command_config else {},
+        overrides or {},
+    ):
+        conf.update(layer)
+    conf = {key: resolve_secret(key, value) for key, value in conf.items()}
+    if "sasl.username" in conf and "sasl.password" not in conf:
+        password = password or os.environ.get("KCTL_SASL_PASSWORD")
+        if password is not None:
+            conf["sasl.password"] = password
+    elif password is not None:
+        conf["sasl.password"] = password
+    remember_secrets(conf)
+    return conf

@@ -1,0 +1,145 @@
+"""Exit codes and the error tree.
+
+Every expected failure is a KctlError carrying its exit code and a one-line hint;
+kctl.__main__.main is the only place that turns them into a process exit status.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    INTERNAL = 1
+    USAGE = 2
+    CONFIG = 3
+    NOT_FOUND = 4
+    PARTIAL = 5
+    UNAVAILABLE = 6
+    TXN_ABORTED = 7
+    CHECK_FAILED = 8
+    AUTH = 9
+    INTERRUPTED = 130
+
+
+class KctlError(Exception):
+    """An expected failure: printed as `kctl: error: <message>` plus an optional hint."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(KctlError):
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(KctlError):
+    exit_code = ExitCode.CONFIG
+
+
+class NotFoundError(KctlError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class PartialFailure(KctlError):
+    """Some items of a multi-item operation failed; the per-item rows were already rendered."""
+
+    exit_code = ExitCode.PARTIAL
+
+
+class BrokerUnavailable(KctlError):
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class TransactionAborted(KctlError):
+    exit_code = ExitCode.TXN_ABORTED
+
+
+class CheckFailed(KctlError):
+    exit_code = ExitCode.CHECK_FAILED
+
+
+class AuthError(KctlError):
+    exit_code = ExitCode.AUTH
+
+
+class InvalidRequest(KctlError):
+    """The broker rejected the request as invalid (bad name, bad config, topic exists...)."""
+
+    exit_code = ExitCode.USAGE
+
+
+# KafkaError code names (confluent_kafka.KafkaError.<NAME>) grouped by what the caller can do.
+# Names, not numbers, so this module never imports confluent_kafka.
+_BY_CODE_NAME: dict[str, type[KctlError]] = {
+    "_TRANSPORT": BrokerUnavailable,
+    "_TIMED_OUT": BrokerUnavailable,
+    "_ALL_BROKERS_DOWN": BrokerUnavailable,
+    "_RESOLVE": BrokerUnavailable,
+    "REQUEST_TIMED_OUT": BrokerUnavailable,
+    "NOT_CONTROLLER": BrokerUnavailable,
+    "BROKER_NOT_AVAILABLE": BrokerUnavailable,
+    "LEADER_NOT_AVAILABLE": BrokerUnavailable,
+    "NOT_ENOUGH_REPLICAS": BrokerUnavailable,
+    "COORDINATOR_NOT_AVAILABLE": BrokerUnavailable,
+    "UNKNOWN_TOPIC_OR_PART": NotFoundError,
+    "_UNKNOWN_TOPIC": NotFoundError,
+    "_UNKNOWN_PARTITION": NotFoundError,
+    "GROUP_ID_NOT_FOUND": NotFoundError,
+    "TRANSACTIONAL_ID_NOT_FOUND": NotFoundError,
+    "RESOURCE_NOT_FOUND": NotFoundError,
+    "TOPIC_ALREADY_EXISTS": InvalidRequest,
+    "INVALID_TOPIC_EXCEPTION": InvalidRequest,
+    "INVALID_PARTITIONS": InvalidRequest,
+    "INVALID_REPLICATION_FACTOR": InvalidRequest,
+    "INVALID_REPLICA_ASSIGNMENT": InvalidRequest,
+    "INVALID_CONFIG": InvalidRequest,
+    "INVALID_REQUEST": InvalidRequest,
+    "POLICY_VIOLATION": InvalidRequest,
+    "MSG_SIZE_TOO_LARGE": InvalidRequest,
+    "_MSG_SIZE_TOO_LARGE": InvalidRequest,
+    "RECORD_LIST_TOO_LARGE": InvalidRequest,
+    "OFFSET_OUT_OF_RANGE": InvalidRequest,
+    "NON_EMPTY_GROUP": InvalidRequest,
+    "_INVALID_ARG": InvalidRequest,
+    "_INVALID_TYPE": InvalidRequest,
+    "TOPIC_AUTHORIZATION_FAILED": AuthError,
+    "GROUP_AUTHORIZATION_FAILED": AuthError,
+    "CLUSTER_AUTHORIZATION_FAILED": AuthError,
+    "TRANSACTIONAL_ID_AUTHORIZATION_FAILED": AuthError,
+    "SASL_AUTHENTICATION_FAILED": AuthError,
+    "_AUTHENTICATION": AuthError,
+    "_SSL": AuthError,
+    "TOPIC_DELETION_DISABLED": InvalidRequest,
+}
+
+_HINTS: dict[type[KctlError], str] = {
+    BrokerUnavailable: "is the broker running? try `kctl local status` or check --bootstrap/--instance",
+    AuthError: "check the security settings of your context (`kctl config view`)",
+}
+
+
+def error_class_for(code_name: str | None) -> type[KctlError]:
+    """The KctlError subclass for a KafkaError code name; unknown codes are internal errors."""
+    return _BY_CODE_NAME.get(code_name or "", KctlError)
+
+
+def from_kafka_error(kafka_error, context: str = "") -> KctlError:
+    """Turn a confluent_kafka.KafkaError (or anything with .name()/.str()) into a KctlError."""
+    try:
+        name = kafka_error.name()
+        text = kafka_error.str()
+    except AttributeError:
+        name, text = None, str(kafka_error)
+    cls = error_class_for(name)
+    message = f"{context}: {text}" if context else text
+    return cls(message, hint=_HINTS.get(cls))
+
+
+def is_retriable(kafka_error) -> bool:
+    return bool(getattr(kafka_error, "retriable", lambda: False)())

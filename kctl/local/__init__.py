@@ -1,0 +1,8 @@
+"""Files `kctl local` needs to run Apache Kafka: the pom that fetches the jars, and templates."""
+
+from pathlib import Path
+
+LOCAL_FILES = Path(__file__).parent
+POM = LOCAL_FILES / "pom.xml"
+SERVER_TEMPLATE = LOCAL_FILES / "server.properties.template"
+LOG4J_TEMPLATE = LOCAL_FILES / "log4j2.properties"

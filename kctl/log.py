@@ -1,0 +1,96 @@
+"""Structured logging: one event per line, logfmt (default) or JSON, for LogQL.
+
+    event=topic_create topic=orders partitions=6 duration_ms=41 trace_id=3f2a9c1e
+
+Every line of one invocation carries the same trace_id. Levels: warnings by default,
+-v info, -vv debug (and librdkafka's own logs, bridged through `logger=`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+
+LOGGER_NAME = "kctl"
+TRACE_ID = uuid.uuid4().hex[:16]
+_BARE = re.compile(r"^[A-Za-z0-9_.:/@+\-]+$")
+
+
+def _logfmt_value(value) -> str:
+    if value is None:
+        return '""'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if _BARE.match(text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+class StructuredFormatter(logging.Formatter):
+    def __init__(self, fmt: str = "logfmt"):
+        super().__init__()
+        self.fmt = fmt
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "event": getattr(record, "event", None) or "log",
+        }
+        fields.update(getattr(record, "fields", {}) or {})
+        if not getattr(record, "event", None):
+            fields["msg"] = record.getMessage()
+        if record.name != LOGGER_NAME:
+            fields["logger"] = record.name
+        fields["trace_id"] = TRACE_ID
+        from kctl.config.client_conf import redact_text
+
+        if self.fmt == "json":
+            return redact_text(json.dumps(fields, default=str))
+        return redact_text(" ".join(f"{key}={_logfmt_value(value)}" for key, value in fields.items()))
+
+
+def setup(verbosity: int = 0, fmt: str = "logfmt", log_file: str | None = None) -> None:
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(StructuredFormatter(fmt))
+    root = logging.getLogger(LOGGER_NAME)
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if log_file and verbosity <= 0 else level)
+    if log_file and verbosity <= 0:
+        handler.setLevel(logging.INFO)  # a log file gets at least the info events
+    root.propagate = False
+
+
+def get_logger(name: str | None = None) -> logging.Logger:
+    return logging.getLogger(f"{LOGGER_NAME}.{name}" if name else LOGGER_NAME)
+
+
+def event(name: str, level: int = logging.INFO, **fields) -> None:
+    """Log one structured event: event(name, topic=..., duration_ms=...)."""
+    logger = logging.getLogger(LOGGER_NAME)
+    if logger.isEnabledFor(level):
+        logger.log(level, name, extra={"event": name, "fields": fields})
+
+
+@contextmanager
+def timed(name: str, **fields):
+    """Log `name` with duration_ms when the block ends (and ok=false if it raised)."""
+    start = time.perf_counter()
+    try:
+        yield fields
+    except BaseException:
+        event(name, logging.INFO, ok=False, duration_ms=round((time.perf_counter() - start) * 1000), **fields)
+        raise
+    event(name, duration_ms=round((time.perf_counter() - start) * 1000), **fields)
+
+
+def librdkafka_logger() -> logging.Logger:
+    """Passed to confluent_kafka clients as `logger=` so their logs share our format and trace_id."""
+    return logging.getLogger(f"{LOGGER_NAME}.librdkafka")

@@ -1,0 +1,54 @@
+"""One renderer: models -> table (rich), JSON or YAML on stdout.
+
+The JSON/YAML shape is the dataclass fields (plus the properties a model lists in
+JSON_EXTRA); tables come from builders registered per model type in kctl.render.tables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from enum import Enum
+
+
+def to_jsonable(data):
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        out = {f.name: to_jsonable(getattr(data, f.name)) for f in dataclasses.fields(data)}
+        for extra in getattr(data, "JSON_EXTRA", ()):
+            out[extra] = to_jsonable(getattr(data, extra))
+        return out
+    if isinstance(data, (list, tuple)):
+        return [to_jsonable(item) for item in data]
+    if isinstance(data, dict):
+        return {str(k): to_jsonable(v) for k, v in data.items()}
+    if isinstance(data, Enum):
+        return data.value
+    if isinstance(data, bytes):
+        return data.decode("utf-8", "backslashreplace")
+    return data
+
+
+def make_console(file=None, stderr: bool = False):
+    from rich.console import Console
+
+    return Console(file=file, stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def render(data, fmt: str = "table", *, kind: type | None = None, file=None) -> None:
+    """Write data to stdout (or file) as table/json/yaml.
+
+    kind: the model type of a sequence's items, needed for the table of an empty list.
+    """
+    out = file or sys.stdout
+    if fmt == "json":
+        out.write(json.dumps(to_jsonable(data), indent=2) + "\n")
+    elif fmt == "yaml":
+        import yaml
+
+        out.write(yaml.safe_dump(to_jsonable(data), sort_keys=False, allow_unicode=True))
+    else:
+        from kctl.render.tables import build_table
+
+        make_console(file=file).print(build_table(data, kind))
+    out.flush()

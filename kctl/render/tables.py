@@ -1,0 +1,111 @@
+"""Table builders, one per model type. Each returns a rich renderable; none prints."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich import box
+from rich.table import Table
+
+from kctl import models
+
+_BUILDERS: dict[type, Callable] = {}
+
+
+def table_for(model_type: type):
+    def register(fn):
+        _BUILDERS[model_type] = fn
+        return fn
+
+    return register
+
+
+def build_table(data, kind: type | None = None):
+    is_sequence = isinstance(data, (list, tuple))
+    item_type = kind or (type(data[0]) if is_sequence and data else type(data))
+    builder = _BUILDERS.get(item_type)
+    if builder is None:
+        raise TypeError(f"no table builder for {item_type.__name__}")
+    return builder(list(data) if is_sequence else data)
+
+
+def new_table(*columns: str, title: str | None = None) -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
+def _status(ok: bool) -> str:
+    return "[green]ok[/green]" if ok else "[red]failed[/red]"
+
+
+def _ids(values) -> str:
+    return ",".join(str(v) for v in values)
+
+
+def _opt(value) -> str:
+    return "-" if value is None else str(value)
+
+
+@table_for(models.OperationResult)
+def operation_table(result: models.OperationResult):
+    title = f"{result.operation} (dry run)" if result.dry_run else None
+    table = new_table("NAME", "STATUS", "DETAIL", title=title)
+    for item in result.items:
+        table.add_row(item.name, _status(item.ok), item.detail if item.ok else (item.error or ""))
+    return table
+
+
+@table_for(models.ClusterInfo)
+def cluster_table(info: models.ClusterInfo):
+    table = new_table("BROKER", "HOST", "PORT", "CONTROLLER", title=f"cluster {info.cluster_id or '?'}")
+    for broker in info.brokers:
+        table.add_row(str(broker.id), broker.host, str(broker.port), "yes" if broker.is_controller else "")
+    return table
+
+
+@table_for(models.TopicSummary)
+def topic_list_table(topics: list[models.TopicSummary]):
+    table = new_table("TOPIC", "PARTITIONS", "REPLICATION")
+    for topic in topics:
+        name = f"{topic.name} (internal)" if topic.internal else topic.name
+        table.add_row(name, str(topic.partitions), str(topic.replication_factor))
+    return table
+
+
+@table_for(models.TopicDetail)
+def topic_detail_table(topics):
+    from rich.console import Group
+
+    parts = []
+    for topic in topics if isinstance(topics, list) else [topics]:
+        size = f", {topic.size_bytes} bytes" if topic.size_bytes is not None else ""
+        title = (
+            f"{topic.name}: {len(topic.partitions)} partitions, replication {topic.replication_factor}, "
+            f"{_opt(topic.messages)} messages{size}"
+        )
+        table = new_table("PARTITION", "LEADER", "REPLICAS", "ISR", "LOW", "HIGH", "MESSAGES", title=title)
+        for p in topic.partitions:
+            table.add_row(
+                str(p.partition), _opt(p.leader), _ids(p.replicas), _ids(p.isr),
+                _opt(p.low_watermark), _opt(p.high_watermark), _opt(p.messages),
+            )
+        parts.append(table)
+        if topic.configs:
+            configs = new_table("CONFIG", "VALUE")
+            for key, value in sorted(topic.configs.items()):
+                configs.add_row(key, value)
+            parts.append(configs)
+    return Group(*parts)
+
+
+@table_for(models.LocalInstance)
+def local_instances_table(instances):
+    table = new_table("INSTANCE", "STATUS", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS")
+    for inst in instances if isinstance(instances, list) else [instances]:
+        status = "[green]up[/green]" if inst.running else "down"
+        pids = _ids(b.pid for b in inst.brokers if b.pid) or "-"
+        ports = _ids(f"{b.port}/{b.controller_port}" for b in inst.brokers)
+        table.add_row(str(inst.instance), status, inst.bootstrap, str(len(inst.brokers)), pids, ports)
+    return table
