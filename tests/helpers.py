@@ -1,0 +1,66 @@
+"""Run kctl through its real entry point and capture everything it says."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from unittest import mock
+
+from kctl.__main__ import main
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+    stdout_bytes: bytes = b""
+
+    @property
+    def json(self):
+        return json.loads(self.stdout)
+
+    @property
+    def json_lines(self) -> list:
+        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+
+    def __repr__(self) -> str:  # shown by pytest when an assertion fails
+        return f"Result(code={self.code}, stdout={self.stdout[-2000:]!r}, stderr={self.stderr[-2000:]!r})"
+
+
+class _BinaryCapture(io.TextIOWrapper):
+    def __init__(self):
+        super().__init__(io.BytesIO(), encoding="utf-8", errors="surrogateescape", write_through=True)
+
+    def isatty(self) -> bool:
+        return False
+
+    def value(self) -> bytes:
+        self.flush()
+        return self.buffer.getvalue()
+
+
+def run_kctl(*args: str, input: str | bytes | None = None, env: dict | None = None) -> Result:
+    """kctl.__main__.main(argv) in this process, with stdin/stdout/stderr captured."""
+    out, err = _BinaryCapture(), _BinaryCapture()
+    data = input.encode() if isinstance(input, str) else (input or b"")
+    stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+    with mock.patch.dict(os.environ, env or {}), mock.patch.object(sys, "stdin", stdin), \
+            redirect_stdout(out), redirect_stderr(err):
+        code = main([str(a) for a in args])
+    raw = out.value()
+    return Result(code, raw.decode("utf-8", "replace"), err.value().decode("utf-8", "replace"), raw)
+
+
+def run_kctl_process(*args: str, input: bytes | str | None = None, env: dict | None = None, timeout: float = 60) -> Result:
+    """kctl as a separate process (for signals, pipes, start-up behaviour)."""
+    full_env = {**os.environ, **(env or {})}
+    data = input.encode() if isinstance(input, str) else input
+    proc = subprocess.run([sys.executable, "-m", "kctl", *map(str, args)], input=data, capture_output=True,
+                          env=full_env, timeout=timeout)
+    return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"), proc.stdout)

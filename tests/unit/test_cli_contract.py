@@ -1,0 +1,96 @@
+"""CLI contract: every command has help; usage errors exit 2 with one line; start-up stays light."""
+
+import subprocess
+import sys
+
+import pytest
+import typer.main
+
+from kctl.cli.app import app
+from tests.helpers import run_kctl
+
+
+def _command_paths():
+    root = typer.main.get_command(app)
+    paths = []
+
+    def walk(command, prefix):
+        paths.append(prefix)
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            walk(sub, prefix + [name])
+
+    walk(root, [])
+    return paths
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "kctl")
+def test_every_command_has_help(path):
+    result = run_kctl(*path, "--help")
+    assert result.code == 0, result
+    assert "Usage: kctl" in result.stdout
+    assert result.stderr == ""
+
+
+def test_every_leaf_command_documents_an_example():
+    root = typer.main.get_command(app)
+    missing = []
+
+    def walk(command, prefix):
+        subs = getattr(command, "commands", None) or {}
+        if not subs and prefix:
+            if "Example:" not in (command.help or ""):
+                missing.append(" ".join(prefix))
+        for name, sub in subs.items():
+            walk(sub, prefix + [name])
+
+    walk(root, [])
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["no-such-command"], ["topics", "no-such"], ["topics", "list", "--no-such-option"], ["-o", "xml", "topics", "list"]],
+)
+def test_usage_errors_exit_2_with_one_line(args):
+    result = run_kctl(*args)
+    assert result.code == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kctl: error: "), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_no_arguments_shows_help_and_exits_2():
+    result = run_kctl()
+    assert result.code == 2
+    assert "Usage: kctl" in result.stderr
+
+
+def test_bad_x_property_is_a_usage_error():
+    result = run_kctl("topics", "list", "-X", "no-equals-sign")
+    assert result.code == 2
+    assert result.stderr.strip() == "kctl: error: -X expects key=value, got 'no-equals-sign'"
+
+
+def test_importing_the_cli_does_not_import_heavy_modules():
+    code = (
+        "import sys, kctl.cli.app, kctl.__main__; "
+        "heavy = [m for m in ('confluent_kafka', 'rich.table', 'yaml') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
+
+
+def test_help_does_not_import_confluent_kafka():
+    code = (
+        "import sys; from kctl.__main__ import main; rc = main(['--help']); "
+        "print('LOADED' if 'confluent_kafka' in sys.modules else 'clean', file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stderr.strip().endswith("clean")
+
+
+def test_python_dash_m_kctl_works():
+    proc = subprocess.run([sys.executable, "-m", "kctl", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("kctl ")
