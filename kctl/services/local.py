@@ -147,7 +147,8 @@ def _alive_pid(paths: BrokerPaths) -> int | None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:
         return None
-    if "kafka.Kafka" in cmdline and str(paths.properties) in cmdline:
+    # An empty cmdline is a process between exec()s (the java launcher may re-exec itself).
+    if not cmdline or ("kafka.Kafka" in cmdline and str(paths.properties) in cmdline):
         try:
             state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
         except OSError:
@@ -253,7 +254,7 @@ def _format_storage(java: str, libs: Path, brokers: list[BrokerPaths], cluster_i
             raise ConfigError(f"formatting storage of broker {paths.node_id} failed: {tail}")
 
 
-def _start_broker(java: str, libs: Path, paths: BrokerPaths, heap: str) -> int:
+def _start_broker(java: str, libs: Path, paths: BrokerPaths, heap: str) -> subprocess.Popen:
     command = _java_base(java, libs) + [
         f"-Xms{heap}" if heap.endswith("m") and int(heap[:-1]) <= 256 else "-Xms256m",
         f"-Xmx{heap}",
@@ -269,7 +270,7 @@ def _start_broker(java: str, libs: Path, paths: BrokerPaths, heap: str) -> int:
         # A session of its own: the broker outlives this command and ignores the terminal's Ctrl-C.
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     paths.pid_file.write_text(f"{proc.pid}\n")
-    return proc.pid
+    return proc
 
 
 def _broker_count_ready(bootstrap: str, timeout: float) -> int:
@@ -332,29 +333,42 @@ def up(registry: Registry, instance: int, brokers: int = 1, reset: bool = False,
     )
     with log.timed("local_up", instance=instance, brokers=brokers):
         _format_storage(java, libs, paths_list, cluster_id)
-        for paths in paths_list:
-            _start_broker(java, libs, paths, heap)
-        _wait_ready(registry, instance, paths_list, wait)
+        procs = [(paths, _start_broker(java, libs, paths, heap)) for paths in paths_list]
+        _wait_ready(registry, instance, procs, wait)
     return _describe(registry, instance, brokers, version)
 
 
-def _wait_ready(registry: Registry, instance: int, paths_list: list[BrokerPaths], wait: float) -> None:
-    bootstrap = ",".join(f"{registry.host}:{registry.broker_port_of(instance, k)}" for k in range(len(paths_list)))
+def _kill_started(procs: list[tuple[BrokerPaths, subprocess.Popen]]) -> None:
+    """Leave nothing running after a failed start."""
+    for _, proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for paths, proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        paths.pid_file.unlink(missing_ok=True)
+
+
+def _wait_ready(registry: Registry, instance: int, procs: list[tuple[BrokerPaths, subprocess.Popen]], wait: float) -> None:
+    bootstrap = ",".join(f"{registry.host}:{registry.broker_port_of(instance, k)}" for k in range(len(procs)))
     deadline = time.monotonic() + wait
     while True:
-        for paths in paths_list:
-            if _alive_pid(paths) is None:
-                tail = " | ".join(log_tail(paths.log, 3))
-                _stop_all(paths_list)
+        for paths, proc in procs:
+            if proc.poll() is not None:
+                tail = " | ".join(log_tail(paths.log, 3)) or "no log output"
+                _kill_started(procs)
                 raise BrokerUnavailable(
-                    f"broker {paths.node_id} of instance {instance} exited during start: {tail}",
+                    f"broker {paths.node_id} of instance {instance} exited during start (code {proc.returncode}): {tail}",
                     hint=f"full log: {paths.log}",
                 )
-        if _broker_count_ready(bootstrap, 2.0) >= len(paths_list):
+        if _broker_count_ready(bootstrap, 2.0) >= len(procs):
             return
         if time.monotonic() > deadline:
-            tail = " | ".join(log_tail(paths_list[0].log, 3))
-            _stop_all(paths_list)
+            tail = " | ".join(log_tail(procs[0][0].log, 3)) or "no log output"
+            _kill_started(procs)
             raise BrokerUnavailable(
                 f"instance {instance} did not answer within {wait:g}s: {tail}",
                 hint=f"full log: {paths_list[0].log}",

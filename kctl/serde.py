@@ -1,0 +1,217 @@
+"""Serializers, deserializers and the JSON Lines record envelope.
+
+Serializer names are shared by produce (--key-serializer/--value-serializer) and consume
+(--key-deserializer/--value-deserializer): string json bytes int32 int64 double hex base64.
+Integers and doubles are big-endian, as Kafka's Java IntegerSerializer/LongSerializer/
+DoubleSerializer write them.
+
+The envelope (one JSON object per line; `kctl consume -o json` writes it, `kctl produce
+--format json` reads it back):
+
+    {"topic": "orders", "partition": 0, "offset": 42,
+     "timestamp": "2026-11-26T10:00:00.000Z", "timestamp_ms": 1795687200000,
+     "key": "k1", "value": "hello",
+     "headers": [{"key": "trace", "value": "abc"}]}
+
+key/value are null for a null key or a tombstone. Bytes that are not valid UTF-8 are written
+base64-encoded with "key_encoding"/"value_encoding": "base64" (a header gets "encoding":
+"base64"), so binary data round-trips exactly. With the json deserializer a value is
+embedded as JSON and marked "value_encoding": "json". Only key, value, headers, partition
+and timestamp_ms (or timestamp) are read back by produce; the other fields are informational.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import struct
+from datetime import datetime, timezone
+from typing import Callable
+
+NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")
+
+
+class SerdeError(ValueError):
+    """Input that the chosen serializer cannot encode (reported with its line number)."""
+
+
+def _to_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SerdeError(f"not valid UTF-8 at byte {exc.start}") from None
+
+
+def _ser_json(data: bytes) -> bytes:
+    try:
+        json.loads(data)
+    except ValueError as exc:
+        raise SerdeError(f"invalid JSON: {exc}") from None
+    return data
+
+
+def _ser_int(fmt: str, bits: int) -> Callable[[bytes], bytes]:
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+    def serialize(data: bytes) -> bytes:
+        try:
+            number = int(data.strip())
+        except ValueError:
+            raise SerdeError(f"not an integer: {data[:40]!r}") from None
+        if not low <= number <= high:
+            raise SerdeError(f"{number} does not fit in int{bits}")
+        return struct.pack(fmt, number)
+
+    return serialize
+
+
+def _ser_double(data: bytes) -> bytes:
+    try:
+        return struct.pack(">d", float(data.strip()))
+    except ValueError:
+        raise SerdeError(f"not a number: {data[:40]!r}") from None
+
+
+def _ser_hex(data: bytes) -> bytes:
+    try:
+        return bytes.fromhex(_to_text(data))
+    except ValueError:
+        raise SerdeError(f"invalid hex: {data[:40]!r}") from None
+
+
+def _ser_base64(data: bytes) -> bytes:
+    try:
+        return base64.b64decode(data.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise SerdeError(f"invalid base64: {data[:40]!r}") from None
+
+
+def _ser_string(data: bytes) -> bytes:
+    _to_text(data)
+    return data
+
+
+SERIALIZERS: dict[str, Callable[[bytes], bytes]] = {
+    "string": _ser_string,
+    "json": _ser_json,
+    "bytes": lambda data: data,
+    "int32": _ser_int(">i", 32),
+    "int64": _ser_int(">q", 64),
+    "double": _ser_double,
+    "hex": _ser_hex,
+    "base64": _ser_base64,
+}
+
+
+def serializer(name: str) -> Callable[[bytes], bytes]:
+    """bytes of input text -> bytes for Kafka. Raises SerdeError on bad input."""
+    try:
+        return SERIALIZERS[name]
+    except KeyError:
+        raise SerdeError(f"unknown serializer {name!r} (one of: {', '.join(NAMES)})") from None
+
+
+def _de_int(fmt: str, size: int) -> Callable[[bytes], int]:
+    def deserialize(data: bytes) -> int:
+        if len(data) != size:
+            raise SerdeError(f"expected {size} bytes for int{size * 8}, got {len(data)}")
+        return struct.unpack(fmt, data)[0]
+
+    return deserialize
+
+
+def _de_double(data: bytes) -> float:
+    if len(data) != 8:
+        raise SerdeError(f"expected 8 bytes for double, got {len(data)}")
+    return struct.unpack(">d", data)[0]
+
+
+def _de_json(data: bytes):
+    try:
+        return json.loads(data)
+    except ValueError as exc:
+        raise SerdeError(f"invalid JSON: {exc}") from None
+
+
+# bytes from Kafka -> a Python value: str for text-like formats, int/float/JSON value otherwise.
+DESERIALIZERS: dict[str, Callable[[bytes], object]] = {
+    "string": lambda data: data.decode("utf-8", "replace"),
+    "json": _de_json,
+    "bytes": lambda data: data,
+    "int32": _de_int(">i", 4),
+    "int64": _de_int(">q", 8),
+    "double": _de_double,
+    "hex": lambda data: data.hex(),
+    "base64": lambda data: base64.b64encode(data).decode("ascii"),
+}
+
+
+def deserializer(name: str) -> Callable[[bytes], object]:
+    try:
+        return DESERIALIZERS[name]
+    except KeyError:
+        raise SerdeError(f"unknown deserializer {name!r} (one of: {', '.join(NAMES)})") from None
+
+
+# --- envelope ---------------------------------------------------------------------------
+
+
+def encode_field(data: bytes | None, deserialize: Callable[[bytes], object] | None = None) -> tuple[object, str | None]:
+    """A key or value for the envelope: (json_value, encoding or None for plain UTF-8 text)."""
+    if data is None:
+        return None, None
+    if deserialize is not None and deserialize is not DESERIALIZERS["string"] and deserialize is not DESERIALIZERS["bytes"]:
+        value = deserialize(data)
+        if deserialize is DESERIALIZERS["json"]:
+            return value, "json"
+        return value, None if isinstance(value, str) else "number"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return base64.b64encode(data).decode("ascii"), "base64"
+
+
+def decode_field(value, encoding: str | None) -> bytes | None:
+    """Inverse of encode_field for plain text, base64 and json encodings."""
+    if value is None:
+        return None
+    if encoding in (None, "utf8", "utf-8"):
+        if not isinstance(value, str):
+            raise SerdeError(f"expected a string, got {type(value).__name__}")
+        return value.encode("utf-8")
+    if encoding == "base64":
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            raise SerdeError("invalid base64") from None
+    if encoding == "json":
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    raise SerdeError(f"unknown encoding {encoding!r} (utf8, base64 or json)")
+
+
+def iso_timestamp(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def envelope(topic: str, partition: int, offset: int, timestamp_ms: int | None, key: bytes | None,
+             value: bytes | None, headers: list[tuple[str, bytes | None]] | None,
+             key_deserializer=None, value_deserializer=None) -> dict:
+    out: dict = {"topic": topic, "partition": partition, "offset": offset}
+    if timestamp_ms is not None and timestamp_ms >= 0:
+        out["timestamp"] = iso_timestamp(timestamp_ms)
+        out["timestamp_ms"] = timestamp_ms
+    out["key"], key_encoding = encode_field(key, key_deserializer)
+    if key_encoding:
+        out["key_encoding"] = key_encoding
+    out["value"], value_encoding = encode_field(value, value_deserializer)
+    if value_encoding:
+        out["value_encoding"] = value_encoding
+    out["headers"] = []
+    for name, raw in headers or ():
+        header_value, header_encoding = encode_field(raw)
+        item = {"key": name, "value": header_value}
+        if header_encoding:
+            item["encoding"] = header_encoding
+        out["headers"].append(item)
+    return out
