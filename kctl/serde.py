@@ -16,7 +16,8 @@ The envelope (one JSON object per line; `kctl consume -o json` writes it, `kctl 
 key/value are null for a null key or a tombstone. Bytes that are not valid UTF-8 are written
 base64-encoded with "key_encoding"/"value_encoding": "base64" (a header gets "encoding":
 "base64"), so binary data round-trips exactly. With the json deserializer a value is
-embedded as JSON and marked "value_encoding": "json". Only key, value, headers, partition
+embedded as JSON and marked "value_encoding": "json" (likewise int32, int64, double, hex,
+base64: the encoding names the deserializer, and produce reverses it exactly). Only key, value, headers, partition
 and timestamp_ms (or timestamp) are read back by produce; the other fields are informational.
 """
 
@@ -157,15 +158,16 @@ def deserializer(name: str) -> Callable[[bytes], object]:
 # --- envelope ---------------------------------------------------------------------------
 
 
-def encode_field(data: bytes | None, deserialize: Callable[[bytes], object] | None = None) -> tuple[object, str | None]:
-    """A key or value for the envelope: (json_value, encoding or None for plain UTF-8 text)."""
+def encode_field(data: bytes | None, deserializer_name: str | None = None) -> tuple[object, str | None]:
+    """A key or value for the envelope: (json_value, encoding); encoding None means UTF-8 text.
+
+    With a deserializer other than string/bytes the encoding is the deserializer's name
+    (json, int32, int64, double, hex, base64), which decode_field reverses exactly.
+    """
     if data is None:
         return None, None
-    if deserialize is not None and deserialize is not DESERIALIZERS["string"] and deserialize is not DESERIALIZERS["bytes"]:
-        value = deserialize(data)
-        if deserialize is DESERIALIZERS["json"]:
-            return value, "json"
-        return value, None if isinstance(value, str) else "number"
+    if deserializer_name and deserializer_name not in ("string", "bytes"):
+        return deserializer(deserializer_name)(data), deserializer_name
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError:
@@ -173,21 +175,24 @@ def encode_field(data: bytes | None, deserialize: Callable[[bytes], object] | No
 
 
 def decode_field(value, encoding: str | None) -> bytes | None:
-    """Inverse of encode_field for plain text, base64 and json encodings."""
+    """Inverse of encode_field: envelope value + encoding -> the record's bytes."""
     if value is None:
         return None
-    if encoding in (None, "utf8", "utf-8"):
+    if encoding in (None, "utf8", "utf-8", "string"):
         if not isinstance(value, str):
-            raise SerdeError(f"expected a string, got {type(value).__name__}")
+            raise SerdeError(f"expected a string, got {type(value).__name__} (set an encoding)")
         return value.encode("utf-8")
-    if encoding == "base64":
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError, TypeError):
-            raise SerdeError("invalid base64") from None
     if encoding == "json":
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    raise SerdeError(f"unknown encoding {encoding!r} (utf8, base64 or json)")
+    if encoding in ("int32", "int64", "double"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SerdeError(f"expected a number for {encoding}, got {value!r}")
+        return serializer(encoding)(str(value).encode())
+    if encoding in ("hex", "base64"):
+        if not isinstance(value, str):
+            raise SerdeError(f"expected a {encoding} string")
+        return serializer(encoding)(value.encode("ascii", "replace"))
+    raise SerdeError(f"unknown encoding {encoding!r} (utf8, base64, hex, json, int32, int64 or double)")
 
 
 def iso_timestamp(ms: int) -> str:
@@ -196,7 +201,7 @@ def iso_timestamp(ms: int) -> str:
 
 def envelope(topic: str, partition: int, offset: int, timestamp_ms: int | None, key: bytes | None,
              value: bytes | None, headers: list[tuple[str, bytes | None]] | None,
-             key_deserializer=None, value_deserializer=None) -> dict:
+             key_deserializer: str | None = None, value_deserializer: str | None = None) -> dict:
     out: dict = {"topic": topic, "partition": partition, "offset": offset}
     if timestamp_ms is not None and timestamp_ms >= 0:
         out["timestamp"] = iso_timestamp(timestamp_ms)
