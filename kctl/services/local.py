@@ -28,7 +28,7 @@ from string import Template
 
 from kctl import log
 from kctl.config.registry import Registry
-from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError
+from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError, UsageError
 from kctl.local import LOG4J_TEMPLATE, POM, SERVER_TEMPLATE
 from kctl.models import LocalBroker, LocalInstance
 
@@ -256,7 +256,7 @@ def _format_storage(java: str, libs: Path, brokers: list[BrokerPaths], cluster_i
 
 def _start_broker(java: str, libs: Path, paths: BrokerPaths, heap: str) -> subprocess.Popen:
     command = _java_base(java, libs) + [
-        f"-Xms{heap}" if heap.endswith("m") and int(heap[:-1]) <= 256 else "-Xms256m",
+        f"-Xms{heap}",
         f"-Xmx{heap}",
         "-XX:+UseG1GC",
         "-XX:MaxGCPauseMillis=20",
@@ -289,7 +289,9 @@ def up(registry: Registry, instance: int, brokers: int = 1, reset: bool = False,
        heap: str = DEFAULT_HEAP) -> LocalInstance:
     """Start (or find running) the instance; returns once every broker answers metadata."""
     if brokers not in (1, 3):
-        raise ConfigError(f"--brokers must be 1 or 3, got {brokers}")
+        raise UsageError(f"--brokers must be 1 or 3, got {brokers}")
+    if not re.fullmatch(r"[1-9][0-9]*[kmgKMG]", heap):
+        raise UsageError(f"--heap must look like 512m or 1g, got {heap!r}")
     registry.check_instance(instance)
     meta = _read_meta(instance)
     if reset:
