@@ -26,6 +26,16 @@ def _finish(obj, result) -> None:
         raise error
 
 
+def _confirm(question: str) -> bool:
+    """Ask on stderr (click's prompt would write to stdout, which is for data only)."""
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if not answer:
+        sys.stderr.write("\n")
+    return answer.strip().lower() in ("y", "yes")
+
+
 @app.command("list")
 def list_(
     ctx: typer.Context,
@@ -114,9 +124,8 @@ def delete(
                          hint="pass --yes to delete from a script")
     conf = obj.client_conf()
     targets = topics.resolve_delete_targets(conf, obj.timeout, names or [], regex)
-    if not (yes or dry_run):
-        typer.echo("Topics to delete: " + ", ".join(targets), err=True)
-        typer.confirm(f"Delete {len(targets)} topic(s) and all their data?", abort=True, err=True)
+    if not (yes or dry_run) and not _confirm(f"Topics to delete: {', '.join(targets)}\nDelete {len(targets)} topic(s) and all their data? [y/N] "):
+        raise typer.Abort()
     _finish(obj, topics.delete_topics(conf, obj.timeout, targets, if_exists=if_exists, dry_run=dry_run))
 
 

@@ -82,6 +82,8 @@ def describe_topic_configs(admin, names: list[str], timeout: float) -> dict[str,
     """
     from confluent_kafka.admin import ConfigResource, ResourceType
 
+    if not names:
+        return {}
     futures = admin.describe_configs([ConfigResource(ResourceType.TOPIC, name) for name in names], request_timeout=timeout)
     return {resource.name: _mapped(future, _non_default_configs) for resource, future in futures.items()}
 
