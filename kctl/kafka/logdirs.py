@@ -59,6 +59,10 @@ def partition_sizes(conf: dict, topics: list[str], timeout: float) -> dict[tuple
     if not kafka_logger.handlers:
         kafka_logger.addHandler(logging.NullHandler())
         kafka_logger.propagate = False
+    # kafka-python 3.0 loads its protocol schemas with importlib.resources calls Python 3.11 deprecates.
+    import warnings
+
+    warnings.filterwarnings("ignore", r"(read_text|open_text) is deprecated", DeprecationWarning)
     client = None
     try:
         from kafka.admin import KafkaAdminClient
