@@ -27,6 +27,7 @@ class KctlError(Exception):
     """An expected failure: printed as `kctl: error: <message>` plus an optional hint."""
 
     exit_code: ExitCode = ExitCode.INTERNAL
+    code_name: str | None = None  # the KafkaError code name it came from, if any
 
     def __init__(self, message: str, hint: str | None = None):
         super().__init__(message)
@@ -95,6 +96,7 @@ _BY_CODE_NAME: dict[str, type[KctlError]] = {
     "RESOURCE_NOT_FOUND": NotFoundError,
     "TOPIC_ALREADY_EXISTS": InvalidRequest,
     "INVALID_TOPIC_EXCEPTION": InvalidRequest,
+    "TOPIC_EXCEPTION": InvalidRequest,  # confluent_kafka's name for INVALID_TOPIC_EXCEPTION (bad topic name)
     "INVALID_PARTITIONS": InvalidRequest,
     "INVALID_REPLICATION_FACTOR": InvalidRequest,
     "INVALID_REPLICA_ASSIGNMENT": InvalidRequest,
@@ -138,8 +140,40 @@ def from_kafka_error(kafka_error, context: str = "") -> KctlError:
         name, text = None, str(kafka_error)
     cls = error_class_for(name)
     message = f"{context}: {text}" if context else text
-    return cls(message, hint=_HINTS.get(cls))
+    error = cls(message, hint=_HINTS.get(cls))
+    error.code_name = name
+    return error
 
 
 def is_retriable(kafka_error) -> bool:
     return bool(getattr(kafka_error, "retriable", lambda: False)())
+
+
+def failure_of(items, operation: str = "operation", hint: str | None = None) -> KctlError | None:
+    """The error a multi-item operation ends with (None when every item succeeded).
+
+    items: rows with .name, .ok, .error and .exit_code (models.ItemResult). Some failed ->
+    PartialFailure (exit 5). All failed for the same kind of reason -> that kind's exit code
+    (say 4 when every topic was unknown); all failed for different reasons -> exit 5.
+    """
+    items = list(items)
+    failed = [i for i in items if not i.ok]
+    if not failed:
+        return None
+    if len(failed) == 1:
+        message = f"{operation} failed for {failed[0].name}: {failed[0].error}"
+    else:
+        message = f"{operation} failed for {len(failed)} of {len(items)} items: " + ", ".join(i.name for i in failed)
+    codes = {i.exit_code for i in failed}
+    if len(failed) < len(items) or len(codes) != 1:
+        return PartialFailure(message, hint=hint or "the rows above say what failed and why")
+    error = _CLASS_BY_EXIT_CODE.get(next(iter(codes)), KctlError)(message, hint=hint)
+    if error.hint is None:
+        error.hint = _HINTS.get(type(error))
+    return error
+
+
+_CLASS_BY_EXIT_CODE: dict[int, type[KctlError]] = {
+    int(cls.exit_code): cls
+    for cls in (UsageError, ConfigError, NotFoundError, BrokerUnavailable, TransactionAborted, CheckFailed, AuthError)
+}

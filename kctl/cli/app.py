@@ -91,6 +91,7 @@ def _register() -> None:
 
     app.add_typer(topics.app, name="topics")
     app.add_typer(local.app, name="local")
+    from kctl.cli import cluster; app.add_typer(cluster.app, name="cluster")  # noqa: E702
 
 
 _register()

@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Optional
+import sys
+from typing import List, Optional
 
 import typer
 
 from kctl.cli.context import app_context
 
 app = typer.Typer(help="Create, inspect, change and delete topics.", no_args_is_help=True)
+
+DRY_RUN = typer.Option(False, "--dry-run", help="Let the broker validate the request without applying it.")
+
+
+def _finish(obj, result) -> None:
+    """Render an OperationResult (one row per item), then fail if any item failed."""
+    from kctl.models import OperationResult
+    from kctl.render import render
+    from kctl.services import topics
+
+    render(result, obj.output, kind=OperationResult)
+    error = topics.failure(result)
+    if error is not None:
+        raise error
+
+
+def _confirm(question: str) -> bool:
+    """Ask on stderr (click's prompt would write to stdout, which is for data only)."""
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if not answer:
+        sys.stderr.write("\n")
+    return answer.strip().lower() in ("y", "yes")
 
 
 @app.command("list")
@@ -27,3 +52,134 @@ def list_(
 
     obj = app_context(ctx)
     render(topics.list_topics(obj.client_conf(), obj.timeout, pattern, internal), obj.output, kind=TopicSummary)
+
+
+@app.command()
+def describe(
+    ctx: typer.Context,
+    names: List[str] = typer.Argument(..., metavar="TOPIC...", help="Topics to describe."),
+    no_size: bool = typer.Option(False, "--no-size", help="Skip the size on disk (one request less per broker)."),
+):
+    """Show partitions (leader, replicas, ISR, watermarks, messages), non-default configs and size.
+
+    Example: kctl topics describe orders payments -o yaml
+    """
+    from kctl.models import TopicDetail
+    from kctl.render import render
+    from kctl.services import topics
+
+    obj = app_context(ctx)
+    result = topics.describe_topics(obj.client_conf(), obj.timeout, names, sizes=not no_size)
+    if result.topics:
+        render(list(result.topics), obj.output, kind=TopicDetail)
+    error = topics.describe_failure(result)
+    if error is not None:
+        raise error
+
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    names: List[str] = typer.Argument(..., metavar="NAME...", help="Topics to create."),
+    partitions: Optional[int] = typer.Option(None, "--partitions", "-p", min=1, help="Partitions (default: the broker's num.partitions)."),
+    replication: Optional[int] = typer.Option(None, "--replication-factor", "-r", min=1,
+                                              help="Replicas of each partition (default: the broker's default.replication.factor)."),
+    config: List[str] = typer.Option([], "--config", "-c", metavar="KEY=VALUE", help="Topic config (repeatable), e.g. -c retention.ms=60000."),
+    if_not_exists: bool = typer.Option(False, "--if-not-exists", help="A topic that already exists is not an error."),
+    dry_run: bool = DRY_RUN,
+):
+    """Create topics.
+
+    Example: kctl topics create orders payments -p 6 -r 3 -c retention.ms=86400000
+    """
+    from kctl.config.client_conf import parse_key_values
+    from kctl.services import topics
+
+    obj = app_context(ctx)
+    configs = parse_key_values(config, "-c/--config")
+    result = topics.create_topics(obj.client_conf(), obj.timeout, names, partitions, replication, configs,
+                                  if_not_exists=if_not_exists, dry_run=dry_run)
+    _finish(obj, result)
+
+
+@app.command()
+def delete(
+    ctx: typer.Context,
+    names: Optional[List[str]] = typer.Argument(None, metavar="[NAME...]", help="Topics to delete."),
+    regex: Optional[str] = typer.Option(None, "--regex", help="Also delete every non-internal topic whose WHOLE name matches."),
+    if_exists: bool = typer.Option(False, "--if-exists", help="A topic that does not exist is not an error."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed when stdin is not a terminal)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be deleted, delete nothing."),
+):
+    """Delete topics by name or regular expression (asks first unless --yes).
+
+    Example: kctl topics delete --regex 'tmp-.*' --yes
+    """
+    from kctl.errors import UsageError
+    from kctl.services import topics
+
+    obj = app_context(ctx)
+    if not (yes or dry_run or sys.stdin.isatty()):
+        raise UsageError("refusing to delete topics without confirmation: stdin is not a terminal",
+                         hint="pass --yes to delete from a script")
+    conf = obj.client_conf()
+    targets = topics.resolve_delete_targets(conf, obj.timeout, names or [], regex)
+    if not (yes or dry_run) and not _confirm(f"Topics to delete: {', '.join(targets)}\nDelete {len(targets)} topic(s) and all their data? [y/N] "):
+        raise typer.Abort()
+    _finish(obj, topics.delete_topics(conf, obj.timeout, targets, if_exists=if_exists, dry_run=dry_run))
+
+
+@app.command("alter-config")
+def alter_config(
+    ctx: typer.Context,
+    topic: str = typer.Argument(..., help="Topic to change."),
+    set_: List[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Set a config (repeatable)."),
+    delete: List[str] = typer.Option([], "--delete", metavar="KEY", help="Remove an override, back to the default (repeatable)."),
+    dry_run: bool = DRY_RUN,
+):
+    """Change topic configs incrementally (other overrides stay as they are).
+
+    Example: kctl topics alter-config orders --set retention.ms=3600000 --delete cleanup.policy
+    """
+    from kctl.config.client_conf import parse_key_values
+    from kctl.services import topics
+
+    obj = app_context(ctx)
+    changes = parse_key_values(set_, "--set")
+    _finish(obj, topics.alter_config(obj.client_conf(), obj.timeout, topic, changes, delete, dry_run=dry_run))
+
+
+@app.command("add-partitions")
+def add_partitions(
+    ctx: typer.Context,
+    topic: str = typer.Argument(..., help="Topic to grow."),
+    to: int = typer.Option(..., "--to", min=1, help="New total number of partitions (more than now)."),
+    dry_run: bool = DRY_RUN,
+):
+    """Add partitions to a topic, up to a new total (keyed messages may move partition).
+
+    Example: kctl topics add-partitions orders --to 12
+    """
+    from kctl.services import topics
+
+    obj = app_context(ctx)
+    _finish(obj, topics.add_partitions(obj.client_conf(), obj.timeout, topic, to, dry_run=dry_run))
+
+
+@app.command("delete-records")
+def delete_records(
+    ctx: typer.Context,
+    topic: str = typer.Argument(..., help="Topic whose oldest records to delete."),
+    before: List[str] = typer.Option([], "--before", metavar="PARTITION:OFFSET",
+                                     help="Delete records before OFFSET in PARTITION (repeatable)."),
+    purge: bool = typer.Option(False, "--all", help="Delete every record of every partition (up to the high watermark)."),
+):
+    """Delete the oldest records of partitions (moves the low watermark).
+
+    Example: kctl topics delete-records orders --before 0:1500 --before 1:1200
+    """
+    from kctl.services import topics
+
+    obj = app_context(ctx)
+    offsets = topics.parse_partition_offsets(before)
+    _finish(obj, topics.delete_records(obj.client_conf(), obj.timeout, topic, offsets, purge=purge))

@@ -77,6 +77,7 @@ def topic_list_table(topics: list[models.TopicSummary]):
 @table_for(models.TopicDetail)
 def topic_detail_table(topics):
     from rich.console import Group
+    from rich.text import Text
 
     parts = []
     for topic in topics if isinstance(topics, list) else [topics]:
@@ -85,17 +86,19 @@ def topic_detail_table(topics):
             f"{topic.name}: {len(topic.partitions)} partitions, replication {topic.replication_factor}, "
             f"{_opt(topic.messages)} messages{size}"
         )
-        table = new_table("PARTITION", "LEADER", "REPLICAS", "ISR", "LOW", "HIGH", "MESSAGES", title=title)
+        # The heading is a line of its own: a table title would wrap at the table's width.
+        parts.append(Text(title, no_wrap=True, overflow="ignore"))
+        table = new_table("PARTITION", "LEADER", "REPLICAS", "ISR", "LOW", "HIGH", "MESSAGES", "SIZE")
         for p in topic.partitions:
             table.add_row(
                 str(p.partition), _opt(p.leader), _ids(p.replicas), _ids(p.isr),
-                _opt(p.low_watermark), _opt(p.high_watermark), _opt(p.messages),
+                _opt(p.low_watermark), _opt(p.high_watermark), _opt(p.messages), _opt(p.size_bytes),
             )
         parts.append(table)
         if topic.configs:
-            configs = new_table("CONFIG", "VALUE")
+            configs = new_table("CONFIG", "VALUE", "SOURCE")
             for key, value in sorted(topic.configs.items()):
-                configs.add_row(key, value)
+                configs.add_row(key, value, topic.config_sources.get(key, ""))
             parts.append(configs)
     return Group(*parts)
 

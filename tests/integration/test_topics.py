@@ -1,0 +1,533 @@
+"""`kctl topics` against the real local broker(s): every command and its failures, through main(argv)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.helpers import run_kctl
+
+UNREACHABLE = ("-b", "127.0.0.1:1", "--timeout", "2")
+
+
+@pytest.fixture
+def k(kafka):
+    """run_kctl against the single-broker instance."""
+
+    def run(*args, **kwargs):
+        return run_kctl(*args, "-i", str(kafka["instance"]), **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def cleanup(admin):
+    """Names of topics a test creates through kctl; deleted at teardown whatever happened."""
+    names: list[str] = []
+    yield names
+    if names:
+        for future in admin.delete_topics(names, operation_timeout=30).values():
+            try:
+                future.result(timeout=30)
+            except Exception:  # noqa: BLE001 - already deleted, or never created
+                pass
+
+
+def _exists(admin, name: str) -> bool:
+    topic = admin.list_topics(topic=name, timeout=10).topics.get(name)
+    return topic is not None and topic.error is None
+
+
+def _produce(bootstrap: str, topic: str, per_partition: dict[int, int]) -> None:
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 1})
+    for partition, count in per_partition.items():
+        for i in range(count):
+            producer.produce(topic, value=f"m{i}".encode(), partition=partition)
+    assert producer.flush(30) == 0
+
+
+def _describe(k, name: str) -> dict:
+    result = k("topics", "describe", name, "-o", "json")
+    assert result.code == 0, result
+    (detail,) = result.json
+    return detail
+
+
+def _one_error_line(result) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kctl: error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+# ------------------------------------------------------------------------------------------- list
+
+
+def test_list_shows_partition_counts_and_filters_by_regex(k, new_topic):
+    name = new_topic(partitions=3)
+    other = new_topic(partitions=1, prefix="other")
+    result = k("topics", "list", name, "-o", "json")
+    assert result.code == 0, result
+    assert result.json == [{"name": name, "partitions": 3, "replication_factor": 1, "internal": False}]
+    everything = k("topics", "list", "-o", "json").json
+    assert {name, other} <= {t["name"] for t in everything}
+    assert not any(t["name"].startswith("__") for t in everything)
+
+
+def test_list_internal_includes_internal_topics(k):
+    with_internal = k("topics", "list", "--internal", "-o", "json")
+    assert with_internal.code == 0
+    internal = [t for t in with_internal.json if t["internal"]]
+    assert all(t["name"].startswith("__") for t in internal)
+    assert {t["name"] for t in internal}.isdisjoint(t["name"] for t in k("topics", "list", "-o", "json").json)
+
+
+# ------------------------------------------------------------------------------------------- describe
+
+
+def test_describe_shows_watermarks_messages_configs_and_size(k, kafka, new_topic):
+    name = new_topic(partitions=2, config={"retention.ms": "3600000"})
+    _produce(kafka["bootstrap"], name, {0: 5, 1: 2})
+    detail = _describe(k, name)
+    assert detail["name"] == name and detail["internal"] is False and detail["topic_id"]
+    assert [p["partition"] for p in detail["partitions"]] == [0, 1]
+    p0, p1 = detail["partitions"]
+    assert (p0["low_watermark"], p0["high_watermark"], p0["messages"]) == (0, 5, 5)
+    assert (p1["low_watermark"], p1["high_watermark"], p1["messages"]) == (0, 2, 2)
+    assert p0["leader"] == 1 and p0["replicas"] == [1] and p0["isr"] == [1]
+    assert detail["messages"] == 7 and detail["replication_factor"] == 1
+    assert detail["configs"]["retention.ms"] == "3600000"
+    assert detail["config_sources"]["retention.ms"] == "topic"
+    assert "segment.bytes" not in detail["configs"]  # Kafka's built-in defaults are left out
+    # The local broker answers DescribeLogDirs: sizes are known and non-zero where data is.
+    assert p0["size_bytes"] > 0 and p1["size_bytes"] > 0
+    assert detail["size_bytes"] == p0["size_bytes"] + p1["size_bytes"]
+
+
+def test_describe_table(k, new_topic):
+    name = new_topic(partitions=2)
+    result = k("topics", "describe", name)
+    assert result.code == 0, result
+    assert f"{name}: 2 partitions, replication 1, 0 messages" in result.stdout
+    assert "PARTITION" in result.stdout and "ISR" in result.stdout
+
+
+def test_describe_no_size(k, new_topic):
+    name = new_topic()
+    result = k("topics", "describe", name, "--no-size", "-o", "json")
+    assert result.code == 0, result
+    detail = result.json[0]
+    assert detail["size_bytes"] is None and detail["partitions"][0]["size_bytes"] is None
+
+
+def test_describe_unknown_topic_exits_4(k, unique_name):
+    name = unique_name("missing")
+    result = k("topics", "describe", name)
+    assert result.code == 4, result
+    assert result.stdout == ""
+    assert f"topic '{name}' does not exist" in _one_error_line(result)
+
+
+def test_describe_known_and_unknown_exits_5_after_showing_the_known(k, new_topic, unique_name):
+    name, missing = new_topic(), unique_name("missing")
+    result = k("topics", "describe", name, missing, "-o", "json")
+    assert result.code == 5, result
+    assert [t["name"] for t in result.json] == [name]
+    assert missing in _one_error_line(result)
+
+
+# ------------------------------------------------------------------------------------------- create
+
+
+def test_create_with_partitions_and_config(k, admin, unique_name, cleanup):
+    name = unique_name()
+    cleanup.append(name)
+    result = k("topics", "create", name, "-p", "3", "-c", "retention.ms=60000", "-c", "cleanup.policy=compact", "-o", "json")
+    assert result.code == 0, result
+    assert result.json["operation"] == "create" and result.json["items"][0]["ok"] is True
+    # create waits for leaders: describing right away works.
+    detail = _describe(k, name)
+    assert len(detail["partitions"]) == 3 and all(p["leader"] is not None for p in detail["partitions"])
+    assert detail["configs"]["retention.ms"] == "60000" and detail["configs"]["cleanup.policy"] == "compact"
+
+
+def test_create_existing_topic_exits_2_unless_if_not_exists(k, new_topic):
+    name = new_topic(partitions=2)
+    result = k("topics", "create", name, "-p", "5")
+    assert result.code == 2, result
+    assert "already exists" in _one_error_line(result) and "--if-not-exists" in result.stderr
+    result = k("topics", "create", name, "-p", "5", "--if-not-exists", "-o", "json")
+    assert result.code == 0, result
+    assert result.json["items"][0]["detail"] == "already exists (unchanged)"
+    assert len(_describe(k, name)["partitions"]) == 2
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["bad name!"], "Topic name is invalid"),
+        (["{topic}", "-c", "retention.ms=soon"], "Invalid value soon for configuration retention.ms"),
+        (["{topic}", "-c", "no.such.config=1"], "Unknown topic config name"),
+        (["{topic}", "-r", "3"], "replication factor of 3"),
+    ],
+    ids=["invalid-name", "invalid-config-value", "unknown-config", "replication-too-high"],
+)
+def test_create_invalid_exits_2_and_creates_nothing(k, admin, unique_name, cleanup, args, message):
+    name = unique_name()
+    cleanup.append(name)
+    args = [a.replace("{topic}", name) for a in args]
+    result = k("topics", "create", *args)
+    assert result.code == 2, result
+    assert message in _one_error_line(result)
+    assert not _exists(admin, name)
+
+
+def test_create_one_good_one_bad_exits_5_with_both_rows(k, admin, unique_name, cleanup):
+    good = unique_name("good")
+    cleanup.append(good)
+    result = k("topics", "create", good, "bad name!", "-o", "json")
+    assert result.code == 5, result
+    rows = {item["name"]: item for item in result.json["items"]}
+    assert rows[good]["ok"] is True and rows[good]["exit_code"] == 0
+    assert rows["bad name!"]["ok"] is False and rows["bad name!"]["exit_code"] == 2
+    assert "Topic name is invalid" in rows["bad name!"]["error"]
+    assert _exists(admin, good)
+    assert "kctl: error: topics create failed for bad name!" in result.stderr
+
+
+def test_create_dry_run_validates_on_the_broker_and_changes_nothing(k, admin, unique_name):
+    name = unique_name()
+    result = k("topics", "create", name, "-p", "2", "--dry-run", "-o", "json")
+    assert result.code == 0, result
+    assert result.json["dry_run"] is True and result.json["items"][0]["ok"] is True
+    assert not _exists(admin, name)
+    invalid = k("topics", "create", name, "-c", "retention.ms=soon", "--dry-run")
+    assert invalid.code == 2, invalid
+    assert not _exists(admin, name)
+
+
+def test_create_bad_config_syntax_is_a_usage_error(k, unique_name):
+    result = k("topics", "create", unique_name(), "-c", "retention.ms")
+    assert result.code == 2
+    assert "expects key=value" in _one_error_line(result)
+
+
+def test_create_logs_a_structured_event(k, unique_name, cleanup):
+    name = unique_name()
+    cleanup.append(name)
+    result = k("topics", "create", name, "-p", "2", "-v")
+    assert result.code == 0, result
+    (line,) = [line for line in result.stderr.splitlines() if "event=topic_create" in line]
+    assert f"topic={name}" in line and "partitions=2" in line and "ok=true" in line and "duration_ms=" in line
+
+
+# ------------------------------------------------------------------------------------------- delete
+
+
+def test_delete_names_with_yes(k, admin, new_topic):
+    a, b = new_topic(), new_topic()
+    result = k("topics", "delete", a, b, "--yes", "-o", "json")
+    assert result.code == 0, result
+    assert [(i["name"], i["ok"], i["detail"]) for i in result.json["items"]] == [(a, True, "deleted"), (b, True, "deleted")]
+    assert not _exists(admin, a) and not _exists(admin, b)
+
+
+def test_delete_unknown_exits_4_unless_if_exists(k, unique_name):
+    name = unique_name("missing")
+    result = k("topics", "delete", name, "--yes")
+    assert result.code == 4, result
+    assert "does not exist" in _one_error_line(result)
+    result = k("topics", "delete", name, "--yes", "--if-exists", "-o", "json")
+    assert result.code == 0, result
+    assert result.json["items"][0]["detail"] == "does not exist (skipped)"
+
+
+def test_delete_known_and_unknown_exits_5(k, admin, new_topic, unique_name):
+    name, missing = new_topic(), unique_name("missing")
+    result = k("topics", "delete", name, missing, "--yes", "-o", "json")
+    assert result.code == 5, result
+    assert {i["name"]: i["ok"] for i in result.json["items"]} == {name: True, missing: False}
+    assert not _exists(admin, name)
+
+
+def test_delete_regex_matches_whole_names_only(k, admin, new_topic, unique_name):
+    prefix = unique_name("rx")
+    a, b, keep = f"{prefix}-a", f"{prefix}-b", f"x{prefix}-c"
+    from tests.conftest import _create_topic
+
+    for name in (a, b, keep):
+        _create_topic(admin, name, 1, 1)
+    try:
+        result = k("topics", "delete", "--regex", f"{prefix}-.*", "--yes", "-o", "json")
+        assert result.code == 0, result
+        assert sorted(i["name"] for i in result.json["items"]) == [a, b]
+        assert not _exists(admin, a) and not _exists(admin, b) and _exists(admin, keep)
+    finally:
+        admin.delete_topics([keep], operation_timeout=30)[keep].result(timeout=30)
+
+
+def test_delete_regex_matching_nothing_exits_4(k, unique_name):
+    result = k("topics", "delete", "--regex", unique_name("nothing") + ".*", "--yes")
+    assert result.code == 4, result
+    assert "no topic matches" in _one_error_line(result)
+
+
+def test_delete_without_yes_on_non_tty_stdin_refuses(k, admin, new_topic):
+    name = new_topic()
+    result = k("topics", "delete", name, input="y\n")
+    assert result.code == 2, result
+    assert "--yes" in _one_error_line(result)
+    assert _exists(admin, name)
+
+
+def test_delete_dry_run_deletes_nothing(k, admin, new_topic):
+    name = new_topic()
+    result = k("topics", "delete", name, "--dry-run", "-o", "json")
+    assert result.code == 0, result
+    assert result.json["dry_run"] is True and result.json["items"][0]["detail"] == "would delete"
+    assert _exists(admin, name)
+
+
+def test_delete_without_arguments_is_a_usage_error(k):
+    result = k("topics", "delete", "--yes")
+    assert result.code == 2
+    _one_error_line(result)
+
+
+def _delete_on_a_tty(kafka, name: str, answer: bytes):
+    """Run `kctl topics delete NAME` with a terminal as stdin and type an answer to the prompt."""
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kctl", "topics", "delete", name, "-i", str(kafka["instance"]), "-o", "json"],
+            stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=os.getcwd(),
+        )
+        os.close(slave)
+        slave = None
+        os.write(master, answer)
+        out, err = proc.communicate(timeout=60)
+        return proc.returncode, out.decode(), err.decode()
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+
+
+def test_delete_on_a_tty_asks_and_no_keeps_the_topic(kafka, admin, new_topic):
+    name = new_topic()
+    code, out, err = _delete_on_a_tty(kafka, name, b"n\n")
+    assert "Delete 1 topic(s)" in err and name in err
+    assert code != 0 and out == ""
+    assert _exists(admin, name)
+
+
+def test_delete_on_a_tty_asks_and_yes_deletes(kafka, admin, new_topic):
+    name = new_topic()
+    code, out, err = _delete_on_a_tty(kafka, name, b"y\n")
+    assert code == 0, err
+    assert "Delete 1 topic(s)" in err
+    assert not _exists(admin, name)
+
+
+# ------------------------------------------------------------------------------------------- alter-config
+
+
+def test_alter_config_set_and_delete_visible_in_describe(k, new_topic):
+    name = new_topic(config={"cleanup.policy": "compact"})
+    result = k("topics", "alter-config", name, "--set", "retention.ms=120000", "--set", "max.message.bytes=2048",
+               "--delete", "cleanup.policy", "-o", "json")
+    assert result.code == 0, result
+    assert sorted(i["name"] for i in result.json["items"]) == sorted(
+        [f"{name}:retention.ms", f"{name}:max.message.bytes", f"{name}:cleanup.policy"])
+    configs = _describe(k, name)["configs"]
+    assert configs["retention.ms"] == "120000" and configs["max.message.bytes"] == "2048"
+    assert "cleanup.policy" not in configs
+
+
+def test_alter_config_dry_run_changes_nothing(k, new_topic):
+    name = new_topic(config={"retention.ms": "100000"})
+    result = k("topics", "alter-config", name, "--set", "retention.ms=5000", "--dry-run", "-o", "json")
+    assert result.code == 0, result
+    assert result.json["dry_run"] is True
+    assert _describe(k, name)["configs"]["retention.ms"] == "100000"
+
+
+@pytest.mark.parametrize("change", [["--set", "retention.ms=soon"], ["--set", "no.such.config=1"]])
+def test_alter_config_invalid_exits_2_and_changes_nothing(k, new_topic, change):
+    name = new_topic(config={"retention.ms": "100000"})
+    result = k("topics", "alter-config", name, *change, "--set", "max.message.bytes=2048")
+    assert result.code == 2, result
+    _one_error_line(result)
+    configs = _describe(k, name)["configs"]
+    assert configs["retention.ms"] == "100000" and "max.message.bytes" not in configs
+
+
+def test_alter_config_unknown_topic_exits_4(k, unique_name):
+    result = k("topics", "alter-config", unique_name("missing"), "--set", "retention.ms=1000")
+    assert result.code == 4, result
+    assert "does not exist" in _one_error_line(result)
+
+
+@pytest.mark.parametrize("args", [[], ["--set", "a=1", "--delete", "a"], ["--set", "novalue"]])
+def test_alter_config_usage_errors(k, new_topic, args):
+    result = k("topics", "alter-config", new_topic(), *args)
+    assert result.code == 2, result
+    _one_error_line(result)
+
+
+# ------------------------------------------------------------------------------------------- add-partitions
+
+
+def test_add_partitions(k, new_topic):
+    name = new_topic(partitions=2)
+    result = k("topics", "add-partitions", name, "--to", "5", "-o", "json")
+    assert result.code == 0, result
+    assert result.json["items"][0]["detail"] == "2 -> 5 partitions"
+    assert [p["partition"] for p in _describe(k, name)["partitions"]] == [0, 1, 2, 3, 4]
+
+
+def test_add_partitions_dry_run_changes_nothing(k, new_topic):
+    name = new_topic(partitions=2)
+    result = k("topics", "add-partitions", name, "--to", "4", "--dry-run")
+    assert result.code == 0, result
+    assert len(_describe(k, name)["partitions"]) == 2
+
+
+def test_add_partitions_not_an_increase_exits_2(k, new_topic):
+    name = new_topic(partitions=3)
+    result = k("topics", "add-partitions", name, "--to", "2")
+    assert result.code == 2, result
+    assert "would not be an increase" in _one_error_line(result)
+
+
+def test_add_partitions_unknown_topic_exits_4(k, unique_name):
+    result = k("topics", "add-partitions", unique_name("missing"), "--to", "3")
+    assert result.code == 4, result
+    assert "does not exist" in _one_error_line(result)
+
+
+# ------------------------------------------------------------------------------------------- delete-records
+
+
+def test_delete_records_before_moves_the_low_watermark(k, kafka, new_topic):
+    name = new_topic(partitions=2)
+    _produce(kafka["bootstrap"], name, {0: 10, 1: 6})
+    result = k("topics", "delete-records", name, "--before", "0:4", "--before", "1:6", "-o", "json")
+    assert result.code == 0, result
+    assert [(i["name"], i["detail"]) for i in result.json["items"]] == [
+        (f"{name}:0", "low watermark now 4"), (f"{name}:1", "low watermark now 6")]
+    p0, p1 = _describe(k, name)["partitions"]
+    assert (p0["low_watermark"], p0["high_watermark"], p0["messages"]) == (4, 10, 6)
+    assert (p1["low_watermark"], p1["messages"]) == (6, 0)
+
+
+def test_delete_records_all_purges_every_partition(k, kafka, new_topic):
+    name = new_topic(partitions=3)
+    _produce(kafka["bootstrap"], name, {0: 3, 1: 4, 2: 0})
+    result = k("topics", "delete-records", name, "--all", "-o", "json")
+    assert result.code == 0, result
+    assert len(result.json["items"]) == 3
+    detail = _describe(k, name)
+    assert [(p["low_watermark"], p["high_watermark"]) for p in detail["partitions"]] == [(3, 3), (4, 4), (0, 0)]
+    assert detail["messages"] == 0
+
+
+def test_delete_records_beyond_the_high_watermark_exits_2(k, kafka, new_topic):
+    name = new_topic()
+    _produce(kafka["bootstrap"], name, {0: 2})
+    result = k("topics", "delete-records", name, "--before", "0:50")
+    assert result.code == 2, result
+    _one_error_line(result)
+    assert _describe(k, name)["partitions"][0]["low_watermark"] == 0
+
+
+def test_delete_records_good_and_unknown_partition_exits_5(k, kafka, new_topic):
+    name = new_topic()
+    _produce(kafka["bootstrap"], name, {0: 3})
+    result = k("topics", "delete-records", name, "--before", "0:1", "--before", "9:1", "-o", "json")
+    assert result.code == 5, result
+    assert {i["name"]: (i["ok"], i["exit_code"]) for i in result.json["items"]} == {
+        f"{name}:0": (True, 0), f"{name}:9": (False, 4)}
+    assert _describe(k, name)["partitions"][0]["low_watermark"] == 1
+
+
+def test_delete_records_unknown_topic_exits_4(k, unique_name):
+    result = k("topics", "delete-records", unique_name("missing"), "--all")
+    assert result.code == 4, result
+    assert "does not exist" in _one_error_line(result)
+
+
+@pytest.mark.parametrize("args", [[], ["--all", "--before", "0:1"], ["--before", "zero:1"]])
+def test_delete_records_usage_errors(k, new_topic, args):
+    result = k("topics", "delete-records", new_topic(), *args)
+    assert result.code == 2, result
+    _one_error_line(result)
+
+
+# ------------------------------------------------------------------------------------------- unreachable
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["topics", "list"],
+        ["topics", "describe", "t"],
+        ["topics", "create", "t"],
+        ["topics", "delete", "t", "--yes"],
+        ["topics", "delete", "--regex", "t.*", "--yes"],
+        ["topics", "alter-config", "t", "--set", "retention.ms=1"],
+        ["topics", "add-partitions", "t", "--to", "3"],
+        ["topics", "delete-records", "t", "--all"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_unreachable_broker_exits_6(args):
+    started = time.monotonic()
+    result = run_kctl(*args, *UNREACHABLE)
+    assert result.code == 6, result
+    assert "cannot reach the cluster at 127.0.0.1:1" in _one_error_line(result)
+    assert time.monotonic() - started < 60  # fails within --timeout, not a hang (generous bound: shared machine)
+
+
+# ------------------------------------------------------------------------------------------- three brokers
+
+
+@pytest.mark.three_brokers
+def test_three_brokers_replicate_with_all_replicas_in_sync(kafka3, unique_name):
+    """The issue's "done when": `topics create t -p 6 -r 3` then `topics describe` shows 3 replicas in sync."""
+    from confluent_kafka.admin import AdminClient
+
+    name = unique_name()
+    instance = str(kafka3["instance"])
+    try:
+        created = run_kctl("topics", "create", name, "-p", "6", "-r", "3", "-i", instance)
+        assert created.code == 0, created
+        detail = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # followers join the ISR once they caught up: wait on that state
+            result = run_kctl("topics", "describe", name, "-i", instance, "-o", "json")
+            assert result.code == 0, result
+            detail = result.json[0]
+            if all(len(p["isr"]) == 3 for p in detail["partitions"]):
+                break
+            time.sleep(0.2)
+        assert len(detail["partitions"]) == 6
+        for p in detail["partitions"]:
+            assert sorted(p["replicas"]) == [1, 2, 3]
+            assert sorted(p["isr"]) == [1, 2, 3]
+            assert p["leader"] in p["replicas"]
+        table = run_kctl("topics", "describe", name, "-i", instance)
+        assert f"{name}: 6 partitions, replication 3" in table.stdout
+    finally:
+        admin = AdminClient({"bootstrap.servers": kafka3["bootstrap"]})
+        try:
+            admin.delete_topics([name], operation_timeout=30)[name].result(timeout=30)
+        except Exception:  # noqa: BLE001 - never created
+            pass
