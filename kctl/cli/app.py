@@ -91,6 +91,7 @@ def _register() -> None:
 
     app.add_typer(topics.app, name="topics")
     app.add_typer(local.app, name="local")
+    from kctl.cli import config as config_cli; app.add_typer(config_cli.app, name="config")  # noqa: E702
 
 
 _register()
