@@ -169,12 +169,32 @@ def build_conf(
 ) -> dict:
     """Merge the layers and resolve secrets; the result goes straight to a confluent_kafka client."""
     conf, _ = merge_layers(bootstrap, context_properties, command_config, overrides)
-    conf = {key: resolve_secret(key, value) for key, value in conf.items()}
-    if "sasl.username" in conf and "sasl.password" not in conf:
-        password = password or os.environ.get("KCTL_SASL_PASSWORD")
-        if password is not None:
-            conf["sasl.password"] = password
-    elif password is not None:
+    if password is not None:  # typed at the prompt: replaces any stored reference, unresolved
         conf["sasl.password"] = password
+    elif "sasl.username" in conf and "sasl.password" not in conf and "KCTL_SASL_PASSWORD" in os.environ:
+        conf["sasl.password"] = os.environ["KCTL_SASL_PASSWORD"]
+    conf = {key: value if key == "sasl.password" and password is not None else resolve_secret(key, value)
+            for key, value in conf.items()}
     remember_secrets(conf)
     return conf
+
+
+def prompt_password(prompt: str = "Password: ") -> str:
+    """--ask-password: read the password from the terminal without echo; without a terminal
+    (a pipe, CI), read one line from stdin, like `docker login --password-stdin`."""
+    import getpass
+    import sys
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", getpass.GetPassWarning)
+            password = getpass.getpass(prompt, stream=sys.stderr)
+    except getpass.GetPassWarning:
+        password = sys.stdin.readline().rstrip("\r\n")
+    except EOFError:
+        password = ""
+    if not password:
+        raise ConfigError("--ask-password: no password given")
+    remember_secrets({"sasl.password": password})
+    return password

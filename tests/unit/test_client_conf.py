@@ -150,3 +150,34 @@ def test_parse_key_values(pairs, expected):
 def test_parse_key_values_rejects(pair):
     with pytest.raises(UsageError, match=r"-X expects key=value"):
         cc.parse_key_values([pair], "-X")
+
+
+def test_prompted_password_replaces_an_unresolvable_reference(monkeypatch):
+    monkeypatch.delenv("NOT_SET_PW", raising=False)
+    conf = cc.build_conf("h:1", {"sasl.username": "u", "sasl.password": "${env:NOT_SET_PW}"}, password="typed")
+    assert conf["sasl.password"] == "typed"
+
+
+def _kctl_without_terminal(*args, stdin: str):
+    """kctl in a new session: no controlling terminal, so --ask-password must read stdin."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KCTL_")}
+    env["KCTL_CONFIG"] = os.devnull + ".none"
+    return subprocess.run([sys.executable, "-m", "kctl", *args], input=stdin, capture_output=True, text=True,
+                          env=env, cwd=root, start_new_session=True, timeout=60)
+
+
+def test_ask_password_without_a_terminal_reads_stdin_and_never_echoes_it():
+    args = ("topics", "list", "-b", "127.0.0.1:1", "--timeout", "0.5", "--ask-password", "-vv",
+            "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanism=PLAIN", "-X", "sasl.username=u")
+    proc = _kctl_without_terminal(*args, stdin="typed-secret-4711\n")
+    assert proc.returncode == 6, proc  # the password was accepted; nothing listens there
+    assert "typed-secret-4711" not in proc.stdout + proc.stderr
+    assert "GetPassWarning" not in proc.stderr and "may be echoed" not in proc.stderr
+    empty = _kctl_without_terminal(*args, stdin="")
+    assert empty.returncode == 3 and empty.stderr.strip() == "kctl: error: --ask-password: no password given"
