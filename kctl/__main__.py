@@ -74,6 +74,10 @@ def _own_option(command, name: str):
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    if os.environ.get("_KCTL_COMPLETE"):  # a shell asking for completions (completions/kctl.*)
+        from kctl.cli.complete import handle_completion
+
+        return handle_completion(os.environ["_KCTL_COMPLETE"])
     try:
         import typer.main
 

@@ -2,14 +2,19 @@
 
     event=topic_create topic=orders partitions=6 duration_ms=41 trace_id=3f2a9c1e
 
-Every line of one invocation carries the same trace_id. Levels: warnings by default,
--v info, -vv debug (and librdkafka's own logs, bridged through `logger=`).
+Every line of one invocation carries the same trace_id (a new one per invocation, or
+$KCTL_TRACE_ID to join a caller's trace). Levels: warnings by default, -v info, -vv debug.
+librdkafka's own logs are bridged through `logger=` into the same format
+(`event=librdkafka fac=FAIL client=rdkafka#producer-1 msg=...`); they are shown from -v on or in
+a --log-file, since kctl reports the failures that matter itself (retried connection errors
+would otherwise drown its one-line error).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -17,6 +22,7 @@ import uuid
 from contextlib import contextmanager
 
 LOGGER_NAME = "kctl"
+LIBRDKAFKA_LOGGER = f"{LOGGER_NAME}.librdkafka"
 TRACE_ID = uuid.uuid4().hex[:16]
 _BARE = re.compile(r"^[A-Za-z0-9_.:/@+\-]+$")
 
@@ -44,10 +50,14 @@ class StructuredFormatter(logging.Formatter):
             "event": getattr(record, "event", None) or "log",
         }
         fields.update(getattr(record, "fields", {}) or {})
-        if not getattr(record, "event", None):
+        if record.name == LIBRDKAFKA_LOGGER and isinstance(record.args, tuple) and len(record.args) == 3:
+            # confluent_kafka logs ("%s [%s] %s", facility, client name, message)
+            fields["event"] = "librdkafka"
+            fields["fac"], fields["client"], fields["msg"] = (str(a) for a in record.args)
+        elif not getattr(record, "event", None):
             fields["msg"] = record.getMessage()
-        if record.name != LOGGER_NAME:
-            fields["logger"] = record.name
+            if record.name != LOGGER_NAME:
+                fields["logger"] = record.name
         fields["trace_id"] = TRACE_ID
         from kctl.config.client_conf import redact_text
 
@@ -56,12 +66,32 @@ class StructuredFormatter(logging.Formatter):
         return redact_text(" ".join(f"{key}={_logfmt_value(value)}" for key, value in fields.items()))
 
 
+def new_trace_id() -> str:
+    """Start a new trace for one invocation: $KCTL_TRACE_ID when set, else a random id."""
+    global TRACE_ID
+    TRACE_ID = os.environ.get("KCTL_TRACE_ID") or uuid.uuid4().hex[:16]
+    return TRACE_ID
+
+
 def setup(verbosity: int = 0, fmt: str = "logfmt", log_file: str | None = None) -> None:
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    new_trace_id()
+    if log_file:
+        try:
+            handler: logging.Handler = logging.FileHandler(log_file)
+        except OSError as exc:
+            from kctl.errors import ConfigError
+
+            raise ConfigError(f"cannot open --log-file {log_file}: {exc.strerror}") from None
+    else:
+        handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(StructuredFormatter(fmt))
     root = logging.getLogger(LOGGER_NAME)
+    for old in root.handlers:
+        old.close()  # an earlier invocation in this process (tests, a worker)
     root.handlers[:] = [handler]
+    quiet = verbosity <= 0 and not log_file
+    logging.getLogger(LIBRDKAFKA_LOGGER).setLevel(logging.CRITICAL + 1 if quiet else logging.NOTSET)
     root.setLevel(logging.DEBUG if log_file and verbosity <= 0 else level)
     if log_file and verbosity <= 0:
         handler.setLevel(logging.INFO)  # a log file gets at least the info events
@@ -93,4 +123,4 @@ def timed(name: str, **fields):
 
 def librdkafka_logger() -> logging.Logger:
     """Passed to confluent_kafka clients as `logger=` so their logs share our format and trace_id."""
-    return logging.getLogger(f"{LOGGER_NAME}.librdkafka")
+    return logging.getLogger(LIBRDKAFKA_LOGGER)

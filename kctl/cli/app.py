@@ -87,11 +87,13 @@ def root(
 
 
 def _register() -> None:
-    from kctl.cli import local, topics
+    from kctl.cli import cluster, local, topics
+    from kctl.cli import config as config_cli
 
     app.add_typer(topics.app, name="topics")
+    app.add_typer(cluster.app, name="cluster")
     app.add_typer(local.app, name="local")
-    from kctl.cli import cluster; app.add_typer(cluster.app, name="cluster")  # noqa: E702
+    app.add_typer(config_cli.app, name="config")
 
 
 _register()

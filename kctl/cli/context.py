@@ -61,9 +61,9 @@ class AppContext:
 
     @cached_property
     def _prompted_password(self) -> str:
-        import getpass
+        from kctl.config.client_conf import prompt_password
 
-        return getpass.getpass("Password: ", stream=sys.stderr)
+        return prompt_password()
 
     @property
     def stdout_is_tty(self) -> bool:

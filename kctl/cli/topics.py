@@ -7,6 +7,7 @@ from typing import List, Optional
 
 import typer
 
+from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context
 
 app = typer.Typer(help="Create, inspect, change and delete topics.", no_args_is_help=True)
@@ -57,7 +58,7 @@ def list_(
 @app.command()
 def describe(
     ctx: typer.Context,
-    names: List[str] = typer.Argument(..., metavar="TOPIC...", help="Topics to describe."),
+    names: List[str] = typer.Argument(..., metavar="TOPIC...", help="Topics to describe.", autocompletion=complete_topics),
     no_size: bool = typer.Option(False, "--no-size", help="Skip the size on disk (one request less per broker)."),
 ):
     """Show partitions (leader, replicas, ISR, watermarks, messages), non-default configs and size.
@@ -105,7 +106,7 @@ def create(
 @app.command()
 def delete(
     ctx: typer.Context,
-    names: Optional[List[str]] = typer.Argument(None, metavar="[NAME...]", help="Topics to delete."),
+    names: Optional[List[str]] = typer.Argument(None, metavar="[NAME...]", help="Topics to delete.", autocompletion=complete_topics),
     regex: Optional[str] = typer.Option(None, "--regex", help="Also delete every non-internal topic whose WHOLE name matches."),
     if_exists: bool = typer.Option(False, "--if-exists", help="A topic that does not exist is not an error."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed when stdin is not a terminal)."),
@@ -132,7 +133,7 @@ def delete(
 @app.command("alter-config")
 def alter_config(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="Topic to change."),
+    topic: str = typer.Argument(..., help="Topic to change.", autocompletion=complete_topics),
     set_: List[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Set a config (repeatable)."),
     delete: List[str] = typer.Option([], "--delete", metavar="KEY", help="Remove an override, back to the default (repeatable)."),
     dry_run: bool = DRY_RUN,
@@ -152,7 +153,7 @@ def alter_config(
 @app.command("add-partitions")
 def add_partitions(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="Topic to grow."),
+    topic: str = typer.Argument(..., help="Topic to grow.", autocompletion=complete_topics),
     to: int = typer.Option(..., "--to", min=1, help="New total number of partitions (more than now)."),
     dry_run: bool = DRY_RUN,
 ):
@@ -169,7 +170,7 @@ def add_partitions(
 @app.command("delete-records")
 def delete_records(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="Topic whose oldest records to delete."),
+    topic: str = typer.Argument(..., help="Topic whose oldest records to delete.", autocompletion=complete_topics),
     before: List[str] = typer.Option([], "--before", metavar="PARTITION:OFFSET",
                                      help="Delete records before OFFSET in PARTITION (repeatable)."),
     purge: bool = typer.Option(False, "--all", help="Delete every record of every partition (up to the high watermark)."),

@@ -13,13 +13,38 @@ from pathlib import Path
 
 from kctl.errors import ConfigError, UsageError
 
-_SECRET_KEY = re.compile(r"(password|secret|token|credential|\.pem$|sasl\.jaas\.config|oauthbearer\.config)", re.I)
+# Keys whose values are secrets: librdkafka's sasl.password, ssl.key.password, ssl.keystore.password,
+# ssl.key.pem, sasl.oauthbearer.client.secret, sasl.oauthbearer.config (may embed a token), and the
+# Java client's names (sasl.jaas.config, ssl.truststore.password) that --command-config files carry.
+_SECRET_KEY = re.compile(
+    r"(password|passphrase|secret|credential|token$|(^|\.)key\.pem$|jaas\.config|oauthbearer\.config)", re.I
+)
+# ...but not the places secrets are fetched from (sasl.oauthbearer.token.endpoint.url).
+_NOT_SECRET_KEY = re.compile(r"\.(url|location|endpoint)$", re.I)
 _REFERENCE = re.compile(r"^\$\{(env|file):(.+)\}$")
 REDACTED = "********"
 
 
 def is_secret_key(key: str) -> bool:
-    return bool(_SECRET_KEY.search(key))
+    return bool(_SECRET_KEY.search(key)) and not _NOT_SECRET_KEY.search(key)
+
+
+def is_reference(value) -> bool:
+    """A ${env:VAR} or ${file:PATH} reference (safe to store and print: it names, not holds, the secret)."""
+    return isinstance(value, str) and bool(_REFERENCE.match(value))
+
+
+def reject_plain_secrets(properties: dict, option: str) -> None:
+    """A secret is never accepted as a literal command-line value (it would land in shell history
+    and `ps`): only as a ${env:VAR} / ${file:PATH} reference, or through --ask-password."""
+    for key, value in (properties or {}).items():
+        if is_secret_key(key) and not is_reference(value):
+            from kctl.errors import UsageError
+
+            raise UsageError(
+                f"{option} {key}: secrets are not accepted as command-line values",
+                hint=f"use {key}=${{env:VAR}}, {key}=${{file:PATH}} or --ask-password",
+            )
 
 
 def redact(conf: dict) -> dict:
@@ -28,7 +53,7 @@ def redact(conf: dict) -> dict:
     for key, value in conf.items():
         if callable(value) or not isinstance(value, (str, int, float, bool)):
             continue  # loggers, callbacks
-        if is_secret_key(key) and not (isinstance(value, str) and _REFERENCE.match(value)):
+        if is_secret_key(key) and not is_reference(value):
             out[key] = REDACTED
         else:
             out[key] = value
@@ -115,6 +140,26 @@ def resolve_secret(key: str, value):
         raise ConfigError(f"{key} refers to file {ref}: {exc.strerror}") from None
 
 
+def merge_layers(
+    bootstrap: str,
+    context_properties: dict | None = None,
+    command_config: str | None = None,
+    overrides: dict | None = None,
+) -> tuple[dict, dict]:
+    """The merged properties with secret references unresolved, and the layer each key came from."""
+    reject_plain_secrets(overrides or {}, "-X")
+    conf: dict = {"bootstrap.servers": bootstrap}
+    sources: dict = {"bootstrap.servers": "target"}
+    for source, layer in (
+        ("context", {str(k): _scalar(v) for k, v in (context_properties or {}).items()}),
+        ("--command-config", read_command_config(command_config) if command_config else {}),
+        ("-X", overrides or {}),
+    ):
+        conf.update(layer)
+        sources.update(dict.fromkeys(layer, source))
+    return conf, sources
+
+
 def build_conf(
     bootstrap: str,
     context_properties: dict | None = None,
@@ -123,19 +168,33 @@ def build_conf(
     password: str | None = None,
 ) -> dict:
     """Merge the layers and resolve secrets; the result goes straight to a confluent_kafka client."""
-    conf: dict = {"bootstrap.servers": bootstrap}
-    for layer in (
-        {str(k): _scalar(v) for k, v in (context_properties or {}).items()},
-        read_command_config(command_config) if command_config else {},
-        overrides or {},
-    ):
-        conf.update(layer)
-    conf = {key: resolve_secret(key, value) for key, value in conf.items()}
-    if "sasl.username" in conf and "sasl.password" not in conf:
-        password = password or os.environ.get("KCTL_SASL_PASSWORD")
-        if password is not None:
-            conf["sasl.password"] = password
-    elif password is not None:
+    conf, _ = merge_layers(bootstrap, context_properties, command_config, overrides)
+    if password is not None:  # typed at the prompt: replaces any stored reference, unresolved
         conf["sasl.password"] = password
+    elif "sasl.username" in conf and "sasl.password" not in conf and "KCTL_SASL_PASSWORD" in os.environ:
+        conf["sasl.password"] = os.environ["KCTL_SASL_PASSWORD"]
+    conf = {key: value if key == "sasl.password" and password is not None else resolve_secret(key, value)
+            for key, value in conf.items()}
     remember_secrets(conf)
     return conf
+
+
+def prompt_password(prompt: str = "Password: ") -> str:
+    """--ask-password: read the password from the terminal without echo; without a terminal
+    (a pipe, CI), read one line from stdin, like `docker login --password-stdin`."""
+    import getpass
+    import sys
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", getpass.GetPassWarning)
+            password = getpass.getpass(prompt, stream=sys.stderr)
+    except getpass.GetPassWarning:
+        password = sys.stdin.readline().rstrip("\r\n")
+    except EOFError:
+        password = ""
+    if not password:
+        raise ConfigError("--ask-password: no password given")
+    remember_secrets({"sasl.password": password})
+    return password

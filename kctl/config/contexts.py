@@ -19,6 +19,7 @@ variable or a file, resolved only when a client is built (kctl.config.client_con
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from kctl.config.registry import user_config_dir
@@ -53,11 +54,17 @@ def save_config(data: dict) -> Path:
     import yaml
 
     path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(yaml.safe_dump(data, sort_keys=False))
-    os.chmod(tmp, 0o600)  # may hold usernames and secret references
-    tmp.replace(path)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created private (0600): it holds user names and secret references, never secrets themselves.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(yaml.safe_dump(data, sort_keys=False))
+        os.chmod(tmp, 0o600)
+        tmp.replace(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot write config file {path}: {exc.strerror}") from None
     return path
 
 
@@ -78,3 +85,184 @@ def get_context(name: str | None) -> dict | None:
     if not isinstance(context, dict):
         raise ConfigError(f"malformed config file {config_path()}: context {wanted!r} must be a mapping")
     return {**context, "name": wanted}
+
+
+_NAME = re.compile(r"^[A-Za-z0-9_.@:+-]+$")
+
+
+def check_name(name: str) -> str:
+    if not name or not _NAME.match(name):
+        from kctl.errors import UsageError
+
+        raise UsageError(f"invalid context name {name!r}: use letters, digits and _ . @ : + -")
+    return name
+
+
+def current_context_name() -> str | None:
+    return load_config().get("current-context") or None
+
+
+def list_contexts() -> tuple[str | None, dict[str, dict]]:
+    """(current context name, {name: context mapping})."""
+    data = load_config()
+    contexts = {}
+    for name, context in data["contexts"].items():
+        if not isinstance(context, dict):
+            raise ConfigError(f"malformed config file {config_path()}: context {name!r} must be a mapping")
+        contexts[str(name)] = context
+    return data.get("current-context") or None, contexts
+
+
+def set_context(
+    name: str,
+    bootstrap: str | None = None,
+    instance: int | None = None,
+    properties: dict | None = None,
+    unset: list[str] | tuple[str, ...] = (),
+    use: bool = False,
+) -> tuple[dict, bool, Path]:
+    """Create or update a context: (the context, whether it was created, the config file).
+
+    A bootstrap replaces an instance and vice versa; properties are merged key by key,
+    `unset` removes keys. Plain secret values must already have been refused by the caller.
+    """
+    check_name(name)
+    if bootstrap is not None and instance is not None:
+        from kctl.errors import UsageError
+
+        raise UsageError("a context has either a bootstrap or an instance, not both")
+    data = load_config()
+    existing = data["contexts"].get(name)
+    created = existing is None
+    context = dict(existing or {})
+    if not isinstance(existing, (dict, type(None))):
+        raise ConfigError(f"malformed config file {config_path()}: context {name!r} must be a mapping")
+    if bootstrap is not None:
+        context.pop("instance", None)
+        context["bootstrap"] = bootstrap
+    if instance is not None:
+        context.pop("bootstrap", None)
+        context["instance"] = instance
+    props = dict(context.get("properties") or {})
+    props.update(properties or {})
+    for key in unset:
+        props.pop(key, None)
+    inferred = infer_security_protocol(props)
+    if inferred:
+        props["security.protocol"] = inferred
+    if props:
+        context["properties"] = props
+    else:
+        context.pop("properties", None)
+    data["contexts"][name] = context
+    if use:
+        data["current-context"] = name
+    return context, created, save_config(data)
+
+
+def use_context(name: str) -> Path:
+    data = load_config()
+    if name not in data["contexts"]:
+        raise ConfigError(f"no context named {name!r}", hint="list them with `kctl config get-contexts`")
+    data["current-context"] = name
+    return save_config(data)
+
+
+def delete_context(name: str) -> tuple[bool, Path]:
+    """Remove a context; (whether it was the current one, the config file)."""
+    data = load_config()
+    if name not in data["contexts"]:
+        raise ConfigError(f"no context named {name!r}", hint="list them with `kctl config get-contexts`")
+    del data["contexts"][name]
+    was_current = data.get("current-context") == name
+    if was_current:
+        data.pop("current-context", None)
+    return was_current, save_config(data)
+
+
+def _env_ref(var: str, option: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var or ""):
+        from kctl.errors import UsageError
+
+        raise UsageError(f"{option} expects an environment variable name, got {var!r}")
+    return "${env:" + var + "}"
+
+
+def _existing_file(path: str, option: str) -> str:
+    full = Path(path).expanduser().absolute()
+    if not full.is_file():
+        raise ConfigError(f"{option} {path}: no such file")
+    return str(full)
+
+
+def security_properties(
+    security_protocol: str | None = None,
+    sasl_mechanism: str | None = None,
+    username: str | None = None,
+    password_env: str | None = None,
+    password_file: str | None = None,
+    oauth_token_url: str | None = None,
+    ca_file: str | None = None,
+    cert_file: str | None = None,
+    key_file: str | None = None,
+    key_password_env: str | None = None,
+    key_password_file: str | None = None,
+) -> dict[str, str]:
+    """librdkafka properties for the `set-context` security options. Secrets become references:
+    the config file never holds a password, only where to find it at run time."""
+    from kctl.errors import UsageError
+
+    props: dict[str, str] = {}
+    if password_env and password_file:
+        raise UsageError("give --password-env or --password-file, not both")
+    if key_password_env and key_password_file:
+        raise UsageError("give --key-password-env or --key-password-file, not both")
+    password = None
+    if password_env:
+        password = _env_ref(password_env, "--password-env")
+    elif password_file:
+        password = "${file:" + _existing_file(password_file, "--password-file") + "}"
+    oauth = sasl_mechanism == "OAUTHBEARER"
+    if sasl_mechanism:
+        props["sasl.mechanism"] = sasl_mechanism
+    if oauth:
+        # OIDC client credentials: librdkafka fetches and refreshes the token itself.
+        if oauth_token_url:
+            props["sasl.oauthbearer.method"] = "oidc"
+            props["sasl.oauthbearer.token.endpoint.url"] = oauth_token_url
+        if username:
+            props["sasl.oauthbearer.client.id"] = username
+        if password:
+            props["sasl.oauthbearer.client.secret"] = password
+    else:
+        if oauth_token_url:
+            raise UsageError("--oauth-token-url needs --sasl-mechanism OAUTHBEARER")
+        if username:
+            props["sasl.username"] = username
+        if password:
+            props["sasl.password"] = password
+    if ca_file:
+        props["ssl.ca.location"] = _existing_file(ca_file, "--ca-file")
+    if cert_file:
+        props["ssl.certificate.location"] = _existing_file(cert_file, "--cert-file")
+    if key_file:
+        props["ssl.key.location"] = _existing_file(key_file, "--key-file")
+    if key_password_env:
+        props["ssl.key.password"] = _env_ref(key_password_env, "--key-password-env")
+    elif key_password_file:
+        props["ssl.key.password"] = "${file:" + _existing_file(key_password_file, "--key-password-file") + "}"
+    if security_protocol:
+        props["security.protocol"] = security_protocol
+    return props
+
+
+def infer_security_protocol(properties: dict) -> str | None:
+    """SASL settings without security.protocol are silently ignored by librdkafka (it stays on
+    PLAINTEXT): pick the protocol the other settings imply."""
+    if properties.get("security.protocol"):
+        return None
+    sasl = any(key.startswith("sasl.") for key in properties)
+    tls = any(key.startswith("ssl.") for key in properties)
+    if sasl:
+        return "SASL_SSL" if tls else "SASL_PLAINTEXT"
+    return "SSL" if tls else None

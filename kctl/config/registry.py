@@ -19,6 +19,7 @@ Which brokers a command talks to (first that is set wins):
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,11 +86,54 @@ def find_registry_path(explicit: str | None = None) -> Path:
     return PACKAGED_REGISTRY
 
 
-def _int_field(section: dict, key: str, path: Path, default: int | None = None) -> int:
+MAX_PORT = 65535
+
+
+def _int_field(section: dict, key: str, path: Path, default: int | None = None, prefix: str = "kafka") -> int:
+    if key not in section and default is None:
+        raise ConfigError(f"malformed registry {path}: {prefix}.{key} is missing", hint="see port_registry.yaml in the kctl README")
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"malformed registry {path}: kafka.{key} must be a non-negative integer, got {value!r}")
+        raise ConfigError(f"malformed registry {path}: {prefix}.{key} must be a non-negative integer, got {value!r}")
     return value
+
+
+def _yaml_problem(exc: Exception) -> str:
+    """One line for a YAML error: what is wrong and where (PyYAML's str() spans several lines)."""
+    problem = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None)
+    if problem and mark is not None:
+        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _check_ports(registry: "Registry") -> None:
+    """Every port of every instance (up to 3 brokers each) must be a valid port and unique."""
+    path = registry.path
+    if registry.max_instances < 1 or registry.instance_increment < 1:
+        raise ConfigError(f"malformed registry {path}: max_instances and instance_increment must be at least 1")
+    if registry.broker_port < 1 or registry.controller_port < 1 or registry.ui_port < 1:
+        raise ConfigError(f"malformed registry {path}: ports must be at least 1")
+    seen: dict[int, str] = {}
+    for instance in range(registry.max_instances):
+        for broker in range(3):
+            for kind, port in (
+                ("broker", registry.broker_port + instance * registry.instance_increment + broker * registry.broker_stride),
+                ("controller", registry.controller_port + instance * registry.instance_increment + broker * registry.broker_stride),
+            ):
+                where = f"{kind} port of instance {instance} broker {broker}"
+                if port > MAX_PORT:
+                    raise ConfigError(
+                        f"malformed registry {path}: the {where} would be {port}, above {MAX_PORT}",
+                        hint="lower max_instances, instance_increment or the base ports",
+                    )
+                if port in seen:
+                    raise ConfigError(
+                        f"malformed registry {path}: the {where} ({port}) is also the {seen[port]}",
+                        hint="3 * broker_stride must not exceed instance_increment, and broker and controller ports must not overlap",
+                    )
+                seen[port] = where
 
 
 def load_registry(explicit: str | None = None) -> Registry:
@@ -98,16 +142,21 @@ def load_registry(explicit: str | None = None) -> Registry:
     path = find_registry_path(explicit)
     try:
         data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"malformed registry {path}: {first_line}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read registry {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"malformed registry {path}: {_yaml_problem(exc)}") from None
     kafka = data.get("kafka") if isinstance(data, dict) else None
     if not isinstance(kafka, dict):
         raise ConfigError(f"malformed registry {path}: no 'kafka' mapping", hint="see port_registry.yaml in the kctl README")
-    ui = data.get("kafka_ui") or {}
+    ui = data.get("kafka_ui")
+    if ui is None:
+        ui = {}
+    if not isinstance(ui, dict):
+        raise ConfigError(f"malformed registry {path}: kafka_ui must be a mapping")
     host = kafka.get("host", "127.0.0.1")
-    if not isinstance(host, str) or not host:
-        raise ConfigError(f"malformed registry {path}: kafka.host must be a host name")
+    if not isinstance(host, str) or not host.strip() or any(c in host for c in " ,/"):
+        raise ConfigError(f"malformed registry {path}: kafka.host must be a host name, got {host!r}")
     registry = Registry(
         path=str(path),
         host=host,
@@ -116,10 +165,9 @@ def load_registry(explicit: str | None = None) -> Registry:
         instance_increment=_int_field(kafka, "instance_increment", path),
         max_instances=_int_field(kafka, "max_instances", path),
         broker_stride=_int_field(kafka, "broker_stride", path, default=10),
-        ui_port=_int_field(ui if isinstance(ui, dict) else {}, "ui_port", path, default=8080),
+        ui_port=_int_field(ui, "ui_port", path, default=8080, prefix="kafka_ui"),
     )
-    if registry.max_instances < 1 or registry.instance_increment < 1:
-        raise ConfigError(f"malformed registry {path}: max_instances and instance_increment must be at least 1")
+    _check_ports(registry)
     return registry
 
 
@@ -133,10 +181,12 @@ class Target:
 
 
 def parse_instance(value: str | int, source: str) -> int:
-    try:
+    # Only whole numbers: int(True) == 1 and int(1.5) == 1 would silently pick an instance.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
         return int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"instance must be a number, got {value!r} ({source})") from None
+    raise ConfigError(f"instance must be a whole number, got {value!r} ({source})")
 
 
 def resolve_target(
@@ -167,4 +217,7 @@ def resolve_target(
         chosen = (0, "default instance 0")
     number, source = chosen
     registry = load_registry(registry_path)
-    return Target(registry.bootstrap_of(number), number, source)
+    try:
+        return Target(registry.bootstrap_of(number), number, source)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc.message} (from {source})", exc.hint) from None

@@ -36,16 +36,44 @@ def to_kctl_error(exc: BaseException, context: str = "") -> KctlError:
     return KctlError(message)
 
 
+# Errors librdkafka reported through error_cb, per live client (id(client) -> [KafkaError]).
+_REPORTED: dict[int, list] = {}
+_AUTH_CODES = ("_AUTHENTICATION", "SASL_AUTHENTICATION_FAILED", "_SSL")
+
+
 @contextmanager
 def admin_client(conf: dict) -> Iterator:
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient
 
+    reported: list = []
+    conf = _client_conf(conf)
+    conf.setdefault("error_cb", reported.append)
     try:
-        client = AdminClient(_client_conf(conf))
+        client = AdminClient(conf)
     except (KafkaException, ValueError, TypeError) as exc:
         raise _config_error(exc) from None
-    yield client
+    _REPORTED[id(client)] = reported
+    try:
+        yield client
+    finally:
+        _REPORTED.pop(id(client), None)
+        client.poll(0)  # hand queued librdkafka log lines to the logger (confluent delivers them on poll)
+
+
+def auth_failure(client) -> KctlError | None:
+    """The authentication error librdkafka reported for this client, if any (a wrong password
+    or a SASL/TLS mismatch shows up only as error_cb events; the request itself just times out)."""
+    import re
+
+    from kctl.errors import AuthError
+
+    client.poll(0)  # serve error_cb
+    for error in _REPORTED.get(id(client), ()):
+        if error.name() in _AUTH_CODES:
+            text = re.sub(r"\s*\(after \d+ms in state \w+\)\s*$", "", error.str())
+            return AuthError(f"authentication failed: {text}", hint="check the security settings of your context (`kctl config view`)")
+    return None
 
 
 def _config_error(exc: BaseException) -> KctlError:
@@ -61,6 +89,9 @@ def cluster_metadata(client, conf: dict, timeout: float, topic: str | None = Non
     try:
         return client.list_topics(topic=topic, timeout=timeout)
     except KafkaException as exc:
+        auth = auth_failure(client)
+        if auth is not None:
+            raise auth from None
         error = to_kctl_error(exc)
         if isinstance(error, BrokerUnavailable):
             raise BrokerUnavailable(

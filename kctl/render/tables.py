@@ -112,3 +112,39 @@ def local_instances_table(instances):
         ports = _ids(f"{b.port}/{b.controller_port}" for b in inst.brokers)
         table.add_row(str(inst.instance), status, inst.bootstrap, str(len(inst.brokers)), pids, ports)
     return table
+
+
+@table_for(models.ConfigView)
+def config_view_table(view: models.ConfigView):
+    from rich.console import Group
+    from rich.markup import escape
+
+    target = new_table("SETTING", "VALUE", title="effective target")
+    target.add_row("bootstrap", escape(view.bootstrap))
+    target.add_row("from", view.bootstrap_source)
+    target.add_row("instance", _opt(view.instance))
+    target.add_row("registry", _opt(view.registry))
+    target.add_row("context", _opt(view.context))
+    target.add_row("config file", view.config_file)
+    props = new_table("PROPERTY", "VALUE", "FROM", title="client properties (secrets redacted)")
+    for key, value in view.properties.items():
+        props.add_row(escape(key), escape(str(value)), view.property_sources.get(key, ""))
+    parts = [target, props]
+    for problem in view.problems:
+        parts.append(f"[yellow]warning:[/yellow] {escape(problem)}")
+    return Group(*parts)
+
+
+@table_for(models.ContextInfo)
+def contexts_table(contexts: list[models.ContextInfo]):
+    from rich.markup import escape
+
+    table = new_table("CURRENT", "NAME", "TARGET", "SECURITY", "USER")
+    for c in contexts:
+        target = c.bootstrap or (f"instance {c.instance}" if c.instance is not None else "-")
+        security = " ".join(v for v in (c.properties.get("security.protocol"), c.properties.get("sasl.mechanism")) if v)
+        table.add_row(
+            "*" if c.current else "", escape(c.name), escape(target), escape(security or "-"),
+            escape(str(c.properties.get("sasl.username", "-"))),
+        )
+    return table

@@ -373,7 +373,7 @@ def _wait_ready(registry: Registry, instance: int, procs: list[tuple[BrokerPaths
             _kill_started(procs)
             raise BrokerUnavailable(
                 f"instance {instance} did not answer within {wait:g}s: {tail}",
-                hint=f"full log: {paths_list[0].log}",
+                hint=f"full log: {procs[0][0].log}",
             )
         time.sleep(0.25)
 

@@ -1,0 +1,165 @@
+"""`kctl config`: named contexts (like kubectl's) and the effective configuration."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from kctl.cli.context import app_context
+
+app = typer.Typer(help="Named contexts and the effective client configuration.", no_args_is_help=True)
+
+
+class SecurityProtocol(str, Enum):
+    PLAINTEXT = "PLAINTEXT"
+    SSL = "SSL"
+    SASL_PLAINTEXT = "SASL_PLAINTEXT"
+    SASL_SSL = "SASL_SSL"
+
+
+class SaslMechanism(str, Enum):
+    PLAIN = "PLAIN"
+    SCRAM_SHA_256 = "SCRAM-SHA-256"
+    SCRAM_SHA_512 = "SCRAM-SHA-512"
+    OAUTHBEARER = "OAUTHBEARER"
+
+
+def _done(ctx: typer.Context, operation: str, name: str, detail: str) -> None:
+    from kctl.models import ItemResult, OperationResult
+    from kctl.render import render
+
+    render(OperationResult(operation, (ItemResult(name, True, detail),)), app_context(ctx).output)
+
+
+@app.command("view")
+def view(ctx: typer.Context):
+    """Show where kctl connects (and why) and the merged client properties, secrets redacted.
+
+    Example: kctl config view --context prod -o yaml
+    """
+    from kctl.config.view import effective_view
+    from kctl.render import render
+
+    obj = app_context(ctx)
+    render(
+        effective_view(obj.target, obj.context, obj.registry, obj.command_config, obj.overrides, obj.ask_password),
+        obj.output,
+    )
+
+
+@app.command("get-contexts")
+def get_contexts(ctx: typer.Context):
+    """List the contexts of the config file; the current one is marked with *.
+
+    Example: kctl config get-contexts -o json
+    """
+    from kctl.config.view import contexts
+    from kctl.models import ContextInfo
+    from kctl.render import render
+
+    render(contexts(), app_context(ctx).output, kind=ContextInfo)
+
+
+@app.command("current-context")
+def current_context(ctx: typer.Context):
+    """Print the name of the current context (exit 3 when none is set).
+
+    Example: kctl config current-context
+    """
+    from kctl.config.contexts import config_path, current_context_name
+    from kctl.errors import ConfigError
+
+    name = current_context_name()
+    if not name:
+        raise ConfigError(f"no current context is set in {config_path()}", hint="`kctl config use-context NAME`")
+    output = app_context(ctx).output
+    if output == "table":
+        typer.echo(name)
+    else:
+        from kctl.render import render
+
+        render({"current_context": name}, output)
+
+
+@app.command("use-context")
+def use_context(ctx: typer.Context, name: str = typer.Argument(..., help="Context name.")):
+    """Make NAME the current context: commands without -b/-i/KCTL_* use it.
+
+    Example: kctl config use-context prod
+    """
+    from kctl.config.contexts import use_context as use
+
+    path = use(name)
+    _done(ctx, "use-context", name, f"current context in {path}")
+
+
+@app.command("delete-context")
+def delete_context(ctx: typer.Context, name: str = typer.Argument(..., help="Context name.")):
+    """Remove a context from the config file (and unset it if it was current).
+
+    Example: kctl config delete-context staging
+    """
+    from kctl.config.contexts import delete_context as delete
+
+    was_current, path = delete(name)
+    _done(ctx, "delete-context", name, f"deleted from {path}" + (" (it was the current context)" if was_current else ""))
+
+
+@app.command("set-context")
+def set_context(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Context name (created if new, updated otherwise)."),
+    bootstrap: Optional[str] = typer.Option(None, "--bootstrap", "-b", help="Bootstrap servers HOST:PORT[,...]."),
+    instance: Optional[int] = typer.Option(None, "--instance", "-i", help="An instance of port_registry.yaml instead.", min=0),
+    properties: List[str] = typer.Option([], "--property", "-P", help="librdkafka property key=value (repeatable)."),
+    unset: List[str] = typer.Option([], "--unset", help="Remove a property (repeatable)."),
+    security_protocol: Optional[SecurityProtocol] = typer.Option(None, "--security-protocol", help="security.protocol (inferred from SASL/TLS options when omitted)."),
+    sasl_mechanism: Optional[SaslMechanism] = typer.Option(None, "--sasl-mechanism", help="sasl.mechanism."),
+    username: Optional[str] = typer.Option(None, "--username", help="SASL user name (OAUTHBEARER: the OIDC client id)."),
+    password_env: Optional[str] = typer.Option(None, "--password-env", metavar="VAR", help="Read the password from this environment variable at run time."),
+    password_file: Optional[str] = typer.Option(None, "--password-file", metavar="PATH", help="Read the password from this file at run time."),
+    oauth_token_url: Optional[str] = typer.Option(None, "--oauth-token-url", help="OAUTHBEARER: OIDC token endpoint (client credentials)."),
+    ca_file: Optional[str] = typer.Option(None, "--ca-file", help="TLS: CA certificate(s) to trust (PEM)."),
+    cert_file: Optional[str] = typer.Option(None, "--cert-file", help="mTLS: client certificate (PEM)."),
+    key_file: Optional[str] = typer.Option(None, "--key-file", help="mTLS: client private key (PEM)."),
+    key_password_env: Optional[str] = typer.Option(None, "--key-password-env", metavar="VAR", help="mTLS: the key's password from this environment variable."),
+    key_password_file: Optional[str] = typer.Option(None, "--key-password-file", metavar="PATH", help="mTLS: the key's password from this file."),
+    use: bool = typer.Option(False, "--use", help="Also make it the current context."),
+    password: Optional[str] = typer.Option(None, "--password", hidden=True),
+):
+    """Create or update a context: a target plus security settings and client properties.
+
+    Passwords are stored as references (${env:VAR} or ${file:PATH}), never as values.
+
+    Example: kctl config set-context prod -b kafka:9093 --sasl-mechanism SCRAM-SHA-512 --username alice --password-env PROD_PW --ca-file ca.pem --use
+    """
+    from kctl.config.client_conf import parse_key_values, reject_plain_secrets
+    from kctl.config.contexts import security_properties, set_context as store
+    from kctl.errors import UsageError
+
+    if password is not None:
+        raise UsageError(
+            "--password is not accepted: a password on the command line ends up in shell history and `ps`",
+            hint="use --password-env VAR, --password-file PATH, or --ask-password when running a command",
+        )
+    props = parse_key_values(properties, "--property")
+    reject_plain_secrets(props, "--property")
+    props.update(
+        security_properties(
+            security_protocol=security_protocol.value if security_protocol else None,
+            sasl_mechanism=sasl_mechanism.value if sasl_mechanism else None,
+            username=username,
+            password_env=password_env,
+            password_file=password_file,
+            oauth_token_url=oauth_token_url,
+            ca_file=ca_file,
+            cert_file=cert_file,
+            key_file=key_file,
+            key_password_env=key_password_env,
+            key_password_file=key_password_file,
+        )
+    )
+    _, created, path = store(name, bootstrap, instance, props, unset, use)
+    _done(ctx, "set-context", name, ("created in " if created else "updated in ") + str(path) + (" (current)" if use else ""))
