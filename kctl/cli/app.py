@@ -91,6 +91,9 @@ def _register() -> None:
 
     app.add_typer(topics.app, name="topics")
     app.add_typer(local.app, name="local")
+    from kctl.cli import e2e
+
+    app.add_typer(e2e.app, name="e2e")
 
 
 _register()

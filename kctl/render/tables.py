@@ -109,3 +109,17 @@ def local_instances_table(instances):
         ports = _ids(f"{b.port}/{b.controller_port}" for b in inst.brokers)
         table.add_row(str(inst.instance), status, inst.bootstrap, str(len(inst.brokers)), pids, ports)
     return table
+
+
+@table_for(models.E2EReport)
+def e2e_report_table(report: models.E2EReport):
+    from kctl.render.checklist import report_renderable
+
+    return report_renderable(report)
+
+
+@table_for(models.E2ESummary)
+def e2e_summary_table(summary: models.E2ESummary):
+    from kctl.render.checklist import summary_renderable
+
+    return summary_renderable(summary)
