@@ -88,7 +88,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("create_topic", "Create the topic"),
     ("produce", "Produce (idempotent, acks=all)"),
     ("consume", "Consume with a consumer group"),
-    ("verify", "Verify: complete, unique, ordered, intact"),
+    ("verify", "Verify complete, unique, ordered, intact"),
     ("commit", "Commit offsets and read them back"),
     ("transactions", "Transactions under read_committed"),
     ("latency", "Produce-to-consume latency"),
@@ -422,7 +422,7 @@ class _Run:
     # --- the steps ---
 
     def _step_connect(self) -> str:
-        self.cluster = self.e2e_clients.probe(self.conf, self._left())
+        self.cluster = self.e2e_clients.probe(self.conf, round(self._left(), 1))
         self.admin = self.e2e_clients.Admin(self.conf)
         # Created now so that getting its producer id overlaps topic creation and the group join.
         self.producer = self.e2e_clients.IdempotentProducer(self.conf, self.deadline)
@@ -483,7 +483,7 @@ class _Run:
         wrong = [seq for seq, d in self.deliveries.items() if d.partition != seq % partitions]
         if wrong:
             raise CheckFailed(f"{len(wrong)} records were written to another partition than requested")
-        group_note = f"group ready in {group_ms:.0f} ms" if ready else "group not ready yet"
+        group_note = f"clients ready in {group_ms:.0f} ms" if ready else "group not ready yet"
         if not producer_ready:
             group_note += "; producer id not assigned yet"
         return f"{self.opts.messages} records to {partitions} partitions in {produce_ms:.0f} ms ({group_note})"
