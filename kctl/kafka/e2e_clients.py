@@ -477,8 +477,9 @@ class GroupConsumers:
 
     def stop_polling(self, timeout: float = 2.0) -> None:
         self._stop.set()
+        end = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(max(0.0, end - time.monotonic()))
 
     def next_offsets(self) -> dict[int, int]:
         with self._lock:
@@ -499,16 +500,14 @@ class GroupConsumers:
 
     def close(self, timeout: float) -> list[str]:
         """Leave the group (close every consumer, in parallel, bounded); problems as text."""
-        self.stop_polling(min(timeout, 2.0))
+        end = time.monotonic() + timeout
+        self.stop_polling(min(timeout, 1.0))
         problems = []
         threads = []
         for member, consumer in enumerate(self.consumers):
-            def close(c=consumer):
-                c.close()
-            thread = threading.Thread(target=close, name=f"kctl-e2e-close{member}", daemon=True)
+            thread = threading.Thread(target=consumer.close, name=f"kctl-e2e-close{member}", daemon=True)
             thread.start()
             threads.append((member, thread))
-        end = time.monotonic() + timeout
         for member, thread in threads:
             thread.join(max(0.0, end - time.monotonic()))
             if thread.is_alive():

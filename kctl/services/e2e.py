@@ -412,6 +412,7 @@ class _Run:
         return int(ExitCode.CHECK_FAILED)
 
     def _cluster_answers(self) -> bool:
+        """One quick metadata probe per run (its answer is kept)."""
         if self.reachable is None:
             self.reachable = self.e2e_clients.answers(self.conf, min(2.0, self.opts.timeout))
         return self.reachable
@@ -602,6 +603,12 @@ class _Run:
             if problems:
                 raise CheckFailed("; ".join(problems))
             return f"skipped: kept {' and '.join(kept) or 'nothing'} (--no-cleanup)"
+        leftovers = ([f"group {self.group}"] if self.consumers is not None and self.group_owned else []) + (
+            [f"topic {self.topic}"] if self.topic_created else [])
+        if leftovers and self.first_failure == ExitCode.UNAVAILABLE and not self._cluster_answers():
+            # Deleting would only wait for the deadline; say what is left behind instead.
+            raise BrokerUnavailable(f"the cluster is unreachable; left {' and '.join(leftovers)} behind"
+                                    + (f" ({'; '.join(problems)})" if problems else ""))
         if self.consumers is not None and self.group_owned:
             try:
                 if self.admin.delete_group(self.group, deadline):
