@@ -87,13 +87,14 @@ def root(
 
 
 def _register() -> None:
-    from kctl.cli import cluster, local, topics
+    from kctl.cli import cluster, e2e, local, topics
     from kctl.cli import config as config_cli
 
     app.add_typer(topics.app, name="topics")
     app.add_typer(cluster.app, name="cluster")
     app.add_typer(local.app, name="local")
     app.add_typer(config_cli.app, name="config")
+    app.add_typer(e2e.app, name="e2e")
 
 
 _register()

@@ -148,3 +148,16 @@ def contexts_table(contexts: list[models.ContextInfo]):
             escape(str(c.properties.get("sasl.username", "-"))),
         )
     return table
+
+@table_for(models.E2EReport)
+def e2e_report_table(report: models.E2EReport):
+    from kctl.render.checklist import report_renderable
+
+    return report_renderable(report)
+
+
+@table_for(models.E2ESummary)
+def e2e_summary_table(summary: models.E2ESummary):
+    from kctl.render.checklist import summary_renderable
+
+    return summary_renderable(summary)

@@ -1,0 +1,81 @@
+"""`kctl e2e`: end-to-end health checks that CI trusts by their exit code."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from kctl.cli.context import app_context
+
+app = typer.Typer(help="End-to-end health checks of a cluster.", no_args_is_help=True)
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    topic: Optional[str] = typer.Option(None, "--topic", help="Topic to use (default: a new unique name)."),
+    messages: int = typer.Option(100, "--messages", "-n", min=1, help="Records to produce and consume."),
+    partitions: int = typer.Option(3, "--partitions", "-p", min=1, help="Partitions of the topic."),
+    replication_factor: Optional[int] = typer.Option(None, "--replication-factor", "-r", min=1,
+                                                     help="Replication factor (default: the broker's)."),
+    group: Optional[str] = typer.Option(None, "--group", "-g", help="Consumer group (default: a new unique name)."),
+    consumers: int = typer.Option(2, "--consumers", "-c", min=1, help="Members of the consumer group."),
+    no_cleanup: bool = typer.Option(False, "--no-cleanup", help="Keep the topic and group afterwards."),
+    reuse: bool = typer.Option(False, "--reuse", help="Use an existing --topic/--group instead of failing."),
+    transactional: bool = typer.Option(False, "--transactional", help="Also check committed and aborted transactions."),
+    max_p99_ms: Optional[float] = typer.Option(None, "--max-p99-ms", min=0, help="Fail when p99 latency exceeds this."),
+    junit: Optional[str] = typer.Option(None, "--junit", help="Write a JUnit XML report (one test case per step)."),
+    repeat: int = typer.Option(1, "--repeat", min=1, help="Canary mode: run this many times and summarise."),
+    interval: float = typer.Option(0.0, "--interval", min=0, help="Seconds between the starts of repeated runs."),
+    all_instances: bool = typer.Option(False, "--all-instances", help="Run against every registry instance that answers."),
+):
+    """Create a topic, produce, consume in a group, verify, commit, measure latency, clean up.
+
+    Exit 0 when every step passes, 8 when a check fails, 6 when the cluster cannot be reached.
+    The global --timeout bounds the whole run (cleanup gets up to 5 s more).
+
+    Example: kctl e2e run -i 0 --max-p99-ms 50 --junit e2e.xml
+    """
+    import sys
+
+    from kctl.render import make_console, render
+    from kctl.services import e2e
+
+    obj = app_context(ctx)
+    options = e2e.E2EOptions(
+        topic=topic, messages=messages, partitions=partitions, replication_factor=replication_factor, group=group,
+        consumers=consumers, cleanup=not no_cleanup, reuse=reuse, transactional=transactional,
+        max_p99_ms=max_p99_ms, timeout=obj.timeout,
+    )
+    options.validate()
+    progress = None
+    if sys.stderr.isatty():
+        from kctl.render.checklist import LiveChecklist
+
+        progress = LiveChecklist(make_console(stderr=True), transient=sys.stdout.isatty())
+    try:
+        if all_instances:
+            def conf_of(bootstrap: str) -> dict:
+                return {**obj.client_conf(), "bootstrap.servers": bootstrap}
+
+            targets, silent = e2e.answering_instances(obj.registry_data, conf_of, min(2.0, obj.timeout))
+            result = e2e.run_many(targets, options, progress, repeat=repeat, interval=interval,
+                                  mode="all_instances", unreachable=silent)
+        elif repeat > 1:
+            target = e2e.Target(obj.target.instance, obj.target.bootstrap, obj.client_conf())
+            result = e2e.run_many([target], options, progress, repeat=repeat, interval=interval, mode="repeat")
+        else:
+            result = e2e.run(obj.client_conf(), options, progress, instance=obj.target.instance,
+                             bootstrap=obj.target.bootstrap)
+    finally:
+        if progress is not None:
+            progress.__exit__(None, None, None)
+    render(result, obj.output)
+    if junit:
+        from kctl.render.junit import write_junit
+
+        write_junit(result, junit)
+    error = e2e.failure_error(result)
+    if error is not None:
+        raise error

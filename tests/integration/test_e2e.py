@@ -1,0 +1,205 @@
+"""`kctl e2e run` against real brokers: passing runs, failing checks, cleanup, unreachable clusters."""
+
+from __future__ import annotations
+
+import threading
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
+import pytest
+
+from kctl.services import e2e
+from tests.helpers import run_kctl, run_kctl_process
+from tests.unit.test_e2e_schema import validate
+
+OWN_INSTANCE = 9  # the instance this module may start and stop
+
+
+def _topic_exists(admin, topic: str) -> bool:
+    entry = admin.list_topics(topic=topic, timeout=10).topics.get(topic)
+    return entry is not None and entry.error is None
+
+
+def _group_exists(admin, group: str) -> bool:
+    future = admin.describe_consumer_groups([group], request_timeout=10)[group]
+    try:
+        description = future.result(timeout=15)
+    except Exception:  # noqa: BLE001 - GROUP_ID_NOT_FOUND
+        return False
+    return description.state.name not in ("DEAD", "UNKNOWN")
+
+
+def _steps(doc: dict) -> dict:
+    return {s["name"]: s for s in doc["steps"]}
+
+
+def test_passing_run_on_one_broker_matches_the_documented_shape(kafka, admin):
+    result = run_kctl("e2e", "run", "-i", kafka["instance"], "--timeout", "30", "-o", "json")
+    assert result.code == 0, result
+    doc = result.json
+    assert validate(doc, e2e.REPORT_SCHEMA) == []
+    steps = _steps(doc)
+    assert [s["name"] for s in doc["steps"]] == [name for name, _ in e2e.STEPS]
+    assert all(s["status"] == "passed" for n, s in steps.items() if n != "transactions"), doc["steps"]
+    assert steps["transactions"]["status"] == "skipped"
+    assert doc["ok"] is True and doc["exit_code"] == 0
+    assert (doc["produced"], doc["consumed"], doc["missing"], doc["duplicates"]) == (100, 100, 0, 0)
+    assert sorted(p for a in doc["assignment"] for p in a["partitions"]) == [0, 1, 2]
+    assert len(doc["assignment"]) == 2
+    assert [(o["committed"], o["end_offset"]) for o in doc["offsets"]] == [(34, 34), (33, 33), (33, 33)]
+    assert doc["latency"]["overall"]["count"] == 100
+    assert [p["partition"] for p in doc["latency"]["partitions"]] == [0, 1, 2]
+    assert not _topic_exists(admin, doc["topic"])
+    assert not _group_exists(admin, doc["group"])
+
+
+@pytest.mark.three_brokers
+def test_passing_run_on_three_brokers_with_replication_3(kafka3):
+    result = run_kctl("e2e", "run", "-i", kafka3["instance"], "--replication-factor", "3", "--consumers", "3",
+                      "--timeout", "60", "-o", "json")
+    assert result.code == 0, result
+    doc = result.json
+    assert validate(doc, e2e.REPORT_SCHEMA) == []
+    assert len(doc["cluster"]["brokers"]) == 3
+    assert doc["settings"]["replication_factor"] == 3
+    assert len(doc["assignment"]) == 3 and all(len(a["partitions"]) == 1 for a in doc["assignment"])
+
+
+def test_transactional_run_passes(kafka):
+    result = run_kctl("e2e", "run", "-i", kafka["instance"], "--transactional", "--messages", "20",
+                      "--timeout", "30", "-o", "json")
+    assert result.code == 0, result
+    doc = result.json
+    assert _steps(doc)["transactions"]["status"] == "passed"
+    assert doc["transactions"] == {"committed_sent": 3, "committed_visible": 3, "aborted_sent": 3,
+                                   "aborted_visible": 0, "aborted_in_log": 3}
+
+
+def test_max_p99_zero_fails_with_exit_8_records_junit_and_cleans_up(kafka, admin, tmp_path):
+    junit = tmp_path / "report.xml"
+    result = run_kctl("e2e", "run", "-i", kafka["instance"], "--max-p99-ms", "0", "--junit", junit,
+                      "--timeout", "30", "-o", "json")
+    assert result.code == 8, result
+    assert "kctl: error: e2e: step latency failed" in result.stderr
+    doc = result.json
+    assert validate(doc, e2e.REPORT_SCHEMA) == []
+    steps = _steps(doc)
+    assert steps["latency"]["status"] == "failed" and "exceeds --max-p99-ms 0" in steps["latency"]["error"]
+    assert steps["cleanup"]["status"] == "passed"
+    # Cleanup ran after the failure: neither the topic nor the group is left behind.
+    assert not _topic_exists(admin, doc["topic"])
+    assert not _group_exists(admin, doc["group"])
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite.get("failures") == "1" and suite.get("tests") == "9"
+    failures = [c for c in suite.findall("testcase") if c.find("failure") is not None]
+    assert len(failures) == 1 and "latency" in failures[0].get("name")
+    assert "exceeds --max-p99-ms" in failures[0].find("failure").get("message")
+
+
+def test_existing_topic_is_an_error_without_reuse_and_is_never_deleted(kafka, admin, new_topic):
+    topic = new_topic(partitions=2)
+    refused = run_kctl("e2e", "run", "-i", kafka["instance"], "--topic", topic, "--timeout", "30", "-o", "json")
+    assert refused.code == 8, refused
+    assert "already exists" in _steps(refused.json)["create_topic"]["error"]
+    assert _topic_exists(admin, topic)
+    reused = run_kctl("e2e", "run", "-i", kafka["instance"], "--topic", topic, "--reuse", "--messages", "10",
+                      "--timeout", "30", "-o", "json")
+    assert reused.code == 0, reused
+    assert reused.json["settings"]["partitions"] == 2
+    assert _topic_exists(admin, topic)
+    again = run_kctl("e2e", "run", "-i", kafka["instance"], "--topic", topic, "--reuse", "--messages", "10",
+                     "--timeout", "30", "-o", "json")
+    assert again.code == 0, again  # records of the first run are behind the start offsets, not re-read
+    assert again.json["consumed"] == 10 and again.json["duplicates"] == 0
+
+
+def test_canary_mode_summarises_runs(kafka, tmp_path):
+    junit = tmp_path / "canary.xml"
+    result = run_kctl("e2e", "run", "-i", kafka["instance"], "--repeat", "2", "--interval", "0",
+                      "--messages", "10", "--junit", junit, "--timeout", "30", "-o", "json")
+    assert result.code == 0, result
+    doc = result.json
+    assert validate(doc, e2e.SUMMARY_SCHEMA) == []
+    assert (doc["mode"], doc["passed"], doc["failed"], len(doc["runs"])) == ("repeat", 2, 0, 2)
+    assert len({r["topic"] for r in doc["runs"]}) == 2
+    assert len(ET.parse(junit).getroot().findall("testsuite")) == 2
+
+
+def test_all_instances_runs_every_answering_instance(kafka):
+    result = run_kctl("e2e", "run", "--all-instances", "--messages", "10", "--timeout", "30", "-o", "json")
+    assert result.code == 0, result
+    doc = result.json
+    assert validate(doc, e2e.SUMMARY_SCHEMA) == []
+    assert kafka["instance"] in [r["instance"] for r in doc["runs"]]
+    assert OWN_INSTANCE in doc["unreachable"] or OWN_INSTANCE in [r["instance"] for r in doc["runs"]]
+
+
+@pytest.fixture
+def own_registry():
+    from kctl.config.registry import load_registry
+
+    return load_registry()
+
+
+def test_stopped_instance_exits_6_within_the_timeout(own_registry):
+    from kctl.services import local
+
+    local.down(own_registry, OWN_INSTANCE)
+    # A hang would trip the subprocess timeout; the run itself is bounded by --timeout.
+    result = run_kctl_process("e2e", "run", "-i", OWN_INSTANCE, "--timeout", "3", "-o", "json", timeout=60)
+    assert result.code == 6, result
+    assert "cannot reach the cluster" in result.stderr
+    doc = result.json
+    assert doc["exit_code"] == 6
+    assert _steps(doc)["connect"]["status"] == "failed"
+    assert all(s["status"] == "skipped" for n, s in _steps(doc).items() if n != "connect")
+
+
+@pytest.fixture
+def own_broker(own_registry):
+    from kctl.services import local
+
+    started = local.up(own_registry, OWN_INSTANCE, brokers=1, wait=120)
+    try:
+        yield started
+    finally:
+        local.down(own_registry, OWN_INSTANCE)
+
+
+class _StopBrokerAt:
+    """A progress listener that stops the instance's broker when a given step starts."""
+
+    def __init__(self, registry, step: str):
+        self.registry, self.step, self.stopped = registry, step, False
+
+    def step_started(self, step):
+        from kctl.services import local
+
+        if step.name == self.step and not self.stopped:
+            local.down(self.registry, OWN_INSTANCE, grace=5)
+            self.stopped = True
+
+
+def test_broker_stopping_in_the_middle_fails_a_step_and_exits_without_hanging(own_broker, own_registry):
+    from kctl.config.client_conf import build_conf
+
+    listener = _StopBrokerAt(own_registry, "produce")
+    timeout = 8.0
+    box = {}
+    thread = threading.Thread(target=lambda: box.setdefault("report", e2e.run(
+        build_conf(own_broker.bootstrap), e2e.E2EOptions(timeout=timeout), listener, instance=OWN_INSTANCE)),
+        daemon=True)
+    thread.start()
+    # Bounded: the run deadline, the cleanup grace, the broker's own shutdown, plus slack for a busy machine.
+    thread.join(timeout + e2e.CLEANUP_GRACE_S + 60)
+    assert not thread.is_alive(), "e2e run hung after the broker stopped"
+    report = box["report"]
+    steps = {s.name: s for s in report.steps}
+    assert listener.stopped
+    assert steps["connect"].status == "passed" and steps["create_topic"].status == "passed"
+    assert steps["produce"].status == "failed"
+    assert report.exit_code == 6 and not report.ok
+    assert all(steps[n].status == "skipped" for n in ("consume", "verify", "commit", "latency"))
+    assert steps["cleanup"].status in ("failed", "passed")
+    error = e2e.failure_error(report)
+    assert error.exit_code == 6
