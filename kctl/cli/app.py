@@ -91,6 +91,8 @@ def _register() -> None:
 
     app.add_typer(topics.app, name="topics")
     app.add_typer(local.app, name="local")
+    from kctl.cli.produce import produce as produce_command
+    app.command("produce")(produce_command)
 
 
 _register()

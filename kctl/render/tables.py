@@ -109,3 +109,11 @@ def local_instances_table(instances):
         ports = _ids(f"{b.port}/{b.controller_port}" for b in inst.brokers)
         table.add_row(str(inst.instance), status, inst.bootstrap, str(len(inst.brokers)), pids, ports)
     return table
+
+
+@table_for(models.KeyPartition)
+def key_partition_table(rows):
+    table = new_table("KEY", "PARTITION")
+    for row in rows if isinstance(rows, list) else [rows]:
+        table.add_row(row.key, str(row.partition))
+    return table
