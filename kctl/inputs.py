@@ -97,10 +97,9 @@ def open_source(source: Source, compression: str = "auto") -> Iterator[tuple[Bin
         if compression == "auto":
             if source.path != "-":
                 compression = guess_compression(source.path)
-            elif hasattr(raw, "peek"):
-                compression = sniff_compression(raw.peek(4)[:4])
             else:
-                compression = "none"
+                raw = _Peekable(raw)
+                compression = sniff_compression(raw.peek(4))
         stream = _decompressor(raw, compression)
 
         def position() -> int:
@@ -115,9 +114,49 @@ def open_source(source: Source, compression: str = "auto") -> Iterator[tuple[Bin
             raw.close()
 
 
-def _read(stream: BinaryIO, size: int, name: str) -> bytes:
+class _Peekable:
+    """Lets the first bytes of a non-seekable stream be looked at (for the magic bytes)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._head = b""
+
+    def peek(self, size: int) -> bytes:
+        while len(self._head) < size:
+            more = _read1(self._stream, size - len(self._head))
+            if not more:
+                break
+            self._head += more
+        return self._head[:size]
+
+    def read(self, size: int = -1) -> bytes:
+        return self._take(size, self._stream.read)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._take(size, lambda n: _read1(self._stream, n))
+
+    def _take(self, size: int, read) -> bytes:
+        if self._head:
+            head, self._head = (self._head, b"") if size < 0 or size >= len(self._head) else \
+                (self._head[:size], self._head[size:])
+            return head
+        return read(size)
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+    def readable(self) -> bool:
+        return True
+
+
+def _read1(stream, size: int) -> bytes:
+    read1 = getattr(stream, "read1", None)
+    return read1(size) if read1 is not None else stream.read(size)
+
+
+def _read(stream: BinaryIO, size: int, name: str, partial: bool = False) -> bytes:
     try:
-        return stream.read(size)
+        return _read1(stream, size) if partial else stream.read(size)
     except (OSError, EOFError, RuntimeError, ValueError) as exc:
         # gzip.BadGzipFile is an OSError; lz4 raises RuntimeError; zstandard ZstdError is ValueError-like.
         raise InputError(f"cannot decompress {name}: {exc}") from None
@@ -126,15 +165,18 @@ def _read(stream: BinaryIO, size: int, name: str) -> bytes:
 
 
 def iter_record_batches(stream: BinaryIO, delimiter: bytes = b"\n", chunk_size: int = CHUNK_SIZE,
-                        name: str = "input") -> Iterator[list[bytes]]:
+                        name: str = "input", partial: bool = False) -> Iterator[list[bytes]]:
     """Lists of records split on delimiter, in input order. The text after the last
     delimiter is a record if it is not empty (a file need not end with a newline);
-    empty records between delimiters are kept (an empty line is an empty message)."""
+    empty records between delimiters are kept (an empty line is an empty message).
+
+    partial=True (stdin, pipes) hands out whatever has arrived instead of waiting for a
+    full chunk, so `tail -f log | kctl produce t` sends lines as they come."""
     if not delimiter:
         raise InputError("the delimiter must not be empty")
     rest = b""
     while True:
-        chunk = _read(stream, chunk_size, name)
+        chunk = _read(stream, chunk_size, name, partial)
         if not chunk:
             break
         data = rest + chunk if rest else chunk

@@ -207,7 +207,8 @@ class _Run:
                 else:
                     delimiter = req.delimiter or b"\n"
                     line = 1
-                    for records in iter_record_batches(stream, delimiter, name=source.name):
+                    for records in iter_record_batches(stream, delimiter, name=source.name,
+                                                       partial=source.size is None):
                         if self.remaining is not None and len(records) > self.remaining:
                             records = records[: self.remaining]
                         self._batch(records, source, line, several)

@@ -110,3 +110,15 @@ def test_total_size(tmp_path):
                                            ("::", b"::"), ("a\\\\b", b"a\\b"), ("\\q", b"\\q"), ("\\x1", b"\\x1")])
 def test_parse_escapes(text, expected):
     assert parse_escapes(text) == expected
+
+
+def test_stdin_compression_is_sniffed_without_losing_bytes(monkeypatch):
+    data = zstandard.ZstdCompressor().compress(b"a\nb\n")
+    fake = io.TextIOWrapper(io.BytesIO(data))
+    monkeypatch.setattr("sys.stdin", fake)
+    with open_source(Source("-")) as (stream, _):
+        assert inputs.read_all(stream) == b"a\nb\n"
+    fake = io.TextIOWrapper(io.BytesIO(b"plain\n"))
+    monkeypatch.setattr("sys.stdin", fake)
+    with open_source(Source("-")) as (stream, _):
+        assert [r for batch in iter_record_batches(stream, partial=True) for r in batch] == [b"plain"]
