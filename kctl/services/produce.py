@@ -604,8 +604,11 @@ def _interrupted(run: _Run, client, timeout: float, transactional: bool) -> Prod
     except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
         not_sent = len(client)
     if not_sent:
+        # Purged messages come back as failed deliveries: count them as not sent instead.
+        failed_before = run.deliveries.failed
         client.purge()
         client.flush(1.0)
+        run.deliveries.failed = failed_before
     summary = run.summary(not_sent=not_sent)
     run.write_failed_file()
     return ProduceInterrupted(f"interrupted after {summary.sent} acknowledged messages", summary=summary)
