@@ -11,6 +11,7 @@ every message instead, which costs about half the throughput.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -177,6 +178,9 @@ class _Run:
             raise UsageError("--count must be at least 0")
         if req.rate is not None and req.rate <= 0:
             raise UsageError("--rate must be positive")
+        for path in req.files:
+            if path != "-" and not os.path.exists(path):
+                raise UsageError(f"input file {path} does not exist")
 
     # ---- the loop ----------------------------------------------------------------------
     def run(self, producer, partitions: int) -> None:
@@ -576,8 +580,9 @@ def produce(conf: dict, timeout: float, req: ProduceRequest, *, acks: str | None
         summary = run.summary()
         run.write_failed_file()
         if stop is not None:
+            advice = "" if stop.where == "input" else "; fix it or use --on-error skip"
             raise ProduceError(f"{stop.where}: {stop.reason}",
-                               hint=f"stopped there: {_delivered_text(run, summary)}; fix it or use --on-error skip",
+                               hint=f"stopped there: {_delivered_text(run, summary)}{advice}",
                                summary=summary,
                                exit_code=ExitCode.PARTIAL)
         if summary.failed:

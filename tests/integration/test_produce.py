@@ -439,3 +439,16 @@ def test_ctrl_c_flushes_reports_counts_and_exits_130(kafka, new_topic):
     stored = read_all(kafka["bootstrap"], topic)
     assert len(stored) == sent and sent >= 3
     assert values(stored) == [b"m%d" % i for i in range(sent)]
+
+
+def test_missing_and_corrupt_input_files(kafka, new_topic, produce, tmp_path):
+    topic = new_topic(1)
+    missing = produce(topic, "-f", tmp_path / "nope.txt")
+    assert missing.code == 2 and "does not exist" in missing.stderr
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.gz"
+    good.write_text("a\nb\n")
+    bad.write_bytes(b"not gzip at all\n")
+    result = produce(topic, "-f", good, "-f", bad)
+    assert result.code == 5, result
+    assert "cannot decompress" in result.stderr and "the 2 messages before it were delivered" in result.stderr
+    assert values(read_all(kafka["bootstrap"], topic)) == [b"a", b"b"]
