@@ -258,11 +258,18 @@ class _Run:
             todo = records[start:] if start else records
             value = None
             try:
-                for value in todo:
-                    try:
-                        produce(topic, value, key, partition)
-                    except BufferError:
-                        self._wait_for_room(topic, value, key, partition)
+                if key is None and partition == -1:  # the common case: fewest arguments to parse
+                    for value in todo:
+                        try:
+                            produce(topic, value)
+                        except BufferError:
+                            self._wait_for_room(topic, value, key, partition)
+                else:
+                    for value in todo:
+                        try:
+                            produce(topic, value, key, partition)
+                        except BufferError:
+                            self._wait_for_room(topic, value, key, partition)
             except self.kafka_exception as exc:
                 index = start + todo.index(value)
                 self.produced += index - start
