@@ -270,3 +270,36 @@ class E2ESummary:
     duration_max_ms: float | None = None
     p99_p50_ms: float | None = None
     p99_max_ms: float | None = None
+
+class ProduceSummary:
+    """What `kctl produce` did: sent = acknowledged by the broker (committed, with a transaction)."""
+
+    topic: str
+    sent: int
+    failed: int = 0
+    skipped: int = 0
+    not_sent: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    transactional: bool = False
+
+    JSON_EXTRA = ("msgs_per_sec", "mb_per_sec")
+
+    @property
+    def msgs_per_sec(self) -> float:
+        return round(self.sent / self.seconds, 1) if self.seconds > 0 else 0.0
+
+    @property
+    def mb_per_sec(self) -> float:
+        return round(self.bytes / 1e6 / self.seconds, 2) if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class KeyPartition:
+    """Where a key lands (`kctl topics partition-for`)."""
+
+    topic: str
+    key: str
+    partition: int
+    partitions: int
+    partitioner: str = "murmur2"

@@ -87,7 +87,7 @@ def root(
 
 
 def _register() -> None:
-    from kctl.cli import cluster, e2e, local, topics
+    from kctl.cli import cluster, e2e, local, produce, topics
     from kctl.cli import config as config_cli
 
     app.add_typer(topics.app, name="topics")
@@ -95,6 +95,7 @@ def _register() -> None:
     app.add_typer(local.app, name="local")
     app.add_typer(config_cli.app, name="config")
     app.add_typer(e2e.app, name="e2e")
+    app.command("produce")(produce.produce)
 
 
 _register()

@@ -184,3 +184,24 @@ def delete_records(
     obj = app_context(ctx)
     offsets = topics.parse_partition_offsets(before)
     _finish(obj, topics.delete_records(obj.client_conf(), obj.timeout, topic, offsets, purge=purge))
+
+
+@app.command("partition-for")
+def partition_for(
+    ctx: typer.Context,
+    topic: str = typer.Argument(..., help="The topic (its partition count decides).", autocompletion=complete_topics),
+    keys: list[str] = typer.Argument(..., help="One or more keys."),
+    partitioner: str = typer.Option("murmur2", "--partitioner", help="murmur2 (Java producers, kctl's default) or consistent (CRC32)."),
+    key_serializer: str = typer.Option("string", "--key-serializer", help="How the keys are encoded (string, int32, int64, hex...)."),
+):
+    """Show the partition each key lands on, as Kafka's Java producer places it.
+
+    Example: kctl topics partition-for orders customer-1 customer-2
+    """
+    from kctl.models import KeyPartition
+    from kctl.render import render
+    from kctl.services import produce
+
+    obj = app_context(ctx)
+    render(produce.partition_for(obj.client_conf(), obj.timeout, topic, keys, partitioner, key_serializer),
+           obj.output, kind=KeyPartition)

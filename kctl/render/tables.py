@@ -161,3 +161,10 @@ def e2e_summary_table(summary: models.E2ESummary):
     from kctl.render.checklist import summary_renderable
 
     return summary_renderable(summary)
+
+@table_for(models.KeyPartition)
+def key_partition_table(rows):
+    table = new_table("KEY", "PARTITION")
+    for row in rows if isinstance(rows, list) else [rows]:
+        table.add_row(row.key, str(row.partition))
+    return table

@@ -1,0 +1,209 @@
+"""`kctl produce TOPIC`: send lines, JSON envelopes or whole files to a topic."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from kctl.cli.context import app_context
+
+
+class InputFormat(str, Enum):
+    line = "line"
+    json = "json"
+    raw = "raw"
+
+
+class Serializer(str, Enum):
+    string = "string"
+    json = "json"
+    bytes = "bytes"
+    int32 = "int32"
+    int64 = "int64"
+    double = "double"
+    hex = "hex"
+    base64 = "base64"
+
+
+class Partitioner(str, Enum):
+    murmur2 = "murmur2"
+    consistent = "consistent"
+    random = "random"
+    round_robin = "round-robin"
+    sticky = "sticky"
+
+
+class Compression(str, Enum):
+    none = "none"
+    gzip = "gzip"
+    snappy = "snappy"
+    lz4 = "lz4"
+    zstd = "zstd"
+
+
+class InputCompression(str, Enum):
+    auto = "auto"
+    none = "none"
+    gzip = "gzip"
+    lz4 = "lz4"
+    zstd = "zstd"
+
+
+class Acks(str, Enum):
+    zero = "0"
+    one = "1"
+    all = "all"
+
+
+class OnError(str, Enum):
+    stop = "stop"
+    skip = "skip"
+
+
+def produce(
+    ctx: typer.Context,
+    topic: str = typer.Argument(..., help="Topic to produce to (must exist)."),
+    files: List[str] = typer.Option([], "--file", "-f", help="Input file (repeatable; '-' is stdin; .gz/.lz4/.zst are decompressed). Default: stdin."),
+    input_compression: InputCompression = typer.Option(InputCompression.auto, "--input-compression", help="Compression of the input (default: guessed from the name or magic bytes)."),
+    fmt: InputFormat = typer.Option(InputFormat.line, "--format", "-F", help="line: one message per line; json: `kctl consume -o json` envelopes; raw: each input is one message."),
+    delimiter: Optional[str] = typer.Option(None, "--delimiter", "-D", help="Message delimiter instead of newline (escapes like \\0, \\t, \\x1e understood)."),
+    key_separator: Optional[str] = typer.Option(None, "--key-separator", "-K", help="Split each line into KEY<SEP>VALUE."),
+    null_marker: Optional[str] = typer.Option(None, "--null-marker", help="A value (or key) equal to this is sent as null: a tombstone."),
+    key_serializer: Serializer = typer.Option(Serializer.string, "--key-serializer", help="How keys are encoded."),
+    value_serializer: Optional[Serializer] = typer.Option(None, "--value-serializer", help="How values are encoded (default string; bytes for --format raw)."),
+    key: Optional[str] = typer.Option(None, "--key", "-k", help="Key for every message."),
+    value: Optional[str] = typer.Option(None, "--value", help="Send this one message instead of reading input."),
+    header: List[str] = typer.Option([], "--header", "-H", help="Header name=value for every message (repeatable)."),
+    count: Optional[int] = typer.Option(None, "--count", "-n", help="Send N messages: repeat --value N times, or stop after N input messages."),
+    partition: Optional[int] = typer.Option(None, "--partition", "-p", help="Send everything to this partition."),
+    partitioner: Partitioner = typer.Option(Partitioner.murmur2, "--partitioner", help="murmur2 = the Java producer's placement of keys."),
+    compression: Optional[Compression] = typer.Option(None, "--compression", "-z", help="Batch compression (default none)."),
+    acks: Optional[Acks] = typer.Option(None, "--acks", help="Acknowledgements to wait for (default all)."),
+    idempotence: Optional[bool] = typer.Option(None, "--idempotence/--no-idempotence", help="Idempotent producer (default on with acks=all)."),
+    linger_ms: Optional[float] = typer.Option(None, "--linger-ms", help="Wait this long to fill batches (default 10)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Maximum batch size in bytes (default 1000000)."),
+    retry_backoff_ms: Optional[int] = typer.Option(None, "--retry-backoff-ms", help="First retry backoff (grows exponentially)."),
+    retry_backoff_max_ms: Optional[int] = typer.Option(None, "--retry-backoff-max-ms", help="Largest retry backoff."),
+    delivery_timeout: Optional[float] = typer.Option(None, "--delivery-timeout", help="Seconds before an unacknowledged message fails (default 120)."),
+    rate: Optional[float] = typer.Option(None, "--rate", help="At most N messages per second."),
+    sync: bool = typer.Option(False, "--sync", help="Wait for each message's acknowledgement before the next."),
+    report: bool = typer.Option(False, "--report", help="A JSON line per message on stdout: source, line, partition, offset, error."),
+    failed_file: Optional[str] = typer.Option(None, "--failed-file", help="Write undelivered messages here (JSON envelopes, replay with --format json)."),
+    transactional_id: Optional[str] = typer.Option(None, "--transactional-id", help="Send the whole input in one transaction."),
+    on_error: OnError = typer.Option(OnError.stop, "--on-error", help="A malformed input line: stop (default) or skip and count it."),
+):
+    """Produce messages to a topic from stdin, files or the command line.
+
+    Exits 0 only when every message was acknowledged; 5 when some were not (see --failed-file).
+
+    Example: kctl produce orders --file orders.jsonl.gz --format json --compression lz4
+    """
+    from kctl.errors import UsageError
+    from kctl.inputs import parse_escapes
+    from kctl.services import produce as service
+
+    obj = app_context(ctx)
+    headers = []  # in order, and a name may repeat (Kafka headers are a list)
+    for pair in header:
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"-H expects name=value, got {pair!r}")
+        headers.append((name.strip(), text.encode("utf-8")))
+    if delimiter == "":
+        raise UsageError("--delimiter must not be empty")
+    progress = _Progress() if sys.stderr.isatty() and not report else None
+    req = service.ProduceRequest(
+        topic=topic,
+        files=list(files) or ["-"],
+        input_compression=input_compression.value,
+        format=fmt.value,
+        delimiter=parse_escapes(delimiter) if delimiter is not None else None,
+        key_separator=parse_escapes(key_separator) if key_separator is not None else None,
+        null_marker=null_marker.encode("utf-8") if null_marker is not None else None,
+        key_serializer=key_serializer.value,
+        value_serializer=value_serializer.value if value_serializer else None,
+        key=key,
+        value=value,
+        headers=headers,
+        count=count,
+        partition=partition,
+        partitioner=partitioner.value,
+        on_error=on_error.value,
+        sync=sync,
+        rate=rate,
+        failed_file=failed_file,
+        transactional_id=transactional_id,
+        report=_report_line if report else None,
+        progress=progress.update if progress else None,
+    )
+    try:
+        summary = service.produce(
+            obj.client_conf(), obj.timeout, req,
+            acks=acks.value if acks else None, idempotence=idempotence,
+            compression=compression.value if compression else None, linger_ms=linger_ms, batch_size=batch_size,
+            retry_backoff_ms=retry_backoff_ms, retry_backoff_max_ms=retry_backoff_max_ms,
+            delivery_timeout_ms=int(delivery_timeout * 1000) if delivery_timeout is not None else None,
+        )
+    except service.ProduceError as exc:
+        if progress:
+            progress.close()
+        if exc.summary is not None:
+            _print_summary(exc.summary)
+        raise
+    if progress:
+        progress.close()
+    _print_summary(summary)
+    if obj.output in ("json", "yaml") and not report:
+        from kctl.render import render
+
+        render(summary, obj.output)
+
+
+def _report_line(item: dict) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(item) + "\n")
+
+
+def _print_summary(summary) -> None:
+    parts = [f"{summary.sent} sent"]
+    if summary.failed:
+        parts.append(f"{summary.failed} failed")
+    if summary.skipped:
+        parts.append(f"{summary.skipped} skipped")
+    if summary.not_sent:
+        parts.append(f"{summary.not_sent} not sent")
+    txn = " in one transaction" if summary.transactional and summary.sent else ""
+    sys.stderr.write(
+        f"kctl: {', '.join(parts)} to {summary.topic}{txn} in {summary.seconds:.2f}s "
+        f"({summary.msgs_per_sec:,.0f} msgs/s, {summary.mb_per_sec:.1f} MB/s)\n"
+    )
+    sys.stderr.flush()
+
+
+class _Progress:
+    """A progress bar on stderr (only used when stderr is a terminal)."""
+
+    def __init__(self):
+        self._bar = None
+        self._task = None
+
+    def update(self, done: int, total: int | None, messages: int) -> None:
+        if self._bar is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+            columns = [TextColumn("{task.fields[messages]:,} msgs"), BarColumn(), DownloadColumn()]
+            if total:
+                columns.append(TimeRemainingColumn())
+            self._bar = Progress(*columns, console=Console(file=sys.stderr), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("produce", total=total or None, messages=0)
+        self._bar.update(self._task, completed=done, messages=messages)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()

@@ -1,0 +1,124 @@
+"""Input readers: bulk splitting, compressed streams, escapes."""
+
+import gzip
+import io
+
+import lz4.frame
+import pytest
+import zstandard
+
+from kctl import inputs
+from kctl.inputs import InputError, Source, iter_record_batches, open_source, parse_escapes
+
+
+def _records(data: bytes, delimiter=b"\n", chunk_size=inputs.CHUNK_SIZE):
+    out = []
+    for batch in iter_record_batches(io.BytesIO(data), delimiter, chunk_size):
+        out.extend(batch)
+    return out
+
+
+def test_lines_with_and_without_trailing_newline():
+    assert _records(b"a\nb\n") == [b"a", b"b"]
+    assert _records(b"a\nb") == [b"a", b"b"]
+    assert _records(b"") == []
+
+
+def test_empty_lines_are_empty_messages():
+    assert _records(b"a\n\nb\n") == [b"a", b"", b"b"]
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 7, 64])
+def test_records_spanning_chunks_are_reassembled(chunk_size):
+    data = b"".join(b"line-%d\n" % i for i in range(50))
+    assert _records(data, chunk_size=chunk_size) == [b"line-%d" % i for i in range(50)]
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 1000])
+def test_multibyte_delimiter(chunk_size):
+    assert _records(b"a||b||c", b"||", chunk_size) == [b"a", b"b", b"c"]
+
+
+def test_empty_delimiter_is_refused():
+    with pytest.raises(InputError):
+        _records(b"a", b"")
+
+
+def _write(path, compression, data):
+    if compression == "gzip":
+        path.write_bytes(gzip.compress(data))
+    elif compression == "lz4":
+        path.write_bytes(lz4.frame.compress(data))
+    elif compression == "zstd":
+        # two frames: streaming readers must read across frames
+        half = len(data) // 2
+        cctx = zstandard.ZstdCompressor()
+        path.write_bytes(cctx.compress(data[:half]) + cctx.compress(data[half:]))
+    else:
+        path.write_bytes(data)
+
+
+@pytest.mark.parametrize("suffix,compression", [(".txt", "none"), (".gz", "gzip"), (".lz4", "lz4"), (".zst", "zstd")])
+def test_compressed_files_are_decompressed_by_extension(tmp_path, suffix, compression):
+    data = b"".join(b"record %d \xc3\xa9\n" % i for i in range(20000))
+    path = tmp_path / f"input{suffix}"
+    _write(path, compression, data)
+    assert inputs.guess_compression(str(path)) == compression
+    with open_source(Source(str(path))) as (stream, position):
+        records = [r for batch in iter_record_batches(stream, b"\n", 4096) for r in batch]
+        assert position() == path.stat().st_size
+    assert records == data.split(b"\n")[:-1]
+
+
+def test_input_compression_overrides_the_extension(tmp_path):
+    path = tmp_path / "data.bin"
+    path.write_bytes(gzip.compress(b"x\ny\n"))
+    with open_source(Source(str(path)), "gzip") as (stream, _):
+        assert inputs.read_all(stream) == b"x\ny\n"
+
+
+def test_corrupt_compressed_input_is_an_input_error(tmp_path):
+    path = tmp_path / "bad.gz"
+    path.write_bytes(b"\x1f\x8b not really gzip")
+    with pytest.raises(InputError, match="cannot decompress"):
+        with open_source(Source(str(path))) as (stream, _):
+            inputs.read_all(stream, "bad.gz")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="cannot read"):
+        with open_source(Source(str(tmp_path / "nope.txt"))):
+            pass
+
+
+def test_sniff_magic_bytes():
+    assert inputs.sniff_compression(gzip.compress(b"x")[:4]) == "gzip"
+    assert inputs.sniff_compression(lz4.frame.compress(b"x")[:4]) == "lz4"
+    assert inputs.sniff_compression(zstandard.ZstdCompressor().compress(b"x")[:4]) == "zstd"
+    assert inputs.sniff_compression(b"plain") == "none"
+
+
+def test_total_size(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_bytes(b"12345")
+    b.write_bytes(b"123")
+    assert inputs.total_size([Source(str(a)), Source(str(b))]) == 8
+    assert inputs.total_size([Source(str(a)), Source("-")]) is None
+
+
+@pytest.mark.parametrize("text,expected", [("\\n", b"\n"), ("\\t", b"\t"), ("\\0", b"\0"), ("\\x1e", b"\x1e"),
+                                           ("::", b"::"), ("a\\\\b", b"a\\b"), ("\\q", b"\\q"), ("\\x1", b"\\x1")])
+def test_parse_escapes(text, expected):
+    assert parse_escapes(text) == expected
+
+
+def test_stdin_compression_is_sniffed_without_losing_bytes(monkeypatch):
+    data = zstandard.ZstdCompressor().compress(b"a\nb\n")
+    fake = io.TextIOWrapper(io.BytesIO(data))
+    monkeypatch.setattr("sys.stdin", fake)
+    with open_source(Source("-")) as (stream, _):
+        assert inputs.read_all(stream) == b"a\nb\n"
+    fake = io.TextIOWrapper(io.BytesIO(b"plain\n"))
+    monkeypatch.setattr("sys.stdin", fake)
+    with open_source(Source("-")) as (stream, _):
+        assert [r for batch in iter_record_batches(stream, partial=True) for r in batch] == [b"plain"]
