@@ -105,3 +105,15 @@ class LocalInstance:
     brokers: tuple[LocalBroker, ...]
     kafka_version: str | None = None
     already_running: bool = False
+
+
+@dataclass(frozen=True)
+class ConsumeSummary:
+    """What one `kctl consume` run did (logged as the consume_done event)."""
+
+    messages: int
+    bytes: int
+    skipped: int
+    reason: str  # end, until, max_messages, idle, output_closed, interrupted
+    duration_ms: int
+    group: str | None = None

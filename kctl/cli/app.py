@@ -91,6 +91,7 @@ def _register() -> None:
 
     app.add_typer(topics.app, name="topics")
     app.add_typer(local.app, name="local")
+    app.command("consume")(__import__("kctl.cli.consume", fromlist=["consume"]).consume)
 
 
 _register()
