@@ -243,15 +243,32 @@ class OutputClosed(Exception):
         self.accepted = accepted
 
 
+class WriteInterrupted(KeyboardInterrupt):
+    """Ctrl-C in the middle of a write, after `accepted` bytes of the chunk."""
+
+    def __init__(self, accepted: int):
+        super().__init__(accepted)
+        self.accepted = accepted
+
+
 class ChunkWriter:
     """Writes whole chunks to the stream's file descriptor (os.write, no extra copy); on a
     broken pipe it reports how many bytes of the chunk were accepted, so exactly the records
-    that reached the reader get committed."""
+    that reached the reader get committed.
 
-    def __init__(self, stream):
+    Into a pipe it writes at most a page at a time and only when poll() says there is room,
+    so a write never blocks on a slow reader: Ctrl-C (`stop()` turning true) is noticed
+    within 100 ms, and the bytes accepted so far are known exactly.
+    """
+
+    PIPE_PIECE = 4096
+
+    def __init__(self, stream, stop=lambda: False):
         self.stream = stream
+        self.stop = stop
         self.fd = None
         self.is_fifo = False
+        self.poller = None
         try:
             stream.flush()
             fd = stream.fileno()
@@ -259,6 +276,11 @@ class ChunkWriter:
             self.fd = fd
         except (AttributeError, OSError, ValueError):
             pass
+        if self.is_fifo:
+            import select
+
+            self.poller = select.poll()
+            self.poller.register(self.fd, select.POLLOUT)
 
     def write(self, data: bytes) -> None:
         if self.fd is None:
@@ -272,8 +294,22 @@ class ChunkWriter:
         done = 0
         total = len(data)
         try:
+            if not self.is_fifo:
+                while done < total:
+                    done += os.write(self.fd, view[done:])
+                return
+            import select
+
+            piece = self.PIPE_PIECE
             while done < total:
-                done += os.write(self.fd, view[done:])
+                if self.stop():
+                    raise WriteInterrupted(done)
+                events = self.poller.poll(100)
+                if not events:
+                    continue
+                if events[0][1] & (select.POLLERR | select.POLLHUP):
+                    raise OutputClosed(done)
+                done += os.write(self.fd, view[done:done + piece])
         except BrokenPipeError:
             raise OutputClosed(done) from None
 
@@ -296,7 +332,7 @@ class _Run:
         self.conf = conf
         self.opts = opts
         self.output = output
-        self.writer = ChunkWriter(stream)
+        self.writer = ChunkWriter(stream, stop=lambda: self.interrupted)
         self.timeout = timeout
         self.consumer = None
         self.assigned: set = set()
@@ -309,11 +345,18 @@ class _Run:
         self.commit_mode = opts.commit
         self.committed_upto: dict = {}
         self.warned: set = set()
+        self.interrupted = False
         until = opts.until
         self.until_end = until is not None and until.kind == "end"
         self.until_offset = until.value if until is not None and until.kind == "offset" else None
         self.until_time = until.value if until is not None and until.kind == "time" else None
         self.fast = output.raw_values and not opts.matches and self.until_offset is None and self.until_time is None
+        # Into a pipe, a group member writes (and then commits) at most 64 KiB at a time, so a
+        # slow reader still sees progress committed; files and /dev/null get whole batches.
+        self.chunk_bytes = 1 << 22
+        if self.writer.is_fifo and self.commit_mode not in ("none", "auto"):
+            self.fast = False
+            self.chunk_bytes = 1 << 16
 
     # -- setup --
 
@@ -485,7 +528,35 @@ class _Run:
                   reason=summary.reason, duration_ms=summary.duration_ms)
         return summary
 
+    def install_sigint(self):
+        """Ctrl-C sets a flag, checked between batches and between pieces of a pipe write,
+        so the records written are always known exactly when kctl stops."""
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        previous = signal.getsignal(signal.SIGINT)
+        if previous in (signal.SIG_IGN, None):
+            return None
+
+        def on_sigint(signum, frame):
+            self.interrupted = True
+
+        signal.signal(signal.SIGINT, on_sigint)
+        return previous
+
     def loop(self) -> None:
+        import signal
+
+        previous = self.install_sigint()
+        try:
+            self._loop()
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+    def _loop(self) -> None:
         consumer = self.consumer
         consume = consumer.consume
         max_messages = self.opts.max_messages
@@ -503,6 +574,8 @@ class _Run:
                         self.reason = "end" if self.until_end else "until"
                         return
                 wanted = batch if max_messages is None else min(batch, max_messages - self.written)
+                if self.interrupted:
+                    raise KeyboardInterrupt
                 msgs = consume(num_messages=wanted, timeout=POLL_S)
                 if not msgs:
                     if idle is not None and time.monotonic() - last_activity >= idle:
@@ -534,7 +607,7 @@ class _Run:
             data = b"\n".join(values) + b"\n"
         try:
             self.writer.write(data)
-        except OutputClosed as closed:
+        except (OutputClosed, WriteInterrupted) as closed:
             ends = accumulate(len(v) + 1 for v in values)
             complete = sum(1 for end in ends if end <= closed.accepted)
             self.written += complete
@@ -553,8 +626,9 @@ class _Run:
         rules = self.opts.matches
         max_messages = self.opts.max_messages
         until_offset, until_time = self.until_offset, self.until_time
+        chunk_limit = self.chunk_bytes
         entries: list = []  # (bytes or None if filtered out, (topic, partition), next offset)
-        count = 0
+        pending = 0
         done = False
         for msg in msgs:
             error = msg.error()
@@ -577,34 +651,43 @@ class _Run:
                 entries.append((None, key, offset + 1))
                 self.skipped += 1
             else:
-                entries.append((render(msg), key, offset + 1))
-                count += 1
+                data = render(msg)
+                entries.append((data, key, offset + 1))
+                pending += len(data)
             if until_offset is not None and offset + 1 >= until_offset:
                 self.stop_partition(key)
-            if max_messages is not None and self.written + count >= max_messages:
+            if max_messages is not None and self.written + sum(1 for e in entries if e[0] is not None) >= max_messages:
                 self.reason = "max_messages"
                 done = True
                 break
-        if entries:
-            data = b"".join(e[0] for e in entries if e[0] is not None)
-            try:
-                if data:
-                    self.writer.write(data)
-            except OutputClosed as closed:
-                complete = []
-                end = 0
-                for entry in entries:
-                    end += len(entry[0] or b"")
-                    if end > closed.accepted:
-                        break
-                    complete.append(entry)
-                self.written += sum(1 for e in complete if e[0] is not None)
-                self.record_written({e[1]: e[2] for e in complete})
-                raise
-            self.written += count
-            self.bytes += len(data)
-            self.record_written({e[1]: e[2] for e in entries})
+            if pending >= chunk_limit:
+                self.flush(entries)
+                entries, pending = [], 0
+        self.flush(entries)
         return done
+
+    def flush(self, entries: list) -> None:
+        """Write rendered records with one write; then store/commit their offsets."""
+        if not entries:
+            return
+        data = b"".join(e[0] for e in entries if e[0] is not None)
+        try:
+            if data:
+                self.writer.write(data)
+        except (OutputClosed, WriteInterrupted) as closed:
+            complete = []
+            end = 0
+            for entry in entries:
+                end += len(entry[0] or b"")
+                if end > closed.accepted:
+                    break
+                complete.append(entry)
+            self.written += sum(1 for e in complete if e[0] is not None)
+            self.record_written({e[1]: e[2] for e in complete})
+            raise
+        self.written += sum(1 for e in entries if e[0] is not None)
+        self.bytes += len(data)
+        self.record_written({e[1]: e[2] for e in entries})
 
 
 def _next_offsets(msgs: list) -> dict:
