@@ -21,11 +21,11 @@ import stat
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from itertools import accumulate
 
 from kctl import log
-from kctl.errors import KctlError, NotFoundError, UsageError
+from kctl.errors import NotFoundError, UsageError
 from kctl.kafka import consumer as kc
 from kctl.kafka.clients import cluster_metadata
 from kctl.models import ConsumeSummary
@@ -185,7 +185,7 @@ class ConsumeOptions:
         if self.assignment and self.assignment not in ASSIGNMENTS:
             raise UsageError(f"--assignment must be one of {', '.join(ASSIGNMENTS)}")
         if self.isolation not in ISOLATION:
-            raise UsageError(f"--isolation must be read_committed or read_uncommitted")
+            raise UsageError("--isolation must be read_committed or read_uncommitted")
         commit = self.commit or ("after-write" if self.group else "none")
         if commit not in COMMIT_MODES:
             raise UsageError(f"--commit must be one of {', '.join(COMMIT_MODES)}")
@@ -737,4 +737,4 @@ def consume(conf: dict, opts: ConsumeOptions, output: Output, stream, timeout: f
 
 
 __all__ = ["ConsumeOptions", "Position", "consume", "consumer_conf", "parse_from", "parse_until",
-           "parse_partitions", "parse_matches", "parse_time", "KctlError"]
+           "parse_partitions", "parse_matches", "parse_time"]
