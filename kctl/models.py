@@ -303,3 +303,13 @@ class KeyPartition:
     partition: int
     partitions: int
     partitioner: str = "murmur2"
+
+class ConsumeSummary:
+    """What one `kctl consume` run did (logged as the consume_done event)."""
+
+    messages: int
+    bytes: int
+    skipped: int
+    reason: str  # end, until, max_messages, idle, output_closed, interrupted
+    duration_ms: int
+    group: str | None = None

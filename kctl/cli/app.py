@@ -87,15 +87,16 @@ def root(
 
 
 def _register() -> None:
-    from kctl.cli import cluster, e2e, local, produce, topics
+    from kctl.cli import cluster, consume, e2e, local, produce, topics
     from kctl.cli import config as config_cli
 
-    app.add_typer(topics.app, name="topics")
-    app.add_typer(cluster.app, name="cluster")
-    app.add_typer(local.app, name="local")
-    app.add_typer(config_cli.app, name="config")
-    app.add_typer(e2e.app, name="e2e")
     app.command("produce")(produce.produce)
+    app.command("consume")(consume.consume)
+    app.add_typer(topics.app, name="topics")
+    app.add_typer(e2e.app, name="e2e")
+    app.add_typer(local.app, name="local")
+    app.add_typer(cluster.app, name="cluster")
+    app.add_typer(config_cli.app, name="config")
 
 
 _register()

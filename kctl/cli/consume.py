@@ -1,0 +1,88 @@
+"""`kctl consume TOPIC...`: read records to stdout (values, --format strings or -o json lines)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from kctl.cli.context import app_context
+
+_SERDE_NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")  # = kctl.serde.NAMES
+
+Deserializer = Enum("Deserializer", {name: name for name in _SERDE_NAMES}, type=str)
+
+
+class Assignment(str, Enum):
+    range = "range"
+    roundrobin = "roundrobin"
+    cooperative_sticky = "cooperative-sticky"
+
+
+class CommitMode(str, Enum):
+    after_write = "after-write"
+    auto = "auto"
+    sync = "sync"
+    async_ = "async"
+    none = "none"
+
+
+class Isolation(str, Enum):
+    read_committed = "read_committed"
+    read_uncommitted = "read_uncommitted"
+
+
+def consume(
+    ctx: typer.Context,
+    topics: Optional[List[str]] = typer.Argument(None, help="Topics to read (or use --pattern).", show_default=False),
+    pattern: Optional[str] = typer.Option(None, "--pattern", help="Read every topic matching this regular expression."),
+    group: Optional[str] = typer.Option(None, "--group", "-g", help="Join this consumer group (subscribe, commit)."),
+    assignment: Optional[Assignment] = typer.Option(None, "--assignment", help="Partition assignment strategy (with --group)."),
+    commit: Optional[CommitMode] = typer.Option(
+        None, "--commit", help="When to commit (with --group; default after-write: only records already written)."),
+    from_: Optional[str] = typer.Option(
+        None, "--from", help="Start: beginning|end|stored|OFFSET|-N (last N)|@TIMESTAMP|@-1h. "
+        "Default: beginning, or the group's committed offsets."),
+    partition: Optional[List[str]] = typer.Option(None, "--partition", "-p", help="Only these partitions: P,... (no --group)."),
+    until: Optional[str] = typer.Option(None, "--until", help="Stop: end (each partition's end, like kcat -e)|OFFSET (exclusive)|@TIMESTAMP."),
+    max_messages: Optional[int] = typer.Option(None, "--max-messages", "-n", help="Stop after writing N records."),
+    idle_timeout: Optional[float] = typer.Option(None, "--idle-timeout", help="Stop after this many seconds without a record."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="kcat-like format: %t %p %o %T %d %k %K %s/%v %S %R %h (e.g. '%p:%o %k=%v')."),
+    key_deserializer: Optional[Deserializer] = typer.Option(None, "--key-deserializer", help="How to show keys."),
+    value_deserializer: Optional[Deserializer] = typer.Option(None, "--value-deserializer", help="How to show values."),
+    pretty: bool = typer.Option(False, "--pretty", help="Indent JSON values (and -o json records)."),
+    match: Optional[List[str]] = typer.Option(None, "--match", help="Only records where key=RE, value=RE or header.NAME=RE (repeatable, all must match)."),
+    isolation: Isolation = typer.Option(Isolation.read_committed, "--isolation", help="Skip records of open/aborted transactions or not."),
+):
+    """Read records from topics to stdout: values by default, --format, or -o json (JSON Lines).
+
+    Without --group the partitions are assigned directly and nothing is committed.
+    With --group the consumer joins the group, logs rebalances (-v) and by default commits
+    only the offsets of records already written to stdout (at-least-once).
+
+    Example: kctl consume orders --group audit --from -10 --until end -f '%p:%o %k %v'
+    """
+    from kctl.outputs import make_output
+    from kctl.services import consume as service
+
+    obj = app_context(ctx)
+    options = service.ConsumeOptions(
+        topics=tuple(topics or ()),
+        pattern=pattern,
+        group=group,
+        assignment=assignment.value if assignment else None,
+        commit=commit.value if commit else None,
+        start=service.parse_from(from_),
+        partitions=service.parse_partitions(partition),
+        until=service.parse_until(until),
+        max_messages=max_messages,
+        idle_timeout=idle_timeout,
+        matches=service.parse_matches(match),
+        isolation=isolation.value,
+    )
+    output = make_output(obj.output, fmt, key_deserializer.value if key_deserializer else None,
+                         value_deserializer.value if value_deserializer else None, pretty)
+    import sys
+
+    service.consume(obj.client_conf(), options, output, sys.stdout.buffer, obj.timeout)
