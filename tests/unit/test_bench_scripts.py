@@ -92,3 +92,21 @@ def test_startup_goal_verdicts_use_medians_and_the_apache_ratio():
     assert startup.goal_text(listing, [listing, apache]).endswith("met")  # 270 ms, 0.135x
     assert startup.goal_text(listing, [listing, slow_apache]).endswith("MISSED")  # 0.27x
     assert startup.goal_text(apache, [listing, apache]) == ""
+
+
+def test_importtime_parse_keeps_a_module_seen_at_two_depths_and_takes_medians():
+    importtime = _load("importtime")
+    text = "\n".join([
+        "import time: self [us] | cumulative | imported package",
+        "import time:      1700 |      22000 |     typer.main",
+        "import time:       500 |      39000 |   typer",
+        "import time:        20 |      39500 | typer.main",
+        "not an import line",
+    ])
+    parsed = importtime.parse(text)
+    assert parsed[("typer.main", 2)] == (1700, 22000)
+    assert parsed[("typer.main", 0)] == (20, 39500)
+    assert parsed[("typer", 1)] == (500, 39000)
+    med = importtime.medians([parsed, {("typer", 1): (700, 41000)}, {("typer", 1): (600, 40000)}])
+    assert med[("typer", 1)] == (600, 40000)
+    assert med[("typer.main", 0)] == (20, 39500)
