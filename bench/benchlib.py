@@ -114,7 +114,8 @@ def run_once(
     with tempfile.TemporaryDirectory(prefix="kctl-bench-") as tmp:
         usage_file = os.path.join(tmp, "usage")
         stderr_file = os.path.join(tmp, "stderr")
-        wrapped = [GNU_TIME, "-q", "-f", "%M %U %S", "-o", usage_file, *argv]
+        # Without GNU time (Debian package `time`) the run is still timed, with no CPU/RSS figures.
+        wrapped = [GNU_TIME, "-q", "-f", "%M %U %S", "-o", usage_file, *argv] if os.path.exists(GNU_TIME) else argv
         stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
         stdout = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
         try:

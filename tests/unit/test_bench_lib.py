@@ -1,10 +1,13 @@
 """The benchmark harness's own logic: medians, ratios, tables, child measurement, kctl command parsing."""
 
+import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.benchlib import (
-    REPO_ROOT, Case, Kctl, RunResult, count_lines, format_table, kctl_case, median, ratio, run_once,
+    GNU_TIME, REPO_ROOT, Case, Kctl, RunResult, count_lines, format_table, kctl_case, median, ratio, run_once,
     write_results,
 )
 
@@ -58,6 +61,7 @@ def test_format_table_aligns_columns_and_right_aligns_numbers():
     assert lines[3] == "kctl produce        900"
 
 
+@pytest.mark.skipif(not os.path.exists(GNU_TIME), reason="GNU time (Debian package `time`) not installed")
 def test_run_once_reports_exit_code_rss_cpu_and_stderr(tmp_path):
     out = tmp_path / "out"
     code = "import sys; b = bytearray(30 * 1024 * 1024); print('hi'); sys.stderr.write('oops'); sys.exit(3)"
