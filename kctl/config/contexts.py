@@ -32,11 +32,10 @@ def config_path() -> Path:
 
 
 def load_config() -> dict:
-    import yaml
-
     path = config_path()
     if not path.exists():
         return {"contexts": {}}
+    import yaml  # only now: most runs have no config file, and yaml costs ~20 ms to import
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except (OSError, yaml.YAMLError) as exc:

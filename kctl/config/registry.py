@@ -136,16 +136,64 @@ def _check_ports(registry: "Registry") -> None:
                 seen[port] = where
 
 
-def load_registry(explicit: str | None = None) -> Registry:
-    import yaml
+_SIMPLE_LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z_][A-Za-z0-9_]*):(?: +(?P<value>[A-Za-z0-9_.:-]+))? *(?:#.*)?$")
 
+
+_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "y", "n", "null"}
+
+
+def _plain_scalar(value: str) -> int | str | None:
+    """A scalar whose YAML type is certain: a decimal int, a dotted IPv4 address or a name."""
+    if re.fullmatch(r"0|[1-9][0-9]*", value):
+        return int(value)
+    if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,3}){3}", value):
+        return value
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9.-]*", value) and value.lower() not in _YAML_WORDS:
+        return value
+    return None  # booleans, floats, octals...: let yaml decide
+
+
+def _parse_plain_registry(text: str) -> dict | None:
+    """Parse the registry's usual shape (sections of `key: scalar`, comments) without yaml.
+
+    Every command resolves the registry, and importing yaml costs more than the rest of the
+    lookup; anything beyond this plain shape returns None and goes to the real YAML parser.
+    """
+    data: dict = {}
+    section: dict | None = None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _SIMPLE_LINE.match(line)
+        if not match:
+            return None
+        key, value, indent = match.group("key"), match.group("value"), len(match.group("indent"))
+        if indent == 0 and value is None and key not in data:
+            section = data[key] = {}
+        elif indent == 2 and value is not None and section is not None and key not in section:
+            scalar = _plain_scalar(value)
+            if scalar is None:
+                return None
+            section[key] = scalar
+        else:
+            return None
+    return data
+
+
+def load_registry(explicit: str | None = None) -> Registry:
     path = find_registry_path(explicit)
     try:
-        data = yaml.safe_load(path.read_text())
+        text = path.read_text()
     except OSError as exc:
         raise ConfigError(f"cannot read registry {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"malformed registry {path}: {_yaml_problem(exc)}") from None
+    data = _parse_plain_registry(text)
+    if data is None:
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"malformed registry {path}: {_yaml_problem(exc)}") from None
     kafka = data.get("kafka") if isinstance(data, dict) else None
     if not isinstance(kafka, dict):
         raise ConfigError(f"malformed registry {path}: no 'kafka' mapping", hint="see port_registry.yaml in the kctl README")

@@ -285,3 +285,31 @@ def test_context_instance_must_be_a_whole_number(value):
 def test_context_instance_out_of_range_names_the_context():
     with pytest.raises(ConfigError, match=r"instance 12 is out of range \(0\.\.9\) \(from context c\)"):
         reg.resolve_target(None, None, {"name": "c", "instance": 12}, environ={})
+
+
+def test_plain_registry_parser_agrees_with_yaml_on_the_packaged_file():
+    import yaml
+
+    from kctl.config.registry import PACKAGED_REGISTRY, _parse_plain_registry
+
+    text = PACKAGED_REGISTRY.read_text()
+    assert _parse_plain_registry(text) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kafka:\n  broker_port: [1, 2]\n",        # a list: real YAML
+        "kafka: {broker_port: 9092}\n",           # flow mapping
+        "kafka:\n  broker_port: 9092\n  broker_port: 9093\n",  # duplicate key
+        "kafka:\n    broker_port: 9092\n",        # unusual indent
+        "kafka:\n  host: 'quoted'\n",             # quoting
+        "kafka:\n  max_instances: true\n",        # a YAML boolean
+        "kafka:\n  broker_port: 0123\n",          # a YAML 1.1 octal
+        "kafka:\n  broker_port: 1e3\n",           # a float
+    ],
+)
+def test_plain_registry_parser_leaves_anything_else_to_yaml(text):
+    from kctl.config.registry import _parse_plain_registry
+
+    assert _parse_plain_registry(text) is None
