@@ -271,6 +271,8 @@ class E2ESummary:
     p99_p50_ms: float | None = None
     p99_max_ms: float | None = None
 
+
+@dataclass(frozen=True)
 class ProduceSummary:
     """What `kctl produce` did: sent = acknowledged by the broker (committed, with a transaction)."""
 
@@ -304,6 +306,8 @@ class KeyPartition:
     partitions: int
     partitioner: str = "murmur2"
 
+
+@dataclass(frozen=True)
 class ConsumeSummary:
     """What one `kctl consume` run did (logged as the consume_done event)."""
 

@@ -94,3 +94,15 @@ def test_python_dash_m_kctl_works():
     proc = subprocess.run([sys.executable, "-m", "kctl", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0
     assert proc.stdout.startswith("kctl ")
+
+
+def test_every_model_is_a_frozen_dataclass():
+    """models.py is the JSON/YAML contract: every class in it is a frozen dataclass."""
+    import dataclasses
+    import inspect
+
+    from kctl import models
+
+    classes = [c for _, c in inspect.getmembers(models, inspect.isclass) if c.__module__ == models.__name__]
+    assert classes
+    assert [c.__name__ for c in classes if not (dataclasses.is_dataclass(c) and c.__dataclass_params__.frozen)] == []
