@@ -96,6 +96,7 @@ def _register() -> None:
     app.add_typer(config_cli.app, name="config")
     app.add_typer(e2e.app, name="e2e")
     app.command("produce")(produce.produce)
+    from kctl.cli import groups; app.add_typer(groups.app, name="groups")  # noqa: E702 - one line to merge
 
 
 _register()
