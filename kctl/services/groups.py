@@ -56,9 +56,9 @@ def list_groups(conf: dict, timeout: float, state: str | None = None, type_: str
 
 
 def _choice(value: str, choices: tuple[str, ...], option: str) -> str:
-    key = _norm(value)
+    key = _norm(value).replace("rebalancing", "rebalance")  # librdkafka says PREPARING_REBALANCING
     for choice in choices:
-        if _norm(choice) == key or _norm(choice) + "ing" == key:  # librdkafka says PREPARING_REBALANCING
+        if _norm(choice) == key:
             return choice
     raise UsageError(f"{option} must be one of {', '.join(choices)} (any case), got {value!r}")
 
