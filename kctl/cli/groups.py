@@ -7,13 +7,14 @@ from typing import List, Optional
 
 import typer
 
+from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context
 
 app = typer.Typer(help="Inspect consumer groups, their lag, and move or delete their committed offsets.",
                   no_args_is_help=True)
 
 TOPICS = typer.Option([], "--topic", "-t", metavar="TOPIC[:P,...]",
-                      help="A topic, or some of its partitions as TOPIC:0,1,2 (repeatable).")
+                      help="A topic, or some of its partitions as TOPIC:0,1,2 (repeatable).", autocompletion=complete_topics)
 
 
 def _finish(obj, result, kind) -> None:

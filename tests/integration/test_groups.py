@@ -7,6 +7,11 @@ test runs (an active member). Offsets are read back with a separate AdminClient,
 
 from __future__ import annotations
 
+import json
+import os
+import pty
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -351,6 +356,43 @@ def test_delete_without_yes_on_a_pipe_is_refused(k, kafka, admin, topic_with_dat
     assert committed(admin, group) == {(topic_with_data, 0): 1}
 
 
+def _delete_on_a_tty(kafka, group: str, answer: bytes):
+    """`kctl groups delete GROUP` with a terminal as stdin, answering the question with `answer`."""
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kctl", "groups", "delete", group, "-i", str(kafka["instance"]), "-o", "json"],
+            stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=os.getcwd(),
+        )
+        os.close(slave)
+        slave = None
+        os.write(master, answer)
+        out, err = proc.communicate(timeout=60)
+        return proc.returncode, out.decode(), err.decode()
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+
+
+def test_delete_on_a_tty_asks_and_no_keeps_the_group(kafka, admin, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 1})
+    code, out, err = _delete_on_a_tty(kafka, group, b"n\n")
+    assert "Delete 1 group(s)" in err and group in err
+    assert code != 0 and out == ""
+    assert committed(admin, group) == {(topic_with_data, 0): 1}
+
+
+def test_delete_on_a_tty_asks_and_yes_deletes(kafka, admin, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 1})
+    code, out, err = _delete_on_a_tty(kafka, group, b"y\n")
+    assert code == 0, err
+    assert "Delete 1 group(s)" in err and json.loads(out)["items"][0]["ok"] is True
+    assert committed(admin, group) == {}
+
+
 # ------------------------------------------------------------------------------------------- delete-offsets
 
 
@@ -405,3 +447,39 @@ def test_unreachable_broker_exits_6(args):
     result = run_kctl(*args, *UNREACHABLE)
     assert result.code == 6, result
     assert "cannot reach the cluster at 127.0.0.1:1" in _one_error_line(result)
+
+
+# ------------------------------------------------------------------------------------------- three brokers
+
+
+@pytest.mark.three_brokers
+def test_describe_and_reset_on_three_brokers(kafka3, unique_name):
+    """Partitions led by different brokers and a coordinator that may be any of them."""
+    from confluent_kafka.admin import AdminClient
+
+    from tests.conftest import _create_topic
+
+    admin = AdminClient({"bootstrap.servers": kafka3["bootstrap"]})
+    topic, group = unique_name("t"), unique_name("g")
+    _create_topic(admin, topic, 3, 3)
+    try:
+        _produce(kafka3["bootstrap"], topic, {0: 2, 1: 3, 2: 4})
+        make_group(kafka3["bootstrap"], group, topic, {0: 1, 1: 1, 2: 1})
+        def run(*args):
+            return run_kctl(*args, "-i", str(kafka3["instance"]))
+
+        described = run("groups", "describe", group, "-o", "json")
+        assert described.code == 0, described
+        (detail,) = described.json
+        assert f"{detail['coordinator_host']}" in kafka3["bootstrap"].split(",")
+        assert [o["lag"] for o in detail["offsets"]] == [1, 2, 3] and detail["total_lag"] == 6
+        reset = run("groups", "reset-offsets", group, "--all-topics", "--to-latest", "--execute")
+        assert reset.code == 0, reset
+        assert committed(admin, group) == {(topic, 0): 2, (topic, 1): 3, (topic, 2): 4}
+    finally:
+        for future in admin.delete_consumer_groups([group], request_timeout=30).values():
+            try:
+                future.result(timeout=30)
+            except Exception:  # noqa: BLE001
+                pass
+        admin.delete_topics([topic], operation_timeout=30)[topic].result(timeout=30)
