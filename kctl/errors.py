@@ -108,6 +108,7 @@ _BY_CODE_NAME: dict[str, type[KctlError]] = {
     "RECORD_LIST_TOO_LARGE": InvalidRequest,
     "OFFSET_OUT_OF_RANGE": InvalidRequest,
     "NON_EMPTY_GROUP": InvalidRequest,
+    "GROUP_SUBSCRIBED_TO_TOPIC": InvalidRequest,
     "_INVALID_ARG": InvalidRequest,
     "_INVALID_TYPE": InvalidRequest,
     "TOPIC_AUTHORIZATION_FAILED": AuthError,

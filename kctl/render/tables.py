@@ -168,3 +168,73 @@ def key_partition_table(rows):
     for row in rows if isinstance(rows, list) else [rows]:
         table.add_row(row.key, str(row.partition))
     return table
+
+
+# ---------------------------------------------------------------------------------------- consumer groups
+
+
+def _group_type(group) -> str:
+    kind = group.type or "-"
+    return f"{kind} (simple)" if group.simple else kind
+
+
+@table_for(models.GroupSummary)
+def group_list_table(groups):
+    from rich.markup import escape
+
+    table = new_table("GROUP", "STATE", "TYPE")
+    for g in groups if isinstance(groups, list) else [groups]:
+        table.add_row(escape(g.group_id), g.state, _group_type(g))
+    return table
+
+
+@table_for(models.GroupDetail)
+def group_detail_table(groups):
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.text import Text
+
+    parts = []
+    for g in groups if isinstance(groups, list) else [groups]:
+        coordinator = f"{g.coordinator} ({g.coordinator_host})" if g.coordinator is not None else "-"
+        heading = (
+            f"group {g.group_id}: {g.state}, type {_group_type(g)}, coordinator {coordinator}, "
+            f"strategy {g.assignment_strategy or '-'}, {len(g.members)} member(s), total lag {_opt(g.total_lag)}"
+        )
+        # A line of its own: a table title would wrap at the table's width.
+        parts.append(Text(heading, no_wrap=True, overflow="ignore"))
+        offsets = new_table("TOPIC", "PARTITION", "COMMITTED", "LOG-END", "LAG", "MEMBER", "HOST", "CLIENT-ID")
+        for o in g.offsets:
+            offsets.add_row(
+                escape(o.topic), str(o.partition), _opt(o.committed_offset), _opt(o.log_end_offset), _opt(o.lag),
+                escape(_opt(o.member_id)), escape(_opt(o.host)), escape(_opt(o.client_id)),
+            )
+        parts.append(offsets)
+        if g.members:
+            members = new_table("MEMBER", "CLIENT-ID", "HOST", "INSTANCE-ID", "ASSIGNED")
+            for m in g.members:
+                assigned = " ".join(f"{t}:{_ids(ps)}" for t, ps in m.assignment.items()) or "-"
+                members.add_row(escape(m.member_id), escape(m.client_id), escape(m.host),
+                                escape(_opt(m.group_instance_id)), escape(assigned))
+            parts.append(members)
+    return Group(*parts)
+
+
+@table_for(models.OffsetResetResult)
+def offset_reset_table(result: models.OffsetResetResult):
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.text import Text
+
+    if result.executed:
+        how = "executed"
+    elif result.active_members:
+        how = f"dry run; the group has {result.active_members} active member(s): --execute would be refused"
+    else:
+        how = "dry run: nothing changed, --execute applies it"
+    heading = Text(f"reset offsets of {result.group_id} {result.strategy} ({how})", no_wrap=True, overflow="ignore")
+    table = new_table("TOPIC", "PARTITION", "CURRENT", "NEW", "STATUS", "DETAIL")
+    for p in result.partitions:
+        table.add_row(escape(p.topic), str(p.partition), _opt(p.current_offset), _opt(p.new_offset), _status(p.ok),
+                      escape(p.detail if p.ok else (p.error or "")))
+    return Group(heading, table)

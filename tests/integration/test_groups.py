@@ -1,0 +1,485 @@
+"""`kctl groups` against the real single-broker instance: every command and its failures.
+
+Groups are made the way applications make them: a confluent Consumer with a unique group id
+subscribes, commits known offsets and closes (an Empty group), or stays in the group while the
+test runs (an active member). Offsets are read back with a separate AdminClient, not with kctl.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.helpers import run_kctl
+
+UNREACHABLE = ("-b", "127.0.0.1:1", "--timeout", "2")
+T0 = 1_700_000_000_000  # the timestamp of the first test record (ms); record i is at T0 + i s
+
+
+@pytest.fixture
+def k(kafka):
+    def run(*args, **kwargs):
+        return run_kctl(*args, "-i", str(kafka["instance"]), **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def group_name(unique_name, admin):
+    """Factory of unique group ids; the groups are deleted at teardown whatever happened."""
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(unique_name("g"))
+        return made[-1]
+
+    yield make
+    if made:
+        for future in admin.delete_consumer_groups(made, request_timeout=30).values():
+            try:
+                future.result(timeout=30)
+            except Exception:  # noqa: BLE001 - deleted by the test, or never created
+                pass
+
+
+def _produce(bootstrap: str, topic: str, per_partition: dict[int, int]) -> None:
+    """Record i of each partition gets timestamp T0 + i seconds."""
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 1})
+    for partition, count in per_partition.items():
+        for i in range(count):
+            producer.produce(topic, value=f"m{i}".encode(), partition=partition, timestamp=T0 + i * 1000)
+    assert producer.flush(30) == 0
+
+
+def _consumer(bootstrap: str, group: str, topic: str):
+    """A subscribed consumer that has joined the group and holds its partitions."""
+    from confluent_kafka import Consumer
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
+                         "auto.offset.reset": "earliest", "session.timeout.ms": 45000})
+    consumer.subscribe([topic])
+    deadline = time.monotonic() + 60
+    while not consumer.assignment():
+        assert time.monotonic() < deadline, "the consumer never got an assignment"
+        consumer.poll(0.2)
+    return consumer
+
+
+def _commit(consumer, topic: str, offsets: dict[int, int]) -> None:
+    from confluent_kafka import TopicPartition
+
+    consumer.commit(offsets=[TopicPartition(topic, p, o) for p, o in offsets.items()], asynchronous=False)
+
+
+def make_group(bootstrap: str, group: str, topic: str, offsets: dict[int, int]) -> None:
+    """An Empty group that committed `offsets` ({partition: offset}) for topic."""
+    consumer = _consumer(bootstrap, group, topic)
+    try:
+        _commit(consumer, topic, offsets)
+    finally:
+        consumer.close()
+
+
+@contextmanager
+def active_member(bootstrap: str, group: str, topic: str, offsets: dict[int, int] | None = None):
+    consumer = _consumer(bootstrap, group, topic)
+    try:
+        if offsets:
+            _commit(consumer, topic, offsets)
+        yield consumer
+    finally:
+        consumer.close()
+
+
+def committed(admin, group: str) -> dict[tuple[str, int], int]:
+    from confluent_kafka import ConsumerGroupTopicPartitions
+
+    (future,) = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)], request_timeout=30).values()
+    return {(tp.topic, tp.partition): tp.offset for tp in future.result(timeout=30).topic_partitions if tp.offset >= 0}
+
+
+def _one_error_line(result) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kctl: error: "), result.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def topic_with_data(kafka, new_topic):
+    """A 2-partition topic with 5 records in partition 0 and 3 in partition 1."""
+    topic = new_topic(partitions=2)
+    _produce(kafka["bootstrap"], topic, {0: 5, 1: 3})
+    return topic
+
+
+# ------------------------------------------------------------------------------------------- list
+
+
+def test_list_shows_the_group_and_filters_by_state(k, kafka, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 1})
+
+    listed = k("groups", "list", "-o", "json")
+    assert listed.code == 0, listed
+    rows = [g for g in listed.json if g["group_id"] == group]
+    assert rows == [{"group_id": group, "state": "Empty", "type": "Classic", "simple": False}]
+
+    empty = k("groups", "list", "--state", "empty", "-o", "json")
+    assert group in [g["group_id"] for g in empty.json]
+    stable = k("groups", "list", "--state", "Stable", "-o", "json")
+    assert stable.code == 0 and group not in [g["group_id"] for g in stable.json]
+
+    table = k("groups", "list")
+    assert table.code == 0 and any(line.split()[:2] == [group, "Empty"] for line in table.stdout.splitlines())
+
+
+def test_list_rejects_an_unknown_state(k):
+    result = k("groups", "list", "--state", "sleeping")
+    assert result.code == 2
+    assert "--state must be one of" in _one_error_line(result)
+
+
+# ------------------------------------------------------------------------------------------- describe
+
+
+def test_describe_shows_committed_offsets_log_end_and_lag(k, kafka, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 3, 1: 1})
+
+    result = k("groups", "describe", group, "-o", "json")
+    assert result.code == 0, result
+    (detail,) = result.json
+    assert detail["group_id"] == group and detail["state"] == "Empty" and detail["members"] == []
+    assert detail["coordinator"] is not None and detail["coordinator_host"]
+    offsets = [(o["topic"], o["partition"], o["committed_offset"], o["log_end_offset"], o["lag"]) for o in detail["offsets"]]
+    assert offsets == [(topic_with_data, 0, 3, 5, 2), (topic_with_data, 1, 1, 3, 2)]
+    assert detail["total_lag"] == 4
+
+    table = k("groups", "describe", group)
+    assert table.code == 0
+    assert f"group {group}: Empty" in table.stdout and "total lag 4" in table.stdout
+    row = next(line for line in table.stdout.splitlines() if line.split()[:2] == [topic_with_data, "0"])
+    assert row.split()[2:5] == ["3", "5", "2"]
+
+
+def test_describe_active_group_shows_members_and_uncommitted_partitions(k, kafka, new_topic, group_name):
+    topic = new_topic(partitions=3)
+    _produce(kafka["bootstrap"], topic, {0: 4, 1: 4, 2: 4})
+    group = group_name()
+    with active_member(kafka["bootstrap"], group, topic, {0: 4, 1: 2}):
+        result = k("groups", "describe", group, "-o", "json")
+    assert result.code == 0, result
+    (detail,) = result.json
+    assert detail["state"] == "Stable" and detail["assignment_strategy"]
+    (member,) = detail["members"]
+    assert member["client_id"] and member["host"]
+    assert member["assignment"] == {topic: [0, 1, 2]}
+    by_partition = {o["partition"]: o for o in detail["offsets"]}
+    assert [(o["committed_offset"], o["lag"]) for o in by_partition.values()] == [(4, 0), (2, 2), (None, None)]
+    assert by_partition[2]["log_end_offset"] == 4
+    assert {o["member_id"] for o in detail["offsets"]} == {member["member_id"]}
+    assert detail["total_lag"] == 2
+
+
+def test_describe_unknown_group_exits_4(k, group_name):
+    result = k("groups", "describe", group_name())
+    assert result.code == 4, result
+    assert "does not exist" in _one_error_line(result)
+    assert result.stdout == ""
+
+
+def test_describe_known_and_unknown_group_shows_the_known_one_and_exits_5(k, kafka, topic_with_data, group_name):
+    known, unknown = group_name(), group_name()
+    make_group(kafka["bootstrap"], known, topic_with_data, {0: 1})
+    result = k("groups", "describe", known, unknown, "-o", "json")
+    assert result.code == 5, result
+    assert [g["group_id"] for g in result.json] == [known]
+    assert unknown in result.stderr
+
+
+# ------------------------------------------------------------------------------------------- reset-offsets
+
+
+def test_reset_dry_run_shows_the_plan_and_changes_nothing(k, kafka, admin, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 3, 1: 1})
+    result = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-earliest", "-o", "json")
+    assert result.code == 0, result
+    plan = result.json
+    assert plan["executed"] is False and plan["strategy"] == "to-earliest"
+    assert [(p["partition"], p["current_offset"], p["new_offset"]) for p in plan["partitions"]] == [(0, 3, 0), (1, 1, 0)]
+    assert committed(admin, group) == {(topic_with_data, 0): 3, (topic_with_data, 1): 1}
+
+    table = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-latest", "--dry-run")
+    assert table.code == 0 and "dry run" in table.stdout
+    assert committed(admin, group) == {(topic_with_data, 0): 3, (topic_with_data, 1): 1}
+
+
+@pytest.mark.parametrize(
+    "option, expected",
+    [
+        (["--to-earliest"], {0: 0, 1: 0}),
+        (["--to-latest"], {0: 5, 1: 3}),
+        (["--to-offset", "4"], {0: 4, 1: 3}),  # partition 1 ends at 3: kept within the log
+        (["--shift-by", "-2"], {0: 1, 1: 0}),  # 3-2, and 1-2 kept at the log start
+        (["--shift-by", "1"], {0: 4, 1: 2}),
+        # Record i is at T0 + i s: the first record at or after T0 + 2.5 s is offset 3; partition 1
+        # has none that late, so it goes to its log end.
+        (["--to-datetime", datetime.fromtimestamp((T0 + 2500) / 1000, timezone.utc).isoformat().replace("+00:00", "Z")],
+         {0: 3, 1: 3}),
+        (["--to-datetime", str(T0 + 1000)], {0: 1, 1: 1}),
+    ],
+    ids=["earliest", "latest", "offset", "shift-back", "shift-forward", "datetime-iso", "datetime-ms"],
+)
+def test_reset_execute_moves_the_committed_offsets(k, kafka, admin, topic_with_data, group_name, option, expected):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 3, 1: 1})
+    result = k("groups", "reset-offsets", group, "--topic", topic_with_data, *option, "--execute", "-o", "json")
+    assert result.code == 0, result
+    assert result.json["executed"] is True
+    assert {p["partition"]: p["new_offset"] for p in result.json["partitions"]} == expected
+    assert committed(admin, group) == {(topic_with_data, p): o for p, o in expected.items()}
+
+
+def test_reset_some_partitions_leaves_the_others(k, kafka, admin, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 3, 1: 1})
+    result = k("groups", "reset-offsets", group, "-t", f"{topic_with_data}:1", "--to-latest", "--execute")
+    assert result.code == 0, result
+    assert committed(admin, group) == {(topic_with_data, 0): 3, (topic_with_data, 1): 3}
+
+
+def test_reset_all_topics_covers_every_committed_partition(k, kafka, admin, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 3})
+    result = k("groups", "reset-offsets", group, "--all-topics", "--to-earliest", "--execute", "-o", "json")
+    assert result.code == 0, result
+    assert [p["partition"] for p in result.json["partitions"]] == [0]
+    assert committed(admin, group) == {(topic_with_data, 0): 0}
+
+
+def test_reset_gives_a_new_group_its_first_offsets(k, admin, topic_with_data, group_name):
+    group = group_name()  # never joined by any consumer
+    result = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-offset", "2", "--execute")
+    assert result.code == 0, result
+    assert committed(admin, group) == {(topic_with_data, 0): 2, (topic_with_data, 1): 2}
+
+
+def test_reset_is_refused_while_a_member_is_active(k, kafka, admin, topic_with_data, group_name):
+    group = group_name()
+    with active_member(kafka["bootstrap"], group, topic_with_data, {0: 3, 1: 1}):
+        refused = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-earliest", "--execute")
+        plan = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-earliest", "-o", "json")
+        offsets = committed(admin, group)
+    assert refused.code == 2, refused
+    assert "offsets can only be reset while no consumer is in the group" in _one_error_line(refused)
+    assert refused.stdout == ""
+    assert offsets == {(topic_with_data, 0): 3, (topic_with_data, 1): 1}
+    assert plan.code == 0 and plan.json["active_members"] == 1 and plan.json["executed"] is False
+
+
+def test_reset_with_a_failed_partition_applies_nothing(k, kafka, admin, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 3})  # nothing committed for partition 1
+    result = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--shift-by", "-1", "--execute", "-o", "json")
+    assert result.code == 5, result
+    assert result.json["executed"] is False
+    rows = {p["partition"]: p for p in result.json["partitions"]}
+    assert rows[0]["ok"] and rows[0]["new_offset"] == 2
+    assert not rows[1]["ok"] and "no committed offset" in rows[1]["error"]
+    assert "nothing was changed" in result.stderr
+    assert committed(admin, group) == {(topic_with_data, 0): 3}
+
+
+def test_reset_unknown_topic_or_partition_exits_4(k, kafka, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 1})
+    missing_topic = k("groups", "reset-offsets", group, "--topic", f"{topic_with_data}-nope", "--to-earliest")
+    assert missing_topic.code == 4, missing_topic
+    assert "does not exist" in _one_error_line(missing_topic)
+    missing_partition = k("groups", "reset-offsets", group, "--topic", f"{topic_with_data}:7", "--to-earliest")
+    assert missing_partition.code == 4
+    assert "has no partition 7" in _one_error_line(missing_partition)
+
+
+# ------------------------------------------------------------------------------------------- delete
+
+
+def test_delete_an_empty_group(k, kafka, admin, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 1})
+    result = k("groups", "delete", group, "--yes", "-o", "json")
+    assert result.code == 0, result
+    assert result.json["items"] == [{"name": group, "ok": True, "detail": "deleted", "error": None, "exit_code": 0}]
+    assert committed(admin, group) == {}
+    assert k("groups", "describe", group).code == 4
+
+
+def test_delete_an_active_group_fails_its_row(k, kafka, admin, topic_with_data, group_name):
+    empty, active = group_name(), group_name()
+    make_group(kafka["bootstrap"], empty, topic_with_data, {0: 1})
+    with active_member(kafka["bootstrap"], active, topic_with_data, {0: 2}):
+        alone = k("groups", "delete", active, "--yes")
+        both = k("groups", "delete", empty, active, "--yes", "-o", "json")
+        still_there = committed(admin, active)
+    assert alone.code == 2, alone
+    assert "the group has active members" in alone.stdout and "stop the group's consumers" in alone.stderr
+    assert both.code == 5, both
+    rows = {i["name"]: i for i in both.json["items"]}
+    assert rows[empty]["ok"] is True
+    assert rows[active]["ok"] is False and rows[active]["error"] == "the group has active members"
+    assert still_there == {(topic_with_data, 0): 2}
+
+
+def test_delete_unknown_group_exits_4(k, group_name):
+    result = k("groups", "delete", group_name(), "--yes")
+    assert result.code == 4, result
+    assert "the group does not exist" in result.stdout
+
+
+def test_delete_without_yes_on_a_pipe_is_refused(k, kafka, admin, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 1})
+    result = k("groups", "delete", group, input="y\n")
+    assert result.code == 2
+    assert "stdin is not a terminal" in _one_error_line(result)
+    assert committed(admin, group) == {(topic_with_data, 0): 1}
+
+
+def _delete_on_a_tty(kafka, group: str, answer: bytes):
+    """`kctl groups delete GROUP` with a terminal as stdin, answering the question with `answer`."""
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kctl", "groups", "delete", group, "-i", str(kafka["instance"]), "-o", "json"],
+            stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=os.getcwd(),
+        )
+        os.close(slave)
+        slave = None
+        os.write(master, answer)
+        out, err = proc.communicate(timeout=60)
+        return proc.returncode, out.decode(), err.decode()
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+
+
+def test_delete_on_a_tty_asks_and_no_keeps_the_group(kafka, admin, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 1})
+    code, out, err = _delete_on_a_tty(kafka, group, b"n\n")
+    assert "Delete 1 group(s)" in err and group in err
+    assert code != 0 and out == ""
+    assert committed(admin, group) == {(topic_with_data, 0): 1}
+
+
+def test_delete_on_a_tty_asks_and_yes_deletes(kafka, admin, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 1})
+    code, out, err = _delete_on_a_tty(kafka, group, b"y\n")
+    assert code == 0, err
+    assert "Delete 1 group(s)" in err and json.loads(out)["items"][0]["ok"] is True
+    assert committed(admin, group) == {}
+
+
+# ------------------------------------------------------------------------------------------- delete-offsets
+
+
+def test_delete_offsets_of_one_partition(k, kafka, admin, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 3, 1: 1})
+    result = k("groups", "delete-offsets", group, "--topic", f"{topic_with_data}:0", "-o", "json")
+    assert result.code == 0, result
+    assert [(i["name"], i["ok"], i["detail"]) for i in result.json["items"]] == [(f"{topic_with_data}:0", True, "deleted (was 3)")]
+    assert committed(admin, group) == {(topic_with_data, 1): 1}
+
+
+def test_delete_offsets_of_a_whole_topic(k, kafka, admin, topic_with_data, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 3, 1: 1})
+    result = k("groups", "delete-offsets", group, "--topic", topic_with_data)
+    assert result.code == 0, result
+    assert committed(admin, group) == {}
+
+
+def test_delete_offsets_refused_for_a_subscribed_topic(k, kafka, admin, topic_with_data, group_name):
+    group = group_name()
+    with active_member(kafka["bootstrap"], group, topic_with_data, {0: 3}):
+        result = k("groups", "delete-offsets", group, "--topic", f"{topic_with_data}:0")
+        offsets = committed(admin, group)
+    assert result.code == 2, result
+    assert "subscribed" in result.stdout
+    assert offsets == {(topic_with_data, 0): 3}
+
+
+def test_delete_offsets_of_unknown_group_exits_4(k, topic_with_data, group_name):
+    result = k("groups", "delete-offsets", group_name(), "--topic", topic_with_data)
+    assert result.code == 4, result
+    assert "does not exist" in _one_error_line(result)
+
+
+# ------------------------------------------------------------------------------------------- unreachable
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["groups", "list"],
+        ["groups", "describe", "g"],
+        ["groups", "delete", "g", "--yes"],
+        ["groups", "reset-offsets", "g", "--topic", "t", "--to-earliest"],
+        ["groups", "delete-offsets", "g", "--topic", "t"],
+    ],
+    ids=lambda a: a[1],
+)
+def test_unreachable_broker_exits_6(args):
+    result = run_kctl(*args, *UNREACHABLE)
+    assert result.code == 6, result
+    assert "cannot reach the cluster at 127.0.0.1:1" in _one_error_line(result)
+
+
+# ------------------------------------------------------------------------------------------- three brokers
+
+
+@pytest.mark.three_brokers
+def test_describe_and_reset_on_three_brokers(kafka3, unique_name):
+    """Partitions led by different brokers and a coordinator that may be any of them."""
+    from confluent_kafka.admin import AdminClient
+
+    from tests.conftest import _create_topic
+
+    admin = AdminClient({"bootstrap.servers": kafka3["bootstrap"]})
+    topic, group = unique_name("t"), unique_name("g")
+    _create_topic(admin, topic, 3, 3)
+    try:
+        _produce(kafka3["bootstrap"], topic, {0: 2, 1: 3, 2: 4})
+        make_group(kafka3["bootstrap"], group, topic, {0: 1, 1: 1, 2: 1})
+        def run(*args):
+            return run_kctl(*args, "-i", str(kafka3["instance"]))
+
+        described = run("groups", "describe", group, "-o", "json")
+        assert described.code == 0, described
+        (detail,) = described.json
+        assert f"{detail['coordinator_host']}" in kafka3["bootstrap"].split(",")
+        assert [o["lag"] for o in detail["offsets"]] == [1, 2, 3] and detail["total_lag"] == 6
+        reset = run("groups", "reset-offsets", group, "--all-topics", "--to-latest", "--execute")
+        assert reset.code == 0, reset
+        assert committed(admin, group) == {(topic, 0): 2, (topic, 1): 3, (topic, 2): 4}
+    finally:
+        for future in admin.delete_consumer_groups([group], request_timeout=30).values():
+            try:
+                future.result(timeout=30)
+            except Exception:  # noqa: BLE001
+                pass
+        admin.delete_topics([topic], operation_timeout=30)[topic].result(timeout=30)

@@ -1,0 +1,194 @@
+"""Pure logic of `kctl groups`: reset strategies and offset planning, option parsing, failure exit codes."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from kctl.errors import ExitCode, UsageError
+from kctl.models import GroupDescribeResult, GroupDetail, ItemResult, OffsetReset, OffsetResetResult, OperationResult
+from kctl.services import groups
+from kctl.services.groups import ResetStrategy, new_offset, parse_strategy
+from tests.helpers import run_kctl
+
+# ------------------------------------------------------------------------------------------- strategies
+
+
+def test_parse_strategy_each_option():
+    assert parse_strategy(to_earliest=True) == ResetStrategy("earliest", None, "to-earliest")
+    assert parse_strategy(to_latest=True) == ResetStrategy("latest", None, "to-latest")
+    assert parse_strategy(to_offset=0) == ResetStrategy("offset", 0, "to-offset 0")
+    assert parse_strategy(shift_by=-3) == ResetStrategy("shift", -3, "shift-by -3")
+    assert parse_strategy(shift_by=3).label == "shift-by +3"
+    assert parse_strategy(to_datetime="1700000000000") == ResetStrategy("datetime", 1_700_000_000_000, "to-datetime 1700000000000")
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"to_earliest": True, "to_latest": True}, {"to_offset": 1, "shift_by": 1}])
+def test_parse_strategy_needs_exactly_one(kwargs):
+    with pytest.raises(UsageError, match="exactly one of"):
+        parse_strategy(**kwargs)
+
+
+def test_parse_strategy_rejects_a_negative_offset():
+    with pytest.raises(UsageError, match="--to-offset must be 0 or more"):
+        parse_strategy(to_offset=-1)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2023-11-14T22:13:20Z", 1_700_000_000_000),
+        ("2023-11-14T22:13:20.250z", 1_700_000_000_250),
+        ("2023-11-15T00:13:20+02:00", 1_700_000_000_000),
+        ("1700000000000", 1_700_000_000_000),
+    ],
+)
+def test_parse_datetime(text, expected):
+    assert groups.parse_datetime(text) == expected
+
+
+def test_parse_datetime_without_zone_is_local_time():
+    local = datetime(2024, 5, 1, 12, 0, 0).astimezone()
+    assert groups.parse_datetime("2024-05-01T12:00:00") == int(local.timestamp() * 1000)
+    assert groups.parse_datetime("2024-05-01") == int(datetime(2024, 5, 1).astimezone().timestamp() * 1000)
+
+
+@pytest.mark.parametrize("text", ["yesterday", "2024-13-01", "", "12:00"])
+def test_parse_datetime_rejects_garbage(text):
+    with pytest.raises(UsageError, match="ISO 8601"):
+        groups.parse_datetime(text)
+
+
+# ------------------------------------------------------------------------------------------- planning
+# A partition whose log runs from offset 10 (log start) to 50 (log end), committed at 30.
+
+LOW, HIGH, CURRENT = 10, 50, 30
+
+
+@pytest.mark.parametrize(
+    "strategy, current, at_time, expected",
+    [
+        (ResetStrategy("earliest"), CURRENT, None, (10, "")),
+        (ResetStrategy("latest"), CURRENT, None, (50, "")),
+        (ResetStrategy("earliest"), None, None, (10, "")),  # no committed offset needed
+        (ResetStrategy("offset", 20), CURRENT, None, (20, "")),
+        (ResetStrategy("offset", 10), CURRENT, None, (10, "")),
+        (ResetStrategy("offset", 50), CURRENT, None, (50, "")),
+        (ResetStrategy("offset", 3), CURRENT, None, (10, "clamped: 3 is before the log start")),
+        (ResetStrategy("offset", 99), None, None, (50, "clamped: 99 is past the log end")),
+        (ResetStrategy("shift", -5), CURRENT, None, (25, "")),
+        (ResetStrategy("shift", 5), CURRENT, None, (35, "")),
+        (ResetStrategy("shift", -25), CURRENT, None, (10, "clamped: 5 is before the log start")),
+        (ResetStrategy("shift", 100), CURRENT, None, (50, "clamped: 130 is past the log end")),
+        (ResetStrategy("datetime", 1), CURRENT, 42, (42, "")),
+        (ResetStrategy("datetime", 1), None, 42, (42, "")),
+        (ResetStrategy("datetime", 1), CURRENT, None, (50, "no record at or after that time: log end")),
+    ],
+)
+def test_new_offset(strategy, current, at_time, expected):
+    assert new_offset(strategy, current, LOW, HIGH, at_time) == expected
+
+
+def test_shift_needs_a_committed_offset():
+    with pytest.raises(UsageError, match="no committed offset to shift"):
+        new_offset(ResetStrategy("shift", -1), None, LOW, HIGH)
+
+
+def test_empty_partition_goes_to_its_only_offset():
+    assert new_offset(ResetStrategy("offset", 7), None, 0, 0) == (0, "clamped: 7 is past the log end")
+    assert new_offset(ResetStrategy("shift", -3), 0, 0, 0) == (0, "clamped: -3 is before the log start")
+
+
+# ------------------------------------------------------------------------------------------- --topic and --state
+
+
+def test_parse_topic_partitions():
+    assert groups.parse_topic_partitions(["orders", "pay:2,0", "pay:1", "orders:3"]) == {"orders": None, "pay": (0, 1, 2)}
+    assert groups.parse_topic_partitions([]) == {}
+
+
+@pytest.mark.parametrize("value", ["orders:", "orders:a", "orders:-1", ":1", "orders:1,,2"])
+def test_parse_topic_partitions_rejects(value):
+    with pytest.raises(UsageError, match="--topic expects"):
+        groups.parse_topic_partitions([value])
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [("stable", "Stable"), ("EMPTY", "Empty"), ("preparing_rebalance", "PreparingRebalance"),
+     ("PREPARING_REBALANCING", "PreparingRebalance"), ("completing-rebalance", "CompletingRebalance")],
+)
+def test_state_names(value, expected):
+    assert groups._choice(value, groups.STATES, "--state") == expected
+
+
+def test_unknown_state_is_a_usage_error():
+    with pytest.raises(UsageError, match="--state must be one of Stable, Empty"):
+        groups._choice("asleep", groups.STATES, "--state")
+
+
+# ------------------------------------------------------------------------------------------- failures
+
+
+def _row(name, ok, error=None, code=0):
+    return ItemResult(name, ok, "deleted" if ok else "", error, code)
+
+
+def test_delete_failure_codes():
+    assert groups.failure(OperationResult("delete", (_row("a", True),))) is None
+    partial = groups.failure(OperationResult("delete", (_row("a", True), _row("b", False, "the group has active members", 2))))
+    assert partial.exit_code == ExitCode.PARTIAL and "stop the group's consumers" in partial.hint
+    missing = groups.failure(OperationResult("delete", (_row("a", False, "the group does not exist", 4),)))
+    assert missing.exit_code == ExitCode.NOT_FOUND and "kctl groups list" in missing.hint
+
+
+def test_reset_failure_says_nothing_changed_when_not_executed():
+    rows = (OffsetReset("t", 0, 3, 2), OffsetReset("t", 1, None, None, ok=False, error="no committed offset to shift", exit_code=2))
+    error = groups.failure(OffsetResetResult("g", "shift-by -1", False, rows))
+    assert error.exit_code == ExitCode.PARTIAL and "nothing was changed" in error.hint
+    assert groups.failure(OffsetResetResult("g", "to-earliest", True, rows[:1])) is None
+
+
+def test_describe_failure_is_4_when_every_group_is_missing_and_5_when_some_are():
+    detail = GroupDetail("a", "Empty", "Classic", False, 1, "h:1", None, (), ())
+    missing = (_row("b", False, "group 'b' does not exist", 4),)
+    assert groups.describe_failure(GroupDescribeResult((), missing)).exit_code == ExitCode.NOT_FOUND
+    assert groups.describe_failure(GroupDescribeResult((detail,), missing)).exit_code == ExitCode.PARTIAL
+    assert groups.describe_failure(GroupDescribeResult((detail,))) is None
+
+
+# ------------------------------------------------------------------------------------------- usage errors (no broker needed)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["groups", "reset-offsets", "g", "--topic", "t"], "give exactly one of --to-earliest"),
+        (["groups", "reset-offsets", "g", "--topic", "t", "--to-earliest", "--to-latest"], "--to-earliest and --to-latest"),
+        (["groups", "reset-offsets", "g", "--topic", "t", "--to-earliest", "--dry-run", "--execute"], "not both"),
+        (["groups", "reset-offsets", "g", "--topic", "t", "--to-datetime", "soon"], "ISO 8601"),
+        (["groups", "reset-offsets", "g", "--topic", "t:x", "--to-earliest"], "--topic expects"),
+        (["groups", "delete", "g"], "stdin is not a terminal"),
+    ],
+)
+def test_usage_errors_exit_2_before_connecting(args, message):
+    result = run_kctl(*args, "-b", "127.0.0.1:1", "--timeout", "1")
+    assert result.code == 2, result
+    assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_shift_by_takes_a_negative_value():
+    # --shift-by -2 must be read as the value, not as an unknown option: the failure is the (unreachable) broker.
+    result = run_kctl("groups", "reset-offsets", "g", "--topic", "t", "--shift-by", "-2", "-b", "127.0.0.1:1", "--timeout", "1")
+    assert result.code == 6, result
+
+
+def test_reset_needs_topics_or_all_topics():
+    with pytest.raises(UsageError, match="--all-topics"):
+        groups.reset_offsets({}, 1, "g", {}, ResetStrategy("earliest"))
+    with pytest.raises(UsageError, match="--all-topics"):
+        groups.reset_offsets({}, 1, "g", {"t": None}, ResetStrategy("earliest"), all_topics=True)
+
+
+def test_iso_timestamp_helper_matches_python():
+    moment = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+    assert groups.parse_datetime(moment.isoformat()) == int(moment.timestamp() * 1000)

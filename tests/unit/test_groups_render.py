@@ -1,0 +1,129 @@
+"""Renderers of the consumer group models: tables on a fixed-width console, JSON and YAML shapes."""
+
+import io
+import json
+
+import yaml
+from rich.console import Console
+
+from kctl.models import GroupDetail, GroupMember, GroupPartitionOffset, GroupSummary, OffsetReset, OffsetResetResult
+from kctl.render import render
+from kctl.render.tables import build_table
+
+MEMBER = GroupMember("consumer-1-abc", "billing-app", "/10.0.0.7", None, {"orders": (0, 1)})
+DETAIL = GroupDetail(
+    group_id="billing",
+    state="Stable",
+    type="Classic",
+    simple=False,
+    coordinator=2,
+    coordinator_host="kafka-2:9092",
+    assignment_strategy="range",
+    members=(MEMBER,),
+    offsets=(
+        GroupPartitionOffset("orders", 0, 40, 45, 5, "consumer-1-abc", "billing-app", "/10.0.0.7"),
+        GroupPartitionOffset("orders", 1, None, 12, None, "consumer-1-abc", "billing-app", "/10.0.0.7"),
+        GroupPartitionOffset("payments", 0, 7, 10, 3),
+    ),
+)
+EMPTY = GroupDetail("idle", "Empty", "Consumer", False, None, None, None, (), ())
+PLAN = OffsetResetResult(
+    group_id="billing",
+    strategy="to-offset 100",
+    executed=False,
+    partitions=(
+        OffsetReset("orders", 0, 40, 45, detail="clamped: 100 is past the log end"),
+        OffsetReset("orders", 1, None, None, ok=False, error="no committed offset to shift", exit_code=2),
+    ),
+)
+
+
+def _text(data, kind=None) -> str:
+    buffer = io.StringIO()
+    Console(file=buffer, width=160, color_system=None, highlight=False).print(build_table(data, kind))
+    return buffer.getvalue()
+
+
+def _line_with(text: str, *needles: str) -> str:
+    lines = [line for line in text.splitlines() if all(n in line for n in needles)]
+    assert len(lines) == 1, (needles, text)
+    return lines[0]
+
+
+def _json(data) -> object:
+    buffer = io.StringIO()
+    render(data, "json", file=buffer)
+    return json.loads(buffer.getvalue())
+
+
+def test_group_list_table():
+    text = _text([GroupSummary("billing", "Stable", "Classic"), GroupSummary("offsets-only", "Empty", "Classic", simple=True)])
+    assert text.split()[:3] == ["GROUP", "STATE", "TYPE"]
+    assert _line_with(text, "billing").split() == ["billing", "Stable", "Classic"]
+    assert _line_with(text, "offsets-only").split() == ["offsets-only", "Empty", "Classic", "(simple)"]
+
+
+def test_empty_group_list_has_a_header():
+    assert "GROUP" in _text([], GroupSummary)
+
+
+def test_group_detail_table_heading_offsets_and_members():
+    text = _text([DETAIL])
+    heading = _line_with(text, "group billing:")
+    assert "Stable" in heading and "coordinator 2 (kafka-2:9092)" in heading and "strategy range" in heading
+    assert "1 member(s)" in heading and "total lag 8" in heading
+    assert _line_with(text, "orders", " 0 ", "40").split() == ["orders", "0", "40", "45", "5", "consumer-1-abc", "/10.0.0.7", "billing-app"]
+    # Nothing committed: committed and lag are shown as '-'.
+    assert _line_with(text, "orders", " 1 ", "12").split()[:5] == ["orders", "1", "-", "12", "-"]
+    assert _line_with(text, "payments").split() == ["payments", "0", "7", "10", "3", "-", "-", "-"]
+    assert _line_with(text, "billing-app", "orders:0,1").split() == ["consumer-1-abc", "billing-app", "/10.0.0.7", "-", "orders:0,1"]
+
+
+def test_group_detail_without_members_or_coordinator():
+    text = _text(EMPTY)
+    assert "coordinator -" in text and "0 member(s)" in text and "total lag -" in text
+    assert "CLIENT-ID" in text and "INSTANCE-ID" not in text  # no members table
+
+
+def test_group_detail_json_shape():
+    (data,) = _json([DETAIL])
+    assert list(data) == ["group_id", "state", "type", "simple", "coordinator", "coordinator_host", "assignment_strategy",
+                          "members", "offsets", "total_lag"]
+    assert data["total_lag"] == 8
+    assert data["members"] == [{"member_id": "consumer-1-abc", "client_id": "billing-app", "host": "/10.0.0.7",
+                                "group_instance_id": None, "assignment": {"orders": [0, 1]}}]
+    assert data["offsets"][1] == {"topic": "orders", "partition": 1, "committed_offset": None, "log_end_offset": 12,
+                                  "lag": None, "member_id": "consumer-1-abc", "client_id": "billing-app", "host": "/10.0.0.7"}
+    assert _json(EMPTY)["total_lag"] is None
+
+
+def test_group_detail_yaml_matches_json():
+    buffer = io.StringIO()
+    render([DETAIL], "yaml", file=buffer)
+    assert yaml.safe_load(buffer.getvalue()) == _json([DETAIL])
+
+
+def test_reset_table_dry_run():
+    text = _text(PLAN)
+    assert "reset offsets of billing to-offset 100 (dry run: nothing changed, --execute applies it)" in text
+    assert _line_with(text, "clamped").split() == ["orders", "0", "40", "45", "ok", "clamped:", "100", "is", "past", "the", "log", "end"]
+    assert _line_with(text, "no committed offset").split()[:5] == ["orders", "1", "-", "-", "failed"]
+
+
+def test_reset_table_says_executed_or_that_members_block_it():
+    executed = OffsetResetResult("g", "to-earliest", True, PLAN.partitions[:1])
+    assert "(executed)" in _text(executed)
+    blocked = OffsetResetResult("g", "to-earliest", False, PLAN.partitions[:1], active_members=2)
+    assert "2 active member(s): --execute would be refused" in _text(blocked)
+
+
+def test_reset_json_shape():
+    data = _json(PLAN)
+    assert list(data) == ["group_id", "strategy", "executed", "partitions", "active_members"]
+    assert data["partitions"][0] == {"topic": "orders", "partition": 0, "current_offset": 40, "new_offset": 45, "ok": True,
+                                     "detail": "clamped: 100 is past the log end", "error": None, "exit_code": 0}
+
+
+def test_group_names_with_markup_are_shown_verbatim():
+    text = _text([GroupSummary("[bold]x[/bold]", "Empty", "Classic")])
+    assert "[bold]x[/bold]" in text
