@@ -9,12 +9,15 @@ from rich.table import Table
 
 from kctl import models
 
-_BUILDERS: dict[type, Callable] = {}
+_BUILDERS: dict[str, Callable] = {}
 
 
-def table_for(model_type: type):
+def table_for(model_name: str):
+    """Register a table builder for the model class of that name (by name, so that importing
+    this module does not import every model module)."""
+
     def register(fn):
-        _BUILDERS[model_type] = fn
+        _BUILDERS[model_name] = fn
         return fn
 
     return register
@@ -23,7 +26,7 @@ def table_for(model_type: type):
 def build_table(data, kind: type | None = None):
     is_sequence = isinstance(data, (list, tuple))
     item_type = kind or (type(data[0]) if is_sequence and data else type(data))
-    builder = _BUILDERS.get(item_type)
+    builder = _BUILDERS.get(item_type.__name__)
     if builder is None:
         raise TypeError(f"no table builder for {item_type.__name__}")
     return builder(list(data) if is_sequence else data)
@@ -48,7 +51,7 @@ def _opt(value) -> str:
     return "-" if value is None else str(value)
 
 
-@table_for(models.OperationResult)
+@table_for("OperationResult")
 def operation_table(result: models.OperationResult):
     title = f"{result.operation} (dry run)" if result.dry_run else None
     table = new_table("NAME", "STATUS", "DETAIL", title=title)
@@ -57,7 +60,7 @@ def operation_table(result: models.OperationResult):
     return table
 
 
-@table_for(models.ClusterInfo)
+@table_for("ClusterInfo")
 def cluster_table(info: models.ClusterInfo):
     table = new_table("BROKER", "HOST", "PORT", "CONTROLLER", title=f"cluster {info.cluster_id or '?'}")
     for broker in info.brokers:
@@ -65,7 +68,7 @@ def cluster_table(info: models.ClusterInfo):
     return table
 
 
-@table_for(models.TopicSummary)
+@table_for("TopicSummary")
 def topic_list_table(topics: list[models.TopicSummary]):
     table = new_table("TOPIC", "PARTITIONS", "REPLICATION")
     for topic in topics:
@@ -74,7 +77,7 @@ def topic_list_table(topics: list[models.TopicSummary]):
     return table
 
 
-@table_for(models.TopicDetail)
+@table_for("TopicDetail")
 def topic_detail_table(topics):
     from rich.console import Group
     from rich.text import Text
@@ -103,7 +106,7 @@ def topic_detail_table(topics):
     return Group(*parts)
 
 
-@table_for(models.LocalInstance)
+@table_for("LocalInstance")
 def local_instances_table(instances):
     table = new_table("INSTANCE", "STATUS", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS")
     for inst in instances if isinstance(instances, list) else [instances]:
@@ -114,7 +117,7 @@ def local_instances_table(instances):
     return table
 
 
-@table_for(models.ConfigView)
+@table_for("ConfigView")
 def config_view_table(view: models.ConfigView):
     from rich.console import Group
     from rich.markup import escape
@@ -135,7 +138,7 @@ def config_view_table(view: models.ConfigView):
     return Group(*parts)
 
 
-@table_for(models.ContextInfo)
+@table_for("ContextInfo")
 def contexts_table(contexts: list[models.ContextInfo]):
     from rich.markup import escape
 
@@ -149,20 +152,20 @@ def contexts_table(contexts: list[models.ContextInfo]):
         )
     return table
 
-@table_for(models.E2EReport)
+@table_for("E2EReport")
 def e2e_report_table(report: models.E2EReport):
     from kctl.render.checklist import report_renderable
 
     return report_renderable(report)
 
 
-@table_for(models.E2ESummary)
+@table_for("E2ESummary")
 def e2e_summary_table(summary: models.E2ESummary):
     from kctl.render.checklist import summary_renderable
 
     return summary_renderable(summary)
 
-@table_for(models.KeyPartition)
+@table_for("KeyPartition")
 def key_partition_table(rows):
     table = new_table("KEY", "PARTITION")
     for row in rows if isinstance(rows, list) else [rows]:
@@ -178,7 +181,7 @@ def _group_type(group) -> str:
     return f"{kind} (simple)" if group.simple else kind
 
 
-@table_for(models.GroupSummary)
+@table_for("GroupSummary")
 def group_list_table(groups):
     from rich.markup import escape
 
@@ -188,7 +191,7 @@ def group_list_table(groups):
     return table
 
 
-@table_for(models.GroupDetail)
+@table_for("GroupDetail")
 def group_detail_table(groups):
     from rich.console import Group
     from rich.markup import escape
@@ -220,7 +223,7 @@ def group_detail_table(groups):
     return Group(*parts)
 
 
-@table_for(models.OffsetResetResult)
+@table_for("OffsetResetResult")
 def offset_reset_table(result: models.OffsetResetResult):
     from rich.console import Group
     from rich.markup import escape

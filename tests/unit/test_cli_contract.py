@@ -99,10 +99,14 @@ def test_python_dash_m_kctl_works():
 def test_every_model_is_a_frozen_dataclass():
     """models.py is the JSON/YAML contract: every class in it is a frozen dataclass."""
     import dataclasses
+    import importlib
     import inspect
 
     from kctl import models
 
-    classes = [c for _, c in inspect.getmembers(models, inspect.isclass) if c.__module__ == models.__name__]
-    assert classes
+    classes = []
+    for module_name in sorted(set(models._HOME.values())):
+        module = importlib.import_module(f"kctl.models.{module_name}")
+        classes += [c for _, c in inspect.getmembers(module, inspect.isclass) if c.__module__ == module.__name__]
+    assert sorted(c.__name__ for c in classes) == models.__all__  # every model is reachable as kctl.models.X
     assert [c.__name__ for c in classes if not (dataclasses.is_dataclass(c) and c.__dataclass_params__.frozen)] == []

@@ -1,0 +1,63 @@
+"""Frozen dataclasses returned by services, one module per command group.
+
+Their field names ARE the JSON/YAML output contract (see README "Output shapes"):
+rename a field only together with a changelog entry.
+
+`from kctl.models import TopicSummary` works for every model: the submodule is imported on
+first use. Creating a frozen dataclass costs about a millisecond, so importing all of them
+on every command would be a noticeable part of kctl's start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_HOME = {
+    "ItemResult": "common",
+    "OperationResult": "common",
+    "BrokerInfo": "common",
+    "ClusterInfo": "common",
+    "TopicSummary": "topics",
+    "PartitionDetail": "topics",
+    "TopicDetail": "topics",
+    "TopicDescribeResult": "topics",
+    "LocalBroker": "local",
+    "LocalInstance": "local",
+    "ContextInfo": "config",
+    "ConfigView": "config",
+    "E2EStep": "e2e",
+    "E2ESettings": "e2e",
+    "LatencyStats": "e2e",
+    "PartitionLatency": "e2e",
+    "E2ELatency": "e2e",
+    "E2EMemberAssignment": "e2e",
+    "E2EPartitionOffsets": "e2e",
+    "E2ETransactions": "e2e",
+    "E2EReport": "e2e",
+    "E2ESummary": "e2e",
+    "ProduceSummary": "data",
+    "KeyPartition": "data",
+    "ConsumeSummary": "data",
+    "GroupSummary": "groups",
+    "GroupMember": "groups",
+    "GroupPartitionOffset": "groups",
+    "GroupDetail": "groups",
+    "GroupDescribeResult": "groups",
+    "OffsetReset": "groups",
+    "OffsetResetResult": "groups",
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kctl.models' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"kctl.models.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
