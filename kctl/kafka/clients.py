@@ -49,6 +49,10 @@ def admin_client(conf: dict) -> Iterator:
     reported: list = []
     conf = _client_conf(conf)
     conf.setdefault("error_cb", reported.append)
+    # librdkafka's first request waits out a reconnect backoff tick (~50 ms with the default
+    # 100 ms backoff): most of a one-shot admin command's time. It still grows exponentially
+    # towards reconnect.backoff.max.ms for a broker that is down.
+    conf.setdefault("reconnect.backoff.ms", 10)
     try:
         client = AdminClient(conf)
     except (KafkaException, ValueError, TypeError) as exc:
