@@ -15,6 +15,10 @@ from kctl.errors import BrokerUnavailable, KctlError, from_kafka_error
 def _client_conf(conf: dict) -> dict:
     conf = dict(conf)
     conf.setdefault("logger", log.librdkafka_logger())
+    # librdkafka's first request waits out a reconnect backoff tick (~50 ms with the default
+    # 100 ms backoff): a large part of a short command's time. The backoff still grows
+    # exponentially towards reconnect.backoff.max.ms for a broker that is down.
+    conf.setdefault("reconnect.backoff.ms", 10)
     return conf
 
 
@@ -49,10 +53,6 @@ def admin_client(conf: dict) -> Iterator:
     reported: list = []
     conf = _client_conf(conf)
     conf.setdefault("error_cb", reported.append)
-    # librdkafka's first request waits out a reconnect backoff tick (~50 ms with the default
-    # 100 ms backoff): most of a one-shot admin command's time. It still grows exponentially
-    # towards reconnect.backoff.max.ms for a broker that is down.
-    conf.setdefault("reconnect.backoff.ms", 10)
     try:
         client = AdminClient(conf)
     except (KafkaException, ValueError, TypeError) as exc:
