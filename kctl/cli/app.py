@@ -87,13 +87,14 @@ def root(
 
 
 def _register() -> None:
-    from kctl.cli import cluster, consume, e2e, groups, local, produce, topics
+    from kctl.cli import cluster, consume, e2e, groups, local, produce, topics, txn
     from kctl.cli import config as config_cli
 
     app.command("produce")(produce.produce)
     app.command("consume")(consume.consume)
     app.add_typer(topics.app, name="topics")
     app.add_typer(groups.app, name="groups")
+    app.add_typer(txn.app, name="txn")
     app.add_typer(e2e.app, name="e2e")
     app.add_typer(local.app, name="local")
     app.add_typer(cluster.app, name="cluster")

@@ -45,6 +45,14 @@ _HOME = {
     "GroupDescribeResult": "groups",
     "OffsetReset": "groups",
     "OffsetResetResult": "groups",
+    "TransactionSummary": "txn",
+    "TransactionDetail": "txn",
+    "TransactionDescribeResult": "txn",
+    "ActiveProducer": "txn",
+    "PartitionProducers": "txn",
+    "HangingTransaction": "txn",
+    "HangingReport": "txn",
+    "TransactionAbort": "txn",
 }
 
 __all__ = sorted(_HOME)

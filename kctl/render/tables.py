@@ -241,3 +241,111 @@ def offset_reset_table(result: models.OffsetResetResult):
         table.add_row(escape(p.topic), str(p.partition), _opt(p.current_offset), _opt(p.new_offset), _status(p.ok),
                       escape(p.detail if p.ok else (p.error or "")))
     return Group(heading, table)
+
+
+# ---------------------------------------------------------------------------------------- transactions
+
+
+def _time_ms(ms: int | None) -> str:
+    """Epoch ms -> '2024-05-01T12:00:00.250Z' (UTC), '-' for none."""
+    if ms is None:
+        return "-"
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _duration_ms(ms: int | None) -> str:
+    """1234 -> '1.2s', 125000 -> '2m05s', 7500000 -> '2h05m'; '-' for none."""
+    if ms is None:
+        return "-"
+    if ms < 1000:
+        return f"{ms}ms"
+    seconds = ms // 1000
+    if seconds < 60:
+        return f"{ms / 1000:.1f}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+@table_for("TransactionSummary")
+def txn_list_table(rows):
+    from rich.markup import escape
+
+    table = new_table("TRANSACTIONAL-ID", "PRODUCER-ID", "EPOCH", "STATE", "COORDINATOR")
+    for t in rows if isinstance(rows, list) else [rows]:
+        table.add_row(escape(t.transactional_id), str(t.producer_id), _opt(t.producer_epoch), t.state, str(t.coordinator))
+    return table
+
+
+@table_for("TransactionDetail")
+def txn_detail_table(rows):
+    from rich.markup import escape
+
+    table = new_table("TRANSACTIONAL-ID", "STATE", "PRODUCER-ID", "EPOCH", "TIMEOUT-MS", "STARTED", "DURATION",
+                      "COORDINATOR", "PARTITIONS")
+    for t in rows if isinstance(rows, list) else [rows]:
+        parts = " ".join(f"{topic}:{_ids(ps)}" for topic, ps in t.partitions.items()) or "-"
+        table.add_row(escape(t.transactional_id), t.state, str(t.producer_id), str(t.producer_epoch), str(t.timeout_ms),
+                      _time_ms(t.start_time_ms), _duration_ms(t.duration_ms), str(t.coordinator), escape(parts))
+    return table
+
+
+@table_for("PartitionProducers")
+def partition_producers_table(rows):
+    """One row per active producer; a partition without any shows as one row of dashes (or its error)."""
+    from rich.markup import escape
+
+    table = new_table("TOPIC", "PARTITION", "BROKER", "PRODUCER-ID", "EPOCH", "LAST-SEQUENCE", "LAST-TIMESTAMP",
+                      "COORDINATOR-EPOCH", "TXN-START-OFFSET")
+    for r in rows if isinstance(rows, list) else [rows]:
+        head = (escape(r.topic), str(r.partition), _opt(r.broker))
+        if not r.ok:
+            table.add_row(*head, f"[red]{escape(r.error or 'failed')}[/red]", "", "", "", "", "")
+        elif not r.producers:
+            table.add_row(*head, "-", "-", "-", "-", "-", "-")
+        for p in r.producers:
+            table.add_row(*head, str(p.producer_id), str(p.producer_epoch), str(p.last_sequence),
+                          _time_ms(p.last_timestamp_ms), str(p.coordinator_epoch), _opt(p.current_txn_start_offset))
+    return table
+
+
+@table_for("HangingReport")
+def hanging_report_table(report: models.HangingReport):
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.text import Text
+
+    heading = Text(
+        f"{len(report.hanging)} hanging transaction(s): {report.partitions_checked} partition(s) read, "
+        f"{report.open_transactions} open transaction(s), {report.candidates} idle for more than "
+        f"{_duration_ms(report.max_age_ms)}" + (f", {len(report.errors)} partition(s) unreadable" if report.errors else ""),
+        no_wrap=True, overflow="ignore",
+    )
+    parts = [heading]
+    if report.hanging:
+        table = new_table("TOPIC", "PARTITION", "PRODUCER-ID", "EPOCH", "COORDINATOR-EPOCH", "START-OFFSET",
+                          "LAST-TIMESTAMP", "IDLE", "TRANSACTIONAL-ID", "REASON")
+        for h in report.hanging:
+            table.add_row(escape(h.topic), str(h.partition), str(h.producer_id), str(h.producer_epoch),
+                          str(h.coordinator_epoch), str(h.start_offset), _time_ms(h.last_timestamp_ms),
+                          _duration_ms(h.duration_ms), escape(_opt(h.transactional_id)), escape(h.reason))
+        parts.append(table)
+    if report.errors:
+        errors = new_table("PARTITION", "ERROR")
+        for e in report.errors:
+            errors.add_row(escape(e.name), f"[red]{escape(e.error or '')}[/red]")
+        parts.append(errors)
+    return Group(*parts)
+
+
+@table_for("TransactionAbort")
+def txn_abort_table(result: models.TransactionAbort):
+    table = new_table("TOPIC", "PARTITION", "PRODUCER-ID", "EPOCH", "COORDINATOR-EPOCH", "START-OFFSET", "STATUS")
+    from rich.markup import escape
+
+    table.add_row(escape(result.topic), str(result.partition), str(result.producer_id), str(result.producer_epoch),
+                  str(result.coordinator_epoch), _opt(result.start_offset),
+                  "[green]aborted[/green]" if result.aborted else "not aborted")
+    return table

@@ -1,0 +1,154 @@
+"""`kctl txn`: list and describe transactions, show partition producers, find and abort hanging transactions."""
+
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+import typer
+
+from kctl.cli.complete import complete_topics
+from kctl.cli.context import app_context
+
+app = typer.Typer(help="Inspect transactions and producers; find and abort hanging transactions.", no_args_is_help=True)
+
+PARTITIONS = typer.Option([], "--partition", "-p", metavar="P[,P...]", help="Only these partitions (repeatable).")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    states: List[str] = typer.Option([], "--state", metavar="STATE",
+                                      help="Only transactions in this state (repeatable): Ongoing, PrepareCommit, "
+                                           "PrepareAbort, CompleteCommit, CompleteAbort, Empty, Dead (any case)."),
+    producer_ids: List[int] = typer.Option([], "--producer-id", metavar="N", help="Only this producer id (repeatable)."),
+    pattern: Optional[str] = typer.Option(None, "--pattern", metavar="REGEX",
+                                          help="Only transactional ids this regular expression matches in full (Kafka 4.1+)."),
+    min_duration_ms: Optional[int] = typer.Option(None, "--min-duration-ms", metavar="MS",
+                                                  help="Only transactions open for longer than this (Kafka 3.8+)."),
+):
+    """List transactional ids with producer id, epoch, state and coordinator.
+
+    Example: kctl txn list --state ongoing -o json
+    """
+    from kctl.models import TransactionSummary
+    from kctl.render import render
+    from kctl.services import txn
+
+    obj = app_context(ctx)
+    result = txn.list_transactions(obj.client_conf(), obj.timeout, states, producer_ids, pattern, min_duration_ms)
+    render(result, obj.output, kind=TransactionSummary)
+
+
+@app.command()
+def describe(
+    ctx: typer.Context,
+    transactional_ids: List[str] = typer.Argument(..., metavar="TRANSACTIONAL_ID...", help="Transactional ids to describe."),
+):
+    """Show state, producer id/epoch, timeout, start time and partitions of transactions.
+
+    Example: kctl txn describe payments-tx-0 -o yaml
+    """
+    from kctl.models import TransactionDetail
+    from kctl.render import render
+    from kctl.services import txn
+
+    obj = app_context(ctx)
+    result = txn.describe_transactions(obj.client_conf(), obj.timeout, transactional_ids)
+    if result.transactions:
+        render(list(result.transactions), obj.output, kind=TransactionDetail)
+    error = txn.describe_failure(result)
+    if error is not None:
+        raise error
+
+
+@app.command("describe-producers")
+def describe_producers(
+    ctx: typer.Context,
+    topic: str = typer.Argument(..., help="The topic whose partitions to read.", autocompletion=complete_topics),
+    partitions: List[str] = PARTITIONS,
+    broker: Optional[int] = typer.Option(None, "--broker", metavar="ID",
+                                         help="Ask this replica instead of each partition's leader."),
+):
+    """Show the active producers of a topic's partitions and their open transactions.
+
+    Example: kctl txn describe-producers orders --partition 0,1
+    """
+    from kctl.models import PartitionProducers
+    from kctl.render import render
+    from kctl.services import txn
+
+    obj = app_context(ctx)
+    rows = txn.describe_producers(obj.client_conf(), obj.timeout, topic, txn.parse_partitions(partitions), broker)
+    render(rows, obj.output, kind=PartitionProducers)
+    error = txn.producers_failure(rows)
+    if error is not None:
+        raise error
+
+
+@app.command("find-hanging")
+def find_hanging(
+    ctx: typer.Context,
+    broker: Optional[int] = typer.Option(None, "--broker", metavar="ID",
+                                         help="Only the partitions this broker hosts (asked of it)."),
+    topic: Optional[str] = typer.Option(None, "--topic", "-t", metavar="TOPIC", help="Only this topic.",
+                                        autocompletion=complete_topics),
+    partitions: List[str] = PARTITIONS,
+    max_age_ms: int = typer.Option(900_000, "--max-age-ms", metavar="MS",
+                                   help="Only transactions idle for longer than this (default: 15 min, the "
+                                        "brokers' default transaction.max.timeout.ms)."),
+):
+    """Find open transactions that their coordinator has forgotten (they block read_committed consumers).
+
+    Example: kctl txn find-hanging --broker 1 -o json
+    """
+    from kctl.render import render
+    from kctl.services import txn
+
+    obj = app_context(ctx)
+    report = txn.find_hanging(obj.client_conf(), obj.timeout, broker, topic, txn.parse_partitions(partitions), max_age_ms)
+    render(report, obj.output)
+    error = txn.hanging_failure(report)
+    if error is not None:
+        raise error
+
+
+@app.command()
+def abort(
+    ctx: typer.Context,
+    topic: str = typer.Option(..., "--topic", "-t", metavar="TOPIC", help="The partition's topic.",
+                              autocompletion=complete_topics),
+    partition: int = typer.Option(..., "--partition", "-p", metavar="P", help="The partition."),
+    start_offset: Optional[int] = typer.Option(None, "--start-offset", metavar="N",
+                                               help="The offset the open transaction starts at on the partition."),
+    producer_id: Optional[int] = typer.Option(None, "--producer-id", metavar="N", help="Its producer id (instead of --start-offset)."),
+    producer_epoch: Optional[int] = typer.Option(None, "--producer-epoch", metavar="N", help="Its producer epoch."),
+    coordinator_epoch: Optional[int] = typer.Option(None, "--coordinator-epoch", metavar="N",
+                                                    help="Its coordinator epoch (default: read from the partition)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed when stdin is not a terminal)."),
+):
+    """Abort an open (hanging) transaction on one partition (asks first unless --yes).
+
+    Example: kctl txn abort --topic orders --partition 3 --start-offset 1200 --yes
+    """
+    from kctl.cli.topics import _confirm
+    from kctl.errors import UsageError
+    from kctl.render import render
+    from kctl.services import txn
+
+    obj = app_context(ctx)
+    if not (yes or sys.stdin.isatty()):
+        raise UsageError("refusing to abort a transaction without confirmation: stdin is not a terminal",
+                         hint="pass --yes to abort from a script")
+
+    def confirm(plan) -> bool:
+        start = "?" if plan.start_offset is None else plan.start_offset
+        return yes or _confirm(f"Abort the transaction of producer {plan.producer_id} (epoch {plan.producer_epoch}) "
+                               f"open on {plan.topic}:{plan.partition} since offset {start}? "
+                               "Its records become invisible to read_committed consumers. [y/N] ")
+
+    result = txn.abort_transaction(obj.client_conf(), obj.timeout, topic, partition, start_offset, producer_id,
+                                   producer_epoch, coordinator_epoch, confirm=confirm)
+    if not result.aborted:
+        raise typer.Abort()
+    render(result, obj.output)
