@@ -35,7 +35,11 @@ def connect(conf: dict, timeout: float):
     try:
         client = KafkaAdminClient(**kwargs)
     except Exception as exc:  # noqa: BLE001 - converted to the KctlError a caller can act on
-        raise kctl_error(exc, "connect") from None
+        error = kctl_error(exc, "connect")
+        if isinstance(error, BrokerUnavailable):
+            error.message = f"no broker answered at {conf.get('bootstrap.servers')} within {timeout:g}s"
+            error.args = (error.message,)
+        raise error from None
     try:
         yield client
     finally:
@@ -184,7 +188,6 @@ _ERRORS: dict[str, tuple[type[KctlError], str | None]] = {
     "ClusterAuthorizationFailedError": (AuthError, "not authorized for this cluster operation"),
     "TopicAuthorizationFailedError": (AuthError, "not authorized for this topic"),
     "SaslAuthenticationFailedError": (AuthError, "authentication failed"),
-    "NoBrokersAvailable": (BrokerUnavailable, "no broker available"),
     "KafkaConnectionError": (BrokerUnavailable, None),
     "KafkaTimeoutError": (BrokerUnavailable, None),
     "RequestTimedOutError": (BrokerUnavailable, "request timed out"),
@@ -200,7 +203,7 @@ _ERRORS: dict[str, tuple[type[KctlError], str | None]] = {
     "UnknownProducerIdError": (NotFoundError, "the partition has no state for this producer id"),
     "UnsupportedVersionError": (InvalidRequest, None),
 }
-_CONNECTION = ("NoBrokersAvailable", "KafkaConnectionError", "KafkaTimeoutError", "RequestTimedOutError")
+_CONNECTION = ("KafkaConnectionError", "KafkaTimeoutError", "RequestTimedOutError")
 
 
 def _is_connection_error(exc: BaseException) -> bool:

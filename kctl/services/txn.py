@@ -226,6 +226,10 @@ def find_hanging(conf: dict, timeout: float, broker: int | None = None, topic: s
             _check_broker(client, broker)
             targets = [key for key in targets if broker in known[key]["replicas"]]
         rows = _producers(client, {key: known[key] for key in targets}, broker)
+        if topic is None:
+            # A scan of the whole cluster races with topic deletion: a partition gone since the
+            # metadata was read has nothing left to hang.
+            rows = [r for r in rows if r.exit_code != NotFoundError.exit_code]
         now = now_ms if now_ms is not None else _now_ms()
         open_txns = [OpenTransaction(r.topic, r.partition, p) for r in rows if r.ok
                      for p in r.producers if p.current_txn_start_offset is not None]

@@ -1,0 +1,132 @@
+"""Pure logic of `kctl txn`: option parsing, hanging-transaction classification, the
+transaction detail built from a description, and kafka-python error mapping."""
+
+import pytest
+
+from kctl.errors import AuthError, BrokerUnavailable, ExitCode, InvalidRequest, KctlError, NotFoundError, UsageError
+from kctl.kafka.txn_admin import kctl_error
+from kctl.models import ActiveProducer
+from kctl.services import txn
+from kctl.services.txn import OpenTransaction, hanging_transactions
+
+NOW = 1_700_000_600_000
+
+
+@pytest.mark.parametrize("text, state", [("ongoing", "Ongoing"), ("Complete-Commit", "CompleteCommit"),
+                                         ("PREPARE_ABORT", "PrepareAbort"), ("empty", "Empty")])
+def test_parse_state_accepts_any_case_and_separator(text, state):
+    assert txn.parse_state(text) == state
+
+
+def test_parse_state_rejects_unknown():
+    with pytest.raises(UsageError, match="--state must be one of"):
+        txn.parse_state("sleeping")
+
+
+def test_parse_partitions():
+    assert txn.parse_partitions([]) is None
+    assert txn.parse_partitions(["2,0", "1", "0"]) == (0, 1, 2)
+    for bad in (["a"], ["-1"], [","]):
+        with pytest.raises(UsageError):
+            txn.parse_partitions(bad)
+
+
+def _open(topic="orders", partition=0, pid=7, epoch=3, start=100, last=NOW - 3_600_000, coordinator_epoch=5):
+    producer = ActiveProducer(pid, epoch, 4, last, coordinator_epoch, start)
+    return OpenTransaction(topic, partition, producer)
+
+
+def _desc(state="Ongoing", pid=7, epoch=3, partitions=(("orders", 0),)):
+    return {"coordinator": 1, "state": state, "producer_id": pid, "producer_epoch": epoch, "timeout_ms": 60000,
+            "start_time_ms": NOW - 10_000, "partitions": list(partitions)}
+
+
+def test_open_transaction_its_coordinator_has_open_is_not_hanging():
+    assert hanging_transactions([_open()], {7: [("tx-a", _desc())]}, NOW) == []
+    # Markers being written after a TV2 end: the coordinator is already one epoch ahead.
+    assert hanging_transactions([_open()], {7: [("tx-a", _desc("PrepareCommit", epoch=4))]}, NOW) == []
+
+
+def test_producer_id_no_transactional_id_holds_is_hanging():
+    (h,) = hanging_transactions([_open()], {}, NOW)
+    assert (h.topic, h.partition, h.producer_id, h.start_offset, h.coordinator_epoch) == ("orders", 0, 7, 100, 5)
+    assert h.transactional_id is None and h.coordinator_state is None
+    assert h.duration_ms == 3_600_000 and "no transactional id has producer id 7" in h.reason
+
+
+@pytest.mark.parametrize("desc, reason", [
+    (_desc("CompleteCommit", partitions=()), "no open transaction (CompleteCommit)"),
+    (_desc(partitions=(("orders", 1),)), "does not include this partition"),
+    (_desc(epoch=5), "producer epoch 5"),
+    (_desc("Ongoing", epoch=4), "producer epoch 4"),  # Ongoing must be at the very epoch
+])
+def test_coordinator_disagreeing_with_the_partition_means_hanging(desc, reason):
+    (h,) = hanging_transactions([_open()], {7: [("tx-a", desc)]}, NOW)
+    assert reason in h.reason and h.transactional_id == "tx-a" and h.coordinator_state == desc["state"]
+
+
+def test_hanging_rows_are_sorted_and_unknown_timestamps_have_no_duration():
+    rows = hanging_transactions([_open("b", 1, start=9), _open("a", 2, start=5, last=None)], {}, NOW)
+    assert [(h.topic, h.partition) for h in rows] == [("a", 2), ("b", 1)]
+    assert rows[0].duration_ms is None
+
+
+def test_transaction_detail_groups_partitions_and_drops_stale_start_time():
+    desc = _desc(partitions=(("b", 2), ("a", 1), ("b", 0)))
+    detail = txn.transaction_detail("tx-a", desc, NOW)
+    assert detail.partitions == {"a": (1,), "b": (0, 2)}
+    assert detail.start_time_ms == NOW - 10_000 and detail.duration_ms == 10_000
+    done = txn.transaction_detail("tx-a", {**desc, "state": "CompleteAbort", "partitions": []}, NOW)
+    assert done.start_time_ms is None and done.duration_ms is None and done.partitions == {}
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({}, "not both"),
+    ({"start_offset": 1, "producer_id": 2, "producer_epoch": 0}, "not both"),
+    ({"producer_id": 2}, "go together"),
+    ({"coordinator_epoch": 2}, "go together"),
+    ({"start_offset": -1}, "0 or more"),
+])
+def test_abort_arguments_are_checked_before_connecting(kwargs, message):
+    with pytest.raises(UsageError, match=message):
+        txn.abort_transaction({"bootstrap.servers": "127.0.0.1:1"}, 1, "t", 0, **kwargs)
+
+
+def test_find_hanging_arguments_are_checked_before_connecting():
+    with pytest.raises(UsageError, match="--partition needs --topic"):
+        txn.find_hanging({"bootstrap.servers": "127.0.0.1:1"}, 1, partitions=(0,))
+    with pytest.raises(UsageError, match="--max-age-ms"):
+        txn.find_hanging({"bootstrap.servers": "127.0.0.1:1"}, 1, max_age_ms=-1)
+
+
+def test_list_rejects_a_bad_pattern_before_connecting():
+    with pytest.raises(UsageError, match="--pattern"):
+        txn.list_transactions({"bootstrap.servers": "127.0.0.1:1"}, 1, pattern="(")
+
+
+def test_kafka_python_errors_map_to_exit_codes():
+    import kafka.errors as E
+
+    cases = [
+        (E.TransactionalIdNotFoundError(), NotFoundError, ExitCode.NOT_FOUND),
+        (E.UnknownTopicOrPartitionError(), NotFoundError, ExitCode.NOT_FOUND),
+        (E.TransactionalIdAuthorizationFailedError(), AuthError, ExitCode.AUTH),
+        (E.ClusterAuthorizationFailedError(), AuthError, ExitCode.AUTH),
+        (E.KafkaTimeoutError("Unable to bootstrap"), BrokerUnavailable, ExitCode.UNAVAILABLE),
+        (E.KafkaConnectionError(), BrokerUnavailable, ExitCode.UNAVAILABLE),
+        (E.InvalidProducerEpochError(), InvalidRequest, ExitCode.USAGE),
+    ]
+    for exc, cls, code in cases:
+        error = kctl_error(exc, "ctx")
+        assert type(error) is cls and error.exit_code == code and error.message.startswith("ctx: ")
+        assert error.code_name == type(exc).__name__
+    assert kctl_error(E.TransactionalIdAuthorizationFailedError()).hint  # auth errors say where to look
+    other = kctl_error(ValueError("boom"))
+    assert type(other) is KctlError and other.exit_code == ExitCode.INTERNAL and other.message == "boom"
+
+
+def test_settings_kafka_python_cannot_map_are_a_config_error():
+    from kctl.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="kafka-python"):
+        txn.list_transactions({"bootstrap.servers": "x:1", "sasl.oauthbearer.config": "a"}, 1)
