@@ -342,9 +342,9 @@ def hanging_report_table(report: models.HangingReport):
 
 @table_for("TransactionAbort")
 def txn_abort_table(result: models.TransactionAbort):
-    table = new_table("TOPIC", "PARTITION", "PRODUCER-ID", "EPOCH", "COORDINATOR-EPOCH", "START-OFFSET", "STATUS")
     from rich.markup import escape
 
+    table = new_table("TOPIC", "PARTITION", "PRODUCER-ID", "EPOCH", "COORDINATOR-EPOCH", "START-OFFSET", "STATUS")
     table.add_row(escape(result.topic), str(result.partition), str(result.producer_id), str(result.producer_epoch),
                   str(result.coordinator_epoch), _opt(result.start_offset),
                   "[green]aborted[/green]" if result.aborted else "not aborted")
