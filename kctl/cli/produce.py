@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from kctl.cli.context import app_context
+from kctl.cli.context import app_context, finite_number
 
 
 class InputFormat(str, Enum):
@@ -87,7 +87,8 @@ def produce(
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Maximum batch size in bytes (default 1000000)."),
     retry_backoff_ms: Optional[int] = typer.Option(None, "--retry-backoff-ms", help="First retry backoff (grows exponentially)."),
     retry_backoff_max_ms: Optional[int] = typer.Option(None, "--retry-backoff-max-ms", help="Largest retry backoff."),
-    delivery_timeout: Optional[float] = typer.Option(None, "--delivery-timeout", help="Seconds before an unacknowledged message fails (default 120)."),
+    delivery_timeout: Optional[float] = typer.Option(None, "--delivery-timeout", help="Seconds before an unacknowledged message fails (default 120).",
+                                                     callback=finite_number),
     rate: Optional[float] = typer.Option(None, "--rate", help="At most N messages per second."),
     sync: bool = typer.Option(False, "--sync", help="Wait for each message's acknowledgement before the next."),
     report: bool = typer.Option(False, "--report", help="A JSON line per message on stdout: source, line, partition, offset, error."),

@@ -1,0 +1,69 @@
+"""Odd inputs found by the acceptance audit: each is one `kctl: error:` line with a documented
+exit code, never an internal error. No broker: every case must fail before kctl connects (the
+bootstrap is unreachable, so reaching the cluster would show as exit 6 instead)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import run_kctl
+
+NO_BROKER = ("-b", "127.0.0.1:1", "--timeout", "1")
+HUGE = "99999999999999999999"
+
+
+def _one_error_line(result, code: int) -> str:
+    assert result.code == code, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kctl: error: "), result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("args", [
+    ["topics", "create", "t", "-p", "99999999999"],
+    ["topics", "create", "t", "-r", "40000"],
+    ["topics", "add-partitions", "t", "--to", "99999999999"],
+    ["topics", "delete-records", "t", "--before", f"0:{HUGE}"],
+    ["e2e", "run", "--partitions", "99999999999"],
+    ["e2e", "run", "--replication-factor", "20000"],
+    ["consume", "t", "--from", HUGE],
+    ["consume", "t", "--from", f"@{HUGE}"],
+    ["consume", "t", "--from", "@-99999999999999999999d"],
+    ["consume", "t", "--until", HUGE],
+    ["groups", "delete-offsets", "g", "--topic", f"t:{HUGE}"],
+    ["groups", "reset-offsets", "g", "--topic", f"t:{HUGE}", "--to-earliest"],
+], ids=lambda a: " ".join(a))
+def test_numbers_beyond_kafkas_limits_are_usage_errors(args):
+    _one_error_line(run_kctl(*args, *NO_BROKER), 2)
+
+
+@pytest.mark.parametrize("args", [
+    ["topics", "describe", "t", ""],
+    ["topics", "alter-config", "", "--set", "retention.ms=1"],
+    ["groups", "describe", ""],
+    ["groups", "reset-offsets", "", "--topic", "t", "--to-earliest"],
+    ["groups", "delete-offsets", "", "--topic", "t"],
+    ["consume", "t", "--group", ""],
+    ["e2e", "run", "--topic", ""],
+    ["e2e", "run", "--group", ""],
+], ids=lambda a: " ".join(a) or "empty")
+def test_empty_names_are_usage_errors(args):
+    assert "must not be empty" in _one_error_line(run_kctl(*args, *NO_BROKER), 2)
+
+
+@pytest.mark.parametrize("args", [
+    ["topics", "list", "--timeout", "nan"],
+    ["topics", "list", "--timeout", "inf"],
+    ["produce", "t", "--value", "x", "--delivery-timeout", "nan", "--timeout", "1"],
+    ["consume", "t", "--idle-timeout", "-1", "--timeout", "1"],
+    ["consume", "t", "--idle-timeout", "nan", "--timeout", "1"],
+], ids=lambda a: " ".join(a))
+def test_non_finite_or_negative_durations_are_usage_errors(args):
+    _one_error_line(run_kctl(*args, "-b", "127.0.0.1:1"), 2)
+
+
+def test_produce_from_a_directory_is_a_usage_error(tmp_path):
+    assert "is a directory" in _one_error_line(run_kctl("produce", "t", "-f", str(tmp_path), *NO_BROKER), 2)
