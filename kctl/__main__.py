@@ -14,7 +14,10 @@ def _print_error(message: str, hint: str | None = None) -> None:
     line = f"kctl: error: {message}"
     if hint:
         line += f" ({hint})"
-    sys.stderr.write(redact_text(line) + "\n")
+    # One line, always: library messages sometimes end in or contain newlines.
+    # (redacted first, so that a secret with a newline in it is still found)
+    line = " ".join(redact_text(line).split())
+    sys.stderr.write(line + "\n")
     sys.stderr.flush()
 
 
