@@ -74,3 +74,20 @@ def test_a_multi_line_library_message_is_printed_on_one_line():
     line = _one_error_line(run_kctl("topics", "list", "-X", "queue.buffering.max.ms=-1", *NO_BROKER), 3)
     assert "outside allowed range" in line
     assert "KafkaError{" not in line
+
+
+@pytest.mark.parametrize("how", ["--command-config", "--registry", "KCTL_CONFIG", "password-file"])
+def test_binary_configuration_files_are_config_errors(tmp_path, how):
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\x00\xff\xfe not text")
+    if how == "KCTL_CONFIG":
+        result = run_kctl("topics", "list", *NO_BROKER, env={"KCTL_CONFIG": str(binary)})
+    elif how == "password-file":
+        props = tmp_path / "client.properties"
+        props.write_text(f"sasl.password=${{file:{binary}}}\n")
+        result = run_kctl("topics", "list", "--command-config", str(props), *NO_BROKER)
+    elif how == "--registry":  # (with -b the registry is never read)
+        result = run_kctl("topics", "list", how, str(binary), "--timeout", "1")
+    else:
+        result = run_kctl("topics", "list", how, str(binary), *NO_BROKER)
+    _one_error_line(result, 3)
