@@ -103,6 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (`kctl ... | head`): that is a normal end, not an error.
         _silence_stdout()
         return int(ExitCode.OK)
+    except SystemExit as exc:
+        # typer turns a BrokenPipeError raised inside a command into sys.exit(1) (click's EPIPE
+        # handling, even with standalone_mode=False): the same normal end as above.
+        if isinstance(exc.__context__, BrokenPipeError):
+            _silence_stdout()
+            return int(ExitCode.OK)
+        raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         from kctl.cli import clicklib as click
 

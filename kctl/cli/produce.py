@@ -166,7 +166,24 @@ def produce(
 def _report_line(item: dict) -> None:
     import json
 
-    sys.stdout.write(json.dumps(item) + "\n")
+    global _report_closed
+    if _report_closed:
+        return
+    try:
+        sys.stdout.write(json.dumps(item) + "\n")
+    except BrokenPipeError:
+        # The report's reader went away (`--report | head`): keep producing (the exit code still
+        # says whether every message was acknowledged), stop reporting.
+        _report_closed = True
+        import os
+
+        try:  # later writes and the final flush go nowhere instead of failing again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+
+
+_report_closed = False
 
 
 def _print_summary(summary) -> None:

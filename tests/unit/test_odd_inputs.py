@@ -91,3 +91,16 @@ def test_binary_configuration_files_are_config_errors(tmp_path, how):
     else:
         result = run_kctl("topics", "list", how, str(binary), *NO_BROKER)
     _one_error_line(result, 3)
+
+
+@pytest.mark.parametrize("args", [["--version"], ["config", "view", "-o", "json"]])
+def test_a_reader_that_is_already_gone_ends_quietly_with_0(args, tmp_path):
+    """`kctl ... | true`: typer turns the BrokenPipeError into exit 1 unless kctl catches it."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = {**os.environ, "KCTL_CONFIG": str(tmp_path / "none.yaml")}
+    proc = subprocess.Popen([sys.executable, "-m", "kctl", *args], stdout=write_end, stderr=subprocess.PIPE, env=env)
+    os.close(write_end)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert err == b""
