@@ -104,3 +104,26 @@ def test_a_reader_that_is_already_gone_ends_quietly_with_0(args, tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert err == b""
+
+
+@pytest.mark.parametrize("args", [["up", "--wait", "-1"], ["down", "--grace", "-1"], ["logs", "-n", "-1"]],
+                         ids=lambda a: " ".join(a))
+def test_negative_local_durations_and_counts_are_usage_errors(args, tmp_path):
+    # a private state folder: nothing here may touch the shared instances
+    result = run_kctl("local", *args, "-i", "3", env={"KCTL_STATE_DIR": str(tmp_path)})
+    _one_error_line(result, 2)
+
+
+def test_local_logs_of_a_broker_the_instance_does_not_have_is_not_found(tmp_path):
+    (tmp_path / "instances" / "3").mkdir(parents=True)
+    (tmp_path / "instances" / "3" / "instance.json").write_text('{"brokers": 1}')
+    result = run_kctl("local", "logs", "-i", "3", "--broker", "5", env={"KCTL_STATE_DIR": str(tmp_path)})
+    assert "has no broker 5" in _one_error_line(result, 4)
+
+
+def test_local_logs_n_0_shows_no_lines(tmp_path):
+    from kctl.services.local import log_tail
+
+    log = tmp_path / "server.log"
+    log.write_text("one\ntwo\n")
+    assert log_tail(log, 0) == [] and log_tail(log, 1) == ["two"]
