@@ -676,6 +676,7 @@ class _Run:
         chunk_limit = self.chunk_bytes
         entries: list = []  # (bytes or None if filtered out, (topic, partition), next offset)
         pending = 0
+        rendered = 0  # entries with bytes since the last flush (counted, not rescanned per record)
         done = False
         for msg in msgs:
             error = msg.error()
@@ -701,15 +702,16 @@ class _Run:
                 data = render(msg)
                 entries.append((data, key, offset + 1))
                 pending += len(data)
+                rendered += 1
             if until_offset is not None and offset + 1 >= until_offset:
                 self.stop_partition(key)
-            if max_messages is not None and self.written + sum(1 for e in entries if e[0] is not None) >= max_messages:
+            if max_messages is not None and self.written + rendered >= max_messages:
                 self.reason = "max_messages"
                 done = True
                 break
             if pending >= chunk_limit:
                 self.flush(entries)
-                entries, pending = [], 0
+                entries, pending, rendered = [], 0, 0
         self.flush(entries)
         return done
 
