@@ -14,7 +14,10 @@ def _print_error(message: str, hint: str | None = None) -> None:
     line = f"kctl: error: {message}"
     if hint:
         line += f" ({hint})"
-    sys.stderr.write(redact_text(line) + "\n")
+    # One line, always: library messages sometimes end in or contain newlines.
+    # (redacted first, so that a secret with a newline in it is still found)
+    line = " ".join(redact_text(line).split())
+    sys.stderr.write(line + "\n")
     sys.stderr.flush()
 
 
@@ -100,6 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (`kctl ... | head`): that is a normal end, not an error.
         _silence_stdout()
         return int(ExitCode.OK)
+    except SystemExit as exc:
+        # typer turns a BrokenPipeError raised inside a command into sys.exit(1) (click's EPIPE
+        # handling, even with standalone_mode=False): the same normal end as above.
+        if isinstance(exc.__context__, BrokenPipeError):
+            _silence_stdout()
+            return int(ExitCode.OK)
+        raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         from kctl.cli import clicklib as click
 

@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 
 from kctl import __version__
-from kctl.cli.context import AppContext
+from kctl.cli.context import AppContext, finite_number
 
 
 class OutputFormat(str, Enum):
@@ -59,7 +59,8 @@ def root(
     registry: Optional[str] = typer.Option(None, "--registry", help="Path of port_registry.yaml."),
     properties: List[str] = typer.Option([], "-X", help="librdkafka property key=value (repeatable)."),
     command_config: Optional[str] = typer.Option(None, "--command-config", help="Client properties file (.properties or YAML)."),
-    timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for the cluster.", min=0.1),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for the cluster.", min=0.1,
+                                  callback=finite_number),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More logs on stderr (-vv for debug)."),
     log_format: LogFormat = typer.Option(LogFormat.logfmt, "--log-format", help="Log line format."),
     log_file: Optional[str] = typer.Option(None, "--log-file", help="Write logs to this file instead of stderr."),

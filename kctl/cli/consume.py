@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from kctl.cli.context import app_context
+from kctl.cli.context import app_context, no_empty_names
 
 _SERDE_NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")  # = kctl.serde.NAMES
 
@@ -37,7 +37,8 @@ def consume(
     ctx: typer.Context,
     topics: Optional[List[str]] = typer.Argument(None, help="Topics to read (or use --pattern).", show_default=False),
     pattern: Optional[str] = typer.Option(None, "--pattern", help="Read every topic matching this regular expression."),
-    group: Optional[str] = typer.Option(None, "--group", "-g", help="Join this consumer group (subscribe, commit)."),
+    group: Optional[str] = typer.Option(None, "--group", "-g", help="Join this consumer group (subscribe, commit).",
+                                        callback=no_empty_names),
     assignment: Optional[Assignment] = typer.Option(None, "--assignment", help="Partition assignment strategy (with --group)."),
     commit: Optional[CommitMode] = typer.Option(
         None, "--commit", help="When to commit (with --group; default after-write: only records already written)."),

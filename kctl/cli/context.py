@@ -80,3 +80,22 @@ def app_context(ctx: typer.Context) -> AppContext:
     if not isinstance(root.obj, AppContext):
         root.obj = AppContext()
     return root.obj
+
+
+def no_empty_names(value):
+    """Typer callback for names (topics, groups): an empty string is a usage error, not a request
+    the client library rejects with an internal error (or, for an option, silently ignores)."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    if any(v is not None and str(v) == "" for v in values):
+        raise typer.BadParameter("a name must not be empty")
+    return value
+
+
+def finite_number(value):
+    """Typer callback for durations and limits: nan and inf are usage errors (a FloatRange lets
+    nan through, and inf would mean waiting forever or an overflow further down)."""
+    import math
+
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number")
+    return value

@@ -6,7 +6,11 @@ from typing import Optional
 
 import typer
 
-from kctl.cli.context import app_context
+from kctl.cli.context import app_context, no_empty_names
+
+# As in `kctl topics create`: Kafka's limits, so a huge number is a usage error, not an overflow.
+MAX_PARTITIONS = 2**31 - 1
+MAX_REPLICATION = 10000
 
 app = typer.Typer(help="End-to-end health checks of a cluster.", no_args_is_help=True)
 
@@ -14,12 +18,14 @@ app = typer.Typer(help="End-to-end health checks of a cluster.", no_args_is_help
 @app.command("run")
 def run(
     ctx: typer.Context,
-    topic: Optional[str] = typer.Option(None, "--topic", help="Topic to use (default: a new unique name)."),
+    topic: Optional[str] = typer.Option(None, "--topic", help="Topic to use (default: a new unique name).",
+                                        callback=no_empty_names),
     messages: int = typer.Option(100, "--messages", "-n", min=1, help="Records to produce and consume."),
-    partitions: int = typer.Option(3, "--partitions", "-p", min=1, help="Partitions of the topic."),
-    replication_factor: Optional[int] = typer.Option(None, "--replication-factor", "-r", min=1,
+    partitions: int = typer.Option(3, "--partitions", "-p", min=1, max=MAX_PARTITIONS, help="Partitions of the topic."),
+    replication_factor: Optional[int] = typer.Option(None, "--replication-factor", "-r", min=1, max=MAX_REPLICATION,
                                                      help="Replication factor (default: the broker's)."),
-    group: Optional[str] = typer.Option(None, "--group", "-g", help="Consumer group (default: a new unique name)."),
+    group: Optional[str] = typer.Option(None, "--group", "-g", help="Consumer group (default: a new unique name).",
+                                        callback=no_empty_names),
     consumers: int = typer.Option(2, "--consumers", "-c", min=1, help="Members of the consumer group."),
     no_cleanup: bool = typer.Option(False, "--no-cleanup", help="Keep the topic and group afterwards."),
     reuse: bool = typer.Option(False, "--reuse", help="Use an existing --topic/--group instead of failing."),

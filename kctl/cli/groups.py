@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from kctl.cli.complete import complete_topics
-from kctl.cli.context import app_context
+from kctl.cli.context import app_context, no_empty_names
 
 app = typer.Typer(help="Inspect consumer groups, their lag, and move or delete their committed offsets.",
                   no_args_is_help=True)
@@ -51,7 +51,7 @@ def list_(
 @app.command()
 def describe(
     ctx: typer.Context,
-    group_ids: List[str] = typer.Argument(..., metavar="GROUP...", help="Groups to describe."),
+    group_ids: List[str] = typer.Argument(..., metavar="GROUP...", help="Groups to describe.", callback=no_empty_names),
 ):
     """Show state, coordinator, members, and per partition the committed offset, log end and lag.
 
@@ -98,7 +98,8 @@ def delete(
 @app.command("reset-offsets")
 def reset_offsets(
     ctx: typer.Context,
-    group_id: str = typer.Argument(..., metavar="GROUP", help="The group whose committed offsets to move."),
+    group_id: str = typer.Argument(..., metavar="GROUP", help="The group whose committed offsets to move.",
+                                   callback=no_empty_names),
     topics: List[str] = TOPICS,
     all_topics: bool = typer.Option(False, "--all-topics", help="Every partition the group has committed an offset for."),
     to_earliest: bool = typer.Option(False, "--to-earliest", help="To the log start (re-read everything kept)."),
@@ -132,7 +133,8 @@ def reset_offsets(
 @app.command("delete-offsets")
 def delete_offsets(
     ctx: typer.Context,
-    group_id: str = typer.Argument(..., metavar="GROUP", help="The group whose committed offsets to delete."),
+    group_id: str = typer.Argument(..., metavar="GROUP", help="The group whose committed offsets to delete.",
+                                   callback=no_empty_names),
     topics: List[str] = TOPICS,
 ):
     """Delete a group's committed offsets for some topics or partitions.

@@ -25,7 +25,7 @@ def up(
     instance: Optional[int] = INSTANCE,
     brokers: int = typer.Option(1, "--brokers", help="Number of brokers: 1 or 3."),
     reset: bool = typer.Option(False, "--reset", help="Wipe the instance's data first."),
-    wait: float = typer.Option(90.0, "--wait", help="Seconds to wait for the brokers to answer."),
+    wait: float = typer.Option(90.0, "--wait", min=1, help="Seconds to wait for the brokers to answer."),
     heap: str = typer.Option("512m", "--heap", help="JVM heap of each broker."),
 ):
     """Start Kafka for an instance and wait until it answers.
@@ -50,7 +50,7 @@ def down(
     ctx: typer.Context,
     instance: Optional[int] = INSTANCE,
     all_instances: bool = typer.Option(False, "--all", help="Stop every local instance."),
-    grace: float = typer.Option(20.0, "--grace", help="Seconds to wait after SIGTERM before SIGKILL."),
+    grace: float = typer.Option(20.0, "--grace", min=0, help="Seconds to wait after SIGTERM before SIGKILL."),
     reset: bool = typer.Option(False, "--reset", help="Also wipe the instance's data."),
 ):
     """Stop a local instance (gracefully, then forcefully).
@@ -93,7 +93,7 @@ def logs(
     instance: Optional[int] = INSTANCE,
     broker: int = typer.Option(1, "--broker", help="Which broker of the instance (1..3)."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
-    lines: int = typer.Option(50, "--lines", "-n", help="How many last lines to show."),
+    lines: int = typer.Option(50, "--lines", "-n", min=0, help="How many last lines to show."),
 ):
     """Show a local broker's log.
 

@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from kctl.cli.context import app_context
+from kctl.cli.context import app_context, finite_number
 
 
 class InputFormat(str, Enum):
@@ -87,7 +87,8 @@ def produce(
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Maximum batch size in bytes (default 1000000)."),
     retry_backoff_ms: Optional[int] = typer.Option(None, "--retry-backoff-ms", help="First retry backoff (grows exponentially)."),
     retry_backoff_max_ms: Optional[int] = typer.Option(None, "--retry-backoff-max-ms", help="Largest retry backoff."),
-    delivery_timeout: Optional[float] = typer.Option(None, "--delivery-timeout", help="Seconds before an unacknowledged message fails (default 120)."),
+    delivery_timeout: Optional[float] = typer.Option(None, "--delivery-timeout", help="Seconds before an unacknowledged message fails (default 120).",
+                                                     callback=finite_number),
     rate: Optional[float] = typer.Option(None, "--rate", help="At most N messages per second."),
     sync: bool = typer.Option(False, "--sync", help="Wait for each message's acknowledgement before the next."),
     report: bool = typer.Option(False, "--report", help="A JSON line per message on stdout: source, line, partition, offset, error."),
@@ -165,7 +166,24 @@ def produce(
 def _report_line(item: dict) -> None:
     import json
 
-    sys.stdout.write(json.dumps(item) + "\n")
+    global _report_closed
+    if _report_closed:
+        return
+    try:
+        sys.stdout.write(json.dumps(item) + "\n")
+    except BrokenPipeError:
+        # The report's reader went away (`--report | head`): keep producing (the exit code still
+        # says whether every message was acknowledged), stop reporting.
+        _report_closed = True
+        import os
+
+        try:  # later writes and the final flush go nowhere instead of failing again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+
+
+_report_closed = False
 
 
 def _print_summary(summary) -> None:

@@ -8,9 +8,14 @@ from typing import List, Optional
 import typer
 
 from kctl.cli.complete import complete_topics
-from kctl.cli.context import app_context
+from kctl.cli.context import app_context, no_empty_names
 
 app = typer.Typer(help="Create, inspect, change and delete topics.", no_args_is_help=True)
+
+# Kafka's wire limits (partition counts are int32, replication factors int16; librdkafka accepts
+# at most 10000 replicas): larger numbers are usage errors, not overflows deep in the client.
+MAX_PARTITIONS = 2**31 - 1
+MAX_REPLICATION = 10000
 
 DRY_RUN = typer.Option(False, "--dry-run", help="Let the broker validate the request without applying it.")
 
@@ -58,7 +63,8 @@ def list_(
 @app.command()
 def describe(
     ctx: typer.Context,
-    names: List[str] = typer.Argument(..., metavar="TOPIC...", help="Topics to describe.", autocompletion=complete_topics),
+    names: List[str] = typer.Argument(..., metavar="TOPIC...", help="Topics to describe.", autocompletion=complete_topics,
+                                      callback=no_empty_names),
     no_size: bool = typer.Option(False, "--no-size", help="Skip the size on disk (one request less per broker)."),
 ):
     """Show partitions (leader, replicas, ISR, watermarks, messages), non-default configs and size.
@@ -82,8 +88,8 @@ def describe(
 def create(
     ctx: typer.Context,
     names: List[str] = typer.Argument(..., metavar="NAME...", help="Topics to create."),
-    partitions: Optional[int] = typer.Option(None, "--partitions", "-p", min=1, help="Partitions (default: the broker's num.partitions)."),
-    replication: Optional[int] = typer.Option(None, "--replication-factor", "-r", min=1,
+    partitions: Optional[int] = typer.Option(None, "--partitions", "-p", min=1, max=MAX_PARTITIONS, help="Partitions (default: the broker's num.partitions)."),
+    replication: Optional[int] = typer.Option(None, "--replication-factor", "-r", min=1, max=MAX_REPLICATION,
                                               help="Replicas of each partition (default: the broker's default.replication.factor)."),
     config: List[str] = typer.Option([], "--config", "-c", metavar="KEY=VALUE", help="Topic config (repeatable), e.g. -c retention.ms=60000."),
     if_not_exists: bool = typer.Option(False, "--if-not-exists", help="A topic that already exists is not an error."),
@@ -133,7 +139,7 @@ def delete(
 @app.command("alter-config")
 def alter_config(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="Topic to change.", autocompletion=complete_topics),
+    topic: str = typer.Argument(..., help="Topic to change.", autocompletion=complete_topics, callback=no_empty_names),
     set_: List[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Set a config (repeatable)."),
     delete: List[str] = typer.Option([], "--delete", metavar="KEY", help="Remove an override, back to the default (repeatable)."),
     dry_run: bool = DRY_RUN,
@@ -154,7 +160,7 @@ def alter_config(
 def add_partitions(
     ctx: typer.Context,
     topic: str = typer.Argument(..., help="Topic to grow.", autocompletion=complete_topics),
-    to: int = typer.Option(..., "--to", min=1, help="New total number of partitions (more than now)."),
+    to: int = typer.Option(..., "--to", min=1, max=MAX_PARTITIONS, help="New total number of partitions (more than now)."),
     dry_run: bool = DRY_RUN,
 ):
     """Add partitions to a topic, up to a new total (keyed messages may move partition).

@@ -94,6 +94,8 @@ def read_command_config(path: str) -> dict[str, str]:
         text = file.read_text()
     except OSError as exc:
         raise ConfigError(f"cannot read --command-config {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read --command-config {path}: not a UTF-8 text file") from None
     if file.suffix in (".yaml", ".yml"):
         import yaml
 
@@ -138,6 +140,8 @@ def resolve_secret(key: str, value):
         return Path(ref).expanduser().read_text().rstrip("\n")
     except OSError as exc:
         raise ConfigError(f"{key} refers to file {ref}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{key} refers to file {ref}: not a UTF-8 text file") from None
 
 
 def merge_layers(

@@ -38,7 +38,7 @@ def load_config() -> dict:
     import yaml  # only now: most runs have no config file, and yaml costs ~20 ms to import
     try:
         data = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"malformed config file {path}: {first}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("contexts", {}) or {}, dict):

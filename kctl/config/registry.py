@@ -186,6 +186,8 @@ def load_registry(explicit: str | None = None) -> Registry:
         text = path.read_text()
     except OSError as exc:
         raise ConfigError(f"cannot read registry {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read registry {path}: not a UTF-8 text file") from None
     data = _parse_plain_registry(text)
     if data is None:
         import yaml

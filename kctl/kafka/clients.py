@@ -83,7 +83,10 @@ def auth_failure(client) -> KctlError | None:
 def _config_error(exc: BaseException) -> KctlError:
     from kctl.errors import ConfigError
 
-    return ConfigError(f"invalid client configuration: {exc}", hint="check -X, --command-config and the context's properties")
+    kafka_error = kafka_error_of(exc)
+    text = kafka_error.str() if kafka_error is not None else str(exc)
+    return ConfigError(f"invalid client configuration: {' '.join(text.split())}",
+                       hint="check -X, --command-config and the context's properties")
 
 
 def cluster_metadata(client, conf: dict, timeout: float, topic: str | None = None):

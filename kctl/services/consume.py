@@ -71,6 +71,15 @@ def parse_time(text: str, now_ms: int | None = None) -> int:
     return int(moment.timestamp() * 1000)
 
 
+_INT64_MAX = 2**63 - 1  # offsets and timestamps are int64 on the wire
+
+
+def _int64(value: int, option: str, text: str) -> int:
+    if not -_INT64_MAX <= value <= _INT64_MAX:
+        raise UsageError(f"{option}: {text!r} is out of range (offsets and timestamps are 64-bit)")
+    return value
+
+
 def parse_from(text: str | None, now_ms: int | None = None) -> Position | None:
     if text is None:
         return None
@@ -82,11 +91,11 @@ def parse_from(text: str | None, now_ms: int | None = None) -> Position | None:
     if value in ("stored", "committed"):
         return Position("stored")
     if value.startswith("@"):
-        return Position("time", parse_time(value[1:], now_ms))
+        return Position("time", _int64(parse_time(value[1:], now_ms), "--from", text))
     if re.fullmatch(r"-\d+", value):
         return Position("tail", int(value[1:]))
     if value.isdigit():
-        return Position("offset", int(value))
+        return Position("offset", _int64(int(value), "--from", text))
     raise UsageError(f"--from: cannot read {text!r}", hint="beginning, end, stored, OFFSET, -N, @TIMESTAMP or @-1h")
 
 
@@ -97,9 +106,9 @@ def parse_until(text: str | None, now_ms: int | None = None) -> Position | None:
     if value in ("end", "eof"):
         return Position("end")
     if value.startswith("@"):
-        return Position("time", parse_time(value[1:], now_ms))
+        return Position("time", _int64(parse_time(value[1:], now_ms), "--until", text))
     if value.isdigit():
-        return Position("offset", int(value))
+        return Position("offset", _int64(int(value), "--until", text))
     raise UsageError(f"--until: cannot read {text!r}", hint="end, OFFSET (exclusive) or @TIMESTAMP")
 
 
@@ -201,6 +210,8 @@ class ConsumeOptions:
                              hint="the group assigns partitions; drop --group to read chosen partitions")
         if self.max_messages is not None and self.max_messages < 1:
             raise UsageError("--max-messages must be at least 1")
+        if self.idle_timeout is not None and not self.idle_timeout > 0:  # also rejects nan
+            raise UsageError(f"--idle-timeout must be a positive number of seconds, got {self.idle_timeout:g}")
         if self.pattern:
             try:
                 re.compile(self.pattern)
@@ -665,6 +676,7 @@ class _Run:
         chunk_limit = self.chunk_bytes
         entries: list = []  # (bytes or None if filtered out, (topic, partition), next offset)
         pending = 0
+        rendered = 0  # entries with bytes since the last flush (counted, not rescanned per record)
         done = False
         for msg in msgs:
             error = msg.error()
@@ -690,15 +702,16 @@ class _Run:
                 data = render(msg)
                 entries.append((data, key, offset + 1))
                 pending += len(data)
+                rendered += 1
             if until_offset is not None and offset + 1 >= until_offset:
                 self.stop_partition(key)
-            if max_messages is not None and self.written + sum(1 for e in entries if e[0] is not None) >= max_messages:
+            if max_messages is not None and self.written + rendered >= max_messages:
                 self.reason = "max_messages"
                 done = True
                 break
             if pending >= chunk_limit:
                 self.flush(entries)
-                entries, pending = [], 0
+                entries, pending, rendered = [], 0, 0
         self.flush(entries)
         return done
 

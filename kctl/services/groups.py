@@ -258,7 +258,7 @@ def parse_topic_partitions(values: list[str]) -> dict[str, tuple[int, ...] | Non
         if sep:
             try:
                 partitions = tuple(sorted({int(p) for p in spec.split(",")}))
-                if not partitions or min(partitions) < 0:
+                if not partitions or min(partitions) < 0 or max(partitions) >= 2**31:  # int32 on the wire
                     raise ValueError
             except ValueError:
                 raise UsageError(f"--topic expects TOPIC:PARTITION[,PARTITION...] with partition numbers, got {value!r}") from None

@@ -172,7 +172,7 @@ def log_tail(path: Path, lines: int = 5) -> list[str]:
         with open(path, "rb") as fh:
             fh.seek(0, os.SEEK_END)
             fh.seek(max(0, fh.tell() - 64 * 1024))
-            return fh.read().decode(errors="replace").splitlines()[-lines:]
+            return fh.read().decode(errors="replace").splitlines()[-lines:] if lines > 0 else []  # [-0:] is all
     except OSError:
         return []
 
@@ -453,7 +453,7 @@ def log_path(instance: int, broker: int = 1) -> Path:
     if not meta:
         raise NotFoundError(f"instance {instance} has never been started here", hint=f"`kctl local up -i {instance}`")
     if not 1 <= broker <= meta.get("brokers", 1):
-        raise KctlError(f"instance {instance} has no broker {broker}")
+        raise NotFoundError(f"instance {instance} has no broker {broker}")
     return _broker_paths(instance, meta.get("brokers", 1))[broker - 1].log
 
 

@@ -181,6 +181,8 @@ class _Run:
         for path in req.files:
             if path != "-" and not os.path.exists(path):
                 raise UsageError(f"input file {path} does not exist")
+            if path != "-" and os.path.isdir(path):
+                raise UsageError(f"input file {path} is a directory")
 
     # ---- the loop ----------------------------------------------------------------------
     def run(self, producer, partitions: int) -> None:

@@ -296,7 +296,7 @@ def parse_partition_offsets(values: list[str]) -> dict[int, int]:
             if not sep:
                 raise ValueError
             p, o = int(partition), int(offset)
-            if p < 0 or o < 0:
+            if not (0 <= p < 2**31 and 0 <= o < 2**63):  # Kafka's int32 partitions, int64 offsets
                 raise ValueError
         except ValueError:
             raise UsageError(f"--before expects PARTITION:OFFSET (two non-negative integers), got {value!r}") from None

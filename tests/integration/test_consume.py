@@ -87,6 +87,19 @@ def test_until_variants_and_max_messages(kafka, new_topic):
     assert len(read("--idle-timeout", "1")) == 20
 
 
+def test_max_messages_counts_only_written_records_across_chunks(kafka, new_topic):
+    """-n with --match on the per-record path: filtered records do not count, and the count holds
+    across the output chunks (64 KiB when piped). (This path once rescanned its pending records for
+    every record: 100k records with -n took 20 s instead of 2 s; the speed belongs to bench/.)"""
+    topic = new_topic(partitions=1)
+    produce(kafka["bootstrap"], topic, [{"value": b"%d-%s" % (i, b"x" * 100)} for i in range(3000)])
+    result = run_kctl("consume", topic, "--until", "end", "-f", "%o %v", "--match", "value=^[0-9]*[02468]-",
+                      "-n", "1200", *_bootstrap(kafka))
+    assert result.code == 0, result
+    offsets = [int(line.split()[0]) for line in result.stdout.splitlines()]
+    assert offsets == list(range(0, 2400, 2))
+
+
 def test_format_tokens(kafka, new_topic):
     topic = new_topic(partitions=1)
     produce(kafka["bootstrap"], topic, [{"key": b"k1", "value": b"hello", "headers": [("h", b"x"), ("e", b"")],

@@ -134,6 +134,21 @@ def test_all_instances_runs_every_answering_instance(kafka):
     assert OWN_INSTANCE in doc["unreachable"] or OWN_INSTANCE in [r["instance"] for r in doc["runs"]]
 
 
+def test_more_records_than_fit_in_the_timeout_end_the_run_at_the_deadline(kafka):
+    """The deadline bounds the produce loop itself, not only a full local queue: a run asked for a
+    million records with a 2 s budget stops sending at the deadline and fails the step (exit 8)."""
+    messages = 1_000_000
+    # A run that ignored the deadline would send them all (minutes, GBs): the guard is generous.
+    result = run_kctl_process("e2e", "run", "-i", kafka["instance"], "--messages", messages, "--timeout", "2",
+                              "-o", "json", timeout=120)
+    assert result.code == 8, result
+    doc = result.json
+    steps = _steps(doc)
+    assert steps["produce"]["status"] == "failed"
+    assert doc["produced"] < messages // 2
+    assert steps["cleanup"]["status"] == "passed"
+
+
 @pytest.fixture
 def own_registry():
     from kctl.config.registry import load_registry

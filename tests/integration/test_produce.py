@@ -372,6 +372,22 @@ def test_report_has_a_line_per_message_with_partition_and_offset(kafka, new_topi
     assert all(r["error"] is None and r["topic"] == topic for r in report)
 
 
+def test_report_reader_going_away_does_not_stop_producing(kafka, new_topic, tmp_path):
+    """`kctl produce T --report | head -1`: the report is cut short, the data is not."""
+    topic = new_topic(2)
+    lines = tmp_path / "lines.txt"
+    lines.write_bytes(b"".join(b"m%d\n" % i for i in range(2000)))
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first report line
+    proc = subprocess.Popen([sys.executable, "-m", "kctl", "produce", topic, "-b", kafka["bootstrap"], "--report",
+                             "-f", str(lines)], stdout=write_end, stderr=subprocess.PIPE)
+    os.close(write_end)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert b"2000 sent" in err and b"error" not in err
+    assert len(read_all(kafka["bootstrap"], topic)) == 2000
+
+
 def test_summary_as_json(kafka, new_topic, produce):
     topic = new_topic(1)
     result = produce(topic, "-o", "json", input="a\nbb\n")

@@ -110,3 +110,29 @@ def test_every_model_is_a_frozen_dataclass():
         classes += [c for _, c in inspect.getmembers(module, inspect.isclass) if c.__module__ == module.__name__]
     assert sorted(c.__name__ for c in classes) == models.__all__  # every model is reachable as kctl.models.X
     assert [c.__name__ for c in classes if not (dataclasses.is_dataclass(c) and c.__dataclass_params__.frozen)] == []
+
+
+def test_readme_documents_every_command_and_option():
+    import re
+    from pathlib import Path
+
+    from kctl.cli import clicklib as click
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    undocumented = []
+
+    def walk(command, prefix):
+        subs = getattr(command, "commands", None) or {}
+        if not subs and prefix:
+            if f"kctl {' '.join(prefix)}" not in readme:
+                undocumented.append(" ".join(prefix))
+            for param in command.params:
+                if isinstance(param, click.Option) and param.name != "help":
+                    names = (*param.opts, *param.secondary_opts)
+                    if not any(re.search(re.escape(n) + r"(?![\w-])", readme) for n in names):
+                        undocumented.append(f"{' '.join(prefix)} {'/'.join(names)}")
+        for name, sub in subs.items():
+            walk(sub, prefix + [name])
+
+    walk(typer.main.get_command(app), [])
+    assert undocumented == []
