@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 
 from kctl import __version__
-from kctl.cli.context import AppContext, finite_number
+from kctl.cli.context import AppContext, finite_number, no_empty_names
 
 
 class OutputFormat(str, Enum):
@@ -53,7 +53,8 @@ def _version(value: bool):
 def root(
     ctx: typer.Context,
     output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="Output format.", envvar="KCTL_OUTPUT"),
-    bootstrap: Optional[str] = typer.Option(None, "--bootstrap", "-b", help="Bootstrap servers HOST:PORT[,...] (overrides instance)."),
+    bootstrap: Optional[str] = typer.Option(None, "--bootstrap", "-b", help="Bootstrap servers HOST:PORT[,...] (overrides instance).",
+                                            callback=no_empty_names),
     instance: Optional[int] = typer.Option(None, "--instance", "-i", help="Instance number in port_registry.yaml."),
     context: Optional[str] = typer.Option(None, "--context", help="Named context from the kctl config file."),
     registry: Optional[str] = typer.Option(None, "--registry", help="Path of port_registry.yaml."),

@@ -99,3 +99,11 @@ def finite_number(value):
     if value is not None and not math.isfinite(value):
         raise typer.BadParameter(f"{value} is not a finite number")
     return value
+
+
+def positive_number(value):
+    """Typer callback for rates: a finite number above 0."""
+    value = finite_number(value)
+    if value is not None and value <= 0:
+        raise typer.BadParameter(f"{value} is not above 0")
+    return value

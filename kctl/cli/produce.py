@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from kctl.cli.context import app_context, finite_number
+from kctl.cli.context import app_context, finite_number, positive_number
 
 
 class InputFormat(str, Enum):
@@ -83,13 +83,15 @@ def produce(
     compression: Optional[Compression] = typer.Option(None, "--compression", "-z", help="Batch compression (default none)."),
     acks: Optional[Acks] = typer.Option(None, "--acks", help="Acknowledgements to wait for (default all)."),
     idempotence: Optional[bool] = typer.Option(None, "--idempotence/--no-idempotence", help="Idempotent producer (default on with acks=all)."),
-    linger_ms: Optional[float] = typer.Option(None, "--linger-ms", help="Wait this long to fill batches (default 10)."),
+    linger_ms: Optional[float] = typer.Option(None, "--linger-ms", help="Wait this long to fill batches (default 10).",
+                                              min=0, callback=finite_number),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Maximum batch size in bytes (default 1000000)."),
     retry_backoff_ms: Optional[int] = typer.Option(None, "--retry-backoff-ms", help="First retry backoff (grows exponentially)."),
     retry_backoff_max_ms: Optional[int] = typer.Option(None, "--retry-backoff-max-ms", help="Largest retry backoff."),
+    # min 0.001: librdkafka reads delivery.timeout.ms=0 as "wait forever".
     delivery_timeout: Optional[float] = typer.Option(None, "--delivery-timeout", help="Seconds before an unacknowledged message fails (default 120).",
-                                                     callback=finite_number),
-    rate: Optional[float] = typer.Option(None, "--rate", help="At most N messages per second."),
+                                                     min=0.001, callback=finite_number),
+    rate: Optional[float] = typer.Option(None, "--rate", help="At most N messages per second.", callback=positive_number),
     sync: bool = typer.Option(False, "--sync", help="Wait for each message's acknowledgement before the next."),
     report: bool = typer.Option(False, "--report", help="A JSON line per message on stdout: source, line, partition, offset, error."),
     failed_file: Optional[str] = typer.Option(None, "--failed-file", help="Write undelivered messages here (JSON envelopes, replay with --format json)."),

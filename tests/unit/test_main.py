@@ -96,3 +96,19 @@ def test_secrets_are_scrubbed_from_error_messages(monkeypatch):
     result = run_kctl("topics", "list", "-X", "sasl.username=u", "-X", "sasl.password=${env:KCTL_TEST_SECRET}")
     assert result.code == 6
     assert "hunter2" not in result.stderr and "********" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-b", "", "topics", "list"],
+        ["produce", "t", "--value", "x", "--rate", "nan"],
+        ["produce", "t", "--value", "x", "--rate", "0"],
+        ["produce", "t", "--value", "x", "--linger-ms", "nan"],
+        ["produce", "t", "--value", "x", "--delivery-timeout", "0"],
+    ],
+)
+def test_odd_values_are_usage_errors_before_connecting(args):
+    result = run_kctl(*args)
+    assert result.code == 2, result
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("kctl: error: ")
