@@ -121,3 +121,15 @@ def wait_each(futures: dict, timeout: float, context: str = "") -> dict:
         except Exception as exc:  # noqa: BLE001 - converted, reported per item
             results[key] = (None, to_kctl_error(exc))
     return results
+
+
+def broker_count(bootstrap: str, timeout: float) -> int:
+    """How many brokers the cluster at bootstrap reports; 0 while it does not answer (yet)."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
+
+    client = AdminClient(_client_conf({"bootstrap.servers": bootstrap, "log_level": 0}))
+    try:
+        return len(client.list_topics(timeout=timeout).brokers)
+    except KafkaException:
+        return 0

@@ -62,6 +62,16 @@ def producer_conf(base: dict, *, acks: str | None = None, idempotence: bool | No
     return conf
 
 
+def __getattr__(name: str):
+    """KafkaException, for services that catch it in their hot loop, without importing
+    confluent_kafka themselves (only kctl.kafka does)."""
+    if name == "KafkaException":
+        from confluent_kafka import KafkaException
+
+        return KafkaException
+    raise AttributeError(name)
+
+
 @contextmanager
 def producer(conf: dict) -> Iterator:
     from confluent_kafka import KafkaException, Producer

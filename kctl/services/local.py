@@ -28,6 +28,7 @@ from string import Template
 
 from kctl import log
 from kctl.config.registry import Registry
+from kctl.kafka.clients import broker_count
 from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError, UsageError
 from kctl.local import LOG4J_TEMPLATE, POM, SERVER_TEMPLATE
 from kctl.models import LocalBroker, LocalInstance
@@ -273,18 +274,6 @@ def _start_broker(java: str, libs: Path, paths: BrokerPaths, heap: str) -> subpr
     return proc
 
 
-def _broker_count_ready(bootstrap: str, timeout: float) -> int:
-    """How many brokers the cluster reports (0 when it does not answer yet)."""
-    from confluent_kafka import KafkaException
-    from confluent_kafka.admin import AdminClient
-
-    client = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0, "logger": log.librdkafka_logger()})
-    try:
-        return len(client.list_topics(timeout=timeout).brokers)
-    except KafkaException:
-        return 0
-
-
 def up(registry: Registry, instance: int, brokers: int = 1, reset: bool = False, wait: float = 90.0,
        heap: str = DEFAULT_HEAP) -> LocalInstance:
     """Start (or find running) the instance; returns once every broker answers metadata."""
@@ -366,7 +355,7 @@ def _wait_ready(registry: Registry, instance: int, procs: list[tuple[BrokerPaths
                     f"broker {paths.node_id} of instance {instance} exited during start (code {proc.returncode}): {tail}",
                     hint=f"full log: {paths.log}",
                 )
-        if _broker_count_ready(bootstrap, 2.0) >= len(procs):
+        if broker_count(bootstrap, 2.0) >= len(procs):
             return
         if time.monotonic() > deadline:
             tail = " | ".join(log_tail(procs[0][0].log, 3)) or "no log output"

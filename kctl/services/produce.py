@@ -186,7 +186,7 @@ class _Run:
 
     # ---- the loop ----------------------------------------------------------------------
     def run(self, producer, partitions: int) -> None:
-        from confluent_kafka import KafkaException
+        from kctl.kafka.producer import KafkaException
 
         self.producer = producer
         self.partitions = partitions
