@@ -8,6 +8,7 @@ same moment): the figures that matter are the ratios, not the absolute numbers.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 import shlex
@@ -22,7 +23,17 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
-KAFKA_LIBS = Path(os.environ.get("KCTL_KAFKA_LIBS", "~/.cache/kctl/kafka-4.1.1/libs")).expanduser()
+
+
+@functools.cache
+def kafka_libs() -> Path:
+    """The jars `kctl local up` runs the broker from, so the Apache tools match the broker
+    (looked up on first use: importing benchlib must not start Maven)."""
+    if os.environ.get("KCTL_KAFKA_LIBS"):
+        return Path(os.environ["KCTL_KAFKA_LIBS"]).expanduser()
+    from kctl.services import local
+    return local.kafka_libs()
+
 TOOLS_LOG4J = Path(__file__).resolve().parent / "tools-log4j2.properties"
 
 # What Kafka's bin/kafka-run-class.sh gives every tool (KAFKA_JVM_PERFORMANCE_OPTS), so the
@@ -43,7 +54,7 @@ def java_tool(main_class: str, *args: str, heap: str = "256M") -> list[str]:
     return [
         "java", f"-Xmx{heap}", *JVM_PERFORMANCE_OPTS,
         f"-Dlog4j2.configurationFile={TOOLS_LOG4J}",
-        "-cp", f"{KAFKA_LIBS}/*", main_class, *args,
+        "-cp", f"{kafka_libs()}/*", main_class, *args,
     ]
 
 
@@ -271,7 +282,7 @@ def environment() -> dict:
         "python": sys.version.split()[0],
         "kcat": out(["kcat", "-V"])[3:4],
         "java": out(["java", "-version"])[:1],
-        "kafka_libs": str(KAFKA_LIBS),
+        "kafka_libs": str(kafka_libs()),
     }
 
 

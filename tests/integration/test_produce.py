@@ -20,9 +20,9 @@ import pytest
 import zstandard
 
 from kctl import serde
+from kctl.services import local
 from tests.helpers import run_kctl
 
-KAFKA_LIBS = Path.home() / ".cache/kctl/kafka-4.1.1/libs"
 
 
 def read_all(bootstrap: str, topic: str, isolation: str = "read_uncommitted", timeout: float = 30) -> list:
@@ -259,7 +259,7 @@ def test_partition_for_agrees_with_the_java_producer(kafka, new_topic):
     topic = new_topic(4)
     keys = [f"order-{i}" for i in range(20)]
     java = subprocess.run(
-        ["java", "-cp", f"{KAFKA_LIBS}/*", "org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server",
+        [local.find_java(), "-cp", f"{local.kafka_libs()}/*", "org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server",
          kafka["bootstrap"], "--topic", topic, "--property", "parse.key=true", "--property", "key.separator=:"],
         input="".join(f"{k}:v\n" for k in keys).encode(), capture_output=True, timeout=120,
     )
