@@ -1,4 +1,4 @@
-"""One renderer: models -> table (rich), JSON or YAML on stdout.
+"""One renderer: models -> table (rich on a terminal, plain columns in a pipe), JSON or YAML on stdout.
 
 The JSON/YAML shape is the dataclass fields (plus the properties a model lists in
 JSON_EXTRA); tables come from builders registered per model type in kctl.render.tables.
@@ -53,5 +53,20 @@ def render(data, fmt: str = "table", *, kind: type | None = None, file=None) -> 
     else:
         from kctl.render.tables import build_table
 
-        make_console(file=file).print(build_table(data, kind))
+        blocks = build_table(data, kind)
+        if _is_terminal(out):
+            from kctl.render.blocks import to_rich
+
+            make_console(file=file).print(to_rich(blocks))
+        else:
+            from kctl.render.blocks import plain_text
+
+            out.write(plain_text(blocks))
     out.flush()
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import time
 
-from rich.console import Group
-from rich.text import Text
-
 from kctl import models
+from kctl.render.blocks import Styled, to_rich
 from kctl.render.tables import new_table
 
 _ICONS = {
@@ -24,7 +22,7 @@ def _seconds(ms: float) -> str:
 
 
 def step_rows(steps, running_since: dict[str, float] | None = None):
-    """(icon, title, time, detail) renderables of each step; a running step shows its elapsed time."""
+    """(icon, title, time, detail) cells of each step; a running step shows its elapsed time."""
     rows = []
     for number, step in enumerate(steps, 1):
         icon, style = _ICONS.get(step.status, ("?", ""))
@@ -34,13 +32,13 @@ def step_rows(steps, running_since: dict[str, float] | None = None):
             took = _seconds(step.duration_ms)
         else:
             took = ""
-        detail = Text(step.detail or "")
+        detail = step.detail or ""
         if step.error:
-            if step.detail:
-                detail.append("; ")
-            detail.append(step.error, style="red")
-        title = Text(f"{number}. {step.title}", style="dim" if step.status in ("pending", "skipped") else "")
-        rows.append((Text(icon, style=style), title, took, detail))
+            detail = Styled(f"{detail}; {step.error}" if detail else step.error, "red")
+        title = f"{number}. {step.title}"
+        if step.status in ("pending", "skipped"):
+            title = Styled(title, "dim")
+        rows.append((Styled(icon, style), title, took, detail))
     return rows
 
 
@@ -52,30 +50,34 @@ def checklist_table(steps, title: str | None = None, running_since: dict[str, fl
 
 
 def _verdict(ok: bool) -> str:
-    return "[green]PASSED[/green]" if ok else "[red]FAILED[/red]"
+    return "PASSED" if ok else "FAILED"
+
+
+def _colour(ok: bool) -> str:
+    return "green" if ok else "red"
 
 
 def _where(report: models.E2EReport) -> str:
     return f"instance {report.instance} ({report.bootstrap})" if report.instance is not None else report.bootstrap
 
 
-def report_renderable(report: models.E2EReport):
+def report_blocks(report: models.E2EReport) -> list:
     title = (f"e2e {_verdict(report.ok)}: {_where(report)}, topic {report.topic}, "
              f"{_seconds(report.duration_ms)} (exit {report.exit_code})")
-    parts = [checklist_table(report.steps, title=title)]
+    parts = [checklist_table(report.steps, title=Styled(title, _colour(report.ok)))]
     if report.latency is not None:
         latency = new_table("PARTITION", "RECORDS", "P50 MS", "P95 MS", "P99 MS", "MAX MS", title="latency")
         for p in report.latency.partitions:
             latency.add_row(str(p.partition), str(p.count), f"{p.p50_ms:.2f}", f"{p.p95_ms:.2f}", f"{p.p99_ms:.2f}",
                             f"{p.max_ms:.2f}")
         o = report.latency.overall
-        latency.add_row("all", str(o.count), f"{o.p50_ms:.2f}", f"{o.p95_ms:.2f}", f"{o.p99_ms:.2f}", f"{o.max_ms:.2f}",
-                        style="bold")
+        overall = ("all", str(o.count), f"{o.p50_ms:.2f}", f"{o.p95_ms:.2f}", f"{o.p99_ms:.2f}", f"{o.max_ms:.2f}")
+        latency.add_row(*(Styled(cell, "bold") for cell in overall))
         parts.append(latency)
-    return Group(*parts)
+    return parts
 
 
-def summary_renderable(summary: models.E2ESummary):
+def summary_blocks(summary: models.E2ESummary) -> list:
     figures = []
     if summary.duration_p50_ms is not None:
         figures.append(f"run time p50 {_seconds(summary.duration_p50_ms)} max {_seconds(summary.duration_max_ms)}")
@@ -83,17 +85,18 @@ def summary_renderable(summary: models.E2ESummary):
         figures.append(f"latency p99 p50 {summary.p99_p50_ms:.1f}ms max {summary.p99_max_ms:.1f}ms")
     title = (f"e2e {_verdict(summary.ok)}: {len(summary.runs)} runs, {summary.passed} passed, {summary.failed} failed"
              + ("; " + ", ".join(figures) if figures else ""))
-    table = new_table("RUN", "INSTANCE", "BOOTSTRAP", "RESULT", "TIME", "P99 MS", "FAILED STEPS", title=title)
+    table = new_table("RUN", "INSTANCE", "BOOTSTRAP", "RESULT", "TIME", "P99 MS", "FAILED STEPS",
+                      title=Styled(title, _colour(summary.ok)))
     for number, run in enumerate(summary.runs, 1):
         failed = ", ".join(f"{s.name}: {s.error}" for s in run.failed_steps)
         table.add_row(
             str(number), "-" if run.instance is None else str(run.instance), run.bootstrap,
-            "[green]passed[/green]" if run.ok else f"[red]failed ({run.exit_code})[/red]",
+            Styled("passed", "green") if run.ok else Styled(f"failed ({run.exit_code})", "red"),
             _seconds(run.duration_ms), f"{run.latency.overall.p99_ms:.2f}" if run.latency else "-", failed,
         )
     for instance in summary.unreachable:
-        table.add_row("-", str(instance), "", "[dim]no answer[/dim]", "", "", "")
-    return table
+        table.add_row("-", str(instance), "", Styled("no answer", "dim"), "", "", "")
+    return [table]
 
 
 class LiveChecklist:
@@ -112,7 +115,7 @@ class LiveChecklist:
         self.since: dict[str, float] = {}
 
     def _renderable(self):
-        return checklist_table(self.steps, title=f"e2e {self.label}", running_since=self.since)
+        return to_rich([checklist_table(self.steps, title=f"e2e {self.label}", running_since=self.since)])
 
     def run_started(self, label: str, steps) -> None:
         from rich.live import Live

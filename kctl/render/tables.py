@@ -1,13 +1,12 @@
-"""Table builders, one per model type. Each returns a rich renderable; none prints."""
+"""Table builders, one per model type. Each returns a list of blocks (kctl.render.blocks:
+tables, headings, styled lines); none prints and none imports rich."""
 
 from __future__ import annotations
 
 from typing import Callable
 
-from rich import box
-from rich.table import Table
-
 from kctl import models
+from kctl.render.blocks import Block, Styled, Table
 
 _BUILDERS: dict[str, Callable] = {}
 
@@ -23,24 +22,22 @@ def table_for(model_name: str):
     return register
 
 
-def build_table(data, kind: type | None = None):
+def build_table(data, kind: type | None = None) -> list[Block]:
     is_sequence = isinstance(data, (list, tuple))
     item_type = kind or (type(data[0]) if is_sequence and data else type(data))
     builder = _BUILDERS.get(item_type.__name__)
     if builder is None:
         raise TypeError(f"no table builder for {item_type.__name__}")
-    return builder(list(data) if is_sequence else data)
+    built = builder(list(data) if is_sequence else data)
+    return built if isinstance(built, list) else [built]
 
 
-def new_table(*columns: str, title: str | None = None) -> Table:
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    for column in columns:
-        table.add_column(column)
-    return table
+def new_table(*columns: str, title: str | Styled | None = None) -> Table:
+    return Table(columns=columns, title=title)
 
 
-def _status(ok: bool) -> str:
-    return "[green]ok[/green]" if ok else "[red]failed[/red]"
+def _status(ok: bool) -> Styled:
+    return Styled("ok", "green") if ok else Styled("failed", "red")
 
 
 def _ids(values) -> str:
@@ -79,9 +76,6 @@ def topic_list_table(topics: list[models.TopicSummary]):
 
 @table_for("TopicDetail")
 def topic_detail_table(topics):
-    from rich.console import Group
-    from rich.text import Text
-
     parts = []
     for topic in topics if isinstance(topics, list) else [topics]:
         size = f", {topic.size_bytes} bytes" if topic.size_bytes is not None else ""
@@ -89,8 +83,7 @@ def topic_detail_table(topics):
             f"{topic.name}: {len(topic.partitions)} partitions, replication {topic.replication_factor}, "
             f"{_opt(topic.messages)} messages{size}"
         )
-        # The heading is a line of its own: a table title would wrap at the table's width.
-        parts.append(Text(title, no_wrap=True, overflow="ignore"))
+        parts.append(title)
         table = new_table("PARTITION", "LEADER", "REPLICAS", "ISR", "LOW", "HIGH", "MESSAGES", "SIZE")
         for p in topic.partitions:
             table.add_row(
@@ -103,14 +96,14 @@ def topic_detail_table(topics):
             for key, value in sorted(topic.configs.items()):
                 configs.add_row(key, value, topic.config_sources.get(key, ""))
             parts.append(configs)
-    return Group(*parts)
+    return parts
 
 
 @table_for("LocalInstance")
 def local_instances_table(instances):
     table = new_table("INSTANCE", "STATUS", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS")
     for inst in instances if isinstance(instances, list) else [instances]:
-        status = "[green]up[/green]" if inst.running else "down"
+        status = Styled("up", "green") if inst.running else "down"
         pids = _ids(b.pid for b in inst.brokers if b.pid) or "-"
         ports = _ids(f"{b.port}/{b.controller_port}" for b in inst.brokers)
         table.add_row(str(inst.instance), status, inst.bootstrap, str(len(inst.brokers)), pids, ports)
@@ -119,11 +112,8 @@ def local_instances_table(instances):
 
 @table_for("ConfigView")
 def config_view_table(view: models.ConfigView):
-    from rich.console import Group
-    from rich.markup import escape
-
     target = new_table("SETTING", "VALUE", title="effective target")
-    target.add_row("bootstrap", escape(view.bootstrap))
+    target.add_row("bootstrap", view.bootstrap)
     target.add_row("from", view.bootstrap_source)
     target.add_row("instance", _opt(view.instance))
     target.add_row("registry", _opt(view.registry))
@@ -131,39 +121,37 @@ def config_view_table(view: models.ConfigView):
     target.add_row("config file", view.config_file)
     props = new_table("PROPERTY", "VALUE", "FROM", title="client properties (secrets redacted)")
     for key, value in view.properties.items():
-        props.add_row(escape(key), escape(str(value)), view.property_sources.get(key, ""))
+        props.add_row(key, str(value), view.property_sources.get(key, ""))
     parts = [target, props]
     for problem in view.problems:
-        parts.append(f"[yellow]warning:[/yellow] {escape(problem)}")
-    return Group(*parts)
+        parts.append(Styled(f"warning: {problem}", "yellow"))
+    return parts
 
 
 @table_for("ContextInfo")
 def contexts_table(contexts: list[models.ContextInfo]):
-    from rich.markup import escape
-
     table = new_table("CURRENT", "NAME", "TARGET", "SECURITY", "USER")
     for c in contexts:
         target = c.bootstrap or (f"instance {c.instance}" if c.instance is not None else "-")
         security = " ".join(v for v in (c.properties.get("security.protocol"), c.properties.get("sasl.mechanism")) if v)
         table.add_row(
-            "*" if c.current else "", escape(c.name), escape(target), escape(security or "-"),
-            escape(str(c.properties.get("sasl.username", "-"))),
+            "*" if c.current else "", c.name, target, security or "-",
+            str(c.properties.get("sasl.username", "-")),
         )
     return table
 
 @table_for("E2EReport")
 def e2e_report_table(report: models.E2EReport):
-    from kctl.render.checklist import report_renderable
+    from kctl.render.checklist import report_blocks
 
-    return report_renderable(report)
+    return report_blocks(report)
 
 
 @table_for("E2ESummary")
 def e2e_summary_table(summary: models.E2ESummary):
-    from kctl.render.checklist import summary_renderable
+    from kctl.render.checklist import summary_blocks
 
-    return summary_renderable(summary)
+    return summary_blocks(summary)
 
 @table_for("KeyPartition")
 def key_partition_table(rows):
@@ -183,20 +171,14 @@ def _group_type(group) -> str:
 
 @table_for("GroupSummary")
 def group_list_table(groups):
-    from rich.markup import escape
-
     table = new_table("GROUP", "STATE", "TYPE")
     for g in groups if isinstance(groups, list) else [groups]:
-        table.add_row(escape(g.group_id), g.state, _group_type(g))
+        table.add_row(g.group_id, g.state, _group_type(g))
     return table
 
 
 @table_for("GroupDetail")
 def group_detail_table(groups):
-    from rich.console import Group
-    from rich.markup import escape
-    from rich.text import Text
-
     parts = []
     for g in groups if isinstance(groups, list) else [groups]:
         coordinator = f"{g.coordinator} ({g.coordinator_host})" if g.coordinator is not None else "-"
@@ -204,43 +186,38 @@ def group_detail_table(groups):
             f"group {g.group_id}: {g.state}, type {_group_type(g)}, coordinator {coordinator}, "
             f"strategy {g.assignment_strategy or '-'}, {len(g.members)} member(s), total lag {_opt(g.total_lag)}"
         )
-        # A line of its own: a table title would wrap at the table's width.
-        parts.append(Text(heading, no_wrap=True, overflow="ignore"))
+        parts.append(heading)
         offsets = new_table("TOPIC", "PARTITION", "COMMITTED", "LOG-END", "LAG", "MEMBER", "HOST", "CLIENT-ID")
         for o in g.offsets:
             offsets.add_row(
-                escape(o.topic), str(o.partition), _opt(o.committed_offset), _opt(o.log_end_offset), _opt(o.lag),
-                escape(_opt(o.member_id)), escape(_opt(o.host)), escape(_opt(o.client_id)),
+                o.topic, str(o.partition), _opt(o.committed_offset), _opt(o.log_end_offset), _opt(o.lag),
+                _opt(o.member_id), _opt(o.host), _opt(o.client_id),
             )
         parts.append(offsets)
         if g.members:
             members = new_table("MEMBER", "CLIENT-ID", "HOST", "INSTANCE-ID", "ASSIGNED")
             for m in g.members:
                 assigned = " ".join(f"{t}:{_ids(ps)}" for t, ps in m.assignment.items()) or "-"
-                members.add_row(escape(m.member_id), escape(m.client_id), escape(m.host),
-                                escape(_opt(m.group_instance_id)), escape(assigned))
+                members.add_row(m.member_id, m.client_id, m.host,
+                                _opt(m.group_instance_id), assigned)
             parts.append(members)
-    return Group(*parts)
+    return parts
 
 
 @table_for("OffsetResetResult")
 def offset_reset_table(result: models.OffsetResetResult):
-    from rich.console import Group
-    from rich.markup import escape
-    from rich.text import Text
-
     if result.executed:
         how = "executed"
     elif result.active_members:
         how = f"dry run; the group has {result.active_members} active member(s): --execute would be refused"
     else:
         how = "dry run: nothing changed, --execute applies it"
-    heading = Text(f"reset offsets of {result.group_id} {result.strategy} ({how})", no_wrap=True, overflow="ignore")
+    heading = f"reset offsets of {result.group_id} {result.strategy} ({how})"
     table = new_table("TOPIC", "PARTITION", "CURRENT", "NEW", "STATUS", "DETAIL")
     for p in result.partitions:
-        table.add_row(escape(p.topic), str(p.partition), _opt(p.current_offset), _opt(p.new_offset), _status(p.ok),
-                      escape(p.detail if p.ok else (p.error or "")))
-    return Group(heading, table)
+        table.add_row(p.topic, str(p.partition), _opt(p.current_offset), _opt(p.new_offset), _status(p.ok),
+                      p.detail if p.ok else (p.error or ""))
+    return [heading, table]
 
 
 # ---------------------------------------------------------------------------------------- transactions
@@ -271,38 +248,33 @@ def _duration_ms(ms: int | None) -> str:
 
 @table_for("TransactionSummary")
 def txn_list_table(rows):
-    from rich.markup import escape
-
     table = new_table("TRANSACTIONAL-ID", "PRODUCER-ID", "EPOCH", "STATE", "COORDINATOR")
     for t in rows if isinstance(rows, list) else [rows]:
-        table.add_row(escape(t.transactional_id), str(t.producer_id), _opt(t.producer_epoch), t.state, str(t.coordinator))
+        table.add_row(t.transactional_id, str(t.producer_id), _opt(t.producer_epoch), t.state, str(t.coordinator))
     return table
 
 
 @table_for("TransactionDetail")
 def txn_detail_table(rows):
-    from rich.markup import escape
-
     table = new_table("TRANSACTIONAL-ID", "STATE", "PRODUCER-ID", "EPOCH", "TIMEOUT-MS", "STARTED", "DURATION",
                       "COORDINATOR", "PARTITIONS")
     for t in rows if isinstance(rows, list) else [rows]:
         parts = " ".join(f"{topic}:{_ids(ps)}" for topic, ps in t.partitions.items()) or "-"
-        table.add_row(escape(t.transactional_id), t.state, str(t.producer_id), str(t.producer_epoch), str(t.timeout_ms),
-                      _time_ms(t.start_time_ms), _duration_ms(t.duration_ms), str(t.coordinator), escape(parts))
+        table.add_row(t.transactional_id, t.state, str(t.producer_id), str(t.producer_epoch), str(t.timeout_ms),
+                      _time_ms(t.start_time_ms), _duration_ms(t.duration_ms), str(t.coordinator), parts)
     return table
 
 
 @table_for("PartitionProducers")
 def partition_producers_table(rows):
     """One row per active producer; a partition without any shows as one row of dashes (or its error)."""
-    from rich.markup import escape
 
     table = new_table("TOPIC", "PARTITION", "BROKER", "PRODUCER-ID", "EPOCH", "LAST-SEQUENCE", "LAST-TIMESTAMP",
                       "COORDINATOR-EPOCH", "TXN-START-OFFSET")
     for r in rows if isinstance(rows, list) else [rows]:
-        head = (escape(r.topic), str(r.partition), _opt(r.broker))
+        head = (r.topic, str(r.partition), _opt(r.broker))
         if not r.ok:
-            table.add_row(*head, f"[red]{escape(r.error or 'failed')}[/red]", "", "", "", "", "")
+            table.add_row(*head, Styled(r.error or "failed", "red"), "", "", "", "", "")
         elif not r.producers:
             table.add_row(*head, "-", "-", "-", "-", "-", "-")
         for p in r.producers:
@@ -313,39 +285,32 @@ def partition_producers_table(rows):
 
 @table_for("HangingReport")
 def hanging_report_table(report: models.HangingReport):
-    from rich.console import Group
-    from rich.markup import escape
-    from rich.text import Text
-
-    heading = Text(
+    heading = (
         f"{len(report.hanging)} hanging transaction(s): {report.partitions_checked} partition(s) read, "
         f"{report.open_transactions} open transaction(s), {report.candidates} idle for more than "
-        f"{_duration_ms(report.max_age_ms)}" + (f", {len(report.errors)} partition(s) unreadable" if report.errors else ""),
-        no_wrap=True, overflow="ignore",
+        f"{_duration_ms(report.max_age_ms)}" + (f", {len(report.errors)} partition(s) unreadable" if report.errors else "")
     )
     parts = [heading]
     if report.hanging:
         table = new_table("TOPIC", "PARTITION", "PRODUCER-ID", "EPOCH", "COORDINATOR-EPOCH", "START-OFFSET",
                           "LAST-TIMESTAMP", "IDLE", "TRANSACTIONAL-ID", "REASON")
         for h in report.hanging:
-            table.add_row(escape(h.topic), str(h.partition), str(h.producer_id), str(h.producer_epoch),
+            table.add_row(h.topic, str(h.partition), str(h.producer_id), str(h.producer_epoch),
                           str(h.coordinator_epoch), str(h.start_offset), _time_ms(h.last_timestamp_ms),
-                          _duration_ms(h.duration_ms), escape(_opt(h.transactional_id)), escape(h.reason))
+                          _duration_ms(h.duration_ms), _opt(h.transactional_id), h.reason)
         parts.append(table)
     if report.errors:
         errors = new_table("PARTITION", "ERROR")
         for e in report.errors:
-            errors.add_row(escape(e.name), f"[red]{escape(e.error or '')}[/red]")
+            errors.add_row(e.name, Styled(e.error or "", "red"))
         parts.append(errors)
-    return Group(*parts)
+    return parts
 
 
 @table_for("TransactionAbort")
 def txn_abort_table(result: models.TransactionAbort):
-    from rich.markup import escape
-
     table = new_table("TOPIC", "PARTITION", "PRODUCER-ID", "EPOCH", "COORDINATOR-EPOCH", "START-OFFSET", "STATUS")
-    table.add_row(escape(result.topic), str(result.partition), str(result.producer_id), str(result.producer_epoch),
+    table.add_row(result.topic, str(result.partition), str(result.producer_id), str(result.producer_epoch),
                   str(result.coordinator_epoch), _opt(result.start_offset),
-                  "[green]aborted[/green]" if result.aborted else "not aborted")
+                  Styled("aborted", "green") if result.aborted else "not aborted")
     return table

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from rich.console import Console
 
 from kctl.render import render
+from kctl.render.blocks import to_rich
 from kctl.render.checklist import LiveChecklist, checklist_table
 from kctl.render.junit import junit_xml, write_junit
 from kctl.services import e2e
@@ -31,7 +32,7 @@ def test_report_table_lists_every_step_with_verdict_and_latency():
 
 
 def test_failed_step_shows_cross_and_error():
-    text = _text(checklist_table(failed_report().steps))
+    text = _text(to_rich([checklist_table(failed_report().steps)]))
     line = next(l for l in text.splitlines() if "latency" in l.lower())
     assert "✗" in line and "latency went wrong" in line
 

@@ -8,6 +8,7 @@ from rich.console import Console
 
 from kctl.models import GroupDetail, GroupMember, GroupPartitionOffset, GroupSummary, OffsetReset, OffsetResetResult
 from kctl.render import render
+from kctl.render.blocks import to_rich
 from kctl.render.tables import build_table
 
 MEMBER = GroupMember("consumer-1-abc", "billing-app", "/10.0.0.7", None, {"orders": (0, 1)})
@@ -40,7 +41,7 @@ PLAN = OffsetResetResult(
 
 def _text(data, kind=None) -> str:
     buffer = io.StringIO()
-    Console(file=buffer, width=160, color_system=None, highlight=False).print(build_table(data, kind))
+    Console(file=buffer, width=160, color_system=None, highlight=False).print(to_rich(build_table(data, kind)))
     return buffer.getvalue()
 
 

@@ -10,6 +10,7 @@ from kctl.models import (
     BrokerInfo, ClusterInfo, ItemResult, OperationResult, PartitionDetail, TopicDetail,
 )
 from kctl.render import render
+from kctl.render.blocks import to_rich
 from kctl.render.tables import build_table
 
 DETAIL = TopicDetail(
@@ -36,7 +37,7 @@ RESULT = OperationResult(
 
 def _text(data, kind=None) -> str:
     buffer = io.StringIO()
-    Console(file=buffer, width=120, color_system=None, highlight=False).print(build_table(data, kind))
+    Console(file=buffer, width=120, color_system=None, highlight=False).print(to_rich(build_table(data, kind)))
     return buffer.getvalue()
 
 

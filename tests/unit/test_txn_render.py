@@ -11,6 +11,7 @@ from kctl.models import (
     TransactionDetail, TransactionSummary,
 )
 from kctl.render import render
+from kctl.render.blocks import to_rich
 from kctl.render.tables import _duration_ms, _time_ms, build_table
 
 T = 1_714_564_800_250  # 2024-05-01T12:00:00.250Z
@@ -30,7 +31,7 @@ ABORT = TransactionAbort("orders", 0, 42, 3, 5, 1200, aborted=True)
 
 def _table(data, kind=None) -> str:
     out = io.StringIO()
-    Console(file=out, width=300, color_system=None).print(build_table(data, kind))
+    Console(file=out, width=300, color_system=None).print(to_rich(build_table(data, kind)))
     return out.getvalue()
 
 

@@ -1,0 +1,97 @@
+"""What table builders return: plain data (headings, tables, styled cells), drawn either with
+rich on a terminal or as plain aligned columns for pipes and files.
+
+Plain output is what scripts read (`kctl topics list | awk '{print $1}'`): a header row, one
+line per row, columns separated by three spaces, no rules, no trailing blanks, no markup. It
+also spares a piped command the ~50 ms import of rich.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple, Union
+
+
+class Styled(NamedTuple):
+    """Text with a rich style ("green", "red", "bold", ...) that only a terminal shows."""
+
+    text: str
+    style: str
+
+
+Cell = Union[str, Styled]
+
+
+@dataclass
+class Table:
+    columns: tuple[str, ...]
+    title: Cell | None = None
+    rows: list[tuple[Cell, ...]] = field(default_factory=list)
+
+    def add_row(self, *cells: Cell) -> None:
+        if len(cells) != len(self.columns):
+            raise ValueError(f"{len(cells)} cells for {len(self.columns)} columns")
+        self.rows.append(cells)
+
+
+# A block is a Table, or a line of text (str or Styled) such as a heading or a warning.
+Block = Union[Table, str, Styled]
+
+COLUMN_GAP = "   "
+
+
+def text_of(cell: Cell) -> str:
+    return cell.text if isinstance(cell, Styled) else cell
+
+
+def plain_table(table: Table) -> list[str]:
+    lines = [text_of(table.title)] if table.title else []
+    rows = [table.columns, *table.rows]
+    widths = [max(len(text_of(row[i])) for row in rows) for i in range(len(table.columns))]
+    for row in rows:
+        cells = [text_of(cell).ljust(width) for cell, width in zip(row, widths)]
+        lines.append(COLUMN_GAP.join(cells).rstrip())
+    return lines
+
+
+def plain_text(blocks: list[Block]) -> str:
+    """Blocks as plain text: tables as aligned columns."""
+    lines: list[str] = []
+    previous = None
+    for block in blocks:
+        # A blank line after each table; a heading line stays on top of the table it heads.
+        if isinstance(previous, Table):
+            lines.append("")
+        if isinstance(block, Table):
+            lines.extend(plain_table(block))
+        else:
+            lines.append(text_of(block))
+        previous = block
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def to_rich(blocks: list[Block]):
+    """Blocks as one rich renderable (imports rich: terminal output only)."""
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    def text(cell: Cell, **options) -> Text:
+        # Text objects, never markup strings: a '[' in a topic or group name stays literal.
+        return Text(cell.text, style=cell.style, **options) if isinstance(cell, Styled) else Text(cell, **options)
+
+    parts = []
+    for block in blocks:
+        if isinstance(block, Table):
+            title = text(block.title) if block.title else None
+            table = RichTable(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+            for column in block.columns:
+                table.add_column(column)
+            for row in block.rows:
+                table.add_row(*(text(cell) for cell in row))
+            parts.append(table)
+        else:
+            # A line of its own: a table title would wrap at the table's width.
+            parts.append(text(block, no_wrap=True, overflow="ignore"))
+    return Group(*parts)
