@@ -55,6 +55,10 @@ def run(
         max_p99_ms=max_p99_ms, timeout=obj.timeout,
     )
     options.validate()
+    if junit:
+        from kctl.render.junit import check_writable
+
+        check_writable(junit)
     progress = None
     if sys.stderr.isatty():
         from kctl.render.checklist import LiveChecklist

@@ -74,7 +74,8 @@ def down(
 
 
 @app.command()
-def status(ctx: typer.Context):
+def status(ctx: typer.Context, instance: Optional[int] = typer.Option(
+        None, "--instance", "-i", help="Only this instance (default: every instance started here, or the global -i).")):
     """Show local instances: up or down, pids, ports.
 
     Example: kctl local status -o json
@@ -84,7 +85,8 @@ def status(ctx: typer.Context):
     from kctl.services import local
 
     obj = app_context(ctx)
-    render(local.status(obj.registry_data), obj.output, kind=LocalInstance)
+    only = instance if instance is not None else obj.instance
+    render(local.status(obj.registry_data, only), obj.output, kind=LocalInstance)
 
 
 @app.command()

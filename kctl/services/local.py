@@ -428,7 +428,12 @@ def down_all(registry: Registry, grace: float = 20.0) -> list[LocalInstance]:
     return [down(registry, n, grace) for n in known_instances()]
 
 
-def status(registry: Registry) -> list[LocalInstance]:
+def status(registry: Registry, instance: int | None = None) -> list[LocalInstance]:
+    """Every instance started here (within the registry's range), or just the one asked for."""
+    if instance is not None:
+        registry.check_instance(instance)
+        meta = _read_meta(instance)
+        return [_describe(registry, instance, meta.get("brokers", 1), meta.get("kafka_version"))]
     out = []
     for n in known_instances():
         meta = _read_meta(n)

@@ -61,6 +61,12 @@ def test_up_status_logs_down_cycle(state_dir):
 
     status = run_kctl("local", "status", "-o", "json")
     assert [(s["instance"], s["running"]) for s in status.json] == [(INSTANCE, True)]
+    # -i narrows the table to one instance; one never started here shows as down.
+    only = run_kctl("local", "status", "-i", INSTANCE, "-o", "json").json
+    assert [[b["pid"] for b in s["brokers"]] for s in only] == [pids]
+    other = run_kctl("local", "status", "-i", INSTANCE + 1, "-o", "json")
+    assert [(s["instance"], s["running"]) for s in other.json] == [(INSTANCE + 1, False)]
+    assert run_kctl("local", "status", "-i", 99).code == 3
 
     logs = run_kctl("local", "logs", "-i", INSTANCE, "-n", "200")
     assert logs.code == 0

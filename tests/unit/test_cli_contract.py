@@ -136,3 +136,12 @@ def test_readme_documents_every_command_and_option():
 
     walk(typer.main.get_command(app), [])
     assert undocumented == []
+
+
+def test_an_unwritable_junit_path_is_refused_before_the_run(tmp_path):
+    # Port 1 never answers: reaching the broker would mean exit 6; the path is checked first.
+    result = run_kctl("e2e", "run", "-b", "127.0.0.1:1", "--timeout", "1", "--junit", str(tmp_path / "no" / "e2e.xml"))
+    assert result.code == 2, result
+    assert result.stderr.startswith("kctl: error: cannot write --junit") and result.stderr.count("\n") == 1
+    result = run_kctl("e2e", "run", "-b", "127.0.0.1:1", "--timeout", "1", "--junit", str(tmp_path))
+    assert result.code == 2 and "it is a folder" in result.stderr, result
