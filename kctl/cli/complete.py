@@ -9,8 +9,6 @@ handle_completion() instead of running a command. Global options may sit after t
 
 from __future__ import annotations
 
-import os
-
 COMPLETE_VAR = "_KCTL_COMPLETE"
 PROG_NAME = "kctl"
 SHELLS = ("bash", "zsh", "fish")

@@ -140,6 +140,7 @@ def contexts_table(contexts: list[models.ContextInfo]):
         )
     return table
 
+
 @table_for("E2EReport")
 def e2e_report_table(report: models.E2EReport):
     from kctl.render.checklist import report_blocks
@@ -152,6 +153,7 @@ def e2e_summary_table(summary: models.E2ESummary):
     from kctl.render.checklist import summary_blocks
 
     return summary_blocks(summary)
+
 
 @table_for("KeyPartition")
 def key_partition_table(rows):

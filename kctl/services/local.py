@@ -29,7 +29,7 @@ from string import Template
 from kctl import log
 from kctl.config.registry import Registry
 from kctl.kafka.clients import broker_count
-from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError, UsageError
+from kctl.errors import BrokerUnavailable, ConfigError, NotFoundError, UsageError
 from kctl.local import LOG4J_TEMPLATE, POM, SERVER_TEMPLATE
 from kctl.models import LocalBroker, LocalInstance
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 
 import pytest
 

@@ -13,7 +13,6 @@ import struct
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import lz4.frame
 import pytest

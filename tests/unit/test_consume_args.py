@@ -1,6 +1,6 @@
 """Parsing of `kctl consume` options (no broker)."""
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 
