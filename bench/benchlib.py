@@ -34,6 +34,7 @@ def kafka_libs() -> Path:
     from kctl.services import local
     return local.kafka_libs()
 
+
 TOOLS_LOG4J = Path(__file__).resolve().parent / "tools-log4j2.properties"
 
 # What Kafka's bin/kafka-run-class.sh gives every tool (KAFKA_JVM_PERFORMANCE_OPTS), so the

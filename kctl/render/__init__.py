@@ -32,10 +32,9 @@ def to_jsonable(data):
 def make_console(file=None, stderr: bool = False):
     from rich.console import Console
 
+    # Terminals only: piped tables are plain text (kctl.render.blocks.plain_text).
     stream = file or (sys.stderr if stderr else sys.stdout)
-    # Piped tables keep whole values (no 80-column truncation): scripts grep them.
-    width = None if stream.isatty() else 4096
-    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+    return Console(file=stream, highlight=False, soft_wrap=False)
 
 
 def render(data, fmt: str = "table", *, kind: type | None = None, file=None) -> None:

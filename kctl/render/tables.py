@@ -270,7 +270,6 @@ def txn_detail_table(rows):
 @table_for("PartitionProducers")
 def partition_producers_table(rows):
     """One row per active producer; a partition without any shows as one row of dashes (or its error)."""
-
     table = new_table("TOPIC", "PARTITION", "BROKER", "PRODUCER-ID", "EPOCH", "LAST-SEQUENCE", "LAST-TIMESTAMP",
                       "COORDINATOR-EPOCH", "TXN-START-OFFSET")
     for r in rows if isinstance(rows, list) else [rows]:
