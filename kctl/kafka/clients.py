@@ -22,6 +22,38 @@ def _client_conf(conf: dict) -> dict:
     return conf
 
 
+class ClientErrors:
+    """The error_cb events of one librdkafka client (each client has its own: two clients in one
+    process, a worker or a test, never see each other's failures). A wrong password or a SASL/TLS
+    mismatch shows up only here; the request itself just times out."""
+
+    def __init__(self):
+        self.events: list = []
+
+    def __call__(self, error) -> None:  # error_cb
+        self.events.append(error)
+
+    def auth_failure(self) -> KctlError | None:
+        import re
+
+        from kctl.errors import AuthError
+
+        for error in self.events:
+            if error.name() in _AUTH_CODES:
+                text = re.sub(r"\s*\(after \d+ms in state \w+\)\s*$", "", error.str())
+                return AuthError(f"authentication failed: {text}",
+                                 hint="check the security settings of your context (`kctl config view`)")
+        return None
+
+
+def library_conf(conf: dict, errors: ClientErrors | None = None) -> dict:
+    """conf with kctl's logger, reconnect backoff and (when given) an error collector added."""
+    conf = _client_conf(conf)
+    if errors is not None:
+        conf.setdefault("error_cb", errors)
+    return conf
+
+
 def kafka_error_of(exc: BaseException):
     """The KafkaError inside a KafkaException (or None)."""
     args = getattr(exc, "args", ())

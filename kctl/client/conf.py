@@ -1,0 +1,24 @@
+"""Client properties for users of the client API: a librdkafka dict as it is, or resolved the way
+every kctl command resolves them (bootstrap > instance > context; see kctl.config.registry)."""
+
+from __future__ import annotations
+
+
+def resolve_conf(conf: dict | None = None, *, instance: int | None = None, bootstrap: str | None = None,
+                 context: str | None = None, registry: str | None = None) -> dict:
+    """librdkafka properties: `conf` merged over what instance/bootstrap/context resolve to.
+
+    With none of instance/bootstrap/context and a conf holding bootstrap.servers, conf is used
+    as it is; otherwise the target is resolved like `kctl -i N` / `-b` / `--context`.
+    """
+    from kctl.config.client_conf import build_conf
+    from kctl.config.contexts import get_context
+    from kctl.config.registry import resolve_target
+
+    conf = dict(conf or {})
+    if instance is None and bootstrap is None and context is None and "bootstrap.servers" in conf:
+        return conf
+    ctx = get_context(context)
+    target = resolve_target(bootstrap, instance, ctx, registry)
+    properties = dict((ctx or {}).get("properties") or {})
+    return build_conf(target.bootstrap, properties, None, conf)

@@ -1,0 +1,70 @@
+"""The one deadline helper: every blocking call in kctl takes a Deadline (or a timeout that
+becomes one) and returns within it.
+
+librdkafka bounds most calls itself (timeouts in seconds); the few it cannot bound (a synchronous
+commit or a consumer close against a coordinator that is gone can block for the socket timeout)
+run through `run_bounded`, in a daemon thread that is abandoned when the time is up.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A point on the monotonic clock."""
+
+    at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> "Deadline":
+        return cls(time.monotonic() + max(0.0, seconds))
+
+    @classmethod
+    def of(cls, timeout: "float | Deadline | None", default: float = 10.0) -> "Deadline":
+        """A Deadline from a timeout in seconds, an existing Deadline, or None (the default)."""
+        if isinstance(timeout, Deadline):
+            return timeout
+        return cls.after(default if timeout is None else timeout)
+
+    def remaining(self, floor: float = 0.0) -> float:
+        """Seconds left, never below floor (librdkafka reads a 0 timeout as 'do not wait')."""
+        return max(floor, self.at - time.monotonic())
+
+    @property
+    def expired(self) -> bool:
+        return time.monotonic() >= self.at
+
+    def sooner(self, seconds: float) -> "Deadline":
+        """This deadline or one `seconds` from now, whichever comes first."""
+        return Deadline(min(self.at, time.monotonic() + seconds))
+
+
+def run_bounded(fn: Callable[[], T], deadline: "Deadline | float", what: str) -> T:
+    """fn() in a daemon thread, waited on until the deadline; BrokerUnavailable (exit 6) when it
+    has not returned by then. Exceptions from fn are re-raised as they are."""
+    from kctl.errors import BrokerUnavailable
+
+    deadline = Deadline.of(deadline)
+    box: dict = {}
+
+    def target():
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name=f"kctl-{what}", daemon=True)
+    thread.start()
+    thread.join(deadline.remaining())
+    if thread.is_alive():
+        raise BrokerUnavailable(f"{what} did not finish within the timeout")
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
