@@ -14,6 +14,14 @@ import uuid
 
 import pytest
 
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/integration talks to a real broker: mark it, so that
+    `pytest -m "not integration"` runs the rest in seconds on a machine without Java."""
+    for item in items:
+        if "integration" in item.path.parts:
+            item.add_marker(pytest.mark.integration)
+
+
 SINGLE_INSTANCE = int(os.environ.get("KCTL_TEST_INSTANCE", "0"))
 CLUSTER_INSTANCE = int(os.environ.get("KCTL_TEST_CLUSTER_INSTANCE", "1"))
 

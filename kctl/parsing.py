@@ -1,0 +1,137 @@
+"""The one parser for each kind of value a command line carries: times, durations, partition
+lists, partition=offset lists and TOPIC[:PARTITIONS] specs.
+
+Digits are ASCII only (str.isdigit() accepts '²' and other Unicode digits that int() rejects),
+and every number is checked against the Kafka wire type it ends up in (int32 partitions, int64
+offsets and timestamps), so odd input is a usage error (exit 2), never an internal one.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from kctl.errors import UsageError
+
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+_DIGITS = re.compile(r"[0-9]+")
+_PARTITION_OFFSET = re.compile(r"([0-9]+)[:=]([0-9]+)")
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d|w)?")
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
+_ISO_DURATION = re.compile(r"P(?:([0-9]+)D)?(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9]+(?:\.[0-9]+)?)S)?)?", re.I)
+TIME_HINT = "use epoch ms, ISO 8601 with a zone (2026-11-26T10:00:00Z) or relative (-1h, -30m, -2d)"
+DURATION_HINT = "use 500ms, 10s, 2m, 1h, 1d (a bare number is seconds) or ISO 8601 (PT30M)"
+
+
+def is_int(text: str) -> bool:
+    """Whole ASCII digits (no sign, no Unicode digits)."""
+    return bool(_DIGITS.fullmatch(text))
+
+
+def parse_int(text: str, option: str, minimum: int = 0, maximum: int = INT64_MAX) -> int:
+    value = text.strip()
+    negative = value.startswith("-")
+    if not is_int(value[1:] if negative else value):
+        raise UsageError(f"{option}: expected a whole number, got {text!r}")
+    number = int(value)
+    if not minimum <= number <= maximum:
+        raise UsageError(f"{option}: {text!r} is out of range ({minimum}..{maximum})")
+    return number
+
+
+def parse_duration_ms(text: str, option: str = "duration") -> int:
+    """'500ms', '10s', '2m', '1.5h', '1d', 'PT30M'; a bare number is seconds. Returns milliseconds."""
+    value = text.strip()
+    match = _DURATION.fullmatch(value)
+    if match:
+        ms = float(match.group(1)) * _UNIT_MS[match.group(2) or "s"]
+    else:
+        iso = _ISO_DURATION.fullmatch(value)
+        if not iso or not value[1:] or value.upper().endswith("T"):
+            raise UsageError(f"{option}: cannot read duration {text!r}", hint=DURATION_HINT)
+        days, hours, minutes, seconds = (float(g) if g else 0.0 for g in iso.groups())
+        ms = ((days * 24 + hours) * 60 + minutes) * 60_000 + seconds * 1000
+    if ms > INT64_MAX:
+        raise UsageError(f"{option}: {text!r} is out of range")
+    return int(ms)
+
+
+def parse_duration(text: str, option: str = "duration") -> float:
+    """A duration in seconds (see parse_duration_ms)."""
+    return parse_duration_ms(text, option) / 1000.0
+
+
+def parse_time(text: str, now_ms: int | None = None, option: str = "time") -> int:
+    """A point in time as epoch ms: '@' optional; epoch ms, ISO 8601 (naive = local time), or
+    relative to now (-1h, -30m, -90s, -2d, -PT30M)."""
+    from datetime import datetime
+
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    value = text.strip()
+    if value.startswith("@"):
+        value = value[1:].strip()
+    if value.startswith("-") and len(value) > 1 and not is_int(value[1:]):
+        moment = now_ms - parse_duration_ms(value[1:], option)
+    elif is_int(value):
+        moment = int(value)
+    else:
+        try:
+            parsed = datetime.fromisoformat(value[:-1] + "+00:00" if value[-1:] in ("z", "Z") else value)
+            if parsed.tzinfo is None:
+                parsed = parsed.astimezone()  # naive: the local time zone, as kafka-consumer-groups does
+            moment = int(parsed.timestamp() * 1000)
+        except (ValueError, OverflowError, OSError):
+            raise UsageError(f"{option}: cannot read time {text!r}", hint=TIME_HINT) from None
+    if not -INT64_MAX <= moment <= INT64_MAX:
+        raise UsageError(f"{option}: {text!r} is out of range (timestamps are 64-bit)")
+    return moment
+
+
+def parse_partitions(values: list[str] | tuple[str, ...] | None, option: str = "--partition") -> tuple[int, ...] | None:
+    """['0,2', '5'] -> (0, 2, 5), sorted and unique; nothing -> None (every partition)."""
+    if not values:
+        return None
+    out: set[int] = set()
+    for value in values:
+        for item in value.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            if not is_int(item) or int(item) > INT32_MAX:
+                raise UsageError(f"{option} expects partition numbers like 0,2,5, got {item!r}")
+            out.add(int(item))
+    if not out:
+        raise UsageError(f"{option} expects partition numbers like 0,2,5, got {', '.join(values)!r}")
+    return tuple(sorted(out))
+
+
+def parse_partition_offsets(values: list[str] | tuple[str, ...], option: str) -> dict[int, int]:
+    """['0:100', '3=42', '1=5,2=7'] -> {0: 100, 3: 42, 1: 5, 2: 7} (PARTITION:OFFSET or PARTITION=OFFSET)."""
+    out: dict[int, int] = {}
+    for value in values:
+        for item in value.split(","):
+            match = _PARTITION_OFFSET.fullmatch(item.strip())
+            if not match or int(match.group(1)) > INT32_MAX or int(match.group(2)) > INT64_MAX:
+                raise UsageError(f"{option} expects PARTITION=OFFSET (two non-negative integers), got {item!r}")
+            partition, offset = int(match.group(1)), int(match.group(2))
+            if partition in out:
+                raise UsageError(f"{option} names partition {partition} twice")
+            out[partition] = offset
+    return out
+
+
+def parse_topic_partitions(values: list[str], option: str = "--topic") -> dict[str, tuple[int, ...] | None]:
+    """['orders', 'payments:0,2'] -> {'orders': None (every partition), 'payments': (0, 2)}."""
+    out: dict[str, tuple[int, ...] | None] = {}
+    for value in values:
+        topic, sep, spec = value.partition(":")
+        if not topic:
+            raise UsageError(f"{option} expects TOPIC or TOPIC:PARTITION[,PARTITION...], got {value!r}")
+        partitions = parse_partitions([spec], option) if sep else None
+        if topic in out:
+            previous = out[topic]
+            out[topic] = None if previous is None or partitions is None else tuple(sorted(set(previous) | set(partitions)))
+        else:
+            out[topic] = partitions
+    return out
