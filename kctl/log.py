@@ -20,10 +20,15 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 LOGGER_NAME = "kctl"
 LIBRDKAFKA_LOGGER = f"{LOGGER_NAME}.librdkafka"
-TRACE_ID = uuid.uuid4().hex[:16]
+# The trace of the current invocation, or of the current workflow task in a Temporal worker
+# (whose activities run side by side in one process): a context variable, never a global.
+_TRACE: ContextVar[str | None] = ContextVar("kctl_trace_id", default=None)
+_FIELDS: ContextVar[dict] = ContextVar("kctl_log_fields", default={})
+_PROCESS_TRACE = os.environ.get("KCTL_TRACE_ID") or uuid.uuid4().hex[:16]
 _BARE = re.compile(r"^[A-Za-z0-9_.:/@+\-]+$")
 
 
@@ -58,7 +63,8 @@ class StructuredFormatter(logging.Formatter):
             fields["msg"] = record.getMessage()
             if record.name != LOGGER_NAME:
                 fields["logger"] = record.name
-        fields["trace_id"] = TRACE_ID
+        fields.update(_FIELDS.get())
+        fields["trace_id"] = trace_id()
         from kctl.config.client_conf import redact_text
 
         if self.fmt == "json":
@@ -66,11 +72,28 @@ class StructuredFormatter(logging.Formatter):
         return redact_text(" ".join(f"{key}={_logfmt_value(value)}" for key, value in fields.items()))
 
 
+def trace_id() -> str:
+    """The current trace id: the one set for this context, else this process's
+    ($KCTL_TRACE_ID when set, else random; threads started by kctl see it too)."""
+    return _TRACE.get() or _PROCESS_TRACE
+
+
 def new_trace_id() -> str:
     """Start a new trace for one invocation: $KCTL_TRACE_ID when set, else a random id."""
-    global TRACE_ID
-    TRACE_ID = os.environ.get("KCTL_TRACE_ID") or uuid.uuid4().hex[:16]
-    return TRACE_ID
+    _TRACE.set(os.environ.get("KCTL_TRACE_ID") or uuid.uuid4().hex[:16])
+    return trace_id()
+
+
+@contextmanager
+def traced(trace: str, **fields):
+    """Within the block, log lines carry this trace id and these extra fields (say the
+    workflow_id of the activity a Temporal worker is running)."""
+    token, fields_token = _TRACE.set(trace), _FIELDS.set({**_FIELDS.get(), **fields})
+    try:
+        yield
+    finally:
+        _TRACE.reset(token)
+        _FIELDS.reset(fields_token)
 
 
 def setup(verbosity: int = 0, fmt: str = "logfmt", log_file: str | None = None) -> None:

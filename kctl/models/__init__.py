@@ -53,6 +53,18 @@ _HOME = {
     "HangingTransaction": "txn",
     "HangingReport": "txn",
     "TransactionAbort": "txn",
+    "Connection": "workflow",
+    "Message": "workflow",
+    "ProducerParams": "workflow",
+    "SentRecord": "workflow",
+    "ProducerResult": "workflow",
+    "ConsumerParams": "workflow",
+    "ReceivedRecord": "workflow",
+    "CommittedOffset": "workflow",
+    "ConsumerResult": "workflow",
+    "TopicParams": "workflow",
+    "TopicResult": "workflow",
+    "E2EParams": "workflow",
 }
 
 __all__ = sorted(_HOME)
