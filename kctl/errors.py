@@ -178,3 +178,9 @@ _CLASS_BY_EXIT_CODE: dict[int, type[KctlError]] = {
     int(cls.exit_code): cls
     for cls in (UsageError, ConfigError, NotFoundError, BrokerUnavailable, TransactionAborted, CheckFailed, AuthError)
 }
+
+
+def error_for_exit_code(code: int, message: str, hint: str | None = None) -> KctlError:
+    """A KctlError of the class that exits with `code` (an error that crossed a process boundary,
+    say a Temporal workflow's failure, keeps its exit code)."""
+    return _CLASS_BY_EXIT_CODE.get(int(code), KctlError)(message, hint=hint)

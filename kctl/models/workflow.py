@@ -9,6 +9,7 @@ registry instance, resolved on the worker); with neither, the worker's own clust
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class TopicParams:
 class TopicResult:
     operation: str
     ok: bool
-    result: object = None  # the JSON of the command's model (what `kctl topics ... -o json` prints)
+    result: Any = None  # the JSON of the command's model (what `kctl topics ... -o json` prints)
 
 
 @dataclass(frozen=True)

@@ -315,3 +315,35 @@ def txn_abort_table(result: models.TransactionAbort):
                   str(result.coordinator_epoch), _opt(result.start_offset),
                   Styled("aborted", "green") if result.aborted else "not aborted")
     return table
+
+
+@table_for("ProducerResult")
+def producer_result_table(result: models.ProducerResult):
+    table = new_table("TOPIC", "PARTITION", "OFFSET", "KEY")
+    for r in result.records:
+        table.add_row(r.topic, str(r.partition), str(r.offset), _opt(r.key))
+    note = f"{len(result.records)} sent, flushed: {'yes' if result.flushed else 'no'}"
+    if result.transactional_id:
+        note += f", committed in transaction {result.transactional_id}"
+    if result.attempts > 1:
+        note += f" (on {result.attempts} workers)"
+    return [table, note]
+
+
+@table_for("ConsumerResult")
+def consumer_result_table(result: models.ConsumerResult):
+    table = new_table("TOPIC", "PARTITION", "OFFSET", "KEY", "VALUE")
+    for r in result.records:
+        table.add_row(r.topic, str(r.partition), str(r.offset), _opt(r.key), _opt(r.value))
+    committed = new_table("TOPIC", "PARTITION", "COMMITTED", title="committed offsets")
+    for o in result.committed:
+        committed.add_row(o.topic, str(o.partition), str(o.offset))
+    return [table, f"{len(result.records)} records", committed]
+
+
+@table_for("TopicResult")
+def topic_result_table(result: models.TopicResult):
+    import json
+
+    return [f"{result.operation}: {'ok' if result.ok else 'failed'}",
+            *json.dumps(result.result, indent=2, sort_keys=False).splitlines()]
