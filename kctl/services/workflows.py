@@ -17,8 +17,7 @@ def temporal_address(registry, instance: int | None, explicit: str | None) -> st
         return explicit
     if os.environ.get("KCTL_TEMPORAL_ADDRESS"):
         return os.environ["KCTL_TEMPORAL_ADDRESS"]
-    frontend, _ui = registry.temporal_ports(instance or 0)
-    return f"127.0.0.1:{frontend}"
+    return registry.temporal_of(instance or 0).address
 
 
 def worker_options(registry, instance, temporal, namespace, task_queue, max_concurrent_activities, grace):
