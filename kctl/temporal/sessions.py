@@ -55,7 +55,7 @@ class Session:
         queue = await any_worker("worker_task_queue_activity", None, str, 10.0)
         return cls(queue, f"{kind}-{workflow.info().workflow_id}-{workflow.uuid4().hex[:8]}")
 
-    async def call(self, name: str, arg, result_type=None, timeout_s: float = 30.0, heartbeat_s: float | None = None):
+    async def call(self, name: str, arg, result_type=None, timeout_s: float = 10.0, heartbeat_s: float | None = None):
         return await workflow.execute_activity(
             name, arg, result_type=result_type, task_queue=self.queue, retry_policy=ONCE,
             schedule_to_start_timeout=WORKER_PICKUP, start_to_close_timeout=timedelta(seconds=timeout_s),
