@@ -27,7 +27,7 @@ LIBRDKAFKA_LOGGER = f"{LOGGER_NAME}.librdkafka"
 # The trace of the current invocation, or of the current workflow task in a Temporal worker
 # (whose activities run side by side in one process): a context variable, never a global.
 _TRACE: ContextVar[str | None] = ContextVar("kctl_trace_id", default=None)
-_FIELDS: ContextVar[dict] = ContextVar("kctl_log_fields", default={})
+_FIELDS: ContextVar[dict | None] = ContextVar("kctl_log_fields", default=None)
 _PROCESS_TRACE = os.environ.get("KCTL_TRACE_ID") or uuid.uuid4().hex[:16]
 _BARE = re.compile(r"^[A-Za-z0-9_.:/@+\-]+$")
 
@@ -63,7 +63,7 @@ class StructuredFormatter(logging.Formatter):
             fields["msg"] = record.getMessage()
             if record.name != LOGGER_NAME:
                 fields["logger"] = record.name
-        fields.update(_FIELDS.get())
+        fields.update(_FIELDS.get() or {})
         fields["trace_id"] = trace_id()
         from kctl.config.client_conf import redact_text
 
@@ -88,7 +88,7 @@ def new_trace_id() -> str:
 def traced(trace: str, **fields):
     """Within the block, log lines carry this trace id and these extra fields (say the
     workflow_id of the activity a Temporal worker is running)."""
-    token, fields_token = _TRACE.set(trace), _FIELDS.set({**_FIELDS.get(), **fields})
+    token, fields_token = _TRACE.set(trace), _FIELDS.set({**(_FIELDS.get() or {}), **fields})
     try:
         yield
     finally:

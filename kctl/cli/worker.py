@@ -30,7 +30,7 @@ def run(
 
     Example: kctl worker run -i 0
     """
-    from kctl.services import workflows
+    from kctl.temporal import commands as workflows
 
     obj = app_context(ctx)
     options = workflows.worker_options(obj.registry_data, obj.target.instance, temporal, namespace, task_queue,

@@ -34,7 +34,7 @@ _CLEANUP = typer.Option(None, "--cleanup/--no-cleanup", help="e2e: delete the to
 
 def _start(ctx, kind: Kind, params_file, temporal, namespace, task_queue, workflow_id, overrides, wait: bool):
     from kctl.render import render
-    from kctl.services import workflows
+    from kctl.temporal import commands as workflows
 
     obj = app_context(ctx)
     params = workflows.load_params(kind.value, params_file, overrides)
@@ -89,7 +89,7 @@ def result(ctx: typer.Context, workflow_id: str = typer.Argument(..., help="The 
     Example: kctl workflow result kctl-e2e-3f2a9c1e0b7d -o json
     """
     from kctl.render import render
-    from kctl.services import workflows
+    from kctl.temporal import commands as workflows
 
     obj = app_context(ctx)
     address = workflows.temporal_address(obj.registry_data, obj.target.instance, temporal)

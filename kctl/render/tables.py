@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from kctl import models
-from kctl.render.blocks import Block, Styled, Table
+from kctl.render.blocks import Block, Styled, Table, new_table  # noqa: F401 - Table for annotations
 
 _BUILDERS: dict[str, Callable] = {}
 
@@ -30,10 +30,6 @@ def build_table(data, kind: type | None = None) -> list[Block]:
         raise TypeError(f"no table builder for {item_type.__name__}")
     built = builder(list(data) if is_sequence else data)
     return built if isinstance(built, list) else [built]
-
-
-def new_table(*columns: str, title: str | Styled | None = None) -> Table:
-    return Table(columns=columns, title=title)
 
 
 def _status(ok: bool) -> Styled:

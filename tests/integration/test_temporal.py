@@ -152,7 +152,7 @@ def test_producer_workflow_with_the_spec_parameters(kafka, temporal, workers, ne
     assert worker.count("event=activity_complete activity=send_message") == 2
     assert worker.count("event=producer_send") >= 2
     # The workflow id is the trace id of its activity lines.
-    line = next(l for l in worker.text().splitlines() if "activity=send_message" in l)
+    line = next(text for text in worker.text().splitlines() if "activity=send_message" in text)
     fields = dict(p.split("=", 1) for p in line.split() if "=" in p)
     assert fields["trace_id"] == fields["workflow_id"] and fields["workflow_id"].startswith("kctl-produce-")
 

@@ -1,4 +1,4 @@
-"""Services behind `kctl worker` and `kctl workflow`: where Temporal is, running the worker until a
+"""What `kctl worker` and `kctl workflow` call: where Temporal is, running the worker until a
 signal, and starting/awaiting workflows (kctl.temporal does the Temporal work)."""
 
 from __future__ import annotations
