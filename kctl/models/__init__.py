@@ -53,6 +53,15 @@ _HOME = {
     "HangingTransaction": "txn",
     "HangingReport": "txn",
     "TransactionAbort": "txn",
+    "Outcome": "admin",
+    "PartitionInfo": "admin",
+    "TopicInfo": "admin",
+    "ConfigEntry": "admin",
+    "GroupDescription": "admin",
+    "TransactionListing": "admin",
+    "TransactionDescription": "admin",
+    "ReplicaLogDir": "admin",
+    "GroupListing": "admin",
 }
 
 __all__ = sorted(_HOME)
