@@ -134,7 +134,7 @@ def abort(
                                               help="Its producer id (instead of --start-offset)."),
     producer_epoch: Optional[int] = typer.Option(None, "--producer-epoch", metavar="N", min=0, max=INT16_MAX,
                                                  help="Its producer epoch."),
-    coordinator_epoch: Optional[int] = typer.Option(None, "--coordinator-epoch", metavar="N", min=0, max=INT32_MAX,
+    coordinator_epoch: Optional[int] = typer.Option(None, "--coordinator-epoch", metavar="N", min=-1, max=INT32_MAX,
                                                     help="Its coordinator epoch (default: read from the partition)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed when stdin is not a terminal)."),
 ):

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from kctl import log
-from kctl.client.admin import AdminClient
+from kctl.client.admin import AdminClient, check_names
 from kctl.deadline import Deadline
 from kctl.errors import KctlError, NotFoundError, UsageError, failure_of
 from kctl.models import (
@@ -202,6 +202,8 @@ def reset_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tupl
     """
     if bool(topics) == all_topics:
         raise UsageError("name the partitions with --topic TOPIC[:PARTITIONS] (repeatable) or give --all-topics")
+    check_names([group], "group id")
+    check_names(topics, "topic name")
     start = time.perf_counter()
     deadline = Deadline.after(timeout)
     with AdminClient(conf, timeout=timeout) as admin:
@@ -288,6 +290,8 @@ def delete_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tup
     """
     if not topics:
         raise UsageError("name the partitions with --topic TOPIC[:PARTITIONS] (repeatable)")
+    check_names([group], "group id")
+    check_names(topics, "topic name")
     start = time.perf_counter()
     deadline = Deadline.after(timeout)
     with AdminClient(conf, timeout=timeout) as admin:

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.helpers import run_kctl
+from tests.helpers import run_kctl, run_kctl_process
 
 UNREACHABLE = ("-b", "127.0.0.1:1", "--timeout", "2")
 
@@ -125,6 +125,59 @@ def test_describe_no_size(k, new_topic):
     assert result.code == 0, result
     detail = result.json[0]
     assert detail["size_bytes"] is None and detail["partitions"][0]["size_bytes"] is None
+    assert detail["size_note"] == "not asked for (--no-size)"
+
+
+def test_describe_ignores_client_only_properties_for_sizes(k, kafka, new_topic):
+    """Producer/consumer tuning (-X compression.type) does not apply to DescribeLogDirs: sizes stay known."""
+    name = new_topic()
+    _produce(kafka["bootstrap"], name, {0: 3})
+    result = k("-X", "compression.type=lz4", "-X", "linger.ms=5", "topics", "describe", name, "-o", "json")
+    assert result.code == 0, result
+    detail = result.json[0]
+    assert detail["size_bytes"] > 0 and detail["size_note"] is None
+
+
+def test_describe_says_why_a_size_is_unknown(k, new_topic):
+    """A setting kafka-python cannot use (OAUTHBEARER; librdkafka ignores it on a plaintext
+    listener) costs the sizes, not the command: size_note and a warning say so."""
+    name = new_topic()
+    result = k("-X", "sasl.mechanism=OAUTHBEARER", "topics", "describe", name, "-o", "json")
+    assert result.code == 0, result
+    detail = result.json[0]
+    assert detail["size_bytes"] is None and detail["partitions"][0]["leader"] == 1
+    assert "OAUTHBEARER" in detail["size_note"] and detail["size_note"].startswith("unknown: ")
+    assert "event=topic_size_unknown" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["topics", "create", "{topic}", "-p", "100001"],
+                                  ["topics", "add-partitions", "{topic}", "--to", "100001"]],
+                         ids=["create", "add-partitions"])
+def test_more_partitions_than_librdkafka_allows_is_a_usage_error(k, admin, unique_name, args):
+    name = unique_name()
+    result = k(*[a.replace("{topic}", name) for a in args])
+    assert result.code == 2, result
+    assert "100000" in _one_error_line(result)
+    assert not _exists(admin, name)
+
+
+NOT_UTF8 = b"bad-\xff\xfe-name"
+
+
+@pytest.mark.parametrize("args", [
+    ["topics", "describe", NOT_UTF8],
+    ["topics", "create", NOT_UTF8],
+    ["topics", "delete", NOT_UTF8, "--yes"],
+    ["topics", "alter-config", NOT_UTF8, "--set", "retention.ms=1"],
+    ["topics", "add-partitions", NOT_UTF8, "--to", "3"],
+    ["topics", "delete-records", NOT_UTF8, "--all"],
+], ids=lambda a: a[1])
+def test_topic_names_that_are_not_utf8_are_usage_errors(kafka, args):
+    """Raw bytes on the command line arrive surrogate-escaped: exit 2 before librdkafka sees them."""
+    result = run_kctl_process(*args, "-i", str(kafka["instance"]), "--timeout", "5", timeout=60)
+    assert result.code == 2, result
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("kctl: error: topic name is not valid UTF-8"), result
 
 
 def test_describe_unknown_topic_exits_4(k, unique_name):

@@ -72,7 +72,7 @@ class TransactionAdmin:
         check_range(partition, "partition", INT32_MAX)
         check_range(producer_id, "producer id", INT64_MAX)
         check_range(producer_epoch, "producer epoch", INT16_MAX)
-        check_range(coordinator_epoch, "coordinator epoch", INT32_MAX)
+        check_range(coordinator_epoch, "coordinator epoch", INT32_MAX, minimum=-1)  # -1: not known yet
         deadline = self._deadline(timeout)
         txn_admin.abort(self._kpy(deadline), deadline, topic, partition, producer_id, producer_epoch, coordinator_epoch)
 
