@@ -584,3 +584,34 @@ def test_three_brokers_replicate_with_all_replicas_in_sync(kafka3, unique_name):
             admin.delete_topics([name], operation_timeout=30)[name].result(timeout=30)
         except Exception:  # noqa: BLE001 - never created
             pass
+
+
+# ------------------------------------------------------------------------------------------- the client API
+
+
+def test_admin_client_api_round_trip(kafka, unique_name):
+    """kctl.client.AdminClient as a script (or the e2e check, or a Temporal activity) uses it:
+    models in and out, a timeout or a Deadline on every call, per-item outcomes."""
+    from kctl.client import AdminClient
+    from kctl.deadline import Deadline
+    from kctl.errors import NotFoundError
+    from kctl.models.admin import TopicInfo
+
+    name, missing = unique_name(), unique_name()
+    with AdminClient(bootstrap=kafka["bootstrap"], timeout=20) as admin:
+        assert admin.describe_cluster(timeout=5).brokers[0].id == 1
+        created = admin.create_topics([name], partitions=2, config={"retention.ms": "60000"}, timeout=Deadline.after(20))
+        assert created[name].ok and created[name].elapsed_ms is not None
+        assert admin.topic(name).has_leaders and admin.topic(missing) is None  # create waited for the leaders
+        described = admin.describe_topics([name, missing])
+        assert isinstance(described[name].value, TopicInfo) and described[name].value.partition_ids == (0, 1)
+        assert isinstance(described[missing].error, NotFoundError)
+        configs = {e.name: e for e in admin.describe_configs([name])[name].value}
+        assert configs["retention.ms"].value == "60000" and configs["retention.ms"].source == "topic"
+        ends = admin.list_offsets([(name, 0), (name, 1)], "latest", timeout=5)
+        assert {k: o.value for k, o in ends.items()} == {(name, 0): 0, (name, 1): 0}
+        assert admin.add_partitions(name, 3).ok and len(admin.topic(name).partitions) == 3
+        sizes = admin.describe_log_dirs(topics=[name])
+        assert {(r.topic, r.partition) for r in sizes} == {(name, 0), (name, 1), (name, 2)}
+        assert admin.delete_topics([name])[name].ok
+        assert admin.topic(name) is None  # delete waited until it was gone
