@@ -56,7 +56,7 @@ def completion_args(args: list[str], cli) -> list[str]:
     A global option still waiting for its value (`kctl topics list -o <TAB>`) is completed by
     the root command, which owns it.
     """
-    from kctl.__main__ import hoist_global_options
+    from kctl.cli.argv import hoist_global_options
     from kctl.cli.app import GLOBAL_VALUE_OPTIONS
 
     if args and args[-1] in GLOBAL_VALUE_OPTIONS:
