@@ -51,17 +51,29 @@ def read_pid(pid_file: Path) -> int | None:
     return pid if pid > 0 else None
 
 
+def _cmdline(pid: int) -> list[str]:
+    """The process's arguments; [] for a kernel thread or a process that is gone.
+
+    Right after fork+exec (Popen has returned) the new command line can read as empty for a
+    moment: an empty one is read again for up to ~50 ms before it counts."""
+    for _ in range(10):
+        try:
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return []
+        if raw:
+            return raw.decode(errors="replace").split("\0")
+        time.sleep(0.005)
+    return []
+
+
 def owned_pid(pid_file: Path, *needles: str) -> int | None:
     """The pid recorded in pid_file, if that process is alive and its command line holds every needle."""
     pid = read_pid(pid_file)
     if pid is None:
         return None
-    try:
-        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
-        return None
-    # An empty command line is a kernel thread or a process on its way out: not ours.
-    if not all(any(needle in arg for arg in args) for needle in needles):
+    args = _cmdline(pid)
+    if not args or not all(any(needle in arg for arg in args) for needle in needles):
         return None
     return None if _is_zombie(pid) else pid
 
