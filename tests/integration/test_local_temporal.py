@@ -152,3 +152,22 @@ def test_temporal_that_dies_during_start_exits_6_and_stops_the_brokers_it_starte
     assert status["state"] == "down" and status["temporal"]["running"] is False
     ports = load_registry().temporal_of(INSTANCE)
     assert _free(ports.frontend_port) and _free(load_registry().broker_port_of(INSTANCE))
+
+
+def test_python_api_starts_and_stops_just_the_temporal_server(state_dir):
+    """What a test suite's conftest uses: no brokers, just Temporal on the instance's ports."""
+    from kctl.services import local
+
+    registry = load_registry()
+    ports = registry.temporal_of(INSTANCE)
+    assert local.start_temporal(registry, INSTANCE, wait=60) is True
+    try:
+        assert local.start_temporal(registry, INSTANCE) is False  # already running
+        assert _ui_status(ports.ui_port) == 200
+        [info] = local.status(registry)  # a Temporal-only instance is listed too
+        assert info.instance == INSTANCE and info.state == "down" and info.temporal.running
+        pid = info.temporal.pid
+    finally:
+        assert local.stop_temporal(registry, INSTANCE) is True
+    assert processes.wait_gone(pid, Deadline.after(5)) and _free(ports.frontend_port)
+    assert local.stop_temporal(registry, INSTANCE) is False

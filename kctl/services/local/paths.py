@@ -49,7 +49,10 @@ def known_instances() -> list[int]:
     root = state_root() / "instances"
     if not root.is_dir():
         return []
-    return sorted(int(p.name) for p in root.iterdir() if p.name.isdigit() and (p / "instance.json").exists())
+    return sorted(
+        int(p.name) for p in root.iterdir()
+        if p.name.isdigit() and ((p / "instance.json").exists() or (p / "temporal").is_dir())
+    )
 
 
 @dataclass(frozen=True)
