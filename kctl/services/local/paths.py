@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from kctl.parsing import is_int
+
 
 def state_root() -> Path:
     if os.environ.get("KCTL_STATE_DIR"):
@@ -51,7 +53,7 @@ def known_instances() -> list[int]:
         return []
     return sorted(
         int(p.name) for p in root.iterdir()
-        if p.name.isdigit() and ((p / "instance.json").exists() or (p / "temporal").is_dir())
+        if is_int(p.name) and ((p / "instance.json").exists() or (p / "temporal").is_dir())
     )
 
 
