@@ -90,7 +90,8 @@ def java_base(java: str, libs: Path) -> list[str]:
     return [java, "-cp", f"{libs}/*"]
 
 
-def format_storage(java: str, libs: Path, brokers: list[BrokerPaths], cluster_id: str) -> None:
+def format_storage(java: str, libs: Path, brokers: list[BrokerPaths], cluster_id: str, deadline: Deadline) -> None:
+    """Format the storage of brokers that have none yet (all at once: each is a short JVM run)."""
     procs = []
     for paths in brokers:
         if (paths.data / "meta.properties").exists():
@@ -100,8 +101,14 @@ def format_storage(java: str, libs: Path, brokers: list[BrokerPaths], cluster_id
             "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(paths.properties),
         ]
         procs.append((paths, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
-    for paths, proc in procs:
-        output, _ = proc.communicate()
+    for k, (paths, proc) in enumerate(procs):
+        try:
+            output, _ = proc.communicate(timeout=deadline.remaining(0.1))
+        except subprocess.TimeoutExpired:
+            for _, other in procs[k:]:
+                other.kill()
+                other.communicate()
+            raise BrokerUnavailable(f"formatting storage of broker {paths.node_id} did not finish in time") from None
         if proc.returncode != 0:
             tail = " | ".join(output.strip().splitlines()[-3:])
             raise ConfigError(f"formatting storage of broker {paths.node_id} failed: {tail}")
@@ -156,7 +163,7 @@ def start_missing(registry: Registry, instance: int, count: int, meta: dict, hea
     new_meta = {**meta, "brokers": count, "cluster_id": cluster_id, "kafka_version": version}
     write_meta(instance, new_meta)  # before formatting: storage formatted with this cluster id must find it again
     with log.timed("local_up", instance=instance, brokers=count, starting=len(missing)):
-        format_storage(java, libs, missing, cluster_id)
+        format_storage(java, libs, missing, cluster_id, Deadline.after(max(60.0, wait)))
         procs = []
         try:
             for paths in missing:
