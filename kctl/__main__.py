@@ -26,9 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     if os.environ.get("_KCTL_COMPLETE"):  # a shell asking for completions (completions/kctl.*)
+        import typer.main
+
+        from kctl.cli.app import app
         from kctl.cli.complete import handle_completion
 
-        return handle_completion(os.environ["_KCTL_COMPLETE"])
+        return handle_completion(os.environ["_KCTL_COMPLETE"], typer.main.get_command(app))
     try:
         import typer.main
 

@@ -75,8 +75,8 @@ class InvalidRequest(KctlError):
     exit_code = ExitCode.USAGE
 
 
-# KafkaError code names (confluent_kafka.KafkaError.<NAME>) grouped by what the caller can do.
-# Names, not numbers, so this module never imports confluent_kafka.
+# librdkafka's error code names (KafkaError.<NAME> in the Python binding) grouped by what the caller
+# can do. Names, not numbers, so this module never imports the Kafka library.
 _BY_CODE_NAME: dict[str, type[KctlError]] = {
     "_TRANSPORT": BrokerUnavailable,
     "_TIMED_OUT": BrokerUnavailable,
@@ -96,7 +96,7 @@ _BY_CODE_NAME: dict[str, type[KctlError]] = {
     "RESOURCE_NOT_FOUND": NotFoundError,
     "TOPIC_ALREADY_EXISTS": InvalidRequest,
     "INVALID_TOPIC_EXCEPTION": InvalidRequest,
-    "TOPIC_EXCEPTION": InvalidRequest,  # confluent_kafka's name for INVALID_TOPIC_EXCEPTION (bad topic name)
+    "TOPIC_EXCEPTION": InvalidRequest,  # the binding's name for INVALID_TOPIC_EXCEPTION (bad topic name)
     "INVALID_PARTITIONS": InvalidRequest,
     "INVALID_REPLICATION_FACTOR": InvalidRequest,
     "INVALID_REPLICA_ASSIGNMENT": InvalidRequest,
@@ -148,7 +148,7 @@ def error_class_for(code_name: str | None) -> type[KctlError]:
 
 
 def from_kafka_error(kafka_error, context: str = "") -> KctlError:
-    """Turn a confluent_kafka.KafkaError (or anything with .name()/.str()) into a KctlError."""
+    """Turn a librdkafka KafkaError (or anything with .name()/.str()) into a KctlError."""
     try:
         name = kafka_error.name()
         text = kafka_error.str()

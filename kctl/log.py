@@ -56,7 +56,7 @@ class StructuredFormatter(logging.Formatter):
         }
         fields.update(getattr(record, "fields", {}) or {})
         if record.name == LIBRDKAFKA_LOGGER and isinstance(record.args, tuple) and len(record.args) == 3:
-            # confluent_kafka logs ("%s [%s] %s", facility, client name, message)
+            # librdkafka's Python binding logs ("%s [%s] %s", facility, client name, message)
             fields["event"] = "librdkafka"
             fields["fac"], fields["client"], fields["msg"] = (str(a) for a in record.args)
         elif not getattr(record, "event", None):
@@ -145,5 +145,5 @@ def timed(name: str, **fields):
 
 
 def librdkafka_logger() -> logging.Logger:
-    """Passed to confluent_kafka clients as `logger=` so their logs share our format and trace_id."""
+    """Passed to librdkafka clients as `logger=` so their logs share our format and trace_id."""
     return logging.getLogger(LIBRDKAFKA_LOGGER)

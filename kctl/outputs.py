@@ -1,6 +1,6 @@
 """How `kctl consume` writes records: value only, kcat-like --format strings, or JSON Lines.
 
-A renderer turns one consumed message (anything with confluent_kafka.Message's accessors:
+A renderer turns one consumed message (anything with a librdkafka Message's accessors:
 topic() partition() offset() timestamp() key() value() headers()) into the bytes of one
 output record. The value-only renderer without a deserializer is marked `raw_values`: the
 consume loop then skips per-message rendering entirely and joins the values itself.

@@ -4,6 +4,14 @@ kctl.cli.complete (completions), so neither imports the other."""
 from __future__ import annotations
 
 
+# Global options may appear anywhere on the command line (kctl.__main__ hoists them in front).
+GLOBAL_VALUE_OPTIONS = (
+    "-o", "--output", "-b", "--bootstrap", "-i", "--instance", "--context", "--registry",
+    "-X", "--command-config", "--timeout", "--log-format", "--log-file",
+)
+GLOBAL_FLAG_OPTIONS = ("-v", "--verbose", "--debug", "--ask-password")
+
+
 def hoist_global_options(argv: list[str], root_command) -> list[str]:
     """Move global options (see kctl.cli.app) in front of the subcommand, so that
     `kctl topics describe t -i 1 -o json` works like kubectl's global flags.
@@ -12,7 +20,6 @@ def hoist_global_options(argv: list[str], root_command) -> list[str]:
     (say `--key -v`) is never mistaken for a global flag.
     """
     from kctl.cli import clicklib as click
-    from kctl.cli.app import GLOBAL_FLAG_OPTIONS, GLOBAL_VALUE_OPTIONS
 
     hoisted: list[str] = []
     rest: list[str] = []

@@ -171,7 +171,7 @@ def build_conf(
     overrides: dict | None = None,
     password: str | None = None,
 ) -> dict:
-    """Merge the layers and resolve secrets; the result goes straight to a confluent_kafka client."""
+    """Merge the layers and resolve secrets; the result goes straight to a librdkafka client."""
     conf, _ = merge_layers(bootstrap, context_properties, command_config, overrides)
     if password is not None:  # typed at the prompt: replaces any stored reference, unresolved
         conf["sasl.password"] = password

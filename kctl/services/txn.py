@@ -265,7 +265,7 @@ def hanging_transactions(candidates: list[OpenTransaction], owners: dict[int, li
     for o in candidates:
         p = o.producer
         tid, desc, reason = None, None, f"no transactional id has producer id {p.producer_id} now"
-        for tid, desc in owners.get(p.producer_id, ()):
+        for tid, desc in owners.get(p.producer_id, ()):  # noqa: B007 - the last one is used below
             epochs = (p.producer_epoch,) if desc.state == "Ongoing" else (p.producer_epoch, p.producer_epoch + 1)
             if desc.state not in _OPEN:
                 reason = f"its coordinator has no open transaction ({desc.state})"

@@ -24,5 +24,5 @@ __all__ = ["AdminClient", "check_names"]
 
 
 class AdminClient(TopicAdmin, GroupAdmin, TransactionAdmin, AdminCore):
-    """One admin connection to a cluster (a confluent_kafka AdminClient, plus a kafka-python one
+    """One admin connection to a cluster (a librdkafka AdminClient, plus a kafka-python one
     made on first use of an API only it has). Use it as a context manager, or close() it."""
