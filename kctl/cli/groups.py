@@ -36,8 +36,12 @@ def list_(
                                         help=f"Only groups in this state: {help_list(GROUP_STATES)} (any case)."),
     type_: Optional[str] = typer.Option(None, "--type", metavar="TYPE",
                                         help=f"Only groups of this type: {help_list(GROUP_TYPES)} (any case)."),
+    no_lag: bool = typer.Option(False, "--no-lag", help="Only id, state and type: skip the members, lag and time lag "
+                                                        "columns (no offset or record reads)."),
 ):
-    """List consumer groups with their state and type.
+    """List consumer groups with state, type, members, total lag and max time lag.
+
+    The lag of all groups is read in one batched round of requests.
 
     Example: kctl groups list --state empty -o json
     """
@@ -46,7 +50,8 @@ def list_(
     from kctl.services import groups
 
     obj = app_context(ctx)
-    render(groups.list_groups(obj.client_conf(), obj.timeout, state, type_), obj.output, kind=GroupSummary)
+    render(groups.list_groups(obj.client_conf(), obj.timeout, state, type_, lag=not no_lag), obj.output,
+           kind=GroupSummary)
 
 
 @app.command()
@@ -54,7 +59,9 @@ def describe(
     ctx: typer.Context,
     group_ids: List[str] = typer.Argument(..., metavar="GROUP...", help="Groups to describe.", callback=no_empty_names),
 ):
-    """Show state, coordinator, members, and per partition the committed offset, log end and lag.
+    """Show state, coordinator, members, and per partition the committed offset, log end, lag and time lag.
+
+    Time lag: now minus the timestamp of the first record not consumed yet (0 when caught up).
 
     Example: kctl groups describe billing audit -o yaml
     """

@@ -46,6 +46,10 @@ _HOME = {
     "GroupDescribeResult": "groups",
     "OffsetReset": "groups",
     "OffsetResetResult": "groups",
+    "TopicLag": "groups",
+    "PartitionLag": "groups",
+    "GroupLag": "groups",
+    "LagReport": "groups",
     "TransactionSummary": "txn",
     "TransactionDetail": "txn",
     "TransactionDescribeResult": "txn",
@@ -73,6 +77,7 @@ _HOME = {
     "GroupDescription": "admin",
     "TransactionListing": "admin",
     "TransactionDescription": "admin",
+    "RecordPosition": "admin",
     "ReplicaLogDir": "admin",
     "GroupListing": "admin",
 }

@@ -123,3 +123,14 @@ class GroupListing:
 
     groups: tuple = ()  # (GroupSummary...)
     errors: tuple[KctlError, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordPosition:
+    """The first record at or after an offset: its offset and timestamp (epoch ms; None when
+    the record has none)."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int | None

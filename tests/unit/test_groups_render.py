@@ -73,10 +73,13 @@ def test_group_detail_table_heading_offsets_and_members():
     heading = _line_with(text, "group billing:")
     assert "Stable" in heading and "coordinator 2 (kafka-2:9092)" in heading and "strategy range" in heading
     assert "1 member(s)" in heading and "total lag 8" in heading
-    assert _line_with(text, "orders", " 0 ", "40").split() == ["orders", "0", "40", "45", "5", "consumer-1-abc", "/10.0.0.7", "billing-app"]
+    assert _line_with(text, "orders", " 0 ", "40").split() == ["orders", "0", "40", "45", "5", "-", "consumer-1-abc", "/10.0.0.7", "billing-app"]
     # Nothing committed: committed and lag are shown as '-'.
     assert _line_with(text, "orders", " 1 ", "12").split()[:5] == ["orders", "1", "-", "12", "-"]
-    assert _line_with(text, "payments").split() == ["payments", "0", "7", "10", "3", "-", "-", "-"]
+    assert _line_with(text, "payments", " 7 ").split() == ["payments", "0", "7", "10", "3", "-", "-", "-", "-"]
+    # The per-topic rollup: partitions, summed lag, max time lag.
+    assert _line_with(text, "payments", " 1 ", " 3 ").split() == ["payments", "1", "3", "-"]
+    assert _line_with(text, "orders", " 2 ", " 5 ").split() == ["orders", "2", "5", "-"]
     assert _line_with(text, "billing-app", "orders:0,1").split() == ["consumer-1-abc", "billing-app", "/10.0.0.7", "-", "orders:0,1"]
 
 
@@ -89,12 +92,13 @@ def test_group_detail_without_members_or_coordinator():
 def test_group_detail_json_shape():
     (data,) = _json([DETAIL])
     assert list(data) == ["group_id", "state", "type", "simple", "coordinator", "coordinator_host", "assignment_strategy",
-                          "members", "offsets", "total_lag"]
+                          "members", "offsets", "measured_at_ms", "total_lag", "max_time_lag_ms", "topics"]
     assert data["total_lag"] == 8
     assert data["members"] == [{"member_id": "consumer-1-abc", "client_id": "billing-app", "host": "/10.0.0.7",
                                 "group_instance_id": None, "assignment": {"orders": [0, 1]}}]
     assert data["offsets"][1] == {"topic": "orders", "partition": 1, "committed_offset": None, "log_end_offset": 12,
-                                  "lag": None, "member_id": "consumer-1-abc", "client_id": "billing-app", "host": "/10.0.0.7"}
+                                  "lag": None, "member_id": "consumer-1-abc", "client_id": "billing-app", "host": "/10.0.0.7",
+                                  "time_lag_ms": None, "next_timestamp_ms": None}
     assert _json(EMPTY)["total_lag"] is None
 
 

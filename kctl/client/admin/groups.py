@@ -84,3 +84,18 @@ class GroupAdmin:
         if not partitions:
             return {}
         return group_admin.delete_offsets(self._kpy(deadline), group, sorted(set(partitions)), deadline)
+
+    def record_positions(self, wanted: list[tuple[TopicPartitionKey, int]],
+                         timeout: "float | Deadline | None" = None) -> dict:
+        """{((topic, partition), offset): RecordPosition | None}: the first record at or after
+        each offset (its offset and timestamp), None when there is none before the partition's
+        end; a pair missing from the answer was not read within the deadline. All partitions
+        are read by one assign-mode consumer (no group joined, nothing committed)."""
+        from kctl.kafka.record_times import record_positions
+
+        check_names({t for (t, _), _ in wanted}, "topic name")
+        deadline = self._deadline(timeout)
+        if not wanted:
+            return {}
+        self._ensure_reachable(deadline)
+        return record_positions(self._conf, list(wanted), deadline)
