@@ -9,6 +9,7 @@ import typer
 
 from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context, no_empty_names
+from kctl.cli.lag import groups_lag
 from kctl.models.choices import GROUP_STATES, GROUP_TYPES, help_list
 
 app = typer.Typer(help="Inspect consumer groups, their lag, and move or delete their committed offsets.",
@@ -158,3 +159,6 @@ def delete_offsets(
     obj = app_context(ctx)
     result = groups.delete_offsets(obj.client_conf(), obj.timeout, group_id, parse_topic_partitions(topics))
     _finish(obj, result, OperationResult)
+
+
+app.command("lag")(groups_lag)

@@ -213,3 +213,9 @@ def partition_for(
     obj = app_context(ctx)
     render(produce.partition_for(obj.client_conf(), obj.timeout, topic, keys, partitioner, key_serializer),
            obj.output, kind=KeyPartition)
+
+
+# `kctl topics lag TOPIC` lives with the group lag commands (kctl.cli.lag).
+from kctl.cli.lag import topics_lag  # noqa: E402 - registered here, defined with the groups commands
+
+app.command("lag")(topics_lag)

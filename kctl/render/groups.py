@@ -120,3 +120,36 @@ def lag_report_blocks(report):
     for m in report.missing:
         parts.append(Styled(f"{m.name}: {m.error}", "red"))
     return parts
+
+
+def json_line(report, file) -> None:
+    """One report as one compact JSON line (monitoring reads one line per refresh)."""
+    import json
+
+    from kctl.render import to_jsonable
+
+    file.write(json.dumps(to_jsonable(report), separators=(",", ":")) + "\n")
+    file.flush()
+
+
+def follow(reports, live: bool, file=None) -> None:
+    """Show each report as it comes: a live table redrawn in place (live=True: a terminal), or
+    one JSON line per report. Returns when the reports end; Ctrl-C ends the live view cleanly
+    (the last table stays on the screen) and propagates."""
+    import sys
+    from contextlib import closing
+
+    out = file or sys.stdout
+    with closing(reports):
+        if not live:
+            for report in reports:
+                json_line(report, out)
+            return
+        from rich.live import Live
+
+        from kctl.render import make_console
+        from kctl.render.blocks import to_rich
+
+        with Live(console=make_console(file=out), auto_refresh=False, transient=False) as view:
+            for report in reports:
+                view.update(to_rich(lag_report_blocks(report)), refresh=True)
