@@ -47,6 +47,8 @@ _HOME = {
     "OffsetReset": "groups",
     "OffsetResetResult": "groups",
     "TopicLag": "groups",
+    "SnapshotOffset": "groups",
+    "GroupSnapshot": "groups",
     "PartitionLag": "groups",
     "GroupLag": "groups",
     "LagReport": "groups",

@@ -125,7 +125,11 @@ class GroupDescribeResult:
 
 @dataclass(frozen=True)
 class OffsetReset:
-    """One partition of an offset reset plan: the committed offset now (null: none) and the new one."""
+    """One partition of an offset reset plan: the committed offset now (null: none) and the new
+    one. reread: records consumed again (moving back), skipped: records never consumed (moving
+    forward), both null without a committed offset; from/to_timestamp_ms: the timestamps of the
+    first and last of those records (the time range they span). new_offset null with ok: left
+    out (--skip-missing)."""
 
     topic: str
     partition: int
@@ -135,6 +139,10 @@ class OffsetReset:
     detail: str = ""
     error: str | None = None
     exit_code: int = 0
+    reread: int | None = None
+    skipped: int | None = None
+    from_timestamp_ms: int | None = None
+    to_timestamp_ms: int | None = None
 
     @property
     def name(self) -> str:
@@ -143,18 +151,62 @@ class OffsetReset:
 
 @dataclass(frozen=True)
 class OffsetResetResult:
-    """`kctl groups reset-offsets`: the plan (dry run) or what was applied (executed=true).
-    active_members: the group's members when it was read (an --execute needs 0)."""
+    """`kctl groups reset-offsets` and `groups undo`: the plan (dry run) or what was applied
+    (executed=true). active_members: the group's members when it was read (an --execute needs
+    0); snapshot_id: the snapshot of the previous offsets saved before applying (`groups undo`);
+    the extras total the re-read and skipped records and the time range they span."""
+
+    JSON_EXTRA = ("records_reread", "records_skipped", "from_timestamp_ms", "to_timestamp_ms")
 
     group_id: str
     strategy: str
     executed: bool
     partitions: tuple[OffsetReset, ...]
     active_members: int = 0
+    snapshot_id: str | None = None
 
     @property
     def failed(self) -> tuple[OffsetReset, ...]:
         return tuple(p for p in self.partitions if not p.ok)
+
+    @property
+    def records_reread(self) -> int:
+        return sum(p.reread or 0 for p in self.partitions)
+
+    @property
+    def records_skipped(self) -> int:
+        return sum(p.skipped or 0 for p in self.partitions)
+
+    @property
+    def from_timestamp_ms(self) -> int | None:
+        known = [p.from_timestamp_ms for p in self.partitions if p.from_timestamp_ms is not None]
+        return min(known) if known else None
+
+    @property
+    def to_timestamp_ms(self) -> int | None:
+        known = [p.to_timestamp_ms for p in self.partitions if p.to_timestamp_ms is not None]
+        return max(known) if known else None
+
+
+@dataclass(frozen=True)
+class SnapshotOffset:
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class GroupSnapshot:
+    """The committed offsets of a group saved before a reset was applied (`groups history`):
+    snapshot_id (sortable: creation time first), cluster_id of the cluster it was read from,
+    created_ms (epoch ms), reason (the reset that followed)."""
+
+    snapshot_id: str
+    group_id: str
+    cluster_id: str | None
+    created_ms: int
+    reason: str
+    offsets: tuple[SnapshotOffset, ...]
 
 
 # Trends of `groups lag`: how the lag moved over the window.

@@ -79,19 +79,59 @@ def group_detail_blocks(groups):
 
 
 def offset_reset_blocks(result):
+    from kctl.render.blocks import time_ms
+
     if result.executed:
-        how = "executed"
+        how = f"executed; the previous offsets are snapshot {result.snapshot_id}" if result.snapshot_id else "executed"
     elif result.active_members:
         how = f"dry run; the group has {result.active_members} active member(s): --execute would be refused"
     else:
         how = "dry run: nothing changed, --execute applies it"
-    heading = f"reset offsets of {result.group_id} {result.strategy} ({how})"
-    table = new_table("TOPIC", "PARTITION", "CURRENT", "NEW", "STATUS", "DETAIL")
+    parts: list = [f"reset offsets of {result.group_id} {result.strategy} ({how})"]
+    table = new_table("TOPIC", "PARTITION", "CURRENT", "NEW", "RE-READ", "SKIPPED", "FROM", "TO", "STATUS", "DETAIL")
     for p in result.partitions:
         status = Styled("ok", "green") if p.ok else Styled("failed", "red")
-        table.add_row(p.topic, str(p.partition), _opt(p.current_offset), _opt(p.new_offset), status,
+        skipped = Styled(str(p.skipped), "bold red") if p.skipped else _opt(p.skipped)
+        table.add_row(p.topic, str(p.partition), _opt(p.current_offset), _opt(p.new_offset), _opt(p.reread), skipped,
+                      time_ms(p.from_timestamp_ms), time_ms(p.to_timestamp_ms), status,
                       p.detail if p.ok else (p.error or ""))
-    return [heading, table]
+    parts.append(table)
+    span = (f", records from {time_ms(result.from_timestamp_ms)} to {time_ms(result.to_timestamp_ms)}"
+            if result.from_timestamp_ms is not None else "")
+    parts.append(f"total: {result.records_reread} record(s) re-read{span}")
+    if result.records_skipped:
+        parts.append(Styled(f"SKIPPED: {result.records_skipped} record(s) will never be consumed by this group",
+                            "bold red"))
+    return parts
+
+
+def snapshot_blocks(snapshots):
+    from kctl.render.blocks import time_ms
+
+    table = new_table("SNAPSHOT", "CREATED", "CLUSTER", "PARTITIONS", "BEFORE")
+    for s in snapshots:
+        table.add_row(s.snapshot_id, time_ms(s.created_ms), _opt(s.cluster_id), str(len(s.offsets)), s.reason)
+    return table
+
+
+def export_plan(path: str, result) -> None:
+    """Write a reset plan's new offsets to a file: kctl JSON when the name ends in .json, else the
+    CSV kafka-consumer-groups.sh --export writes (topic,partition,offset); both are --from-file input."""
+    import json
+    from pathlib import Path
+
+    from kctl.errors import UsageError
+    from kctl.render import to_jsonable
+
+    target = Path(path)
+    if target.suffix.lower() == ".json":
+        text = json.dumps(to_jsonable(result), indent=2) + "\n"
+    else:
+        text = "".join(f"{p.topic},{p.partition},{p.new_offset}\n" for p in result.partitions if p.new_offset is not None)
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--export: cannot write {path}: {exc.strerror or exc}") from None
 
 
 def lag_report_blocks(report):

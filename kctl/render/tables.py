@@ -201,6 +201,13 @@ def offset_reset_table(result: models.OffsetResetResult):
     return offset_reset_blocks(result)
 
 
+@table_for("GroupSnapshot")
+def group_snapshot_table(snapshots):
+    from kctl.render.groups import snapshot_blocks
+
+    return snapshot_blocks(snapshots if isinstance(snapshots, list) else [snapshots])
+
+
 @table_for("LagReport")
 def lag_report_table(report):
     from kctl.render.groups import lag_report_blocks
