@@ -34,8 +34,14 @@ def group_or_raise(desc, offsets) -> tuple[GroupDescription, dict]:
 def failure(result: OperationResult | OffsetResetResult) -> KctlError | None:
     """The error a groups command ends with, after its rows were rendered (None: all ok)."""
     if isinstance(result, OffsetResetResult):
+        failed = result.failed
+        if failed and not result.executed and all(p.exit_code == NotFoundError.exit_code for p in failed):
+            # Nothing was applied because some targets do not exist: that is "not found", not a partial success.
+            return NotFoundError(f"groups reset-offsets {result.group_id}: no target for "
+                                 f"{', '.join(p.name for p in failed[:10])}{' ...' if len(failed) > 10 else ''}",
+                                 hint="nothing was changed: --skip-missing leaves those partitions out")
         hint = None
-        if result.failed and not result.executed:
+        if failed and not result.executed:
             hint = "nothing was changed: fix the failed partitions (or leave them out) and run again"
         return failure_of(result.partitions, f"groups reset-offsets {result.group_id}", hint=hint)
     failed = result.failed
