@@ -119,7 +119,7 @@ def read_back(kafka, topic, isolation="read_uncommitted", expect=None, timeout=3
     from kctl.client import ConsumerClient
 
     records = []
-    conf = {"bootstrap.servers": kafka["bootstrap"], "isolation.level": isolation}
+    conf = {"bootstrap.servers": kafka["bootstrap"], "isolation.level": isolation, "auto.offset.reset": "earliest"}
     with ConsumerClient(conf, group_id=f"readback-{uuid.uuid4().hex[:8]}") as consumer:
         consumer.subscribe([topic])
         deadline = time.monotonic() + timeout
