@@ -121,14 +121,20 @@ def _config_error(exc: BaseException) -> KctlError:
                        hint="check -X, --command-config and the context's properties")
 
 
-def cluster_metadata(client, conf: dict, timeout: float, topic: str | None = None):
-    """list_topics with the 'cannot reach the cluster' case made a clear exit-6 error."""
+def cluster_metadata(client, conf: dict, timeout: float, topic: str | None = None,
+                     errors: ClientErrors | None = None):
+    """list_topics with the 'cannot reach the cluster' case made a clear exit-6 error (and a
+    rejected login an exit-9 one, from the client's own ClientErrors when given)."""
     from confluent_kafka import KafkaException
 
     try:
         return client.list_topics(topic=topic, timeout=timeout)
     except KafkaException as exc:
-        auth = auth_failure(client)
+        if errors is not None:
+            client.poll(0)  # serve error_cb
+            auth = errors.auth_failure()
+        else:
+            auth = auth_failure(client)
         if auth is not None:
             raise auth from None
         error = to_kctl_error(exc)
