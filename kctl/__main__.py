@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -128,12 +129,19 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, click.Abort):
             sys.stderr.write("kctl: aborted\n")
             return int(ExitCode.INTERRUPTED)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno in _OUTPUT_LOST:
+            # stdout (or another output) on a full disk or closed: the work may be done, its output is lost
+            _print_error(f"cannot write output: {exc.strerror}")
+            return int(ExitCode.PARTIAL)
         if debug:
             import traceback
 
             traceback.print_exc()
         _print_error(f"internal error: {type(exc).__name__}: {exc}", None if debug else "run with --debug for the traceback")
         return int(ExitCode.INTERNAL)
+
+
+_OUTPUT_LOST = (errno.ENOSPC, errno.EDQUOT, errno.EBADF, errno.EIO)
 
 
 def _silence_stdout() -> None:
@@ -147,9 +155,14 @@ def _silence_stdout() -> None:
 def run() -> None:
     code = main()
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None: started with stdout closed (`>&-`)
+            sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()
+    except OSError as exc:  # a full disk (/dev/full) or a dead terminal: output was lost
+        _silence_stdout()
+        _print_error(f"cannot write to stdout: {exc.strerror or exc}")
+        code = code or int(ExitCode.PARTIAL)
     sys.exit(code)
 
 
