@@ -125,11 +125,8 @@ class ProducerClient:
         delivery report is in (from poll/flush/get), like the future's callbacks."""
         if self._errors_only:
             raise UsageError("send() needs every delivery report: make the client with delivery_reports='all'")
-        try:
-            key = self.key_serializer.serialize(record.key)
-            value = self.value_serializer.serialize(record.value)
-        except ValueError as exc:  # SerdeError
-            raise UsageError(f"record for {record.topic}: {exc}") from None
+        key = _serialize(self.key_serializer, record.key, "key", record.topic)
+        value = _serialize(self.value_serializer, record.value, "value", record.topic)
         future = SendFuture(self._lib.poll)
         if on_delivery is not None:
             future.add_done_callback(lambda f: on_delivery(f._error, f._metadata))
@@ -208,6 +205,8 @@ class ProducerClient:
             return 0
         try:
             return self.flush(timeout)
+        except KctlError:  # a producer that failed fatally: nothing more will be delivered
+            return self._lib.pending()
         finally:
             self._lib = None
 
@@ -224,6 +223,13 @@ def check_timestamp(timestamp_ms) -> None:
     if isinstance(timestamp_ms, bool) or not isinstance(timestamp_ms, int) or not 0 < timestamp_ms < 2**63:
         raise UsageError(f"timestamp_ms must be an integer from 1 to {2**63 - 1} (librdkafka cannot send 0), "
                          f"got {timestamp_ms!r}")
+
+
+def _serialize(serializer, value, what: str, topic: str) -> bytes | None:
+    try:
+        return serializer.serialize(value)
+    except ValueError as exc:  # SerdeError
+        raise UsageError(f"{what} of a record for {topic} ({getattr(serializer, 'name', serializer)}): {exc}") from None
 
 
 def _serializer(value):

@@ -202,10 +202,23 @@ class LibProducer:
         return rejected
 
     def poll(self, timeout: float = 0) -> int:
-        return self._producer.poll(timeout)
+        try:
+            return self._producer.poll(timeout)
+        except self._kafka_exception as exc:  # a fatal error (say, fenced) surfaces here too
+            raise self._fatal(exc) from None
 
     def flush(self, timeout: float) -> int:
-        return self._producer.flush(timeout)
+        try:
+            return self._producer.flush(timeout)
+        except self._kafka_exception as exc:
+            raise self._fatal(exc) from None
+
+    def _fatal(self, exc) -> KctlError:
+        error = exc.args[0] if exc.args else None
+        if error is not None and error.fatal():
+            return _classified(TransactionFatal if self.conf.get("transactional.id") else KctlError, error,
+                               "the producer failed fatally", "start a new producer")
+        return from_kafka_error(error) if error is not None else KctlError(str(exc))
 
     def pending(self) -> int:
         return len(self._producer)
@@ -268,9 +281,6 @@ class LibProducer:
                     mapped = _classified(BrokerUnavailable, error, f"transaction {what} timed out", None)
                 raise mapped from None
 
-    def close(self, timeout: float) -> int:
-        """Flush what is queued (within timeout) and return how many messages were left."""
-        return self._producer.flush(timeout)
 
 
 def _classified(cls, error, context: str, hint: str | None) -> KctlError:
