@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import sys
 
@@ -78,6 +79,8 @@ def _own_option(command, name: str):
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    if sys.stdout is None:  # started with stdout closed (`>&-`): writing to it fails (exit 5), not crashes
+        sys.stdout = _ClosedOutput()
     if os.environ.get("_KCTL_COMPLETE"):  # a shell asking for completions (completions/kctl.*)
         from kctl.cli.complete import handle_completion
 
@@ -141,6 +144,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(ExitCode.INTERNAL)
 
 
+class _ClosedOutput(io.TextIOBase):
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+
 _OUTPUT_LOST = (errno.ENOSPC, errno.EDQUOT, errno.EBADF, errno.EIO)
 
 
@@ -155,8 +163,7 @@ def _silence_stdout() -> None:
 def run() -> None:
     code = main()
     try:
-        if sys.stdout is not None:  # None: started with stdout closed (`>&-`)
-            sys.stdout.flush()
+        sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()
     except OSError as exc:  # a full disk (/dev/full) or a dead terminal: output was lost

@@ -168,14 +168,7 @@ def produce(
     elif obj.output in ("json", "yaml"):
         from kctl.render import render
 
-        try:
-            if sys.stdout is None:
-                raise OSError(9, "stdout is closed")
-            render(summary, obj.output)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _output_lost(exc.strerror or str(exc)) from None
+        render(summary, obj.output)
 
 
 class _Report:
@@ -191,53 +184,33 @@ class _Report:
     def __call__(self, item: dict) -> None:
         import json
 
-        if self.closed:
-            return
-        try:
-            if sys.stdout is None:
-                raise OSError(9, "stdout is closed")
-            sys.stdout.write(json.dumps(item) + "\n")
-        except BrokenPipeError:
-            self._close()
-        except OSError as exc:
-            self.lost = exc.strerror or str(exc)
-            self._close()
+        if not self.closed:
+            try:
+                sys.stdout.write(json.dumps(item) + "\n")
+            except OSError as exc:
+                self._close(exc)
 
     def finish(self) -> None:
         if not self.closed:
-            _flush_stdout(self)
+            try:
+                sys.stdout.flush()
+            except OSError as exc:
+                self._close(exc)
         if self.lost:
-            raise _output_lost(self.lost)
+            from kctl.errors import PartialFailure
 
-    def _close(self) -> None:
-        self.closed = True
+            raise PartialFailure(f"cannot write to stdout: {self.lost}", hint="the messages were sent; the report was lost")
+
+    def _close(self, exc: OSError) -> None:
         import os
 
+        self.closed = True
+        if not isinstance(exc, BrokenPipeError):
+            self.lost = exc.strerror or str(exc)
         try:  # later writes and the final flush go nowhere instead of failing again
             os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
         except OSError:
             pass
-
-
-def _flush_stdout(report: _Report | None = None) -> None:
-    try:
-        if sys.stdout is None:
-            raise OSError(9, "stdout is closed")
-        sys.stdout.flush()
-    except BrokenPipeError:
-        if report is not None:
-            report._close()
-    except OSError as exc:
-        if report is None:
-            raise _output_lost(exc.strerror or str(exc)) from None
-        report.lost = exc.strerror or str(exc)
-        report._close()
-
-
-def _output_lost(reason: str):
-    from kctl.errors import PartialFailure
-
-    return PartialFailure(f"cannot write to stdout: {reason}", hint="every message was sent; its output was lost")
 
 
 def _print_summary(summary) -> None:

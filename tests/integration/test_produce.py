@@ -614,6 +614,6 @@ def test_stdout_that_cannot_be_written_is_one_line_and_exit_5(kafka, new_topic, 
     proc = subprocess.run(command, input=lines, stderr=subprocess.PIPE, timeout=120, **kwargs)
     err = proc.stderr.decode()
     assert proc.returncode == 5, err
-    assert "Traceback" not in err and err.count("kctl: error") == 1 and "cannot write to stdout" in err
+    assert "Traceback" not in err and err.count("kctl: error") == 1 and "cannot write" in err
     assert "kctl: 5000 sent" in err  # the messages were sent; only their output was lost
     assert len(read_all(kafka["bootstrap"], topic)) == 5000
