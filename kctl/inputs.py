@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
 COMPRESSIONS = ("auto", "none", "gzip", "lz4", "zstd")
+FORMATS = ("line", "json", "raw")  # one message per line (or -D delimiter), JSON envelopes, whole inputs
 CHUNK_SIZE = 1 << 20
 
 _EXTENSIONS = {".gz": "gzip", ".gzip": "gzip", ".lz4": "lz4", ".zst": "zstd", ".zstd": "zstd"}

@@ -8,59 +8,23 @@ from typing import List, Optional
 
 import typer
 
+from kctl import partitioners, serde
 from kctl.cli.context import app_context, finite_number, positive_number
+from kctl.inputs import COMPRESSIONS, FORMATS
 
 
-class InputFormat(str, Enum):
-    line = "line"
-    json = "json"
-    raw = "raw"
+def _choices(name: str, values) -> type[Enum]:
+    """A typer choice type from the list the service checks against (defined once, there)."""
+    return Enum(name, {value: value for value in values}, type=str)
 
 
-class Serializer(str, Enum):
-    string = "string"
-    json = "json"
-    bytes = "bytes"
-    int32 = "int32"
-    int64 = "int64"
-    double = "double"
-    hex = "hex"
-    base64 = "base64"
-
-
-class Partitioner(str, Enum):
-    murmur2 = "murmur2"
-    consistent = "consistent"
-    random = "random"
-    round_robin = "round-robin"
-    sticky = "sticky"
-
-
-class Compression(str, Enum):
-    none = "none"
-    gzip = "gzip"
-    snappy = "snappy"
-    lz4 = "lz4"
-    zstd = "zstd"
-
-
-class InputCompression(str, Enum):
-    auto = "auto"
-    none = "none"
-    gzip = "gzip"
-    lz4 = "lz4"
-    zstd = "zstd"
-
-
-class Acks(str, Enum):
-    zero = "0"
-    one = "1"
-    all = "all"
-
-
-class OnError(str, Enum):
-    stop = "stop"
-    skip = "skip"
+InputFormat = _choices("InputFormat", FORMATS)
+Serializer = _choices("Serializer", serde.NAMES)
+Partitioner = _choices("Partitioner", partitioners.NAMES)
+InputCompression = _choices("InputCompression", COMPRESSIONS)
+Compression = _choices("Compression", ("none", "gzip", "snappy", "lz4", "zstd"))
+Acks = _choices("Acks", ("0", "1", "all"))
+OnError = _choices("OnError", ("stop", "skip"))
 
 
 def produce(

@@ -60,8 +60,12 @@ class TransactionClient:
         if isinstance(offsets, dict):
             items = [(topic, partition, offset) for (topic, partition), offset in offsets.items()]
         else:
-            items = [(tpo.topic, tpo.partition, tpo.offset) for tpo in offsets
-                     if isinstance(tpo, TopicPartitionOffset) or _raise_offsets(tpo)]
+            items = []
+            for item in offsets:
+                if not isinstance(item, TopicPartitionOffset):
+                    raise UsageError(f"offsets are a {{(topic, partition): offset}} dict or TopicPartitionOffset "
+                                     f"items, got {item!r}")
+                items.append((item.topic, item.partition, item.offset))
         self._lib.send_offsets_to_transaction(items, group_metadata, Deadline.of(timeout, default=30.0))
 
     def commit(self, timeout: float | Deadline | None = None) -> None:
@@ -85,6 +89,3 @@ class TransactionClient:
     def __exit__(self, *exc) -> None:
         self.close()
 
-
-def _raise_offsets(item) -> bool:
-    raise UsageError(f"offsets are a {{(topic, partition): offset}} dict or TopicPartitionOffset items, got {item!r}")

@@ -7,11 +7,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from kctl.errors import ExitCode, KctlError, UsageError
+from kctl.inputs import FORMATS
 from kctl.models import ProduceSummary
 from kctl.partitioners import NAMES as PARTITIONERS
-
-FORMATS = ("line", "json", "raw")
-
 
 class ProduceError(KctlError):
     """A produce that stopped or lost messages; .summary says what was sent before."""
