@@ -112,6 +112,13 @@ class ProducerClient:
         self._errors_only = delivery_reports == "errors"
         self._lib = LibProducer(self.conf, errors_only=self._errors_only, on_failure=on_delivery_error)
 
+    @property
+    def delivery_timeout(self) -> float:
+        """Seconds librdkafka may keep trying to deliver a record (plus a margin)."""
+        from kctl.kafka.producer import delivery_timeout_s
+
+        return delivery_timeout_s(self.conf)
+
     # ---- metadata --------------------------------------------------------------------------
     def partitions_for(self, topic: str, timeout: float | Deadline | None = None) -> int:
         """How many partitions topic has; NotFoundError (exit 4) when it does not exist."""
@@ -180,9 +187,7 @@ class ProducerClient:
         """Wait until every record is acknowledged or failed, at most until the timeout (default:
         the delivery timeout); returns how many are still pending. Waits in short steps, so that
         Ctrl-C is noticed."""
-        from kctl.kafka.producer import delivery_timeout_s
-
-        deadline = Deadline.of(timeout, default=delivery_timeout_s(self.conf))
+        deadline = Deadline.of(timeout, default=self.delivery_timeout)
         while True:
             remaining = self._lib.flush(min(0.5, deadline.remaining()))
             if remaining == 0 or deadline.expired:

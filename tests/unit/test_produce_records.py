@@ -77,7 +77,7 @@ def test_value_refuses_what_it_would_ignore(changes, conflict):
     ({"value": "\udcff"}, "--value is not valid UTF-8"),
     ({"topic": "t\udcff"}, "topic name is not valid UTF-8"),
     ({"key": "\udcff"}, "--key is not valid UTF-8"),
-    ({"failed_file": "/no/such/folder/failed.jsonl"}, "does not exist"),
+    ({"failed_file": "/no/such/folder/failed.jsonl"}, "cannot write --failed-file .*: no folder"),
 ])
 def test_usage_errors_before_anything_is_sent(changes, message):
     with pytest.raises(UsageError, match=message):

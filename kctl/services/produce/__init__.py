@@ -66,8 +66,6 @@ def produce(conf: dict, timeout: float, req: ProduceRequest, **options) -> Produ
 
 
 def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
-    from kctl.kafka.producer import delivery_timeout_s
-
     req = loop.req
     stop: Stop | None = None
     try:
@@ -79,7 +77,7 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
     if txn is not None:
         if stop is None and not loop.deliveries.failed:
             try:
-                txn.commit(max(timeout, delivery_timeout_s(client.conf)))
+                txn.commit(max(timeout, client.delivery_timeout))
             except KctlError as exc:
                 _abort(txn, timeout, exc)
                 _flush(client)

@@ -108,11 +108,12 @@ def check_request(req: ProduceRequest) -> None:
 
 
 def check_writable(path: str, option: str) -> None:
-    """Refuse an output file that cannot be written before anything is sent."""
+    """Refuse an output file that cannot be written before anything is sent, not after it
+    (the same check as e2e's --junit: kctl.render.junit.check_writable)."""
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
-        raise UsageError(f"{option} {path} is a directory")
+        raise UsageError(f"cannot write {option} {path}: it is a folder")
     if not os.path.isdir(folder):
-        raise UsageError(f"{option} {path}: the folder {folder} does not exist")
+        raise UsageError(f"cannot write {option} {path}: no folder {folder}")
     if not os.access(path if os.path.exists(path) else folder, os.W_OK):
-        raise UsageError(f"{option} {path} is not writable")
+        raise UsageError(f"cannot write {option} {path}: permission denied")
