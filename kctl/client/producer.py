@@ -174,7 +174,7 @@ class ProducerClient:
     def _place(self, topic: str, key: bytes | None, value: bytes | None) -> int:
         if not self._placed_by_python:
             return -1
-        count = self._partition_counts.get(topic) or self.partitions_for(topic, 30.0)
+        count = self._partition_counts.get(topic) or self.partitions_for(topic, 10.0)
         partition = self.partitioner.partition(key, value, count)
         return -1 if partition is None else partition
 
