@@ -145,8 +145,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class _ClosedOutput(io.TextIOBase):
-    def write(self, text: str) -> int:
+    """sys.stdout when kctl started with fd 1 closed: every write fails, as writing to it would."""
+
+    def write(self, text) -> int:
         raise OSError(errno.EBADF, "stdout is closed")
+
+    @property
+    def buffer(self):  # binary writes (sys.stdout.buffer.write) fail the same way
+        return self
 
 
 _OUTPUT_LOST = (errno.ENOSPC, errno.EDQUOT, errno.EBADF, errno.EIO)
