@@ -272,6 +272,8 @@ def test_partition_for_agrees_with_the_java_producer(kafka, new_topic):
 def test_partition_for_unknown_topic(kafka):
     result = run_kctl("topics", "partition-for", "no-such-topic-kctl", "k", "-b", kafka["bootstrap"])
     assert result.code == 4, result
+    bad = run_kctl("topics", "partition-for", "no-such-topic-kctl", "k", "--key-serializer", "avro", "-b", kafka["bootstrap"])
+    assert bad.code == 2 and "unknown serializer 'avro'" in bad.stderr, bad
 
 
 # ---- errors and accounting ----------------------------------------------------------------------

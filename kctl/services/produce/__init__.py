@@ -79,8 +79,9 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
             try:
                 txn.commit(max(timeout, client.delivery_timeout))
             except KctlError as exc:
-                _abort(txn, timeout, exc)
-                _flush(client)
+                if not isinstance(exc, TransactionFatal):  # a fenced producer can neither abort nor flush
+                    _abort(txn, timeout)
+                    _flush(client)
                 raise ProduceError(f"transaction aborted: {exc.message}", hint=exc.hint,
                                    summary=_summary(loop, committed=False), exit_code=ExitCode.TXN_ABORTED) from None
             loop.deliveries.write_failed_file()
@@ -158,9 +159,7 @@ def _interrupted(loop: ProduceLoop, client, txn, timeout: float) -> ProduceInter
     return ProduceInterrupted(f"interrupted after {summary.sent} acknowledged messages", summary=summary)
 
 
-def _abort(txn, timeout: float, cause: KctlError | None = None) -> None:
-    if isinstance(cause, TransactionFatal):
-        return  # a fenced producer cannot abort; the coordinator aborts its transaction
+def _abort(txn, timeout: float) -> None:
     try:
         txn.abort(timeout)
     except KctlError as exc:  # the transaction is dead either way
@@ -179,7 +178,10 @@ def partition_for(conf: dict, timeout: float, topic: str, keys: list[str], parti
     if partitioner not in ("murmur2", "consistent"):
         raise UsageError(f"{partitioner} does not place records by key", hint="use murmur2 (default) or consistent")
     text_argument(topic, "the topic name")
-    ser = serde.serializer(key_serializer)
+    try:
+        ser = serde.serializer(key_serializer)
+    except serde.SerdeError as exc:
+        raise UsageError(f"--key-serializer: {exc}") from None
     encoded = []
     for key in keys:
         try:
