@@ -98,7 +98,7 @@ def new_admin(conf: dict, errors: ClientErrors):
 
 
 def unreachable(conf: dict, timeout: float) -> BrokerUnavailable:
-    return BrokerUnavailable(f"cannot reach the cluster at {conf.get('bootstrap.servers')} within {round(timeout, 1):g}s",
+    return BrokerUnavailable(f"cannot reach the cluster at {conf.get('bootstrap.servers')} within {timeout:g}s",
                              hint=UNAVAILABLE_HINT)
 
 
@@ -166,9 +166,18 @@ def admin_client(conf: dict) -> Iterator:
         client.poll(0)  # hand queued librdkafka log lines to the logger (confluent delivers them on poll)
 
 
-def cluster_metadata(client, conf: dict, timeout: float, topic: str | None = None):
+def cluster_metadata(client, conf: dict, timeout: float, topic: str | None = None,
+                     errors: ClientErrors | None = None):
     """list_topics with clear exit-6/exit-9 errors (use kctl.client.AdminClient instead)."""
-    return metadata(client, conf, Deadline.after(timeout), topic)
+    try:
+        return metadata(client, conf, Deadline.after(timeout), topic)
+    except BrokerUnavailable:
+        if errors is not None:
+            client.poll(0)  # serve error_cb
+            auth = errors.auth_failure()
+            if auth is not None:
+                raise auth from None
+        raise
 
 
 def broker_count(bootstrap: str, timeout: float) -> int:
