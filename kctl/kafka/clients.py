@@ -98,7 +98,7 @@ def new_admin(conf: dict, errors: ClientErrors):
 
 
 def unreachable(conf: dict, timeout: float) -> BrokerUnavailable:
-    return BrokerUnavailable(f"cannot reach the cluster at {conf.get('bootstrap.servers')} within {timeout:g}s",
+    return BrokerUnavailable(f"cannot reach the cluster at {conf.get('bootstrap.servers')} within {round(timeout, 1):g}s",
                              hint=UNAVAILABLE_HINT)
 
 
