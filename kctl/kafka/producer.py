@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from kctl.client.records import RecordMetadata
+from kctl.models.records import RecordMetadata
 from kctl.errors import (
     BrokerUnavailable, KctlError, NotFoundError, RecordRejected, TransactionAbortable, TransactionFatal, UsageError,
     from_kafka_error,
@@ -163,13 +163,13 @@ class LibProducer:
         index = 0
         try:
             if key is None and partition == -1:  # the common case: fewest arguments to parse
-                for index, value in enumerate(values):
+                for index, value in enumerate(values):  # noqa: B007 - read by the except below
                     try:
                         produce(topic, value)
                     except BufferError:
                         self._wait_for_room(topic, value, None, -1)
             else:
-                for index, value in enumerate(values):
+                for index, value in enumerate(values):  # noqa: B007 - read by the except below
                     try:
                         produce(topic, value, key, partition)
                     except BufferError:

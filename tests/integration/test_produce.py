@@ -576,7 +576,7 @@ def test_plain_json_objects_are_not_sent_as_tombstones(kafka, new_topic, produce
 
 def test_envelope_fields_of_the_wrong_type_are_errors_with_line_numbers(kafka, new_topic, produce):
     topic = new_topic(1)
-    for n, line in enumerate(['{"value": "a", "partition": "0"}', '{"value": "a", "headers": "h=1"}',
+    for _n, line in enumerate(['{"value": "a", "partition": "0"}', '{"value": "a", "headers": "h=1"}',
                               '{"value": "a", "value_encoding": 1}', '{"value": "a", "timestamp": 17}'], 1):
         result = produce(topic, "-F", "json", input='{"value": "ok"}\n' + line + "\n")
         assert result.code == 5 and "line 2:" in result.stderr, (line, result)

@@ -124,7 +124,7 @@ def test_a_failed_commit_is_abortable_and_the_next_transaction_works(kafka, new_
         txn.abort(30)
         # What TransactionAbortable asks for: abort, begin again. (librdkafka needs one more abort
         # here to bump the producer epoch after the refused record: "skipped sequence numbers".)
-        for attempt in range(3):
+        for _attempt in range(3):
             txn.begin()
             txn.send(ProducerRecord(topic, value=b"small"))
             try:
