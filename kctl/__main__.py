@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 
@@ -25,6 +27,8 @@ def _print_error(message: str, hint: str | None = None) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    if sys.stdout is None:  # started with stdout closed (`>&-`): writing to it fails (exit 5), not crashes
+        sys.stdout = _ClosedOutput()
     if os.environ.get("_KCTL_COMPLETE"):  # a shell asking for completions (completions/kctl.*)
         import typer.main
 
@@ -79,12 +83,30 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, click.Abort):
             sys.stderr.write("kctl: aborted\n")
             return int(ExitCode.INTERRUPTED)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno in _OUTPUT_LOST:
+            # stdout (or another output) on a full disk or closed: the work may be done, its output is lost
+            _print_error(f"cannot write output: {exc.strerror}")
+            return int(ExitCode.PARTIAL)
         if debug:
             import traceback
 
             traceback.print_exc()
         _print_error(f"internal error: {type(exc).__name__}: {exc}", None if debug else "run with --debug for the traceback")
         return int(ExitCode.INTERNAL)
+
+
+class _ClosedOutput(io.TextIOBase):
+    """sys.stdout when kctl started with fd 1 closed: every write fails, as writing to it would."""
+
+    def write(self, text) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    @property
+    def buffer(self):  # binary writes (sys.stdout.buffer.write) fail the same way
+        return self
+
+
+_OUTPUT_LOST = (errno.ENOSPC, errno.EDQUOT, errno.EBADF, errno.EIO)
 
 
 def _silence_stdout() -> None:
@@ -101,6 +123,10 @@ def run() -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()
+    except OSError as exc:  # a full disk (/dev/full) or a dead terminal: output was lost
+        _silence_stdout()
+        _print_error(f"cannot write to stdout: {exc.strerror or exc}")
+        code = code or int(ExitCode.PARTIAL)
     sys.exit(code)
 
 

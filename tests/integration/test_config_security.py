@@ -145,6 +145,17 @@ def test_password_from_env_var_authenticates(sasl_broker, config_file, mechanism
     assert_no_secret(result, ALICE_PASSWORD)
 
 
+def test_wrong_password_makes_produce_exit_9_not_a_timeout(sasl_broker, config_file):
+    # issue 12: the producer's own error collector sees the rejected login (it used to end in exit 6)
+    set_context("s", sasl_broker["bootstrap"], "PLAIN", "--password-env", "KCTL_IT_PW")
+    result = run_kctl("produce", "any-topic", "--value", "x", "--context", "s", "--timeout", "10",
+                      env={"KCTL_IT_PW": WRONG_PASSWORD})
+    assert result.code == 9, result
+    errors = [line for line in result.stderr.splitlines() if line.startswith("kctl: error:")]
+    assert len(errors) == 1 and "authentication failed" in errors[0], result.stderr
+    assert_no_secret(result, WRONG_PASSWORD, ALICE_PASSWORD)
+
+
 @pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-256"])
 def test_wrong_password_is_exit_9_with_one_line(sasl_broker, config_file, mechanism):
     set_context("s", sasl_broker["bootstrap"], mechanism, "--password-env", "KCTL_IT_PW")
