@@ -60,3 +60,21 @@ def test_a_refresh_no_broker_answers_is_a_warning_and_the_next_one_works(monkeyp
         answers[:] = [BrokerUnavailable("down")]
         with pytest.raises(BrokerUnavailable):
             monitor.sample()  # a one-shot report fails: exit 6
+
+
+def test_groups_without_an_answer_keep_their_last_numbers_and_the_watch_says_so(monkeypatch):
+    from kctl.models import ItemResult
+
+    timed_out = ItemResult("g", False, error="describe group for g did not finish within the timeout", exit_code=6)
+    answers = [{"g": _detail(1000, 2000)}, {"g": timed_out}, {"g": _detail(1400, 2000)}]
+    monkeypatch.setattr(lag, "read_lag", lambda admin, group_ids, deadline, topic=None: answers.pop(0))
+    with lag.LagMonitor({"bootstrap.servers": "127.0.0.1:1"}, 1.0, ["g"]) as monitor:
+        first = monitor.sample(tolerate_unavailable=True)
+        down = monitor.sample(tolerate_unavailable=True)
+        back = monitor.sample(tolerate_unavailable=True)
+    assert "no answer for g at refresh 2" in down.warning and down.groups == first.groups and not down.missing
+    assert back.warning is None and back.groups[0].consume_rate > 0
+    answers[:] = [{"g": timed_out}]
+    with lag.LagMonitor({"bootstrap.servers": "127.0.0.1:1"}, 1.0, ["g"]) as monitor:
+        once = monitor.sample()  # a one-shot report: the group failed (exit 6 through lag_failure)
+    assert once.missing == (timed_out,) and lag.lag_failure(once).exit_code == 6

@@ -73,6 +73,10 @@ class LagMonitor:
                 return LagReport(int(time.time() * 1000), None, (), refresh=self.refresh, warning=warning)
             return LagReport(previous.measured_at_ms, previous.window_s, previous.groups, previous.missing,
                              refresh=self.refresh, warning=warning + ": the numbers are from the last answer")
+        unanswered = [g for g, d in found.items()
+                      if isinstance(d, ItemResult) and d.exit_code == BrokerUnavailable.exit_code]
+        if unanswered and tolerate_unavailable:
+            return self._unanswered(found, unanswered)
         now = time.monotonic()
         self.samples.append((now, found))
         then, old = self.samples[0]
@@ -89,6 +93,25 @@ class LagMonitor:
                            round(window, 3) if window else None, tuple(groups), tuple(missing), refresh=self.refresh)
         self.last = report
         return report
+
+
+    def _unanswered(self, found: dict, unanswered: list[str]) -> LagReport:
+        """A refresh in which some groups got no answer (a broker down for a moment): the groups
+        that answered are fresh, the others keep their last numbers, and the report says so.
+        The sample is not kept for the rates (they would count the gap as no progress)."""
+        log.event("lag_sample_incomplete", logging.WARNING, refresh=self.refresh, unanswered=len(unanswered))
+        previous = {g.group_id: g for g in self.last.groups} if self.last is not None else {}
+        groups = []
+        for group, detail in found.items():
+            if isinstance(detail, GroupDetail):
+                groups.append(group_lag(detail, None, None))
+            elif group in previous:
+                groups.append(previous[group])
+        names = ", ".join(unanswered[:5]) + (" ..." if len(unanswered) > 5 else "")
+        warning = (f"no answer for {names} at refresh {self.refresh} (is a broker down?); "
+                   "still watching: their numbers are from the last answer")
+        missing = tuple(d for g, d in found.items() if isinstance(d, ItemResult) and g not in unanswered)
+        return LagReport(int(time.time() * 1000), None, tuple(groups), missing, refresh=self.refresh, warning=warning)
 
 
 def group_lag(now: GroupDetail, before: GroupDetail | None, window_s: float | None) -> GroupLag:
