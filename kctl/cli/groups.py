@@ -191,6 +191,8 @@ def undo(
                                    callback=no_empty_names),
     snapshot: Optional[str] = typer.Option(None, "--snapshot", metavar="ID",
                                            help="The snapshot to restore (an id or a unique prefix; default: the latest)."),
+    skip_missing: bool = typer.Option(False, "--skip-missing",
+                                      help="Leave out the snapshot's partitions that no longer exist."),
     wait_empty: Optional[str] = WAIT_EMPTY,
     execute: bool = typer.Option(False, "--execute", help="Apply (the group must have no active member)."),
 ):
@@ -204,7 +206,8 @@ def undo(
 
     obj = app_context(ctx)
     wait = parse_duration(wait_empty, "--wait-empty") if wait_empty is not None else None
-    result = groups.undo(obj.client_conf(), obj.timeout, group_id, snapshot, execute=execute, wait_empty=wait)
+    result = groups.undo(obj.client_conf(), obj.timeout, group_id, snapshot, execute=execute, wait_empty=wait,
+                         skip_missing=skip_missing)
     _finish(obj, result, OffsetResetResult)
 
 

@@ -266,3 +266,25 @@ def test_reset_on_three_brokers_round_trips_with_undo(kafka3, unique_name, tmp_p
             except Exception:  # noqa: BLE001
                 pass
         cluster_admin.delete_topics([topic])[topic].result(60)
+
+
+def test_undo_names_partitions_that_no_longer_exist(k, kafka, admin, new_topic, group_name):
+    kept, dropped = new_topic(partitions=1), new_topic(partitions=1)
+    _produce(kafka["bootstrap"], kept, {0: 5})
+    _produce(kafka["bootstrap"], dropped, {0: 5})
+    group = group_name()
+    make_group(kafka["bootstrap"], group, kept, {0: 2})
+    make_group(kafka["bootstrap"], group, dropped, {0: 3})
+    assert k("groups", "reset-offsets", group, "--all-topics", "--to-latest", "--execute").code == 0
+    admin.delete_topics([dropped])[dropped].result(30)
+    deadline = time.monotonic() + 60
+    while dropped in admin.list_topics(timeout=10).topics:
+        assert time.monotonic() < deadline, "the topic never went away"
+        time.sleep(0.1)
+    refused = k("groups", "undo", group, "--execute", "-o", "json")
+    assert refused.code == 4, refused
+    assert {p["topic"]: p["ok"] for p in refused.json["partitions"]} == {kept: True, dropped: False}
+    assert committed(admin, group)[(kept, 0)] == 5
+    undone = k("groups", "undo", group, "--execute", "--skip-missing")
+    assert undone.code == 0, undone
+    assert committed(admin, group)[(kept, 0)] == 2

@@ -167,7 +167,7 @@ def reset_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tupl
 
 
 def undo(conf: dict, timeout: float, group: str, snapshot_id: str | None = None, execute: bool = False,
-         wait_empty: float | None = None) -> OffsetResetResult:
+         wait_empty: float | None = None, skip_missing: bool = False) -> OffsetResetResult:
     """Restore the offsets of a snapshot (the latest when no id is given): a plan, applied with
     execute (under the same member check; the offsets it replaces are saved as a new snapshot).
     A snapshot from another cluster is refused."""
@@ -176,7 +176,7 @@ def undo(conf: dict, timeout: float, group: str, snapshot_id: str | None = None,
     offsets = {(o.topic, o.partition): o.offset for o in snapshot.offsets}
     strategy = ResetStrategy("snapshot", label=f"undo {snapshot.snapshot_id}", source=snapshot.snapshot_id)
     return reset_offsets(conf, timeout, group, {}, strategy, execute=execute, wait_empty=wait_empty,
-                         source_offsets=offsets, cluster_id=snapshot.cluster_id)
+                         skip_missing=skip_missing, source_offsets=offsets, cluster_id=snapshot.cluster_id)
 
 
 def _source(admin: AdminClient, strategy: ResetStrategy, group: str, deadline: Deadline) -> dict | None:
