@@ -78,23 +78,25 @@ def _own_option(command, name: str):
     return None
 
 
-def _raise_terminated(signum, frame):
-    raise Terminated()
-
-
-def install_signal_handlers() -> dict:
+def install_signal_handlers(received: list) -> dict:
     """SIGINT raises KeyboardInterrupt and SIGTERM (systemd, Kubernetes) raises Terminated, a
     KeyboardInterrupt, so every command stops on both the same way (produce flushes or aborts,
-    consume commits what was written and leaves its group); exit 130 or 143. Installed even when
-    inherited as ignored (a background job of a non-interactive shell starts with SIGINT ignored,
-    and `kill -INT` would be lost). Returns the previous handlers."""
+    consume commits what was written and leaves its group); exit 130 or 143. SIGTERM is noted in
+    `received` (typer turns every KeyboardInterrupt into exit 130). Code that defers signals calls
+    the handler it replaced when it acts on one. Installed even when inherited as ignored (a
+    background job of a non-interactive shell starts with SIGINT ignored, and `kill -INT` would be
+    lost). Returns the previous handlers."""
     import signal
     import threading
+
+    def on_sigterm(signum, frame):
+        received.append(signum)
+        raise Terminated()
 
     if threading.current_thread() is not threading.main_thread():
         return {}
     return {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
-            signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_terminated)}
+            signal.SIGTERM: signal.signal(signal.SIGTERM, on_sigterm)}
 
 
 def _restore_signal_handlers(previous: dict) -> None:
@@ -134,11 +136,17 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if sys.stdout is None:
         sys.stdout = _ClosedStdout()
-    previous = install_signal_handlers()
+    terminated: list = []
+    previous = install_signal_handlers(terminated)
     try:
-        return _main(argv)
+        code = _main(argv)
     finally:
         _restore_signal_handlers(previous)
+    if terminated and code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):
+        if code == ExitCode.INTERRUPTED:  # typer's exit for any KeyboardInterrupt, quietly
+            sys.stderr.write("kctl: terminated\n")
+        return int(ExitCode.TERMINATED)
+    return code
 
 
 def _main(argv: list[str]) -> int:

@@ -144,5 +144,9 @@ class TopicWatch:
         self.next_at = time.monotonic() + (0.5 if gone else self.EVERY_S)
 
 
-def deleted(topic: str | None) -> NotFoundError:
-    return NotFoundError(f"topic {topic or '?'} was deleted")
+class TopicDeleted(NotFoundError):
+    """A topic being read was deleted (exit 4): its committed offsets went with it."""
+
+
+def deleted(topic: str | None) -> TopicDeleted:
+    return TopicDeleted(f"topic {topic or '?'} was deleted")

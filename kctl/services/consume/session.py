@@ -17,7 +17,7 @@ from kctl.outputs import Output
 from kctl.services.consume.commits import Commits
 from kctl.services.consume.loop import ConsumeLoop
 from kctl.services.consume.options import ConsumeOptions
-from kctl.services.consume.partitions import Partitions, TopicWatch, resolve_topics, start_offsets
+from kctl.services.consume.partitions import Partitions, TopicDeleted, TopicWatch, resolve_topics, start_offsets
 from kctl.services.consume.signals import DeferredInterrupts
 from kctl.services.consume.writer import ChunkWriter, OutputClosed, OutputFailed
 
@@ -38,6 +38,8 @@ class ConsumeSession:
         self.client: ConsumerClient | None = None
         self.loop: ConsumeLoop | None = None
         self.first_assignment = True
+        # After a topic was deleted its offsets cannot be committed: expected, not worth a warning.
+        self.commit_failure_level = logging.WARNING
 
     def run(self) -> ConsumeSummary:
         started = time.perf_counter()
@@ -58,6 +60,10 @@ class ConsumeSession:
                 self.close(max(1.0, self.timeout))
                 self.finish(started, "output_failed")
                 raise OutputError(f"cannot write to stdout: {failed.reason}") from None
+            except TopicDeleted:
+                self.commit_failure_level = logging.DEBUG
+                self.close(max(1.0, self.timeout))
+                raise
             except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (kctl.errors.Terminated)
                 self.close(INTERRUPTED_CLOSE_S)
                 self.finish(started, "interrupted")
@@ -121,6 +127,8 @@ class ConsumeSession:
     def revoked(self, partitions) -> None:
         try:
             self.commits.on_revoke(partitions)
+        except KctlError as exc:
+            log.event("commit_on_revoke_failed", self.commit_failure_level, error=exc.message)
         finally:
             self.partitions.changed([], [(tp.topic, tp.partition) for tp in partitions])
 
@@ -135,7 +143,7 @@ class ConsumeSession:
         try:
             self.commits.final(deadline)
         except KctlError as exc:
-            log.event("final_commit_failed", logging.WARNING, error=exc.message)
+            log.event("final_commit_failed", self.commit_failure_level, error=exc.message)
         self.client.close(deadline.remaining(0.2))
 
     def finish(self, started: float, reason: str) -> ConsumeSummary:

@@ -44,7 +44,11 @@ class DeferredInterrupts:
         self._previous.clear()
 
     def raise_pending(self) -> None:
-        if self.received == signal.SIGTERM:
-            raise Terminated()
-        if self.received is not None:
-            raise KeyboardInterrupt()
+        """Act on the signal: through the handler it replaced when that is a function (kctl's
+        main notes SIGTERM there), else as KeyboardInterrupt / Terminated."""
+        if self.received is None:
+            return
+        previous = self._previous.get(self.received)
+        if callable(previous):
+            previous(self.received, None)
+        raise Terminated() if self.received == signal.SIGTERM else KeyboardInterrupt()
