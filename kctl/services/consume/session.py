@@ -11,7 +11,7 @@ import time
 from kctl import log
 from kctl.client.consumer import ConsumerClient
 from kctl.deadline import Deadline
-from kctl.errors import KctlError, OutputError
+from kctl.errors import KctlError, NotFoundError, OutputError
 from kctl.models import ConsumeSummary
 from kctl.outputs import Output
 from kctl.services.consume.commits import Commits
@@ -21,10 +21,11 @@ from kctl.services.consume.partitions import Partitions, TopicDeleted, TopicWatc
 from kctl.services.consume.signals import DeferredInterrupts
 from kctl.services.consume.writer import ChunkWriter, OutputClosed, OutputFailed
 
-# On Ctrl-C/SIGTERM kctl must be gone within 2 s whatever the cluster does: this long for the
-# last commit and for leaving the group (a member that cannot leave is evicted after
+# On Ctrl-C/SIGTERM kctl must be gone within 2 s whatever the cluster does: the loop notices
+# within a poll (0.1 s) or a topic look-up (0.5 s), then this long for the last commit and for
+# leaving the group (a member that cannot leave is evicted after
 # session.timeout.ms; what it could not commit is read again: at-least-once).
-INTERRUPTED_CLOSE_S = 1.5
+INTERRUPTED_CLOSE_S = 1.4
 
 
 class ConsumeSession:
@@ -128,7 +129,10 @@ class ConsumeSession:
         try:
             self.commits.on_revoke(partitions)
         except KctlError as exc:
-            log.event("commit_on_revoke_failed", self.commit_failure_level, error=exc.message)
+            # Partitions are revoked when their topic is deleted, and their offsets cannot be
+            # committed any more: the topic watch reports that; nothing to warn about here.
+            level = logging.DEBUG if isinstance(exc, NotFoundError) else self.commit_failure_level
+            log.event("commit_on_revoke_failed", level, error=exc.message)
         finally:
             self.partitions.changed([], [(tp.topic, tp.partition) for tp in partitions])
 

@@ -1,0 +1,118 @@
+"""Ctrl-C and SIGTERM on `kctl consume`: commit what was written, leave the group, exit 130/143,
+whenever the signal comes and however busy the machine is."""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+import signal
+import subprocess
+
+import pytest
+
+from tests.integration.consume_helpers import committed, group_name, kctl_popen, produce
+
+
+def _written(lines) -> dict:
+    written: dict = {}
+    for line in lines:
+        partition, offset = map(int, line.split())
+        written[partition] = max(written.get(partition, -1), offset + 1)
+    return written
+
+
+def _members(admin, group: str) -> list:
+    return admin.describe_consumer_groups([group])[group].result(timeout=30).members
+
+
+def test_sigterm_commits_what_was_written_leaves_the_group_and_exits_143(kafka, new_topic, admin):
+    topic = new_topic(partitions=2)
+    produce(kafka["bootstrap"], topic, [{"value": f"r{i}".encode(), "partition": i % 2} for i in range(50)])
+    group = group_name("term")
+    proc = kctl_popen("consume", topic, "--group", group, "-f", "%p %o", "-b", kafka["bootstrap"])
+    lines = [proc.stdout.readline() for _ in range(50)]
+    proc.send_signal(signal.SIGTERM)
+    rest, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert rest == b"" and b"Traceback" not in err
+    assert err.decode().strip().splitlines()[-1] == "kctl: terminated"
+    assert committed(kafka["bootstrap"], group, topic, 2) == _written(lines)
+    # It left the group (no ghost member for session.timeout.ms), so offsets can be reset at once.
+    assert _members(admin, group) == []
+    from tests.helpers import run_kctl
+
+    reset = run_kctl("groups", "reset-offsets", group, "--topic", topic, "--to-earliest", "--execute",
+                     "-b", kafka["bootstrap"])
+    assert reset.code == 0, reset
+    assert committed(kafka["bootstrap"], group, topic, 2) == {0: 0, 1: 0}
+
+
+def _ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def test_ctrl_c_works_when_sigint_was_inherited_ignored(kafka, new_topic):
+    """A background job of a non-interactive shell (`cmd &` in a script, some CI runners and the
+    test runs started that way) starts with SIGINT ignored; kctl consume then ignored `kill -INT`
+    for good (a full test run once timed out on the Ctrl-C test this way)."""
+    topic = new_topic(partitions=2)
+    produce(kafka["bootstrap"], topic, [{"value": f"r{i}".encode(), "partition": i % 2} for i in range(20)])
+    group = group_name("ign")
+    proc = kctl_popen("consume", topic, "--group", group, "-f", "%p %o", "-b", kafka["bootstrap"],
+                      preexec_fn=_ignore_sigint)
+    lines = [proc.stdout.readline() for _ in range(20)]
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert committed(kafka["bootstrap"], group, topic, 2) == _written(lines)
+
+
+def _spin(stop):
+    while not stop.is_set():
+        pass
+
+
+@pytest.fixture
+def busy_machine():
+    """Keep every CPU busy while the test runs (the hang showed only under load)."""
+    stop = multiprocessing.Event()
+    burners = [multiprocessing.Process(target=_spin, args=(stop,), daemon=True) for _ in range(2)]
+    for burner in burners:
+        burner.start()
+    yield
+    stop.set()
+    for burner in burners:
+        burner.join(timeout=10)
+        if burner.is_alive():
+            burner.kill()
+
+
+def test_signals_at_random_moments_always_end_the_consume(kafka, new_topic, admin, busy_machine):
+    """SIGINT or SIGTERM at any moment (start-up, metadata, group join, reading, idle): kctl ends,
+    with 130/143 and no traceback, and never commits past what it wrote. A signal that arrives
+    before Python has set up its own handling ends the process the default way (-2/-15)."""
+    topic = new_topic(partitions=3)
+    produce(kafka["bootstrap"], topic, [{"value": f"r{i}".encode(), "partition": i % 3} for i in range(300)])
+    rng = random.Random()
+    for attempt in range(12):
+        sig = (signal.SIGINT, signal.SIGTERM)[attempt % 2]
+        group = group_name("rnd")
+        proc = kctl_popen("consume", topic, "--group", group, "-f", "%p %o", "-b", kafka["bootstrap"],
+                          "-X", "session.timeout.ms=6000")
+        try:
+            proc.communicate(timeout=rng.uniform(0.05, 2.5))
+        except subprocess.TimeoutExpired:
+            pass
+        proc.send_signal(sig)
+        # A hang detector, not a timing assertion: a consume that ignores the signal never ends.
+        out, err = proc.communicate(timeout=20)
+        expected = {signal.SIGINT: (130, -2), signal.SIGTERM: (143, -15)}[sig]
+        assert proc.returncode in expected, (attempt, sig, proc.returncode, err)
+        assert b"Traceback" not in err, err
+        if proc.returncode < 0:
+            assert out == b"", (attempt, out)
+            continue
+        written = _written(out.splitlines()) if out else {}
+        offsets = committed(kafka["bootstrap"], group, topic, 3)
+        for partition, offset in offsets.items():
+            assert offset <= written.get(partition, 0) or offset < 0, (attempt, offsets, written)
