@@ -158,6 +158,23 @@ def test_wrong_password_is_exit_9_with_one_line(sasl_broker, config_file, mechan
     assert quiet.code == 9 and len(quiet.stderr.strip().splitlines()) == 1, quiet
 
 
+def test_wrong_password_on_consume_is_exit_9_as_cli_and_client(sasl_broker, config_file):
+    """consume (and the ConsumerClient under it) said exit 6 'cannot reach the cluster' for a wrong password."""
+    set_context("s", sasl_broker["bootstrap"], "PLAIN", "--password-env", "KCTL_IT_PW")
+    result = run_kctl("consume", "anything", "--context", "s", "--timeout", "10", env={"KCTL_IT_PW": WRONG_PASSWORD})
+    assert result.code == 9, result
+    assert len(result.stderr.strip().splitlines()) == 1 and "authentication failed" in result.stderr, result
+    assert_no_secret(result, WRONG_PASSWORD, ALICE_PASSWORD)
+    from kctl.client import ConsumerClient
+    from kctl.errors import AuthError
+
+    conf = {"bootstrap.servers": sasl_broker["bootstrap"], "security.protocol": "SASL_PLAINTEXT",
+            "sasl.mechanism": "PLAIN", "sasl.username": "alice", "sasl.password": WRONG_PASSWORD}
+    with ConsumerClient(conf) as consumer:
+        with pytest.raises(AuthError):
+            consumer.topics(timeout=10)
+
+
 def test_password_from_file_authenticates(sasl_broker, config_file, tmp_path):
     secret = tmp_path / "alice.pw"
     secret.write_text(ALICE_PASSWORD + "\n")
