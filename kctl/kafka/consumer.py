@@ -235,13 +235,16 @@ class KafkaConsumer:
 
     def store_offsets(self, offsets) -> None:
         """Store next offsets; the next (auto-)commit writes them."""
-        from confluent_kafka import KafkaException
+        from confluent_kafka import KafkaError, KafkaException
 
         if not offsets:
             return
         try:
             self._consumer.store_offsets(offsets=_parts(offsets))
         except KafkaException as exc:
+            error = exc.args[0] if exc.args else None
+            if error is None or error.code() != KafkaError._STATE:
+                raise self._error(exc, "store offsets") from None
             # A partition revoked a moment ago cannot store offsets (_STATE); its new owner re-reads.
             log.event("offset_store_failed", logging.DEBUG, error=str(to_kctl_error(exc)))
 

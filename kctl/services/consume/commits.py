@@ -9,8 +9,12 @@
 
 from __future__ import annotations
 
+import logging
+
+from kctl import log
 from kctl.client.consumer import ConsumerClient
 from kctl.deadline import Deadline
+from kctl.errors import KctlError
 
 
 class Commits:
@@ -29,7 +33,10 @@ class Commits:
         if not offsets or not self.tracks:
             return
         if self.mode == "after-write":
-            self.client.store_offsets(offsets)
+            try:
+                self.client.store_offsets(offsets)
+            except KctlError as exc:  # a partition just revoked or deleted: its next reader re-reads
+                log.event("offset_store_failed", logging.DEBUG, error=exc.message)
         else:
             self.client.commit(offsets, asynchronous=self.mode == "async")
         self.upto.update(offsets)
