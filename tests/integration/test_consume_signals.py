@@ -116,3 +116,36 @@ def test_signals_at_random_moments_always_end_the_consume(kafka, new_topic, admi
         offsets = committed(kafka["bootstrap"], group, topic, 3)
         for partition, offset in offsets.items():
             assert offset <= written.get(partition, 0) or offset < 0, (attempt, offsets, written)
+
+
+@pytest.mark.parametrize("sig, code, commit", [(signal.SIGINT, 130, "sync"), (signal.SIGTERM, 143, "sync"),
+                                               (signal.SIGTERM, 143, "after-write")])
+def test_a_signal_while_the_reader_is_not_reading_commits_exactly_the_lines_written(kafka, new_topic, sig, code,
+                                                                                    commit):
+    """The pipe is full and kctl waits to write: the signal ends that write; exactly the complete
+    lines that went into the pipe are committed (a line cut by the signal is not)."""
+    topic = new_topic(partitions=1)
+    total = 5000
+    produce(kafka["bootstrap"], topic, [{"value": b"%06d" % i + b"y" * 94} for i in range(total)])
+    group = group_name("full")
+    proc = kctl_popen("consume", topic, "--group", group, "--commit", commit, "-X", "auto.commit.interval.ms=100",
+                      "-b", kafka["bootstrap"])
+    try:
+        # Read a while (chunks are written and committed), then stop reading: the pipe fills up.
+        first = b"".join(proc.stdout.readline() for _ in range(1500))
+        from tests.integration.test_consumer_groups import wait_until
+
+        wait_until(lambda: committed(kafka["bootstrap"], group, topic, 1)[0] > 0, what="a first commit")
+        proc.send_signal(sig)
+        out = first + proc.stdout.read()  # (communicate() would skip what readline() buffered)
+        err = proc.stderr.read()
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == code, err
+    assert b"Traceback" not in err
+    complete = out.split(b"\n")[:-1]
+    assert complete == [b"%06d" % i + b"y" * 94 for i in range(len(complete))]
+    assert 0 < len(complete) < total
+    assert committed(kafka["bootstrap"], group, topic, 1) == {0: len(complete)}

@@ -18,9 +18,12 @@ from kctl.errors import KctlError
 
 
 class Commits:
-    def __init__(self, client: ConsumerClient, mode: str):
+    def __init__(self, client: ConsumerClient, mode: str, bounded=None):
         self.client = client
         self.mode = mode
+        # bounded(fn, what): runs a synchronous commit within the timeout and lets an interrupt
+        # through meanwhile (the session's); by default the commit just runs.
+        self.bounded = bounded or (lambda fn, what: fn())
         self.upto: dict = {}  # (topic, partition) -> next offset, of what was written (sync/async)
 
     @property
@@ -32,14 +35,16 @@ class Commits:
         """Offsets ({(topic, partition): next offset}) of records now written: store or commit them."""
         if not offsets or not self.tracks:
             return
+        self.upto.update(offsets)  # first: an interrupt during the commit below leaves it to final()
         if self.mode == "after-write":
             try:
                 self.client.store_offsets(offsets)
             except KctlError as exc:  # a partition just revoked or deleted: its next reader re-reads
                 log.event("offset_store_failed", logging.DEBUG, error=exc.message)
+        elif self.mode == "async":
+            self.client.commit(offsets, asynchronous=True)
         else:
-            self.client.commit(offsets, asynchronous=self.mode == "async")
-        self.upto.update(offsets)
+            self.bounded(lambda: self.client.commit(offsets), "commit")
 
     def on_revoke(self, partitions) -> None:
         """Everything handed out before this callback was already written: commit it now, while

@@ -11,7 +11,7 @@ import time
 from kctl import log
 from kctl.client.consumer import ConsumerClient
 from kctl.deadline import Deadline
-from kctl.errors import KctlError, NotFoundError, OutputError
+from kctl.errors import BrokerUnavailable, KctlError, NotFoundError, OutputError
 from kctl.models import ConsumeSummary
 from kctl.outputs import Output
 from kctl.services.consume.commits import Commits
@@ -19,7 +19,7 @@ from kctl.services.consume.loop import ConsumeLoop
 from kctl.services.consume.options import ConsumeOptions
 from kctl.services.consume.partitions import Partitions, TopicDeleted, TopicWatch, resolve_topics, start_offsets
 from kctl.services.consume.signals import DeferredInterrupts
-from kctl.services.consume.writer import ChunkWriter, OutputClosed, OutputFailed
+from kctl.services.consume.writer import ChunkWriter, OutputClosed, OutputFailed, WriteInterrupted
 
 # On Ctrl-C/SIGTERM kctl must be gone within 2 s whatever the cluster does: the loop notices
 # within a poll (0.1 s) or a topic look-up (0.5 s), then this long for the last commit and for
@@ -47,7 +47,7 @@ class ConsumeSession:
         with self.interrupts:
             self.client = ConsumerClient(self.conf)
             self.partitions = Partitions(self.client)
-            self.commits = Commits(self.client, self.opts.commit)
+            self.commits = Commits(self.client, self.opts.commit, self.bounded)
             reason = ""
             try:
                 self.start()
@@ -65,9 +65,11 @@ class ConsumeSession:
                 self.commit_failure_level = logging.DEBUG
                 self.close(max(1.0, self.timeout))
                 raise
-            except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (kctl.errors.Terminated)
+            except (KeyboardInterrupt, WriteInterrupted) as exc:  # Ctrl-C, or SIGTERM (kctl.errors.Terminated)
                 self.close(INTERRUPTED_CLOSE_S)
                 self.finish(started, "interrupted")
+                if isinstance(exc, WriteInterrupted):  # noticed in the middle of a write
+                    self.interrupts.raise_pending()
                 raise
             except BaseException:
                 self.close(max(1.0, self.timeout))
@@ -75,9 +77,11 @@ class ConsumeSession:
             self.close(max(1.0, self.timeout))
         return self.finish(started, reason)
 
-    def interruptible(self, fn, what: str):
-        """fn() in a helper thread while the main thread watches for Ctrl-C/SIGTERM, so that setup
-        look-ups against a cluster that does not answer never delay an interrupt."""
+    def interruptible(self, fn, what: str, timeout: float | None = None):
+        """fn() in a helper thread while the main thread watches for Ctrl-C/SIGTERM, so that
+        look-ups and commits against a cluster that does not answer never delay an interrupt.
+        With a timeout: BrokerUnavailable when fn has not returned by then."""
+        deadline = Deadline.after(timeout) if timeout is not None else None
         box: dict = {}
 
         def target():
@@ -92,9 +96,14 @@ class ConsumeSession:
             thread.join(0.05)
             if self.interrupts.pending:
                 self.interrupts.raise_pending()
+            if deadline is not None and deadline.expired and thread.is_alive():
+                raise BrokerUnavailable(f"{what} did not finish within {timeout:g}s")
         if "error" in box:
             raise box["error"]
         return box.get("result")
+
+    def bounded(self, fn, what: str):
+        return self.interruptible(fn, what, self.timeout)
 
     def start(self) -> None:
         client, opts = self.client, self.opts
@@ -106,6 +115,10 @@ class ConsumeSession:
             log.event("subscribed", group=opts.group, topics=",".join(sorted(topics)))
         else:
             keys = [(t, p) for t, ps in sorted(topics.items()) for p in ps]
+            if opts.pattern:
+                # One look-up per topic tells librdkafka its partition leaders before assign()
+                # (else it retries its leader query: about 0.5 s before the first fetch).
+                self.interruptible(lambda: [client.topics(self.timeout, topic=t) for t in sorted(topics)], "leaders")
             offsets = self.interruptible(lambda: start_offsets(client, opts, keys, self.timeout), "offsets")
             client.assign(offsets)
             self.partitions.changed(keys, [])
