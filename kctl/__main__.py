@@ -246,12 +246,15 @@ def run() -> None:
 
 
 def _exit(code: int) -> None:
-    """Exit; skip the interpreter's shutdown when a bounded call (a consumer close, a commit) is
-    still running in one of kctl's daemon threads: librdkafka may call back into Python from it,
-    and freeing a client during shutdown can block in librdkafka for as long as the cluster wants."""
+    """Exit; skip the interpreter's shutdown after an interrupt, or when a bounded call (a consumer
+    close, a commit) is still running in one of kctl's daemon threads: librdkafka may call back
+    into Python from it, and freeing a client during shutdown can block in librdkafka for as long
+    as the cluster wants. (After a Ctrl-C that came while a module was being imported, CPython 3.11
+    would also turn exit 130 into a death by SIGINT.) Log handlers flush every record already."""
     import threading
 
-    if any(t.daemon and t.name.startswith("kctl-") and t.is_alive() for t in threading.enumerate()):
+    if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED) or any(
+            t.daemon and t.name.startswith("kctl-") and t.is_alive() for t in threading.enumerate()):
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
