@@ -142,9 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         code = _main(argv)
     finally:
         _restore_signal_handlers(previous)
-    if terminated and code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):
-        if code == ExitCode.INTERRUPTED:  # typer's exit for any KeyboardInterrupt, quietly
-            sys.stderr.write("kctl: terminated\n")
+    if terminated and code == ExitCode.INTERRUPTED:  # typer's (quiet) exit for any KeyboardInterrupt
         return int(ExitCode.TERMINATED)
     return code
 

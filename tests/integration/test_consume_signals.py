@@ -35,7 +35,6 @@ def test_sigterm_commits_what_was_written_leaves_the_group_and_exits_143(kafka, 
     rest, err = proc.communicate(timeout=30)
     assert proc.returncode == 143, err
     assert rest == b"" and b"Traceback" not in err
-    assert err.decode().strip().splitlines()[-1] == "kctl: terminated"
     assert committed(kafka["bootstrap"], group, topic, 2) == _written(lines)
     # It left the group (no ghost member for session.timeout.ms), so offsets can be reset at once.
     assert _members(admin, group) == []
