@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import sys
 
+from kctl.cli.argv import hoist_global_options  # noqa: F401 - kctl.__main__.hoist_global_options, as before
 from kctl.errors import ExitCode, KctlError, Terminated
-
-# Writing to stdout failed for a reason other than the reader going away (EPIPE): exit 5.
-_STDOUT_ERRNOS = (errno.EBADF, errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG)
 
 
 def _print_error(message: str, hint: str | None = None) -> None:
@@ -23,59 +22,6 @@ def _print_error(message: str, hint: str | None = None) -> None:
     line = " ".join(redact_text(line).split())
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
-
-
-def hoist_global_options(argv: list[str], root_command) -> list[str]:
-    """Move global options (see kctl.cli.app) in front of the subcommand, so that
-    `kctl topics describe t -i 1 -o json` works like kubectl's global flags.
-
-    Walks the click command tree so that a value belonging to a subcommand's own option
-    (say `--key -v`) is never mistaken for a global flag.
-    """
-    from kctl.cli import clicklib as click
-    from kctl.cli.app import GLOBAL_FLAG_OPTIONS, GLOBAL_VALUE_OPTIONS
-
-    hoisted: list[str] = []
-    rest: list[str] = []
-    command = root_command
-    i = 0
-    while i < len(argv):
-        token = argv[i]
-        if token == "--":
-            rest.extend(argv[i:])
-            break
-        name = token.split("=", 1)[0]
-        own = _own_option(command, name) if command is not root_command else None
-        if own is not None:
-            takes_value = not own.is_flag and not own.count and "=" not in token
-            rest.extend(argv[i : i + (2 if takes_value else 1)])
-            i += 2 if takes_value else 1
-            continue
-        if name in GLOBAL_VALUE_OPTIONS:
-            width = 1 if "=" in token else 2
-            hoisted.extend(argv[i : i + width])
-            i += width
-            continue
-        if token in GLOBAL_FLAG_OPTIONS or (token.startswith("-v") and set(token[1:]) == {"v"}):
-            hoisted.append(token)
-            i += 1
-            continue
-        if isinstance(command, click.Group) and not token.startswith("-"):
-            sub = command.commands.get(token)
-            if sub is not None:
-                command = sub
-        rest.append(token)
-        i += 1
-    return hoisted + rest
-
-
-def _own_option(command, name: str):
-    from kctl.cli import clicklib as click
-
-    for param in getattr(command, "params", []):
-        if isinstance(param, click.Option) and name in (*param.opts, *param.secondary_opts):
-            return param
-    return None
 
 
 def install_signal_handlers(received: list) -> dict:
@@ -106,36 +52,8 @@ def _restore_signal_handlers(previous: dict) -> None:
         signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
 
-class _ClosedStdout:
-    """sys.stdout when kctl was started with stdout closed (`>&-`): writing fails with EBADF (exit 5)
-    instead of crashing on None; commands that print nothing still work."""
-
-    buffer = property(lambda self: self)
-    closed = False
-
-    def write(self, data):
-        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
-
-    def fileno(self) -> int:
-        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-
-def _stdout_failed(exc: OSError) -> int:
-    _print_error(f"cannot write to stdout: {os.strerror(exc.errno) if exc.errno else exc}")
-    _silence_stdout()
-    return int(ExitCode.PARTIAL)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if sys.stdout is None:
-        sys.stdout = _ClosedStdout()
     terminated: list = []
     previous = install_signal_handlers(terminated)
     try:
@@ -149,10 +67,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     debug = "--debug" in argv
+    if sys.stdout is None:  # started with stdout closed (`>&-`): writing to it fails (exit 5), not crashes
+        sys.stdout = _ClosedOutput()
     if os.environ.get("_KCTL_COMPLETE"):  # a shell asking for completions (completions/kctl.*)
+        import typer.main
+
+        from kctl.cli.app import app
         from kctl.cli.complete import handle_completion
 
-        return handle_completion(os.environ["_KCTL_COMPLETE"])
+        return handle_completion(os.environ["_KCTL_COMPLETE"], typer.main.get_command(app))
     try:
         import typer.main
 
@@ -178,10 +101,6 @@ def _main(argv: list[str]) -> int:
         # The reader went away (`kctl ... | head`): that is a normal end, not an error.
         _silence_stdout()
         return int(ExitCode.OK)
-    except OSError as exc:
-        if exc.errno in _STDOUT_ERRNOS:
-            return _stdout_failed(exc)
-        return _internal_error(exc, debug)
     except SystemExit as exc:
         # typer turns a BrokenPipeError raised inside a command into sys.exit(1) (click's EPIPE
         # handling, even with standalone_mode=False): the same normal end as above.
@@ -207,16 +126,30 @@ def _main(argv: list[str]) -> int:
         if isinstance(exc, click.Abort):
             sys.stderr.write("kctl: aborted\n")
             return int(ExitCode.INTERRUPTED)
-        return _internal_error(exc, debug)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno in _OUTPUT_LOST:
+            # stdout (or another output) on a full disk or closed: the work may be done, its output is lost
+            _print_error(f"cannot write output: {exc.strerror}")
+            return int(ExitCode.PARTIAL)
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _print_error(f"internal error: {type(exc).__name__}: {exc}", None if debug else "run with --debug for the traceback")
+        return int(ExitCode.INTERNAL)
 
 
-def _internal_error(exc: BaseException, debug: bool) -> int:
-    if debug:
-        import traceback
+class _ClosedOutput(io.TextIOBase):
+    """sys.stdout when kctl started with fd 1 closed: every write fails, as writing to it would."""
 
-        traceback.print_exc()
-    _print_error(f"internal error: {type(exc).__name__}: {exc}", None if debug else "run with --debug for the traceback")
-    return int(ExitCode.INTERNAL)
+    def write(self, text) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    @property
+    def buffer(self):  # binary writes (sys.stdout.buffer.write) fail the same way
+        return self
+
+
+_OUTPUT_LOST = (errno.ENOSPC, errno.EDQUOT, errno.EBADF, errno.EIO)
 
 
 def _silence_stdout() -> None:
@@ -234,8 +167,10 @@ def run() -> None:
             sys.stdout.flush()
         except BrokenPipeError:
             _silence_stdout()
-        except OSError as exc:
-            code = _stdout_failed(exc) if code == 0 else code
+        except OSError as exc:  # a full disk (/dev/full) or a dead terminal: output was lost
+            _silence_stdout()
+            _print_error(f"cannot write to stdout: {exc.strerror or exc}")
+            code = code or int(ExitCode.PARTIAL)
     except Terminated:  # a signal after main() restored the handlers
         code = int(ExitCode.TERMINATED)
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ run through `run_bounded`, in a daemon thread that is abandoned when the time is
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from dataclasses import dataclass
@@ -60,7 +61,8 @@ def run_bounded(fn: Callable[[], T], deadline: "Deadline | float", what: str) ->
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
             box["error"] = exc
 
-    thread = threading.Thread(target=target, name=f"kctl-{what}", daemon=True)
+    # The thread runs in a copy of the caller's context, so its log lines keep the caller's trace id.
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(target,), name=f"kctl-{what}", daemon=True)
     thread.start()
     thread.join(deadline.remaining())
     if thread.is_alive():

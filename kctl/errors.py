@@ -62,6 +62,16 @@ class TransactionAborted(KctlError):
     exit_code = ExitCode.TXN_ABORTED
 
 
+class TransactionAbortable(TransactionAborted):
+    """The transaction cannot commit any more (librdkafka's txn_requires_abort): abort it, then
+    the producer can begin a new one."""
+
+
+class TransactionFatal(TransactionAborted):
+    """The transactional producer is unusable (fenced by a newer instance with the same
+    transactional.id, or another fatal error): close it; only a new producer can go on."""
+
+
 class CheckFailed(KctlError):
     exit_code = ExitCode.CHECK_FAILED
 
@@ -88,8 +98,15 @@ class InvalidRequest(KctlError):
     exit_code = ExitCode.USAGE
 
 
-# KafkaError code names (confluent_kafka.KafkaError.<NAME>) grouped by what the caller can do.
-# Names, not numbers, so this module never imports confluent_kafka.
+class RecordRejected(InvalidRequest):
+    """The producer refused a record before sending it (too large, unknown partition...);
+    .index is its position in the batch that was being handed over."""
+
+    index: int = 0
+
+
+# librdkafka's error code names (KafkaError.<NAME> in the Python binding) grouped by what the caller
+# can do. Names, not numbers, so this module never imports the Kafka library.
 _BY_CODE_NAME: dict[str, type[KctlError]] = {
     "_TRANSPORT": BrokerUnavailable,
     "_TIMED_OUT": BrokerUnavailable,
@@ -109,7 +126,7 @@ _BY_CODE_NAME: dict[str, type[KctlError]] = {
     "RESOURCE_NOT_FOUND": NotFoundError,
     "TOPIC_ALREADY_EXISTS": InvalidRequest,
     "INVALID_TOPIC_EXCEPTION": InvalidRequest,
-    "TOPIC_EXCEPTION": InvalidRequest,  # confluent_kafka's name for INVALID_TOPIC_EXCEPTION (bad topic name)
+    "TOPIC_EXCEPTION": InvalidRequest,  # the binding's name for INVALID_TOPIC_EXCEPTION (bad topic name)
     "INVALID_PARTITIONS": InvalidRequest,
     "INVALID_REPLICATION_FACTOR": InvalidRequest,
     "INVALID_REPLICA_ASSIGNMENT": InvalidRequest,
@@ -132,6 +149,16 @@ _BY_CODE_NAME: dict[str, type[KctlError]] = {
     "_AUTHENTICATION": AuthError,
     "_SSL": AuthError,
     "TOPIC_DELETION_DISABLED": InvalidRequest,
+    # transactions and producer state (kafka-python's admin requests report these)
+    "COORDINATOR_LOAD_IN_PROGRESS": BrokerUnavailable,
+    "NOT_COORDINATOR": BrokerUnavailable,
+    "NOT_LEADER_FOR_PARTITION": BrokerUnavailable,
+    "INVALID_PRODUCER_EPOCH": InvalidRequest,
+    "PRODUCER_FENCED": InvalidRequest,
+    "TRANSACTION_COORDINATOR_FENCED": InvalidRequest,
+    "INVALID_TXN_STATE": InvalidRequest,
+    "UNSUPPORTED_VERSION": InvalidRequest,
+    "UNKNOWN_PRODUCER_ID": NotFoundError,
 }
 
 _HINTS: dict[type[KctlError], str] = {
@@ -140,13 +167,18 @@ _HINTS: dict[type[KctlError], str] = {
 }
 
 
+def hint_for(cls: type[KctlError]) -> str | None:
+    """The standard hint of an error class (where to look), if it has one."""
+    return _HINTS.get(cls)
+
+
 def error_class_for(code_name: str | None) -> type[KctlError]:
     """The KctlError subclass for a KafkaError code name; unknown codes are internal errors."""
     return _BY_CODE_NAME.get(code_name or "", KctlError)
 
 
 def from_kafka_error(kafka_error, context: str = "") -> KctlError:
-    """Turn a confluent_kafka.KafkaError (or anything with .name()/.str()) into a KctlError."""
+    """Turn a librdkafka KafkaError (or anything with .name()/.str()) into a KctlError."""
     try:
         name = kafka_error.name()
         text = kafka_error.str()
@@ -191,3 +223,9 @@ _CLASS_BY_EXIT_CODE: dict[int, type[KctlError]] = {
     int(cls.exit_code): cls
     for cls in (UsageError, ConfigError, NotFoundError, BrokerUnavailable, TransactionAborted, CheckFailed, AuthError)
 }
+
+
+def error_for_exit_code(code: int, message: str, hint: str | None = None) -> KctlError:
+    """A KctlError of the class that exits with `code` (an error that crossed a process boundary,
+    say a Temporal workflow's failure, keeps its exit code)."""
+    return _CLASS_BY_EXIT_CODE.get(int(code), KctlError)(message, hint=hint)

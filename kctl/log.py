@@ -20,10 +20,15 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 LOGGER_NAME = "kctl"
 LIBRDKAFKA_LOGGER = f"{LOGGER_NAME}.librdkafka"
-TRACE_ID = uuid.uuid4().hex[:16]
+# The trace of the current invocation, or of the current workflow task in a Temporal worker
+# (whose activities run side by side in one process): a context variable, never a global.
+_TRACE: ContextVar[str | None] = ContextVar("kctl_trace_id", default=None)
+_FIELDS: ContextVar[dict | None] = ContextVar("kctl_log_fields", default=None)
+_PROCESS_TRACE = os.environ.get("KCTL_TRACE_ID") or uuid.uuid4().hex[:16]
 _BARE = re.compile(r"^[A-Za-z0-9_.:/@+\-]+$")
 
 
@@ -51,14 +56,15 @@ class StructuredFormatter(logging.Formatter):
         }
         fields.update(getattr(record, "fields", {}) or {})
         if record.name == LIBRDKAFKA_LOGGER and isinstance(record.args, tuple) and len(record.args) == 3:
-            # confluent_kafka logs ("%s [%s] %s", facility, client name, message)
+            # librdkafka's Python binding logs ("%s [%s] %s", facility, client name, message)
             fields["event"] = "librdkafka"
             fields["fac"], fields["client"], fields["msg"] = (str(a) for a in record.args)
         elif not getattr(record, "event", None):
             fields["msg"] = record.getMessage()
             if record.name != LOGGER_NAME:
                 fields["logger"] = record.name
-        fields["trace_id"] = TRACE_ID
+        fields.update(_FIELDS.get() or {})
+        fields["trace_id"] = trace_id()
         from kctl.config.client_conf import redact_text
 
         if self.fmt == "json":
@@ -66,11 +72,28 @@ class StructuredFormatter(logging.Formatter):
         return redact_text(" ".join(f"{key}={_logfmt_value(value)}" for key, value in fields.items()))
 
 
+def trace_id() -> str:
+    """The current trace id: the one set for this context, else this process's
+    ($KCTL_TRACE_ID when set, else random; threads started by kctl see it too)."""
+    return _TRACE.get() or _PROCESS_TRACE
+
+
 def new_trace_id() -> str:
     """Start a new trace for one invocation: $KCTL_TRACE_ID when set, else a random id."""
-    global TRACE_ID
-    TRACE_ID = os.environ.get("KCTL_TRACE_ID") or uuid.uuid4().hex[:16]
-    return TRACE_ID
+    _TRACE.set(os.environ.get("KCTL_TRACE_ID") or uuid.uuid4().hex[:16])
+    return trace_id()
+
+
+@contextmanager
+def traced(trace: str, **fields):
+    """Within the block, log lines carry this trace id and these extra fields (say the
+    workflow_id of the activity a Temporal worker is running)."""
+    token, fields_token = _TRACE.set(trace), _FIELDS.set({**(_FIELDS.get() or {}), **fields})
+    try:
+        yield
+    finally:
+        _TRACE.reset(token)
+        _FIELDS.reset(fields_token)
 
 
 def setup(verbosity: int = 0, fmt: str = "logfmt", log_file: str | None = None) -> None:
@@ -122,5 +145,5 @@ def timed(name: str, **fields):
 
 
 def librdkafka_logger() -> logging.Logger:
-    """Passed to confluent_kafka clients as `logger=` so their logs share our format and trace_id."""
+    """Passed to librdkafka clients as `logger=` so their logs share our format and trace_id."""
     return logging.getLogger(LIBRDKAFKA_LOGGER)

@@ -1,8 +1,9 @@
 """How `kctl consume` writes records: value only, kcat-like --format strings, or JSON Lines.
 
-A renderer turns one kctl.client.ConsumerRecord (topic partition offset timestamp_ms key
-value headers) into the bytes of one output record. The value-only renderer without a deserializer is marked `raw_values`: the
-consume loop then skips per-message rendering entirely and joins the values itself.
+A renderer turns one kctl.client.ConsumerRecord (topic partition offset timestamp_ms key value
+headers) into the bytes of one output record. The value-only renderer without a deserializer is
+marked `raw_values`: the consume loop then skips per-message rendering entirely and joins the
+values itself.
 
 --format tokens (kcat's, plus %v and %d):
 

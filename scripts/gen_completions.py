@@ -17,11 +17,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import typer.main  # noqa: E402
+
+from kctl.cli.app import app  # noqa: E402
 from kctl.cli.complete import SHELLS, script  # noqa: E402
 
 
 def generate() -> dict[str, str]:
-    return {f"kctl.{shell}": script(shell) for shell in SHELLS}
+    cli = typer.main.get_command(app)
+    return {f"kctl.{shell}": script(shell, cli) for shell in SHELLS}
 
 
 def main(argv: list[str]) -> int:

@@ -61,7 +61,7 @@ def run_kctl_process(*args: str, input: bytes | str | None = None, env: dict | N
     """kctl as a separate process (for signals, pipes, start-up behaviour)."""
     full_env = {**os.environ, **(env or {})}
     data = input.encode() if isinstance(input, str) else input
-    argv = [a if isinstance(a, bytes) else str(a) for a in args]  # bytes: arguments that are not UTF-8
+    argv = [a if isinstance(a, bytes) else str(a) for a in args]  # bytes: raw (say, invalid UTF-8) arguments
     proc = subprocess.run([sys.executable, "-m", "kctl", *argv], input=data, capture_output=True,
                           env=full_env, timeout=timeout)
     return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"), proc.stdout)

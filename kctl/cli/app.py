@@ -1,6 +1,6 @@
 """The root of the CLI: global options -> AppContext, and the command groups.
 
-Keep this module cheap to import: no confluent_kafka, rich.table or yaml at import time.
+Keep this module cheap to import: no Kafka library, rich.table or yaml at import time.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import List, Optional
 import typer
 
 from kctl import __version__
+from kctl.cli.argv import GLOBAL_FLAG_OPTIONS, GLOBAL_VALUE_OPTIONS  # noqa: F401 - re-exported
 from kctl.cli.context import AppContext, finite_number, no_empty_names
 
 
@@ -35,12 +36,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# Global options may appear anywhere on the command line (kctl.__main__ hoists them in front).
-GLOBAL_VALUE_OPTIONS = (
-    "-o", "--output", "-b", "--bootstrap", "-i", "--instance", "--context", "--registry",
-    "-X", "--command-config", "--timeout", "--log-format", "--log-file",
-)
-GLOBAL_FLAG_OPTIONS = ("-v", "--verbose", "--debug", "--ask-password")
 
 
 def _version(value: bool):
@@ -89,7 +84,7 @@ def root(
 
 
 def _register() -> None:
-    from kctl.cli import cluster, consume, e2e, groups, local, produce, topics, txn
+    from kctl.cli import cluster, consume, e2e, groups, local, produce, topics, txn, worker, workflow
     from kctl.cli import config as config_cli
 
     app.command("produce")(produce.produce)
@@ -101,6 +96,8 @@ def _register() -> None:
     app.add_typer(local.app, name="local")
     app.add_typer(cluster.app, name="cluster")
     app.add_typer(config_cli.app, name="config")
+    app.add_typer(worker.app, name="worker")
+    app.add_typer(workflow.app, name="workflow")
 
 
 _register()

@@ -80,6 +80,10 @@ def redact_text(text: str) -> str:
 def parse_key_values(pairs: list[str] | tuple[str, ...], option: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs or ():
+        try:
+            pair.encode("utf-8")
+        except UnicodeEncodeError as exc:  # an argument that is not UTF-8 arrives surrogate-escaped
+            raise UsageError(f"{option} is not valid UTF-8 (byte {exc.start})") from None
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"{option} expects key=value, got {pair!r}")
@@ -171,7 +175,7 @@ def build_conf(
     overrides: dict | None = None,
     password: str | None = None,
 ) -> dict:
-    """Merge the layers and resolve secrets; the result goes straight to a confluent_kafka client."""
+    """Merge the layers and resolve secrets; the result goes straight to a librdkafka client."""
     conf, _ = merge_layers(bootstrap, context_properties, command_config, overrides)
     if password is not None:  # typed at the prompt: replaces any stored reference, unresolved
         conf["sasl.password"] = password

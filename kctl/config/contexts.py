@@ -43,6 +43,10 @@ def load_config() -> dict:
         raise ConfigError(f"malformed config file {path}: {first}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("contexts", {}) or {}, dict):
         raise ConfigError(f"malformed config file {path}: 'contexts' must be a mapping")
+    current = data.get("current-context")
+    if current is not None and not isinstance(current, str):
+        raise ConfigError(f"malformed config file {path}: 'current-context' must be a context name, "
+                          f"not a {type(current).__name__}", hint="edit the file: current-context holds one context name")
     data.setdefault("contexts", {})
     if data["contexts"] is None:
         data["contexts"] = {}

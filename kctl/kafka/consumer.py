@@ -14,7 +14,7 @@ import logging
 from typing import Callable, Iterable
 
 from kctl import log
-from kctl.client.records import ConsumerEvent, ConsumerRecord, TopicPartitionOffset
+from kctl.models.records import ConsumerEvent, ConsumerRecord, TopicPartitionOffset
 from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError
 from kctl.kafka.clients import ClientErrors, library_conf, to_kctl_error
 

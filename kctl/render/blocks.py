@@ -34,6 +34,10 @@ class Table:
         self.rows.append(cells)
 
 
+def new_table(*columns: str, title: Cell | None = None) -> Table:
+    return Table(columns=columns, title=title)
+
+
 # A block is a Table, or a line of text (str or Styled) such as a heading or a warning.
 Block = Union[Table, str, Styled]
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 
 from kctl import models
-from kctl.render.blocks import Styled, to_rich
-from kctl.render.tables import new_table
+from kctl.render.blocks import Styled, new_table, to_rich
 
 _ICONS = {
     "passed": ("✓", "green"),

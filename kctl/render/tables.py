@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from kctl import models
-from kctl.render.blocks import Block, Styled, Table
+from kctl.render.blocks import Block, Styled, Table, new_table  # noqa: F401 - Table for annotations
 
 _BUILDERS: dict[str, Callable] = {}
 
@@ -30,10 +30,6 @@ def build_table(data, kind: type | None = None) -> list[Block]:
         raise TypeError(f"no table builder for {item_type.__name__}")
     built = builder(list(data) if is_sequence else data)
     return built if isinstance(built, list) else [built]
-
-
-def new_table(*columns: str, title: str | Styled | None = None) -> Table:
-    return Table(columns=columns, title=title)
 
 
 def _status(ok: bool) -> Styled:
@@ -101,13 +97,31 @@ def topic_detail_table(topics):
 
 @table_for("LocalInstance")
 def local_instances_table(instances):
-    table = new_table("INSTANCE", "STATUS", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS")
+    table = new_table("INSTANCE", "STATUS", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS", "TEMPORAL")
     for inst in instances if isinstance(instances, list) else [instances]:
-        status = Styled("up", "green") if inst.running else "down"
-        pids = _ids(b.pid for b in inst.brokers if b.pid) or "-"
-        ports = _ids(f"{b.port}/{b.controller_port}" for b in inst.brokers)
-        table.add_row(str(inst.instance), status, inst.bootstrap, str(len(inst.brokers)), pids, ports)
+        table.add_row(
+            str(inst.instance), _local_state(inst), inst.bootstrap, str(len(inst.brokers)),
+            _ids(b.pid for b in inst.brokers if b.pid) or "-",
+            _ids(f"{b.port}/{b.controller_port}" for b in inst.brokers), _local_temporal(inst.temporal),
+        )
     return table
+
+
+def _local_state(inst) -> Styled | str:
+    if inst.state == "up":
+        return Styled("up", "green")
+    if inst.state == "degraded":
+        down = inst.down_brokers
+        return Styled(f"degraded (broker{'s' if len(down) > 1 else ''} {_ids(down)} down)", "yellow")
+    return "down"
+
+
+def _local_temporal(t) -> str:
+    """-: never started here; else up/down, pid, frontend/UI ports."""
+    if t is None:
+        return "-"
+    state = f"up pid {t.pid}" if t.running else "down"
+    return f"{state} {t.frontend_port}/{t.ui_port}"
 
 
 @table_for("ConfigView")
@@ -315,3 +329,35 @@ def txn_abort_table(result: models.TransactionAbort):
                   str(result.coordinator_epoch), _opt(result.start_offset),
                   Styled("aborted", "green") if result.aborted else "not aborted")
     return table
+
+
+@table_for("ProducerResult")
+def producer_result_table(result: models.ProducerResult):
+    table = new_table("TOPIC", "PARTITION", "OFFSET", "KEY")
+    for r in result.records:
+        table.add_row(r.topic, str(r.partition), str(r.offset), _opt(r.key))
+    note = f"{len(result.records)} sent, flushed: {'yes' if result.flushed else 'no'}"
+    if result.transactional_id:
+        note += f", committed in transaction {result.transactional_id}"
+    if result.attempts > 1:
+        note += f" (on {result.attempts} workers)"
+    return [table, note]
+
+
+@table_for("ConsumerResult")
+def consumer_result_table(result: models.ConsumerResult):
+    table = new_table("TOPIC", "PARTITION", "OFFSET", "KEY", "VALUE")
+    for r in result.records:
+        table.add_row(r.topic, str(r.partition), str(r.offset), _opt(r.key), _opt(r.value))
+    committed = new_table("TOPIC", "PARTITION", "COMMITTED", title="committed offsets")
+    for o in result.committed:
+        committed.add_row(o.topic, str(o.partition), str(o.offset))
+    return [table, f"{len(result.records)} records", committed]
+
+
+@table_for("TopicResult")
+def topic_result_table(result: models.TopicResult):
+    import json
+
+    return [f"{result.operation}: {'ok' if result.ok else 'failed'}",
+            *json.dumps(result.result, indent=2, sort_keys=False).splitlines()]

@@ -145,6 +145,17 @@ def test_password_from_env_var_authenticates(sasl_broker, config_file, mechanism
     assert_no_secret(result, ALICE_PASSWORD)
 
 
+def test_wrong_password_makes_produce_exit_9_not_a_timeout(sasl_broker, config_file):
+    # issue 12: the producer's own error collector sees the rejected login (it used to end in exit 6)
+    set_context("s", sasl_broker["bootstrap"], "PLAIN", "--password-env", "KCTL_IT_PW")
+    result = run_kctl("produce", "any-topic", "--value", "x", "--context", "s", "--timeout", "10",
+                      env={"KCTL_IT_PW": WRONG_PASSWORD})
+    assert result.code == 9, result
+    errors = [line for line in result.stderr.splitlines() if line.startswith("kctl: error:")]
+    assert len(errors) == 1 and "authentication failed" in errors[0], result.stderr
+    assert_no_secret(result, WRONG_PASSWORD, ALICE_PASSWORD)
+
+
 @pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-256"])
 def test_wrong_password_is_exit_9_with_one_line(sasl_broker, config_file, mechanism):
     set_context("s", sasl_broker["bootstrap"], mechanism, "--password-env", "KCTL_IT_PW")
@@ -156,6 +167,44 @@ def test_wrong_password_is_exit_9_with_one_line(sasl_broker, config_file, mechan
     assert_no_secret(result, WRONG_PASSWORD, ALICE_PASSWORD)
     quiet = run_kctl("topics", "list", "--context", "s", "--timeout", "10", env={"KCTL_IT_PW": WRONG_PASSWORD})
     assert quiet.code == 9 and len(quiet.stderr.strip().splitlines()) == 1, quiet
+
+
+@pytest.mark.parametrize("args", [
+    ["txn", "list"],
+    ["txn", "describe", "tx-x"],
+    ["groups", "delete-offsets", "g", "--topic", "t"],
+    ["topics", "describe", "t"],
+], ids=["txn-list", "txn-describe", "groups-delete-offsets", "topics-describe"])
+def test_wrong_password_is_exit_9_from_the_kafka_python_commands_too(sasl_broker, config_file, args):
+    """txn, log dirs and OffsetDelete run over kafka-python: a rejected login is the same exit 9
+    and the same one line as `kctl topics list` gives (it was exit 6 from txn)."""
+    set_context("s", sasl_broker["bootstrap"], "PLAIN", "--password-env", "KCTL_IT_PW")
+    env = {"KCTL_IT_PW": WRONG_PASSWORD}
+    reference = run_kctl("topics", "list", "--context", "s", "--timeout", "10", env=env)
+    result = run_kctl(*args, "--context", "s", "--timeout", "10", env=env)
+    assert result.code == 9, result
+    assert result.stderr.strip().splitlines() == reference.stderr.strip().splitlines(), (result, reference)
+    assert_no_secret(result, WRONG_PASSWORD, ALICE_PASSWORD)
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-256"])
+def test_kafka_python_commands_authenticate_with_the_context(sasl_broker, config_file, mechanism):
+    """The one kafka-python setup takes SASL from the same properties: txn list answers, topic
+    sizes (DescribeLogDirs) are known, OffsetDelete reaches the broker."""
+    set_context("s", sasl_broker["bootstrap"], mechanism, "--password-env", "KCTL_IT_PW")
+    env = {"KCTL_IT_PW": ALICE_PASSWORD}
+    topic = "sasl-" + uuid.uuid4().hex[:8]
+    assert run_kctl("topics", "create", topic, "--context", "s", env=env).code == 0
+    try:
+        listed = run_kctl("txn", "list", "--context", "s", "-o", "json", env=env)
+        assert listed.code == 0 and isinstance(listed.json, list), listed
+        described = run_kctl("topics", "describe", topic, "--context", "s", "-o", "json", env=env)
+        assert described.code == 0, described
+        assert described.json[0]["size_bytes"] == 0 and described.json[0]["size_note"] is None
+        unknown = run_kctl("groups", "delete-offsets", "no-such-group", "--topic", topic, "--context", "s", env=env)
+        assert unknown.code == 4, unknown
+    finally:
+        run_kctl("topics", "delete", topic, "--yes", "--context", "s", env=env)
 
 
 def test_wrong_password_on_consume_is_exit_9_as_cli_and_client(sasl_broker, config_file):

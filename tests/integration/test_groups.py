@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.helpers import run_kctl
+from tests.helpers import run_kctl, run_kctl_process
 
 UNREACHABLE = ("-b", "127.0.0.1:1", "--timeout", "2")
 T0 = 1_700_000_000_000  # the timestamp of the first test record (ms); record i is at T0 + i s
@@ -447,6 +447,36 @@ def test_unreachable_broker_exits_6(args):
     result = run_kctl(*args, *UNREACHABLE)
     assert result.code == 6, result
     assert "cannot reach the cluster at 127.0.0.1:1" in _one_error_line(result)
+
+
+NOT_UTF8 = b"bad-\xff\xfe-name"
+
+
+@pytest.mark.parametrize("args, what", [
+    (["groups", "describe", NOT_UTF8], "group id"),
+    (["groups", "delete", NOT_UTF8, "--yes"], "group id"),
+    (["groups", "reset-offsets", NOT_UTF8, "--topic", "t", "--to-earliest"], "group id"),
+    (["groups", "delete-offsets", NOT_UTF8, "--topic", "t"], "group id"),
+    (["groups", "reset-offsets", "g", "--topic", NOT_UTF8, "--to-earliest"], "topic name"),
+    (["groups", "delete-offsets", "g", "--topic", NOT_UTF8], "topic name"),
+], ids=["describe", "delete", "reset-offsets", "delete-offsets", "reset-offsets-topic", "delete-offsets-topic"])
+def test_names_that_are_not_utf8_are_usage_errors(kafka, args, what):
+    """librdkafka crashed (SIGSEGV, exit 139) on a surrogate-escaped group id: exit 2 before it sees one."""
+    result = run_kctl_process(*args, "-i", str(kafka["instance"]), "--timeout", "5", timeout=60)
+    assert result.code == 2, result
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"kctl: error: {what} is not valid UTF-8"), result
+
+
+def test_relative_to_datetime_is_accepted(k, kafka, admin, topic_with_data, group_name):
+    """--to-datetime goes through kctl.parsing.parse_time: -1h means an hour ago. Every record
+    here carries an older timestamp (T0), so the plan is each log end, and says why."""
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic_with_data, {0: 1, 1: 1})
+    result = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-datetime", "-1h", "-o", "json")
+    assert result.code == 0, result
+    assert {p["partition"]: p["new_offset"] for p in result.json["partitions"]} == {0: 5, 1: 3}
+    assert all("no record at or after that time" in p["detail"] for p in result.json["partitions"])
 
 
 # ------------------------------------------------------------------------------------------- three brokers

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.helpers import run_kctl
+from tests.helpers import run_kctl, run_kctl_process
 
 UNREACHABLE = ("-b", "127.0.0.1:1", "--timeout", "2")
 
@@ -125,6 +125,59 @@ def test_describe_no_size(k, new_topic):
     assert result.code == 0, result
     detail = result.json[0]
     assert detail["size_bytes"] is None and detail["partitions"][0]["size_bytes"] is None
+    assert detail["size_note"] == "not asked for (--no-size)"
+
+
+def test_describe_ignores_client_only_properties_for_sizes(k, kafka, new_topic):
+    """Producer/consumer tuning (-X compression.type) does not apply to DescribeLogDirs: sizes stay known."""
+    name = new_topic()
+    _produce(kafka["bootstrap"], name, {0: 3})
+    result = k("-X", "compression.type=lz4", "-X", "linger.ms=5", "topics", "describe", name, "-o", "json")
+    assert result.code == 0, result
+    detail = result.json[0]
+    assert detail["size_bytes"] > 0 and detail["size_note"] is None
+
+
+def test_describe_says_why_a_size_is_unknown(k, new_topic):
+    """A setting kafka-python cannot use (OAUTHBEARER; librdkafka ignores it on a plaintext
+    listener) costs the sizes, not the command: size_note and a warning say so."""
+    name = new_topic()
+    result = k("-X", "sasl.mechanism=OAUTHBEARER", "topics", "describe", name, "-o", "json")
+    assert result.code == 0, result
+    detail = result.json[0]
+    assert detail["size_bytes"] is None and detail["partitions"][0]["leader"] == 1
+    assert "OAUTHBEARER" in detail["size_note"] and detail["size_note"].startswith("unknown: ")
+    assert "event=topic_size_unknown" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["topics", "create", "{topic}", "-p", "100001"],
+                                  ["topics", "add-partitions", "{topic}", "--to", "100001"]],
+                         ids=["create", "add-partitions"])
+def test_more_partitions_than_librdkafka_allows_is_a_usage_error(k, admin, unique_name, args):
+    name = unique_name()
+    result = k(*[a.replace("{topic}", name) for a in args])
+    assert result.code == 2, result
+    assert "100000" in _one_error_line(result)
+    assert not _exists(admin, name)
+
+
+NOT_UTF8 = b"bad-\xff\xfe-name"
+
+
+@pytest.mark.parametrize("args", [
+    ["topics", "describe", NOT_UTF8],
+    ["topics", "create", NOT_UTF8],
+    ["topics", "delete", NOT_UTF8, "--yes"],
+    ["topics", "alter-config", NOT_UTF8, "--set", "retention.ms=1"],
+    ["topics", "add-partitions", NOT_UTF8, "--to", "3"],
+    ["topics", "delete-records", NOT_UTF8, "--all"],
+], ids=lambda a: a[1])
+def test_topic_names_that_are_not_utf8_are_usage_errors(kafka, args):
+    """Raw bytes on the command line arrive surrogate-escaped: exit 2 before librdkafka sees them."""
+    result = run_kctl_process(*args, "-i", str(kafka["instance"]), "--timeout", "5", timeout=60)
+    assert result.code == 2, result
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("kctl: error: topic name is not valid UTF-8"), result
 
 
 def test_describe_unknown_topic_exits_4(k, unique_name):
@@ -531,3 +584,34 @@ def test_three_brokers_replicate_with_all_replicas_in_sync(kafka3, unique_name):
             admin.delete_topics([name], operation_timeout=30)[name].result(timeout=30)
         except Exception:  # noqa: BLE001 - never created
             pass
+
+
+# ------------------------------------------------------------------------------------------- the client API
+
+
+def test_admin_client_api_round_trip(kafka, unique_name):
+    """kctl.client.AdminClient as a script (or the e2e check, or a Temporal activity) uses it:
+    models in and out, a timeout or a Deadline on every call, per-item outcomes."""
+    from kctl.client import AdminClient
+    from kctl.deadline import Deadline
+    from kctl.errors import NotFoundError
+    from kctl.models.admin import TopicInfo
+
+    name, missing = unique_name(), unique_name()
+    with AdminClient(bootstrap=kafka["bootstrap"], timeout=20) as admin:
+        assert admin.describe_cluster(timeout=5).brokers[0].id == 1
+        created = admin.create_topics([name], partitions=2, config={"retention.ms": "60000"}, timeout=Deadline.after(20))
+        assert created[name].ok and created[name].elapsed_ms is not None
+        assert admin.topic(name).has_leaders and admin.topic(missing) is None  # create waited for the leaders
+        described = admin.describe_topics([name, missing])
+        assert isinstance(described[name].value, TopicInfo) and described[name].value.partition_ids == (0, 1)
+        assert isinstance(described[missing].error, NotFoundError)
+        configs = {e.name: e for e in admin.describe_configs([name])[name].value}
+        assert configs["retention.ms"].value == "60000" and configs["retention.ms"].source == "topic"
+        ends = admin.list_offsets([(name, 0), (name, 1)], "latest", timeout=5)
+        assert {k: o.value for k, o in ends.items()} == {(name, 0): 0, (name, 1): 0}
+        assert admin.add_partitions(name, 3).ok and len(admin.topic(name).partitions) == 3
+        sizes = admin.describe_log_dirs(topics=[name])
+        assert {(r.topic, r.partition) for r in sizes} == {(name, 0), (name, 1), (name, 2)}
+        assert admin.delete_topics([name])[name].ok
+        assert admin.topic(name) is None  # delete waited until it was gone

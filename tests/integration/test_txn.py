@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from tests.helpers import run_kctl
+from tests.helpers import run_kctl, run_kctl_process
 
 UNREACHABLE = ("-b", "127.0.0.1:1", "--timeout", "2")
 TXN_TIMEOUT_MS = 120_000  # longer than any test: the coordinator must not abort the open ones itself
@@ -348,3 +348,47 @@ def test_unreachable_broker_exits_6(args):
     result = run_kctl(*args, *UNREACHABLE)
     assert result.code == 6, result
     assert "kctl: error:" in result.stderr and "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------------------------------- odd input
+
+
+@pytest.mark.parametrize("args", [
+    ["txn", "list", "--producer-id", "99999999999999999999"],
+    ["txn", "describe-producers", "t", "--broker", str(2**31)],
+    ["txn", "abort", "-t", "t", "-p", "0", "--producer-id", "1", "--producer-epoch", str(2**15), "--yes"],
+], ids=["producer-id", "broker", "producer-epoch"])
+def test_numbers_beyond_their_wire_type_are_usage_errors_at_once(kafka, args):
+    """kafka-python cannot encode them and never answered (not even within --timeout): exit 2 before any request."""
+    result = run_kctl_process(*args, "-i", str(kafka["instance"]), "--timeout", "2", timeout=30)
+    assert result.code == 2, result
+    assert len(result.stderr.strip().splitlines()) == 1 and "is not in the range" in result.stderr
+
+
+NOT_UTF8 = b"bad-\xff\xfe-name"
+
+
+@pytest.mark.parametrize("args, what", [
+    (["txn", "describe", NOT_UTF8], "transactional id"),
+    (["txn", "describe", "ok-id", NOT_UTF8], "transactional id"),
+    (["txn", "describe-producers", NOT_UTF8], "topic name"),
+    (["txn", "find-hanging", "--topic", NOT_UTF8], "topic name"),
+    (["txn", "abort", "-t", NOT_UTF8, "-p", "0", "--start-offset", "0", "--yes"], "topic name"),
+], ids=["describe", "describe-second", "describe-producers", "find-hanging", "abort"])
+def test_names_that_are_not_utf8_are_usage_errors(kafka, args, what):
+    """kafka-python hung on a surrogate-escaped transactional id: exit 2 before any request."""
+    result = run_kctl_process(*args, "-i", str(kafka["instance"]), "--timeout", "2", timeout=30)
+    assert result.code == 2, result
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"kctl: error: {what} is not valid UTF-8"), result
+
+
+def test_client_only_properties_do_not_break_txn_commands(k, new_topic, transactions):
+    """-X compression.type (a producer setting) has no kafka-python admin equivalent and no bearing on it."""
+    topic = new_topic()
+    tid = transactions(topic, {0: 1})
+    result = k("-X", "compression.type=lz4", "-X", "linger.ms=5", "txn", "describe", tid, "-o", "json")
+    assert result.code == 0, result
+    assert result.json[0]["transactional_id"] == tid
+    listed = k("-X", "compression.type=lz4", "txn", "list", "-o", "json")
+    assert listed.code == 0 and tid in {t["transactional_id"] for t in listed.json}, listed

@@ -109,7 +109,8 @@ def test_unknown_context_option_and_dangling_current_context(config_file):
     assert result.code == 3 and "current context 'gone' does not exist" in result.stderr
 
 
-@pytest.mark.parametrize("text", ["contexts: [a, b]\n", "{{{\n", "contexts:\n  a: 5\ncurrent-context: a\n"])
+@pytest.mark.parametrize("text", ["contexts: [a, b]\n", "{{{\n", "contexts:\n  a: 5\ncurrent-context: a\n",
+                                  "current-context: [a, b]\ncontexts: {}\n", "current-context: {x: 1}\n"])
 def test_malformed_config_file_is_exit_3(config_file, text):
     config_file.parent.mkdir(parents=True)
     config_file.write_text(text)

@@ -33,7 +33,7 @@ def test_report_table_lists_every_step_with_verdict_and_latency():
 
 def test_failed_step_shows_cross_and_error():
     text = _text(to_rich([checklist_table(failed_report().steps)]))
-    line = next(l for l in text.splitlines() if "latency" in l.lower())
+    line = next(row for row in text.splitlines() if "latency" in row.lower())
     assert "✗" in line and "latency went wrong" in line
 
 

@@ -53,7 +53,7 @@ def test_event_is_one_logfmt_line(stderr_log):
                     r"partitions=6 ", line), line
     fields = parse_logfmt(line)
     assert fields["note"] == 'a "quoted" value\nnext' and fields["empty"] == "" and fields["ok"] == "true"
-    assert fields["trace_id"] == log.TRACE_ID and re.fullmatch(r"[0-9a-f]{16}", fields["trace_id"])
+    assert fields["trace_id"] == log.trace_id() and re.fullmatch(r"[0-9a-f]{16}", fields["trace_id"])
 
 
 def test_timed_adds_duration_and_ok_false_on_error(stderr_log):
@@ -85,7 +85,7 @@ def test_json_format(stderr_log):
     log.event("producer_send", topic="t", partition=0, offset=42, duration_ms=15)
     (record,) = [json.loads(line) for line in read().splitlines()]
     assert record["event"] == "producer_send" and record["offset"] == 42 and record["duration_ms"] == 15
-    assert record["trace_id"] == log.TRACE_ID and record["level"] == "info"
+    assert record["trace_id"] == log.trace_id() and record["level"] == "info"
 
 
 def test_log_file_gets_info_events_without_v(stderr_log, tmp_path):
@@ -113,12 +113,12 @@ def test_trace_id_is_new_per_invocation_and_can_be_given(stderr_log, monkeypatch
     setup, _ = stderr_log
     monkeypatch.delenv("KCTL_TRACE_ID", raising=False)
     setup(0)
-    first = log.TRACE_ID
+    first = log.trace_id()
     setup(0)
-    assert log.TRACE_ID != first
+    assert log.trace_id() != first
     monkeypatch.setenv("KCTL_TRACE_ID", "ci-run-1234")
     setup(0)
-    assert log.TRACE_ID == "ci-run-1234"
+    assert log.trace_id() == "ci-run-1234"
 
 
 def _librdkafka_lines(path, client_conf_extra=None) -> list[dict]:
@@ -143,7 +143,7 @@ def test_librdkafka_logs_use_the_same_format_and_trace_id(stderr_log, tmp_path):
     line = lines[0]
     assert line["fac"] and line["client"].startswith("rdkafka#producer-")
     assert "Connection refused" in line["msg"] or "127.0.0.1:1" in line["msg"]
-    assert line["trace_id"] == log.TRACE_ID and line["level"] in ("error", "warning", "info", "debug")
+    assert line["trace_id"] == log.trace_id() and line["level"] in ("error", "warning", "info", "debug")
 
 
 def test_librdkafka_logs_are_quiet_by_default(stderr_log):

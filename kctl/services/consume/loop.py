@@ -14,7 +14,7 @@ from itertools import accumulate
 
 from kctl import log
 from kctl.client.consumer import ConsumerClient
-from kctl.client.records import ConsumerRecord
+from kctl.models.records import ConsumerRecord
 from kctl.outputs import Output
 from kctl.services.consume.commits import Commits
 from kctl.services.consume.options import ConsumeOptions, matches

@@ -1,0 +1,23 @@
+"""The Temporal side of kctl: a worker on `kafka-messaging-queue` running the product spec's four
+workflows (producer, consumer, topic management, end-to-end) made of its nineteen activities.
+
+Activities are thin wrappers over kctl's client API and services (kctl.client, kctl.services); the
+workflows are deterministic (no I/O, clock or randomness outside activities). temporalio is an
+optional dependency (`pip install 'kctl[temporal]'`), imported only by the modules that need it.
+"""
+
+from __future__ import annotations
+
+TASK_QUEUE = "kafka-messaging-queue"
+NAMESPACE = "default"
+
+
+def require_temporalio() -> None:
+    """One clear line instead of an ImportError when the extra is not installed."""
+    try:
+        import temporalio  # noqa: F401
+    except ImportError:
+        from kctl.errors import ConfigError
+
+        raise ConfigError("the Temporal worker needs the temporalio package",
+                          hint="install it with `pip install 'kctl[temporal]'`") from None

@@ -1,0 +1,124 @@
+"""What `kctl worker` and `kctl workflow` call: where Temporal is, running the worker until a
+signal, and starting/awaiting workflows (kctl.temporal does the Temporal work)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+
+from kctl.errors import KctlError, UsageError
+
+
+def temporal_address(registry, instance: int | None, explicit: str | None) -> str:
+    """--temporal > $KCTL_TEMPORAL_ADDRESS > the registry instance's Temporal frontend port."""
+    if explicit:
+        return explicit
+    if os.environ.get("KCTL_TEMPORAL_ADDRESS"):
+        return os.environ["KCTL_TEMPORAL_ADDRESS"]
+    return registry.temporal_of(instance or 0).address
+
+
+def worker_options(registry, instance, temporal, namespace, task_queue, max_concurrent_activities, grace):
+    from kctl.temporal import require_temporalio
+
+    require_temporalio()
+    from kctl.temporal.worker import WorkerOptions
+
+    return WorkerOptions(temporal_address(registry, instance, temporal), namespace, task_queue,
+                         max_concurrent_activities, grace)
+
+
+def run_worker(kafka_conf: dict, options) -> None:
+    """Run the worker until SIGTERM (drain, then return) or SIGINT (drain, then KeyboardInterrupt: 130)."""
+    from kctl.temporal.worker import run_worker as run
+
+    received: list[int] = []
+
+    async def main():
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, lambda s=sig: (received.append(s), stop.set()))
+        await run(kafka_conf, options, stop)
+
+    asyncio.run(main())
+    if received and received[0] == signal.SIGINT:
+        raise KeyboardInterrupt
+
+
+def load_params(kind: str, params_file: str | None, overrides: dict):
+    """Workflow parameters: the JSON file (or {}) with the command-line options on top."""
+    from kctl.temporal import require_temporalio
+
+    require_temporalio()
+    from kctl.temporal.starter import params_from
+
+    document: dict = {}
+    if params_file:
+        try:
+            with open(params_file, encoding="utf-8") as handle:
+                document = json.load(handle)
+        except OSError as exc:
+            raise UsageError(f"--params-file {params_file}: {exc.strerror}") from None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--params-file {params_file}: not valid JSON ({exc})") from None
+        if not isinstance(document, dict):
+            raise UsageError(f"--params-file {params_file}: expected a JSON object")
+    document.update({k: v for k, v in overrides.items() if v is not None})
+    return params_from(kind, document)
+
+
+def _run_with_client(address: str, namespace: str, work):
+    """asyncio.run(work(client)). Errors are raised only after the loop and the Temporal client are
+    gone: a client still referenced by a traceback while the interpreter shuts down aborts it
+    (a Rust runtime thread releases the GIL too late)."""
+    import gc
+
+    from kctl.temporal.worker import connect
+
+    async def main():
+        try:
+            return await work(await connect(address, namespace)), None
+        except KctlError as exc:
+            return None, exc
+
+    value, error = asyncio.run(main())
+    if error is not None:
+        error.__traceback__ = None
+        gc.collect()
+        raise error
+    return value
+
+
+def start_workflow(address: str, namespace: str, task_queue: str, kind: str, params, workflow_id: str | None,
+                   wait: bool):
+    """Start a workflow; with wait, return its result, else its id."""
+    from kctl.temporal import starter
+
+    async def work(client):
+        handle = await starter.start(client, kind, params, workflow_id, task_queue)
+        return await starter.result(client, handle.id, kind) if wait else handle.id
+
+    return _run_with_client(address, namespace, work)
+
+
+def workflow_result(address: str, namespace: str, workflow_id: str):
+    from kctl.temporal import require_temporalio
+
+    require_temporalio()
+    from kctl.temporal import starter
+
+    return _run_with_client(address, namespace, lambda client: starter.result(client, workflow_id))
+
+
+def failure_of(result) -> KctlError | None:
+    """A workflow that ran but whose check failed (the e2e report) exits like `kctl e2e run`."""
+    from kctl.models import E2EReport
+
+    if isinstance(result, E2EReport):
+        from kctl.services.e2e import failure_error
+
+        return failure_error(result)
+    return None

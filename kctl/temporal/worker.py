@@ -1,0 +1,80 @@
+"""`kctl worker run`: the Kafka messaging worker.
+
+One process, two Temporal workers sharing one client: one polls the shared task queue
+(`kafka-messaging-queue`: the four workflows and every activity), the other this process's own
+queue (`<task queue>-<host>-<pid>-<random>`: the activities of the stateful clients it holds, which
+workflows pin to it). SIGTERM/Ctrl-C drain: polling stops, in-flight activities get
+`grace` seconds to finish and are then cancelled, clients are closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+
+from kctl import log
+from kctl.temporal import NAMESPACE, TASK_QUEUE
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    address: str
+    namespace: str = NAMESPACE
+    task_queue: str = TASK_QUEUE
+    max_concurrent_activities: int = 20
+    grace_s: float = 10.0
+
+
+def worker_queue_name(task_queue: str) -> str:
+    return f"{task_queue}-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+async def connect(address: str, namespace: str, timeout_s: float = 10.0):
+    """A Temporal client; BrokerUnavailable (exit 6) when the server does not answer in time."""
+    from temporalio.client import Client
+
+    from kctl.errors import BrokerUnavailable
+
+    try:
+        return await asyncio.wait_for(Client.connect(address, namespace=namespace), timeout_s)
+    except (asyncio.TimeoutError, RuntimeError, OSError) as exc:
+        text = str(exc)
+        reason = ("connection refused" if "refused" in text.lower() else "no answer within "
+                  f"{timeout_s:g}s" if isinstance(exc, asyncio.TimeoutError) else text.splitlines()[0][:120])
+        raise BrokerUnavailable(f"cannot reach Temporal at {address} ({reason})",
+                                hint="is it running? `kctl local up --temporal` starts one") from None
+
+
+async def run_worker(kafka_conf: dict, options: WorkerOptions, stop: asyncio.Event) -> None:
+    """Run until `stop` is set, then drain."""
+    from temporalio.worker import Worker
+
+    from kctl.temporal.activities import KafkaActivities
+    from kctl.temporal.workflows import WORKFLOWS
+
+    client = await connect(options.address, options.namespace)
+    own_queue = worker_queue_name(options.task_queue)
+    activities = KafkaActivities(kafka_conf, own_queue)
+    executor = ThreadPoolExecutor(max_workers=max(2, options.max_concurrent_activities),
+                                  thread_name_prefix="kctl-activity")
+    common = dict(activities=activities.all(), activity_executor=executor,
+                  max_concurrent_activities=options.max_concurrent_activities,
+                  graceful_shutdown_timeout=timedelta(seconds=options.grace_s))
+    shared = Worker(client, task_queue=options.task_queue, workflows=list(WORKFLOWS), **common)
+    pinned = Worker(client, task_queue=own_queue, **common)
+    log.event("worker_started", task_queue=options.task_queue, worker_queue=own_queue, address=options.address,
+              namespace=options.namespace)
+    try:
+        async with shared, pinned:
+            log.event("worker_polling", task_queue=options.task_queue, worker_queue=own_queue)
+            await stop.wait()
+            log.event("worker_draining", grace_s=options.grace_s)
+    finally:
+        activities.handles.close_all()
+        executor.shutdown(wait=False, cancel_futures=True)
+        log.event("worker_stopped", task_queue=options.task_queue)
