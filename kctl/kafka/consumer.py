@@ -14,9 +14,9 @@ import logging
 from typing import Callable, Iterable
 
 from kctl import log
-from kctl.models.records import ConsumerEvent, ConsumerRecord, TopicPartitionOffset
 from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError
-from kctl.kafka.clients import ClientErrors, library_conf, to_kctl_error
+from kctl.kafka.clients import ClientErrors, library_conf, to_kctl_error, unreachable
+from kctl.models.records import ConsumerEvent, ConsumerRecord, TopicPartitionOffset
 
 # librdkafka logical offsets (RD_KAFKA_OFFSET_*), duplicated so callers need not import confluent_kafka.
 OFFSET_BEGINNING = -2
@@ -165,6 +165,7 @@ class KafkaConsumer:
             # of librdkafka FAIL lines (it retries every broker connection in the background).
             conf.setdefault("log_level", 2)
         self.errors = ClientErrors()
+        self.conf = conf
         self.cooperative = "cooperative" in str(conf.get("partition.assignment.strategy", ""))
         try:
             self._consumer = Consumer(library_conf(conf, self.errors))
@@ -199,7 +200,10 @@ class KafkaConsumer:
         except KafkaException as exc:
             if not self._consumer.assignment():
                 self.serve()
-            raise self._error(exc, "metadata") from None
+            error = self._error(exc, "metadata")
+            if type(error) is BrokerUnavailable:
+                raise unreachable(self.conf, timeout) from None
+            raise error from None
         return {name: (None if t.error is not None else sorted(t.partitions)) for name, t in metadata.topics.items()}
 
     # -- assignment --
