@@ -99,3 +99,24 @@ def test_a_missing_topic_by_name(kafka, unique_name):
         assert consumer.topics(timeout=10, topic=missing) == {missing: None}
         with pytest.raises(NotFoundError):
             consumer.watermarks(missing, 0, timeout=5)
+
+
+def test_group_metadata_commits_offsets_in_a_transaction(kafka, new_topic):
+    """consume-transform-produce: the consumer's offsets are committed by the producer's transaction."""
+    from kctl.client import ProducerRecord, TransactionClient
+
+    source, sink = new_topic(partitions=1), new_topic(partitions=1)
+    produce(kafka["bootstrap"], source, [{"value": f"in{i}".encode()} for i in range(3)])
+    group = group_name("eos")
+    with ConsumerClient(bootstrap=kafka["bootstrap"], group_id=group, auto_offset_reset="earliest",
+                        enable_auto_commit=False) as consumer, \
+            TransactionClient(f"eos-{group}", bootstrap=kafka["bootstrap"]) as txn:
+        consumer.subscribe([source])
+        records = _poll_until(consumer, 3)
+        txn.init(timeout=30)
+        txn.begin()
+        for record in records:
+            txn.send(ProducerRecord(sink, value=record.value.upper()))
+        txn.send_offsets(consumer.group_metadata(), consumer.position([(source, 0)]), timeout=30)
+        txn.commit(timeout=30)
+    assert committed(kafka["bootstrap"], group, source, 1) == {0: 3}
