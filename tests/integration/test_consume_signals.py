@@ -159,3 +159,52 @@ def test_a_signal_while_the_reader_is_not_reading_commits_exactly_the_lines_writ
     assert complete == [b"%06d" % i + b"y" * 94 for i in range(len(complete))]
     assert 0 < len(complete) < total
     assert committed(kafka["bootstrap"], group, topic, 1) == {0: len(complete)}
+
+
+@pytest.fixture
+def black_hole():
+    """A port that accepts connections and never answers (a broker that hangs)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted: list = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.getsockname()[1]}", accepted
+    stop.set()
+    thread.join(timeout=5)
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_ends_the_consume_while_the_cluster_does_not_answer(black_hole, sig, code):
+    """With a 60 s --timeout, the metadata look-up would wait a minute: the signal ends it at once."""
+    import time
+
+    bootstrap, accepted = black_hole
+    proc = kctl_popen("consume", "t", "--group", group_name("hole"), "-b", bootstrap, "--timeout", "60")
+    from tests.integration.test_consumer_groups import wait_until
+
+    wait_until(lambda: accepted, what="kctl to connect")
+    proc.send_signal(sig)
+    started = time.monotonic()
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == code, err
+    assert b"Traceback" not in err
+    # Far below the 60 s the look-up would have waited (not a measure of the machine's speed).
+    assert time.monotonic() - started < 20

@@ -24,7 +24,7 @@ class Commits:
         # bounded(fn, what): runs a synchronous commit within the timeout and lets an interrupt
         # through meanwhile (the session's); by default the commit just runs.
         self.bounded = bounded or (lambda fn, what: fn())
-        self.upto: dict = {}  # (topic, partition) -> next offset, of what was written (sync/async)
+        self.upto: dict = {}  # (topic, partition) -> next offset, of what was written (tracked modes)
 
     @property
     def tracks(self) -> bool:
@@ -60,8 +60,8 @@ class Commits:
     def final(self, deadline: Deadline) -> None:
         """The last commit before close (bounded by the deadline; close() would commit the stored
         offsets too, but after a revoke that may come too late)."""
-        if self.mode == "none":
-            return
+        if self.mode == "none" or (self.mode != "auto" and not self.upto):
+            return  # nothing written since the last commit (or at all): nothing to wait for
         if self.mode in ("after-write", "auto"):
             self.client.commit(timeout=deadline)
         elif self.upto:
