@@ -35,11 +35,15 @@ class ClientErrors:
     process, a worker or a test, never see each other's failures). A wrong password or a SASL/TLS
     mismatch shows up only here; the request itself just times out."""
 
+    KEEP = 200  # a long-running consumer of a flapping cluster gets an event per reconnect: keep the last ones
+
     def __init__(self):
         self.events: list = []
 
     def __call__(self, error) -> None:  # error_cb
         self.events.append(error)
+        if len(self.events) > 2 * self.KEEP:
+            del self.events[:-self.KEEP]  # a rejected login repeats on every attempt: it stays seen
 
     def auth_failure(self) -> KctlError | None:
         for error in self.events:

@@ -152,3 +152,25 @@ def test_batch_values_and_next_offsets():
     assert batch.next_offsets() == {("t", 0): 7, ("t", 1): 10}
     assert batch.next_offsets(1) == {("t", 0): 6}
     assert Batch([_FakeMessage("t", 0, 5, b"a"), _FakeMessage("t", 0, 6, None, error=object())]).values() is None
+
+
+def test_client_errors_keep_the_last_events_only():
+    from kctl.kafka.clients import ClientErrors
+
+    class Event:
+        def __init__(self, name):
+            self._name = name
+
+        def name(self):
+            return self._name
+
+        def str(self):
+            return "Authentication failed" if self._name == "_AUTHENTICATION" else "Connection refused"
+
+    errors = ClientErrors()
+    for _ in range(10 * ClientErrors.KEEP):
+        errors(Event("_TRANSPORT"))
+    assert len(errors.events) <= 2 * ClientErrors.KEEP
+    assert errors.auth_failure() is None
+    errors(Event("_AUTHENTICATION"))
+    assert errors.auth_failure() is not None and errors.auth_failure().exit_code == 9
