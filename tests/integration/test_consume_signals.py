@@ -208,3 +208,32 @@ def test_a_signal_ends_the_consume_while_the_cluster_does_not_answer(black_hole,
     assert b"Traceback" not in err
     # Far below the 60 s the look-up would have waited (not a measure of the machine's speed).
     assert time.monotonic() - started < 20
+
+
+def test_sigterm_on_produce_is_handled_like_ctrl_c_and_exits_143(kafka, new_topic):
+    """SIGTERM is handled in kctl.__main__ for every command: produce takes its Ctrl-C path
+    (what was read is flushed and acknowledged) and exits 143."""
+    from confluent_kafka import TopicPartition
+
+    topic = new_topic(partitions=1)
+    proc = kctl_popen("produce", topic, "-b", kafka["bootstrap"], stdin=subprocess.PIPE)
+    proc.stdin.write(b"".join(b"line %d\n" % i for i in range(100)))
+    proc.stdin.flush()  # stdin stays open: produce waits for more
+
+    def delivered() -> int:
+        from confluent_kafka import Consumer
+
+        consumer = Consumer({"bootstrap.servers": kafka["bootstrap"], "group.id": group_name("wm")})
+        try:
+            return consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
+        finally:
+            consumer.close()
+
+    from tests.integration.test_consumer_groups import wait_until
+
+    wait_until(lambda: delivered() == 100, what="100 records produced")
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert b"Traceback" not in err
+    assert delivered() == 100
