@@ -155,13 +155,21 @@ class ConsumeSession:
     # -- the end --
 
     def close(self, budget: float) -> None:
-        """Commit what was written and leave the group, within `budget` seconds in all."""
+        """Commit what was written and leave the group, within `budget` seconds in all. A signal
+        that comes meanwhile ends the wait (the budget of a normal end is the whole --timeout)."""
         deadline = Deadline.after(budget)
-        try:
-            self.commits.final(deadline)
-        except KctlError as exc:
-            log.event("final_commit_failed", self.commit_failure_level, error=exc.message)
-        self.client.close(deadline.remaining(0.2))
+
+        def work():
+            try:
+                self.commits.final(deadline)
+            except KctlError as exc:
+                log.event("final_commit_failed", self.commit_failure_level, error=exc.message)
+            self.client.close(deadline.remaining(0.2))
+
+        if self.interrupts.pending:  # already on the way out after a signal: the short budget
+            work()
+        else:
+            self.interruptible(work, "close")
 
     def finish(self, started: float, reason: str) -> ConsumeSummary:
         loop = self.loop
