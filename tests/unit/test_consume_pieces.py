@@ -174,3 +174,50 @@ def test_client_errors_keep_the_last_events_only():
     assert errors.auth_failure() is None
     errors(Event("_AUTHENTICATION"))
     assert errors.auth_failure() is not None and errors.auth_failure().exit_code == 9
+
+
+class _FakeClient:
+    """What Commits calls on a ConsumerClient, recorded."""
+
+    def __init__(self):
+        self.calls: list = []
+
+    def store_offsets(self, offsets):
+        self.calls.append(("store", dict(offsets)))
+
+    def commit(self, offsets=None, asynchronous=False, timeout=None):
+        self.calls.append(("commit", None if offsets is None else dict(offsets), asynchronous))
+
+
+@pytest.mark.parametrize("mode, expected", [
+    ("after-write", [("store", {("t", 0): 5})]),
+    ("sync", [("commit", {("t", 0): 5}, False)]),
+    ("async", [("commit", {("t", 0): 5}, True)]),
+    ("auto", []),
+    ("none", []),
+])
+def test_commits_after_writing_by_mode(mode, expected):
+    from kctl.services.consume.commits import Commits
+
+    client = _FakeClient()
+    Commits(client, mode).written({("t", 0): 5})
+    assert client.calls == expected
+
+
+def test_final_commit_only_when_something_was_written_and_revoke_forgets_the_partition():
+    from kctl.models.records import TopicPartitionOffset
+    from kctl.deadline import Deadline
+    from kctl.services.consume.commits import Commits
+
+    client = _FakeClient()
+    commits = Commits(client, "sync")
+    commits.final(Deadline.after(1))
+    assert client.calls == []  # nothing written: nothing to wait for at exit
+    commits.written({("t", 0): 5, ("t", 1): 7})
+    commits.on_revoke([TopicPartitionOffset("t", 0, -1001)])
+    assert client.calls[-1] == ("commit", {("t", 0): 5, ("t", 1): 7}, False)
+    commits.final(Deadline.after(1))
+    assert client.calls[-1] == ("commit", {("t", 1): 7}, False)
+    auto = _FakeClient()
+    Commits(auto, "auto").final(Deadline.after(1))
+    assert auto.calls == [("commit", None, False)]  # librdkafka stored what it handed out
