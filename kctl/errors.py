@@ -119,12 +119,27 @@ _BY_CODE_NAME: dict[str, type[KctlError]] = {
     "_AUTHENTICATION": AuthError,
     "_SSL": AuthError,
     "TOPIC_DELETION_DISABLED": InvalidRequest,
+    # transactions and producer state (kafka-python's admin requests report these)
+    "COORDINATOR_LOAD_IN_PROGRESS": BrokerUnavailable,
+    "NOT_COORDINATOR": BrokerUnavailable,
+    "NOT_LEADER_FOR_PARTITION": BrokerUnavailable,
+    "INVALID_PRODUCER_EPOCH": InvalidRequest,
+    "PRODUCER_FENCED": InvalidRequest,
+    "TRANSACTION_COORDINATOR_FENCED": InvalidRequest,
+    "INVALID_TXN_STATE": InvalidRequest,
+    "UNSUPPORTED_VERSION": InvalidRequest,
+    "UNKNOWN_PRODUCER_ID": NotFoundError,
 }
 
 _HINTS: dict[type[KctlError], str] = {
     BrokerUnavailable: "is the broker running? try `kctl local status` or check --bootstrap/--instance",
     AuthError: "check the security settings of your context (`kctl config view`)",
 }
+
+
+def hint_for(cls: type[KctlError]) -> str | None:
+    """The standard hint of an error class (where to look), if it has one."""
+    return _HINTS.get(cls)
 
 
 def error_class_for(code_name: str | None) -> type[KctlError]:

@@ -135,3 +135,17 @@ def parse_topic_partitions(values: list[str], option: str = "--topic") -> dict[s
         else:
             out[topic] = partitions
     return out
+
+
+def parse_choice(value: str, choices: tuple[str, ...], option: str, aliases: dict[str, str] | None = None) -> str:
+    """One of choices, read in any case and with any separators ('complete-commit', 'COMPLETE_COMMIT'
+    -> 'CompleteCommit'); aliases map other normalized spellings to a normalized choice."""
+    def norm(text: str) -> str:
+        return re.sub(r"[^a-z]", "", text.lower())
+
+    key = norm(value)
+    key = (aliases or {}).get(key, key)
+    for choice in choices:
+        if norm(choice) == key:
+            return choice
+    raise UsageError(f"{option} must be one of {', '.join(choices)} (any case), got {value!r}")

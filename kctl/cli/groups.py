@@ -9,6 +9,7 @@ import typer
 
 from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context, no_empty_names
+from kctl.models.choices import GROUP_STATES, GROUP_TYPES, help_list
 
 app = typer.Typer(help="Inspect consumer groups, their lag, and move or delete their committed offsets.",
                   no_args_is_help=True)
@@ -32,9 +33,9 @@ def _finish(obj, result, kind) -> None:
 def list_(
     ctx: typer.Context,
     state: Optional[str] = typer.Option(None, "--state", metavar="STATE",
-                                        help="Only groups in this state: Stable, Empty, PreparingRebalance, "
-                                             "CompletingRebalance, Dead (any case)."),
-    type_: Optional[str] = typer.Option(None, "--type", metavar="TYPE", help="Only groups of this type: Classic or Consumer."),
+                                        help=f"Only groups in this state: {help_list(GROUP_STATES)} (any case)."),
+    type_: Optional[str] = typer.Option(None, "--type", metavar="TYPE",
+                                        help=f"Only groups of this type: {help_list(GROUP_TYPES)} (any case)."),
 ):
     """List consumer groups with their state and type.
 
@@ -73,14 +74,15 @@ def describe(
 @app.command()
 def delete(
     ctx: typer.Context,
-    group_ids: List[str] = typer.Argument(..., metavar="GROUP...", help="Groups to delete (they must have no members)."),
+    group_ids: List[str] = typer.Argument(..., metavar="GROUP...", help="Groups to delete (they must have no members).",
+                                          callback=no_empty_names),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed when stdin is not a terminal)."),
 ):
     """Delete consumer groups and their committed offsets (asks first unless --yes).
 
     Example: kctl groups delete old-billing --yes
     """
-    from kctl.cli.topics import _confirm
+    from kctl.cli.topics import confirm
     from kctl.errors import UsageError
     from kctl.models import OperationResult
     from kctl.services import groups
@@ -89,7 +91,7 @@ def delete(
     if not (yes or sys.stdin.isatty()):
         raise UsageError("refusing to delete groups without confirmation: stdin is not a terminal",
                          hint="pass --yes to delete from a script")
-    if not yes and not _confirm(f"Groups to delete: {', '.join(group_ids)}\n"
+    if not yes and not confirm(f"Groups to delete: {', '.join(group_ids)}\n"
                                 f"Delete {len(group_ids)} group(s) and their committed offsets? [y/N] "):
         raise typer.Abort()
     _finish(obj, groups.delete_groups(obj.client_conf(), obj.timeout, group_ids), OperationResult)
@@ -107,7 +109,7 @@ def reset_offsets(
     to_offset: Optional[int] = typer.Option(None, "--to-offset", metavar="N", help="To offset N (kept within the log)."),
     to_datetime: Optional[str] = typer.Option(None, "--to-datetime", metavar="ISO",
                                               help="To the first record at or after this time (2024-05-01T12:00:00Z; "
-                                                   "no zone: local time; or epoch ms)."),
+                                                   "no zone: local time; epoch ms; or relative: -1h)."),
     shift_by: Optional[int] = typer.Option(None, "--shift-by", metavar="N",
                                            help="Move the committed offset by N (negative: back; kept within the log)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only show the plan (the default)."),
@@ -119,13 +121,14 @@ def reset_offsets(
     """
     from kctl.errors import UsageError
     from kctl.models import OffsetResetResult
+    from kctl.parsing import parse_topic_partitions
     from kctl.services import groups
 
     obj = app_context(ctx)
     if dry_run and execute:
         raise UsageError("give --dry-run or --execute, not both")
     strategy = groups.parse_strategy(to_earliest, to_latest, to_offset, to_datetime, shift_by)
-    result = groups.reset_offsets(obj.client_conf(), obj.timeout, group_id, groups.parse_topic_partitions(topics),
+    result = groups.reset_offsets(obj.client_conf(), obj.timeout, group_id, parse_topic_partitions(topics),
                                   strategy, all_topics=all_topics, execute=execute)
     _finish(obj, result, OffsetResetResult)
 
@@ -142,8 +145,9 @@ def delete_offsets(
     Example: kctl groups delete-offsets billing --topic orders --topic payments:0,1
     """
     from kctl.models import OperationResult
+    from kctl.parsing import parse_topic_partitions
     from kctl.services import groups
 
     obj = app_context(ctx)
-    result = groups.delete_offsets(obj.client_conf(), obj.timeout, group_id, groups.parse_topic_partitions(topics))
+    result = groups.delete_offsets(obj.client_conf(), obj.timeout, group_id, parse_topic_partitions(topics))
     _finish(obj, result, OperationResult)

@@ -12,10 +12,10 @@ from kctl.cli.context import app_context, no_empty_names
 
 app = typer.Typer(help="Create, inspect, change and delete topics.", no_args_is_help=True)
 
-# Kafka's wire limits (partition counts are int32, replication factors int16; librdkafka accepts
-# at most 10000 replicas): larger numbers are usage errors, not overflows deep in the client.
-MAX_PARTITIONS = 2**31 - 1
-MAX_REPLICATION = 10000
+# librdkafka's limits (at most 100000 partitions per topic, 10000 replicas; the wire would
+# allow 2^31-1): larger numbers are usage errors, not failures deep in the client.
+MAX_PARTITIONS = 100_000  # kctl.client.admin.topics.MAX_PARTITIONS (not imported: start-up speed)
+MAX_REPLICATION = 10_000
 
 DRY_RUN = typer.Option(False, "--dry-run", help="Let the broker validate the request without applying it.")
 
@@ -32,7 +32,7 @@ def _finish(obj, result) -> None:
         raise error
 
 
-def _confirm(question: str) -> bool:
+def confirm(question: str) -> bool:
     """Ask on stderr (click's prompt would write to stdout, which is for data only)."""
     sys.stderr.write(question)
     sys.stderr.flush()
@@ -87,7 +87,7 @@ def describe(
 @app.command()
 def create(
     ctx: typer.Context,
-    names: List[str] = typer.Argument(..., metavar="NAME...", help="Topics to create."),
+    names: List[str] = typer.Argument(..., metavar="NAME...", help="Topics to create.", callback=no_empty_names),
     partitions: Optional[int] = typer.Option(None, "--partitions", "-p", min=1, max=MAX_PARTITIONS, help="Partitions (default: the broker's num.partitions)."),
     replication: Optional[int] = typer.Option(None, "--replication-factor", "-r", min=1, max=MAX_REPLICATION,
                                               help="Replicas of each partition (default: the broker's default.replication.factor)."),
@@ -131,7 +131,7 @@ def delete(
                          hint="pass --yes to delete from a script")
     conf = obj.client_conf()
     targets = topics.resolve_delete_targets(conf, obj.timeout, names or [], regex)
-    if not (yes or dry_run) and not _confirm(f"Topics to delete: {', '.join(targets)}\nDelete {len(targets)} topic(s) and all their data? [y/N] "):
+    if not (yes or dry_run) and not confirm(f"Topics to delete: {', '.join(targets)}\nDelete {len(targets)} topic(s) and all their data? [y/N] "):
         raise typer.Abort()
     _finish(obj, topics.delete_topics(conf, obj.timeout, targets, if_exists=if_exists, dry_run=dry_run))
 
@@ -159,7 +159,7 @@ def alter_config(
 @app.command("add-partitions")
 def add_partitions(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="Topic to grow.", autocompletion=complete_topics),
+    topic: str = typer.Argument(..., help="Topic to grow.", autocompletion=complete_topics, callback=no_empty_names),
     to: int = typer.Option(..., "--to", min=1, max=MAX_PARTITIONS, help="New total number of partitions (more than now)."),
     dry_run: bool = DRY_RUN,
 ):
@@ -176,7 +176,8 @@ def add_partitions(
 @app.command("delete-records")
 def delete_records(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="Topic whose oldest records to delete.", autocompletion=complete_topics),
+    topic: str = typer.Argument(..., help="Topic whose oldest records to delete.", autocompletion=complete_topics,
+                                callback=no_empty_names),
     before: List[str] = typer.Option([], "--before", metavar="PARTITION:OFFSET",
                                      help="Delete records before OFFSET in PARTITION (repeatable)."),
     purge: bool = typer.Option(False, "--all", help="Delete every record of every partition (up to the high watermark)."),
@@ -185,10 +186,11 @@ def delete_records(
 
     Example: kctl topics delete-records orders --before 0:1500 --before 1:1200
     """
+    from kctl.parsing import parse_partition_offsets
     from kctl.services import topics
 
     obj = app_context(ctx)
-    offsets = topics.parse_partition_offsets(before)
+    offsets = parse_partition_offsets(before, "--before")
     _finish(obj, topics.delete_records(obj.client_conf(), obj.timeout, topic, offsets, purge=purge))
 
 

@@ -8,7 +8,11 @@ from typing import List, Optional
 import typer
 
 from kctl.cli.complete import complete_topics
-from kctl.cli.context import app_context
+from kctl.cli.context import app_context, no_empty_names
+from kctl.models.choices import TXN_STATES, help_list
+
+# Wire types of the values (ids and epochs): larger numbers are usage errors before any request.
+INT16_MAX, INT32_MAX, INT64_MAX = 2**15 - 1, 2**31 - 1, 2**63 - 1
 
 app = typer.Typer(help="Inspect transactions and producers; find and abort hanging transactions.", no_args_is_help=True)
 
@@ -19,12 +23,13 @@ PARTITIONS = typer.Option([], "--partition", "-p", metavar="P[,P...]", help="Onl
 def list_(
     ctx: typer.Context,
     states: List[str] = typer.Option([], "--state", metavar="STATE",
-                                      help="Only transactions in this state (repeatable): Ongoing, PrepareCommit, "
-                                           "PrepareAbort, CompleteCommit, CompleteAbort, Empty, Dead (any case)."),
-    producer_ids: List[int] = typer.Option([], "--producer-id", metavar="N", help="Only this producer id (repeatable)."),
+                                      help=f"Only transactions in this state (repeatable): "
+                                           f"{help_list(TXN_STATES, ('PrepareEpochFence',))} (any case)."),
+    producer_ids: List[int] = typer.Option([], "--producer-id", metavar="N", min=0, max=INT64_MAX,
+                                           help="Only this producer id (repeatable)."),
     pattern: Optional[str] = typer.Option(None, "--pattern", metavar="REGEX",
                                           help="Only transactional ids this regular expression matches in full (Kafka 4.1+)."),
-    min_duration_ms: Optional[int] = typer.Option(None, "--min-duration-ms", metavar="MS",
+    min_duration_ms: Optional[int] = typer.Option(None, "--min-duration-ms", metavar="MS", min=0, max=INT64_MAX,
                                                   help="Only transactions open for longer than this (Kafka 3.8+)."),
 ):
     """List transactional ids with producer id, epoch, state and coordinator.
@@ -43,7 +48,8 @@ def list_(
 @app.command()
 def describe(
     ctx: typer.Context,
-    transactional_ids: List[str] = typer.Argument(..., metavar="TRANSACTIONAL_ID...", help="Transactional ids to describe."),
+    transactional_ids: List[str] = typer.Argument(..., metavar="TRANSACTIONAL_ID...", help="Transactional ids to describe.",
+                                                  callback=no_empty_names),
 ):
     """Show state, producer id/epoch, timeout, start time and partitions of transactions.
 
@@ -65,9 +71,10 @@ def describe(
 @app.command("describe-producers")
 def describe_producers(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="The topic whose partitions to read.", autocompletion=complete_topics),
+    topic: str = typer.Argument(..., help="The topic whose partitions to read.", autocompletion=complete_topics,
+                                callback=no_empty_names),
     partitions: List[str] = PARTITIONS,
-    broker: Optional[int] = typer.Option(None, "--broker", metavar="ID",
+    broker: Optional[int] = typer.Option(None, "--broker", metavar="ID", min=0, max=INT32_MAX,
                                          help="Ask this replica instead of each partition's leader."),
 ):
     """Show the active producers of a topic's partitions and their open transactions.
@@ -75,11 +82,12 @@ def describe_producers(
     Example: kctl txn describe-producers orders --partition 0,1
     """
     from kctl.models import PartitionProducers
+    from kctl.parsing import parse_partitions
     from kctl.render import render
     from kctl.services import txn
 
     obj = app_context(ctx)
-    rows = txn.describe_producers(obj.client_conf(), obj.timeout, topic, txn.parse_partitions(partitions), broker)
+    rows = txn.describe_producers(obj.client_conf(), obj.timeout, topic, parse_partitions(partitions), broker)
     render(rows, obj.output, kind=PartitionProducers)
     error = txn.producers_failure(rows)
     if error is not None:
@@ -89,12 +97,12 @@ def describe_producers(
 @app.command("find-hanging")
 def find_hanging(
     ctx: typer.Context,
-    broker: Optional[int] = typer.Option(None, "--broker", metavar="ID",
+    broker: Optional[int] = typer.Option(None, "--broker", metavar="ID", min=0, max=INT32_MAX,
                                          help="Only the partitions this broker hosts (asked of it)."),
     topic: Optional[str] = typer.Option(None, "--topic", "-t", metavar="TOPIC", help="Only this topic.",
                                         autocompletion=complete_topics),
     partitions: List[str] = PARTITIONS,
-    max_age_ms: int = typer.Option(900_000, "--max-age-ms", metavar="MS",
+    max_age_ms: int = typer.Option(900_000, "--max-age-ms", metavar="MS", min=0, max=INT64_MAX,
                                    help="Only transactions idle for longer than this (default: 15 min, the "
                                         "brokers' default transaction.max.timeout.ms)."),
 ):
@@ -102,11 +110,12 @@ def find_hanging(
 
     Example: kctl txn find-hanging --broker 1 -o json
     """
+    from kctl.parsing import parse_partitions
     from kctl.render import render
     from kctl.services import txn
 
     obj = app_context(ctx)
-    report = txn.find_hanging(obj.client_conf(), obj.timeout, broker, topic, txn.parse_partitions(partitions), max_age_ms)
+    report = txn.find_hanging(obj.client_conf(), obj.timeout, broker, topic, parse_partitions(partitions), max_age_ms)
     render(report, obj.output)
     error = txn.hanging_failure(report)
     if error is not None:
@@ -117,13 +126,15 @@ def find_hanging(
 def abort(
     ctx: typer.Context,
     topic: str = typer.Option(..., "--topic", "-t", metavar="TOPIC", help="The partition's topic.",
-                              autocompletion=complete_topics),
-    partition: int = typer.Option(..., "--partition", "-p", metavar="P", help="The partition."),
-    start_offset: Optional[int] = typer.Option(None, "--start-offset", metavar="N",
+                              autocompletion=complete_topics, callback=no_empty_names),
+    partition: int = typer.Option(..., "--partition", "-p", metavar="P", max=INT32_MAX, help="The partition."),
+    start_offset: Optional[int] = typer.Option(None, "--start-offset", metavar="N", max=INT64_MAX,
                                                help="The offset the open transaction starts at on the partition."),
-    producer_id: Optional[int] = typer.Option(None, "--producer-id", metavar="N", help="Its producer id (instead of --start-offset)."),
-    producer_epoch: Optional[int] = typer.Option(None, "--producer-epoch", metavar="N", help="Its producer epoch."),
-    coordinator_epoch: Optional[int] = typer.Option(None, "--coordinator-epoch", metavar="N",
+    producer_id: Optional[int] = typer.Option(None, "--producer-id", metavar="N", min=0, max=INT64_MAX,
+                                              help="Its producer id (instead of --start-offset)."),
+    producer_epoch: Optional[int] = typer.Option(None, "--producer-epoch", metavar="N", min=0, max=INT16_MAX,
+                                                 help="Its producer epoch."),
+    coordinator_epoch: Optional[int] = typer.Option(None, "--coordinator-epoch", metavar="N", min=0, max=INT32_MAX,
                                                     help="Its coordinator epoch (default: read from the partition)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed when stdin is not a terminal)."),
 ):
@@ -131,7 +142,7 @@ def abort(
 
     Example: kctl txn abort --topic orders --partition 3 --start-offset 1200 --yes
     """
-    from kctl.cli.topics import _confirm
+    from kctl.cli.topics import confirm as ask
     from kctl.errors import UsageError
     from kctl.render import render
     from kctl.services import txn
@@ -143,7 +154,7 @@ def abort(
 
     def confirm(plan) -> bool:
         start = "?" if plan.start_offset is None else plan.start_offset
-        return yes or _confirm(f"Abort the transaction of producer {plan.producer_id} (epoch {plan.producer_epoch}) "
+        return yes or ask(f"Abort the transaction of producer {plan.producer_id} (epoch {plan.producer_epoch}) "
                                f"open on {plan.topic}:{plan.partition} since offset {start}? "
                                "Its records become invisible to read_committed consumers. [y/N] ")
 

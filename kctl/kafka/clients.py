@@ -1,18 +1,26 @@
-"""Client factories and future waiting.
+"""Client factories, error conversion and future waiting.
 
-Everything here raises KctlError subclasses, never confluent_kafka exceptions.
+Everything here raises KctlError subclasses, never confluent_kafka exceptions. Each client
+owns its error collector (ClientErrors): nothing here is shared between clients.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
 from kctl import log
-from kctl.errors import BrokerUnavailable, KctlError, from_kafka_error
+from kctl.deadline import Deadline
+from kctl.errors import AuthError, BrokerUnavailable, ConfigError, KctlError, from_kafka_error
+
+_AUTH_CODES = ("_AUTHENTICATION", "SASL_AUTHENTICATION_FAILED", "_SSL")
+UNAVAILABLE_HINT = "is the broker running? try `kctl local status` or check --bootstrap/--instance"
 
 
-def _client_conf(conf: dict) -> dict:
+def client_conf(conf: dict) -> dict:
+    """conf with kctl's logger and a short first reconnect backoff added (what every client gets)."""
     conf = dict(conf)
     conf.setdefault("logger", log.librdkafka_logger())
     # librdkafka's first request waits out a reconnect backoff tick (~50 ms with the default
@@ -34,10 +42,6 @@ class ClientErrors:
         self.events.append(error)
 
     def auth_failure(self) -> KctlError | None:
-        import re
-
-        from kctl.errors import AuthError
-
         for error in self.events:
             if error.name() in _AUTH_CODES:
                 text = re.sub(r"\s*\(after \d+ms in state \w+\)\s*$", "", error.str())
@@ -48,7 +52,7 @@ class ClientErrors:
 
 def library_conf(conf: dict, errors: ClientErrors | None = None) -> dict:
     """conf with kctl's logger, reconnect backoff and (when given) an error collector added."""
-    conf = _client_conf(conf)
+    conf = client_conf(conf)
     if errors is not None:
         conf.setdefault("error_cb", errors)
     return conf
@@ -72,87 +76,99 @@ def to_kctl_error(exc: BaseException, context: str = "") -> KctlError:
     return KctlError(message)
 
 
-# Errors librdkafka reported through error_cb, per live client (id(client) -> [KafkaError]).
-_REPORTED: dict[int, list] = {}
-_AUTH_CODES = ("_AUTHENTICATION", "SASL_AUTHENTICATION_FAILED", "_SSL")
-
-
-@contextmanager
-def admin_client(conf: dict) -> Iterator:
-    from confluent_kafka import KafkaException
-    from confluent_kafka.admin import AdminClient
-
-    reported: list = []
-    conf = _client_conf(conf)
-    conf.setdefault("error_cb", reported.append)
-    try:
-        client = AdminClient(conf)
-    except (KafkaException, ValueError, TypeError) as exc:
-        raise _config_error(exc) from None
-    _REPORTED[id(client)] = reported
-    try:
-        yield client
-    finally:
-        _REPORTED.pop(id(client), None)
-        client.poll(0)  # hand queued librdkafka log lines to the logger (confluent delivers them on poll)
-
-
-def auth_failure(client) -> KctlError | None:
-    """The authentication error librdkafka reported for this client, if any (a wrong password
-    or a SASL/TLS mismatch shows up only as error_cb events; the request itself just times out)."""
-    import re
-
-    from kctl.errors import AuthError
-
-    client.poll(0)  # serve error_cb
-    for error in _REPORTED.get(id(client), ()):
-        if error.name() in _AUTH_CODES:
-            text = re.sub(r"\s*\(after \d+ms in state \w+\)\s*$", "", error.str())
-            return AuthError(f"authentication failed: {text}", hint="check the security settings of your context (`kctl config view`)")
-    return None
-
-
-def _config_error(exc: BaseException) -> KctlError:
-    from kctl.errors import ConfigError
-
+def config_error(exc: BaseException) -> KctlError:
+    """The exit-3 error for properties librdkafka refuses when a client is made."""
     kafka_error = kafka_error_of(exc)
     text = kafka_error.str() if kafka_error is not None else str(exc)
     return ConfigError(f"invalid client configuration: {' '.join(text.split())}",
                        hint="check -X, --command-config and the context's properties")
 
 
-def cluster_metadata(client, conf: dict, timeout: float, topic: str | None = None):
-    """list_topics with the 'cannot reach the cluster' case made a clear exit-6 error."""
+def new_admin(conf: dict, errors: ClientErrors):
+    """A confluent_kafka AdminClient reporting to `errors` (exit 3 for properties it refuses)."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
+
+    try:
+        client = AdminClient(library_conf(conf, errors))
+    except (KafkaException, ValueError, TypeError) as exc:
+        raise config_error(exc) from None
+    client.kctl_errors = errors  # read by cluster_metadata: this client's own collector
+    return client
+
+
+def unreachable(conf: dict, timeout: float) -> BrokerUnavailable:
+    return BrokerUnavailable(f"cannot reach the cluster at {conf.get('bootstrap.servers')} within {timeout:g}s",
+                             hint=UNAVAILABLE_HINT)
+
+
+def metadata(client, conf: dict, deadline: Deadline, topic: str | None = None):
+    """librdkafka metadata (list_topics) with 'cannot reach the cluster' an exit-6 error and a
+    rejected login the exit-9 error this client's error collector saw."""
     from confluent_kafka import KafkaException
 
+    timeout = deadline.remaining(0.1)
     try:
         return client.list_topics(topic=topic, timeout=timeout)
     except KafkaException as exc:
-        auth = auth_failure(client)
-        if auth is not None:
-            raise auth from None
+        errors = getattr(client, "kctl_errors", None)
+        if errors is not None:
+            client.poll(0)  # serve error_cb
+            auth = errors.auth_failure()
+            if auth is not None:
+                raise auth from None
         error = to_kctl_error(exc)
         if isinstance(error, BrokerUnavailable):
-            raise BrokerUnavailable(
-                f"cannot reach the cluster at {conf.get('bootstrap.servers')} within {timeout:g}s",
-                hint="is the broker running? try `kctl local status` or check --bootstrap/--instance",
-            ) from None
+            raise unreachable(conf, timeout) from None
         raise error from None
 
 
-def wait_each(futures: dict, timeout: float, context: str = "") -> dict:
-    """Wait on admin futures one by one: {key: (result, None) | (None, KctlError)}."""
+def wait_each(futures: dict, deadline: "Deadline | float", context: str = "", started: float | None = None) -> dict:
+    """Wait on admin futures one by one, all within one deadline: {key: Outcome}.
+
+    started: a time.perf_counter() value; each Outcome's elapsed_ms counts from it.
+    """
     from concurrent.futures import TimeoutError as FutureTimeout
 
+    from kctl.models.admin import Outcome
+
+    deadline = Deadline.of(deadline)
     results: dict = {}
     for key, future in futures.items():
         try:
-            results[key] = (future.result(timeout=timeout), None)
+            value, error = future.result(timeout=deadline.remaining()), None
         except FutureTimeout:
-            results[key] = (None, BrokerUnavailable(f"{context or 'request'} for {key} timed out after {timeout:g}s"))
+            value, error = None, BrokerUnavailable(f"{context or 'request'} for {key} did not finish within the timeout",
+                                                   hint=UNAVAILABLE_HINT)
+            error.code_name = "_TIMED_OUT"
         except Exception as exc:  # noqa: BLE001 - converted, reported per item
-            results[key] = (None, to_kctl_error(exc))
+            value, error = None, to_kctl_error(exc)
+        elapsed = round((time.perf_counter() - started) * 1000) if started is not None else None
+        results[key] = Outcome(value, error, elapsed)
     return results
+
+
+# ---------------------------------------------------------------------------------------- compat
+# For code not yet on kctl.client.AdminClient (services/e2e.py, kafka/e2e_clients.py,
+# services/produce.py, kafka/producer.py, kafka/consumer.py): remove with their last caller.
+
+_client_conf = client_conf
+_config_error = config_error
+
+
+@contextmanager
+def admin_client(conf: dict) -> Iterator:
+    """A confluent_kafka AdminClient for the block (use kctl.client.AdminClient instead)."""
+    client = new_admin(conf, ClientErrors())
+    try:
+        yield client
+    finally:
+        client.poll(0)  # hand queued librdkafka log lines to the logger (confluent delivers them on poll)
+
+
+def cluster_metadata(client, conf: dict, timeout: float, topic: str | None = None):
+    """list_topics with clear exit-6/exit-9 errors (use kctl.client.AdminClient instead)."""
+    return metadata(client, conf, Deadline.after(timeout), topic)
 
 
 def broker_count(bootstrap: str, timeout: float) -> int:
@@ -160,7 +176,7 @@ def broker_count(bootstrap: str, timeout: float) -> int:
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient
 
-    client = AdminClient(_client_conf({"bootstrap.servers": bootstrap, "log_level": 0}))
+    client = AdminClient(client_conf({"bootstrap.servers": bootstrap, "log_level": 0}))
     try:
         return len(client.list_topics(timeout=timeout).brokers)
     except KafkaException:

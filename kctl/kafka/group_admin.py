@@ -1,5 +1,5 @@
-"""Consumer group admin requests over confluent_kafka's AdminClient (and kafka-python for
-OffsetDelete, which confluent-kafka 2.16 lacks), with results as plain values.
+"""Consumer group requests over confluent_kafka's AdminClient (and kafka-python for OffsetDelete,
+which confluent-kafka 2.16 lacks), with kctl models as results.
 
 Like kctl.kafka.topic_admin, each function starts requests and returns futures keyed by
 something printable; kctl.kafka.clients.wait_each waits on them one by one.
@@ -7,12 +7,14 @@ something printable; kctl.kafka.clients.wait_each waits on them one by one.
 
 from __future__ import annotations
 
-import logging
 from concurrent.futures import Future
 
-from kctl.kafka.topic_admin import _mapped
+from kctl.deadline import Deadline
+from kctl.kafka.topic_admin import mapped
+from kctl.models.admin import GroupDescription
 
-# librdkafka's state/type enum names -> the names Kafka's own tools print.
+# librdkafka's state/type enum names -> the names Kafka's own tools print (kctl.models.groups
+# defines the lists of them the CLI offers).
 STATE_NAMES = {
     "UNKNOWN": "Unknown",
     "PREPARING_REBALANCING": "PreparingRebalance",
@@ -35,52 +37,52 @@ def _type(value) -> str | None:
 
 
 def list_groups(admin, timeout: float) -> Future:
-    """A future of ([{group_id, state, type, simple}], [error...]): the brokers that did not answer
-    come back as errors next to the groups the others listed."""
+    """A future of ((GroupSummary...), (KctlError...)): the brokers that did not answer come back
+    as errors next to the groups the others listed."""
+    from kctl.kafka.clients import to_kctl_error
+    from kctl.models import GroupSummary
+
     future = admin.list_consumer_groups(request_timeout=timeout)
 
     def convert(result):
-        groups = [
-            {"group_id": g.group_id, "state": _state(g.state), "type": _type(g.type),
-             "simple": bool(g.is_simple_consumer_group)}
-            for g in result.valid
-        ]
-        return groups, list(result.errors or ())
+        groups = tuple(sorted(
+            (GroupSummary(group_id=g.group_id, state=_state(g.state), type=_type(g.type),
+                          simple=bool(g.is_simple_consumer_group)) for g in result.valid),
+            key=lambda g: g.group_id))
+        errors = tuple(to_kctl_error(e) for e in (result.errors or ()))
+        return groups, errors
 
-    return _mapped(future, convert)
+    return mapped(future, convert)
 
 
 def describe_groups(admin, group_ids: list[str], timeout: float) -> dict[str, Future]:
-    """Futures of {state, type, simple, assignor, coordinator: (id, 'host:port') | None,
-    members: [{member_id, client_id, host, group_instance_id, assignment: [(topic, partition)]}]}."""
+    """Futures of GroupDescription, all groups in one request."""
     if not group_ids:
         return {}
     futures = admin.describe_consumer_groups(list(group_ids), request_timeout=timeout)
-    return {group: _mapped(future, _description) for group, future in futures.items()}
+    return {group: mapped(future, _description) for group, future in futures.items()}
 
 
-def _description(d) -> dict:
-    coordinator = None
-    if d.coordinator is not None and d.coordinator.id >= 0:
-        coordinator = (d.coordinator.id, f"{d.coordinator.host}:{d.coordinator.port}")
+def _description(d) -> GroupDescription:
+    from kctl.models import GroupMember
+
+    coordinator = d.coordinator if d.coordinator is not None and d.coordinator.id >= 0 else None
     members = []
     for m in d.members or ():
-        tps = m.assignment.topic_partitions if m.assignment is not None else []
-        members.append({
-            "member_id": m.member_id,
-            "client_id": m.client_id,
-            "host": m.host,
-            "group_instance_id": m.group_instance_id,
-            "assignment": sorted((tp.topic, tp.partition) for tp in tps),
-        })
-    return {
-        "state": _state(d.state),
-        "type": _type(getattr(d, "type", None)),
-        "simple": bool(d.is_simple_consumer_group),
-        "assignor": d.partition_assignor or None,
-        "coordinator": coordinator,
-        "members": members,
-    }
+        assignment: dict[str, list[int]] = {}
+        for tp in (m.assignment.topic_partitions if m.assignment is not None else []):
+            assignment.setdefault(tp.topic, []).append(tp.partition)
+        members.append(GroupMember(
+            member_id=m.member_id, client_id=m.client_id, host=m.host, group_instance_id=m.group_instance_id,
+            assignment={t: tuple(sorted(ps)) for t, ps in sorted(assignment.items())},
+        ))
+    return GroupDescription(
+        group_id=d.group_id, state=_state(d.state), type=_type(getattr(d, "type", None)),
+        simple=bool(d.is_simple_consumer_group), assignor=d.partition_assignor or None,
+        coordinator=coordinator.id if coordinator else None,
+        coordinator_host=f"{coordinator.host}:{coordinator.port}" if coordinator else None,
+        members=tuple(sorted(members, key=lambda m: m.member_id)),
+    )
 
 
 def committed_offsets(admin, group_ids: list[str], timeout: float) -> dict[str, Future]:
@@ -91,7 +93,7 @@ def committed_offsets(admin, group_ids: list[str], timeout: float) -> dict[str, 
     out = {}
     for group in group_ids:
         futures = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)], request_timeout=timeout)
-        out[group] = _mapped(next(iter(futures.values())), _offsets)
+        out[group] = mapped(next(iter(futures.values())), _offsets)
     return out
 
 
@@ -100,21 +102,8 @@ def _offsets(result) -> dict[tuple[str, int], int]:
     return {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions or () if tp.offset >= 0}
 
 
-def list_offsets_at(admin, partitions: list[tuple[str, int]], timestamp_ms: int, timeout: float) -> dict[tuple[str, int], Future]:
-    """Futures of the first offset whose timestamp is >= timestamp_ms, or None when no such record exists."""
-    from confluent_kafka import TopicPartition
-    from confluent_kafka.admin import OffsetSpec
-
-    if not partitions:
-        return {}
-    futures = admin.list_offsets({TopicPartition(t, p): OffsetSpec.for_timestamp(timestamp_ms) for t, p in partitions},
-                                 request_timeout=timeout)
-    return {(tp.topic, tp.partition): _mapped(f, lambda info: info.offset if info.offset >= 0 else None)
-            for tp, f in futures.items()}
-
-
 def alter_offsets(admin, group: str, offsets: dict[tuple[str, int], int], timeout: float) -> Future:
-    """A future of {(topic, partition): error or None}: the broker accepts or rejects each partition."""
+    """A future of {(topic, partition): KctlError or None}: the broker accepts or rejects each partition."""
     from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 
     request = ConsumerGroupTopicPartitions(group, [TopicPartition(t, p, o) for (t, p), o in sorted(offsets.items())])
@@ -126,92 +115,25 @@ def alter_offsets(admin, group: str, offsets: dict[tuple[str, int], int], timeou
         return {(tp.topic, tp.partition): (from_kafka_error(tp.error) if tp.error is not None else None)
                 for tp in result.topic_partitions or ()}
 
-    return _mapped(next(iter(futures.values())), convert)
+    return mapped(next(iter(futures.values())), convert)
 
 
 def delete_groups(admin, group_ids: list[str], timeout: float) -> dict[str, Future]:
     if not group_ids:
         return {}
-    return admin.delete_consumer_groups(list(group_ids), request_timeout=timeout)
+    return {group: mapped(f, lambda _: None)
+            for group, f in admin.delete_consumer_groups(list(group_ids), request_timeout=timeout).items()}
 
 
-# ---------------------------------------------------------------------------------------- OffsetDelete
+def delete_offsets(client, group: str, partitions: list[tuple[str, int]], deadline: Deadline) -> dict:
+    """Delete a group's committed offsets (OffsetDelete) over a kctl.kafka.kafka_python.KafkaPythonAdmin:
+    {(topic, partition): KctlError | None}. A group-level error (unknown group, a non-empty
+    group...) raises a KctlError."""
+    from kafka import TopicPartition
 
+    from kctl.kafka.kafka_python import kctl_error
 
-def delete_offsets(conf: dict, group: str, partitions: list[tuple[str, int]], timeout: float) -> dict[tuple[str, int], object]:
-    """Delete a group's committed offsets (OffsetDelete, through kafka-python): {(topic, partition): KctlError | None}.
-
-    A group-level error (unknown group, a non-empty group...) raises a KctlError.
-    """
-    from kctl.errors import ConfigError
-    from kctl.kafka.logdirs import kafka_python_kwargs
-
-    kwargs = kafka_python_kwargs(conf, timeout)
-    if kwargs is None:
-        raise ConfigError("delete-offsets cannot use these connection settings (it runs over kafka-python, "
-                          "which lacks an equivalent of one of them)",
-                          hint="`kctl config view` shows the settings in effect")
-    _quiet_kafka_python()
-    client = None
-    try:
-        from kafka import TopicPartition
-        from kafka.admin import KafkaAdminClient
-
-        client = KafkaAdminClient(**kwargs)
-        raw = client.delete_group_offsets(group, [TopicPartition(t, p) for t, p in partitions])
-    except Exception as exc:  # noqa: BLE001 - converted to the KctlError a caller can act on
-        raise _kafka_python_error(exc, f"delete offsets of group {group!r}") from None
-    finally:
-        if client is not None:
-            try:
-                client.close()
-            except Exception:  # noqa: BLE001
-                pass
-    out = {}
-    for tp, error_class in raw.items():
-        out[(tp.topic, tp.partition)] = None if error_class.errno == 0 else _kafka_python_error(error_class(), "")
-    return out
-
-
-def _quiet_kafka_python() -> None:
-    import warnings
-
-    kafka_logger = logging.getLogger("kafka")
-    if not kafka_logger.handlers:
-        kafka_logger.addHandler(logging.NullHandler())
-        kafka_logger.propagate = False
-    warnings.filterwarnings("ignore", r"(read_text|open_text) is deprecated", DeprecationWarning)
-
-
-# kafka-python error class names -> the KafkaError code names kctl.errors classifies.
-_KAFKA_PYTHON_CODES = {
-    "GroupIdNotFoundError": "GROUP_ID_NOT_FOUND",
-    "NonEmptyGroupError": "NON_EMPTY_GROUP",
-    "GroupSubscribedToTopicError": "GROUP_SUBSCRIBED_TO_TOPIC",
-    "UnknownTopicOrPartitionError": "UNKNOWN_TOPIC_OR_PART",
-    "GroupAuthorizationFailedError": "GROUP_AUTHORIZATION_FAILED",
-    "TopicAuthorizationFailedError": "TOPIC_AUTHORIZATION_FAILED",
-    "CoordinatorNotAvailableError": "COORDINATOR_NOT_AVAILABLE",
-    "NotCoordinatorError": "COORDINATOR_NOT_AVAILABLE",
-    "NoBrokersAvailable": "_TRANSPORT",
-    "KafkaConnectionError": "_TRANSPORT",
-    "KafkaTimeoutError": "_TIMED_OUT",
-    "RequestTimedOutError": "REQUEST_TIMED_OUT",
-}
-_MESSAGES = {
-    "GROUP_ID_NOT_FOUND": "the group does not exist",
-    "NON_EMPTY_GROUP": "the group is not empty",
-    "GROUP_SUBSCRIBED_TO_TOPIC": "the group has active members subscribed to the topic",
-    "UNKNOWN_TOPIC_OR_PART": "unknown topic or partition",
-}
-
-
-def _kafka_python_error(exc: BaseException, context: str):
-    from kctl.errors import error_class_for
-
-    name = _KAFKA_PYTHON_CODES.get(type(exc).__name__)
-    text = _MESSAGES.get(name or "") or str(exc) or type(exc).__name__
-    cls = error_class_for(name)
-    error = cls(f"{context}: {text}" if context else text)
-    error.code_name = name
-    return error
+    raw = client.call(f"delete offsets of group {group!r}", deadline, "delete_group_offsets", group,
+                      [TopicPartition(t, p) for t, p in partitions])
+    return {(tp.topic, tp.partition): None if error_class.errno == 0 else kctl_error(error_class())
+            for tp, error_class in raw.items()}

@@ -1,23 +1,51 @@
-"""Topic admin requests over confluent_kafka's AdminClient, and their results as plain values.
+"""Topic, cluster and offset requests over confluent_kafka's AdminClient, with kctl models as results.
 
-Each function starts requests and returns a dict of futures keyed by something the caller
-can print (a topic name, or a (topic, partition) pair); kctl.kafka.clients.wait_each waits on
-them one by one. confluent_kafka is imported inside the functions (start-up speed).
+Each request function returns futures keyed by something the caller can print (a topic name,
+or a (topic, partition) pair) whose results are kctl models; kctl.kafka.clients.wait_each
+waits on them one by one. confluent_kafka is imported inside the functions (start-up speed).
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Future
 
-# ConfigSource values worth showing, by the name kctl prints; DEFAULT_CONFIG (Kafka's
-# built-in default) is left out on purpose: `describe` shows what someone changed.
+from kctl.models.admin import ConfigEntry, PartitionInfo, TopicInfo
+
+# ConfigSource names -> the names kctl prints.
 CONFIG_SOURCES = {
     "DYNAMIC_TOPIC_CONFIG": "topic",
     "DYNAMIC_BROKER_CONFIG": "broker",
     "DYNAMIC_DEFAULT_BROKER_CONFIG": "broker-default",
     "STATIC_BROKER_CONFIG": "static",
+    "DEFAULT_CONFIG": "default",
     "UNKNOWN_CONFIG": "unknown",
 }
+OFFSET_SPECS = ("earliest", "latest")
+
+
+# ---------------------------------------------------------------------------------------- metadata
+
+
+def cluster_info(md):
+    """(ClusterInfo, (TopicInfo...)) of a librdkafka ClusterMetadata (topics in error are left out)."""
+    from kctl.models import BrokerInfo, ClusterInfo
+
+    controller = md.controller_id if md.controller_id is not None and md.controller_id >= 0 else None
+    brokers = tuple(BrokerInfo(id=b.id, host=b.host, port=b.port, is_controller=b.id == controller)
+                    for b in sorted(md.brokers.values(), key=lambda b: b.id))
+    topics = tuple(_topic_metadata(t) for _, t in sorted(md.topics.items()) if t.error is None)
+    return ClusterInfo(cluster_id=md.cluster_id, controller_id=controller, brokers=brokers, topic_count=len(md.topics)), topics
+
+
+def _topic_metadata(t) -> TopicInfo:
+    parts = tuple(
+        PartitionInfo(p.id, p.leader if p.leader >= 0 else None, tuple(p.replicas), tuple(p.isrs))
+        for p in sorted(t.partitions.values(), key=lambda p: p.id)
+    )
+    return TopicInfo(t.topic, parts, internal=t.topic.startswith("__"))
+
+
+# ---------------------------------------------------------------------------------------- topics
 
 
 def create_topics(admin, specs: list[tuple[str, int | None, int | None, dict]], timeout: float, validate_only: bool) -> dict[str, Future]:
@@ -33,27 +61,22 @@ def delete_topics(admin, names: list[str], timeout: float) -> dict[str, Future]:
 
 
 def describe_topics(admin, names: list[str], timeout: float) -> dict[str, Future]:
-    """Futures whose results are dicts: {topic_id, internal, partitions: [(id, leader, replicas, isr)]}."""
+    """Futures of TopicInfo (with topic ids), all names in one request."""
     from confluent_kafka import TopicCollection
 
+    if not names:
+        return {}
     futures = admin.describe_topics(TopicCollection(list(names)), request_timeout=timeout)
-    return {name: _mapped(future, _topic_description) for name, future in futures.items()}
+    return {name: mapped(future, _topic_description) for name, future in futures.items()}
 
 
-def _topic_description(description) -> dict:
-    return {
-        "topic_id": _kafka_uuid(description.topic_id),
-        "internal": bool(description.is_internal),
-        "partitions": [
-            (
-                p.id,
-                p.leader.id if p.leader is not None and p.leader.id >= 0 else None,
-                tuple(n.id for n in p.replicas),
-                tuple(n.id for n in p.isr),
-            )
-            for p in sorted(description.partitions, key=lambda p: p.id)
-        ],
-    }
+def _topic_description(d) -> TopicInfo:
+    parts = tuple(
+        PartitionInfo(p.id, p.leader.id if p.leader is not None and p.leader.id >= 0 else None,
+                      tuple(n.id for n in p.replicas), tuple(n.id for n in p.isr))
+        for p in sorted(d.partitions, key=lambda p: p.id)
+    )
+    return TopicInfo(d.name, parts, topic_id=_kafka_uuid(d.topic_id), internal=bool(d.is_internal) or d.name.startswith("__"))
 
 
 def _kafka_uuid(uuid) -> str | None:
@@ -63,54 +86,60 @@ def _kafka_uuid(uuid) -> str | None:
     return str(uuid).replace("+", "-").replace("/", "_").rstrip("=")
 
 
-def list_offsets(admin, partitions: list[tuple[str, int]], which: str, timeout: float) -> dict[tuple[str, int], Future]:
-    """Futures of the earliest ('earliest') or next ('latest') offset of each (topic, partition)."""
+def list_offsets(admin, partitions: list[tuple[str, int]], spec: "str | int", timeout: float) -> dict[tuple[str, int], Future]:
+    """Futures of an offset per (topic, partition), all in one request. spec: 'earliest', 'latest'
+    (the next offset to be written) or a timestamp in ms (the first offset at or after it; None
+    when no record is that recent)."""
     from confluent_kafka import TopicPartition
     from confluent_kafka.admin import OffsetSpec
 
     if not partitions:
         return {}
-    spec = OffsetSpec.earliest() if which == "earliest" else OffsetSpec.latest()
-    futures = admin.list_offsets({TopicPartition(t, p): spec for t, p in partitions}, request_timeout=timeout)
-    return {(tp.topic, tp.partition): _mapped(future, lambda info: info.offset) for tp, future in futures.items()}
+    if spec == "earliest":
+        offset_spec = OffsetSpec.earliest()
+    elif spec == "latest":
+        offset_spec = OffsetSpec.latest()
+    else:
+        offset_spec = OffsetSpec.for_timestamp(int(spec))
+    by_time = spec not in OFFSET_SPECS
+    futures = admin.list_offsets({TopicPartition(t, p): offset_spec for t, p in partitions}, request_timeout=timeout)
+    return {(tp.topic, tp.partition): mapped(f, lambda info: None if by_time and info.offset < 0 else info.offset)
+            for tp, f in futures.items()}
 
 
-def describe_topic_configs(admin, names: list[str], timeout: float) -> dict[str, Future]:
-    """Futures of {key: (value, source)} for the configs not at Kafka's built-in default.
-
-    Sensitive values come back as None from the broker and stay None.
-    """
+def describe_configs(admin, names: list[str], timeout: float) -> dict[str, Future]:
+    """Futures of (ConfigEntry...) per topic, all topics in one request (sensitive values stay None)."""
     from confluent_kafka.admin import ConfigResource, ResourceType
 
     if not names:
         return {}
     futures = admin.describe_configs([ConfigResource(ResourceType.TOPIC, name) for name in names], request_timeout=timeout)
-    return {resource.name: _mapped(future, _non_default_configs) for resource, future in futures.items()}
+    return {resource.name: mapped(future, _config_entries) for resource, future in futures.items()}
 
 
-def _non_default_configs(entries: dict) -> dict[str, tuple[str | None, str]]:
+def _config_entries(entries: dict) -> tuple[ConfigEntry, ...]:
     from confluent_kafka.admin import ConfigSource
 
-    out = {}
-    for key, entry in entries.items():
+    out = []
+    for key, entry in sorted(entries.items()):
         try:
             source = ConfigSource(entry.source).name  # the entry holds a plain int
         except ValueError:
             source = "UNKNOWN_CONFIG"
-        if source in CONFIG_SOURCES:
-            out[key] = (None if entry.is_sensitive else entry.value, CONFIG_SOURCES[source])
-    return out
+        sensitive = bool(entry.is_sensitive)
+        out.append(ConfigEntry(key, None if sensitive else entry.value, CONFIG_SOURCES.get(source, "unknown"), sensitive))
+    return tuple(out)
 
 
 def alter_topic_config(admin, topic: str, set_: dict[str, str], delete: list[str], timeout: float, validate_only: bool) -> Future:
     """One incremental AlterConfigs request: SET and DELETE operations on one topic, applied atomically."""
-    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
+    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry as LibraryConfigEntry, ConfigResource, ResourceType
 
-    entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in set_.items()]
-    entries += [ConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in delete]
+    entries = [LibraryConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in set_.items()]
+    entries += [LibraryConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in delete]
     resource = ConfigResource(ResourceType.TOPIC, topic, incremental_configs=entries)
     futures = admin.incremental_alter_configs([resource], request_timeout=timeout, validate_only=validate_only)
-    return next(iter(futures.values()))
+    return mapped(next(iter(futures.values())), lambda _: None)
 
 
 def create_partitions(admin, topic: str, total: int, timeout: float, validate_only: bool) -> Future:
@@ -123,16 +152,17 @@ def create_partitions(admin, topic: str, total: int, timeout: float, validate_on
 
 
 def delete_records(admin, before: dict[tuple[str, int], int], timeout: float) -> dict[tuple[str, int], Future]:
-    """Futures of the new low watermark of each (topic, partition) after deleting records before an offset."""
+    """Futures of the new low watermark of each (topic, partition) after deleting records before
+    an offset (-1: up to the high watermark), all in one request."""
     from confluent_kafka import TopicPartition
 
     if not before:
         return {}
     futures = admin.delete_records([TopicPartition(t, p, o) for (t, p), o in before.items()], request_timeout=timeout)
-    return {(tp.topic, tp.partition): _mapped(future, lambda d: d.low_watermark) for tp, future in futures.items()}
+    return {(tp.topic, tp.partition): mapped(future, lambda d: d.low_watermark) for tp, future in futures.items()}
 
 
-def _mapped(future: Future, fn) -> Future:
+def mapped(future: Future, fn) -> Future:
     """A future resolving to fn(result) (or to the same exception)."""
     out: Future = Future()
 

@@ -65,6 +65,15 @@ _HOME = {
     "TopicParams": "workflow",
     "TopicResult": "workflow",
     "E2EParams": "workflow",
+    "Outcome": "admin",
+    "PartitionInfo": "admin",
+    "TopicInfo": "admin",
+    "ConfigEntry": "admin",
+    "GroupDescription": "admin",
+    "TransactionListing": "admin",
+    "TransactionDescription": "admin",
+    "ReplicaLogDir": "admin",
+    "GroupListing": "admin",
 }
 
 __all__ = sorted(_HOME)

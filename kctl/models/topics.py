@@ -32,7 +32,7 @@ class TopicDetail:
     """`kctl topics describe`: configs holds the values not at their Kafka default
     (config_sources says where each comes from: topic, broker, broker-default, static);
     size_bytes is the sum of the partitions' log sizes (one copy, the leader's), or null
-    when the brokers do not report log dirs."""
+    when unknown; size_note then says why (not asked for, or why DescribeLogDirs failed)."""
 
     JSON_EXTRA = ("replication_factor", "messages")
 
@@ -43,6 +43,7 @@ class TopicDetail:
     configs: dict[str, str] = field(default_factory=dict)
     size_bytes: int | None = None
     config_sources: dict[str, str] = field(default_factory=dict)
+    size_note: str | None = None
 
     @property
     def replication_factor(self) -> int:

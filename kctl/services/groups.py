@@ -9,62 +9,44 @@ overwrite the new offsets with its next commit).
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass
 
 from kctl import log
+from kctl.client.admin import AdminClient
+from kctl.deadline import Deadline
 from kctl.errors import KctlError, NotFoundError, UsageError, failure_of
-from kctl.kafka import group_admin, topic_admin
-from kctl.kafka.clients import admin_client, cluster_metadata, wait_each
 from kctl.models import (
-    GroupDescribeResult, GroupDetail, GroupMember, GroupPartitionOffset, GroupSummary, ItemResult, OffsetReset,
-    OffsetResetResult, OperationResult,
+    GroupDescribeResult, GroupDetail, GroupPartitionOffset, ItemResult, OffsetReset, OffsetResetResult, OperationResult,
 )
+from kctl.models.admin import GroupDescription
+from kctl.models.choices import GROUP_STATES as STATES, GROUP_TYPES as TYPES
+from kctl.parsing import parse_choice, parse_time
 
-STATES = ("Stable", "Empty", "PreparingRebalance", "CompletingRebalance", "Dead", "Unknown")
-TYPES = ("Classic", "Consumer")
 # States in which no consumer holds partitions: the only ones where offsets may be reset.
 _INACTIVE = ("Empty", "Dead")
+# librdkafka says PREPARING_REBALANCING where Kafka's tools say PreparingRebalance.
+_STATE_ALIASES = {"preparingrebalancing": "preparingrebalance", "completingrebalancing": "completingrebalance"}
 
 
 # ---------------------------------------------------------------------------------------- list
 
 
-def list_groups(conf: dict, timeout: float, state: str | None = None, type_: str | None = None) -> list[GroupSummary]:
-    """The cluster's consumer groups, sorted by id; state/type filter (case-insensitive)."""
-    want_state = _choice(state, STATES, "--state") if state else None
-    want_type = _choice(type_, TYPES, "--type") if type_ else None
+def list_groups(conf: dict, timeout: float, state: str | None = None, type_: str | None = None) -> list:
+    """The cluster's consumer groups (GroupSummary), sorted by id; state/type filter (case-insensitive)."""
+    want_state = parse_choice(state, STATES, "--state", _STATE_ALIASES) if state else None
+    want_type = parse_choice(type_, TYPES, "--type") if type_ else None
     start = time.perf_counter()
-    with admin_client(conf) as admin:
-        cluster_metadata(admin, conf, timeout)
-        ((listed, error),) = wait_each({"groups": group_admin.list_groups(admin, timeout)}, timeout, "list groups").values()
-    if error is not None:
-        raise error
-    groups, broker_errors = listed
-    if broker_errors:
+    with AdminClient(conf, timeout=timeout) as admin:
+        listing = admin.list_groups()
+    if listing.errors:
         # ListGroups asks every broker; one that does not answer leaves its groups out.
-        log.event("group_list_incomplete", logging.WARNING, errors=len(broker_errors), first=str(broker_errors[0]))
-    out = [
-        GroupSummary(group_id=g["group_id"], state=g["state"], type=g["type"], simple=g["simple"])
-        for g in groups
-        if (want_state is None or g["state"] == want_state) and (want_type is None or g["type"] == want_type)
-    ]
-    out.sort(key=lambda g: g.group_id)
-    log.event("group_list", groups=len(out), listed=len(groups), state=want_state, type=want_type, duration_ms=_ms(start))
+        log.event("group_list_incomplete", logging.WARNING, errors=len(listing.errors), first=str(listing.errors[0]))
+    out = [g for g in listing.groups
+           if (want_state is None or g.state == want_state) and (want_type is None or g.type == want_type)]
+    log.event("group_list", groups=len(out), listed=len(listing.groups), state=want_state, type=want_type,
+              duration_ms=_ms(start))
     return out
-
-
-def _choice(value: str, choices: tuple[str, ...], option: str) -> str:
-    key = _norm(value).replace("rebalancing", "rebalance")  # librdkafka says PREPARING_REBALANCING
-    for choice in choices:
-        if _norm(choice) == key:
-            return choice
-    raise UsageError(f"{option} must be one of {', '.join(choices)} (any case), got {value!r}")
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z]", "", text.lower())
 
 
 # ---------------------------------------------------------------------------------------- describe
@@ -78,75 +60,59 @@ def describe_groups(conf: dict, timeout: float, group_ids: list[str]) -> GroupDe
     """
     group_ids = list(dict.fromkeys(group_ids))
     start = time.perf_counter()
-    with admin_client(conf) as admin:
-        cluster_metadata(admin, conf, timeout)
-        described, committed = _read_groups(admin, group_ids, timeout)
+    deadline = Deadline.after(timeout)
+    with AdminClient(conf, timeout=timeout) as admin:
+        described, committed = _read_groups(admin, group_ids, deadline)
         partitions = set()
         for group in group_ids:
-            desc, _ = described[group]
-            offsets, _ = committed.get(group, (None, None))
-            partitions.update(offsets or {})
-            for member in (desc or {}).get("members", ()):
-                partitions.update(member["assignment"])
-        ends = wait_each(topic_admin.list_offsets(admin, sorted(partitions), "latest", timeout), timeout, "list offsets")
+            partitions.update(committed[group].value or {})
+            for member in (described[group].value.members if described[group].ok else ()):
+                partitions.update((t, p) for t, ps in member.assignment.items() for p in ps)
+        ends = admin.list_offsets(sorted(partitions), "latest", deadline)
 
     groups, missing = [], []
     for group in group_ids:
-        desc, error = described[group]
-        offsets, offsets_error = committed.get(group, (None, None))
-        error = error or offsets_error
-        if error is None and _absent(desc, offsets):
+        desc, offsets = described[group], committed[group]
+        error = desc.error or offsets.error
+        if error is None and _absent(desc.value, offsets.value):
             error = NotFoundError(f"group {group!r} does not exist")
         if error is not None:
             missing.append(_failed(group, error))
             continue
-        groups.append(_group_detail(group, desc, offsets, ends))
+        groups.append(_group_detail(desc.value, offsets.value, ends))
     log.event("group_describe", groups=len(group_ids), missing=len(missing),
               total_lag=sum(g.total_lag or 0 for g in groups), duration_ms=_ms(start))
     return GroupDescribeResult(groups=tuple(groups), missing=tuple(missing))
 
 
-def _read_groups(admin, group_ids: list[str], timeout: float):
-    """Descriptions and committed offsets of the groups, both sets of requests in flight together."""
-    describe_futures = group_admin.describe_groups(admin, group_ids, timeout)
-    offset_futures = group_admin.committed_offsets(admin, group_ids, timeout)
-    return wait_each(describe_futures, timeout, "describe group"), wait_each(offset_futures, timeout, "list group offsets")
+def _read_groups(admin: AdminClient, group_ids: list[str], deadline: Deadline):
+    """Descriptions and committed offsets of the groups: ({group: Outcome}, {group: Outcome})."""
+    return admin.describe_groups(group_ids, deadline), admin.committed_offsets(group_ids, deadline)
 
 
-def _absent(desc: dict, offsets: dict | None) -> bool:
-    return desc["state"] in ("Dead", "Unknown") and not desc["members"] and not offsets
+def _absent(desc: GroupDescription, offsets: dict | None) -> bool:
+    return desc.absent and not offsets
 
 
-def _group_detail(group: str, desc: dict, offsets: dict, ends: dict) -> GroupDetail:
-    owners = {}
-    members = []
-    for m in desc["members"]:
-        assignment: dict[str, list[int]] = {}
-        for topic, partition in m["assignment"]:
-            assignment.setdefault(topic, []).append(partition)
-            owners[(topic, partition)] = m
-        members.append(GroupMember(
-            member_id=m["member_id"], client_id=m["client_id"], host=m["host"], group_instance_id=m["group_instance_id"],
-            assignment={t: tuple(ps) for t, ps in sorted(assignment.items())},
-        ))
+def _group_detail(desc: GroupDescription, offsets: dict, ends: dict) -> GroupDetail:
+    owners = {(t, p): m for m in desc.members for t, ps in m.assignment.items() for p in ps}
     rows = []
     for key in sorted(set(offsets) | set(owners)):
         topic, partition = key
         committed = offsets.get(key)
-        end = ends.get(key, (None, None))[0]
+        end = ends[key].value if key in ends and ends[key].ok else None
         owner = owners.get(key)
         rows.append(GroupPartitionOffset(
             topic=topic, partition=partition, committed_offset=committed, log_end_offset=end,
             lag=end - committed if end is not None and committed is not None else None,
-            member_id=owner["member_id"] if owner else None,
-            client_id=owner["client_id"] if owner else None,
-            host=owner["host"] if owner else None,
+            member_id=owner.member_id if owner else None,
+            client_id=owner.client_id if owner else None,
+            host=owner.host if owner else None,
         ))
-    coordinator = desc["coordinator"]
     return GroupDetail(
-        group_id=group, state=desc["state"], type=desc["type"], simple=desc["simple"],
-        coordinator=coordinator[0] if coordinator else None, coordinator_host=coordinator[1] if coordinator else None,
-        assignment_strategy=desc["assignor"], members=tuple(sorted(members, key=lambda m: m.member_id)), offsets=tuple(rows),
+        group_id=desc.group_id, state=desc.state, type=desc.type, simple=desc.simple,
+        coordinator=desc.coordinator, coordinator_host=desc.coordinator_host,
+        assignment_strategy=desc.assignor, members=desc.members, offsets=tuple(rows),
     )
 
 
@@ -157,13 +123,9 @@ def delete_groups(conf: dict, timeout: float, group_ids: list[str]) -> Operation
     """Delete groups (their committed offsets go with them); a group with members cannot be deleted."""
     group_ids = list(dict.fromkeys(group_ids))
     start = time.perf_counter()
-    with admin_client(conf) as admin:
-        cluster_metadata(admin, conf, timeout)
-        results = wait_each(group_admin.delete_groups(admin, group_ids, timeout), timeout, "delete group")
-    items = []
-    for group in group_ids:
-        _, error = results[group]
-        items.append(ItemResult(group, True, "deleted") if error is None else _failed(group, error))
+    with AdminClient(conf, timeout=timeout) as admin:
+        results = admin.delete_groups(group_ids)
+    items = [ItemResult(g, True, "deleted") if results[g].ok else _failed(g, results[g].error) for g in group_ids]
     log.event("group_delete", groups=len(items), failed=sum(not i.ok for i in items), duration_ms=_ms(start))
     return OperationResult("delete", tuple(items))
 
@@ -199,25 +161,8 @@ def parse_strategy(to_earliest: bool = False, to_latest: bool = False, to_offset
             raise UsageError(f"--to-offset must be 0 or more, got {to_offset}")
         return ResetStrategy("offset", to_offset, f"to-offset {to_offset}")
     if to_datetime is not None:
-        return ResetStrategy("datetime", parse_datetime(to_datetime), f"to-datetime {to_datetime}")
+        return ResetStrategy("datetime", parse_time(to_datetime, option="--to-datetime"), f"to-datetime {to_datetime}")
     return ResetStrategy("shift", shift_by, f"shift-by {shift_by:+d}")
-
-
-def parse_datetime(text: str) -> int:
-    """ISO 8601 ('2024-05-01T12:00:00Z', '2024-05-01T12:00:00.250+02:00', '2024-05-01': local
-    time when no zone is given, as kafka-consumer-groups does) or epoch milliseconds -> epoch ms."""
-    from datetime import datetime
-
-    value = text.strip()
-    if value.isdigit():
-        return int(value)
-    try:
-        moment = datetime.fromisoformat(value[:-1] + "+00:00" if value[-1:] in "zZ" and value else value)
-    except ValueError:
-        raise UsageError(f"--to-datetime expects an ISO 8601 time like 2024-05-01T12:00:00Z (or epoch ms), got {text!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()  # local time
-    return int(moment.timestamp() * 1000)
 
 
 def new_offset(strategy: ResetStrategy, current: int | None, low: int, high: int,
@@ -247,68 +192,37 @@ def new_offset(strategy: ResetStrategy, current: int | None, low: int, high: int
     return target, ""
 
 
-def parse_topic_partitions(values: list[str]) -> dict[str, tuple[int, ...] | None]:
-    """['orders', 'payments:0,2'] -> {'orders': None (every partition), 'payments': (0, 2)}."""
-    out: dict[str, tuple[int, ...] | None] = {}
-    for value in values:
-        topic, sep, spec = value.partition(":")
-        if not topic:
-            raise UsageError(f"--topic expects TOPIC or TOPIC:PARTITION[,PARTITION...], got {value!r}")
-        partitions = None
-        if sep:
-            try:
-                partitions = tuple(sorted({int(p) for p in spec.split(",")}))
-                if not partitions or min(partitions) < 0 or max(partitions) >= 2**31:  # int32 on the wire
-                    raise ValueError
-            except ValueError:
-                raise UsageError(f"--topic expects TOPIC:PARTITION[,PARTITION...] with partition numbers, got {value!r}") from None
-        if topic in out:
-            previous = out[topic]
-            out[topic] = None if previous is None or partitions is None else tuple(sorted(set(previous) | set(partitions)))
-        else:
-            out[topic] = partitions
-    return out
-
-
 def reset_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tuple[int, ...] | None],
                   strategy: ResetStrategy, all_topics: bool = False, execute: bool = False) -> OffsetResetResult:
     """Plan (and with execute, apply) new committed offsets for the group's partitions.
 
-    topics: from parse_topic_partitions; all_topics: every partition the group has an offset for.
-    A plan with any failed row applies nothing. A group that does not exist yet can be given
-    offsets (its consumers start from them); --execute on a group with members is refused.
+    topics: from kctl.parsing.parse_topic_partitions; all_topics: every partition the group has
+    an offset for. A plan with any failed row applies nothing. A group that does not exist yet
+    can be given offsets (its consumers start from them); --execute on a group with members is refused.
     """
     if bool(topics) == all_topics:
         raise UsageError("name the partitions with --topic TOPIC[:PARTITIONS] (repeatable) or give --all-topics")
     start = time.perf_counter()
-    with admin_client(conf) as admin:
-        metadata = cluster_metadata(admin, conf, timeout)
-        described, committed = _read_groups(admin, [group], timeout)
-        desc, error = described[group]
-        offsets, offsets_error = committed[group]
-        if error or offsets_error:
-            raise error or offsets_error
-        members = len(desc["members"])
-        if execute and (members or desc["state"] not in _INACTIVE):
+    deadline = Deadline.after(timeout)
+    with AdminClient(conf, timeout=timeout) as admin:
+        described, committed = _read_groups(admin, [group], deadline)
+        desc, offsets = _group_or_raise(described[group], committed[group])
+        members = len(desc.members)
+        if execute and (members or desc.state not in _INACTIVE):
             raise UsageError(
-                f"group {group!r} is {desc['state']} with {members} member(s): offsets can only be reset "
+                f"group {group!r} is {desc.state} with {members} member(s): offsets can only be reset "
                 "while no consumer is in the group",
                 hint=f"stop its consumers first: `kctl groups describe {group}` lists them; without --execute you see the plan",
             )
-        partitions = _reset_targets(metadata, topics, offsets, all_topics, group)
-        low = wait_each(topic_admin.list_offsets(admin, partitions, "earliest", timeout), timeout, "list offsets")
-        high = wait_each(topic_admin.list_offsets(admin, partitions, "latest", timeout), timeout, "list offsets")
-        at_time = {}
-        if strategy.kind == "datetime":
-            at_time = wait_each(group_admin.list_offsets_at(admin, partitions, strategy.value, timeout), timeout,
-                                "offsets for time")
+        known = {t.name: t for t in admin.list_topics(deadline)} if topics else {}
+        partitions = _reset_targets(known, topics, offsets, all_topics, group)
+        low = admin.list_offsets(partitions, "earliest", deadline)
+        high = admin.list_offsets(partitions, "latest", deadline)
+        at_time = admin.list_offsets(partitions, strategy.value, deadline) if strategy.kind == "datetime" else {}
         rows = [_plan_row(key, strategy, offsets.get(key), low[key], high[key], at_time.get(key)) for key in partitions]
         applied = False
         if execute and all(r.ok for r in rows):
-            future = group_admin.alter_offsets(admin, group, {(r.topic, r.partition): r.new_offset for r in rows}, timeout)
-            ((per_partition, error),) = wait_each({group: future}, timeout, "alter group offsets").values()
-            if error is not None:
-                raise error
+            per_partition = admin.alter_group_offsets(group, {(r.topic, r.partition): r.new_offset for r in rows}, deadline)
             rows = [_applied(r, per_partition) for r in rows]
             applied = True
     result = OffsetResetResult(group_id=group, strategy=strategy.label, executed=applied, partitions=tuple(rows),
@@ -318,31 +232,37 @@ def reset_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tupl
     return result
 
 
-def _reset_targets(metadata, topics: dict, offsets: dict, all_topics: bool, group: str) -> list[tuple[str, int]]:
+def _group_or_raise(desc, offsets) -> tuple[GroupDescription, dict]:
+    if desc.error or offsets.error:
+        raise desc.error or offsets.error
+    return desc.value, offsets.value or {}
+
+
+def _reset_targets(known: dict, topics: dict, offsets: dict, all_topics: bool, group: str) -> list[tuple[str, int]]:
     if all_topics:
         if not offsets:
             raise NotFoundError(f"group {group!r} has no committed offsets", hint="name the partitions with --topic")
         return sorted(offsets)
     out = []
     for topic, wanted in topics.items():
-        md = metadata.topics.get(topic)
-        if md is None or md.error is not None:
+        info = known.get(topic)
+        if info is None:
             raise NotFoundError(f"topic {topic!r} does not exist", hint="`kctl topics list` shows the topics")
-        known = sorted(md.partitions)
-        unknown = [p for p in (wanted or ()) if p not in md.partitions]
+        have = info.partition_ids
+        unknown = [p for p in (wanted or ()) if p not in have]
         if unknown:
-            raise NotFoundError(f"topic {topic!r} has no partition {_ids(unknown)} (it has {len(known)})")
-        out.extend((topic, p) for p in (wanted if wanted is not None else known))
+            raise NotFoundError(f"topic {topic!r} has no partition {_ids(unknown)} (it has {len(have)})")
+        out.extend((topic, p) for p in (wanted if wanted is not None else have))
     return sorted(set(out))
 
 
 def _plan_row(key, strategy: ResetStrategy, current, low, high, at_time) -> OffsetReset:
     topic, partition = key
-    error = low[1] or high[1] or (at_time[1] if at_time else None)
+    error = low.error or high.error or (at_time.error if at_time else None)
     if error is not None:
         return OffsetReset(topic, partition, current, None, ok=False, error=error.message, exit_code=int(error.exit_code))
     try:
-        offset, note = new_offset(strategy, current, low[0], high[0], at_time[0] if at_time else None)
+        offset, note = new_offset(strategy, current, low.value, high.value, at_time.value if at_time else None)
     except UsageError as exc:
         return OffsetReset(topic, partition, current, None, ok=False, error=exc.message, exit_code=int(exc.exit_code))
     return OffsetReset(topic, partition, current, offset, detail=note)
@@ -360,7 +280,7 @@ def _applied(row: OffsetReset, per_partition: dict) -> OffsetReset:
 
 
 def delete_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tuple[int, ...] | None]) -> OperationResult:
-    """Delete the group's committed offsets of some partitions (OffsetDelete, via kafka-python).
+    """Delete the group's committed offsets of some partitions (OffsetDelete).
 
     TOPIC alone means every partition of it, plus any the group still has an offset for (a
     deleted topic's offsets stay until they expire: this removes them). The broker refuses
@@ -369,30 +289,26 @@ def delete_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tup
     if not topics:
         raise UsageError("name the partitions with --topic TOPIC[:PARTITIONS] (repeatable)")
     start = time.perf_counter()
-    with admin_client(conf) as admin:
-        metadata = cluster_metadata(admin, conf, timeout)
-        described, committed = _read_groups(admin, [group], timeout)
-    desc, error = described[group]
-    offsets, offsets_error = committed[group]
-    if error or offsets_error:
-        raise error or offsets_error
-    if _absent(desc, offsets):
-        raise NotFoundError(f"group {group!r} does not exist", hint="`kctl groups list` shows the groups")
-    targets, failed = [], []
-    for topic, wanted in topics.items():
-        md = metadata.topics.get(topic)
-        exists = md is not None and md.error is None
-        if wanted is None:
-            partitions = set(md.partitions) if exists else set()
-            partitions |= {p for t, p in offsets if t == topic}
-            if not partitions:
-                failed.append(ItemResult(topic, False, error=f"topic {topic!r} does not exist and the group has no offsets for it",
-                                         exit_code=int(NotFoundError.exit_code)))
-            targets.extend((topic, p) for p in partitions)
-        else:
-            targets.extend((topic, p) for p in wanted)
-    targets = sorted(set(targets))
-    results = group_admin.delete_offsets(conf, group, targets, timeout) if targets else {}
+    deadline = Deadline.after(timeout)
+    with AdminClient(conf, timeout=timeout) as admin:
+        described, committed = _read_groups(admin, [group], deadline)
+        desc, offsets = _group_or_raise(described[group], committed[group])
+        if _absent(desc, offsets):
+            raise NotFoundError(f"group {group!r} does not exist", hint="`kctl groups list` shows the groups")
+        known = {t.name: t for t in admin.list_topics(deadline)}
+        targets, failed = [], []
+        for topic, wanted in topics.items():
+            if wanted is None:
+                partitions = set(known[topic].partition_ids) if topic in known else set()
+                partitions |= {p for t, p in offsets if t == topic}
+                if not partitions:
+                    failed.append(ItemResult(topic, False, error=f"topic {topic!r} does not exist and the group has no "
+                                             "offsets for it", exit_code=int(NotFoundError.exit_code)))
+                targets.extend((topic, p) for p in partitions)
+            else:
+                targets.extend((topic, p) for p in wanted)
+        targets = sorted(set(targets))
+        results = admin.delete_group_offsets(group, targets, deadline)
     items = list(failed)
     for key in targets:
         name = f"{key[0]}:{key[1]}"

@@ -18,15 +18,16 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from kctl import log
+from kctl.client.admin import AdminClient
+from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable, KctlError, NotFoundError, PartialFailure, UsageError, failure_of
-from kctl.kafka import txn_admin
 from kctl.models import (
     ActiveProducer, HangingReport, HangingTransaction, ItemResult, PartitionProducers, TransactionAbort,
     TransactionDescribeResult, TransactionDetail, TransactionSummary,
 )
-
-STATES = ("Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort", "Dead",
-          "PrepareEpochFence")
+from kctl.models.admin import TopicInfo, TransactionDescription
+from kctl.models.choices import TXN_STATES as STATES
+from kctl.parsing import parse_choice
 # Coordinator states in which the transaction is still open at the partitions it touched.
 _OPEN = ("Ongoing", "PrepareCommit", "PrepareAbort", "PrepareEpochFence")
 # kafka-transactions.sh's default: transaction.max.timeout.ms. A transaction older than the
@@ -46,16 +47,17 @@ def list_transactions(conf: dict, timeout: float, states: list[str] | None = Non
     if pattern is not None:
         _check_regex(pattern)
     start = time.perf_counter()
-    with txn_admin.connect(conf, timeout) as client:
-        listed = txn_admin.list_transactions(client, wanted, list(producer_ids or ()), pattern, min_duration_ms)
+    deadline = Deadline.after(timeout)
+    with AdminClient(conf, timeout=timeout) as admin:
+        listed = admin.list_transactions(wanted, list(producer_ids or ()), pattern, min_duration_ms, timeout=deadline)
         # ListTransactions has no epoch: one DescribeTransactions per coordinator adds it.
-        described = txn_admin.describe_transactions(client, [t["transactional_id"] for t in listed])
+        described = admin.describe_transactions([t.transactional_id for t in listed], deadline)
     out = []
     for t in listed:
-        desc, _ = described.get(t["transactional_id"], (None, None))
+        desc = described[t.transactional_id].value if t.transactional_id in described else None
         out.append(TransactionSummary(
-            transactional_id=t["transactional_id"], producer_id=t["producer_id"],
-            producer_epoch=desc["producer_epoch"] if desc else None, state=t["state"], coordinator=t["coordinator"],
+            transactional_id=t.transactional_id, producer_id=t.producer_id,
+            producer_epoch=desc.producer_epoch if desc else None, state=t.state, coordinator=t.coordinator,
         ))
     out.sort(key=lambda t: t.transactional_id)
     log.event("txn_list", transactions=len(out), states=",".join(wanted) or None, pattern=pattern, duration_ms=_ms(start))
@@ -64,11 +66,7 @@ def list_transactions(conf: dict, timeout: float, states: list[str] | None = Non
 
 def parse_state(value: str) -> str:
     """'ongoing', 'complete-commit', 'COMPLETE_COMMIT' -> the broker's name (CompleteCommit)."""
-    key = re.sub(r"[^a-z]", "", value.lower())
-    for state in STATES:
-        if state.lower() == key:
-            return state
-    raise UsageError(f"--state must be one of {', '.join(STATES)} (any case), got {value!r}")
+    return parse_choice(value, STATES, "--state")
 
 
 def _check_regex(pattern: str) -> None:
@@ -87,30 +85,32 @@ def describe_transactions(conf: dict, timeout: float, transactional_ids: list[st
     ids the coordinators do not know are reported in `missing` (exit 4)."""
     ids = list(dict.fromkeys(transactional_ids))
     start = time.perf_counter()
-    with txn_admin.connect(conf, timeout) as client:
-        described = txn_admin.describe_transactions(client, ids)
+    with AdminClient(conf, timeout=timeout) as admin:
+        described = admin.describe_transactions(ids)
     now = now_ms if now_ms is not None else _now_ms()
     found, missing = [], []
     for tid in ids:
-        desc, error = described.get(tid, (None, NotFoundError(f"transactional id {tid!r}: no such transactional id")))
-        if error is not None:
-            missing.append(_failed(tid, error))
+        outcome = described.get(tid)
+        if outcome is None:
+            missing.append(_failed(tid, NotFoundError(f"transactional id {tid!r}: no such transactional id")))
+        elif not outcome.ok:
+            missing.append(_failed(tid, outcome.error))
         else:
-            found.append(transaction_detail(tid, desc, now))
+            found.append(transaction_detail(outcome.value, now))
     log.event("txn_describe", transactions=len(ids), missing=len(missing), duration_ms=_ms(start))
     return TransactionDescribeResult(transactions=tuple(found), missing=tuple(missing))
 
 
-def transaction_detail(tid: str, desc: dict, now_ms: int) -> TransactionDetail:
+def transaction_detail(desc: TransactionDescription, now_ms: int) -> TransactionDetail:
     partitions: dict[str, list[int]] = {}
-    for topic, partition in desc["partitions"]:
+    for topic, partition in desc.partitions:
         partitions.setdefault(topic, []).append(partition)
     # The coordinator keeps the start time of the last transaction after it completed.
-    started = desc["start_time_ms"] if desc["state"] in _OPEN else None
+    started = desc.start_time_ms if desc.state in _OPEN else None
     return TransactionDetail(
-        transactional_id=tid, state=desc["state"], producer_id=desc["producer_id"], producer_epoch=desc["producer_epoch"],
-        timeout_ms=desc["timeout_ms"], start_time_ms=started,
-        duration_ms=max(0, now_ms - started) if started is not None else None, coordinator=desc["coordinator"],
+        transactional_id=desc.transactional_id, state=desc.state, producer_id=desc.producer_id,
+        producer_epoch=desc.producer_epoch, timeout_ms=desc.timeout_ms, start_time_ms=started,
+        duration_ms=max(0, now_ms - started) if started is not None else None, coordinator=desc.coordinator,
         partitions={t: tuple(sorted(ps)) for t, ps in sorted(partitions.items())},
     )
 
@@ -123,33 +123,28 @@ def describe_failure(result: TransactionDescribeResult) -> KctlError | None:
 # ---------------------------------------------------------------------------------------- describe-producers
 
 
-def parse_partitions(values: list[str] | None) -> tuple[int, ...] | None:
-    """['0,1', '3'] -> (0, 1, 3); nothing -> None (every partition)."""
-    if not values:
-        return None
-    try:
-        out = {int(p) for v in values for p in v.split(",") if p.strip()}
-    except ValueError:
-        raise UsageError(f"--partition expects partition numbers like 0,1,2, got {', '.join(values)!r}") from None
-    if not out or min(out) < 0:
-        raise UsageError(f"--partition expects partition numbers like 0,1,2, got {', '.join(values)!r}")
-    return tuple(sorted(out))
-
-
 def describe_producers(conf: dict, timeout: float, topic: str, partitions: tuple[int, ...] | None = None,
                        broker: int | None = None) -> list[PartitionProducers]:
     """The active producers of each partition of the topic (or of the given partitions), as their
     leader (or the given replica) knows them."""
     start = time.perf_counter()
-    with txn_admin.connect(conf, timeout) as client:
-        known, _ = txn_admin.partitions(client, [topic])
+    deadline = Deadline.after(timeout)
+    with AdminClient(conf, timeout=timeout) as admin:
+        known = _partitions(admin, deadline, topic)
         targets = _select(known, topic, partitions)
         if broker is not None:
-            _check_broker(client, broker)
-        rows = _producers(client, {key: known[key] for key in targets}, broker)
+            _check_broker(admin, deadline, broker)
+        rows = _producers(admin, deadline, {key: known[key] for key in targets}, broker)
     log.event("txn_describe_producers", topic=topic, partitions=len(rows), broker=broker,
               producers=sum(len(r.producers) for r in rows), failed=sum(not r.ok for r in rows), duration_ms=_ms(start))
     return rows
+
+
+def _partitions(admin: AdminClient, deadline: Deadline, topic: str | None = None) -> dict[tuple[str, int], object]:
+    """{(topic, partition): PartitionInfo} of one topic or of every topic, from metadata."""
+    topics: list[TopicInfo] = [t for t in (admin.list_topics(deadline) if topic is None else [admin.topic(topic, deadline)])
+                               if t is not None]
+    return {(t.name, p.partition): p for t in topics for p in t.partitions}
 
 
 def _select(known: dict, topic: str, partitions: tuple[int, ...] | None) -> list[tuple[str, int]]:
@@ -164,31 +159,32 @@ def _select(known: dict, topic: str, partitions: tuple[int, ...] | None) -> list
     return [(topic, p) for p in partitions]
 
 
-def _check_broker(client, broker: int) -> None:
-    brokers = txn_admin.broker_ids(client)
+def _check_broker(admin: AdminClient, deadline: Deadline, broker: int) -> None:
+    brokers = [b.id for b in admin.describe_cluster(deadline).brokers]
     if broker not in brokers:
         raise NotFoundError(f"there is no broker {broker} (brokers: {_ids(brokers)})")
 
 
-def _producers(client, targets: dict[tuple[str, int], dict], broker: int | None) -> list[PartitionProducers]:
+def _producers(admin: AdminClient, deadline: Deadline, targets: dict, broker: int | None) -> list[PartitionProducers]:
     """One DescribeProducers per broker: the given replica, or each partition's leader."""
     by_broker: dict[int, list[tuple[str, int]]] = {}
     rows = {}
     for key, md in targets.items():
-        at = broker if broker is not None else md["leader"]
+        at = broker if broker is not None else md.leader
         if at is None or at < 0:
             rows[key] = PartitionProducers(key[0], key[1], None, error="the partition has no leader",
                                            exit_code=int(BrokerUnavailable.exit_code))
             continue
         by_broker.setdefault(at, []).append(key)
-    answered = txn_admin.describe_producers(client, by_broker)
+    answered = admin.describe_producers(by_broker, deadline)
     for at, keys in by_broker.items():
         for key in keys:
-            producers, error = answered.get(key, (None, NotFoundError("the broker did not answer for this partition")))
+            outcome = answered.get(key)
+            error = NotFoundError("the broker did not answer for this partition") if outcome is None else outcome.error
             if error is not None:
                 rows[key] = PartitionProducers(key[0], key[1], at, error=error.message, exit_code=int(error.exit_code))
             else:
-                rows[key] = PartitionProducers(key[0], key[1], at, tuple(ActiveProducer(**p) for p in producers))
+                rows[key] = PartitionProducers(key[0], key[1], at, tuple(outcome.value))
     return [rows[key] for key in sorted(rows)]
 
 
@@ -219,13 +215,14 @@ def find_hanging(conf: dict, timeout: float, broker: int | None = None, topic: s
     if partitions is not None and topic is None:
         raise UsageError("--partition needs --topic")
     start = time.perf_counter()
-    with txn_admin.connect(conf, timeout) as client:
-        known, _ = txn_admin.partitions(client, [topic] if topic else None)
+    deadline = Deadline.after(timeout)
+    with AdminClient(conf, timeout=timeout) as admin:
+        known = _partitions(admin, deadline, topic)
         targets = _select(known, topic, partitions) if topic else sorted(known)
         if broker is not None:
-            _check_broker(client, broker)
-            targets = [key for key in targets if broker in known[key]["replicas"]]
-        rows = _producers(client, {key: known[key] for key in targets}, broker)
+            _check_broker(admin, deadline, broker)
+            targets = [key for key in targets if broker in known[key].replicas]
+        rows = _producers(admin, deadline, {key: known[key] for key in targets}, broker)
         if topic is None:
             # A scan of the whole cluster races with topic deletion: a partition gone since the
             # metadata was read has nothing left to hang.
@@ -234,16 +231,16 @@ def find_hanging(conf: dict, timeout: float, broker: int | None = None, topic: s
         open_txns = [OpenTransaction(r.topic, r.partition, p) for r in rows if r.ok
                      for p in r.producers if p.current_txn_start_offset is not None]
         candidates = [o for o in open_txns if _age(o.producer.last_timestamp_ms, now) > max_age_ms]
-        owners: dict[int, list[tuple[str, dict]]] = {}
+        owners: dict[int, list[tuple[str, TransactionDescription]]] = {}
         if candidates:
             # Which transactional ids hold these producer ids now, and what their coordinators say.
             pids = sorted({o.producer.producer_id for o in candidates})
-            listed = txn_admin.list_transactions(client, producer_ids=pids)
-            described = txn_admin.describe_transactions(client, [t["transactional_id"] for t in listed])
+            listed = admin.list_transactions(producer_ids=pids, timeout=deadline)
+            described = admin.describe_transactions([t.transactional_id for t in listed], deadline)
             for t in listed:
-                desc, _ = described.get(t["transactional_id"], (None, None))
-                if desc is not None:
-                    owners.setdefault(desc["producer_id"], []).append((t["transactional_id"], desc))
+                outcome = described.get(t.transactional_id)
+                if outcome is not None and outcome.ok:
+                    owners.setdefault(outcome.value.producer_id, []).append((t.transactional_id, outcome.value))
     hanging = hanging_transactions(candidates, owners, now)
     errors = tuple(ItemResult(r.name, False, error=r.error, exit_code=r.exit_code) for r in rows if not r.ok)
     report = HangingReport(max_age_ms=max_age_ms, partitions_checked=len(rows), open_transactions=len(open_txns),
@@ -254,7 +251,7 @@ def find_hanging(conf: dict, timeout: float, broker: int | None = None, topic: s
     return report
 
 
-def hanging_transactions(candidates: list[OpenTransaction], owners: dict[int, list[tuple[str, dict]]],
+def hanging_transactions(candidates: list[OpenTransaction], owners: dict[int, list[tuple[str, TransactionDescription]]],
                          now_ms: int) -> list[HangingTransaction]:
     """The candidates their coordinator does not have open. owners: producer id -> [(transactional
     id, description)] of the ids that hold that producer id now.
@@ -269,13 +266,13 @@ def hanging_transactions(candidates: list[OpenTransaction], owners: dict[int, li
         p = o.producer
         tid, desc, reason = None, None, f"no transactional id has producer id {p.producer_id} now"
         for tid, desc in owners.get(p.producer_id, ()):
-            epochs = (p.producer_epoch,) if desc["state"] == "Ongoing" else (p.producer_epoch, p.producer_epoch + 1)
-            if desc["state"] not in _OPEN:
-                reason = f"its coordinator has no open transaction ({desc['state']})"
-            elif (o.topic, o.partition) not in desc["partitions"]:
+            epochs = (p.producer_epoch,) if desc.state == "Ongoing" else (p.producer_epoch, p.producer_epoch + 1)
+            if desc.state not in _OPEN:
+                reason = f"its coordinator has no open transaction ({desc.state})"
+            elif (o.topic, o.partition) not in desc.partitions:
                 reason = "the coordinator's open transaction does not include this partition"
-            elif desc["producer_epoch"] not in epochs:
-                reason = f"the coordinator is at producer epoch {desc['producer_epoch']}"
+            elif desc.producer_epoch not in epochs:
+                reason = f"the coordinator is at producer epoch {desc.producer_epoch}"
             else:
                 reason = None
                 break
@@ -286,7 +283,7 @@ def hanging_transactions(candidates: list[OpenTransaction], owners: dict[int, li
             coordinator_epoch=p.coordinator_epoch, start_offset=p.current_txn_start_offset,
             last_timestamp_ms=p.last_timestamp_ms,
             duration_ms=max(0, now_ms - p.last_timestamp_ms) if p.last_timestamp_ms is not None else None,
-            transactional_id=tid, coordinator_state=desc["state"] if desc else None, reason=reason,
+            transactional_id=tid, coordinator_state=desc.state if desc else None, reason=reason,
         ))
     return sorted(out, key=lambda h: (h.topic, h.partition, h.start_offset))
 
@@ -328,10 +325,11 @@ def abort_transaction(conf: dict, timeout: float, topic: str, partition: int, st
     if partition < 0 or (start_offset is not None and start_offset < 0):
         raise UsageError("--partition and --start-offset must be 0 or more")
     start = time.perf_counter()
-    with txn_admin.connect(conf, timeout) as client:
+    deadline = Deadline.after(timeout)
+    with AdminClient(conf, timeout=timeout) as admin:
         if by_offset or coordinator_epoch is None:
-            known, _ = txn_admin.partitions(client, [topic])
-            ((row),) = _producers(client, {key: known[key] for key in _select(known, topic, (partition,))}, None)
+            known = _partitions(admin, deadline, topic)
+            ((row),) = _producers(admin, deadline, {key: known[key] for key in _select(known, topic, (partition,))}, None)
             if not row.ok:
                 raise failure_of([row], "describe producers")
             plan = _plan(row, start_offset, producer_id, producer_epoch)
@@ -340,7 +338,7 @@ def abort_transaction(conf: dict, timeout: float, topic: str, partition: int, st
         if confirm is not None and not confirm(plan):
             log.event("txn_abort_declined", topic=topic, partition=partition, producer_id=plan.producer_id)
             return plan
-        txn_admin.abort(client, topic, partition, plan.producer_id, plan.producer_epoch, plan.coordinator_epoch)
+        admin.abort_transaction(topic, partition, plan.producer_id, plan.producer_epoch, plan.coordinator_epoch, deadline)
     result = replace(plan, aborted=True)
     log.event("txn_abort", topic=topic, partition=partition, producer_id=plan.producer_id,
               producer_epoch=plan.producer_epoch, coordinator_epoch=plan.coordinator_epoch,

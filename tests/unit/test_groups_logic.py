@@ -6,6 +6,7 @@ import pytest
 
 from kctl.errors import ExitCode, UsageError
 from kctl.models import GroupDescribeResult, GroupDetail, ItemResult, OffsetReset, OffsetResetResult, OperationResult
+from kctl.parsing import parse_choice, parse_time, parse_topic_partitions
 from kctl.services import groups
 from kctl.services.groups import ResetStrategy, new_offset, parse_strategy
 from tests.helpers import run_kctl
@@ -43,19 +44,19 @@ def test_parse_strategy_rejects_a_negative_offset():
     ],
 )
 def test_parse_datetime(text, expected):
-    assert groups.parse_datetime(text) == expected
+    assert parse_time(text, option="--to-datetime") == expected
 
 
 def test_parse_datetime_without_zone_is_local_time():
     local = datetime(2024, 5, 1, 12, 0, 0).astimezone()
-    assert groups.parse_datetime("2024-05-01T12:00:00") == int(local.timestamp() * 1000)
-    assert groups.parse_datetime("2024-05-01") == int(datetime(2024, 5, 1).astimezone().timestamp() * 1000)
+    assert parse_time("2024-05-01T12:00:00") == int(local.timestamp() * 1000)
+    assert parse_time("2024-05-01") == int(datetime(2024, 5, 1).astimezone().timestamp() * 1000)
 
 
 @pytest.mark.parametrize("text", ["yesterday", "2024-13-01", "", "12:00"])
 def test_parse_datetime_rejects_garbage(text):
-    with pytest.raises(UsageError, match="ISO 8601"):
-        groups.parse_datetime(text)
+    with pytest.raises(UsageError, match="--to-datetime: cannot read time"):
+        parse_strategy(to_datetime=text)
 
 
 # ------------------------------------------------------------------------------------------- planning
@@ -102,14 +103,14 @@ def test_empty_partition_goes_to_its_only_offset():
 
 
 def test_parse_topic_partitions():
-    assert groups.parse_topic_partitions(["orders", "pay:2,0", "pay:1", "orders:3"]) == {"orders": None, "pay": (0, 1, 2)}
-    assert groups.parse_topic_partitions([]) == {}
+    assert parse_topic_partitions(["orders", "pay:2,0", "pay:1", "orders:3"]) == {"orders": None, "pay": (0, 1, 2)}
+    assert parse_topic_partitions([]) == {}
 
 
-@pytest.mark.parametrize("value", ["orders:", "orders:a", "orders:-1", ":1", "orders:1,,2"])
+@pytest.mark.parametrize("value", ["orders:", "orders:a", "orders:-1", ":1", "orders:1,x"])
 def test_parse_topic_partitions_rejects(value):
     with pytest.raises(UsageError, match="--topic expects"):
-        groups.parse_topic_partitions([value])
+        parse_topic_partitions([value])
 
 
 @pytest.mark.parametrize(
@@ -118,12 +119,12 @@ def test_parse_topic_partitions_rejects(value):
      ("PREPARING_REBALANCING", "PreparingRebalance"), ("completing-rebalance", "CompletingRebalance")],
 )
 def test_state_names(value, expected):
-    assert groups._choice(value, groups.STATES, "--state") == expected
+    assert parse_choice(value, groups.STATES, "--state", groups._STATE_ALIASES) == expected
 
 
 def test_unknown_state_is_a_usage_error():
     with pytest.raises(UsageError, match="--state must be one of Stable, Empty"):
-        groups._choice("asleep", groups.STATES, "--state")
+        parse_choice("asleep", groups.STATES, "--state")
 
 
 # ------------------------------------------------------------------------------------------- failures
@@ -191,4 +192,4 @@ def test_reset_needs_topics_or_all_topics():
 
 def test_iso_timestamp_helper_matches_python():
     moment = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
-    assert groups.parse_datetime(moment.isoformat()) == int(moment.timestamp() * 1000)
+    assert parse_time(moment.isoformat()) == int(moment.timestamp() * 1000)

@@ -3,7 +3,8 @@
 import pytest
 
 from kctl.errors import ExitCode, UsageError, failure_of
-from kctl.kafka.logdirs import kafka_python_kwargs
+from kctl.kafka.kafka_python import kafka_python_kwargs
+from kctl.parsing import parse_partition_offsets
 from kctl.models import ItemResult, OperationResult
 from kctl.services import topics
 
@@ -41,18 +42,18 @@ def test_operation_hints_name_the_flag_that_would_help():
 
 
 def test_parse_partition_offsets():
-    assert topics.parse_partition_offsets(["0:100", "3:42"]) == {0: 100, 3: 42}
+    assert parse_partition_offsets(["0:100", "3:42"], "--before") == {0: 100, 3: 42}
 
 
 @pytest.mark.parametrize("bad", ["0", "a:1", "1:b", "-1:5", "1:-5", ":"])
 def test_parse_partition_offsets_rejects(bad):
-    with pytest.raises(UsageError, match="PARTITION:OFFSET"):
-        topics.parse_partition_offsets([bad])
+    with pytest.raises(UsageError, match="--before expects PARTITION=OFFSET"):
+        parse_partition_offsets([bad], "--before")
 
 
 def test_parse_partition_offsets_rejects_a_partition_twice():
     with pytest.raises(UsageError, match="twice"):
-        topics.parse_partition_offsets(["1:5", "1:6"])
+        parse_partition_offsets(["1:5", "1:6"], "--before")
 
 
 def test_kafka_python_kwargs_maps_sasl_and_tls():
@@ -70,5 +71,15 @@ def test_kafka_python_kwargs_maps_sasl_and_tls():
     {"bootstrap.servers": "h:1", "sasl.mechanism": "OAUTHBEARER"},
     {"bootstrap.servers": "h:1", "ssl.keystore.location": "/k.p12"},
 ])
-def test_kafka_python_kwargs_gives_up_on_settings_it_cannot_map(conf):
-    assert kafka_python_kwargs(conf, 1) is None
+def test_kafka_python_kwargs_refuses_security_settings_it_cannot_map(conf):
+    from kctl.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no kafka-python equivalent"):
+        kafka_python_kwargs(conf, 1)
+
+
+def test_kafka_python_kwargs_leaves_out_client_only_settings():
+    """Producer/consumer tuning does not apply to an admin request: it must not break one."""
+    kwargs = kafka_python_kwargs({"bootstrap.servers": "h:1", "compression.type": "lz4", "linger.ms": "5",
+                                  "enable.idempotence": "true", "fetch.wait.max.ms": "10"}, 1)
+    assert kwargs["bootstrap_servers"] == ["h:1"] and "compression_type" not in kwargs

@@ -90,7 +90,7 @@ def test_topic_detail_json_shape():
     render([DETAIL], "json", file=out)
     data = json.loads(out.getvalue())
     assert list(data[0]) == [
-        "name", "topic_id", "internal", "partitions", "configs", "size_bytes", "config_sources",
+        "name", "topic_id", "internal", "partitions", "configs", "size_bytes", "config_sources", "size_note",
         "replication_factor", "messages",
     ]
     assert data[0]["partitions"][1] == {

@@ -1,0 +1,151 @@
+"""The AdminClient's connection: properties, the library clients, deadlines, the cluster check
+every request starts with, and the one metadata wait."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterable
+
+from kctl import log
+from kctl.deadline import Deadline
+from kctl.errors import UsageError
+from kctl.models import ClusterInfo
+from kctl.models.admin import TopicInfo
+
+# How often to re-read metadata while waiting for a change to become visible.
+_POLL_S = 0.05
+
+
+def check_names(names: Iterable[str], kind: str) -> list[str]:
+    """The names as a list; UsageError (exit 2) for one that is not valid UTF-8 (a command-line
+    argument of raw bytes arrives surrogate-escaped) or is empty: neither may reach librdkafka,
+    which can crash on them, or kafka-python, which can hang on them."""
+    out = list(names)
+    for name in out:
+        if not isinstance(name, str):
+            raise UsageError(f"{kind} must be text, got {type(name).__name__}")
+        if name == "":
+            raise UsageError(f"{kind} must not be empty")
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(f"{kind} is not valid UTF-8: {name!r}") from None
+    return out
+
+
+class AdminCore:
+    def __init__(self, conf: dict | None = None, *, instance: int | None = None, bootstrap: str | None = None,
+                 context: str | None = None, timeout: float = 10.0):
+        from kctl.client.conf import resolve_conf
+        from kctl.kafka.clients import ClientErrors, new_admin
+
+        self._conf = resolve_conf(conf, instance=instance, bootstrap=bootstrap, context=context)
+        self.timeout = timeout  # the default of every call that gets no timeout
+        self.errors = ClientErrors()
+        self._admin = new_admin(self._conf, self.errors)
+        self._kafka_python = None
+        self._reachable = False
+
+    # ---------------------------------------------------------------------------- lifecycle
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._kafka_python is not None:
+            self._kafka_python.close()
+            self._kafka_python = None
+        if self._admin is not None:
+            self._admin.poll(0)  # hand queued librdkafka log lines to the logger (confluent delivers them on poll)
+
+    @property
+    def bootstrap(self) -> str | None:
+        return self._conf.get("bootstrap.servers")
+
+    def _deadline(self, timeout: "float | Deadline | None") -> Deadline:
+        return Deadline.of(timeout, self.timeout)
+
+    # ---------------------------------------------------------------------------- cluster
+
+    def _metadata(self, deadline: Deadline, topic: str | None = None):
+        from kctl.kafka.clients import metadata
+        from kctl.kafka.topic_admin import cluster_info
+
+        info = cluster_info(metadata(self._admin, self._conf, deadline, topic))
+        self._reachable = True
+        return info
+
+    def _ensure_reachable(self, deadline: Deadline) -> None:
+        """One metadata request before the first real one: no broker answering is a clear exit-6
+        error and a rejected login the exit-9 one (both otherwise look like a request timeout)."""
+        if not self._reachable:
+            self._metadata(deadline)
+
+    def describe_cluster(self, timeout: "float | Deadline | None" = None) -> ClusterInfo:
+        """Cluster id, the controller the brokers report, brokers and topic count (one metadata request).
+
+        In KRaft mode clients never talk to the controller quorum: the "controller" Kafka reports
+        to clients is one of the live brokers, picked by the broker that answers."""
+        return self._metadata(self._deadline(timeout))[0]
+
+    def list_topics(self, timeout: "float | Deadline | None" = None) -> list[TopicInfo]:
+        """Every topic of the cluster's metadata (internal ones included), sorted by name."""
+        return list(self._metadata(self._deadline(timeout))[1])
+
+    def topic(self, name: str, timeout: "float | Deadline | None" = None) -> TopicInfo | None:
+        """One topic (DescribeTopics: never auto-creates it, as a metadata request may), or None
+        when it does not exist."""
+        from kctl.errors import NotFoundError
+
+        outcome = self.describe_topics([name], timeout)[name]
+        if isinstance(outcome.error, NotFoundError):
+            return None
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.value
+
+    def wait_for_topics(self, condition: Callable[[dict[str, TopicInfo]], bool],
+                        timeout: "float | Deadline | None" = None) -> bool:
+        """Re-read metadata until condition({name: TopicInfo}) holds (True) or the deadline passes
+        (False): the one wait for a created topic's leaders or a deleted topic's disappearance."""
+        deadline = self._deadline(timeout)
+        while True:
+            try:
+                topics = {t.name: t for t in self._metadata(deadline)[1]}
+                if condition(topics):
+                    return True
+            except Exception:  # noqa: BLE001 - a slow metadata answer just means "not yet"
+                pass
+            if deadline.expired:
+                log.event("metadata_wait_timed_out")
+                return False
+            time.sleep(min(_POLL_S, deadline.remaining()))
+
+    def wait_for_leaders(self, names: list[str], min_partitions: int | None = None,
+                         timeout: "float | Deadline | None" = None) -> bool:
+        """Until every partition of the topics has a leader (and each has min_partitions)."""
+        names = check_names(names, "topic name")
+        return self.wait_for_topics(
+            lambda topics: all(n in topics and topics[n].has_leaders
+                               and len(topics[n].partitions) >= (min_partitions or 1) for n in names), timeout)
+
+    def wait_until_gone(self, names: list[str], timeout: "float | Deadline | None" = None) -> bool:
+        """Until none of the topics is in the metadata any more."""
+        names = check_names(names, "topic name")
+        return self.wait_for_topics(lambda topics: not any(n in topics for n in names), timeout)
+
+    # ---------------------------------------------------------------------------- kafka-python
+
+    def _kpy(self, deadline: Deadline):
+        """The kafka-python client for the APIs confluent-kafka lacks, after the cluster check
+        (so a rejected login is the same exit-9 error as from any other command)."""
+        from kctl.kafka.kafka_python import KafkaPythonAdmin
+
+        if self._kafka_python is None:
+            client = KafkaPythonAdmin(self._conf, self.timeout)  # exit 3 for settings it cannot use
+            self._ensure_reachable(deadline)
+            self._kafka_python = client
+        return self._kafka_python

@@ -1,0 +1,86 @@
+"""AdminClient: consumer groups and their committed offsets."""
+
+from __future__ import annotations
+
+from kctl.client.admin.core import check_names
+from kctl.deadline import Deadline
+from kctl.kafka.clients import wait_each
+from kctl.models.admin import GroupListing, Outcome
+
+TopicPartitionKey = tuple[str, int]
+
+
+class GroupAdmin:
+    def list_groups(self, timeout: "float | Deadline | None" = None) -> GroupListing:
+        """Every consumer group (sorted by id), and the brokers that did not answer."""
+        from kctl.kafka import group_admin
+
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        (outcome,) = wait_each({"groups": group_admin.list_groups(self._admin, deadline.remaining(0.1))}, deadline,
+                               "list groups").values()
+        if outcome.error is not None:
+            raise outcome.error
+        groups, errors = outcome.value
+        return GroupListing(groups, errors)
+
+    def describe_groups(self, group_ids: list[str], timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:
+        """{group: Outcome(GroupDescription)}: state, type, coordinator, members and their assignments.
+        A group id the broker never saw comes back as a Dead group without members (see .absent)."""
+        from kctl.kafka import group_admin
+
+        group_ids = list(dict.fromkeys(check_names(group_ids, "group id")))
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        return wait_each(group_admin.describe_groups(self._admin, group_ids, deadline.remaining(0.1)), deadline,
+                         "describe group")
+
+    def committed_offsets(self, group_ids: list[str], timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:
+        """{group: Outcome({(topic, partition): offset})} of every partition each group committed
+        an offset for (ListConsumerGroupOffsets; the requests are in flight together)."""
+        from kctl.kafka import group_admin
+
+        group_ids = list(dict.fromkeys(check_names(group_ids, "group id")))
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        return wait_each(group_admin.committed_offsets(self._admin, group_ids, deadline.remaining(0.1)), deadline,
+                         "list group offsets")
+
+    def alter_group_offsets(self, group: str, offsets: dict[TopicPartitionKey, int],
+                            timeout: "float | Deadline | None" = None) -> dict:
+        """Commit new offsets for the group: {(topic, partition): KctlError | None}. A group-level
+        failure (say, the group has active members) raises."""
+        from kctl.kafka import group_admin
+
+        (group,) = check_names([group], "group id")
+        check_names({t for t, _ in offsets}, "topic name")
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        future = group_admin.alter_offsets(self._admin, group, dict(offsets), deadline.remaining(0.1))
+        outcome = wait_each({group: future}, deadline, "alter group offsets")[group]
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.value
+
+    def delete_groups(self, group_ids: list[str], timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:
+        """Delete groups (with their committed offsets): {group: Outcome(None)}."""
+        from kctl.kafka import group_admin
+
+        group_ids = list(dict.fromkeys(check_names(group_ids, "group id")))
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        return wait_each(group_admin.delete_groups(self._admin, group_ids, deadline.remaining(0.1)), deadline,
+                         "delete group")
+
+    def delete_group_offsets(self, group: str, partitions: list[TopicPartitionKey],
+                             timeout: "float | Deadline | None" = None) -> dict:
+        """Delete some of a group's committed offsets (OffsetDelete, over kafka-python):
+        {(topic, partition): KctlError | None}; a group-level error raises."""
+        from kctl.kafka import group_admin
+
+        (group,) = check_names([group], "group id")
+        check_names({t for t, _ in partitions}, "topic name")
+        deadline = self._deadline(timeout)
+        if not partitions:
+            return {}
+        return group_admin.delete_offsets(self._kpy(deadline), group, sorted(set(partitions)), deadline)

@@ -1,0 +1,140 @@
+"""AdminClient: topics, their configs and records, and partition offsets."""
+
+from __future__ import annotations
+
+import time
+
+from kctl.deadline import Deadline
+from kctl.errors import UsageError
+from kctl.kafka.clients import wait_each
+from kctl.client.admin.core import check_names
+from kctl.models.admin import Outcome
+
+# librdkafka refuses a topic or a partition increase above this many partitions
+# (Kafka's wire type would allow 2^31-1).
+MAX_PARTITIONS = 100_000
+MAX_REPLICATION = 10_000
+TopicPartitionKey = tuple[str, int]
+
+
+def check_partition_count(count: int | None, option: str = "partitions") -> None:
+    if count is not None and not 1 <= count <= MAX_PARTITIONS:
+        raise UsageError(f"{option}: {count} is out of range: a topic has 1 to {MAX_PARTITIONS} partitions "
+                         "(librdkafka's limit)")
+
+
+class TopicAdmin:
+    def describe_topics(self, names: list[str], timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:
+        """{name: Outcome(TopicInfo with topic id, partitions, leaders, replicas, ISR)}; one request."""
+        names = list(dict.fromkeys(check_names(names, "topic name")))
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        from kctl.kafka import topic_admin
+
+        return wait_each(topic_admin.describe_topics(self._admin, names, deadline.remaining(0.1)), deadline, "describe")
+
+    def create_topics(self, names: list[str], partitions: int | None = None, replication: int | None = None,
+                      config: dict[str, str] | None = None, *, validate_only: bool = False, wait: bool = True,
+                      timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:
+        """Create topics (None partitions/replication: the broker's defaults): {name: Outcome(None)}.
+        wait: return once every partition of the created topics has a leader (so that a producer
+        can use them at once)."""
+        names = list(dict.fromkeys(check_names(names, "topic name")))
+        check_partition_count(partitions)
+        if replication is not None and not 1 <= replication <= MAX_REPLICATION:
+            raise UsageError(f"replication factor: {replication} is out of range (1..{MAX_REPLICATION})")
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        from kctl.kafka import topic_admin
+
+        start = time.perf_counter()
+        specs = [(name, partitions, replication, dict(config or {})) for name in names]
+        futures = topic_admin.create_topics(self._admin, specs, deadline.remaining(0.1), validate_only)
+        results = wait_each(futures, deadline, "create", started=start)
+        created = [n for n, o in results.items() if o.ok]
+        if created and wait and not validate_only:
+            self.wait_for_leaders(created, timeout=deadline)
+        return results
+
+    def delete_topics(self, names: list[str], *, wait: bool = True,
+                      timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:
+        """Delete topics: {name: Outcome(None)}. wait: return once they are gone from the metadata
+        (so that `delete` then `create` of the same name works)."""
+        names = list(dict.fromkeys(check_names(names, "topic name")))
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        from kctl.kafka import topic_admin
+
+        start = time.perf_counter()
+        results = wait_each(topic_admin.delete_topics(self._admin, names, deadline.remaining(0.1)), deadline, "delete",
+                            started=start)
+        deleted = [n for n, o in results.items() if o.ok]
+        if deleted and wait:
+            self.wait_until_gone(deleted, timeout=deadline)
+        return results
+
+    def add_partitions(self, topic: str, total: int, *, validate_only: bool = False, wait: bool = True,
+                       timeout: "float | Deadline | None" = None) -> Outcome:
+        """Grow a topic to `total` partitions: Outcome(None). wait: until the new ones have leaders."""
+        (topic,) = check_names([topic], "topic name")
+        check_partition_count(total, "--to")
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        from kctl.kafka import topic_admin
+
+        future = topic_admin.create_partitions(self._admin, topic, total, deadline.remaining(0.1), validate_only)
+        outcome = wait_each({topic: future}, deadline, "add partitions")[topic]
+        if outcome.ok and wait and not validate_only:
+            self.wait_for_leaders([topic], min_partitions=total, timeout=deadline)
+        return outcome
+
+    def describe_configs(self, names: list[str], timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:
+        """{topic: Outcome((ConfigEntry...))}, every config with its source; one request."""
+        names = list(dict.fromkeys(check_names(names, "topic name")))
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        from kctl.kafka import topic_admin
+
+        return wait_each(topic_admin.describe_configs(self._admin, names, deadline.remaining(0.1)), deadline,
+                         "describe configs")
+
+    def alter_topic_config(self, topic: str, set_: dict[str, str], delete: list[str] = (), *,
+                           validate_only: bool = False, timeout: "float | Deadline | None" = None) -> Outcome:
+        """One incremental AlterConfigs (SET and DELETE together, applied atomically): Outcome(None)."""
+        (topic,) = check_names([topic], "topic name")
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        from kctl.kafka import topic_admin
+
+        future = topic_admin.alter_topic_config(self._admin, topic, dict(set_), list(delete), deadline.remaining(0.1),
+                                                validate_only)
+        return wait_each({topic: future}, deadline, "alter config")[topic]
+
+    def delete_records(self, before: dict[TopicPartitionKey, int],
+                       timeout: "float | Deadline | None" = None) -> dict[TopicPartitionKey, Outcome]:
+        """Delete the records before an offset (-1: all, up to the high watermark) per partition:
+        {(topic, partition): Outcome(new low watermark)}; one request."""
+        check_names({t for t, _ in before}, "topic name")
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        from kctl.kafka import topic_admin
+
+        return wait_each(topic_admin.delete_records(self._admin, dict(before), deadline.remaining(0.1)), deadline,
+                         "delete records")
+
+    def list_offsets(self, partitions: list[TopicPartitionKey], spec: "str | int" = "latest",
+                     timeout: "float | Deadline | None" = None) -> dict[TopicPartitionKey, Outcome]:
+        """{(topic, partition): Outcome(offset)} for spec 'earliest', 'latest' (the next offset to
+        be written) or a timestamp in epoch ms (the first offset at or after it; None: no such
+        record); all partitions in one request."""
+        from kctl.kafka import topic_admin
+
+        if spec not in topic_admin.OFFSET_SPECS and not isinstance(spec, int):
+            raise UsageError(f"offset spec must be 'earliest', 'latest' or a timestamp in ms, got {spec!r}")
+        partitions = sorted(set(partitions))
+        check_names({t for t, _ in partitions}, "topic name")
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        return wait_each(topic_admin.list_offsets(self._admin, partitions, spec, deadline.remaining(0.1)), deadline,
+                         "list offsets")
+

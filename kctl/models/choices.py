@@ -1,0 +1,11 @@
+"""Choice lists shared by the CLI (help texts) and the services (parsing and filtering): plain
+tuples, cheap to import at start-up. The names are the ones Kafka's own tools print."""
+
+GROUP_STATES = ("Stable", "Empty", "PreparingRebalance", "CompletingRebalance", "Dead", "Unknown")
+GROUP_TYPES = ("Classic", "Consumer")
+TXN_STATES = ("Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort", "Dead",
+              "PrepareEpochFence")
+
+
+def help_list(choices: tuple[str, ...], leave_out: tuple[str, ...] = ()) -> str:
+    return ", ".join(c for c in choices if c not in leave_out)
