@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
-from kctl.errors import ExitCode, KctlError
+from kctl.errors import ExitCode, KctlError, Terminated
+
+# Writing to stdout failed for a reason other than the reader going away (EPIPE): exit 5.
+_STDOUT_ERRNOS = (errno.EBADF, errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG)
 
 
 def _print_error(message: str, hint: str | None = None) -> None:
@@ -74,8 +78,70 @@ def _own_option(command, name: str):
     return None
 
 
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+def install_signal_handlers() -> dict:
+    """SIGINT raises KeyboardInterrupt and SIGTERM (systemd, Kubernetes) raises Terminated, a
+    KeyboardInterrupt, so every command stops on both the same way (produce flushes or aborts,
+    consume commits what was written and leaves its group); exit 130 or 143. Installed even when
+    inherited as ignored (a background job of a non-interactive shell starts with SIGINT ignored,
+    and `kill -INT` would be lost). Returns the previous handlers."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+            signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_terminated)}
+
+
+def _restore_signal_handlers(previous: dict) -> None:
+    import signal
+
+    for signum, handler in previous.items():
+        signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
+class _ClosedStdout:
+    """sys.stdout when kctl was started with stdout closed (`>&-`): writing fails with EBADF (exit 5)
+    instead of crashing on None; commands that print nothing still work."""
+
+    buffer = property(lambda self: self)
+    closed = False
+
+    def write(self, data):
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _stdout_failed(exc: OSError) -> int:
+    _print_error(f"cannot write to stdout: {os.strerror(exc.errno) if exc.errno else exc}")
+    _silence_stdout()
+    return int(ExitCode.PARTIAL)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
+    previous = install_signal_handlers()
+    try:
+        return _main(argv)
+    finally:
+        _restore_signal_handlers(previous)
+
+
+def _main(argv: list[str]) -> int:
     debug = "--debug" in argv
     if os.environ.get("_KCTL_COMPLETE"):  # a shell asking for completions (completions/kctl.*)
         from kctl.cli.complete import handle_completion
@@ -96,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         _print_error(exc.message, exc.hint)
         return int(exc.exit_code)
+    except Terminated:
+        sys.stderr.write("kctl: terminated\n")
+        return int(ExitCode.TERMINATED)
     except KeyboardInterrupt:
         sys.stderr.write("kctl: interrupted\n")
         return int(ExitCode.INTERRUPTED)
@@ -103,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (`kctl ... | head`): that is a normal end, not an error.
         _silence_stdout()
         return int(ExitCode.OK)
+    except OSError as exc:
+        if exc.errno in _STDOUT_ERRNOS:
+            return _stdout_failed(exc)
+        return _internal_error(exc, debug)
     except SystemExit as exc:
         # typer turns a BrokenPipeError raised inside a command into sys.exit(1) (click's EPIPE
         # handling, even with standalone_mode=False): the same normal end as above.
@@ -128,12 +201,16 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, click.Abort):
             sys.stderr.write("kctl: aborted\n")
             return int(ExitCode.INTERRUPTED)
-        if debug:
-            import traceback
+        return _internal_error(exc, debug)
 
-            traceback.print_exc()
-        _print_error(f"internal error: {type(exc).__name__}: {exc}", None if debug else "run with --debug for the traceback")
-        return int(ExitCode.INTERNAL)
+
+def _internal_error(exc: BaseException, debug: bool) -> int:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+    _print_error(f"internal error: {type(exc).__name__}: {exc}", None if debug else "run with --debug for the traceback")
+    return int(ExitCode.INTERNAL)
 
 
 def _silence_stdout() -> None:
@@ -145,11 +222,34 @@ def _silence_stdout() -> None:
 
 
 def run() -> None:
-    code = main()
     try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
+        code = main()
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        except OSError as exc:
+            code = _stdout_failed(exc) if code == 0 else code
+    except Terminated:  # a signal after main() restored the handlers
+        code = int(ExitCode.TERMINATED)
+    except KeyboardInterrupt:
+        code = int(ExitCode.INTERRUPTED)
+    _exit(code)
+
+
+def _exit(code: int) -> None:
+    """Exit; skip the interpreter's shutdown when a bounded call (a consumer close, a commit) is
+    still running in one of kctl's daemon threads: librdkafka may call back into Python from it,
+    and freeing a client during shutdown can block in librdkafka for as long as the cluster wants."""
+    import threading
+
+    if any(t.daemon and t.name.startswith("kctl-") and t.is_alive() for t in threading.enumerate()):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
     sys.exit(code)
 
 

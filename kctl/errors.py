@@ -21,6 +21,7 @@ class ExitCode(IntEnum):
     CHECK_FAILED = 8
     AUTH = 9
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 class KctlError(Exception):
@@ -67,6 +68,18 @@ class CheckFailed(KctlError):
 
 class AuthError(KctlError):
     exit_code = ExitCode.AUTH
+
+
+class OutputError(KctlError):
+    """kctl's own stdout cannot be written (closed, full, I/O error): what was written stays
+    written (and committed), the rest is not."""
+
+    exit_code = ExitCode.PARTIAL
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so every interrupt path (flush, abort,
+    commit what was written) runs unchanged; main() exits 143 instead of 130."""
 
 
 class InvalidRequest(KctlError):
