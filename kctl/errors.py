@@ -62,6 +62,16 @@ class TransactionAborted(KctlError):
     exit_code = ExitCode.TXN_ABORTED
 
 
+class TransactionAbortable(TransactionAborted):
+    """The transaction cannot commit any more (librdkafka's txn_requires_abort): abort it, then
+    the producer can begin a new one."""
+
+
+class TransactionFatal(TransactionAborted):
+    """The transactional producer is unusable (fenced by a newer instance with the same
+    transactional.id, or another fatal error): close it; only a new producer can go on."""
+
+
 class CheckFailed(KctlError):
     exit_code = ExitCode.CHECK_FAILED
 
@@ -86,6 +96,13 @@ class InvalidRequest(KctlError):
     """The broker rejected the request as invalid (bad name, bad config, topic exists...)."""
 
     exit_code = ExitCode.USAGE
+
+
+class RecordRejected(InvalidRequest):
+    """The producer refused a record before sending it (too large, unknown partition...);
+    .index is its position in the batch that was being handed over."""
+
+    index: int = 0
 
 
 # KafkaError code names (confluent_kafka.KafkaError.<NAME>) grouped by what the caller can do.

@@ -109,6 +109,9 @@ def produce(
     from kctl.services import produce as service
 
     obj = app_context(ctx)
+    for text, option in ((delimiter, "--delimiter"), (key_separator, "--key-separator"), (null_marker, "--null-marker"),
+                         *((pair, "-H") for pair in header)):
+        service.text_argument(text, option)
     headers = []  # in order, and a name may repeat (Kafka headers are a list)
     for pair in header:
         name, sep, text = pair.partition("=")

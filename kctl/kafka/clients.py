@@ -166,9 +166,18 @@ def admin_client(conf: dict) -> Iterator:
         client.poll(0)  # hand queued librdkafka log lines to the logger (confluent delivers them on poll)
 
 
-def cluster_metadata(client, conf: dict, timeout: float, topic: str | None = None):
+def cluster_metadata(client, conf: dict, timeout: float, topic: str | None = None,
+                     errors: ClientErrors | None = None):
     """list_topics with clear exit-6/exit-9 errors (use kctl.client.AdminClient instead)."""
-    return metadata(client, conf, Deadline.after(timeout), topic)
+    try:
+        return metadata(client, conf, Deadline.after(timeout), topic)
+    except BrokerUnavailable:
+        if errors is not None:
+            client.poll(0)  # serve error_cb
+            auth = errors.auth_failure()
+            if auth is not None:
+                raise auth from None
+        raise
 
 
 def broker_count(bootstrap: str, timeout: float) -> int:
