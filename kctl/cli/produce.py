@@ -121,6 +121,7 @@ def produce(
     if delimiter == "":
         raise UsageError("--delimiter must not be empty")
     progress = _Progress() if sys.stderr.isatty() and not report else None
+    report_writer = _Report() if report else None
     req = service.ProduceRequest(
         topic=topic,
         files=list(files) or ["-"],
@@ -142,7 +143,7 @@ def produce(
         rate=rate,
         failed_file=failed_file,
         transactional_id=transactional_id,
-        report=_report_line if report else None,
+        report=report_writer,
         progress=progress.update if progress else None,
     )
     try:
@@ -162,33 +163,81 @@ def produce(
     if progress:
         progress.close()
     _print_summary(summary)
-    if obj.output in ("json", "yaml") and not report:
+    if report_writer is not None:
+        report_writer.finish()
+    elif obj.output in ("json", "yaml"):
         from kctl.render import render
 
-        render(summary, obj.output)
+        try:
+            if sys.stdout is None:
+                raise OSError(9, "stdout is closed")
+            render(summary, obj.output)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _output_lost(exc.strerror or str(exc)) from None
 
 
-def _report_line(item: dict) -> None:
-    import json
+class _Report:
+    """--report: a JSON line per message on stdout. A reader that goes away (`--report | head`)
+    ends the report quietly; a stdout that cannot be written (closed, disk full) ends it too,
+    and the run then exits 5 (the messages were sent, their report was lost). Producing goes on
+    either way: the exit code still says whether every message was acknowledged."""
 
-    global _report_closed
-    if _report_closed:
-        return
-    try:
-        sys.stdout.write(json.dumps(item) + "\n")
-    except BrokenPipeError:
-        # The report's reader went away (`--report | head`): keep producing (the exit code still
-        # says whether every message was acknowledged), stop reporting.
-        _report_closed = True
+    def __init__(self):
+        self.closed = False
+        self.lost: str | None = None
+
+    def __call__(self, item: dict) -> None:
+        import json
+
+        if self.closed:
+            return
+        try:
+            if sys.stdout is None:
+                raise OSError(9, "stdout is closed")
+            sys.stdout.write(json.dumps(item) + "\n")
+        except BrokenPipeError:
+            self._close()
+        except OSError as exc:
+            self.lost = exc.strerror or str(exc)
+            self._close()
+
+    def finish(self) -> None:
+        if not self.closed:
+            _flush_stdout(self)
+        if self.lost:
+            raise _output_lost(self.lost)
+
+    def _close(self) -> None:
+        self.closed = True
         import os
 
         try:  # later writes and the final flush go nowhere instead of failing again
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
         except OSError:
             pass
 
 
-_report_closed = False
+def _flush_stdout(report: _Report | None = None) -> None:
+    try:
+        if sys.stdout is None:
+            raise OSError(9, "stdout is closed")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        if report is not None:
+            report._close()
+    except OSError as exc:
+        if report is None:
+            raise _output_lost(exc.strerror or str(exc)) from None
+        report.lost = exc.strerror or str(exc)
+        report._close()
+
+
+def _output_lost(reason: str):
+    from kctl.errors import PartialFailure
+
+    return PartialFailure(f"cannot write to stdout: {reason}", hint="every message was sent; its output was lost")
 
 
 def _print_summary(summary) -> None:
