@@ -23,26 +23,33 @@ INSTANCE = typer.Option(None, "--instance", "-i", help="Instance number (default
 def up(
     ctx: typer.Context,
     instance: Optional[int] = INSTANCE,
-    brokers: int = typer.Option(1, "--brokers", help="Number of brokers: 1 or 3."),
+    brokers: Optional[int] = typer.Option(
+        None, "--brokers", help="Number of brokers: 1 or 3 (default: the instance's own count, 1 for a new one)."),
     reset: bool = typer.Option(False, "--reset", help="Wipe the instance's data first."),
-    wait: float = typer.Option(90.0, "--wait", min=1, help="Seconds to wait for the brokers to answer."),
+    wait: float = typer.Option(90.0, "--wait", min=1, help="Seconds to wait for the brokers (and Temporal) to answer."),
     heap: str = typer.Option("512m", "--heap", help="JVM heap of each broker."),
+    temporal: bool = typer.Option(False, "--temporal", help="Also start the instance's Temporal dev server."),
 ):
-    """Start Kafka for an instance and wait until it answers.
+    """Start Kafka for an instance (only the brokers that are down) and wait until it answers.
 
-    Example: kctl local up --brokers 3 -i 1
+    Example: kctl local up --brokers 3 -i 1 --temporal
     """
     from kctl.render import render
     from kctl.services import local
 
     obj = app_context(ctx)
-    result = local.up(obj.registry_data, _instance(ctx, instance), brokers=brokers, reset=reset, wait=wait, heap=heap)
+    result = local.up(obj.registry_data, _instance(ctx, instance), brokers=brokers, reset=reset, wait=wait, heap=heap,
+                      with_temporal=temporal)
     if result.already_running:
         print(f"instance {result.instance} is already running", file=sys.stderr)
     render(result, obj.output)
     if obj.output == "table":
         for broker in result.brokers:
-            print(f"broker {broker.node_id}: pid {broker.pid}, data {broker.data_dir}, log {broker.log_file}", file=sys.stderr)
+            note = " (started now)" if broker.node_id in result.started else ""
+            print(f"broker {broker.node_id}: pid {broker.pid}{note}, data {broker.data_dir}, log {broker.log_file}", file=sys.stderr)
+        if result.temporal is not None and result.temporal.running:
+            t = result.temporal
+            print(f"temporal: pid {t.pid}, {t.address}, UI {t.ui_url}, db {t.db_file}, log {t.log_file}", file=sys.stderr)
 
 
 @app.command()
@@ -53,7 +60,7 @@ def down(
     grace: float = typer.Option(20.0, "--grace", min=0, help="Seconds to wait after SIGTERM before SIGKILL."),
     reset: bool = typer.Option(False, "--reset", help="Also wipe the instance's data."),
 ):
-    """Stop a local instance (gracefully, then forcefully).
+    """Stop a local instance, its Temporal server too (gracefully, then forcefully).
 
     Example: kctl local down --all
     """
@@ -76,7 +83,7 @@ def down(
 @app.command()
 def status(ctx: typer.Context, instance: Optional[int] = typer.Option(
         None, "--instance", "-i", help="Only this instance (default: every instance started here, or the global -i).")):
-    """Show local instances: up or down, pids, ports.
+    """Show local instances: up, degraded (naming the brokers that are down) or down; pids, ports, Temporal.
 
     Example: kctl local status -o json
     """
@@ -94,16 +101,17 @@ def logs(
     ctx: typer.Context,
     instance: Optional[int] = INSTANCE,
     broker: int = typer.Option(1, "--broker", help="Which broker of the instance (1..3)."),
+    temporal: bool = typer.Option(False, "--temporal", help="The Temporal dev server's log instead of a broker's."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
     lines: int = typer.Option(50, "--lines", "-n", min=0, help="How many last lines to show."),
 ):
-    """Show a local broker's log.
+    """Show a local broker's log (or the Temporal server's).
 
     Example: kctl local logs -f
     """
     from kctl.services import local
 
-    path = local.log_path(_instance(ctx, instance), broker)
+    path = local.log_path(_instance(ctx, instance), broker, of_temporal=temporal)
     if follow:
         for line in local.follow(path, lines):
             print(line, flush=True)

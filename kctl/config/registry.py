@@ -43,6 +43,8 @@ class Registry:
     max_instances: int
     broker_stride: int
     ui_port: int
+    temporal_frontend_port: int = 7233
+    temporal_ui_port: int = 8233
 
     def check_instance(self, instance: int) -> None:
         if not 0 <= instance < self.max_instances:
@@ -65,6 +67,28 @@ class Registry:
 
     def bootstrap_of(self, instance: int) -> str:
         return f"{self.host}:{self.broker_port_of(instance)}"
+
+    def temporal_of(self, instance: int) -> "TemporalPorts":
+        """The Temporal dev server's ports of an instance (`kctl local up --temporal`)."""
+        self.check_instance(instance)
+        offset = instance * self.instance_increment
+        return TemporalPorts(self.host, self.temporal_frontend_port + offset, self.temporal_ui_port + offset)
+
+
+@dataclass(frozen=True)
+class TemporalPorts:
+    host: str
+    frontend_port: int
+    ui_port: int
+
+    @property
+    def address(self) -> str:
+        """What a Temporal client connects to: `Client.connect(ports.address)`."""
+        return f"{self.host}:{self.frontend_port}"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://{self.host}:{self.ui_port}"
 
 
 def find_registry_path(explicit: str | None = None) -> Path:
@@ -108,32 +132,41 @@ def _yaml_problem(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def _instance_ports(registry: "Registry"):
+    """(port, what) of every port of every instance: Kafka first (up to 3 brokers each), then the UIs and Temporal."""
+    step = registry.instance_increment
+    for instance in range(registry.max_instances):
+        for broker in range(3):
+            offset = instance * step + broker * registry.broker_stride
+            yield registry.broker_port + offset, f"broker port of instance {instance} broker {broker}"
+            yield registry.controller_port + offset, f"controller port of instance {instance} broker {broker}"
+    for instance in range(registry.max_instances):
+        yield registry.ui_port + instance * step, f"Kafka UI port of instance {instance}"
+        yield registry.temporal_frontend_port + instance * step, f"Temporal frontend port of instance {instance}"
+        yield registry.temporal_ui_port + instance * step, f"Temporal UI port of instance {instance}"
+
+
 def _check_ports(registry: "Registry") -> None:
-    """Every port of every instance (up to 3 brokers each) must be a valid port and unique."""
+    """Every port of every instance must be a valid port and unique."""
     path = registry.path
     if registry.max_instances < 1 or registry.instance_increment < 1:
         raise ConfigError(f"malformed registry {path}: max_instances and instance_increment must be at least 1")
-    if registry.broker_port < 1 or registry.controller_port < 1 or registry.ui_port < 1:
+    if min(registry.broker_port, registry.controller_port, registry.ui_port,
+           registry.temporal_frontend_port, registry.temporal_ui_port) < 1:
         raise ConfigError(f"malformed registry {path}: ports must be at least 1")
     seen: dict[int, str] = {}
-    for instance in range(registry.max_instances):
-        for broker in range(3):
-            for kind, port in (
-                ("broker", registry.broker_port + instance * registry.instance_increment + broker * registry.broker_stride),
-                ("controller", registry.controller_port + instance * registry.instance_increment + broker * registry.broker_stride),
-            ):
-                where = f"{kind} port of instance {instance} broker {broker}"
-                if port > MAX_PORT:
-                    raise ConfigError(
-                        f"malformed registry {path}: the {where} would be {port}, above {MAX_PORT}",
-                        hint="lower max_instances, instance_increment or the base ports",
-                    )
-                if port in seen:
-                    raise ConfigError(
-                        f"malformed registry {path}: the {where} ({port}) is also the {seen[port]}",
-                        hint="3 * broker_stride must not exceed instance_increment, and broker and controller ports must not overlap",
-                    )
-                seen[port] = where
+    for port, where in _instance_ports(registry):
+        if port > MAX_PORT:
+            raise ConfigError(
+                f"malformed registry {path}: the {where} would be {port}, above {MAX_PORT}",
+                hint="lower max_instances, instance_increment or the base ports",
+            )
+        if port in seen:
+            raise ConfigError(
+                f"malformed registry {path}: the {where} ({port}) is also the {seen[port]}",
+                hint="3 * broker_stride must not exceed instance_increment, and no two kinds of port may overlap",
+            )
+        seen[port] = where
 
 
 _SIMPLE_LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z_][A-Za-z0-9_]*):(?: +(?P<value>[A-Za-z0-9_.:-]+))? *(?:#.*)?$")
@@ -180,6 +213,15 @@ def _parse_plain_registry(text: str) -> dict | None:
     return data
 
 
+def _optional_section(data: dict, name: str, path: Path) -> dict:
+    section = data.get(name)
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"malformed registry {path}: {name} must be a mapping")
+    return section
+
+
 def load_registry(explicit: str | None = None) -> Registry:
     path = find_registry_path(explicit)
     try:
@@ -199,11 +241,8 @@ def load_registry(explicit: str | None = None) -> Registry:
     kafka = data.get("kafka") if isinstance(data, dict) else None
     if not isinstance(kafka, dict):
         raise ConfigError(f"malformed registry {path}: no 'kafka' mapping", hint="see port_registry.yaml in the kctl README")
-    ui = data.get("kafka_ui")
-    if ui is None:
-        ui = {}
-    if not isinstance(ui, dict):
-        raise ConfigError(f"malformed registry {path}: kafka_ui must be a mapping")
+    ui = _optional_section(data, "kafka_ui", path)
+    temporal = _optional_section(data, "temporal", path)
     host = kafka.get("host", "127.0.0.1")
     if not isinstance(host, str) or not host.strip() or any(c in host for c in " ,/"):
         raise ConfigError(f"malformed registry {path}: kafka.host must be a host name, got {host!r}")
@@ -216,6 +255,8 @@ def load_registry(explicit: str | None = None) -> Registry:
         max_instances=_int_field(kafka, "max_instances", path),
         broker_stride=_int_field(kafka, "broker_stride", path, default=10),
         ui_port=_int_field(ui, "ui_port", path, default=8080, prefix="kafka_ui"),
+        temporal_frontend_port=_int_field(temporal, "frontend_port", path, default=7233, prefix="temporal"),
+        temporal_ui_port=_int_field(temporal, "ui_port", path, default=8233, prefix="temporal"),
     )
     _check_ports(registry)
     return registry

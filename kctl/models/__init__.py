@@ -23,6 +23,7 @@ _HOME = {
     "TopicDescribeResult": "topics",
     "LocalBroker": "local",
     "LocalInstance": "local",
+    "LocalTemporal": "local",
     "ContextInfo": "config",
     "ConfigView": "config",
     "E2EStep": "e2e",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# LocalInstance.state: every broker runs / some do / none does.
+UP, DEGRADED, DOWN = "up", "degraded", "down"
+
 
 @dataclass(frozen=True)
 class LocalBroker:
@@ -17,10 +20,38 @@ class LocalBroker:
 
 
 @dataclass(frozen=True)
+class LocalTemporal:
+    """The instance's Temporal dev server (`kctl local up --temporal`)."""
+
+    running: bool
+    pid: int | None
+    frontend_port: int
+    ui_port: int
+    db_file: str
+    log_file: str
+    address: str  # host:frontend_port, what a Temporal client connects to
+    ui_url: str
+
+
+@dataclass(frozen=True)
 class LocalInstance:
     instance: int
     bootstrap: str
-    running: bool
+    running: bool  # every broker runs (state == "up")
     brokers: tuple[LocalBroker, ...]
     kafka_version: str | None = None
     already_running: bool = False
+    state: str = DOWN  # up | degraded | down
+    started: tuple[int, ...] = ()  # node ids of the brokers this command started
+    temporal: LocalTemporal | None = None  # None: Temporal was never started for this instance
+
+    @property
+    def down_brokers(self) -> tuple[int, ...]:
+        return tuple(b.node_id for b in self.brokers if not b.running)
+
+
+def state_of(brokers: tuple[LocalBroker, ...]) -> str:
+    running = sum(1 for b in brokers if b.running)
+    if brokers and running == len(brokers):
+        return UP
+    return DEGRADED if running else DOWN

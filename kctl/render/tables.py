@@ -97,13 +97,31 @@ def topic_detail_table(topics):
 
 @table_for("LocalInstance")
 def local_instances_table(instances):
-    table = new_table("INSTANCE", "STATUS", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS")
+    table = new_table("INSTANCE", "STATUS", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS", "TEMPORAL")
     for inst in instances if isinstance(instances, list) else [instances]:
-        status = Styled("up", "green") if inst.running else "down"
-        pids = _ids(b.pid for b in inst.brokers if b.pid) or "-"
-        ports = _ids(f"{b.port}/{b.controller_port}" for b in inst.brokers)
-        table.add_row(str(inst.instance), status, inst.bootstrap, str(len(inst.brokers)), pids, ports)
+        table.add_row(
+            str(inst.instance), _local_state(inst), inst.bootstrap, str(len(inst.brokers)),
+            _ids(b.pid for b in inst.brokers if b.pid) or "-",
+            _ids(f"{b.port}/{b.controller_port}" for b in inst.brokers), _local_temporal(inst.temporal),
+        )
     return table
+
+
+def _local_state(inst) -> Styled | str:
+    if inst.state == "up":
+        return Styled("up", "green")
+    if inst.state == "degraded":
+        down = inst.down_brokers
+        return Styled(f"degraded (broker{'s' if len(down) > 1 else ''} {_ids(down)} down)", "yellow")
+    return "down"
+
+
+def _local_temporal(t) -> str:
+    """-: never started here; else up/down, pid, frontend/UI ports."""
+    if t is None:
+        return "-"
+    state = f"up pid {t.pid}" if t.running else "down"
+    return f"{state} {t.frontend_port}/{t.ui_port}"
 
 
 @table_for("ConfigView")

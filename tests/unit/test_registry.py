@@ -148,6 +148,31 @@ MALFORMED = {
         "kafka:\n  broker_port: 9092\n  controller_port: 19093\n  instance_increment: 20\n  max_instances: 10\n",
         r"instance 1 broker 0 \(9112\) is also the broker port of instance 0 broker 2",
     ),
+    "temporal_not_a_mapping": (
+        "kafka:\n  broker_port: 9092\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 10\n"
+        "temporal: 7233\n",
+        r"temporal must be a mapping",
+    ),
+    "temporal_port_string": (
+        "kafka:\n  broker_port: 9092\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 10\n"
+        "temporal:\n  frontend_port: grpc\n",
+        r"temporal\.frontend_port must be a non-negative integer",
+    ),
+    "temporal_collides_with_a_broker": (
+        "kafka:\n  broker_port: 9092\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 10\n"
+        "temporal:\n  frontend_port: 9202\n",
+        r"Temporal frontend port of instance 0 \(9202\) is also the broker port of instance 1 broker 1",
+    ),
+    "temporal_ui_collides_with_frontend": (
+        "kafka:\n  broker_port: 9092\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 10\n"
+        "temporal:\n  frontend_port: 7233\n  ui_port: 7433\n",
+        r"Temporal frontend port of instance 2 \(7433\) is also the Temporal UI port of instance 0",
+    ),
+    "temporal_port_above_65535": (
+        "kafka:\n  broker_port: 9092\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 10\n"
+        "temporal:\n  ui_port: 65000\n",
+        r"Temporal UI port of instance \d would be 65\d\d\d, above 65535",
+    ),
     "broker_and_controller_overlap": (
         "kafka:\n  broker_port: 9092\n  controller_port: 9192\n  instance_increment: 100\n  max_instances: 10\n",
         r"\(9192\) is also the controller port of instance 0 broker 0",

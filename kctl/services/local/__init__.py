@@ -1,0 +1,161 @@
+"""`kctl local`: run Apache Kafka (KRaft, combined broker+controller) and optionally the Temporal
+dev server on this machine, on the ports the registry gives an instance.
+
+    paths.py      the state folder layout (instance.json, broker-<k>/, temporal/)
+    jars.py       java and the Kafka jars (Maven cache or $KAFKA_HOME)
+    processes.py  pid files checked against /proc/PID/cmdline, stopping, ports, logs
+    kafka.py      the brokers: properties, storage, start exactly the missing ones, readiness
+    temporal.py   the Temporal dev server: binary lookup, start, readiness, stop
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+from kctl.config.registry import Registry
+from kctl.errors import ConfigError, NotFoundError, UsageError
+from kctl.local import LOG4J_TEMPLATE
+from kctl.models import LocalInstance
+from kctl.models.local import state_of
+from kctl.services.local import kafka, temporal
+from kctl.services.local.jars import find_java, kafka_libs, kafka_version, pom_kafka_version
+from kctl.services.local.kafka import java_base, new_cluster_id, start_broker, stop_broker
+from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, known_instances, read_meta, state_root, temporal_paths
+from kctl.services.local.processes import follow, log_tail, port_free, stop_processes
+from kctl.services.local.temporal import find_temporal_binary
+
+__all__ = [
+    "BrokerPaths", "LOG4J_TEMPLATE", "DEFAULT_HEAP", "down", "down_all", "find_java", "find_temporal_binary",
+    "follow", "instance_dir", "kafka_libs", "kafka_version", "known_instances", "log_path", "log_tail",
+    "pom_kafka_version", "port_free", "start_temporal", "state_root", "status", "stop_temporal", "up", "wipe",
+]
+
+DEFAULT_HEAP = "512m"
+BROKER_COUNTS = (1, 3)
+
+# The names other modules and tests used when this was one module.
+_port_free = port_free
+_java_base = java_base
+_cluster_id = new_cluster_id
+_start_broker = start_broker
+_stop_pid = stop_broker
+
+
+def _created_brokers(meta: dict) -> int | None:
+    count = meta.get("brokers")
+    return count if count in BROKER_COUNTS else None
+
+
+def describe(registry: Registry, instance: int, already: bool = False, started: tuple[int, ...] = ()) -> LocalInstance:
+    meta = read_meta(instance)
+    brokers = kafka.describe_brokers(registry, instance, _created_brokers(meta) or 1)
+    state = state_of(brokers)
+    return LocalInstance(
+        instance=instance,
+        bootstrap=",".join(f"{registry.host}:{b.port}" for b in brokers),
+        running=state == "up",
+        brokers=brokers,
+        kafka_version=meta.get("kafka_version"),
+        already_running=already,
+        state=state,
+        started=started,
+        temporal=temporal.describe(registry, instance),
+    )
+
+
+def up(registry: Registry, instance: int, brokers: int | None = None, reset: bool = False, wait: float = 90.0,
+       heap: str = DEFAULT_HEAP, with_temporal: bool = False) -> LocalInstance:
+    """Start whatever of the instance is not running, and return once it all answers.
+
+    brokers: None takes the count the instance was created with (1 for a new one). Live brokers
+    are left alone: after a crash only the missing ones start. with_temporal also starts the
+    instance's Temporal dev server (or just it, when the brokers already run)."""
+    if brokers is not None and brokers not in BROKER_COUNTS:
+        raise UsageError(f"--brokers must be 1 or 3, got {brokers}")
+    if not re.fullmatch(r"[1-9][0-9]*[kmgKMG]", heap):
+        raise UsageError(f"--heap must look like 512m or 1g, got {heap!r}")
+    registry.check_instance(instance)
+    if reset:
+        down(registry, instance)
+        wipe(instance)
+    meta = read_meta(instance)
+    created = _created_brokers(meta)
+    count = brokers or created or 1
+    if created is not None and created != count:
+        live = [b for b in kafka.describe_brokers(registry, instance, created) if b.running]
+        if live:
+            raise ConfigError(
+                f"instance {instance} is running with {created} broker(s), not {count}",
+                hint=f"stop it first: `kctl local down -i {instance}`, or add --reset",
+            )
+        raise ConfigError(
+            f"instance {instance} was created with {created} broker(s)",
+            hint=f"use --brokers {created} (or leave it out), or --reset to wipe it and start anew",
+        )
+    if with_temporal:
+        temporal.preflight(registry, instance)  # a missing binary or a taken port, before any broker starts
+    started, _ = kafka.start_missing(registry, instance, count, meta, heap, wait)
+    temporal_started = False
+    if with_temporal:
+        try:
+            temporal_started = temporal.start(registry, instance, wait)
+        except BaseException:
+            stop_processes(kafka.stop_targets([p for p in broker_paths(instance, count) if p.node_id in started]), 20.0)
+            raise
+    return describe(registry, instance, already=not started and not temporal_started, started=tuple(started))
+
+
+def start_temporal(registry: Registry, instance: int, wait: float = 60.0) -> bool:
+    """Just the instance's Temporal dev server (for test suites): True if started, False if it ran.
+    Address: registry.temporal_of(instance).address."""
+    registry.check_instance(instance)
+    return temporal.start(registry, instance, wait)
+
+
+def stop_temporal(registry: Registry, instance: int, grace: float = 10.0) -> bool:
+    registry.check_instance(instance)
+    return temporal.stop(instance, grace)
+
+
+def wipe(instance: int) -> None:
+    """Delete an instance's data and settings (it must be stopped)."""
+    shutil.rmtree(instance_dir(instance), ignore_errors=True)
+
+
+def down(registry: Registry, instance: int, grace: float = 20.0) -> LocalInstance:
+    """Stop the instance's brokers and its Temporal server: SIGTERM to all at once, SIGKILL after grace."""
+    from kctl import log
+
+    count = _created_brokers(read_meta(instance)) or 1
+    with log.timed("local_down", instance=instance):
+        stop_processes(kafka.stop_targets(broker_paths(instance, count)) + [temporal.stop_target(instance)], grace)
+    return describe(registry, instance)
+
+
+def down_all(registry: Registry, grace: float = 20.0) -> list[LocalInstance]:
+    return [down(registry, n, grace) for n in known_instances()]
+
+
+def status(registry: Registry, instance: int | None = None) -> list[LocalInstance]:
+    """Every instance started here (within the registry's range), or just the one asked for."""
+    if instance is not None:
+        registry.check_instance(instance)
+        return [describe(registry, instance)]
+    return [describe(registry, n) for n in known_instances() if 0 <= n < registry.max_instances]
+
+
+def log_path(instance: int, broker: int = 1, of_temporal: bool = False):
+    """The log file of one broker, or of the instance's Temporal server."""
+    meta = read_meta(instance)
+    if of_temporal:
+        path = temporal_paths(instance).log
+        if not path.exists():
+            raise NotFoundError(f"instance {instance} has no Temporal server log", hint=f"`kctl local up -i {instance} --temporal`")
+        return path
+    if not meta:
+        raise NotFoundError(f"instance {instance} has never been started here", hint=f"`kctl local up -i {instance}`")
+    count = _created_brokers(meta) or 1
+    if not 1 <= broker <= count:
+        raise NotFoundError(f"instance {instance} has no broker {broker}")
+    return broker_paths(instance, count)[broker - 1].log

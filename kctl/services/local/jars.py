@@ -1,0 +1,70 @@
+"""The Java and the Apache Kafka jars a local broker runs on.
+
+Jars: $KAFKA_HOME/libs when KAFKA_HOME is set, else a cache folder
+($XDG_CACHE_HOME/kctl/kafka-<version>/libs) filled once by Maven from kctl/local/pom.xml.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from kctl import log
+from kctl.errors import ConfigError
+from kctl.local import POM
+from kctl.services.local.paths import cache_root
+
+
+def pom_kafka_version() -> str:
+    match = re.search(r"<kafka.version>([^<]+)</kafka.version>", POM.read_text())
+    return match.group(1) if match else "unknown"
+
+
+def kafka_version() -> str:
+    return os.environ.get("KCTL_KAFKA_VERSION") or pom_kafka_version()
+
+
+def find_java() -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and Path(java_home, "bin", "java").is_file():
+        return str(Path(java_home, "bin", "java"))
+    java = shutil.which("java")
+    if not java:
+        raise ConfigError("java not found", hint="install Java 17 or newer, or set JAVA_HOME")
+    return java
+
+
+def kafka_libs(fetch: bool = True) -> Path:
+    """The folder of Kafka jars; fills the Maven cache on first use."""
+    kafka_home = os.environ.get("KAFKA_HOME")
+    if kafka_home:
+        libs = Path(kafka_home) / "libs"
+        if not any(libs.glob("kafka_2.13-*.jar")):
+            raise ConfigError(f"KAFKA_HOME={kafka_home} has no libs/kafka_2.13-*.jar", hint="point it at an unpacked Apache Kafka release")
+        return libs
+    version = kafka_version()
+    libs = cache_root() / f"kafka-{version}" / "libs"
+    if (libs / ".complete").exists():
+        return libs
+    if not fetch:
+        raise ConfigError(f"Kafka {version} jars are not cached yet", hint="run `kctl local up` once")
+    mvn = shutil.which("mvn")
+    if not mvn:
+        raise ConfigError("mvn not found: kctl needs Maven once to fetch the Kafka jars", hint="install Maven, or set KAFKA_HOME")
+    partial = libs.with_name("libs.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    command = [mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
+               f"-DoutputDirectory={partial}", f"-Dkafka.version={version}"]
+    with log.timed("local_fetch_jars", kafka_version=version):
+        proc = subprocess.run(command, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = " | ".join((proc.stdout + proc.stderr).strip().splitlines()[-3:])
+        raise ConfigError(f"Maven could not fetch Kafka {version}: {tail}", hint="check network access to Maven Central, or set KAFKA_HOME")
+    (partial / ".complete").write_text(version + "\n")
+    shutil.rmtree(libs, ignore_errors=True)
+    partial.rename(libs)
+    return libs

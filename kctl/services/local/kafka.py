@@ -1,0 +1,223 @@
+"""The Kafka brokers of a local instance (KRaft, each broker also a controller, static quorum).
+
+Each broker is supervised on its own: `up` starts exactly the brokers that are not running and
+leaves the live ones alone, so a broker killed from outside comes back into its quorum.
+"""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from string import Template
+
+from kctl import log
+from kctl.config.registry import Registry
+from kctl.deadline import Deadline
+from kctl.errors import BrokerUnavailable, ConfigError
+from kctl.kafka.clients import broker_count
+from kctl.local import LOG4J_TEMPLATE, SERVER_TEMPLATE
+from kctl.models import LocalBroker
+from kctl.services.local.jars import find_java, kafka_libs
+from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, write_meta
+from kctl.services.local.processes import log_tail, owned_pid, port_free, stop_processes
+
+BROKER_MAIN = "kafka.Kafka"
+
+
+def broker_pid(paths: BrokerPaths) -> int | None:
+    """The broker's pid if its pid file names a live java process running this broker's properties."""
+    return owned_pid(paths.pid_file, BROKER_MAIN, paths.marker)
+
+
+def describe_brokers(registry: Registry, instance: int, count: int) -> tuple[LocalBroker, ...]:
+    brokers = []
+    for k, paths in enumerate(broker_paths(instance, count)):
+        pid = broker_pid(paths)
+        brokers.append(
+            LocalBroker(
+                node_id=paths.node_id,
+                port=registry.broker_port_of(instance, k),
+                controller_port=registry.controller_port_of(instance, k),
+                pid=pid,
+                running=pid is not None,
+                data_dir=str(paths.data),
+                log_file=str(paths.log),
+            )
+        )
+    return tuple(brokers)
+
+
+def new_cluster_id() -> str:
+    while True:  # Kafka's own ids never start with '-' (it would look like an option)
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
+
+
+def installed_version(libs: Path) -> str:
+    jar = next(iter(sorted(libs.glob("kafka_2.13-*.jar"))), None)
+    return jar.name[len("kafka_2.13-"):-len(".jar")] if jar else "?"
+
+
+def write_properties(registry: Registry, instance: int, count: int, which: list[BrokerPaths]) -> None:
+    """server.properties of the brokers in `which` (of an instance of `count` brokers)."""
+    voters = ",".join(
+        f"{k + 1}@{registry.host}:{registry.controller_port_of(instance, k)}" for k in range(count)
+    )
+    template = Template(SERVER_TEMPLATE.read_text())
+    for paths in which:
+        k = paths.node_id - 1
+        paths.data.mkdir(parents=True, exist_ok=True)
+        paths.properties.write_text(
+            template.substitute(
+                instance=instance,
+                node_id=paths.node_id,
+                voters=voters,
+                host=registry.host,
+                port=registry.broker_port_of(instance, k),
+                controller_port=registry.controller_port_of(instance, k),
+                data_dir=paths.data,
+                replication=count,
+                min_isr=min(2, count),
+            )
+        )
+
+
+def java_base(java: str, libs: Path) -> list[str]:
+    return [java, "-cp", f"{libs}/*"]
+
+
+def format_storage(java: str, libs: Path, brokers: list[BrokerPaths], cluster_id: str) -> None:
+    procs = []
+    for paths in brokers:
+        if (paths.data / "meta.properties").exists():
+            continue
+        command = java_base(java, libs) + [
+            "-Xmx256m", f"-Dlog4j2.configurationFile={LOG4J_TEMPLATE}",
+            "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(paths.properties),
+        ]
+        procs.append((paths, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
+    for paths, proc in procs:
+        output, _ = proc.communicate()
+        if proc.returncode != 0:
+            tail = " | ".join(output.strip().splitlines()[-3:])
+            raise ConfigError(f"formatting storage of broker {paths.node_id} failed: {tail}")
+
+
+def start_broker(java: str, libs: Path, paths: BrokerPaths, heap: str) -> subprocess.Popen:
+    command = java_base(java, libs) + [
+        f"-Xms{heap}",
+        f"-Xmx{heap}",
+        "-XX:+UseG1GC",
+        "-XX:MaxGCPauseMillis=20",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j2.configurationFile={LOG4J_TEMPLATE}",
+        f"-Dkafka.logs.dir={paths.root}",
+        BROKER_MAIN,
+        str(paths.properties),
+    ]
+    with open(paths.log, "ab") as out:
+        # A session of its own: the broker outlives this command and ignores the terminal's Ctrl-C.
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    paths.pid_file.write_text(f"{proc.pid}\n")
+    return proc
+
+
+def check_ports_free(registry: Registry, instance: int, which: list[BrokerPaths]) -> None:
+    for paths in which:
+        k = paths.node_id - 1
+        for port in (registry.broker_port_of(instance, k), registry.controller_port_of(instance, k)):
+            if not port_free(registry.host, port):
+                raise ConfigError(
+                    f"port {port} on {registry.host} is already taken, so broker {paths.node_id} of instance {instance} cannot start",
+                    hint="stop whatever listens there, or use another --instance",
+                )
+
+
+def start_missing(registry: Registry, instance: int, count: int, meta: dict, heap: str, wait: float) -> tuple[list[int], dict]:
+    """Start the brokers of the instance that are not running; returns their node ids and the new meta.
+
+    The live brokers are not touched. On failure the brokers started here are stopped again.
+    """
+    all_paths = broker_paths(instance, count)
+    missing = [p for p in all_paths if broker_pid(p) is None]
+    if not missing:
+        return [], meta
+    java = find_java()
+    libs = kafka_libs()
+    check_ports_free(registry, instance, missing)
+    cluster_id = meta.get("cluster_id") or new_cluster_id()
+    version = installed_version(libs)
+    instance_dir(instance).mkdir(parents=True, exist_ok=True)
+    write_properties(registry, instance, count, missing)
+    new_meta = {**meta, "brokers": count, "cluster_id": cluster_id, "kafka_version": version}
+    write_meta(instance, new_meta)  # before formatting: storage formatted with this cluster id must find it again
+    with log.timed("local_up", instance=instance, brokers=count, starting=len(missing)):
+        format_storage(java, libs, missing, cluster_id)
+        procs = []
+        try:
+            for paths in missing:
+                procs.append((paths, start_broker(java, libs, paths, heap)))
+            wait_ready(registry, instance, count, procs, Deadline.after(wait), wait)
+        except BaseException:
+            kill_started(procs)
+            raise
+    return [p.node_id for p in missing], new_meta
+
+
+def kill_started(procs: list[tuple[BrokerPaths, subprocess.Popen]]) -> None:
+    """Leave nothing of a failed start running (only the processes this command started)."""
+    for _, proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for paths, proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        paths.pid_file.unlink(missing_ok=True)
+
+
+def wait_ready(registry: Registry, instance: int, count: int, procs: list[tuple[BrokerPaths, subprocess.Popen]],
+               deadline: Deadline, wait: float) -> None:
+    """Until every started broker answers metadata itself and sees all `count` brokers.
+
+    Asking the started broker (not just any) matters after a crash: the survivors may still list
+    the dead broker until its session times out."""
+    pending = list(procs)
+    while True:
+        for paths, proc in procs:
+            if proc.poll() is not None:
+                tail = " | ".join(log_tail(paths.log, 3)) or "no log output"
+                raise BrokerUnavailable(
+                    f"broker {paths.node_id} of instance {instance} exited during start (code {proc.returncode}): {tail}",
+                    hint=f"full log: {paths.log}",
+                )
+        address = f"{registry.host}:{registry.broker_port_of(instance, pending[0][0].node_id - 1)}"
+        if broker_count(address, min(2.0, deadline.remaining(0.1))) >= count:
+            pending.pop(0)
+            if not pending:
+                return
+            continue
+        if deadline.expired:
+            paths = pending[0][0]
+            tail = " | ".join(log_tail(paths.log, 3)) or "no log output"
+            raise BrokerUnavailable(
+                f"broker {paths.node_id} of instance {instance} did not answer within {wait:g}s: {tail}",
+                hint=f"full log: {paths.log}",
+            )
+        time.sleep(0.25)
+
+
+def stop_targets(paths_list: list[BrokerPaths]) -> list[tuple[Path, tuple[str, ...]]]:
+    """What kctl.services.local.processes.stop_processes needs to stop these brokers."""
+    return [(p.pid_file, (BROKER_MAIN, p.marker)) for p in paths_list]
+
+
+def stop_broker(paths: BrokerPaths, grace: float) -> bool:
+    return bool(stop_processes(stop_targets([paths]), grace))
+

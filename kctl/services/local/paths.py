@@ -1,0 +1,111 @@
+"""Where `kctl local` keeps an instance's files.
+
+    $KCTL_STATE_DIR (else $XDG_STATE_HOME/kctl, else ~/.local/state/kctl)
+      instances/<N>/instance.json            broker count, cluster id, Kafka version
+      instances/<N>/broker-<k>/server.properties, data/, server.log, pid
+      instances/<N>/temporal/temporal.db, temporal.log, pid
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def state_root() -> Path:
+    if os.environ.get("KCTL_STATE_DIR"):
+        return Path(os.environ["KCTL_STATE_DIR"])
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "kctl"
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "kctl"
+
+
+def instance_dir(instance: int) -> Path:
+    return state_root() / "instances" / str(instance)
+
+
+def read_meta(instance: int) -> dict:
+    """The instance's instance.json, or {} when it was never started here (or the file is unreadable)."""
+    path = instance_dir(instance) / "instance.json"
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def write_meta(instance: int, meta: dict) -> None:
+    instance_dir(instance).mkdir(parents=True, exist_ok=True)
+    (instance_dir(instance) / "instance.json").write_text(json.dumps(meta) + "\n")
+
+
+def known_instances() -> list[int]:
+    root = state_root() / "instances"
+    if not root.is_dir():
+        return []
+    return sorted(
+        int(p.name) for p in root.iterdir()
+        if p.name.isdigit() and ((p / "instance.json").exists() or (p / "temporal").is_dir())
+    )
+
+
+@dataclass(frozen=True)
+class BrokerPaths:
+    node_id: int
+    root: Path
+
+    @property
+    def properties(self) -> Path:
+        return self.root / "server.properties"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "server.log"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.root / "pid"
+
+    @property
+    def marker(self) -> str:
+        """What the broker's command line contains, and no other process's: its properties path."""
+        return str(self.properties)
+
+
+def broker_paths(instance: int, count: int) -> list[BrokerPaths]:
+    return [BrokerPaths(k + 1, instance_dir(instance) / f"broker-{k + 1}") for k in range(count)]
+
+
+@dataclass(frozen=True)
+class TemporalPaths:
+    root: Path
+
+    @property
+    def db(self) -> Path:
+        return self.root / "temporal.db"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "temporal.log"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.root / "pid"
+
+    @property
+    def marker(self) -> str:
+        return str(self.db)
+
+
+def temporal_paths(instance: int) -> TemporalPaths:
+    return TemporalPaths(instance_dir(instance) / "temporal")
