@@ -12,7 +12,8 @@ from kctl.models import ClusterInfo, E2ELatency, E2EMemberAssignment, E2EPartiti
 from kctl.services.e2e.checks import Verification
 from kctl.services.e2e.options import E2EOptions
 
-PROBE_TIMEOUT_S = 2.0
+# A cluster that answers no metadata request within this long counts as unreachable (exit 6).
+PROBE_TIMEOUT_S = 1.0
 
 
 class CheckFailedWith(CheckFailed):
