@@ -12,7 +12,10 @@ from kctl.errors import AuthError, BrokerUnavailable, ExitCode, KctlError, error
 from kctl.models import E2EReport, E2ESummary
 from kctl.services.e2e.options import E2EOptions, check_modes
 from kctl.services.e2e.run import Progress, label_of, run
-from kctl.services.e2e.state import PROBE_TIMEOUT_S, answers
+from kctl.services.e2e.state import answers
+
+# How long each registry instance gets to answer before --all-instances counts it as not running.
+DISCOVERY_TIMEOUT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ def run_requested(options: E2EOptions, progress: Progress | None = None, *, targ
     options.validate()
     check_modes(repeat, interval, all_instances, target_options)
     if all_instances:
-        targets, silent = answering_instances(registry, conf_of, min(PROBE_TIMEOUT_S, options.timeout))
+        targets, silent = answering_instances(registry, conf_of, min(DISCOVERY_TIMEOUT_S, options.timeout))
         return run_many(targets, options, progress, repeat=repeat or 1, interval=interval, mode="all_instances",
                         unreachable=silent)
     one = target()
