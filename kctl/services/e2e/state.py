@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable, CheckFailed, ExitCode, KctlError, hint_for
 from kctl.models import ClusterInfo, E2ELatency, E2EMemberAssignment, E2EPartitionOffsets, E2ETransactions
 from kctl.services.e2e.checks import Verification
 from kctl.services.e2e.options import E2EOptions
+
+if TYPE_CHECKING:
+    from kctl.client import AdminClient
+    from kctl.services.e2e.group import GroupMembers
+    from kctl.services.e2e.producer import RunProducer
 
 # A cluster that answers no metadata request within this long counts as unreachable (exit 6).
 PROBE_TIMEOUT_S = 1.0
@@ -45,9 +51,9 @@ class RunState:
     deadline: Deadline
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     # clients, made by the steps and closed by cleanup
-    admin: object = None  # kctl.client.AdminClient
-    producer: object = None  # kctl.services.e2e.producer.RunProducer
-    members: object = None  # kctl.services.e2e.group.GroupMembers
+    admin: AdminClient | None = None
+    producer: RunProducer | None = None
+    members: GroupMembers | None = None
     # what the steps found
     cluster: ClusterInfo | None = None
     topic_created: bool = False
