@@ -224,3 +224,18 @@ def test_broker_stopping_in_the_middle_fails_a_step_and_exits_without_hanging(ow
     assert steps["cleanup"].status in ("failed", "passed")
     error = e2e.failure_error(report)
     assert error.exit_code == 6
+
+
+def test_producer_client_waits_for_its_producer_id(kafka):
+    """ProducerClient.wait_for_producer_id (what the produce step waits on before sending): True
+    once the broker assigned the idempotent producer its id; it needs statistics to see that."""
+    from kctl.client import ProducerClient
+    from kctl.errors import UsageError
+
+    with ProducerClient({"bootstrap.servers": kafka["bootstrap"], "statistics.interval.ms": 20}) as producer:
+        assert producer.wait_for_producer_id(10) is True
+    with ProducerClient({"bootstrap.servers": kafka["bootstrap"]}) as plain:
+        with pytest.raises(UsageError, match="statistics.interval.ms"):
+            plain.wait_for_producer_id(1)
+    with ProducerClient({"bootstrap.servers": kafka["bootstrap"]}, acks="1", idempotence=False) as loose:
+        assert loose.wait_for_producer_id(0) is True  # not idempotent: no producer id to wait for
