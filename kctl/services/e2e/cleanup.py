@@ -77,6 +77,7 @@ class Cleanup:
         """True when deleted, False when there was no such group."""
         s = self.state
         while True:
+            s.before_group_request(deadline)
             error = s.admin.delete_groups([s.group], timeout=deadline)[s.group].error
             if error is None:
                 return True

@@ -92,6 +92,13 @@ class RunState:
             return CheckFailed(message)
         return BrokerUnavailable(message, hint=hint_for(BrokerUnavailable))
 
+    def before_group_request(self, deadline: Deadline) -> None:
+        """A metadata request first (BrokerUnavailable when it gets no answer): librdkafka 2.16
+        aborts the process when a group coordinator request (describe, delete, committed offsets)
+        is sent over a dropped connection (librdkafka issue 4605), while a metadata request to a
+        broker that is gone just times out."""
+        self.admin.describe_cluster(deadline.sooner(PROBE_TIMEOUT_S))
+
     def end_offsets(self, partitions) -> dict[int, int]:
         """Log end offsets (the next offset to be written) of the topic's partitions (a count means all)."""
         numbers = range(partitions) if isinstance(partitions, int) else partitions

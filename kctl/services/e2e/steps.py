@@ -38,6 +38,7 @@ class Steps:
         s, opts = self.state, self.state.options
         notes = []
         if opts.group is not None:
+            s.before_group_request(s.deadline)
             outcome = s.admin.describe_groups([s.group], timeout=s.deadline)[s.group]
             if outcome.error is not None and not isinstance(outcome.error, NotFoundError):
                 raise outcome.error
@@ -113,6 +114,7 @@ class Steps:
         consume_ms = (time.monotonic() - t0) * 1000
         # The coordinator's view: Stable, K members, each partition owned by exactly one of them.
         while True:
+            s.before_group_request(s.deadline)
             outcome = s.admin.describe_groups([s.group], timeout=s.deadline)[s.group]
             if outcome.error is not None and not isinstance(outcome.error, NotFoundError):
                 raise outcome.error
@@ -150,6 +152,7 @@ class Steps:
     def commit(self) -> str:
         s = self.state
         s.members.commit(s.deadline)
+        s.before_group_request(s.deadline)
         outcome = s.admin.committed_offsets([s.group], timeout=s.deadline)[s.group]
         if outcome.error is not None:
             raise outcome.error
