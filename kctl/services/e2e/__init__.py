@@ -17,9 +17,10 @@ Nine steps, each a row of the checklist (kctl.models.E2EStep):
                   --no-cleanup); always runs, also after a failure or Ctrl-C
 
 Steps 1-8 share one deadline of `timeout` seconds; cleanup gets at least min(timeout, 5 s) more, so a
-run ends at most 5 s after the deadline even when the broker goes away in the middle. A step whose
-prerequisite did not pass is skipped; after a step found the cluster unreachable, the remaining
-checks are skipped.
+run ends at most 5 s after the deadline. When a step found the cluster unreachable (and a 1 s metadata
+probe confirms it), the remaining checks are skipped and cleanup only leaves the group (1 s) and says
+what it left behind: the run then ends about 2 s after the deadline at most. A step whose
+prerequisite did not pass is skipped.
 
 Exit code (E2EReport.exit_code): the exit code of the error the first failed step failed with
 (kctl.errors is the one map): 0 every step passed; 6 the cluster cannot be reached (or stopped
