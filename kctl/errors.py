@@ -118,6 +118,7 @@ _BY_CODE_NAME: dict[str, type[KctlError]] = {
     "LEADER_NOT_AVAILABLE": BrokerUnavailable,
     "NOT_ENOUGH_REPLICAS": BrokerUnavailable,
     "COORDINATOR_NOT_AVAILABLE": BrokerUnavailable,
+    "_WAIT_COORD": BrokerUnavailable,  # a commit or group request while no coordinator answers
     "UNKNOWN_TOPIC_OR_PART": NotFoundError,
     "_UNKNOWN_TOPIC": NotFoundError,
     "_UNKNOWN_PARTITION": NotFoundError,

@@ -107,11 +107,29 @@ class LibProducer:
                     on_failure(from_kafka_error(err), _metadata(msg, False), msg.key(), msg.value())
 
             lib["on_delivery"] = sink
+        self.idempotence_state: str | None = None  # librdkafka's eos.idemp_state, from its statistics
+        if _positive(conf.get("statistics.interval.ms")):
+            lib["stats_cb"] = self._stats_hook(conf.get("stats_cb"))
         try:
             self._producer = Producer(lib)
         except (KafkaException, ValueError, TypeError) as exc:
             raise _config_error(exc) from None
         self._kafka_exception = KafkaException
+
+    def _stats_hook(self, user_cb):
+        """A stats_cb that keeps eos.idemp_state (and hands the statistics on to the user's own)."""
+        import json
+
+        def on_stats(text: str) -> None:
+            if self.idempotence_state != "Assigned":
+                self.idempotence_state = json.loads(text).get("eos", {}).get("idemp_state")
+            if user_cb is not None:
+                user_cb(text)
+
+        return on_stats
+
+    def statistics_enabled(self) -> bool:
+        return _positive(self.conf.get("statistics.interval.ms"))
 
     # ---- metadata --------------------------------------------------------------------------
     def partitions(self, topic: str, timeout: float) -> int:
@@ -281,6 +299,13 @@ class LibProducer:
                     mapped = _classified(BrokerUnavailable, error, f"transaction {what} timed out", None)
                 raise mapped from None
 
+
+
+def _positive(value) -> bool:
+    try:
+        return int(value or 0) > 0
+    except (TypeError, ValueError):
+        return False
 
 
 def _classified(cls, error, context: str, hint: str | None) -> KctlError:

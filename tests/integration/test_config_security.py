@@ -222,6 +222,22 @@ def test_wrong_password_on_consume_is_exit_9_as_cli_and_client(sasl_broker, conf
     with ConsumerClient(conf) as consumer:
         with pytest.raises(AuthError):
             consumer.topics(timeout=10)
+def test_e2e_run_with_a_wrong_password_exits_9_with_the_line_topics_list_prints(sasl_broker, config_file):
+    """`kctl e2e run` tells a rejected login like every other command: exit 9, the one error line
+    of `kctl topics list`, the connect step failed and nothing else attempted."""
+    set_context("s", sasl_broker["bootstrap"], "PLAIN", "--password-env", "KCTL_IT_PW")
+    env = {"KCTL_IT_PW": WRONG_PASSWORD}
+    listed = run_kctl("topics", "list", "--context", "s", "--timeout", "10", env=env)
+    checked = run_kctl("e2e", "run", "--context", "s", "--timeout", "10", "-o", "json", env=env)
+    assert listed.code == 9, listed
+    assert checked.code == 9, checked
+    lines = checked.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines == listed.stderr.strip().splitlines(), (checked.stderr, listed.stderr)
+    assert lines[0].startswith("kctl: error: authentication failed")
+    steps = {s["name"]: s["status"] for s in checked.json["steps"]}
+    assert checked.json["exit_code"] == 9 and steps["connect"] == "failed"
+    assert all(status == "skipped" for name, status in steps.items() if name != "connect"), steps
+    assert_no_secret(checked, WRONG_PASSWORD, ALICE_PASSWORD)
 
 
 def test_password_from_file_authenticates(sasl_broker, config_file, tmp_path):
