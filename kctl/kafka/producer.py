@@ -19,7 +19,8 @@ from kctl.errors import (
     BrokerUnavailable, KctlError, NotFoundError, RecordRejected, TransactionAbortable, TransactionFatal, UsageError,
     from_kafka_error,
 )
-from kctl.kafka.clients import ClientErrors, _config_error, cluster_metadata, library_conf
+from kctl.deadline import Deadline
+from kctl.kafka.clients import ClientErrors, config_error, library_conf, metadata
 
 # kctl's choices where librdkafka's defaults are tuned for latency rather than bulk loads.
 DEFAULTS = {
@@ -113,7 +114,7 @@ class LibProducer:
         try:
             self._producer = Producer(lib)
         except (KafkaException, ValueError, TypeError) as exc:
-            raise _config_error(exc) from None
+            raise config_error(exc) from None
         self._kafka_exception = KafkaException
 
     def _stats_hook(self, user_cb):
@@ -135,8 +136,8 @@ class LibProducer:
     def partitions(self, topic: str, timeout: float) -> int:
         """The partition count of topic, failing fast (exit 4) when it does not exist: kctl never
         relies on auto-creation, and librdkafka would otherwise queue messages until they time out."""
-        metadata = cluster_metadata(self._producer, self.conf, timeout, topic=topic, errors=self.errors)
-        info = metadata.topics.get(topic)
+        cluster = metadata(self._producer, self.conf, Deadline.after(timeout), topic, self.errors)
+        info = cluster.topics.get(topic)
         error = getattr(info, "error", None) if info is not None else None
         if info is None or (error is not None and error.name() in ("UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC")):
             raise NotFoundError(f"topic {topic!r} does not exist", hint=f"create it with `kctl topics create {topic}`")
