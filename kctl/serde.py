@@ -261,7 +261,12 @@ def decode_field(value, encoding: str | None) -> bytes | None:
 
 
 def iso_timestamp(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    """ISO 8601 UTC with milliseconds; a time no datetime can hold (year 10000 and later, which a
+    producer may well set) is the epoch ms as text, never an error."""
+    try:
+        return datetime.fromtimestamp(ms // 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    except (ValueError, OverflowError, OSError):
+        return str(ms)
 
 
 def envelope(topic: str, partition: int, offset: int, timestamp_ms: int | None, key: bytes | None,

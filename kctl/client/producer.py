@@ -126,6 +126,23 @@ class ProducerClient:
         self._partition_counts[topic] = count
         return count
 
+    def wait_for_producer_id(self, timeout: float | Deadline | None = None) -> bool:
+        """Wait until the idempotent producer has its producer id from the broker (True; False at
+        the timeout), serving delivery reports meanwhile. Records sent before that wait in the
+        queue, and librdkafka sometimes retries the id request only after 500 ms: a latency check
+        waits here first. The state comes from librdkafka's statistics, so the client needs
+        statistics.interval.ms (say 20); a producer that is not idempotent has nothing to wait for."""
+        if str(self.conf.get("enable.idempotence")).lower() in ("false", "0"):
+            return True
+        if not self._lib.statistics_enabled():
+            raise UsageError("wait_for_producer_id needs statistics.interval.ms in the producer's settings")
+        deadline = Deadline.of(timeout)
+        while self._lib.idempotence_state != "Assigned":
+            if deadline.expired:
+                return False
+            self._lib.poll(min(0.01, deadline.remaining()))
+        return True
+
     # ---- sending ---------------------------------------------------------------------------
     def send(self, record: ProducerRecord, on_delivery: Callable | None = None) -> SendFuture:
         """Serialize and hand over one record. on_delivery(error, metadata) is called once its

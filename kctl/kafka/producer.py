@@ -19,7 +19,8 @@ from kctl.errors import (
     BrokerUnavailable, KctlError, NotFoundError, RecordRejected, TransactionAbortable, TransactionFatal, UsageError,
     from_kafka_error,
 )
-from kctl.kafka.clients import ClientErrors, _config_error, cluster_metadata, library_conf
+from kctl.deadline import Deadline
+from kctl.kafka.clients import ClientErrors, config_error, library_conf, metadata
 
 # kctl's choices where librdkafka's defaults are tuned for latency rather than bulk loads.
 DEFAULTS = {
@@ -107,18 +108,36 @@ class LibProducer:
                     on_failure(from_kafka_error(err), _metadata(msg, False), msg.key(), msg.value())
 
             lib["on_delivery"] = sink
+        self.idempotence_state: str | None = None  # librdkafka's eos.idemp_state, from its statistics
+        if _positive(conf.get("statistics.interval.ms")):
+            lib["stats_cb"] = self._stats_hook(conf.get("stats_cb"))
         try:
             self._producer = Producer(lib)
         except (KafkaException, ValueError, TypeError) as exc:
-            raise _config_error(exc) from None
+            raise config_error(exc) from None
         self._kafka_exception = KafkaException
+
+    def _stats_hook(self, user_cb):
+        """A stats_cb that keeps eos.idemp_state (and hands the statistics on to the user's own)."""
+        import json
+
+        def on_stats(text: str) -> None:
+            if self.idempotence_state != "Assigned":
+                self.idempotence_state = json.loads(text).get("eos", {}).get("idemp_state")
+            if user_cb is not None:
+                user_cb(text)
+
+        return on_stats
+
+    def statistics_enabled(self) -> bool:
+        return _positive(self.conf.get("statistics.interval.ms"))
 
     # ---- metadata --------------------------------------------------------------------------
     def partitions(self, topic: str, timeout: float) -> int:
         """The partition count of topic, failing fast (exit 4) when it does not exist: kctl never
         relies on auto-creation, and librdkafka would otherwise queue messages until they time out."""
-        metadata = cluster_metadata(self._producer, self.conf, timeout, topic=topic, errors=self.errors)
-        info = metadata.topics.get(topic)
+        cluster = metadata(self._producer, self.conf, Deadline.after(timeout), topic, self.errors)
+        info = cluster.topics.get(topic)
         error = getattr(info, "error", None) if info is not None else None
         if info is None or (error is not None and error.name() in ("UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC")):
             raise NotFoundError(f"topic {topic!r} does not exist", hint=f"create it with `kctl topics create {topic}`")
@@ -281,6 +300,13 @@ class LibProducer:
                     mapped = _classified(BrokerUnavailable, error, f"transaction {what} timed out", None)
                 raise mapped from None
 
+
+
+def _positive(value) -> bool:
+    try:
+        return int(value or 0) > 0
+    except (TypeError, ValueError):
+        return False
 
 
 def _classified(cls, error, context: str, hint: str | None) -> KctlError:

@@ -53,3 +53,18 @@ class TopicPartitionOffset:
     topic: str
     partition: int
     offset: int
+
+
+@dataclass(frozen=True)
+class ConsumerEvent:
+    """What a consumer reports instead of a record: end of a partition or an error.
+    kind: eof | not_found | fatal | transient; error: the KctlError for not_found/fatal."""
+
+    kind: str
+    topic: str | None
+    partition: int | None
+    offset: int | None
+    message: str = ""
+    code: str = ""
+    retriable: bool = False
+    error: Exception | None = None
