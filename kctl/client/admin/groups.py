@@ -91,7 +91,7 @@ class GroupAdmin:
         each offset (its offset and timestamp), None when there is none before the partition's
         end; a pair missing from the answer was not read within the deadline. All partitions
         are read by one assign-mode consumer (no group joined, nothing committed)."""
-        from kctl.kafka.record_times import record_positions
+        from kctl.client.record_times import record_positions
 
         check_names({t for (t, _), _ in wanted}, "topic name")
         deadline = self._deadline(timeout)
