@@ -43,8 +43,8 @@ def consume(
     commit: Optional[CommitMode] = typer.Option(
         None, "--commit", help="When to commit (with --group; default after-write: only records already written)."),
     from_: Optional[str] = typer.Option(
-        None, "--from", help="Start: beginning|end|stored|OFFSET|-N (last N)|@TIMESTAMP|@-1h. "
-        "Default: beginning, or the group's committed offsets."),
+        None, "--from", help="Start: beginning|end|stored|OFFSET|-N (last N)|@TIMESTAMP|@-1h, or per partition "
+        "P=OFFSET,... (0=1200,3=400: only those partitions, like kcat -o per partition). Default: beginning, or the group's committed offsets."),
     partition: Optional[List[str]] = typer.Option(None, "--partition", "-p", help="Only these partitions: P,... (no --group)."),
     until: Optional[str] = typer.Option(None, "--until", help="Stop: end (each partition's end, like kcat -e)|OFFSET (exclusive)|@TIMESTAMP."),
     max_messages: Optional[int] = typer.Option(None, "--max-messages", "-n", help="Stop after writing N records."),
