@@ -52,11 +52,14 @@ def record_positions(conf: dict, wanted: list[tuple[TopicPartitionKey, int]],
     probe = {k: v for k, v in conf.items() if k != "group.id"}  # a private group id: assign mode, never joined
     probe.update(_PROBE_OPTIONS)
     out: dict = {}
-    with ConsumerClient(probe) as consumer:
+    consumer = ConsumerClient(probe)
+    try:
         for r in rounds:
             if deadline.expired:
                 break
             out.update(_read_round(consumer, r, deadline))
+    finally:
+        consumer.close(timeout=max(deadline.remaining(), 0.5))  # bounded: a broker gone must not hold the command
     missing = sum(1 for pair in dict.fromkeys(wanted) if pair not in out)
     if missing:
         log.event("record_timestamps_incomplete", logging.WARNING, missing=missing, asked=len(out) + missing)
