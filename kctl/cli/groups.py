@@ -109,6 +109,21 @@ WAIT_EMPTY = typer.Option(None, "--wait-empty", metavar="DURATION",
                           help="With --execute: wait up to this long (60s, 2m) for the group's members to leave, then apply.")
 
 
+def _wait_empty(text: str | None, execute: bool) -> float | None:
+    """--wait-empty in seconds (it only means something with --execute)."""
+    from kctl.errors import UsageError
+    from kctl.parsing import parse_duration
+
+    if text is None:
+        return None
+    if not execute:
+        raise UsageError("--wait-empty needs --execute", hint="without --execute kctl only shows the plan")
+    seconds = parse_duration(text, "--wait-empty")
+    if not 0 < seconds <= 86400:
+        raise UsageError(f"--wait-empty must be more than 0 and at most 1 day, got {text!r}")
+    return seconds
+
+
 @app.command("reset-offsets")
 def reset_offsets(
     ctx: typer.Context,
@@ -148,7 +163,7 @@ def reset_offsets(
     """
     from kctl.errors import UsageError
     from kctl.models import OffsetResetResult
-    from kctl.parsing import parse_duration, parse_topic_partitions
+    from kctl.parsing import parse_topic_partitions
     from kctl.services import groups
 
     obj = app_context(ctx)
@@ -156,7 +171,7 @@ def reset_offsets(
         raise UsageError("give --dry-run or --execute, not both")
     strategy = groups.parse_strategy(to_earliest, to_latest, to_offset, to_datetime, shift_by, by_duration=by_duration,
                                      to_current=to_current, from_file=from_file, to_group=to_group)
-    wait = parse_duration(wait_empty, "--wait-empty") if wait_empty is not None else None
+    wait = _wait_empty(wait_empty, execute)
     result = groups.reset_offsets(obj.client_conf(), obj.timeout, group_id, parse_topic_partitions(topics),
                                   strategy, all_topics=all_topics, execute=execute, skip_missing=skip_missing,
                                   wait_empty=wait)
@@ -201,11 +216,10 @@ def undo(
     Example: kctl groups undo billing --execute
     """
     from kctl.models import OffsetResetResult
-    from kctl.parsing import parse_duration
     from kctl.services import groups
 
     obj = app_context(ctx)
-    wait = parse_duration(wait_empty, "--wait-empty") if wait_empty is not None else None
+    wait = _wait_empty(wait_empty, execute)
     result = groups.undo(obj.client_conf(), obj.timeout, group_id, snapshot, execute=execute, wait_empty=wait,
                          skip_missing=skip_missing)
     _finish(obj, result, OffsetResetResult)

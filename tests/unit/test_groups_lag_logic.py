@@ -78,3 +78,18 @@ def test_groups_without_an_answer_keep_their_last_numbers_and_the_watch_says_so(
     with lag.LagMonitor({"bootstrap.servers": "127.0.0.1:1"}, 1.0, ["g"]) as monitor:
         once = monitor.sample()  # a one-shot report: the group failed (exit 6 through lag_failure)
     assert once.missing == (timed_out,) and lag.lag_failure(once).exit_code == 6
+
+
+@pytest.mark.parametrize("args, message", [
+    (["groups", "reset-offsets", "g", "--all-topics", "--to-earliest", "--wait-empty", "60s"], "--wait-empty needs --execute"),
+    (["groups", "reset-offsets", "g", "--all-topics", "--to-earliest", "--execute", "--wait-empty", "0s"], "more than 0"),
+    (["groups", "undo", "g", "--wait-empty", "later"], "--wait-empty needs --execute"),
+    (["groups", "reset-offsets", "g", "--by-duration", "soon", "--all-topics"], "--by-duration"),
+    (["groups", "lag", "g", "--interval", "0s"], "--interval must be more than 0"),
+])
+def test_option_errors_are_one_line_and_exit_2(args, message):
+    from tests.helpers import run_kctl
+
+    result = run_kctl(*args, "-b", "127.0.0.1:1", "--timeout", "1")
+    assert result.code == 2, result
+    assert result.stderr.startswith("kctl: error: ") and message in result.stderr.splitlines()[0], result
