@@ -47,17 +47,29 @@ def list_(
     ctx: typer.Context,
     pattern: Optional[str] = typer.Argument(None, help="Only topics matching this regular expression."),
     internal: bool = typer.Option(False, "--internal", help="Include internal topics (__consumer_offsets...)."),
+    under_replicated: bool = typer.Option(False, "--under-replicated", help="Only topics with a partition whose ISR is smaller than its replicas."),
+    under_min_isr: bool = typer.Option(False, "--under-min-isr", help="Only topics with a partition whose ISR is below min.insync.replicas."),
+    at_min_isr: bool = typer.Option(False, "--at-min-isr", help="Only topics with a partition whose ISR is exactly min.insync.replicas."),
+    offline: bool = typer.Option(False, "--offline", help="Only topics with a partition that has no leader."),
+    unavailable: bool = typer.Option(False, "--unavailable", help="Only topics with a partition that cannot take acks=all writes (offline or under min ISR)."),
+    sizes: bool = typer.Option(False, "--sizes", help="Add the bytes per topic on disk (one copy; DescribeLogDirs)."),
 ):
-    """List topics with their partition counts.
+    """List topics with their partition counts (filtered by partition state, with sizes).
 
-    Example: kctl topics list 'orders.*' -o json
+    The state filters combine with OR.
+
+    Example: kctl topics list 'orders.*' --under-replicated --sizes -o json
     """
-    from kctl.models import TopicSummary
+    from kctl.models import TopicSize, TopicSummary
     from kctl.render import render
     from kctl.services import topics
 
+    chosen = {"under-replicated": under_replicated, "under-min-isr": under_min_isr, "at-min-isr": at_min_isr,
+              "offline": offline, "unavailable": unavailable}
+    states = tuple(name for name, on in chosen.items() if on)
     obj = app_context(ctx)
-    render(topics.list_topics(obj.client_conf(), obj.timeout, pattern, internal), obj.output, kind=TopicSummary)
+    rows = topics.list_topics(obj.client_conf(), obj.timeout, pattern, internal, states=states, sizes=sizes)
+    render(rows, obj.output, kind=TopicSize if sizes else TopicSummary)
 
 
 @app.command()

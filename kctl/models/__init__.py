@@ -18,6 +18,7 @@ _HOME = {
     "BrokerInfo": "common",
     "ClusterInfo": "common",
     "TopicSummary": "topics",
+    "TopicSize": "topics",
     "PartitionDetail": "topics",
     "TopicDetail": "topics",
     "TopicDescribeResult": "topics",
@@ -75,6 +76,12 @@ _HOME = {
     "TransactionDescription": "admin",
     "ReplicaLogDir": "admin",
     "GroupListing": "admin",
+    "Finding": "health",
+    "HealthReport": "health",
+    "DoctorCheck": "health",
+    "DoctorReport": "health",
+    "ConfigValue": "health",
+    "ConfigDescription": "health",
 }
 
 __all__ = sorted(_HOME)

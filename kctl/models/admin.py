@@ -65,6 +65,8 @@ class ConfigEntry:
     value: str | None
     source: str
     sensitive: bool = False
+    read_only: bool = False
+    is_default: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,67 @@
+"""AdminClient: configs of brokers, topics and groups (describe and incremental alter), and
+the KRaft quorum."""
+
+from __future__ import annotations
+
+from kctl.client.admin.core import check_names
+from kctl.deadline import Deadline
+from kctl.errors import UsageError
+from kctl.kafka.clients import wait_each
+from kctl.models.admin import Outcome
+
+RESOURCE_KINDS = ("broker", "topic", "group")
+ConfigKey = tuple[str, str]
+
+
+def _check_resources(resources) -> list[ConfigKey]:
+    out = []
+    for kind, name in resources:
+        if kind not in RESOURCE_KINDS:
+            raise UsageError(f"config resource type must be one of {', '.join(RESOURCE_KINDS)}, got {kind!r}")
+        if kind == "broker":
+            if name != "" and not (str(name).isascii() and str(name).isdigit()):
+                raise UsageError(f"a broker id is a whole number, got {name!r}")
+        else:
+            check_names([name], f"{kind} name")
+        out.append((kind, str(name)))
+    return list(dict.fromkeys(out))
+
+
+class ClusterAdmin:
+    def describe_resource_configs(self, resources: list[ConfigKey],
+                                  timeout: "float | Deadline | None" = None) -> dict[ConfigKey, Outcome]:
+        """{(kind, name): Outcome((ConfigEntry...))} for kind broker (name: the id, "" for the
+        cluster-wide defaults), topic or group; one request (librdkafka asks each broker for its own)."""
+        keys = _check_resources(resources)
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        from kctl.kafka import cluster_admin
+
+        return wait_each(cluster_admin.describe_configs(self._admin, keys, deadline.remaining(0.1)), deadline,
+                         "describe configs")
+
+    def alter_resource_config(self, kind: str, name: str, set_: dict[str, str], delete: list[str] = (), *,
+                              validate_only: bool = False, timeout: "float | Deadline | None" = None) -> Outcome:
+        """One incremental AlterConfigs (SET and DELETE applied together or not at all): Outcome(None).
+        kind broker with name "": the cluster-wide dynamic broker default."""
+        [(kind, name)] = _check_resources([(kind, name)])
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        from kctl.kafka import cluster_admin
+
+        future = cluster_admin.alter_config(self._admin, kind, name, dict(set_), list(delete), deadline.remaining(0.1),
+                                            validate_only)
+        return wait_each({(kind, name): future}, deadline, "alter config")[(kind, name)]
+
+    def describe_quorum(self, timeout: "float | Deadline | None" = None) -> dict | None:
+        """The KRaft metadata quorum (leader_id, leader_epoch, high_watermark, voters, observers;
+        each replica with log_end_offset, last_caught_up_ms and lag), None when not reported."""
+        from kctl.kafka import cluster_admin
+
+        deadline = self._deadline(timeout)
+        return cluster_admin.describe_quorum(self._kpy(deadline), deadline)
+
+    def snapshot(self, timeout: "float | Deadline | None" = None):
+        """(ClusterInfo, (TopicInfo...)) of one metadata request: brokers and every topic
+        (internal ones included) with leaders, replicas and ISR."""
+        return self._metadata(self._deadline(timeout))
