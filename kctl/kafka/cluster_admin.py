@@ -66,8 +66,17 @@ def describe_quorum(client, deadline: Deadline) -> dict | None:
             end = r.get("log_end_offset")
             out.append({"id": r.get("replica_id"), "log_end_offset": end,
                         "last_caught_up_ms": r.get("last_caught_up_timestamp"),
+                        "last_fetch_ms": r.get("last_fetch_timestamp"),
                         "lag": (high - end) if isinstance(high, int) and isinstance(end, int) and end >= 0 else None})
         return out
 
     return {"leader_id": p.get("leader_id"), "leader_epoch": p.get("leader_epoch"), "high_watermark": high,
             "voters": replicas("current_voters"), "observers": replicas("observers")}
+
+
+def broker_version(client, deadline: Deadline, broker: int) -> str:
+    data = client.call(f"api versions of broker {broker}", deadline, "get_broker_version_data", broker)
+    version = getattr(data, "broker_version", None)
+    if isinstance(version, tuple):
+        return ".".join(str(v) for v in version)
+    return str(version if version is not None else data).removeprefix("<BrokerVersionData ").rstrip(">")

@@ -76,6 +76,7 @@ _HOME = {
     "TransactionDescription": "admin",
     "ReplicaLogDir": "admin",
     "GroupListing": "admin",
+    "LogDirInfo": "admin",
     "Finding": "health",
     "HealthReport": "health",
     "DoctorCheck": "health",

@@ -125,3 +125,20 @@ class GroupListing:
 
     groups: tuple = ()  # (GroupSummary...)
     errors: tuple[KctlError, ...] = ()
+
+
+@dataclass(frozen=True)
+class LogDirInfo:
+    """One log dir of one broker (DescribeLogDirs): total_bytes and usable_bytes as the broker
+    reports them (null before Kafka 3.3); error: why the dir is offline, else null."""
+
+    broker: int
+    log_dir: str
+    error: str | None = None
+    total_bytes: int | None = None
+    usable_bytes: int | None = None
+    replicas: tuple[ReplicaLogDir, ...] = ()
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(r.size_bytes for r in self.replicas)

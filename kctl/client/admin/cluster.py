@@ -65,3 +65,22 @@ class ClusterAdmin:
         """(ClusterInfo, (TopicInfo...)) of one metadata request: brokers and every topic
         (internal ones included) with leaders, replicas and ISR."""
         return self._metadata(self._deadline(timeout))
+
+    def log_dirs(self, brokers: list[int] | None = None, topics: list[str] | None = None,
+                 timeout: "float | Deadline | None" = None) -> list:
+        """(LogDirInfo...) of every broker (or the given ones): capacity, usable bytes, offline
+        dirs with their error, and the replicas (of the topics, None: all) with their sizes."""
+        from kctl.kafka import logdirs
+
+        if topics is not None:
+            topics = check_names(topics, "topic name")
+        deadline = self._deadline(timeout)
+        return logdirs.log_dir_usage(self._kpy(deadline), deadline, brokers, topics)
+
+    def broker_version(self, broker: int, timeout: "float | Deadline | None" = None) -> str:
+        """The Kafka version a broker's ApiVersions answer implies ("4.1"), asked of that broker
+        itself (a connection of its own: TCP, TLS and SASL as configured)."""
+        from kctl.kafka import cluster_admin
+
+        deadline = self._deadline(timeout)
+        return cluster_admin.broker_version(self._kpy(deadline), deadline, broker)
