@@ -30,6 +30,7 @@ class Evidence:
     conf: dict
     info: ClusterInfo
     topics: list
+    expected: tuple[int | None, str | None] = (None, None)  # expected broker count and where it came from
     topic_configs: dict = field(default_factory=dict)  # topic -> {name: ConfigEntry}
     broker_configs: dict = field(default_factory=dict)  # broker id -> {name: ConfigEntry}
     configs_error: str | None = None
@@ -46,14 +47,15 @@ class Evidence:
     hanging_error: str | None = None
 
 
-def doctor(conf: dict, timeout: float, now_ms: int | None = None) -> DoctorReport:
-    from kctl.services import doctor_checks
+def doctor(conf: dict, timeout: float, expect: int | None = None, instance: int | None = None) -> DoctorReport:
+    """expect/instance: the expected broker count, as for `cluster health`."""
+    from kctl.services import doctor_checks, health
 
     start = time.perf_counter()
     deadline = Deadline.after(timeout)
     with AdminClient(conf, timeout=timeout) as admin:
         info, topics = admin.snapshot(deadline)  # the cluster check: exit 6 / 9 before anything else
-        evidence = Evidence(conf=conf, info=info, topics=list(topics))
+        evidence = Evidence(conf=conf, info=info, topics=list(topics), expected=health.expected_brokers(expect, instance))
         with ThreadPoolExecutor(5, thread_name_prefix="kctl-doctor") as pool:
             jobs = [pool.submit(_configs, admin, evidence, deadline), pool.submit(_kafka_python, admin, evidence, deadline),
                     pool.submit(_groups, admin, evidence, deadline), pool.submit(_hanging, conf, evidence, deadline),

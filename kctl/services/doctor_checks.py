@@ -25,8 +25,42 @@ def _min_isr(ev, topic: str) -> int:
 
 
 def run_all(ev) -> list[DoctorCheck]:
-    return [reachability(ev), clock_skew(ev), rf_vs_min_isr(ev), single_replica(ev), unclean_election(ev),
+    return [brokers(ev), partitions(ev), reachability(ev), clock_skew(ev), rf_vs_min_isr(ev), single_replica(ev), unclean_election(ev),
             balance(ev), internal_topics(ev), log_dir_usage(ev), groups(ev), hanging(ev)]
+
+
+def brokers(ev) -> DoctorCheck:
+    from kctl.services.health import broker_findings
+
+    title = "Every broker in the cluster"
+    live = {b.id for b in ev.info.brokers}
+    expected, source = ev.expected
+    found = broker_findings(live, expected, source, ev.topics)
+    evidence = f"brokers {_names(sorted(live))}" + (f" of {expected} expected ({source})" if expected else "")
+    if found:
+        return DoctorCheck("brokers", title, "error", "; ".join(f.message for f in found),
+                           "start the missing brokers (`kctl local up` restarts the ones of a local instance)")
+    return DoctorCheck("brokers", title, "ok", evidence)
+
+
+def partitions(ev) -> DoctorCheck:
+    from kctl.models.health import worst
+    from kctl.services.health import partition_findings
+
+    title = "Partitions led and fully replicated"
+    live = {b.id for b in ev.info.brokers}
+    min_isr = {t.name: _min_isr(ev, t.name) for t in ev.topics}
+    found = partition_findings(ev.topics, min_isr, live)
+    total = sum(len(t.partitions) for t in ev.topics)
+    if not found:
+        return DoctorCheck("partitions", title, "ok", f"{total} partitions, every ISR full")
+    by_check: dict[str, list[str]] = {}
+    for f in found:
+        by_check.setdefault(f.check, []).append(f.subject)
+    evidence = "; ".join(f"{check}: {len(subjects)} ({_names(subjects)})" for check, subjects in by_check.items())
+    verdict = worst(f.severity for f in found)
+    return DoctorCheck("partitions", title, "error" if verdict == "critical" else verdict, evidence,
+                       "bring the missing replicas back (`kctl cluster health` lists every partition)")
 
 
 def reachability(ev) -> DoctorCheck:
