@@ -84,7 +84,7 @@ def root(
 
 
 def _register() -> None:
-    from kctl.cli import cluster, consume, doctor, e2e, groups, local, produce, topics, txn, worker, workflow
+    from kctl.cli import cluster, configs, consume, doctor, e2e, groups, local, produce, topics, txn, worker, workflow
     from kctl.cli import config as config_cli
 
     app.command("produce")(produce.produce)
@@ -96,6 +96,7 @@ def _register() -> None:
     app.add_typer(local.app, name="local")
     app.add_typer(cluster.app, name="cluster")
     app.command("doctor")(doctor.doctor)
+    app.add_typer(configs.app, name="configs")
     app.add_typer(config_cli.app, name="config")
     app.add_typer(worker.app, name="worker")
     app.add_typer(workflow.app, name="workflow")
