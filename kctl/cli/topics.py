@@ -225,3 +225,58 @@ def partition_for(
     obj = app_context(ctx)
     render(produce.partition_for(obj.client_conf(), obj.timeout, topic, keys, partitioner, key_serializer),
            obj.output, kind=KeyPartition)
+
+
+THROTTLE = typer.Option(None, "--throttle", metavar="BYTES/S", min=1,
+                        help="Replication throttle on the brokers involved while the replicas copy (bytes per second).")
+EXECUTE = typer.Option(False, "--execute", help="Start the reassignment (without it: show the plan only).")
+
+
+def _plan(obj, result) -> None:
+    from kctl.render import render
+    from kctl.services import replicas
+
+    render(result, obj.output)
+    error = replicas.plan_failure(result)
+    if error is not None:
+        raise error
+
+
+@app.command("set-replication")
+def set_replication(
+    ctx: typer.Context,
+    topic: str = typer.Argument(..., help="Topic to change.", autocompletion=complete_topics, callback=no_empty_names),
+    factor: int = typer.Option(..., "--factor", min=1, max=MAX_REPLICATION, help="New replication factor."),
+    execute: bool = EXECUTE,
+    throttle: Optional[int] = THROTTLE,
+):
+    """Change a topic's replication factor by reassigning its partitions (plan first, --execute to start).
+
+    Example: kctl topics set-replication orders --factor 3 --execute
+    """
+    from kctl.services import replicas
+
+    obj = app_context(ctx)
+    _plan(obj, replicas.plan(obj.client_conf(), obj.timeout, "set-replication", topic, factor=factor,
+                             execute=execute, throttle=throttle))
+
+
+@app.command()
+def move(
+    ctx: typer.Context,
+    topic: str = typer.Argument(..., help="Topic to move.", autocompletion=complete_topics, callback=no_empty_names),
+    brokers: str = typer.Option(..., "--brokers", metavar="ID,ID,...", help="Brokers to spread the replicas over."),
+    execute: bool = EXECUTE,
+    throttle: Optional[int] = THROTTLE,
+):
+    """Move a topic's replicas onto the given brokers, round-robin (plan first, --execute to start).
+
+    Example: kctl topics move orders --brokers 1,2,3 --execute --throttle 10000000
+    """
+    from kctl.parsing import parse_int
+    from kctl.services import replicas
+
+    obj = app_context(ctx)
+    ids = [parse_int(b.strip(), "--brokers") for b in brokers.split(",") if b.strip()]
+    _plan(obj, replicas.plan(obj.client_conf(), obj.timeout, "move", topic, brokers=ids, execute=execute,
+                             throttle=throttle))

@@ -132,6 +132,8 @@ class LogDirInfo:
     """One log dir of one broker (DescribeLogDirs): total_bytes and usable_bytes as the broker
     reports them (null before Kafka 3.3); error: why the dir is offline, else null."""
 
+    JSON_EXTRA = ("size_bytes",)
+
     broker: int
     log_dir: str
     error: str | None = None

@@ -64,3 +64,45 @@ def topic_size_table(topics):
         table.add_row(name, str(t.partitions), str(t.replication_factor),
                       str(t.size_bytes) if t.size_bytes is not None else (t.size_note or "?"))
     return table
+
+
+def _ids(values) -> str:
+    return ",".join(str(v) for v in values)
+
+
+@table_for("ReassignmentPlan")
+def reassignment_plan_table(plan: models.ReassignmentPlan):
+    if plan.executed:
+        title = f"{plan.operation} {plan.topic or ''}".strip()
+    else:
+        title = f"{plan.operation} {plan.topic}: plan (run again with --execute to start it)"
+    table = new_table("PARTITION", "CURRENT", "TARGET", "STATUS", "DETAIL", title=title)
+    styles = {"failed": "red", "started": "green", "cancelled": "yellow", "planned": "cyan"}
+    for m in plan.moves:
+        table.add_row(f"{m.topic}:{m.partition}", _ids(m.current), _ids(m.target), Styled(m.status, styles.get(m.status, "")),
+                      m.error or "")
+    blocks = [table]
+    if plan.throttle_bytes is not None:
+        blocks.append(f"throttle: {plan.throttle_bytes} bytes/s on the brokers involved (remove it when done)")
+    return blocks
+
+
+@table_for("Reassignment")
+def reassignments_table(rows):
+    table = new_table("PARTITION", "REPLICAS", "ADDING", "REMOVING")
+    for r in rows:
+        table.add_row(f"{r.topic}:{r.partition}", _ids(r.replicas), _ids(r.adding), _ids(r.removing))
+    return [table] if rows else [table, "no reassignment in progress"]
+
+
+@table_for("LogDirInfo")
+def log_dirs_table(dirs):
+    blocks = []
+    for d in dirs:
+        free = f", {d.usable_bytes} of {d.total_bytes} bytes free" if d.total_bytes else ""
+        head = f"broker {d.broker} {d.log_dir}: {d.size_bytes} bytes{free}" + (f" (offline: {d.error})" if d.error else "")
+        table = new_table("PARTITION", "SIZE", "FUTURE", title=head)
+        for r in sorted(d.replicas, key=lambda r: (r.topic, r.partition)):
+            table.add_row(f"{r.topic}:{r.partition}", str(r.size_bytes), "yes" if r.is_future else "")
+        blocks.append(table)
+    return blocks or ["no log dirs"]

@@ -110,6 +110,16 @@ def test_health_reports_a_stopped_broker_and_recovers(cluster, unique_name):
     assert healthy.json["findings"] == [] and healthy.json["brokers"] == [1, 2, 3]
     assert run_kctl("-i", INSTANCE, "topics", "list", "--under-replicated", "--offline", "-o", "json").json == []
 
+    # The restarted broker leads nothing until a preferred election moves its partitions back.
+    def leaders():
+        parts = run_kctl("-i", INSTANCE, "topics", "describe", replicated, "--no-size", "-o", "json").json[0]["partitions"]
+        return {p["partition"]: (p["leader"], p["replicas"][0]) for p in parts}
+
+    assert any(leader != preferred for leader, preferred in leaders().values()), leaders()
+    elected = run_kctl("-i", INSTANCE, "cluster", "elect-leaders", "--preferred", "--topic", replicated)
+    assert elected.code == 0, elected
+    _until(lambda: all(leader == preferred for leader, preferred in leaders().values()))
+
 
 def test_health_expect_brokers_overrides_the_local_count(cluster):
     result = run_kctl("-i", INSTANCE, "cluster", "health", "--expect-brokers", 4, "-o", "json")

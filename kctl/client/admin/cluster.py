@@ -84,3 +84,47 @@ class ClusterAdmin:
 
         deadline = self._deadline(timeout)
         return cluster_admin.broker_version(self._kpy(deadline), deadline, broker)
+
+    def alter_reassignments(self, targets: dict[tuple[str, int], list[int] | None],
+                            timeout: "float | Deadline | None" = None) -> dict:
+        """Start (or, with a None target, cancel) partition reassignments: {(topic, partition): Outcome(None)};
+        one request to the controller."""
+        from kctl.kafka import replicas
+
+        check_names({t for t, _ in targets}, "topic name")
+        deadline = self._deadline(timeout)
+        if not targets:
+            return {}
+        return replicas.alter_reassignments(self._kpy(deadline), deadline, dict(targets))
+
+    def list_reassignments(self, topics: list[str] | None = None, timeout: "float | Deadline | None" = None) -> list:
+        """(Reassignment...) in progress (of the topics, None: all)."""
+        from kctl.kafka import replicas
+
+        deadline = self._deadline(timeout)
+        return replicas.list_reassignments(self._kpy(deadline), deadline, topics)
+
+    def elect_leaders(self, partitions: list[tuple[str, int]] | None = None, *, unclean: bool = False,
+                      timeout: "float | Deadline | None" = None) -> dict:
+        """Preferred (or unclean) leader election: {(topic, partition): Outcome(None)}; an
+        ELECTION_NOT_NEEDED answer (the preferred replica leads already) is a success."""
+        from kctl.kafka import replicas
+        from kctl.errors import from_kafka_error
+        from kctl.kafka.clients import kafka_error_of, to_kctl_error
+
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        (outcome,) = wait_each({"elect": replicas.elect_leaders(self._admin, unclean, partitions)}, deadline,
+                               "elect leaders").values()
+        if outcome.error is not None:
+            raise outcome.error
+        out = {}
+        for key, error in outcome.value.items():
+            failure = None
+            if error is not None:
+                inner = error if hasattr(error, "name") and hasattr(error, "str") else kafka_error_of(error)
+                failure = from_kafka_error(inner) if inner is not None else to_kctl_error(error)
+            if failure is not None and failure.code_name == "ELECTION_NOT_NEEDED":
+                failure = None
+            out[key] = Outcome(None, failure)
+        return out
