@@ -84,7 +84,7 @@ def root(
 
 
 def _register() -> None:
-    from kctl.cli import cluster, configs, consume, doctor, e2e, groups, local, produce, topics, txn, worker, workflow
+    from kctl.cli import acls, cluster, configs, consume, doctor, e2e, groups, local, produce, topics, txn, users, worker, workflow
     from kctl.cli import config as config_cli
 
     app.command("produce")(produce.produce)
@@ -97,6 +97,8 @@ def _register() -> None:
     app.add_typer(cluster.app, name="cluster")
     app.command("doctor")(doctor.doctor)
     app.add_typer(configs.app, name="configs")
+    app.add_typer(acls.app, name="acls")
+    app.add_typer(users.app, name="users")
     app.add_typer(config_cli.app, name="config")
     app.add_typer(worker.app, name="worker")
     app.add_typer(workflow.app, name="workflow")

@@ -106,3 +106,35 @@ def log_dirs_table(dirs):
             table.add_row(f"{r.topic}:{r.partition}", str(r.size_bytes), "yes" if r.is_future else "")
         blocks.append(table)
     return blocks or ["no log dirs"]
+
+
+def _acl_table(acls, title=None):
+    table = new_table("PRINCIPAL", "HOST", "OPERATION", "PERMISSION", "RESOURCE", "NAME", "PATTERN", title=title)
+    for a in acls:
+        table.add_row(a.principal, a.host, a.operation, Styled(a.permission, "green" if a.permission == "allow" else "red"),
+                      a.resource_type, a.resource_name, a.pattern_type)
+    return table
+
+
+@table_for("AclEntry")
+def acl_list_table(acls):
+    return [_acl_table(acls), f"{len(acls)} ACL(s)"]
+
+
+@table_for("AclChange")
+def acl_change_table(change: models.AclChange):
+    verb = {"create": "created", "delete": "deleted"}[change.operation]
+    if change.dry_run:
+        verb = f"would be {verb} (dry run)"
+    blocks = [_acl_table(change.acls, title=f"ACLs {verb}: {len(change.acls)}")]
+    if change.error:
+        blocks.append(Styled(f"failed: {change.error}", "red"))
+    return blocks
+
+
+@table_for("ScramUser")
+def users_table(users):
+    table = new_table("USER", "MECHANISMS")
+    for u in users:
+        table.add_row(u.user, ", ".join(f"{c.mechanism} ({c.iterations} iterations)" for c in u.credentials))
+    return table
