@@ -80,3 +80,33 @@ def broker_version(client, deadline: Deadline, broker: int) -> str:
     if isinstance(version, tuple):
         return ".".join(str(v) for v in version)
     return str(version if version is not None else data).removeprefix("<BrokerVersionData ").rstrip(">")
+
+
+def alter_broker_default(client, deadline: Deadline, set_: dict[str, str], delete: list[str], validate_only: bool) -> None:
+    """One IncrementalAlterConfigs of the cluster-wide dynamic broker default (a BROKER resource
+    named ""), which neither librdkafka nor kafka-python's public API accepts: the request is
+    built and sent with kafka-python's own request helpers, to any broker (KRaft forwards it
+    to the controller). KctlError with the broker's message when refused."""
+    from kafka.admin import ConfigResource
+    from kafka.errors import for_code
+
+    from kctl.kafka.kafka_python import kctl_error
+
+    configs = {k: ("SET", v) for k, v in set_.items()}
+    configs.update({k: ("DELETE", None) for k in delete})
+
+    def send(kpy):
+        request = kpy._alter_configs_request([ConfigResource("BROKER", "", configs)], validate_only, True)
+
+        async def go():
+            return await kpy._manager.send(request)
+
+        return kpy._manager.run(go)
+
+    response = client.run("alter broker default config", deadline, send)
+    for result in response.responses:
+        if result.error_code:
+            error = kctl_error(for_code(result.error_code)(result.error_message))
+            error.message = result.error_message or error.message
+            error.args = (error.message,)
+            raise error

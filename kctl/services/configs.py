@@ -21,16 +21,13 @@ from kctl.models.health import ConfigDescription, ConfigValue
 KINDS = ("broker", "topic", "group")
 
 
-def _check(kind: str, name: str | None, default: bool, alter: bool = False) -> None:
+def _check(kind: str, name: str | None, default: bool) -> None:
     if kind not in KINDS:
         raise UsageError(f"resource type must be one of {', '.join(KINDS)}, got {kind!r}")
     if default and kind != "broker":
         raise UsageError("--default applies to brokers only")
     if default and name:
         raise UsageError("give a broker id or --default, not both")
-    if default and alter:
-        raise UsageError("--default (the cluster-wide dynamic broker config) cannot be changed with librdkafka or "
-                         "kafka-python yet", hint="alter each broker: `kctl configs alter broker ID --set ...`")
     if not default and not name:
         raise UsageError(f"give the {kind}'s {'id' if kind == 'broker' else 'name'}"
                          + (" (or --default)" if kind == "broker" else ""))
@@ -80,7 +77,7 @@ def describe(conf: dict, timeout: float, kind: str, name: str | None, all_: bool
 def alter(conf: dict, timeout: float, kind: str, name: str | None, set_: dict[str, str], delete: list[str],
           dry_run: bool = False, default: bool = False) -> OperationResult:
     """One incremental AlterConfigs: one row per key, all with the request's outcome."""
-    _check(kind, name, default, alter=True)
+    _check(kind, name, default)
     if kind == "group":
         raise UsageError("configs alter takes broker ID or topic NAME")
     if not set_ and not delete:
@@ -93,7 +90,7 @@ def alter(conf: dict, timeout: float, kind: str, name: str | None, set_: dict[st
     with AdminClient(conf, timeout=timeout) as admin:
         target = name
         if kind == "broker":
-            target = _broker(admin, name, deadline)
+            target = _broker(admin, None if default else name, deadline)
             known = admin.describe_resource_configs([("broker", target)], deadline)[("broker", target)]
             if known.error is not None:
                 raise known.error
@@ -101,8 +98,12 @@ def alter(conf: dict, timeout: float, kind: str, name: str | None, set_: dict[st
             if unknown:
                 raise UsageError(f"unknown broker config: {', '.join(unknown)} (broker {target} does not describe it)",
                                  hint=f"`kctl configs describe broker {target} --all` lists the broker's configs")
-        error = admin.alter_resource_config(kind, target, set_, list(delete), validate_only=dry_run,
-                                            timeout=deadline).error
+        if default:
+            error = admin.alter_broker_default_config(set_, list(delete), validate_only=dry_run, timeout=deadline).error
+            target = "(default)"
+        else:
+            error = admin.alter_resource_config(kind, target, set_, list(delete), validate_only=dry_run,
+                                                timeout=deadline).error
     if error is not None and kind == "topic" and error.code_name in ("UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC"):
         error = NotFoundError(f"topic {name!r} does not exist", hint="`kctl topics list` shows the topics")
     items = []

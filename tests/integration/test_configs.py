@@ -92,3 +92,25 @@ def test_sensitive_values_are_masked(kafka):
     assert all(c["value"] is None for c in sensitive)
     table = run_kctl("-i", kafka["instance"], "configs", "describe", "broker", "1", "--all")
     assert table.code == 0 and "SOURCE" in table.stdout
+
+
+def test_broker_default_round_trip(kafka):
+    """`broker --default`: the cluster-wide dynamic default (a broker resource without an id)."""
+    def defaults():
+        result = run_kctl("-i", kafka["instance"], "configs", "describe", "broker", "--default", "-o", "json")
+        assert result.code == 0, result
+        return {c["name"]: c["value"] for c in result.json["configs"]}
+
+    assert BROKER_KEY not in defaults()
+    try:
+        bad = run_kctl("-i", kafka["instance"], "configs", "alter", "broker", "--default", "--set", f"{BROKER_KEY}=abc")
+        assert bad.code == 2 and f"Invalid value abc for configuration {BROKER_KEY}" in bad.stderr, bad
+        assert BROKER_KEY not in defaults()
+        ok = run_kctl("-i", kafka["instance"], "configs", "alter", "broker", "--default", "--set", f"{BROKER_KEY}=17000")
+        assert ok.code == 0, ok
+        assert defaults()[BROKER_KEY] == "17000"
+        entry = _configs(kafka, "broker", "1")[BROKER_KEY]
+        assert entry["source"] == "broker-default" and entry["value"] == "17000"
+    finally:
+        run_kctl("-i", kafka["instance"], "configs", "alter", "broker", "--default", "--delete", BROKER_KEY)
+    assert BROKER_KEY not in defaults()

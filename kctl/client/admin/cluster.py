@@ -53,6 +53,19 @@ class ClusterAdmin:
                                             validate_only)
         return wait_each({(kind, name): future}, deadline, "alter config")[(kind, name)]
 
+    def alter_broker_default_config(self, set_: dict[str, str], delete: list[str] = (), *, validate_only: bool = False,
+                                    timeout: "float | Deadline | None" = None) -> Outcome:
+        """One incremental AlterConfigs of the cluster-wide dynamic broker default: Outcome(None)."""
+        from kctl.errors import KctlError
+        from kctl.kafka import cluster_admin
+
+        deadline = self._deadline(timeout)
+        try:
+            cluster_admin.alter_broker_default(self._kpy(deadline), deadline, dict(set_), list(delete), validate_only)
+        except KctlError as error:
+            return Outcome(None, error)
+        return Outcome(None)
+
     def describe_quorum(self, timeout: "float | Deadline | None" = None) -> dict | None:
         """The KRaft metadata quorum (leader_id, leader_epoch, high_watermark, voters, observers;
         each replica with log_end_offset, last_caught_up_ms and lag), None when not reported."""
