@@ -32,7 +32,8 @@ def _topic(admin: AdminClient, name: str, deadline: Deadline) -> tuple[TopicInfo
 
 def replication_targets(topic: TopicInfo, factor: int, brokers: list[int]) -> dict[int, tuple[int, ...]]:
     """Each partition's replicas at `factor`: the current ones kept in order (the preferred leader
-    first); new ones on the brokers holding fewest replicas of the topic; fewer drops from the end."""
+    first); new ones on the brokers holding fewest replicas of the topic (ties: round robin after
+    the last replica); fewer drops from the end."""
     if not 1 <= factor <= len(brokers):
         raise UsageError(f"--factor {factor}: the cluster has {len(brokers)} broker(s)")
     load = {b: 0 for b in brokers}
@@ -43,8 +44,12 @@ def replication_targets(topic: TopicInfo, factor: int, brokers: list[int]) -> di
     out = {}
     for p in topic.partitions:
         replicas = [r for r in p.replicas if r in load][:factor]
+        order = sorted(brokers)
         while len(replicas) < factor:
-            extra = min((b for b in brokers if b not in replicas), key=lambda b: (load[b], b))
+            # Fewest replicas first; among equals the next broker after the last replica (round robin).
+            last = order.index(replicas[-1]) if replicas and replicas[-1] in order else -1
+            extra = min((b for b in order if b not in replicas),
+                        key=lambda b: (load[b], (order.index(b) - last) % len(order)))
             replicas.append(extra)
             load[extra] += 1
         out[p.partition] = tuple(replicas)

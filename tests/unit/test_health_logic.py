@@ -98,3 +98,71 @@ def test_tables_render():
     render(DoctorReport("b:1", "c", (DoctorCheck("rf-1", "Topics with a single replica", "info", "2 topics", "fine"),)),
            "table", file=out)
     assert "Topics with a single replica" in out.getvalue() and "status: info" in out.getvalue()
+
+
+def test_replication_targets_keep_the_preferred_leader_and_spread_new_replicas():
+    import pytest
+
+    from kctl.errors import UsageError
+    from kctl.services import replicas
+
+    topic = _topic("a", (1, (1,), (1,)), (2, (2,), (2,)), (3, (3,), (3,)))
+    targets = replicas.replication_targets(topic, 3, [1, 2, 3])
+    assert all(targets[p][0] == p + 1 and sorted(targets[p]) == [1, 2, 3] for p in range(3))
+    two = replicas.replication_targets(topic, 2, [1, 2, 3])
+    load = [r for t in two.values() for r in t]
+    assert sorted(load.count(b) for b in (1, 2, 3)) == [2, 2, 2]  # the new replicas are spread evenly
+    down = replicas.replication_targets(_topic("b", (1, (1, 2, 3), (1, 2, 3))), 1, [1, 2, 3])
+    assert down == {0: (1,)}
+    with pytest.raises(UsageError):
+        replicas.replication_targets(topic, 4, [1, 2, 3])
+
+
+def test_move_targets_round_robin():
+    import pytest
+
+    from kctl.errors import UsageError
+    from kctl.services import replicas
+
+    topic = _topic("a", (1, (1, 2), (1, 2)), (2, (2, 3), (2, 3)))
+    assert replicas.move_targets(topic, [2, 3], [1, 2, 3]) == {0: (2, 3), 1: (3, 2)}
+    with pytest.raises(UsageError):
+        replicas.move_targets(topic, [2], [1, 2, 3])  # RF 2 needs two brokers
+    with pytest.raises(UsageError):
+        replicas.move_targets(topic, [2, 7], [1, 2, 3])
+
+
+def test_acl_checks():
+    import pytest
+
+    from kctl.client.admin.security import check_acl
+    from kctl.errors import UsageError
+    from kctl.models.security import AclEntry
+
+    good = AclEntry("User:alice", "*", "read", "allow", "topic", "orders", "literal")
+    check_acl(good)
+    for bad in (good.__class__("alice", "*", "read", "allow", "topic", "orders", "literal"),
+                good.__class__("User:a", "*", "reed", "allow", "topic", "orders", "literal"),
+                good.__class__("User:a", "*", "read", "allow", "topic", "orders", "any")):
+        with pytest.raises(UsageError):
+            check_acl(bad)
+    check_acl(AclEntry("", "", "any", "any", "any", "", "any"), filter_=True)
+
+
+def test_password_sources(tmp_path, monkeypatch):
+    import pytest
+
+    from kctl.errors import ConfigError, UsageError
+    from kctl.services.security import read_password
+
+    monkeypatch.setenv("PW_X", "s3cret")
+    assert read_password("PW_X", None, False) == "s3cret"
+    path = tmp_path / "pw"
+    path.write_text("from-file\nsecond line\n")
+    assert read_password(None, str(path), False) == "from-file"
+    with pytest.raises(UsageError):
+        read_password("PW_X", str(path), False)
+    with pytest.raises(UsageError):
+        read_password(None, None, False)
+    with pytest.raises(ConfigError):
+        read_password("PW_UNSET_X", None, False)
