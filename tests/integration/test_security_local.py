@@ -54,6 +54,8 @@ def test_up_writes_certificates_password_and_context(secured):
     assert "SASL_SSL://" in props and "StandardAuthorizer" in props and "allow.everyone.if.no.acl.found=false" in props
     view = kctl("--context", secured["context"], "config", "view", "-o", "json")
     assert view.code == 0 and secured["admin_pw"] not in view.stdout, view
+    health = kctl("--context", secured["context"], "cluster", "health", "-o", "json")
+    assert health.code == 0 and health.json["expected_source"] == f"local instance {INSTANCE}", health
     # A plaintext client gets nowhere: the listener speaks TLS.
     plain = kctl("-i", INSTANCE, "--timeout", 3, "topics", "list")
     assert plain.code in (6, 9), plain

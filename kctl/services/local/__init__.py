@@ -111,8 +111,7 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
     if mode == "scram" and started:
         from kctl.services.local.paths import write_meta
 
-        bootstrap = ",".join(f"{registry.host}:{registry.broker_port_of(instance, k)}" for k in range(count))
-        write_meta(instance, {**new_meta, "context": secure.make_context(instance, bootstrap)})
+        write_meta(instance, {**new_meta, "context": secure.make_context(instance)})
     temporal_started = False
     if with_temporal:
         try:

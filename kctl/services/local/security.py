@@ -160,10 +160,12 @@ def context_name(instance: int) -> str:
     return f"local-{instance}-scram"
 
 
-def make_context(instance: int, bootstrap: str) -> str:
-    """The kctl context of the super user (created or updated); its name."""
+def make_context(instance: int) -> str:
+    """The kctl context of the super user (created or updated); its name. It names the instance
+    (not a bootstrap), so that commands know it is a local one (`cluster health` expects its
+    broker count)."""
     from kctl.config.contexts import set_context
 
     name = context_name(instance)
-    set_context(name, bootstrap=bootstrap, properties=client_properties(instance))
+    set_context(name, instance=instance, properties=client_properties(instance))
     return name
