@@ -97,3 +97,31 @@ def test_log_dirs_and_elect_leaders(kafka3, unique_name):
         assert missing.code == 4
     finally:
         run_kctl("-i", kafka3["instance"], "topics", "delete", topic, "--yes")
+
+
+def test_a_throttled_move_is_listed_and_can_be_cancelled(kafka3, unique_name):
+    topic = _create(kafka3, unique_name, partitions=1, replication=1)
+    try:
+        produced = run_kctl("-i", kafka3["instance"], "produce", topic, input=("y" * 100 + "\n") * 20000)
+        assert produced.code == 0, produced
+        [before] = [p["replicas"] for p in _partitions(kafka3, topic)]
+        target = before[0] % 3 + 1
+        # 1000 bytes/s: copying 2 MB takes half an hour, so the reassignment is still running below.
+        run = run_kctl("-i", kafka3["instance"], "topics", "move", topic, "--brokers", str(target), "--execute",
+                       "--throttle", 1000, "-o", "json")
+        assert run.code == 0 and run.json["moves"][0]["status"] == "started", run
+        running = run_kctl("-i", kafka3["instance"], "cluster", "reassignments", "--topic", topic, "-o", "json")
+        assert running.code == 0, running
+        [r] = running.json
+        assert r["adding"] == [target] and r["removing"] == before and sorted(r["replicas"]) == sorted([target, *before])
+
+        cancelled = run_kctl("-i", kafka3["instance"], "cluster", "reassignments", "--topic", topic, "--cancel", "-o", "json")
+        assert cancelled.code == 0 and [m["status"] for m in cancelled.json["moves"]] == ["cancelled"], cancelled
+        _until(lambda: run_kctl("-i", kafka3["instance"], "cluster", "reassignments", "--topic", topic,
+                                "-o", "json").json == [])
+        assert [p["replicas"] for p in _partitions(kafka3, topic)] == [before]
+    finally:
+        run_kctl("-i", kafka3["instance"], "topics", "delete", topic, "--yes")
+        for broker in (1, 2, 3):
+            run_kctl("-i", kafka3["instance"], "configs", "alter", "broker", str(broker),
+                     "--delete", "leader.replication.throttled.rate", "--delete", "follower.replication.throttled.rate")
