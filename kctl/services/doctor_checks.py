@@ -73,6 +73,8 @@ def reachability(ev) -> DoctorCheck:
         version = ev.versions.get(broker.id)
         if tcp is not None:
             bad.append(f"broker {broker.id} ({broker.host}:{broker.port}): TCP {tcp}")
+        elif getattr(version, "exit_code", None) == 3:  # kafka-python cannot use these settings: not the broker's fault
+            seen.append(f"{broker.id}: TCP ok, API versions not checked ({version.message})")
         elif version is None or not isinstance(version, str):
             bad.append(f"broker {broker.id}: {getattr(version, 'message', 'no ApiVersions answer')}")
         else:

@@ -166,3 +166,15 @@ def test_password_sources(tmp_path, monkeypatch):
         read_password(None, None, False)
     with pytest.raises(ConfigError):
         read_password("PW_UNSET_X", None, False)
+
+
+def test_reachability_verdicts():
+    from kctl.errors import BrokerUnavailable, ConfigError
+
+    ev = _evidence([1, 2], [], tcp={1: None, 2: None}, versions={1: "4.1", 2: BrokerUnavailable("no answer")})
+    check = doctor_checks.reachability(ev)
+    assert check.verdict == "error" and "broker 2: no answer" in check.evidence
+    ev = _evidence([1], [], tcp={1: "Connection refused"}, versions={})
+    assert doctor_checks.reachability(ev).verdict == "error"
+    ev = _evidence([1], [], tcp={1: None}, versions={1: ConfigError("sasl.mechanism=OAUTHBEARER has no kafka-python equivalent")})
+    assert doctor_checks.reachability(ev).verdict == "ok"
