@@ -1,4 +1,5 @@
-"""kctl.client.AdminClient: cluster, topic, offset, group, log dir and transaction administration
+"""kctl.client.AdminClient: cluster, topic, offset, group, log dir, transaction, config (broker,
+topic, group), reassignment, leader election, ACL and SCRAM user administration
 with a deadline on every call and kctl models (kctl.models.admin and the command models) as
 results, never library objects.
 
