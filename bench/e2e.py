@@ -36,20 +36,21 @@ def kctl_run(instance: int, extra: list[str]) -> tuple[float, dict]:
 
 
 def jvm_run(bootstrap: str) -> float:
+    from kctl.client import AdminClient
     from kctl.services.local import find_java, kafka_libs
 
-    from confluent_kafka.admin import AdminClient, NewTopic
-
     topic = f"bench-e2e-{uuid.uuid4().hex[:8]}"
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
-    try:
-        start = time.perf_counter()
-        subprocess.run([find_java(), "-cp", f"{kafka_libs()}/*", "org.apache.kafka.tools.EndToEndLatency",
-                        bootstrap, topic, "100", "all", "100"], check=True, capture_output=True, timeout=120)
-        return time.perf_counter() - start
-    finally:
-        admin.delete_topics([topic])[topic].result(30)
+    with AdminClient(bootstrap=bootstrap, timeout=30) as admin:
+        created = admin.create_topics([topic], partitions=1, replication=1)[topic]
+        if created.error is not None:
+            raise SystemExit(f"cannot create {topic}: {created.error.message}")
+        try:
+            start = time.perf_counter()
+            subprocess.run([find_java(), "-cp", f"{kafka_libs()}/*", "org.apache.kafka.tools.EndToEndLatency",
+                            bootstrap, topic, "100", "all", "100"], check=True, capture_output=True, timeout=120)
+            return time.perf_counter() - start
+        finally:
+            admin.delete_topics([topic])
 
 
 def main() -> None:

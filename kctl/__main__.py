@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 
 from kctl.cli.argv import hoist_global_options  # noqa: F401 - kctl.__main__.hoist_global_options, as before
-from kctl.errors import ExitCode, KctlError
+from kctl.errors import ExitCode, KctlError, Terminated
 
 
 def _print_error(message: str, hint: str | None = None) -> None:
@@ -22,9 +24,51 @@ def _print_error(message: str, hint: str | None = None) -> None:
     sys.stderr.flush()
 
 
+def install_signal_handlers(received: list) -> dict:
+    """SIGINT raises KeyboardInterrupt and SIGTERM (systemd, Kubernetes) raises Terminated, a
+    KeyboardInterrupt, so every command stops on both the same way (produce flushes or aborts,
+    consume commits what was written and leaves its group); exit 130 or 143. SIGTERM is noted in
+    `received` (typer turns every KeyboardInterrupt into exit 130). Code that defers signals calls
+    the handler it replaced when it acts on one. Installed even when inherited as ignored (a
+    background job of a non-interactive shell starts with SIGINT ignored, and `kill -INT` would be
+    lost). Returns the previous handlers."""
+    import signal
+    import threading
+
+    def on_sigterm(signum, frame):
+        received.append(signum)
+        raise Terminated()
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+            signal.SIGTERM: signal.signal(signal.SIGTERM, on_sigterm)}
+
+
+def _restore_signal_handlers(previous: dict) -> None:
+    import signal
+
+    for signum, handler in previous.items():
+        signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    terminated: list = []
+    previous = install_signal_handlers(terminated)
+    try:
+        code = _main(argv)
+    finally:
+        _restore_signal_handlers(previous)
+    if terminated and code == ExitCode.INTERRUPTED:  # typer's (quiet) exit for any KeyboardInterrupt
+        return int(ExitCode.TERMINATED)
+    return code
+
+
+def _main(argv: list[str]) -> int:
     debug = "--debug" in argv
+    if sys.stdout is None:  # started with stdout closed (`>&-`): writing to it fails (exit 5), not crashes
+        sys.stdout = _ClosedOutput()
     if os.environ.get("_KCTL_COMPLETE"):  # a shell asking for completions (completions/kctl.*)
         import typer.main
 
@@ -47,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         _print_error(exc.message, exc.hint)
         return int(exc.exit_code)
+    except Terminated:
+        sys.stderr.write("kctl: terminated\n")
+        return int(ExitCode.TERMINATED)
     except KeyboardInterrupt:
         sys.stderr.write("kctl: interrupted\n")
         return int(ExitCode.INTERRUPTED)
@@ -79,12 +126,30 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, click.Abort):
             sys.stderr.write("kctl: aborted\n")
             return int(ExitCode.INTERRUPTED)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno in _OUTPUT_LOST:
+            # stdout (or another output) on a full disk or closed: the work may be done, its output is lost
+            _print_error(f"cannot write output: {exc.strerror}")
+            return int(ExitCode.PARTIAL)
         if debug:
             import traceback
 
             traceback.print_exc()
         _print_error(f"internal error: {type(exc).__name__}: {exc}", None if debug else "run with --debug for the traceback")
         return int(ExitCode.INTERNAL)
+
+
+class _ClosedOutput(io.TextIOBase):
+    """sys.stdout when kctl started with fd 1 closed: every write fails, as writing to it would."""
+
+    def write(self, text) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    @property
+    def buffer(self):  # binary writes (sys.stdout.buffer.write) fail the same way
+        return self
+
+
+_OUTPUT_LOST = (errno.ENOSPC, errno.EDQUOT, errno.EBADF, errno.EIO)
 
 
 def _silence_stdout() -> None:
@@ -96,11 +161,39 @@ def _silence_stdout() -> None:
 
 
 def run() -> None:
-    code = main()
     try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
+        code = main()
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        except OSError as exc:  # a full disk (/dev/full) or a dead terminal: output was lost
+            _silence_stdout()
+            _print_error(f"cannot write to stdout: {exc.strerror or exc}")
+            code = code or int(ExitCode.PARTIAL)
+    except Terminated:  # a signal after main() restored the handlers
+        code = int(ExitCode.TERMINATED)
+    except KeyboardInterrupt:
+        code = int(ExitCode.INTERRUPTED)
+    _exit(code)
+
+
+def _exit(code: int) -> None:
+    """Exit; skip the interpreter's shutdown after an interrupt, or when a bounded call (a consumer
+    close, a commit) is still running in one of kctl's daemon threads: librdkafka may call back
+    into Python from it, and freeing a client during shutdown can block in librdkafka for as long
+    as the cluster wants. (After a Ctrl-C that came while a module was being imported, CPython 3.11
+    would also turn exit 130 into a death by SIGINT.) Log handlers flush every record already."""
+    import threading
+
+    if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED) or any(
+            t.daemon and t.name.startswith("kctl-") and t.is_alive() for t in threading.enumerate()):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
     sys.exit(code)
 
 

@@ -21,6 +21,7 @@ class ExitCode(IntEnum):
     CHECK_FAILED = 8
     AUTH = 9
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 class KctlError(Exception):
@@ -61,6 +62,16 @@ class TransactionAborted(KctlError):
     exit_code = ExitCode.TXN_ABORTED
 
 
+class TransactionAbortable(TransactionAborted):
+    """The transaction cannot commit any more (librdkafka's txn_requires_abort): abort it, then
+    the producer can begin a new one."""
+
+
+class TransactionFatal(TransactionAborted):
+    """The transactional producer is unusable (fenced by a newer instance with the same
+    transactional.id, or another fatal error): close it; only a new producer can go on."""
+
+
 class CheckFailed(KctlError):
     exit_code = ExitCode.CHECK_FAILED
 
@@ -69,10 +80,29 @@ class AuthError(KctlError):
     exit_code = ExitCode.AUTH
 
 
+class OutputError(KctlError):
+    """kctl's own stdout cannot be written (closed, full, I/O error): what was written stays
+    written (and committed), the rest is not."""
+
+    exit_code = ExitCode.PARTIAL
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so every interrupt path (flush, abort,
+    commit what was written) runs unchanged; main() exits 143 instead of 130."""
+
+
 class InvalidRequest(KctlError):
     """The broker rejected the request as invalid (bad name, bad config, topic exists...)."""
 
     exit_code = ExitCode.USAGE
+
+
+class RecordRejected(InvalidRequest):
+    """The producer refused a record before sending it (too large, unknown partition...);
+    .index is its position in the batch that was being handed over."""
+
+    index: int = 0
 
 
 # librdkafka's error code names (KafkaError.<NAME> in the Python binding) grouped by what the caller
@@ -88,6 +118,7 @@ _BY_CODE_NAME: dict[str, type[KctlError]] = {
     "LEADER_NOT_AVAILABLE": BrokerUnavailable,
     "NOT_ENOUGH_REPLICAS": BrokerUnavailable,
     "COORDINATOR_NOT_AVAILABLE": BrokerUnavailable,
+    "_WAIT_COORD": BrokerUnavailable,  # a commit or group request while no coordinator answers
     "UNKNOWN_TOPIC_OR_PART": NotFoundError,
     "_UNKNOWN_TOPIC": NotFoundError,
     "_UNKNOWN_PARTITION": NotFoundError,

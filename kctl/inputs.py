@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
 COMPRESSIONS = ("auto", "none", "gzip", "lz4", "zstd")
+FORMATS = ("line", "json", "raw")  # one message per line (or -D delimiter), JSON envelopes, whole inputs
 CHUNK_SIZE = 1 << 20
 
 _EXTENSIONS = {".gz": "gzip", ".gzip": "gzip", ".lz4": "lz4", ".zst": "zstd", ".zstd": "zstd"}
@@ -73,10 +74,65 @@ def _decompressor(raw: BinaryIO, compression: str) -> BinaryIO:
 
         return lz4.frame.LZ4FrameFile(raw, mode="rb")
     if compression == "zstd":
+        return _ZstdReader(raw)
+    return raw
+
+
+class _ZstdReader:
+    """zstd frames, one after another, decompressed as they arrive. Unlike zstandard's
+    stream_reader it notices an input that ends inside a frame (a truncated file)."""
+
+    def __init__(self, raw: BinaryIO):
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=False)
-    return raw
+        self._raw = raw
+        self._context = zstandard.ZstdDecompressor()
+        self._frame = self._context.decompressobj()
+        self._in_frame = False
+        self._done = False
+
+    def read1(self, size: int = -1) -> bytes:
+        if self._done and self._in_frame:
+            raise EOFError("it ends inside a zstd frame")
+        while not self._done:
+            data = _read1(self._raw, 1 << 17)
+            if not data:
+                self._done = True
+                if self._in_frame:
+                    raise EOFError("it ends inside a zstd frame")
+                break
+            out = []
+            while data:
+                self._in_frame = True
+                out.append(self._frame.decompress(data))
+                if not self._frame.eof:
+                    break
+                data = self._frame.unused_data
+                self._frame = self._context.decompressobj()
+                self._in_frame = False
+            if any(out):
+                return b"".join(out)
+        return b""
+
+    def read(self, size: int = -1) -> bytes:
+        parts: list[bytes] = []
+        have = 0
+        while size < 0 or have < size:
+            try:
+                data = self.read1()
+            except EOFError:
+                if not parts:
+                    raise
+                self._done = self._in_frame = True  # the next read raises it again
+                break
+            if not data:
+                break
+            parts.append(data)
+            have += len(data)
+        return b"".join(parts)
+
+    def readable(self) -> bool:
+        return True
 
 
 @contextmanager
@@ -99,7 +155,7 @@ def open_source(source: Source, compression: str = "auto") -> Iterator[tuple[Bin
                 compression = guess_compression(source.path)
             else:
                 raw = _Peekable(raw)
-                compression = sniff_compression(raw.peek(4))
+                compression = sniff_compression(raw.peek_magic())
         stream = _decompressor(raw, compression)
 
         def position() -> int:
@@ -121,13 +177,16 @@ class _Peekable:
         self._stream = stream
         self._head = b""
 
-    def peek(self, size: int) -> bytes:
-        while len(self._head) < size:
-            more = _read1(self._stream, size - len(self._head))
+    def peek_magic(self) -> bytes:
+        """The first bytes, from what has arrived: it waits for more only while they could still
+        be the start of a magic number, so a live line stream is never held up."""
+        while not self._head or (len(self._head) < 4 and any(magic.startswith(self._head) and magic != self._head
+                                                              for magic, _ in _MAGIC)):
+            more = _read1(self._stream, 4096)
             if not more:
                 break
             self._head += more
-        return self._head[:size]
+        return self._head
 
     def read(self, size: int = -1) -> bytes:
         return self._take(size, self._stream.read)
@@ -157,7 +216,9 @@ def _read1(stream, size: int) -> bytes:
 def _read(stream: BinaryIO, size: int, name: str, partial: bool = False) -> bytes:
     try:
         return _read1(stream, size) if partial else stream.read(size)
-    except (OSError, EOFError, RuntimeError, ValueError) as exc:
+    except EOFError as exc:  # gzip, lz4 and _ZstdReader: the input ends inside a compressed frame
+        raise InputError(f"{name} is truncated: {exc}") from None
+    except (OSError, RuntimeError, ValueError) as exc:
         # gzip.BadGzipFile is an OSError; lz4 raises RuntimeError; zstandard ZstdError is ValueError-like.
         raise InputError(f"cannot decompress {name}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - zstandard.ZstdError derives from Exception

@@ -1,9 +1,9 @@
 """How `kctl consume` writes records: value only, kcat-like --format strings, or JSON Lines.
 
-A renderer turns one consumed message (anything with a librdkafka Message's accessors:
-topic() partition() offset() timestamp() key() value() headers()) into the bytes of one
-output record. The value-only renderer without a deserializer is marked `raw_values`: the
-consume loop then skips per-message rendering entirely and joins the values itself.
+A renderer turns one kctl.client.ConsumerRecord (topic partition offset timestamp_ms key value
+headers) into the bytes of one output record. The value-only renderer without a deserializer is
+marked `raw_values`: the consume loop then skips per-message rendering entirely and joins the
+values itself.
 
 --format tokens (kcat's, plus %v and %d):
 
@@ -41,8 +41,8 @@ class Output:
 def _warn_deserialize(msg, what: str, exc: Exception) -> None:
     from kctl import log
 
-    log.event("deserialize_failed", logging.WARNING, topic=msg.topic(), partition=msg.partition(),
-              offset=msg.offset(), field=what, error=str(exc))
+    log.event("deserialize_failed", logging.WARNING, topic=msg.topic, partition=msg.partition,
+              offset=msg.offset, field=what, error=str(exc))
 
 
 def _text_of(name: str | None, pretty: bool, what: str) -> Callable[[object, bytes | None], bytes | None]:
@@ -81,9 +81,9 @@ def _text_of(name: str | None, pretty: bool, what: str) -> Callable[[object, byt
 
 def value_only(value_deserializer: str | None = None, pretty: bool = False) -> Output:
     if value_deserializer in (None, "bytes") and not pretty:
-        return Output(lambda msg: (msg.value() or b"") + b"\n", raw_values=True, name="value")
+        return Output(lambda msg: (msg.value or b"") + b"\n", raw_values=True, name="value")
     convert = _text_of(value_deserializer, pretty, "value")
-    return Output(lambda msg: (convert(msg, msg.value()) or b"") + b"\n", name="value")
+    return Output(lambda msg: (convert(msg, msg.value) or b"") + b"\n", name="value")
 
 
 def json_lines(key_deserializer: str | None = None, value_deserializer: str | None = None,
@@ -92,9 +92,7 @@ def json_lines(key_deserializer: str | None = None, value_deserializer: str | No
     indent = 2 if pretty else None
 
     def render(msg) -> bytes:
-        ts_type, ts = msg.timestamp()
-        args = (msg.topic(), msg.partition(), msg.offset(), ts if ts_type else None, msg.key(), msg.value(),
-                msg.headers())
+        args = (msg.topic, msg.partition, msg.offset, msg.timestamp_ms, msg.key, msg.value, msg.headers)
         try:
             obj = serde.envelope(*args, key_deserializer=key_deserializer, value_deserializer=value_deserializer)
         except serde.SerdeError as exc:
@@ -113,31 +111,37 @@ def _size(data: bytes | None) -> bytes:
 
 
 def _timestamp_ms(msg) -> int:
-    ts_type, ts = msg.timestamp()
-    return ts if ts_type else -1
+    return -1 if msg.timestamp_ms is None else msg.timestamp_ms
 
 
 def _headers(msg) -> bytes:
-    return b",".join(name.encode("utf-8") + b"=" + (value or b"") for name, value in msg.headers() or ())
+    return b",".join(name.encode("utf-8", "surrogateescape") + b"=" + (value or b"") for name, value in msg.headers or ())
 
 
 def compile_format(fmt: str, key_deserializer: str | None = None, value_deserializer: str | None = None,
                    pretty: bool = False) -> Output:
     """A kcat-like format string -> Output. Raises UsageError for an unknown token."""
+    try:
+        fmt.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"--format: {fmt!r} is not valid UTF-8") from None
+    if fmt.strip().lower() in ("json", "yaml", "table"):
+        raise UsageError(f"--format takes a format string like '%k %v', not {fmt.strip()!r}",
+                         hint="did you mean -o json?")
     key_text = _text_of(key_deserializer, False, "key")
     value_text = _text_of(value_deserializer, pretty, "value")
     fields: dict[str, Renderer] = {
-        "t": lambda m: m.topic().encode("utf-8"),
-        "p": lambda m: str(m.partition()).encode(),
-        "o": lambda m: str(m.offset()).encode(),
+        "t": lambda m: m.topic.encode("utf-8"),
+        "p": lambda m: str(m.partition).encode(),
+        "o": lambda m: str(m.offset).encode(),
         "T": lambda m: str(_timestamp_ms(m)).encode(),
         "d": lambda m: serde.iso_timestamp(_timestamp_ms(m)).encode() if _timestamp_ms(m) >= 0 else b"-",
-        "k": lambda m: key_text(m, m.key()) or b"",
-        "K": lambda m: _size(m.key()),
-        "s": lambda m: value_text(m, m.value()) or b"",
-        "v": lambda m: value_text(m, m.value()) or b"",
-        "S": lambda m: _size(m.value()),
-        "R": lambda m: struct.pack(">i", -1 if m.value() is None else len(m.value())),
+        "k": lambda m: key_text(m, m.key) or b"",
+        "K": lambda m: _size(m.key),
+        "s": lambda m: value_text(m, m.value) or b"",
+        "v": lambda m: value_text(m, m.value) or b"",
+        "S": lambda m: _size(m.value),
+        "R": lambda m: struct.pack(">i", -1 if m.value is None else len(m.value)),
         "h": _headers,
     }
     parts: list[bytes | Renderer] = []

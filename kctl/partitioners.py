@@ -17,15 +17,6 @@ import zlib
 
 NAMES = ("murmur2", "consistent", "random", "round-robin", "sticky")
 
-# The kctl name -> the librdkafka `partitioner` setting; None = kctl computes the partition.
-LIBRDKAFKA_PARTITIONER = {
-    "murmur2": "murmur2_random",
-    "consistent": "consistent_random",
-    "random": "random",
-    "round-robin": None,
-    "sticky": None,
-}
-
 _M = 0x5BD1E995
 _MASK = 0xFFFFFFFF
 
@@ -82,41 +73,93 @@ def partition_for(key: bytes, partitions: int, partitioner: str = "murmur2") -> 
     raise ValueError(f"unknown partitioner {partitioner!r} (one of: {', '.join(NAMES)})")
 
 
-class RoundRobin:
+class Partitioner:
+    """Where a record goes: partition(key, value, partitions) -> a partition, or None to leave
+    the choice to librdkafka (its `partitioner` setting is librdkafka_name then, and the client
+    never calls partition() for it: librdkafka places every record itself, in C).
+
+    Any object with .name, .librdkafka_name (None: kctl calls .partition for each record) and
+    .partition(key, value, partitions) can stand in for one (the client API's protocol).
+    """
+
+    name = ""
+    librdkafka_name: str | None = None
+
+    def partition(self, key: bytes | None, value: bytes | None, partitions: int) -> int | None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Murmur2(Partitioner):
+    """Kafka's default for keyed records (Java, and librdkafka's murmur2_random); no key: random."""
+
+    name = "murmur2"
+    librdkafka_name = "murmur2_random"
+
+    def partition(self, key, value, partitions):
+        return None if key is None else murmur2_partition(key, partitions)
+
+
+class Consistent(Partitioner):
+    """CRC32 of the key (librdkafka's consistent_random, kcat's default); no key: random."""
+
+    name = "consistent"
+    librdkafka_name = "consistent_random"
+
+    def partition(self, key, value, partitions):
+        return None if key is None else consistent_partition(key, partitions)
+
+
+class Random(Partitioner):
+    name = "random"
+    librdkafka_name = "random"
+
+
+class RoundRobin(Partitioner):
     """partition 0, 1, ..., n-1, 0, ... regardless of the key."""
 
-    def __init__(self, partitions: int):
-        self.partitions = partitions
-        self.next_partition = random.randrange(partitions)
+    name = "round-robin"
 
-    def __call__(self, size: int) -> int:
-        partition = self.next_partition
-        self.next_partition = (partition + 1) % self.partitions
+    def __init__(self):
+        self.next_partition: int | None = None
+
+    def partition(self, key, value, partitions):
+        partition = random.randrange(partitions) if self.next_partition is None else self.next_partition % partitions
+        self.next_partition = (partition + 1) % partitions
         return partition
 
 
-class Sticky:
+class Sticky(Partitioner):
     """Stay on one partition until about batch_size bytes went to it, then switch to another."""
 
-    def __init__(self, partitions: int, batch_size: int = 1_000_000):
-        self.partitions = partitions
+    name = "sticky"
+
+    def __init__(self, batch_size: int = 1_000_000):
         self.batch_size = max(1, batch_size)
-        self.current = random.randrange(partitions)
+        self.current: int | None = None
         self.filled = 0
 
-    def __call__(self, size: int) -> int:
-        if self.filled >= self.batch_size:
+    def partition(self, key, value, partitions):
+        if self.current is None or self.current >= partitions:
+            self.current = random.randrange(partitions)
+        elif self.filled >= self.batch_size:
             self.filled = 0
-            if self.partitions > 1:
-                self.current = (self.current + random.randrange(1, self.partitions)) % self.partitions
-        self.filled += size
+            if partitions > 1:
+                self.current = (self.current + random.randrange(1, partitions)) % partitions
+        self.filled += len(value or b"")
         return self.current
 
 
-def python_partitioner(name: str, partitions: int, batch_size: int = 1_000_000):
-    """A callable size -> partition for the partitioners librdkafka lacks, else None."""
-    if name == "round-robin":
-        return RoundRobin(partitions)
-    if name == "sticky":
-        return Sticky(partitions, batch_size)
-    return None
+_CLASSES = {"murmur2": Murmur2, "consistent": Consistent, "random": Random, "round-robin": RoundRobin,
+            "sticky": Sticky}
+
+
+def partitioner(name: str, batch_size: int = 1_000_000) -> Partitioner:
+    """The partitioner of a CLI name (murmur2 consistent random round-robin sticky); sticky
+    switches partitions after batch_size bytes."""
+    cls = _CLASSES.get(name)
+    if cls is None:
+        raise ValueError(f"unknown partitioner {name!r} (one of: {', '.join(NAMES)})")
+    return cls(batch_size) if cls is Sticky else cls()

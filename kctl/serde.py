@@ -105,10 +105,75 @@ SERIALIZERS: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
-def serializer(name: str) -> Callable[[bytes], bytes]:
-    """bytes of input text -> bytes for Kafka. Raises SerdeError on bad input."""
+def _value_json(value) -> bytes:
     try:
-        return SERIALIZERS[name]
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise SerdeError(f"cannot encode as JSON: {exc}") from None
+
+
+def _value_int(bits: int) -> Callable[[object], bytes]:
+    def serialize(value) -> bytes:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SerdeError(f"int{bits} needs an integer, got {type(value).__name__}")
+        return SERIALIZERS[f"int{bits}"](str(value).encode())
+
+    return serialize
+
+
+def _value_double(value) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SerdeError(f"double needs a number, got {type(value).__name__}")
+    return struct.pack(">d", float(value))
+
+
+# Python values other than bytes/str (which are read as the text a command line would carry).
+_FROM_VALUE: dict[str, Callable[[object], bytes]] = {
+    "json": _value_json, "int32": _value_int(32), "int64": _value_int(64), "double": _value_double,
+}
+
+
+class Serializer:
+    """A named serializer: serialize(value) -> bytes for Kafka (None stays None, a tombstone or a
+    null key). bytes and str are the value's text, as a command line or an input line carries it
+    ("42" for int32, JSON text for json); int32/int64/double also take numbers and json any
+    JSON-able value (a str is JSON-encoded then). Raises SerdeError on what it cannot encode.
+
+    Any object with .name and .serialize(value) can stand in for one (the client API's protocol).
+    """
+
+    __slots__ = ("name", "_from_bytes", "_from_value")
+
+    def __init__(self, name: str, from_bytes: Callable[[bytes], bytes],
+                 from_value: Callable[[object], bytes] | None = None):
+        self.name = name
+        self._from_bytes = from_bytes
+        self._from_value = from_value
+
+    def serialize(self, value) -> bytes | None:
+        if value is None:
+            return None
+        if isinstance(value, bytes):
+            return self._from_bytes(value)
+        if self._from_value is not None and (self.name == "json" or not isinstance(value, str)):
+            return self._from_value(value)
+        if isinstance(value, str):
+            try:
+                return self._from_bytes(value.encode("utf-8"))
+            except UnicodeEncodeError:
+                raise SerdeError("not valid UTF-8 (the text holds an unpaired surrogate)") from None
+        if isinstance(value, (bytearray, memoryview)):
+            return self._from_bytes(bytes(value))
+        raise SerdeError(f"the {self.name} serializer cannot encode a {type(value).__name__}")
+
+    def __repr__(self) -> str:
+        return f"Serializer({self.name!r})"
+
+
+def serializer(name: str) -> Serializer:
+    """The serializer of a CLI name (string json bytes int32 int64 double hex base64)."""
+    try:
+        return Serializer(name, SERIALIZERS[name], _FROM_VALUE.get(name))
     except KeyError:
         raise SerdeError(f"unknown serializer {name!r} (one of: {', '.join(NAMES)})") from None
 
@@ -187,16 +252,21 @@ def decode_field(value, encoding: str | None) -> bytes | None:
     if encoding in ("int32", "int64", "double"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise SerdeError(f"expected a number for {encoding}, got {value!r}")
-        return serializer(encoding)(str(value).encode())
+        return serializer(encoding).serialize(str(value).encode())
     if encoding in ("hex", "base64"):
         if not isinstance(value, str):
             raise SerdeError(f"expected a {encoding} string")
-        return serializer(encoding)(value.encode("ascii", "replace"))
+        return serializer(encoding).serialize(value.encode("ascii", "replace"))
     raise SerdeError(f"unknown encoding {encoding!r} (utf8, base64, hex, json, int32, int64 or double)")
 
 
 def iso_timestamp(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    """ISO 8601 UTC with milliseconds; a time no datetime can hold (year 10000 and later, which a
+    producer may well set) is the epoch ms as text, never an error."""
+    try:
+        return datetime.fromtimestamp(ms // 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    except (ValueError, OverflowError, OSError):
+        return str(ms)
 
 
 def envelope(topic: str, partition: int, offset: int, timestamp_ms: int | None, key: bytes | None,

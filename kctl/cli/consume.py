@@ -64,7 +64,10 @@ def consume(
 
     Example: kctl consume orders --group audit --from -10 --until end -f '%p:%o %k %v'
     """
+    import sys
+
     from kctl.outputs import make_output
+    from kctl.parsing import parse_partitions
     from kctl.services import consume as service
 
     obj = app_context(ctx)
@@ -75,7 +78,7 @@ def consume(
         assignment=assignment.value if assignment else None,
         commit=commit.value if commit else None,
         start=service.parse_from(from_),
-        partitions=service.parse_partitions(partition),
+        partitions=parse_partitions(partition),
         until=service.parse_until(until),
         max_messages=max_messages,
         idle_timeout=idle_timeout,
@@ -84,6 +87,4 @@ def consume(
     )
     output = make_output(obj.output, fmt, key_deserializer.value if key_deserializer else None,
                          value_deserializer.value if value_deserializer else None, pretty)
-    import sys
-
     service.consume(obj.client_conf(), options, output, sys.stdout.buffer, obj.timeout)

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from kctl.cli.context import app_context, no_empty_names
+from kctl.cli.context import app_context, finite_number, no_empty_names
 
 # As in `kctl topics create`: Kafka's limits, so a huge number is a usage error, not an overflow.
 MAX_PARTITIONS = 2**31 - 1
@@ -30,11 +30,14 @@ def run(
     no_cleanup: bool = typer.Option(False, "--no-cleanup", help="Keep the topic and group afterwards."),
     reuse: bool = typer.Option(False, "--reuse", help="Use an existing --topic/--group instead of failing."),
     transactional: bool = typer.Option(False, "--transactional", help="Also check committed and aborted transactions."),
-    max_p99_ms: Optional[float] = typer.Option(None, "--max-p99-ms", min=0, help="Fail when p99 latency exceeds this."),
+    max_p99_ms: Optional[float] = typer.Option(None, "--max-p99-ms", min=0, callback=finite_number,
+                                               help="Fail when p99 latency exceeds this."),
     junit: Optional[str] = typer.Option(None, "--junit", help="Write a JUnit XML report (one test case per step)."),
-    repeat: int = typer.Option(1, "--repeat", min=1, help="Canary mode: run this many times and summarise."),
-    interval: float = typer.Option(0.0, "--interval", min=0, help="Seconds between the starts of repeated runs."),
-    all_instances: bool = typer.Option(False, "--all-instances", help="Run against every registry instance that answers."),
+    repeat: Optional[int] = typer.Option(None, "--repeat", min=1, help="Canary mode: run this many times and summarise."),
+    interval: Optional[float] = typer.Option(None, "--interval", min=0, callback=finite_number,
+                                             help="Seconds between the starts of repeated runs (with --repeat)."),
+    all_instances: bool = typer.Option(False, "--all-instances",
+                                       help="Run against every registry instance that answers (not with -b/-i/--context)."),
 ):
     """Create a topic, produce, consume in a group, verify, commit, measure latency, clean up.
 
@@ -54,7 +57,10 @@ def run(
         consumers=consumers, cleanup=not no_cleanup, reuse=reuse, transactional=transactional,
         max_p99_ms=max_p99_ms, timeout=obj.timeout,
     )
+    given = tuple(name for name, value in (("--bootstrap", obj.bootstrap), ("--instance", obj.instance),
+                                           ("--context", obj.context_name)) if value is not None)
     options.validate()
+    e2e.check_modes(repeat, interval, all_instances, given)
     if junit:
         from kctl.render.junit import check_writable
 
@@ -65,19 +71,11 @@ def run(
 
         progress = LiveChecklist(make_console(stderr=True), transient=sys.stdout.isatty())
     try:
-        if all_instances:
-            def conf_of(bootstrap: str) -> dict:
-                return {**obj.client_conf(), "bootstrap.servers": bootstrap}
-
-            targets, silent = e2e.answering_instances(obj.registry_data, conf_of, min(2.0, obj.timeout))
-            result = e2e.run_many(targets, options, progress, repeat=repeat, interval=interval,
-                                  mode="all_instances", unreachable=silent)
-        elif repeat > 1:
-            target = e2e.Target(obj.target.instance, obj.target.bootstrap, obj.client_conf())
-            result = e2e.run_many([target], options, progress, repeat=repeat, interval=interval, mode="repeat")
-        else:
-            result = e2e.run(obj.client_conf(), options, progress, instance=obj.target.instance,
-                             bootstrap=obj.target.bootstrap)
+        result = e2e.run_requested(
+            options, progress, target=lambda: e2e.Target(obj.target.instance, obj.target.bootstrap, obj.client_conf()),
+            repeat=repeat, interval=interval, all_instances=all_instances,
+            registry=obj.registry_data if all_instances else None,
+            conf_of=lambda bootstrap: {**obj.client_conf(), "bootstrap.servers": bootstrap}, target_options=given)
     finally:
         if progress is not None:
             progress.__exit__(None, None, None)

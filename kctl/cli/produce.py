@@ -8,59 +8,23 @@ from typing import List, Optional
 
 import typer
 
+from kctl import partitioners, serde
 from kctl.cli.context import app_context, finite_number, positive_number
+from kctl.inputs import COMPRESSIONS, FORMATS
 
 
-class InputFormat(str, Enum):
-    line = "line"
-    json = "json"
-    raw = "raw"
+def _choices(name: str, values) -> type[Enum]:
+    """A typer choice type from the list the service checks against (defined once, there)."""
+    return Enum(name, {value: value for value in values}, type=str)
 
 
-class Serializer(str, Enum):
-    string = "string"
-    json = "json"
-    bytes = "bytes"
-    int32 = "int32"
-    int64 = "int64"
-    double = "double"
-    hex = "hex"
-    base64 = "base64"
-
-
-class Partitioner(str, Enum):
-    murmur2 = "murmur2"
-    consistent = "consistent"
-    random = "random"
-    round_robin = "round-robin"
-    sticky = "sticky"
-
-
-class Compression(str, Enum):
-    none = "none"
-    gzip = "gzip"
-    snappy = "snappy"
-    lz4 = "lz4"
-    zstd = "zstd"
-
-
-class InputCompression(str, Enum):
-    auto = "auto"
-    none = "none"
-    gzip = "gzip"
-    lz4 = "lz4"
-    zstd = "zstd"
-
-
-class Acks(str, Enum):
-    zero = "0"
-    one = "1"
-    all = "all"
-
-
-class OnError(str, Enum):
-    stop = "stop"
-    skip = "skip"
+InputFormat = _choices("InputFormat", FORMATS)
+Serializer = _choices("Serializer", serde.NAMES)
+Partitioner = _choices("Partitioner", partitioners.NAMES)
+InputCompression = _choices("InputCompression", COMPRESSIONS)
+Compression = _choices("Compression", ("none", "gzip", "snappy", "lz4", "zstd"))
+Acks = _choices("Acks", ("0", "1", "all"))
+OnError = _choices("OnError", ("stop", "skip"))
 
 
 def produce(
@@ -109,6 +73,9 @@ def produce(
     from kctl.services import produce as service
 
     obj = app_context(ctx)
+    for text, option in ((delimiter, "--delimiter"), (key_separator, "--key-separator"), (null_marker, "--null-marker"),
+                         *((pair, "-H") for pair in header)):
+        service.text_argument(text, option)
     headers = []  # in order, and a name may repeat (Kafka headers are a list)
     for pair in header:
         name, sep, text = pair.partition("=")
@@ -118,6 +85,7 @@ def produce(
     if delimiter == "":
         raise UsageError("--delimiter must not be empty")
     progress = _Progress() if sys.stderr.isatty() and not report else None
+    report_writer = _Report() if report else None
     req = service.ProduceRequest(
         topic=topic,
         files=list(files) or ["-"],
@@ -139,7 +107,7 @@ def produce(
         rate=rate,
         failed_file=failed_file,
         transactional_id=transactional_id,
-        report=_report_line if report else None,
+        report=report_writer,
         progress=progress.update if progress else None,
     )
     try:
@@ -159,33 +127,54 @@ def produce(
     if progress:
         progress.close()
     _print_summary(summary)
-    if obj.output in ("json", "yaml") and not report:
+    if report_writer is not None:
+        report_writer.finish()
+    elif obj.output in ("json", "yaml"):
         from kctl.render import render
 
         render(summary, obj.output)
 
 
-def _report_line(item: dict) -> None:
-    import json
+class _Report:
+    """--report: a JSON line per message on stdout. A reader that goes away (`--report | head`)
+    ends the report quietly; a stdout that cannot be written (closed, disk full) ends it too,
+    and the run then exits 5 (the messages were sent, their report was lost). Producing goes on
+    either way: the exit code still says whether every message was acknowledged."""
 
-    global _report_closed
-    if _report_closed:
-        return
-    try:
-        sys.stdout.write(json.dumps(item) + "\n")
-    except BrokenPipeError:
-        # The report's reader went away (`--report | head`): keep producing (the exit code still
-        # says whether every message was acknowledged), stop reporting.
-        _report_closed = True
+    def __init__(self):
+        self.closed = False
+        self.lost: str | None = None
+
+    def __call__(self, item: dict) -> None:
+        import json
+
+        if not self.closed:
+            try:
+                sys.stdout.write(json.dumps(item) + "\n")
+            except OSError as exc:
+                self._close(exc)
+
+    def finish(self) -> None:
+        if not self.closed:
+            try:
+                sys.stdout.flush()
+            except OSError as exc:
+                self._close(exc)
+        if self.lost:
+            from kctl.errors import PartialFailure
+
+            raise PartialFailure(f"cannot write to stdout: {self.lost}", hint="the messages were sent; the report was lost")
+
+    def _close(self, exc: OSError) -> None:
         import os
 
+        self.closed = True
+        if not isinstance(exc, BrokenPipeError):
+            self.lost = exc.strerror or str(exc)
         try:  # later writes and the final flush go nowhere instead of failing again
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
         except OSError:
             pass
-
-
-_report_closed = False
 
 
 def _print_summary(summary) -> None:

@@ -17,6 +17,7 @@ _EXPORTS = {
     "RecordMetadata": "kctl.client.records",
     "ConsumerRecord": "kctl.client.records",
     "TopicPartitionOffset": "kctl.client.records",
+    "ConsumerEvent": "kctl.client.records",
     "ProducerClient": "kctl.client.producer",
     "SendFuture": "kctl.client.producer",
     "ConsumerClient": "kctl.client.consumer",

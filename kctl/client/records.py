@@ -1,55 +1,6 @@
-"""The record types of kctl's client API (the seed's ProducerRecord / RecordMetadata / ConsumerRecord).
+"""The record types of the client API (defined in kctl.models.records, where kctl.kafka's adapters
+can build them too)."""
 
-Keys, values and header values are bytes on the wire; a ProducerRecord also accepts str (UTF-8
-encoded by the producer's serializer) or any value its serializers know.
-"""
+from kctl.models.records import ConsumerEvent, ConsumerRecord, ProducerRecord, RecordMetadata, TopicPartitionOffset
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
-from typing import Any
-
-
-@dataclass(frozen=True)
-class ProducerRecord:
-    topic: str
-    value: Any = None
-    key: Any = None
-    headers: tuple[tuple[str, bytes | None], ...] | dict | list = ()
-    partition: int | None = None  # None: the producer's partitioner decides
-    timestamp_ms: int | None = None  # None: the producer's clock (CreateTime)
-
-
-@dataclass(frozen=True)
-class RecordMetadata:
-    """Where the broker stored a record."""
-
-    topic: str
-    partition: int
-    offset: int
-    timestamp_ms: int | None = None
-
-
-@dataclass(frozen=True)
-class ConsumerRecord:
-    topic: str
-    partition: int
-    offset: int
-    timestamp_ms: int | None
-    key: bytes | None
-    value: bytes | None
-    headers: tuple[tuple[str, bytes | None], ...] = field(default_factory=tuple)
-    timestamp_type: str = "create"  # create | log_append | none
-
-    def value_text(self) -> str | None:
-        return None if self.value is None else self.value.decode("utf-8", "replace")
-
-    def key_text(self) -> str | None:
-        return None if self.key is None else self.key.decode("utf-8", "replace")
-
-
-@dataclass(frozen=True)
-class TopicPartitionOffset:
-    topic: str
-    partition: int
-    offset: int
+__all__ = ["ConsumerEvent", "ConsumerRecord", "ProducerRecord", "RecordMetadata", "TopicPartitionOffset"]

@@ -80,6 +80,10 @@ def redact_text(text: str) -> str:
 def parse_key_values(pairs: list[str] | tuple[str, ...], option: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs or ():
+        try:
+            pair.encode("utf-8")
+        except UnicodeEncodeError as exc:  # an argument that is not UTF-8 arrives surrogate-escaped
+            raise UsageError(f"{option} is not valid UTF-8 (byte {exc.start})") from None
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"{option} expects key=value, got {pair!r}")

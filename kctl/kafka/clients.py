@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from contextlib import contextmanager
-from typing import Iterator
 
 from kctl import log
 from kctl.deadline import Deadline
@@ -35,11 +33,15 @@ class ClientErrors:
     process, a worker or a test, never see each other's failures). A wrong password or a SASL/TLS
     mismatch shows up only here; the request itself just times out."""
 
+    KEEP = 200  # a long-running consumer of a flapping cluster gets an event per reconnect: keep the last ones
+
     def __init__(self):
         self.events: list = []
 
     def __call__(self, error) -> None:  # error_cb
         self.events.append(error)
+        if len(self.events) > 2 * self.KEEP:
+            del self.events[:-self.KEEP]  # a rejected login repeats on every attempt: it stays seen
 
     def auth_failure(self) -> KctlError | None:
         for error in self.events:
@@ -102,16 +104,17 @@ def unreachable(conf: dict, timeout: float) -> BrokerUnavailable:
                              hint=UNAVAILABLE_HINT)
 
 
-def metadata(client, conf: dict, deadline: Deadline, topic: str | None = None):
+def metadata(client, conf: dict, deadline: Deadline, topic: str | None = None, errors: ClientErrors | None = None):
     """librdkafka metadata (list_topics) with 'cannot reach the cluster' an exit-6 error and a
-    rejected login the exit-9 error this client's error collector saw."""
+    rejected login the exit-9 error this client's error collector saw (`errors`, or the one
+    new_admin attached to an admin client)."""
     from confluent_kafka import KafkaException
 
     timeout = deadline.remaining(0.1)
     try:
         return client.list_topics(topic=topic, timeout=timeout)
     except KafkaException as exc:
-        errors = getattr(client, "kctl_errors", None)
+        errors = errors or getattr(client, "kctl_errors", None)
         if errors is not None:
             client.poll(0)  # serve error_cb
             auth = errors.auth_failure()
@@ -146,29 +149,6 @@ def wait_each(futures: dict, deadline: "Deadline | float", context: str = "", st
         elapsed = round((time.perf_counter() - started) * 1000) if started is not None else None
         results[key] = Outcome(value, error, elapsed)
     return results
-
-
-# ---------------------------------------------------------------------------------------- compat
-# For code not yet on kctl.client.AdminClient (services/e2e.py, kafka/e2e_clients.py,
-# services/produce.py, kafka/producer.py, kafka/consumer.py): remove with their last caller.
-
-_client_conf = client_conf
-_config_error = config_error
-
-
-@contextmanager
-def admin_client(conf: dict) -> Iterator:
-    """A confluent_kafka AdminClient for the block (use kctl.client.AdminClient instead)."""
-    client = new_admin(conf, ClientErrors())
-    try:
-        yield client
-    finally:
-        client.poll(0)  # hand queued librdkafka log lines to the logger (confluent delivers them on poll)
-
-
-def cluster_metadata(client, conf: dict, timeout: float, topic: str | None = None):
-    """list_topics with clear exit-6/exit-9 errors (use kctl.client.AdminClient instead)."""
-    return metadata(client, conf, Deadline.after(timeout), topic)
 
 
 def broker_count(bootstrap: str, timeout: float, conf: dict | None = None) -> int:

@@ -1,19 +1,22 @@
-"""Consumer factory, offset look-ups and rebalance callbacks.
+"""The confluent Consumer behind kctl.client.ConsumerClient (the only consumer-side module that
+imports confluent_kafka).
 
-The only consumer-side module that imports confluent_kafka. Services receive the raw
-confluent Consumer (its consume()/position()/store_offsets() are the hot path) but build
-partitions, offsets and callbacks through the functions here.
+`KafkaConsumer` owns the library consumer and its `ClientErrors`; everything it returns is a
+kctl type: `ConsumerRecord`, `ConsumerEvent`, `TopicPartitionOffset`, dicts keyed by
+(topic, partition). `Batch` is what one consume() call returned, kept opaque so that the bulk
+path (value-only output) reads values in one list comprehension without building a record
+object per message.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Callable, Iterable
 
 from kctl import log
-from kctl.errors import BrokerUnavailable, ConfigError, KctlError
-from kctl.kafka.clients import _client_conf, to_kctl_error
+from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError
+from kctl.kafka.clients import ClientErrors, library_conf, to_kctl_error, unreachable
+from kctl.models.records import ConsumerEvent, ConsumerRecord, TopicPartitionOffset
 
 # librdkafka logical offsets (RD_KAFKA_OFFSET_*), duplicated so callers need not import confluent_kafka.
 OFFSET_BEGINNING = -2
@@ -21,177 +24,26 @@ OFFSET_END = -1
 OFFSET_STORED = -1000
 OFFSET_INVALID = -1001
 
-# Defaults for kctl's consumers, chosen for bulk reads (every one can be overridden with -X):
-# - fetch.queue.backoff.ms: librdkafka waits this long (1000 ms by default) before fetching again
-#   once its local queue reached queued.min.messages; a fast reader drains the queue long before,
-#   so the default leaves the consumer idle. 1 ms keeps the pipeline full.
-# - queued.min.messages / queued.max.messages.kbytes: the pre-fetch queue, bounded so that resident
-#   memory stays flat (about 60 MB for 100-byte records) however large the topic.
-BULK_DEFAULTS = {
-    "fetch.queue.backoff.ms": 1,
-    "queued.min.messages": 20000,
-    "queued.max.messages.kbytes": 16384,
-}
+
+_TIMESTAMP_TYPES = {0: "none", 1: "create", 2: "log_append"}
+Key = tuple  # (topic, partition)
 
 
-def create_consumer(conf: dict):
-    from confluent_kafka import Consumer, KafkaException
-
-    conf = dict(conf)
-    if not log.librdkafka_logger().isEnabledFor(logging.INFO):
-        # Without -v, connection failures surface once as kctl errors/events, not as a flood
-        # of librdkafka FAIL lines (it retries every broker connection in the background).
-        conf.setdefault("log_level", 2)
-    try:
-        return Consumer(_client_conf(conf))
-    except (KafkaException, ValueError, TypeError) as exc:
-        raise ConfigError(f"invalid consumer configuration: {exc}", hint="check -X and --command-config") from None
-
-
-def topic_partition(topic: str, partition: int, offset: int = OFFSET_INVALID):
+def _tp(topic: str, partition: int, offset: int = OFFSET_INVALID):
     from confluent_kafka import TopicPartition
 
     return TopicPartition(topic, partition, offset)
 
 
-def close_bounded(consumer, timeout: float, commit: bool = False) -> bool:
-    """Commit the stored offsets (if asked) and close, giving up after `timeout` seconds.
-
-    A consumer that cannot reach its coordinator may block in commit()/close() for the full
-    socket timeout (a minute); kctl must never hang at exit, so both run in a daemon thread.
-    Returns False when the deadline passed (offsets not written back are re-read next time:
-    at-least-once).
-    """
-    done = threading.Event()
-
-    def work():
-        try:
-            if commit:
-                commit_stored(consumer)
-            consumer.close()
-        except Exception as exc:  # noqa: BLE001 - reported as an event, exit proceeds
-            log.event("consumer_close_failed", logging.WARNING, error=str(to_kctl_error(exc)))
-        finally:
-            done.set()
-
-    threading.Thread(target=work, name="kctl-consumer-close", daemon=True).start()
-    if not done.wait(timeout):
-        log.event("consumer_close_timeout", logging.WARNING, timeout_s=timeout)
-        return False
-    return True
+def _tpo(tp) -> TopicPartitionOffset:
+    return TopicPartitionOffset(tp.topic, tp.partition, tp.offset)
 
 
-def commit_stored(consumer) -> None:
-    """Synchronously commit the offsets stored with store_offsets(); nothing stored is fine."""
-    from confluent_kafka import KafkaError, KafkaException
-
-    try:
-        consumer.commit(asynchronous=False)
-    except KafkaException as exc:
-        error = exc.args[0] if exc.args else None
-        if error is not None and error.code() == KafkaError._NO_OFFSET:
-            return
-        raise to_kctl_error(exc, "commit") from None
-
-
-def commit_offsets(consumer, offsets: dict, asynchronous: bool) -> None:
-    """Commit {(topic, partition): next_offset}."""
-    from confluent_kafka import KafkaException
-
-    if not offsets:
-        return
-    parts = [topic_partition(t, p, o) for (t, p), o in offsets.items()]
-    try:
-        consumer.commit(offsets=parts, asynchronous=asynchronous)
-    except KafkaException as exc:
-        raise to_kctl_error(exc, "commit") from None
-
-
-def store_offsets(consumer, offsets: dict) -> None:
-    """store_offsets({(topic, partition): next_offset}); the next auto-commit writes them."""
-    from confluent_kafka import KafkaException
-
-    if not offsets:
-        return
-    parts = [topic_partition(t, p, o) for (t, p), o in offsets.items()]
-    try:
-        consumer.store_offsets(offsets=parts)
-    except KafkaException as exc:
-        # A partition revoked a moment ago cannot store offsets (_STATE); its new owner re-reads.
-        log.event("offset_store_failed", logging.DEBUG, error=str(to_kctl_error(exc)))
-
-
-def positions(consumer, partitions: Iterable[tuple[str, int]]) -> dict:
-    """{(topic, partition): next offset the application will receive}, for partitions consumed so far."""
-    parts = [topic_partition(t, p) for t, p in partitions]
-    if not parts:
-        return {}
-    try:
-        result = consumer.position(parts)
-    except Exception as exc:  # noqa: BLE001
-        raise to_kctl_error(exc, "position") from None
-    return {(tp.topic, tp.partition): tp.offset for tp in result if tp.offset >= 0}
-
-
-def warm_topics(consumer, topics: Iterable[str], timeout: float) -> None:
-    """Ask for each topic's metadata before assign(): librdkafka then knows the partition
-    leaders at once instead of retrying its leader query (about 0.5 s before the first fetch)."""
-    for topic in topics:
-        try:
-            consumer.list_topics(topic=topic, timeout=timeout)
-        except Exception:  # noqa: BLE001 - only an optimisation; assign() finds the leaders anyway
-            return
-
-
-def cached_high_watermarks(consumer, partitions: Iterable[tuple[str, int]]) -> dict:
-    """{(topic, partition): high watermark} as of the last fetch response (no request)."""
-    out = {}
-    for topic, partition in partitions:
-        try:
-            _low, high = consumer.get_watermark_offsets(topic_partition(topic, partition), cached=True)
-        except Exception:  # noqa: BLE001 - not fetched yet
-            continue
-        if high is not None and high >= 0:
-            out[(topic, partition)] = high
-    return out
-
-
-def watermarks(consumer, topic: str, partition: int, timeout: float) -> tuple[int, int]:
-    try:
-        return consumer.get_watermark_offsets(topic_partition(topic, partition), timeout=timeout)
-    except Exception as exc:  # noqa: BLE001
-        raise _lookup_error(exc, f"watermarks of {topic}[{partition}]", timeout) from None
-
-
-def offsets_for_times(consumer, topic: str, partitions: list[int], timestamp_ms: int, timeout: float) -> dict[int, int]:
-    """{partition: first offset with timestamp >= timestamp_ms, or -1 when there is none}."""
-    parts = [topic_partition(topic, p, timestamp_ms) for p in partitions]
-    try:
-        result = consumer.offsets_for_times(parts, timeout=timeout)
-    except Exception as exc:  # noqa: BLE001
-        raise _lookup_error(exc, f"offsets for time in {topic}", timeout) from None
-    out = {}
-    for tp in result:
-        if tp.error is not None:
-            raise to_kctl_error(Exception(tp.error), f"offsets for time in {topic}[{tp.partition}]")
-        out[tp.partition] = tp.offset
-    return out
-
-
-def committed(consumer, partitions: list[tuple[str, int]], timeout: float) -> dict:
-    parts = [topic_partition(t, p) for t, p in partitions]
-    try:
-        result = consumer.committed(parts, timeout=timeout)
-    except Exception as exc:  # noqa: BLE001
-        raise _lookup_error(exc, "committed offsets", timeout) from None
-    return {(tp.topic, tp.partition): tp.offset for tp in result}
-
-
-def _lookup_error(exc: BaseException, what: str, timeout: float) -> KctlError:
-    error = to_kctl_error(exc, what)
-    if isinstance(error, BrokerUnavailable):
-        error.message = f"{what}: no answer within {timeout:g}s"
-    return error
+def _parts(offsets) -> list:
+    """{(topic, partition): offset} or [TopicPartitionOffset] -> [TopicPartition]."""
+    if isinstance(offsets, dict):
+        return [_tp(t, p, o) for (t, p), o in offsets.items()]
+    return [_tp(x.topic, x.partition, x.offset) for x in offsets]
 
 
 def error_kind(error) -> str:
@@ -204,38 +56,81 @@ def error_kind(error) -> str:
     if code in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC, KafkaError._UNKNOWN_PARTITION):
         return "not_found"
     if error.fatal() or code in (KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED,
-                                 KafkaError._AUTHENTICATION):
+                                 KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED):
         return "fatal"
     return "transient"
 
 
-def _names(partitions) -> str:
+def to_record(m) -> ConsumerRecord:
+    ts_type, ts = m.timestamp()
+    return ConsumerRecord(m.topic(), m.partition(), m.offset(), ts if ts_type else None, m.key(), m.value(),
+                          tuple(m.headers() or ()), _TIMESTAMP_TYPES.get(ts_type, "create"))
+
+
+def to_event(m) -> ConsumerEvent:
+    error = m.error()
+    kind = error_kind(error)
+    kctl_error = None
+    if kind == "not_found":
+        kctl_error = NotFoundError(f"{m.topic() or 'topic'}: {error.str()}", hint="was the topic deleted?")
+    elif kind == "fatal":
+        from kctl.errors import from_kafka_error
+
+        kctl_error = from_kafka_error(error, "consume")
+    return ConsumerEvent(kind, m.topic(), m.partition(), m.offset(), error.str(), error.name(),
+                         bool(error.retriable()), kctl_error)
+
+
+class Batch:
+    """The messages of one consume() call (opaque: read them through these methods)."""
+
+    __slots__ = ("_msgs",)
+
+    def __init__(self, msgs: list):
+        self._msgs = msgs
+
+    def __len__(self) -> int:
+        return len(self._msgs)
+
+    def values(self) -> list | None:
+        """Every value (bytes or None), or None when the batch holds an error event."""
+        msgs = self._msgs
+        values = [m.value() for m in msgs if m.error() is None]
+        return values if len(values) == len(msgs) else None
+
+    def items(self) -> list:
+        """ConsumerRecord for each message, ConsumerEvent for each error/end-of-partition event."""
+        return [to_record(m) if m.error() is None else to_event(m) for m in self._msgs]
+
+    def next_offsets(self, count: int | None = None) -> dict:
+        """{(topic, partition): offset after the last message} of the first `count` messages."""
+        msgs = self._msgs if count is None else self._msgs[:count]
+        return {(m.topic(), m.partition()): m.offset() + 1 for m in msgs if m.error() is None}
+
+
+def _names(parts) -> str:
     by_topic: dict[str, list[int]] = {}
-    for tp in partitions:
+    for tp in parts:
         by_topic.setdefault(tp.topic, []).append(tp.partition)
     return " ".join(f"{t}[{','.join(map(str, sorted(ps)))}]" for t, ps in sorted(by_topic.items()))
 
 
 class RebalanceListener:
-    """on_assign/on_revoke/on_lost for subscribe(): logs each rebalance as an event and lets
-    the caller pick start offsets (`starts(partitions) -> {(topic, partition): offset}`) and
-    follow the assignment (`changed(added, removed)`, lists of (topic, partition))."""
+    """subscribe()'s on_assign/on_revoke/on_lost, speaking kctl types: each callback gets a list
+    of TopicPartitionOffset; on_assign may return {(topic, partition): start offset} to start
+    there instead of the committed offset. Every rebalance is logged as an event."""
 
-    def __init__(self, cooperative: bool, starts: Callable[[list], dict] | None = None,
-                 changed: Callable[[list, list], None] | None = None,
-                 revoking: Callable[[object], None] | None = None):
+    def __init__(self, cooperative: bool, on_assign: Callable | None = None, on_revoke: Callable | None = None,
+                 on_lost: Callable | None = None):
         self.cooperative = cooperative
-        self.starts = starts
-        self.changed = changed
-        self.revoking = revoking
+        self.assigned_cb, self.revoked_cb, self.lost_cb = on_assign, on_revoke, on_lost
         self.generation = 0
 
     def on_assign(self, consumer, partitions) -> None:
         self.generation += 1
-        keys = [(tp.topic, tp.partition) for tp in partitions]
         log.event("partitions_assigned", partitions=_names(partitions) or "-", count=len(partitions),
                   rebalance=self.generation)
-        offsets = self.starts(keys) if self.starts and keys else {}
+        offsets = (self.assigned_cb([_tpo(tp) for tp in partitions]) if self.assigned_cb else None) or {}
         for tp in partitions:
             if (tp.topic, tp.partition) in offsets:
                 tp.offset = offsets[(tp.topic, tp.partition)]
@@ -243,24 +138,194 @@ class RebalanceListener:
             consumer.incremental_assign(partitions)
         else:
             consumer.assign(partitions)
-        if self.changed:
-            self.changed(keys, [])
 
     def on_revoke(self, consumer, partitions) -> None:
-        keys = [(tp.topic, tp.partition) for tp in partitions]
         log.event("partitions_revoked", partitions=_names(partitions) or "-", count=len(partitions))
-        if self.revoking:
-            # Everything handed to kctl before this callback was already written: commit it
-            # now, while this member still owns the partitions.
+        if self.revoked_cb:
             try:
-                self.revoking(consumer)
+                self.revoked_cb([_tpo(tp) for tp in partitions])
             except KctlError as exc:
                 log.event("commit_on_revoke_failed", logging.WARNING, error=exc.message)
-        if self.changed:
-            self.changed([], keys)
 
     def on_lost(self, consumer, partitions) -> None:
-        keys = [(tp.topic, tp.partition) for tp in partitions]
         log.event("partitions_lost", logging.WARNING, partitions=_names(partitions) or "-", count=len(partitions))
-        if self.changed:
-            self.changed([], keys)
+        if self.lost_cb:
+            self.lost_cb([_tpo(tp) for tp in partitions])
+
+
+class KafkaConsumer:
+    """One confluent Consumer and its error collector; methods raise KctlErrors only."""
+
+    def __init__(self, conf: dict):
+        from confluent_kafka import Consumer, KafkaException
+
+        conf = dict(conf)
+        if not log.librdkafka_logger().isEnabledFor(logging.INFO):
+            # Without -v, connection failures surface once as kctl errors/events, not as a flood
+            # of librdkafka FAIL lines (it retries every broker connection in the background).
+            conf.setdefault("log_level", 2)
+        self.errors = ClientErrors()
+        self.conf = conf
+        self.cooperative = "cooperative" in str(conf.get("partition.assignment.strategy", ""))
+        try:
+            self._consumer = Consumer(library_conf(conf, self.errors))
+        except (KafkaException, ValueError, TypeError) as exc:
+            raise ConfigError(f"invalid consumer configuration: {exc}", hint="check -X and --command-config") from None
+        self.consume = self._consumer.consume  # the bulk hot path: one bound method, no wrapper
+
+    def _error(self, exc: BaseException, what: str, timeout: float | None = None) -> KctlError:
+        auth = self.auth_failure()
+        if auth is not None:
+            return auth
+        error = to_kctl_error(exc, what)
+        if timeout is not None and isinstance(error, BrokerUnavailable):
+            error.message = f"{what}: no answer within {timeout:g}s"
+        return error
+
+    def auth_failure(self) -> KctlError | None:
+        return self.errors.auth_failure()
+
+    def serve(self) -> None:
+        """Serve error_cb/log events while nothing is assigned (consume() serves them otherwise)."""
+        self._consumer.consume(num_messages=1, timeout=0)
+
+    # -- metadata --
+
+    def topics(self, timeout: float, topic: str | None = None) -> dict[str, list[int] | None]:
+        """{topic: sorted partitions, or None when the cluster reports an error for it}."""
+        from confluent_kafka import KafkaException
+
+        try:
+            metadata = self._consumer.list_topics(topic=topic, timeout=timeout)
+        except KafkaException as exc:
+            if not self._consumer.assignment():
+                self.serve()
+            error = self._error(exc, "metadata")
+            if type(error) is BrokerUnavailable:
+                raise unreachable(self.conf, timeout) from None
+            raise error from None
+        return {name: (None if t.error is not None else sorted(t.partitions)) for name, t in metadata.topics.items()}
+
+    # -- assignment --
+
+    def subscribe(self, topics: list[str], listener: RebalanceListener) -> None:
+        self._consumer.subscribe(list(topics), on_assign=listener.on_assign, on_revoke=listener.on_revoke,
+                                 on_lost=listener.on_lost)
+
+    def assign(self, offsets) -> None:
+        self._consumer.assign(_parts(offsets))
+
+    def assignment(self) -> list[Key]:
+        return [(tp.topic, tp.partition) for tp in self._consumer.assignment()]
+
+    def pause(self, keys: Iterable[Key]) -> None:
+        try:
+            self._consumer.pause([_tp(t, p) for t, p in keys])
+        except Exception:  # noqa: BLE001 - revoked meanwhile: nothing left to pause
+            pass
+
+    def seek(self, topic: str, partition: int, offset: int) -> None:
+        try:
+            self._consumer.seek(_tp(topic, partition, offset))
+        except Exception as exc:  # noqa: BLE001
+            raise to_kctl_error(exc, f"seek {topic}[{partition}]") from None
+
+    # -- reading --
+
+    def poll_batch(self, max_records: int, timeout: float) -> Batch:
+        return Batch(self._consumer.consume(num_messages=max_records, timeout=timeout))
+
+    # -- offsets --
+
+    def store_offsets(self, offsets) -> None:
+        """Store next offsets; the next (auto-)commit writes them."""
+        from confluent_kafka import KafkaError, KafkaException
+
+        if not offsets:
+            return
+        try:
+            self._consumer.store_offsets(offsets=_parts(offsets))
+        except KafkaException as exc:
+            error = exc.args[0] if exc.args else None
+            if error is None or error.code() != KafkaError._STATE:
+                raise self._error(exc, "store offsets") from None
+            # A partition revoked a moment ago cannot store offsets (_STATE); its new owner re-reads.
+            log.event("offset_store_failed", logging.DEBUG, error=str(to_kctl_error(exc)))
+
+    def commit(self, offsets=None, asynchronous: bool = False) -> None:
+        """Commit these offsets, or (None) the stored ones; nothing stored is fine."""
+        from confluent_kafka import KafkaError, KafkaException
+
+        try:
+            if offsets is None:
+                self._consumer.commit(asynchronous=asynchronous)
+            elif offsets:
+                self._consumer.commit(offsets=_parts(offsets), asynchronous=asynchronous)
+        except KafkaException as exc:
+            error = exc.args[0] if exc.args else None
+            if error is not None and error.code() == KafkaError._NO_OFFSET:
+                return
+            raise self._error(exc, "commit") from None
+
+    def positions(self, keys: Iterable[Key]) -> dict:
+        """{(topic, partition): next offset the application will receive}, for partitions read so far."""
+        parts = [_tp(t, p) for t, p in keys]
+        if not parts:
+            return {}
+        try:
+            result = self._consumer.position(parts)
+        except Exception as exc:  # noqa: BLE001
+            raise to_kctl_error(exc, "position") from None
+        return {(tp.topic, tp.partition): tp.offset for tp in result if tp.offset >= 0}
+
+    def committed(self, keys: Iterable[Key], timeout: float) -> dict:
+        try:
+            result = self._consumer.committed([_tp(t, p) for t, p in keys], timeout=timeout)
+        except Exception as exc:  # noqa: BLE001
+            raise self._error(exc, "committed offsets", timeout) from None
+        return {(tp.topic, tp.partition): tp.offset for tp in result}
+
+    def watermarks(self, topic: str, partition: int, timeout: float) -> tuple[int, int]:
+        try:
+            return tuple(self._consumer.get_watermark_offsets(_tp(topic, partition), timeout=timeout))
+        except Exception as exc:  # noqa: BLE001
+            raise self._error(exc, f"watermarks of {topic}[{partition}]", timeout) from None
+
+    def cached_high_watermarks(self, keys: Iterable[Key]) -> dict:
+        """{(topic, partition): high watermark} as of the last fetch response (no request)."""
+        out = {}
+        for topic, partition in keys:
+            try:
+                _low, high = self._consumer.get_watermark_offsets(_tp(topic, partition), cached=True)
+            except Exception:  # noqa: BLE001 - not fetched yet
+                continue
+            if high is not None and high >= 0:
+                out[(topic, partition)] = high
+        return out
+
+    def offsets_for_times(self, topic: str, partitions: list[int], timestamp_ms: int, timeout: float) -> dict[int, int]:
+        """{partition: first offset with timestamp >= timestamp_ms, or -1 when there is none}."""
+        try:
+            result = self._consumer.offsets_for_times([_tp(topic, p, timestamp_ms) for p in partitions], timeout=timeout)
+        except Exception as exc:  # noqa: BLE001
+            raise self._error(exc, f"offsets for time in {topic}", timeout) from None
+        out = {}
+        for tp in result:
+            if tp.error is not None:
+                raise to_kctl_error(Exception(tp.error), f"offsets for time in {topic}[{tp.partition}]")
+            out[tp.partition] = tp.offset
+        return out
+
+    def group_metadata(self):
+        """Opaque: hand it to a transactional producer's send_offsets_to_transaction."""
+        return self._consumer.consumer_group_metadata()
+
+    def close(self) -> None:
+        """Leave the group (librdkafka commits stored offsets first with auto-commit). Can block:
+        callers run it through kctl.deadline.run_bounded."""
+        try:
+            self._consumer.close()
+        except RuntimeError:  # closed already
+            pass
+        except Exception as exc:  # noqa: BLE001
+            raise to_kctl_error(exc, "close") from None

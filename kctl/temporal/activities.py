@@ -29,7 +29,9 @@ from kctl.temporal.inputs import (
 )
 from kctl.temporal.errors import to_application_error
 
-SEND_TIMEOUT_S = 30.0
+# Below the workflows' start-to-close timeout of a send (10 s), so that a send the cluster cannot
+# acknowledge fails as 'unavailable' (retried on a new session) instead of timing the activity out.
+SEND_TIMEOUT_S = 8.0
 
 
 # --- the clients one worker holds -----------------------------------------------------------------
@@ -40,7 +42,17 @@ class ClientHandles:
 
     def __init__(self):
         self._clients: dict[str, object] = {}
+        self._seen: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
+
+    def seen(self, handle: str, name: str) -> bool:
+        """Whether `name` (say a checked topic) was marked for this handle."""
+        with self._lock:
+            return (handle, name) in self._seen
+
+    def mark(self, handle: str, name: str) -> None:
+        with self._lock:
+            self._seen.add((handle, name))
 
     def get(self, handle: str, make=None):
         with self._lock:
@@ -51,6 +63,7 @@ class ClientHandles:
 
     def pop(self, handle: str):
         with self._lock:
+            self._seen = {seen for seen in self._seen if seen[0] != handle}
             return self._clients.pop(handle, None)
 
     def close_all(self) -> None:
@@ -131,10 +144,17 @@ class KafkaActivities:
 
     # --- producer ---------------------------------------------------------------------------------
 
-    def _producer(self, handle: str, connection: Connection):
+    def _producer(self, handle: str, connection: Connection, topics=()):
+        """The handle's producer, after checking (once per handle) that the topics exist: an unknown
+        topic is a not-found error at once, not a send that waits for its delivery timeout."""
         from kctl.client import ProducerClient
 
-        return self.handles.get(handle, lambda: ProducerClient(self.conf(connection)))
+        producer = self.handles.get(handle, lambda: ProducerClient(self.conf(connection)))
+        for topic in topics:
+            if not self.handles.seen(handle, topic):
+                producer.partitions_for(topic, SEND_TIMEOUT_S)
+                self.handles.mark(handle, topic)
+        return producer
 
     def _record(self, message: Message):
         from kctl.client import ProducerRecord
@@ -148,13 +168,13 @@ class KafkaActivities:
 
     @_activity("send_message")
     def send_message(self, params: SendInput) -> SentRecord:
-        producer = self._producer(params.handle, params.connection)
+        producer = self._producer(params.handle, params.connection, [params.message.topic])
         future = producer.send(self._record(params.message))
         return self._sent(future.get(timeout=SEND_TIMEOUT_S), params.message.key)
 
     @_activity("send_batch")
     def send_batch(self, params: SendBatchInput) -> list[SentRecord]:
-        producer = self._producer(params.handle, params.connection)
+        producer = self._producer(params.handle, params.connection, sorted({m.topic for m in params.messages}))
         futures = [producer.send(self._record(m)) for m in params.messages]
         producer.flush(SEND_TIMEOUT_S)
         return [self._sent(f.get(timeout=SEND_TIMEOUT_S), m.key) for f, m in zip(futures, params.messages)]

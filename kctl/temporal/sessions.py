@@ -39,8 +39,8 @@ def worker_lost_or_unavailable(error: ActivityError) -> bool:
 
 
 async def any_worker(name: str, arg, result_type, timeout_s: float = 30.0):
-    return await workflow.execute_activity(name, arg, result_type=result_type, retry_policy=RETRY,
-                                           start_to_close_timeout=timedelta(seconds=timeout_s))
+    return await workflow.execute_activity(name, args=[] if arg is None else [arg], result_type=result_type,
+                                           retry_policy=RETRY, start_to_close_timeout=timedelta(seconds=timeout_s))
 
 
 class Session:

@@ -145,6 +145,17 @@ def test_password_from_env_var_authenticates(sasl_broker, config_file, mechanism
     assert_no_secret(result, ALICE_PASSWORD)
 
 
+def test_wrong_password_makes_produce_exit_9_not_a_timeout(sasl_broker, config_file):
+    # issue 12: the producer's own error collector sees the rejected login (it used to end in exit 6)
+    set_context("s", sasl_broker["bootstrap"], "PLAIN", "--password-env", "KCTL_IT_PW")
+    result = run_kctl("produce", "any-topic", "--value", "x", "--context", "s", "--timeout", "10",
+                      env={"KCTL_IT_PW": WRONG_PASSWORD})
+    assert result.code == 9, result
+    errors = [line for line in result.stderr.splitlines() if line.startswith("kctl: error:")]
+    assert len(errors) == 1 and "authentication failed" in errors[0], result.stderr
+    assert_no_secret(result, WRONG_PASSWORD, ALICE_PASSWORD)
+
+
 @pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-256"])
 def test_wrong_password_is_exit_9_with_one_line(sasl_broker, config_file, mechanism):
     set_context("s", sasl_broker["bootstrap"], mechanism, "--password-env", "KCTL_IT_PW")
@@ -194,6 +205,39 @@ def test_kafka_python_commands_authenticate_with_the_context(sasl_broker, config
         assert unknown.code == 4, unknown
     finally:
         run_kctl("topics", "delete", topic, "--yes", "--context", "s", env=env)
+
+
+def test_wrong_password_on_consume_is_exit_9_as_cli_and_client(sasl_broker, config_file):
+    """consume (and the ConsumerClient under it) said exit 6 'cannot reach the cluster' for a wrong password."""
+    set_context("s", sasl_broker["bootstrap"], "PLAIN", "--password-env", "KCTL_IT_PW")
+    result = run_kctl("consume", "anything", "--context", "s", "--timeout", "10", env={"KCTL_IT_PW": WRONG_PASSWORD})
+    assert result.code == 9, result
+    assert len(result.stderr.strip().splitlines()) == 1 and "authentication failed" in result.stderr, result
+    assert_no_secret(result, WRONG_PASSWORD, ALICE_PASSWORD)
+    from kctl.client import ConsumerClient
+    from kctl.errors import AuthError
+
+    conf = {"bootstrap.servers": sasl_broker["bootstrap"], "security.protocol": "SASL_PLAINTEXT",
+            "sasl.mechanism": "PLAIN", "sasl.username": "alice", "sasl.password": WRONG_PASSWORD}
+    with ConsumerClient(conf) as consumer:
+        with pytest.raises(AuthError):
+            consumer.topics(timeout=10)
+def test_e2e_run_with_a_wrong_password_exits_9_with_the_line_topics_list_prints(sasl_broker, config_file):
+    """`kctl e2e run` tells a rejected login like every other command: exit 9, the one error line
+    of `kctl topics list`, the connect step failed and nothing else attempted."""
+    set_context("s", sasl_broker["bootstrap"], "PLAIN", "--password-env", "KCTL_IT_PW")
+    env = {"KCTL_IT_PW": WRONG_PASSWORD}
+    listed = run_kctl("topics", "list", "--context", "s", "--timeout", "10", env=env)
+    checked = run_kctl("e2e", "run", "--context", "s", "--timeout", "10", "-o", "json", env=env)
+    assert listed.code == 9, listed
+    assert checked.code == 9, checked
+    lines = checked.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines == listed.stderr.strip().splitlines(), (checked.stderr, listed.stderr)
+    assert lines[0].startswith("kctl: error: authentication failed")
+    steps = {s["name"]: s["status"] for s in checked.json["steps"]}
+    assert checked.json["exit_code"] == 9 and steps["connect"] == "failed"
+    assert all(status == "skipped" for name, status in steps.items() if name != "connect"), steps
+    assert_no_secret(checked, WRONG_PASSWORD, ALICE_PASSWORD)
 
 
 def test_password_from_file_authenticates(sasl_broker, config_file, tmp_path):

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.helpers import run_kctl
 from tests.integration.consume_helpers import ROOT, committed, group_name, kctl_popen, produce
 
@@ -233,3 +235,91 @@ def test_group_resumes_from_committed_offsets(kafka, new_topic):
     assert second.stdout.split() == ["a3", "a4"]
     replay = run_kctl("consume", topic, "--group", group, "--from", "beginning", "--until", "end", *_bootstrap(kafka))
     assert replay.stdout.split() == [f"a{i}" for i in range(5)]
+
+
+def _delete(admin, topic: str) -> None:
+    admin.delete_topics([topic], operation_timeout=30)[topic].result(timeout=30)
+
+
+@pytest.mark.parametrize("mode", [(), ("--until", "1000000"), ("--group", "G")])
+def test_a_topic_deleted_while_read_ends_with_exit_4(kafka, new_topic, admin, mode):
+    """It used to wait forever and say nothing (librdkafka retries a deleted topic quietly)."""
+    doomed = new_topic(partitions=2)
+    kept = new_topic(partitions=1)
+    produce(kafka["bootstrap"], doomed, [{"value": b"d", "partition": i % 2} for i in range(10)])
+    produce(kafka["bootstrap"], kept, [{"value": b"k"} for _ in range(5)])
+    group = group_name("del")
+    args = tuple(group if a == "G" else a for a in mode)
+    proc = kctl_popen("consume", doomed, kept, "-f", "%t %p %o", *args, "-b", kafka["bootstrap"])
+    lines = [proc.stdout.readline() for _ in range(15)]
+    assert len({line.split()[0] for line in lines}) == 2
+    _delete(admin, doomed)
+    out, err = proc.communicate(timeout=60)  # a hang detector: the check runs every 2 s
+    assert proc.returncode == 4, err
+    assert err.decode().strip().splitlines()[-1] == f"kctl: error: topic {doomed} was deleted"
+    assert b"warning" not in err
+    if "--group" in mode:
+        # What was written of the topic that still exists was committed.
+        assert committed(kafka["bootstrap"], group, kept, 1) == {0: 5}
+
+
+def test_timestamps_after_year_9999_are_rendered_not_fatal(kafka, new_topic):
+    """A record from year 10000+ made -o json, -f %d and group consumes exit 1 on every run, so a
+    group could never get past it. Such times print as epoch ms."""
+    from confluent_kafka import Producer
+
+    topic = new_topic(partitions=1, config={"message.timestamp.after.max.ms": str(2**63 - 1)})
+    far = 253402300800000  # 10000-01-01T00:00:00Z
+    producer = Producer({"bootstrap.servers": kafka["bootstrap"]})
+    for ts in (1795687200123, far, 2**63 - 1):
+        producer.produce(topic, value=b"v", timestamp=ts)
+    assert producer.flush(30) == 0
+    result = run_kctl("consume", topic, "--until", "end", "-o", "json", *_bootstrap(kafka))
+    assert result.code == 0, result
+    assert [r["timestamp"] for r in result.json_lines] == ["2026-11-26T10:00:00.123Z", str(far), str(2**63 - 1)]
+    assert [r["timestamp_ms"] for r in result.json_lines] == [1795687200123, far, 2**63 - 1]
+    result = run_kctl("consume", topic, "--until", "end", "-f", "%d %T", *_bootstrap(kafka))
+    assert result.stdout.splitlines() == ["2026-11-26T10:00:00.123Z 1795687200123", f"{far} {far}",
+                                          f"{2**63 - 1} {2**63 - 1}"]
+    group = group_name("far")
+    result = run_kctl("consume", topic, "--group", group, "--until", "end", "-o", "json", *_bootstrap(kafka))
+    assert result.code == 0, result
+    assert committed(kafka["bootstrap"], group, topic, 1) == {0: 3}
+
+
+def test_stdout_closed_or_full_is_exit_5_and_commits_only_what_was_written(kafka, new_topic):
+    topic = new_topic(partitions=1)
+    produce(kafka["bootstrap"], topic, [{"value": b"x"} for _ in range(10)])
+    for redirect in (">&-", ">/dev/full"):
+        group = group_name("out")
+        command = f"{sys.executable} -m kctl consume {topic} --group {group} --until end -b {kafka['bootstrap']}"
+        proc = subprocess.run(["bash", "-c", f"{command} {redirect}"], cwd=ROOT, capture_output=True, timeout=120)
+        assert proc.returncode == 5, (redirect, proc.stderr)
+        lines = proc.stderr.decode().strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("kctl: error: cannot write to stdout: "), (redirect, lines)
+        assert committed(kafka["bootstrap"], group, topic, 1)[0] < 0, redirect  # nothing reached stdout
+
+
+@pytest.mark.parametrize("args", [
+    ("--from", "\u00b2"), ("--from", "-\u00b2"), ("--until", "\u00b2"), ("--partition", "\u00b2"),
+    ("--from", "@99999999999999999999999"), ("--from", "@-99999999999999999999d"),
+    ("--until", "@9999999999999999999"), ("--from", "99999999999999999999"),
+    ("--format", "json"), ("--format", "yaml"), ("-f", "table"),
+])
+def test_odd_option_values_are_usage_errors(args):
+    result = run_kctl("consume", "t", *args, "-b", "127.0.0.1:1")
+    assert result.code == 2, result
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("kctl: error: ")
+    if args[1] in ("json", "yaml", "table"):
+        assert "did you mean -o json?" in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    (b"t\xff",), (b"t", b"--match", b"value=\xff"), (b"t", b"-f", b"%v\xff"), (b"t", b"--group", b"g\xff"),
+])
+def test_arguments_that_are_not_utf8_are_usage_errors(args):
+    from tests.helpers import run_kctl_process
+
+    result = run_kctl_process("consume", *args, "-b", "127.0.0.1:1", "--timeout", "2")
+    assert result.code == 2, result
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("kctl: error: ")

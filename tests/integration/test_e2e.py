@@ -194,10 +194,13 @@ class _StopBrokerAt:
             self.stopped = True
 
 
-def test_broker_stopping_in_the_middle_fails_a_step_and_exits_without_hanging(own_broker, own_registry):
+@pytest.mark.parametrize("stop_at", ["produce", "consume", "commit"])
+def test_broker_stopping_in_the_middle_fails_a_step_and_exits_without_hanging(own_broker, own_registry, stop_at):
+    """Whichever step the broker goes away in fails with exit 6 (not 1 or 8): the steps after it
+    are skipped and cleanup says what it left behind instead of waiting for deletions."""
     from kctl.config.client_conf import build_conf
 
-    listener = _StopBrokerAt(own_registry, "produce")
+    listener = _StopBrokerAt(own_registry, stop_at)
     timeout = 8.0
     box = {}
     thread = threading.Thread(target=lambda: box.setdefault("report", e2e.run(
@@ -208,12 +211,31 @@ def test_broker_stopping_in_the_middle_fails_a_step_and_exits_without_hanging(ow
     thread.join(timeout + e2e.CLEANUP_GRACE_S + 60)
     assert not thread.is_alive(), "e2e run hung after the broker stopped"
     report = box["report"]
+    names = [name for name, _ in e2e.STEPS]
     steps = {s.name: s for s in report.steps}
     assert listener.stopped
+    before = names[:names.index(stop_at)]
+    after = [n for n in names[names.index(stop_at) + 1:] if n != "cleanup"]
+    assert all(steps[n].status in ("passed", "skipped") for n in before), report.steps
     assert steps["connect"].status == "passed" and steps["create_topic"].status == "passed"
-    assert steps["produce"].status == "failed"
-    assert report.exit_code == 6 and not report.ok
-    assert all(steps[n].status == "skipped" for n in ("consume", "verify", "commit", "latency"))
+    assert steps[stop_at].status == "failed", report.steps
+    assert report.exit_code == 6 and not report.ok, steps[stop_at]
+    assert all(steps[n].status == "skipped" for n in after), report.steps
     assert steps["cleanup"].status in ("failed", "passed")
     error = e2e.failure_error(report)
     assert error.exit_code == 6
+
+
+def test_producer_client_waits_for_its_producer_id(kafka):
+    """ProducerClient.wait_for_producer_id (what the produce step waits on before sending): True
+    once the broker assigned the idempotent producer its id; it needs statistics to see that."""
+    from kctl.client import ProducerClient
+    from kctl.errors import UsageError
+
+    with ProducerClient({"bootstrap.servers": kafka["bootstrap"], "statistics.interval.ms": 20}) as producer:
+        assert producer.wait_for_producer_id(10) is True
+    with ProducerClient({"bootstrap.servers": kafka["bootstrap"]}) as plain:
+        with pytest.raises(UsageError, match="statistics.interval.ms"):
+            plain.wait_for_producer_id(1)
+    with ProducerClient({"bootstrap.servers": kafka["bootstrap"]}, acks="1", idempotence=False) as loose:
+        assert loose.wait_for_producer_id(0) is True  # not idempotent: no producer id to wait for

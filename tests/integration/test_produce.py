@@ -272,6 +272,8 @@ def test_partition_for_agrees_with_the_java_producer(kafka, new_topic):
 def test_partition_for_unknown_topic(kafka):
     result = run_kctl("topics", "partition-for", "no-such-topic-kctl", "k", "-b", kafka["bootstrap"])
     assert result.code == 4, result
+    bad = run_kctl("topics", "partition-for", "no-such-topic-kctl", "k", "--key-serializer", "avro", "-b", kafka["bootstrap"])
+    assert bad.code == 2 and "unknown serializer 'avro'" in bad.stderr, bad
 
 
 # ---- errors and accounting ----------------------------------------------------------------------
@@ -467,3 +469,153 @@ def test_missing_and_corrupt_input_files(kafka, new_topic, produce, tmp_path):
     assert result.code == 5, result
     assert "cannot decompress" in result.stderr and "the 2 messages before it were delivered" in result.stderr
     assert values(read_all(kafka["bootstrap"], topic)) == [b"a", b"b"]
+
+
+# ---- issue 12: what produce used to get wrong ------------------------------------------------------
+
+
+def test_count_applies_to_raw_files(kafka, new_topic, produce, tmp_path):
+    topic = new_topic(1)
+    (tmp_path / "a").write_bytes(b"first file")
+    (tmp_path / "b").write_bytes(b"second file")
+    result = produce(topic, "-F", "raw", "-n", "1", "-f", tmp_path / "a", "-f", tmp_path / "b")
+    assert result.code == 0, result
+    assert values(read_all(kafka["bootstrap"], topic)) == [b"first file"]
+
+
+@pytest.mark.parametrize("option", [["-K", ":"], ["-F", "json"], ["-D", "\\0"], ["--input-compression", "gzip"]])
+def test_value_refuses_options_it_would_ignore(kafka, new_topic, produce, option):
+    topic = new_topic(1)
+    result = produce(topic, "--value", "k:v", *option)
+    assert result.code == 2, result
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("kctl: error: --value")
+    assert "--value" in result.stderr and {"-K": "--key-separator", "-F": "--format json", "-D": "--delimiter",
+                                           "--input-compression": "--input-compression"}[option[0]] in result.stderr
+    assert read_all(kafka["bootstrap"], topic, timeout=5) == []
+
+
+def test_truncated_zstd_input_exits_5_and_sends_no_cut_off_record(kafka, new_topic, produce, tmp_path):
+    topic = new_topic(1)
+    cctx = zstandard.ZstdCompressor()
+    lines = [b"line %d" % i for i in range(4000)]
+    packed = cctx.compress(b"\n".join(lines[:2000]) + b"\n") + cctx.compress(b"\n".join(lines[2000:]) + b"\n")
+    path = tmp_path / "cut.zst"
+    path.write_bytes(packed[:-20])
+    result = produce(topic, "-f", path)
+    assert result.code == 5, result
+    assert "truncated" in result.stderr and result.stderr.count("kctl: error") == 1
+    got = values(read_all(kafka["bootstrap"], topic))
+    assert got == lines[: len(got)] and len(got) >= 2000  # a prefix of whole lines: the first frame at least
+    assert f"the {len(got)} messages before it were delivered" in result.stderr
+
+
+def test_json_timestamp_out_of_range_stops_at_its_line_after_the_good_ones(kafka, new_topic, produce):
+    topic = new_topic(1)
+    lines = ['{"value": "a"}', '{"value": "b"}', '{"value": "c"}', '{"value": "d", "timestamp_ms": %d}' % 10**30]
+    result = produce(topic, "-F", "json", input="\n".join(lines) + "\n")
+    assert result.code == 5, result
+    assert "line 4: timestamp_ms must be an integer" in result.stderr
+    assert "the 3 messages before it were delivered, through line 3" in result.stderr
+    assert "kctl: 3 sent" in result.stderr and "Traceback" not in result.stderr
+    assert values(read_all(kafka["bootstrap"], topic)) == [b"a", b"b", b"c"]
+
+
+def test_json_timestamp_zero_is_refused_not_replaced_by_now(kafka, new_topic, produce):
+    # librdkafka reads a timestamp of 0 as "now": kctl cannot store 0, so it says so
+    topic = new_topic(1)
+    result = produce(topic, "-F", "json", input='{"value": "a", "timestamp_ms": 1}\n{"value": "b", "timestamp_ms": 0}\n')
+    assert result.code == 5, result
+    assert "line 2: timestamp_ms 0 cannot be sent" in result.stderr
+    got = read_all(kafka["bootstrap"], topic)
+    assert [(m.value(), m.timestamp()[1]) for m in got] == [(b"a", 1)]
+
+
+def test_slow_stdin_lines_are_sent_as_they_arrive(kafka, new_topic):
+    from confluent_kafka import Consumer, TopicPartition
+
+    topic = new_topic(1)
+    proc = subprocess.Popen([sys.executable, "-m", "kctl", "produce", topic, "-b", kafka["bootstrap"]],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    consumer = Consumer({"bootstrap.servers": kafka["bootstrap"], "group.id": "kctl-test-watermarks"})
+    try:
+        proc.stdin.write(b"ab\n")  # 3 bytes: fewer than a magic number, and nothing more comes for now
+        proc.stdin.flush()
+        deadline = time.monotonic() + 60
+        while consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1] < 1:
+            assert time.monotonic() < deadline and proc.poll() is None, "the first line was held back"
+            time.sleep(0.1)
+        proc.stdin.write(b"cdef\n")
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    finally:
+        consumer.close()
+        if proc.poll() is None:
+            proc.kill()
+    assert values(read_all(kafka["bootstrap"], topic)) == [b"ab", b"cdef"]
+
+
+def test_empty_transactional_id_is_a_usage_error(kafka, new_topic, produce):
+    topic = new_topic(1)
+    result = produce(topic, "--transactional-id", "", input="a\n")
+    assert result.code == 2, result
+    assert "--transactional-id must not be empty" in result.stderr
+    assert read_all(kafka["bootstrap"], topic, timeout=5) == []
+
+
+def test_plain_json_objects_are_not_sent_as_tombstones(kafka, new_topic, produce, tmp_path):
+    topic = new_topic(1)
+    path = tmp_path / "orders.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "item": "book"}) + "\n" for i in range(1000)))
+    result = produce(topic, "-F", "json", "-f", path)
+    assert result.code == 5, result
+    assert f"{path}:1: an envelope needs" in result.stderr and "unknown fields: id, item" in result.stderr
+    skipped = produce(topic, "-F", "json", "-f", path, "--on-error", "skip")
+    assert skipped.code == 0 and "0 sent, 1000 skipped" in skipped.stderr, skipped
+    assert read_all(kafka["bootstrap"], topic, timeout=5) == []
+
+
+def test_envelope_fields_of_the_wrong_type_are_errors_with_line_numbers(kafka, new_topic, produce):
+    topic = new_topic(1)
+    for _n, line in enumerate(['{"value": "a", "partition": "0"}', '{"value": "a", "headers": "h=1"}',
+                              '{"value": "a", "value_encoding": 1}', '{"value": "a", "timestamp": 17}'], 1):
+        result = produce(topic, "-F", "json", input='{"value": "ok"}\n' + line + "\n")
+        assert result.code == 5 and "line 2:" in result.stderr, (line, result)
+    assert values(read_all(kafka["bootstrap"], topic)) == [b"ok"] * 4
+
+
+@pytest.mark.parametrize("where", ["topic", "--value", "-k", "-K", "-H", "-X"])
+def test_arguments_that_are_not_utf8_are_usage_errors(kafka, new_topic, where):
+    from tests.helpers import run_kctl_process
+
+    bad = os.fsdecode(b"x\xff")  # how Python hands over an argument that is not UTF-8
+    topic = new_topic(1)
+    args = {"topic": [bad, "--value", "v"], "--value": [topic, "--value", bad], "-k": [topic, "-k", bad, "--value", "v"],
+            "-K": [topic, "-K", bad], "-H": [topic, "-H", f"h={bad}", "--value", "v"],
+            "-X": [topic, "-X", f"client.id={bad}", "--value", "v"]}[where]
+    result = run_kctl_process("produce", "-b", kafka["bootstrap"], *args, input=b"a\n")
+    assert result.code == 2, result
+    assert result.stderr.count("\n") == 1 and "not valid UTF-8" in result.stderr, result
+    assert read_all(kafka["bootstrap"], topic, timeout=5) == []
+
+
+def test_failed_file_in_a_missing_folder_is_refused_before_sending(kafka, new_topic, produce, tmp_path):
+    topic = new_topic(1)
+    result = produce(topic, "--failed-file", tmp_path / "no" / "such" / "failed.jsonl", input="a\n")
+    assert result.code == 2, result
+    assert "cannot write --failed-file" in result.stderr and "no folder" in result.stderr
+    assert read_all(kafka["bootstrap"], topic, timeout=5) == []
+
+
+@pytest.mark.parametrize("stdout", ["full", "closed"])
+@pytest.mark.parametrize("option", ["--report", "-o json"])
+def test_stdout_that_cannot_be_written_is_one_line_and_exit_5(kafka, new_topic, stdout, option):
+    topic = new_topic(1)
+    command = [sys.executable, "-m", "kctl", "produce", topic, "-b", kafka["bootstrap"], *option.split()]
+    kwargs = {"stdout": open("/dev/full", "wb")} if stdout == "full" else {"preexec_fn": lambda: os.close(1)}
+    lines = b"".join(b"m%d\n" % i for i in range(5000))
+    proc = subprocess.run(command, input=lines, stderr=subprocess.PIPE, timeout=120, **kwargs)
+    err = proc.stderr.decode()
+    assert proc.returncode == 5, err
+    assert "Traceback" not in err and err.count("kctl: error") == 1 and "cannot write" in err
+    assert "kctl: 5000 sent" in err  # the messages were sent; only their output was lost
+    assert len(read_all(kafka["bootstrap"], topic)) == 5000

@@ -27,18 +27,18 @@ pytestmark = pytest.mark.temporal
 def temporal(kafka):
     """{'address': host:port, 'ui_port': N} of the instance's Temporal dev server."""
     from kctl.config.registry import load_registry
-    from kctl.services.local import temporal as local_temporal
+    from kctl.services import local
 
     registry = load_registry()
     instance = kafka["instance"]
     ports = registry.temporal_of(instance)
-    before = local_temporal.describe(registry, instance)
-    started = before is None or not before.running
-    up = run_kctl("local", "up", "--temporal", "-i", instance, "-o", "json")
-    assert up.code == 0, up
+    try:
+        started = local.start_temporal(registry, instance, wait=60.0)
+    except Exception as exc:  # noqa: BLE001 - the message says why; the tests fail, never skip
+        pytest.fail(f"cannot start the Temporal dev server of instance {instance}: {exc}", pytrace=False)
     yield {"address": ports.address, "ui_port": ports.ui_port, "instance": instance}
     if started and not os.environ.get("KCTL_TEST_KEEP_BROKERS"):
-        local_temporal.stop(instance)
+        local.stop_temporal(registry, instance)
 
 
 class Worker:
@@ -119,7 +119,7 @@ def read_back(kafka, topic, isolation="read_uncommitted", expect=None, timeout=3
     from kctl.client import ConsumerClient
 
     records = []
-    conf = {"bootstrap.servers": kafka["bootstrap"], "isolation.level": isolation}
+    conf = {"bootstrap.servers": kafka["bootstrap"], "isolation.level": isolation, "auto.offset.reset": "earliest"}
     with ConsumerClient(conf, group_id=f"readback-{uuid.uuid4().hex[:8]}") as consumer:
         consumer.subscribe([topic])
         deadline = time.monotonic() + timeout

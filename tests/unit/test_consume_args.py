@@ -5,6 +5,7 @@ from datetime import datetime
 import pytest
 
 from kctl.errors import UsageError
+from kctl.parsing import parse_partitions, parse_time
 from kctl.services import consume as svc
 from tests.helpers import run_kctl
 
@@ -34,7 +35,7 @@ def test_parse_from(text, expected):
 
 def test_naive_iso_time_is_local_time():
     expected = int(datetime(2026, 11, 26, 10, 0).astimezone().timestamp() * 1000)
-    assert svc.parse_time("2026-11-26T10:00:00", NOW) == expected
+    assert parse_time("2026-11-26T10:00:00", NOW) == expected
 
 
 @pytest.mark.parametrize("text", ["somewhere", "@yesterday", "1.5", "-x", "@-1y"])
@@ -53,10 +54,10 @@ def test_parse_until():
 
 
 def test_parse_partitions():
-    assert svc.parse_partitions(["0,2", "5", "2"]) == (0, 2, 5)
-    assert svc.parse_partitions(None) is None
+    assert parse_partitions(["0,2", "5", "2"]) == (0, 2, 5)
+    assert parse_partitions(None) is None
     with pytest.raises(UsageError):
-        svc.parse_partitions(["a"])
+        parse_partitions(["a"])
 
 
 def test_parse_matches_and_apply():

@@ -122,3 +122,65 @@ def test_stdin_compression_is_sniffed_without_losing_bytes(monkeypatch):
     monkeypatch.setattr("sys.stdin", fake)
     with open_source(Source("-")) as (stream, _):
         assert [r for batch in iter_record_batches(stream, partial=True) for r in batch] == [b"plain"]
+
+
+class _Trickle(io.RawIOBase):
+    """A pipe that hands out the given pieces one read at a time and records how many reads
+    were made (a live stream: the next piece has not arrived yet)."""
+
+    def __init__(self, pieces):
+        self.pieces = list(pieces)
+        self.reads = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        self.reads += 1
+        if not self.pieces:
+            return 0
+        piece = self.pieces.pop(0)
+        buffer[: len(piece)] = piece
+        return len(piece)
+
+
+def test_sniffing_a_live_stream_takes_what_has_arrived(monkeypatch):
+    # 'ab\n' arrives first: three bytes that cannot start a magic number need no fourth
+    pipe = _Trickle([b"ab\n", b"cdef\n"])
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(pipe)))
+    with open_source(Source("-")) as (stream, _):
+        first = next(iter_record_batches(stream, partial=True))
+        assert first == [b"ab"] and pipe.pieces == [b"cdef\n"]  # the second piece was not waited for
+
+
+def test_sniffing_waits_while_the_bytes_could_start_a_magic_number(monkeypatch):
+    data = gzip.compress(b"x\ny\n")
+    pipe = _Trickle([data[:1], data[1:2], data[2:]])
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(pipe)))
+    with open_source(Source("-")) as (stream, _):
+        assert inputs.read_all(stream) == b"x\ny\n"
+
+
+def test_truncated_zstd_is_an_input_error_after_the_complete_frames(tmp_path):
+    cctx = zstandard.ZstdCompressor()
+    whole = cctx.compress(b"first\nframe\n") + cctx.compress(b"".join(b"line %d\n" % i for i in range(5000)))
+    path = tmp_path / "cut.zst"
+    path.write_bytes(whole[:-10])
+    got = []
+    with pytest.raises(InputError, match="cut.zst is truncated"):
+        with open_source(Source(str(path))) as (stream, _):
+            for batch in iter_record_batches(stream, name="cut.zst"):
+                got.extend(batch)
+    assert got[:2] == [b"first", b"frame"] and all(line.startswith(b"line ") for line in got[2:])
+    assert got[-1] != b"line 4999"  # the cut-off end was not handed out as a record
+
+
+@pytest.mark.parametrize("compression", ["gzip", "lz4"])
+def test_truncated_gzip_and_lz4_say_truncated(tmp_path, compression):
+    data = b"".join(b"line %d\n" % i for i in range(20000))
+    packed = gzip.compress(data) if compression == "gzip" else lz4.frame.compress(data)
+    path = tmp_path / ("cut.gz" if compression == "gzip" else "cut.lz4")
+    path.write_bytes(packed[:-100])
+    with pytest.raises(InputError, match="is truncated"):
+        with open_source(Source(str(path))) as (stream, _):
+            inputs.read_all(stream, path.name)

@@ -86,6 +86,26 @@ def test_broken_pipe_is_a_quiet_success(monkeypatch):
     assert result.stderr == ""
 
 
+@pytest.mark.parametrize("errno_, text", [(28, "No space left on device"), (9, "Bad file descriptor")])
+def test_output_that_cannot_be_written_is_exit_5_in_one_line(monkeypatch, errno_, text):
+    monkeypatch.setattr(topics, "list_topics", _raise(OSError(errno_, text)))
+    result = run_kctl("topics", "list")
+    assert result.code == 5
+    assert result.stderr == f"kctl: error: cannot write output: {text}\n"
+
+
+def test_a_closed_stdout_fails_writes_instead_of_crashing(monkeypatch):
+    import sys
+
+    from kctl.__main__ import main
+
+    monkeypatch.setattr(sys, "stdout", None)  # what Python sets when started with `>&-`
+    monkeypatch.setattr(topics, "list_topics", lambda *a, **k: [])
+    assert main(["topics", "list", "-b", "127.0.0.1:1", "-o", "json"]) == 5
+    with pytest.raises(OSError, match="stdout is closed"):
+        sys.stdout.buffer.write(b"x")
+
+
 def test_secrets_are_scrubbed_from_error_messages(monkeypatch):
     monkeypatch.setenv("KCTL_TEST_SECRET", "hunter2-very-secret")
 

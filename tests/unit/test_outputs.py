@@ -6,39 +6,15 @@ import struct
 import pytest
 
 from kctl import outputs, serde
+from kctl.client.records import ConsumerRecord
 from kctl.errors import UsageError
 
 
-class Msg:
-    """The accessors of confluent_kafka.Message that the renderers use."""
-
-    def __init__(self, value=b"v", key=b"k", headers=None, topic="orders", partition=2, offset=41,
-                 timestamp=(1, 1795687200123)):
-        self._v, self._k, self._h, self._t, self._p, self._o, self._ts = value, key, headers, topic, partition, offset, timestamp
-
-    def value(self):
-        return self._v
-
-    def key(self):
-        return self._k
-
-    def headers(self):
-        return self._h
-
-    def topic(self):
-        return self._t
-
-    def partition(self):
-        return self._p
-
-    def offset(self):
-        return self._o
-
-    def timestamp(self):
-        return self._ts
-
-    def error(self):
-        return None
+def Msg(value=b"v", key=b"k", headers=None, topic="orders", partition=2, offset=41, timestamp=(1, 1795687200123)):
+    """A ConsumerRecord, what the renderers get (timestamp as confluent's (type, ms) pair)."""
+    ts_type, ts = timestamp
+    return ConsumerRecord(topic, partition, offset, ts if ts_type else None, key, value, tuple(headers or ()),
+                          "create" if ts_type else "none")
 
 
 def test_value_only_is_raw_and_marks_the_fast_path():

@@ -71,20 +71,25 @@ def test_key_ignoring_partitioners_have_no_key_placement():
 
 
 def test_round_robin_cycles_through_every_partition():
-    rr = partitioners.RoundRobin(4)
-    seen = [rr(10) for _ in range(8)]
+    rr = partitioners.partitioner("round-robin")
+    seen = [rr.partition(b"k", b"v" * 10, 4) for _ in range(8)]
     assert sorted(seen[:4]) == [0, 1, 2, 3]
     assert seen[4:] == seen[:4]
 
 
 def test_sticky_stays_until_a_batch_is_full_then_moves():
-    sticky = partitioners.Sticky(3, batch_size=100)
-    first = [sticky(10) for _ in range(10)]  # 100 bytes: one batch
+    sticky = partitioners.partitioner("sticky", batch_size=100)
+    first = [sticky.partition(None, b"v" * 10, 3) for _ in range(10)]  # 100 bytes: one batch
     assert len(set(first)) == 1
-    assert sticky(10) != first[0]
+    assert sticky.partition(None, b"v" * 10, 3) != first[0]
 
 
-def test_librdkafka_names():
-    assert partitioners.LIBRDKAFKA_PARTITIONER["murmur2"] == "murmur2_random"
-    assert partitioners.python_partitioner("murmur2", 3) is None
-    assert isinstance(partitioners.python_partitioner("sticky", 3), partitioners.Sticky)
+def test_partitioner_objects_and_their_librdkafka_names():
+    assert partitioners.partitioner("murmur2").librdkafka_name == "murmur2_random"
+    assert partitioners.partitioner("consistent").librdkafka_name == "consistent_random"
+    assert partitioners.partitioner("sticky").librdkafka_name is None
+    assert partitioners.partitioner("murmur2").partition(b"foo", None, 7) == murmur2_partition(b"foo", 7)
+    assert partitioners.partitioner("murmur2").partition(None, b"v", 7) is None  # unkeyed: librdkafka's choice
+    assert {p: partitioners.partitioner(p).name for p in partitioners.NAMES} == {p: p for p in partitioners.NAMES}
+    with pytest.raises(ValueError, match="unknown partitioner"):
+        partitioners.partitioner("nope")

@@ -27,7 +27,7 @@ from kctl import serde
     ],
 )
 def test_serializers(name, text, expected):
-    assert serde.serializer(name)(text) == expected
+    assert serde.serializer(name).serialize(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -45,7 +45,7 @@ def test_serializers(name, text, expected):
 )
 def test_serializers_reject_bad_input(name, text):
     with pytest.raises(serde.SerdeError):
-        serde.serializer(name)(text)
+        serde.serializer(name).serialize(text)
 
 
 def test_unknown_serializer():
@@ -56,9 +56,9 @@ def test_unknown_serializer():
 @pytest.mark.parametrize("name,text", [("int32", b"-42"), ("int64", b"123456789012"), ("double", b"2.25"),
                                        ("hex", b"0aff"), ("base64", b"AAEC")])
 def test_deserializer_inverts_serializer(name, text):
-    data = serde.serializer(name)(text)
+    data = serde.serializer(name).serialize(text)
     value = serde.deserializer(name)(data)
-    assert serde.serializer(name)(str(value).encode()) == data
+    assert serde.serializer(name).serialize(str(value).encode()) == data
 
 
 def test_int_deserializer_checks_length():
@@ -106,3 +106,19 @@ def test_decode_field_rejects_mismatched_types():
         serde.decode_field("x", "int32")
     with pytest.raises(serde.SerdeError):
         serde.decode_field("x", "rot13")
+
+
+def test_serializer_objects_take_python_values():
+    assert serde.serializer("int32").serialize(7) == struct.pack(">i", 7)
+    assert serde.serializer("int64").serialize("-3") == struct.pack(">q", -3)
+    assert serde.serializer("double").serialize(0.5) == struct.pack(">d", 0.5)
+    assert serde.serializer("json").serialize({"n": 1}) == b'{"n":1}'
+    assert serde.serializer("json").serialize("hi") == b'"hi"'
+    assert serde.serializer("json").serialize(b'{"n": 1}') == b'{"n": 1}'  # bytes: JSON text, checked
+    assert serde.serializer("string").serialize("cl\u00e9") == "cl\u00e9".encode()
+    assert serde.serializer("string").serialize(None) is None
+    assert serde.serializer("hex").name == "hex"
+    for name, value in (("string", 5), ("int32", True), ("int32", 2**40), ("double", "x"), ("json", b"{"),
+                        ("string", "\udcff")):
+        with pytest.raises(serde.SerdeError):
+            serde.serializer(name).serialize(value)

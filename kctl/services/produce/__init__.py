@@ -1,0 +1,195 @@
+"""`kctl produce`: read records, produce them, account for every one.
+
+Nothing is lost silently: `sent` counts only messages the broker acknowledged (or, with a
+transaction, committed). The hot path (line or delimiter input, no per-message options) hands
+whole batches of lines to the client; delivery reports come back for errors only and the
+acknowledged count is produced - failed after a complete flush. Options that need to know each
+message's fate (--report, --failed-file, --sync) attach the input line number to every message
+instead, which costs about half the throughput.
+
+    request.py     ProduceRequest and its checks
+    records.py     lines, whole files and JSON envelopes -> records
+    loop.py        the produce loop
+    deliveries.py  delivery accounting, reports and the failed file
+"""
+
+from __future__ import annotations
+
+import time
+
+from kctl import log, serde
+from kctl.deadline import Deadline
+from kctl.errors import ExitCode, KctlError, TransactionFatal, UsageError
+from kctl.inputs import InputError
+from kctl.models import KeyPartition, ProduceSummary
+from kctl.services.produce.deliveries import Deliveries, describe
+from kctl.services.produce.loop import ProduceLoop, Stop
+from kctl.services.produce.records import BadRecord, RecordEncoder
+from kctl.services.produce.request import (
+    FORMATS, ProduceError, ProduceInterrupted, ProduceRequest, check_request, text_argument,
+)
+
+__all__ = ["FORMATS", "ProduceError", "ProduceInterrupted", "ProduceRequest", "partition_for", "produce"]
+
+
+def produce(conf: dict, timeout: float, req: ProduceRequest, **options) -> ProduceSummary:
+    """Produce the request's input to its topic; raises ProduceError (with .summary) unless
+    every message was acknowledged. options: ProducerClient's (acks, idempotence, compression,
+    linger_ms, batch_size, retry_backoff_ms, retry_backoff_max_ms, delivery_timeout_ms)."""
+    from kctl.client.producer import ProducerClient
+    from kctl.client.transaction import TransactionClient
+
+    check_request(req)
+    try:
+        encoder = RecordEncoder(req.key_serializer, req.value_serializer_name, key=req.key,
+                                key_separator=req.key_separator, null_marker=req.null_marker,
+                                headers=req.headers, partition=req.partition)
+    except BadRecord as exc:
+        raise UsageError(exc.reason) from None
+    deliveries = Deliveries(req.topic, req.report, req.failed_file)
+    kwargs = dict(partitioner=req.partitioner, delivery_reports="all" if req.report else "errors",
+                  on_delivery_error=deliveries.on_failure, **options)
+    txn = TransactionClient(req.transactional_id, conf, **kwargs) if req.transactional_id else None
+    client = txn.producer if txn else ProducerClient(conf, **kwargs)
+    with log.timed("produce", topic=req.topic):
+        partitions = encoder.partitions = client.partitions_for(req.topic, timeout)
+        if req.partition is not None and not 0 <= req.partition < partitions:
+            raise UsageError(f"partition {req.partition} does not exist: {req.topic} has partitions 0-{partitions - 1}")
+        if txn:
+            txn.init(timeout)
+            txn.begin()
+        loop = ProduceLoop(req, client, encoder, deliveries)
+        try:
+            return _run(loop, client, txn, timeout)
+        except KeyboardInterrupt:
+            raise _interrupted(loop, client, txn, timeout) from None
+
+
+def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
+    req = loop.req
+    stop: Stop | None = None
+    try:
+        loop.run()
+    except Stop as exc:
+        stop = exc
+    except InputError as exc:
+        stop = Stop("input", str(exc))
+    if txn is not None:
+        if stop is None and not loop.deliveries.failed:
+            try:
+                txn.commit(max(timeout, client.delivery_timeout))
+            except KctlError as exc:
+                if not isinstance(exc, TransactionFatal):  # a fenced producer can neither abort nor flush
+                    _abort(txn, timeout)
+                    _flush(client)
+                raise ProduceError(f"transaction aborted: {exc.message}", hint=exc.hint,
+                                   summary=_summary(loop, committed=False), exit_code=ExitCode.TXN_ABORTED) from None
+            loop.deliveries.write_failed_file()
+            return _summary(loop, committed=True)
+        _flush(client)
+        _abort(txn, timeout)
+        failed = loop.deliveries
+        why = f"{stop.where}: {stop.reason}" if stop else f"{failed.failed} messages failed ({failed.first_error})"
+        failed.write_failed_file()
+        raise ProduceError(f"{why}; transaction aborted, nothing was committed",
+                           summary=_summary(loop, committed=False), exit_code=ExitCode.TXN_ABORTED)
+    _flush(client)
+    summary = _summary(loop)
+    loop.deliveries.write_failed_file()
+    if stop is not None:
+        advice = "" if stop.where == "input" else "; fix it or use --on-error skip"
+        raise ProduceError(f"{stop.where}: {stop.reason}", hint=f"stopped there: {_delivered_text(loop, summary)}{advice}",
+                           summary=summary, exit_code=ExitCode.PARTIAL)
+    if summary.failed:
+        hint = None if loop.tracking else "use --failed-file FILE to keep them (with line numbers) for a replay"
+        where = f"; written to {req.failed_file}" if req.failed_file and loop.deliveries.failures else ""
+        raise ProduceError(f"{summary.failed} of {loop.produced} messages were not delivered "
+                           f"(first error: {loop.deliveries.first_error}){where}", hint=hint, summary=summary,
+                           exit_code=ExitCode.PARTIAL)
+    return summary
+
+
+def _flush(client) -> None:
+    """Wait for every delivery report (librdkafka fails a message after delivery.timeout.ms)."""
+    while client.flush():
+        pass
+
+
+def _summary(loop: ProduceLoop, not_sent: int = 0, committed: bool | None = None) -> ProduceSummary:
+    failed = loop.deliveries.failed
+    sent = max(0, loop.produced - failed - not_sent)
+    if committed is False:
+        sent, not_sent = 0, loop.produced - failed
+    return ProduceSummary(
+        topic=loop.req.topic, sent=sent, failed=failed, skipped=loop.skipped, not_sent=not_sent,
+        bytes=loop.bytes, seconds=round(time.monotonic() - loop.started, 3),
+        transactional=bool(loop.req.transactional_id),
+    )
+
+
+def _delivered_text(loop: ProduceLoop, summary: ProduceSummary) -> str:
+    if summary.failed:
+        return f"of the messages before it {summary.sent} were delivered and {summary.failed} failed"
+    if summary.sent:
+        upto = f", through {describe(*loop.last_pos, loop.several)}" if loop.last_pos else ""
+        return f"the {summary.sent} messages before it were delivered{upto}"
+    return "nothing was sent before it"
+
+
+def _interrupted(loop: ProduceLoop, client, txn, timeout: float) -> ProduceInterrupted:
+    """Ctrl-C: abort the transaction, or deliver what was already handed to librdkafka."""
+    not_sent = 0
+    try:
+        if txn is not None:
+            _abort(txn, timeout)
+            return ProduceInterrupted("interrupted: transaction aborted, nothing was committed",
+                                      summary=_summary(loop, committed=False))
+        client.flush(Deadline.after(max(timeout, 5.0)))
+        not_sent = client.pending()
+    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+        not_sent = client.pending()
+    if not_sent:
+        # Purged messages come back as failed deliveries: count them as not sent instead.
+        failed_before = loop.deliveries.failed
+        client.purge()
+        client.flush(1.0)
+        loop.deliveries.failed = failed_before
+    summary = _summary(loop, not_sent=not_sent)
+    loop.deliveries.write_failed_file()
+    return ProduceInterrupted(f"interrupted after {summary.sent} acknowledged messages", summary=summary)
+
+
+def _abort(txn, timeout: float) -> None:
+    try:
+        txn.abort(timeout)
+    except KctlError as exc:  # the transaction is dead either way
+        log.event("txn_abort_failed", error=exc.message)
+
+
+# ---- kctl topics partition-for ------------------------------------------------------------------
+
+
+def partition_for(conf: dict, timeout: float, topic: str, keys: list[str], partitioner: str = "murmur2",
+                  key_serializer: str = "string") -> list[KeyPartition]:
+    """Where each key lands in topic, computed as the producers compute it."""
+    from kctl import partitioners
+    from kctl.client.producer import ProducerClient
+
+    if partitioner not in ("murmur2", "consistent"):
+        raise UsageError(f"{partitioner} does not place records by key", hint="use murmur2 (default) or consistent")
+    text_argument(topic, "the topic name")
+    try:
+        ser = serde.serializer(key_serializer)
+    except serde.SerdeError as exc:
+        raise UsageError(f"--key-serializer: {exc}") from None
+    encoded = []
+    for key in keys:
+        try:
+            encoded.append(ser.serialize(text_argument(key, "a key").encode("utf-8")))
+        except serde.SerdeError as exc:
+            raise UsageError(f"key {key!r}: {exc}") from None
+    with ProducerClient(conf) as client:
+        partitions = client.partitions_for(topic, timeout)
+    placement = partitioners.partitioner(partitioner)
+    return [KeyPartition(topic=topic, key=key, partition=placement.partition(data, None, partitions),
+                         partitions=partitions, partitioner=partitioner) for key, data in zip(keys, encoded)]

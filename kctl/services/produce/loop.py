@@ -1,0 +1,187 @@
+"""The produce loop: read the inputs, hand every record to the client, count what was handed over.
+
+The hot path (lines, no per-message options) hands a whole batch of lines to
+ProducerClient.produce_values (one C call per line). Everything else goes record by record.
+"""
+
+from __future__ import annotations
+
+import time
+
+from kctl import log
+from kctl.errors import KctlError, UsageError
+from kctl.inputs import Source, iter_record_batches, open_source, read_all, total_size
+from kctl.services.produce.deliveries import Deliveries, describe
+from kctl.services.produce.records import BadRecord, Record, RecordEncoder
+from kctl.services.produce.request import ProduceRequest
+
+
+class Stop(Exception):
+    """A bad record with --on-error stop (or an unreadable input): where and why."""
+
+    def __init__(self, where: str, reason: str):
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
+
+
+class ProduceLoop:
+    def __init__(self, req: ProduceRequest, client, encoder: RecordEncoder, deliveries: Deliveries):
+        self.req = req
+        self.client = client
+        self.encoder = encoder
+        self.deliveries = deliveries
+        self.produced = 0
+        self.skipped = 0
+        self.bytes = 0
+        self.last_pos: tuple | None = None  # (source, line) of the last message produced
+        self.several = False
+        self.remaining = req.count
+        self.tracking = bool(req.report or req.failed_file or req.sync)
+        self.next_rate_time = 0.0
+        self.started = time.monotonic()
+        self.fast = (req.format == "line" and req.key_separator is None and req.null_marker is None
+                     and not encoder.headers and encoder.value_ser.name in ("string", "bytes")
+                     and (req.partition is not None or client.partitioner.librdkafka_name is not None)
+                     and not self.tracking and req.rate is None)
+
+    @property
+    def done(self) -> bool:
+        return self.remaining is not None and self.remaining <= 0
+
+    def run(self) -> None:
+        self.started = time.monotonic()
+        if self.req.value is not None:
+            self._literal()
+            return
+        sources = [Source(path) for path in self.req.files]
+        total = total_size(sources)
+        self.several = self.deliveries.several = len(sources) > 1
+        done_bytes = 0
+        for source in sources:
+            if self.done:
+                break
+            with open_source(source, self.req.input_compression) as (stream, position):
+                if self.req.format == "raw":
+                    data = read_all(stream, source.name)
+                    self._one(self._encode(self.encoder.raw, data, source.name, 1), source.name, 1)
+                    self._progress(done_bytes + position(), total)
+                else:
+                    self._lines(stream, source, position, done_bytes, total)
+                done_bytes += position()
+
+    def _lines(self, stream, source: Source, position, done_bytes: int, total: int | None) -> None:
+        line = 1
+        for records in iter_record_batches(stream, self.req.delimiter or b"\n", name=source.name,
+                                           partial=source.size is None):
+            if self.remaining is not None and len(records) > self.remaining:
+                records = records[: self.remaining]
+            if self.fast and not (self.encoder.value_ser.name == "string" and not _utf8(records)):
+                self._fast_batch(records, source.name, line)
+            else:  # the slow path also finds the line that is not UTF-8
+                self._slow_batch(records, source.name, line)
+            line += len(records)
+            self.client.poll(0)
+            self._progress(done_bytes + position(), total)
+            if self.done:
+                break
+
+    def _progress(self, done: int, total: int | None) -> None:
+        if self.req.progress:
+            self.req.progress(done, total, self.produced)
+
+    def _fast_batch(self, records: list[bytes], source: str, first_line: int) -> None:
+        key = self.encoder.const_key
+        partition = self.req.partition
+        start = 0
+        total = len(records)
+        while start < total:
+            todo = records[start:] if start else records
+            try:
+                self.client.produce_values(self.req.topic, todo, key, partition)
+            except KctlError as exc:  # RecordRejected: .index went before it
+                index = start + exc.index
+                self.produced += index - start
+                self.bytes += sum(map(len, records[start:index])) + len(key or b"") * (index - start)
+                self._bad(describe(source, first_line + index, self.several), exc.message)
+                start = index + 1
+                continue
+            self.produced += total - start
+            self.bytes += sum(map(len, todo)) + len(key or b"") * (total - start)
+            break
+        self.last_pos = (source, first_line + total - 1)
+        if self.remaining is not None:
+            self.remaining -= total
+
+    def _slow_batch(self, records: list[bytes], source: str, first_line: int) -> None:
+        encode = self.encoder.envelope if self.req.format == "json" else self.encoder.line
+        json_format = self.req.format == "json"
+        for index, data in enumerate(records):
+            if json_format and not data.strip():
+                continue  # blank lines between JSON records
+            record = self._encode(encode, data, source, first_line + index)
+            if record is not None:
+                self._one(record, source, first_line + index)
+
+    def _literal(self) -> None:
+        try:
+            record = self.encoder.literal(self.req.value.encode("utf-8"))
+        except BadRecord as exc:
+            raise UsageError(exc.reason) from None
+        for number in range(1, (1 if self.req.count is None else self.req.count) + 1):
+            self._one(record, None, number)
+            if number % 10_000 == 0:
+                self.client.poll(0)
+
+    def _encode(self, encode, data: bytes, source: str | None, line: int) -> Record | None:
+        try:
+            return encode(data)
+        except BadRecord as exc:
+            self._bad(describe(source, line, self.several), exc.reason)
+            return None
+
+    def _one(self, record: Record | None, source: str | None, line: int) -> None:
+        """Produce one record (the slow path)."""
+        if record is None:
+            return
+        if self.remaining is not None:
+            self.remaining -= 1
+        if self.req.rate:
+            self._throttle()
+        callback = self.deliveries.callback(source, line, record) if self.tracking else None
+        try:
+            self.client.produce(self.req.topic, record.value, record.key, partition=record.partition,
+                                headers=record.headers, timestamp_ms=record.timestamp_ms, on_delivery=callback)
+        except KctlError as exc:
+            self._bad(describe(source, line, self.several), exc.message)
+            return
+        self.produced += 1
+        self.bytes += len(record.value or b"") + len(record.key or b"")
+        self.last_pos = (source, line)
+        if self.req.sync:
+            self.client.flush()
+
+    def _throttle(self) -> None:
+        now = time.monotonic()
+        if self.next_rate_time == 0.0:
+            self.next_rate_time = now
+        if self.next_rate_time > now:
+            self.client.poll(self.next_rate_time - now)  # delivery reports keep flowing meanwhile
+            while time.monotonic() < self.next_rate_time:
+                time.sleep(max(0.0, self.next_rate_time - time.monotonic()))
+        self.next_rate_time = max(self.next_rate_time, now - 1.0) + 1.0 / self.req.rate
+
+    def _bad(self, where: str, reason: str) -> None:
+        if self.req.on_error == "skip":
+            self.skipped += 1
+            log.event("produce_skipped", where=where, reason=reason)
+            return
+        raise Stop(where, reason)
+
+
+def _utf8(records: list[bytes]) -> bool:
+    try:
+        b"\n".join(records).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -1,0 +1,164 @@
+"""Turning input into records: lines (optionally KEY<SEP>VALUE), whole files, JSON envelopes.
+
+A Record is (key, value, headers, partition, timestamp_ms) with bytes already serialized; a
+line that cannot become one raises BadRecord (the loop stops or skips it, with its line number).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import NamedTuple
+
+from kctl import serde
+from kctl.errors import KctlError
+
+# What produce reads back from a `kctl consume -o json` envelope; the other fields it writes
+# (topic, offset, ...) are informational.
+ENVELOPE_FIELDS = ("key", "value", "headers")
+_KNOWN_FIELDS = frozenset({"topic", "partition", "offset", "timestamp", "timestamp_ms", "key", "key_encoding",
+                           "value", "value_encoding", "headers", "error", "source", "line"})
+INT64_MAX = 2**63 - 1
+
+
+class BadRecord(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Record(NamedTuple):
+    key: bytes | None
+    value: bytes | None
+    headers: list | None
+    partition: int | None
+    timestamp_ms: int | None
+
+
+class RecordEncoder:
+    """Serializes input into Records the way the request says (serializers, key separator,
+    null marker, constant key and headers, partition)."""
+
+    def __init__(self, key_serializer: str, value_serializer: str, *, key: str | None = None,
+                 key_separator: bytes | None = None, null_marker: bytes | None = None,
+                 headers: list | None = None, partition: int | None = None):
+        self.key_ser = serde.serializer(key_serializer)
+        self.value_ser = serde.serializer(value_serializer)
+        self.key_separator = key_separator
+        self.null_marker = null_marker
+        self.headers = list(headers) if headers else None
+        self.partition = partition
+        self.partitions = 0  # the topic's partition count, for envelope partitions
+        self.const_key = None if key is None else self._ser(self.key_ser, key.encode("utf-8"), "--key")
+
+    @staticmethod
+    def _ser(ser, data: bytes | None, what: str) -> bytes | None:
+        if data is None:
+            return None
+        try:
+            return ser.serialize(data)
+        except serde.SerdeError as exc:
+            raise BadRecord(f"{what}: {exc}") from None
+
+    def literal(self, text: bytes) -> Record:
+        """--value: the message as typed."""
+        value = None if self.null_marker is not None and text == self.null_marker else text
+        return Record(self.const_key, self._ser(self.value_ser, value, "--value"), self.headers, self.partition, None)
+
+    def raw(self, data: bytes) -> Record:
+        return Record(self.const_key, self._ser(self.value_ser, data, "value"), self.headers, self.partition, None)
+
+    def line(self, record: bytes) -> Record:
+        key = self.const_key
+        value: bytes | None = record
+        marker = self.null_marker
+        if self.key_separator is not None:
+            raw_key, sep, rest = record.partition(self.key_separator)
+            if sep:
+                value = rest
+                key = None if marker is not None and raw_key == marker else self._ser(self.key_ser, raw_key, "key")
+        if marker is not None and value == marker:
+            value = None
+        return Record(key, self._ser(self.value_ser, value, "value"), self.headers, self.partition, None)
+
+    def envelope(self, record: bytes) -> Record:
+        """A `kctl consume -o json` envelope: key, value and headers (at least one of them),
+        optionally partition and timestamp_ms (or an ISO 8601 timestamp)."""
+        try:
+            obj = json.loads(record)
+        except ValueError as exc:
+            raise BadRecord(f"invalid JSON: {exc}") from None
+        if not isinstance(obj, dict):
+            raise BadRecord("expected a JSON object (the `kctl consume -o json` envelope)")
+        if not any(name in obj for name in ENVELOPE_FIELDS):
+            unknown = sorted(set(obj) - _KNOWN_FIELDS)
+            got = f"; unknown fields: {', '.join(unknown[:5])}" if unknown else ""
+            raise BadRecord(f"an envelope needs \"key\", \"value\" or \"headers\"{got}",)
+        key = self._field(obj, "key", self.key_ser, self.const_key)
+        value = self._field(obj, "value", self.value_ser, None)
+        return Record(key, value, self._headers(obj), self._partition(obj), _timestamp(obj))
+
+    def _field(self, obj: dict, name: str, ser, default):
+        if name not in obj:
+            return default
+        raw = obj[name]
+        encoding = obj.get(f"{name}_encoding")
+        if encoding is not None and not isinstance(encoding, str):
+            raise BadRecord(f"{name}_encoding must be a string, got {encoding!r}")
+        if raw is None:
+            return None
+        if encoding is not None:
+            try:
+                return serde.decode_field(raw, encoding)
+            except serde.SerdeError as exc:
+                raise BadRecord(f"{name}: {exc}") from None
+        # No encoding: a string is the text itself; anything else is JSON text for the serializer.
+        text = raw if isinstance(raw, str) else json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
+        return self._ser(ser, text.encode("utf-8", "surrogatepass"), name)
+
+    def _headers(self, obj: dict) -> list | None:
+        headers = list(self.headers or [])
+        raw_headers = obj.get("headers") or []
+        if isinstance(raw_headers, dict):
+            raw_headers = [{"key": k, "value": v} for k, v in raw_headers.items()]
+        if not isinstance(raw_headers, list):
+            raise BadRecord("headers must be a list of {\"key\", \"value\"} objects")
+        for item in raw_headers:
+            if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+                raise BadRecord("each header needs a string \"key\"")
+            encoding = item.get("encoding")
+            if encoding is not None and not isinstance(encoding, str):
+                raise BadRecord(f"header {item['key']}: encoding must be a string, got {encoding!r}")
+            try:
+                headers.append((item["key"], serde.decode_field(item.get("value"), encoding)))
+            except serde.SerdeError as exc:
+                raise BadRecord(f"header {item['key']}: {exc}") from None
+        return headers or None
+
+    def _partition(self, obj: dict) -> int | None:
+        partition = obj.get("partition")
+        if self.partition is not None or partition is None:
+            return self.partition
+        if isinstance(partition, bool) or not isinstance(partition, int) or not 0 <= partition < self.partitions:
+            raise BadRecord(f"partition {partition!r} does not exist (the topic has {self.partitions})")
+        return partition
+
+
+def _timestamp(obj: dict) -> int | None:
+    timestamp = obj.get("timestamp_ms")
+    if timestamp is None and obj.get("timestamp") is not None:
+        text = obj["timestamp"]
+        if not isinstance(text, str):
+            raise BadRecord(f"timestamp must be ISO 8601 text, got {text!r}")
+        from kctl.parsing import parse_time
+
+        try:
+            timestamp = parse_time(text, option="timestamp")
+        except KctlError as exc:
+            raise BadRecord(exc.message) from None
+    if timestamp is None:
+        return None
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int) or not 0 <= timestamp <= INT64_MAX:
+        raise BadRecord(f"timestamp_ms must be an integer from 1 to {INT64_MAX}, got {timestamp!r}")
+    if timestamp == 0:
+        raise BadRecord("timestamp_ms 0 cannot be sent: librdkafka reads a timestamp of 0 as \"now\"")
+    return timestamp

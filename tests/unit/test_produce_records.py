@@ -1,0 +1,84 @@
+"""kctl produce's record encoding: lines, envelopes and what makes an envelope line bad."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from kctl.services.produce import ProduceRequest, check_request
+from kctl.services.produce.records import BadRecord, Record, RecordEncoder
+from kctl.errors import UsageError
+
+
+def encoder(**kwargs) -> RecordEncoder:
+    enc = RecordEncoder(kwargs.pop("key_serializer", "string"), kwargs.pop("value_serializer", "string"), **kwargs)
+    enc.partitions = 3
+    return enc
+
+
+def test_lines_with_a_key_separator_and_null_marker():
+    enc = encoder(key_separator=b":", null_marker=b"NULL")
+    assert enc.line(b"k:v") == Record(b"k", b"v", None, None, None)
+    assert enc.line(b"NULL:v").key is None
+    assert enc.line(b"k:NULL").value is None
+    assert enc.line(b"no separator") == Record(None, b"no separator", None, None, None)
+
+
+def test_envelope_fields_partition_and_timestamp():
+    enc = encoder(value_serializer="int32")
+    record = enc.envelope(b'{"key": "k", "value": 7, "headers": [{"key": "h", "value": "v"}], '
+                          b'"partition": 2, "timestamp_ms": 1}')
+    assert record == Record(b"k", struct.pack(">i", 7), [("h", b"v")], 2, 1)
+    assert enc.envelope(b'{"value": null}').value is None  # a tombstone, asked for
+    assert enc.envelope(b'{"headers": {"a": "1"}}').headers == [("a", b"1")]
+    text = b'{"value": "x", "timestamp": "2026-11-26T10:00:00.000Z"}'
+    assert encoder().envelope(text).timestamp_ms == 1795687200000
+
+
+@pytest.mark.parametrize("line,reason", [
+    (b'{"id": 1, "name": "x"}', "an envelope needs"),          # a plain JSON object, not an envelope
+    (b'{}', "an envelope needs"),
+    (b'{"topic": "t", "offset": 3}', "an envelope needs"),
+    (b'[1, 2]', "expected a JSON object"),
+    (b'{"value": "a", "partition": "1"}', "partition"),
+    (b'{"value": "a", "partition": 3}', "does not exist"),
+    (b'{"value": "a", "headers": "x"}', "headers must be"),
+    (b'{"value": "a", "headers": [{"key": 1}]}', "needs a string"),
+    (b'{"value": "a", "headers": [{"key": "h", "value": 5}]}', "header h"),
+    (b'{"value": "a", "value_encoding": 5}', "value_encoding must be a string"),
+    (b'{"value": 5, "value_encoding": "rot13"}', "unknown encoding"),
+    (b'{"value": "a", "timestamp_ms": "1"}', "timestamp_ms must be an integer"),
+    (b'{"value": "a", "timestamp_ms": 100000000000000000000000000000}', "timestamp_ms must be an integer"),
+    (b'{"value": "a", "timestamp_ms": -5}', "timestamp_ms must be an integer"),
+    (b'{"value": "a", "timestamp_ms": 0}', "librdkafka reads a timestamp of 0"),
+    (b'{"value": "a", "timestamp": 5}', "ISO 8601"),
+    (b'{"value": "a", "timestamp": "yesterday-ish"}', "cannot read time"),
+])
+def test_bad_envelopes(line, reason):
+    with pytest.raises(BadRecord, match=reason.replace("(", r"\(")):
+        encoder().envelope(line)
+
+
+@pytest.mark.parametrize("changes,conflict", [
+    ({"key_separator": b":"}, "--key-separator"),
+    ({"format": "json"}, "--format json"),
+    ({"delimiter": b"\0"}, "--delimiter"),
+    ({"input_compression": "gzip"}, "--input-compression"),
+    ({"files": ["a", "b"]}, "--file"),
+])
+def test_value_refuses_what_it_would_ignore(changes, conflict):
+    with pytest.raises(UsageError, match=f"--value .* {conflict}"):
+        check_request(ProduceRequest(topic="t", value="k:v", **changes))
+
+
+@pytest.mark.parametrize("changes,message", [
+    ({"transactional_id": ""}, "--transactional-id must not be empty"),
+    ({"value": "\udcff"}, "--value is not valid UTF-8"),
+    ({"topic": "t\udcff"}, "topic name is not valid UTF-8"),
+    ({"key": "\udcff"}, "--key is not valid UTF-8"),
+    ({"failed_file": "/no/such/folder/failed.jsonl"}, "cannot write --failed-file .*: no folder"),
+])
+def test_usage_errors_before_anything_is_sent(changes, message):
+    with pytest.raises(UsageError, match=message):
+        check_request(ProduceRequest(**{"topic": "t", **changes}))
