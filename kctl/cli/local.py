@@ -29,6 +29,8 @@ def up(
     wait: float = typer.Option(90.0, "--wait", min=1, help="Seconds to wait for the brokers (and Temporal) to answer."),
     heap: str = typer.Option("512m", "--heap", help="JVM heap of each broker."),
     temporal: bool = typer.Option(False, "--temporal", help="Also start the instance's Temporal dev server."),
+    security: Optional[str] = typer.Option(None, "--security", metavar="none|scram",
+                                           help="scram: SASL/SCRAM over TLS, the standard authorizer, a super user and a kctl context (new instances)."),
 ):
     """Start Kafka for an instance (only the brokers that are down) and wait until it answers.
 
@@ -39,7 +41,7 @@ def up(
 
     obj = app_context(ctx)
     result = local.up(obj.registry_data, _instance(ctx, instance), brokers=brokers, reset=reset, wait=wait, heap=heap,
-                      with_temporal=temporal)
+                      with_temporal=temporal, security=security)
     if result.already_running:
         print(f"instance {result.instance} is already running", file=sys.stderr)
     render(result, obj.output)
@@ -47,6 +49,8 @@ def up(
         for broker in result.brokers:
             note = " (started now)" if broker.node_id in result.started else ""
             print(f"broker {broker.node_id}: pid {broker.pid}{note}, data {broker.data_dir}, log {broker.log_file}", file=sys.stderr)
+        if result.context:
+            print(f"secured (SASL/SCRAM over TLS): `kctl --context {result.context} ...` logs in as the super user", file=sys.stderr)
         if result.temporal is not None and result.temporal.running:
             t = result.temporal
             print(f"temporal: pid {t.pid}, {t.address}, UI {t.ui_url}, db {t.db_file}, log {t.log_file}", file=sys.stderr)

@@ -18,6 +18,7 @@ _HOME = {
     "BrokerInfo": "common",
     "ClusterInfo": "common",
     "TopicSummary": "topics",
+    "TopicSize": "topics",
     "PartitionDetail": "topics",
     "TopicDetail": "topics",
     "TopicDescribeResult": "topics",
@@ -82,6 +83,20 @@ _HOME = {
     "RecordPosition": "admin",
     "ReplicaLogDir": "admin",
     "GroupListing": "admin",
+    "LogDirInfo": "admin",
+    "ReplicaMove": "replicas",
+    "ReassignmentPlan": "replicas",
+    "Reassignment": "replicas",
+    "AclEntry": "security",
+    "AclChange": "security",
+    "ScramCredential": "security",
+    "ScramUser": "security",
+    "Finding": "health",
+    "HealthReport": "health",
+    "DoctorCheck": "health",
+    "DoctorReport": "health",
+    "ConfigValue": "health",
+    "ConfigDescription": "health",
 }
 
 __all__ = sorted(_HOME)

@@ -44,6 +44,8 @@ class LocalInstance:
     state: str = DOWN  # up | degraded | down
     started: tuple[int, ...] = ()  # node ids of the brokers this command started
     temporal: LocalTemporal | None = None  # None: Temporal was never started for this instance
+    security: str = "none"  # none | scram (`kctl local up --security scram`)
+    context: str | None = None  # the kctl context of the super user of a secured instance
 
     @property
     def down_brokers(self) -> tuple[int, ...]:

@@ -61,16 +61,23 @@ def describe(registry: Registry, instance: int, already: bool = False, started: 
         state=state,
         started=started,
         temporal=temporal.describe(registry, instance),
+        security=meta.get("security", "none"),
+        context=meta.get("context"),
     )
 
 
 def up(registry: Registry, instance: int, brokers: int | None = None, reset: bool = False, wait: float = 90.0,
-       heap: str = DEFAULT_HEAP, with_temporal: bool = False) -> LocalInstance:
+       heap: str = DEFAULT_HEAP, with_temporal: bool = False, security: str | None = None) -> LocalInstance:
     """Start whatever of the instance is not running, and return once it all answers.
 
     brokers: None takes the count the instance was created with (1 for a new one). Live brokers
     are left alone: after a crash only the missing ones start. with_temporal also starts the
-    instance's Temporal dev server (or just it, when the brokers already run)."""
+    instance's Temporal dev server (or just it, when the brokers already run). security: none or
+    scram (SASL/SCRAM over TLS, kctl.services.local.security); None takes the instance's own."""
+    from kctl.services.local import security as secure
+
+    if security is not None and security not in secure.SECURITY_MODES:
+        raise UsageError(f"--security must be one of {', '.join(secure.SECURITY_MODES)}, got {security!r}")
     if brokers is not None and brokers not in BROKER_COUNTS:
         raise UsageError(f"--brokers must be 1 or 3, got {brokers}")
     if not re.fullmatch(r"[1-9][0-9]*[kmgKMG]", heap):
@@ -93,9 +100,18 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
             f"instance {instance} was created with {created} broker(s)",
             hint=f"use --brokers {created} (or leave it out), or --reset to wipe it and start anew",
         )
+    had = meta.get("security", "none") if meta.get("cluster_id") else None
+    mode = security or had or "none"
+    if had is not None and had != mode:
+        raise ConfigError(f"instance {instance} was created with --security {had}",
+                          hint="leave --security out, or add --reset to wipe it and start anew")
     if with_temporal:
         temporal.preflight(registry, instance)  # a missing binary or a taken port, before any broker starts
-    started, _ = kafka.start_missing(registry, instance, count, meta, heap, wait)
+    started, new_meta = kafka.start_missing(registry, instance, count, meta, heap, wait, mode)
+    if mode == "scram" and started:
+        from kctl.services.local.paths import write_meta
+
+        write_meta(instance, {**new_meta, "context": secure.make_context(instance)})
     temporal_started = False
     if with_temporal:
         try:
