@@ -29,6 +29,8 @@ def up(
     wait: float = typer.Option(90.0, "--wait", min=1, help="Seconds to wait for the brokers (and Temporal) to answer."),
     heap: str = typer.Option("512m", "--heap", help="JVM heap of each broker."),
     temporal: bool = typer.Option(False, "--temporal", help="Also start the instance's Temporal dev server."),
+    schema_registry: bool = typer.Option(
+        False, "--schema-registry", help="Also start the instance's Schema Registry (Apicurio; needs Java 21+)."),
 ):
     """Start Kafka for an instance (only the brokers that are down) and wait until it answers.
 
@@ -39,7 +41,7 @@ def up(
 
     obj = app_context(ctx)
     result = local.up(obj.registry_data, _instance(ctx, instance), brokers=brokers, reset=reset, wait=wait, heap=heap,
-                      with_temporal=temporal)
+                      with_temporal=temporal, with_schema_registry=schema_registry)
     if result.already_running:
         print(f"instance {result.instance} is already running", file=sys.stderr)
     render(result, obj.output)
@@ -50,6 +52,9 @@ def up(
         if result.temporal is not None and result.temporal.running:
             t = result.temporal
             print(f"temporal: pid {t.pid}, {t.address}, UI {t.ui_url}, db {t.db_file}, log {t.log_file}", file=sys.stderr)
+        if result.schema_registry is not None and result.schema_registry.running:
+            r = result.schema_registry
+            print(f"schema registry: pid {r.pid}, {r.url}, db {r.db_file}, log {r.log_file}", file=sys.stderr)
 
 
 @app.command()
@@ -60,7 +65,7 @@ def down(
     grace: float = typer.Option(20.0, "--grace", min=0, help="Seconds to wait after SIGTERM before SIGKILL."),
     reset: bool = typer.Option(False, "--reset", help="Also wipe the instance's data."),
 ):
-    """Stop a local instance, its Temporal server too (gracefully, then forcefully).
+    """Stop a local instance, its Temporal server and Schema Registry too (gracefully, then forcefully).
 
     Example: kctl local down --all
     """

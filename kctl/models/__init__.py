@@ -24,6 +24,7 @@ _HOME = {
     "LocalBroker": "local",
     "LocalInstance": "local",
     "LocalTemporal": "local",
+    "LocalSchemaRegistry": "local",
     "ContextInfo": "config",
     "ConfigView": "config",
     "E2EStep": "e2e",
