@@ -1,0 +1,10 @@
+"""The Schema Registry part of the client API (built on kctl/kafka/schema_registry.py, which alone
+imports confluent_kafka.schema_registry). Import this module only when a schema format is used."""
+
+from kctl.kafka.schema_registry import (
+    FORMATS, STRATEGIES, RegistrySettings, SchemaDecoder, SchemaSerializer, call, connect,
+    read_schema_file, schema_type_of_file,
+)
+
+__all__ = ["FORMATS", "STRATEGIES", "RegistrySettings", "SchemaDecoder", "SchemaSerializer", "call", "connect",
+           "read_schema_file", "schema_type_of_file"]

@@ -1,0 +1,1 @@
+"""`kctl schemas` and the Schema Registry settings of produce/consume."""
