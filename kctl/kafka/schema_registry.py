@@ -154,6 +154,8 @@ class SchemaSerializer:
         if schema_id is not None:
             schema = call(lambda: self.client.get_schema(schema_id), settings, f"schema id {schema_id}")
             self.schema_id = schema_id
+            subjects = call(lambda: self.client.get_subjects_by_schema_id(schema_id), settings, f"schema id {schema_id}")
+            self.subject = subject or (subjects[0] if subjects else f"{topic}-{field}")
         elif schema_file is not None:
             text = read_schema_file(schema_file)
             schema = Schema(text, schema_type)
@@ -174,7 +176,9 @@ class SchemaSerializer:
         self._ctx = SerializationContext(topic, MessageField.KEY if field == "key" else MessageField.VALUE)
 
     def _make_encoder(self, schema):
-        conf = {"auto.register.schemas": False, "use.schema.id": self.schema_id}
+        # The schema is registered (or looked up) already: the serializer looks it up under our subject once.
+        subject = self.subject
+        conf = {"auto.register.schemas": False, "subject.name.strategy": lambda ctx, record_name: subject}
         if self.name == "avro":
             from confluent_kafka.schema_registry.avro import AvroSerializer
 
