@@ -3,8 +3,8 @@ imports confluent_kafka.schema_registry). Import this module only when a schema 
 
 from kctl.kafka.schema_registry import (
     FORMATS, STRATEGIES, RegistrySettings, SchemaDecoder, SchemaSerializer, call, connect,
-    read_schema_file, schema_type_of_file,
+    new_schema, read_schema_file, schema_type_of_file,
 )
 
-__all__ = ["FORMATS", "STRATEGIES", "RegistrySettings", "SchemaDecoder", "SchemaSerializer", "call", "connect",
+__all__ = ["FORMATS", "STRATEGIES", "RegistrySettings", "SchemaDecoder", "SchemaSerializer", "call", "connect", "new_schema",
            "read_schema_file", "schema_type_of_file"]

@@ -104,6 +104,13 @@ def read_schema_file(path: str) -> str:
         raise UsageError(f"schema file {path} is not UTF-8 text") from None
 
 
+def new_schema(path: str, schema_type: str | None = None):
+    """A confluent Schema from a schema file (type from --type or the file's suffix)."""
+    from confluent_kafka.schema_registry import Schema
+
+    return Schema(read_schema_file(path), schema_type_of_file(path, schema_type))
+
+
 def _record_name(schema_type: str, text: str) -> str | None:
     """The fully qualified record name (for the record strategies)."""
     try:

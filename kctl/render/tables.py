@@ -370,3 +370,6 @@ def topic_result_table(result: models.TopicResult):
 
     return [f"{result.operation}: {'ok' if result.ok else 'failed'}",
             *json.dumps(result.result, indent=2, sort_keys=False).splitlines()]
+
+
+from kctl.render import schema_tables  # noqa: E402,F401 - registers the `kctl schemas` tables
