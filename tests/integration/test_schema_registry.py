@@ -34,6 +34,12 @@ def registry_url(kafka):
         local.stop_schema_registry(registry, kafka["instance"])
 
 
+@pytest.fixture(autouse=True)
+def registry_env(registry_url, monkeypatch):
+    """`-b` names no instance, so the registry comes from $KCTL_SCHEMA_REGISTRY unless a test says otherwise."""
+    monkeypatch.setenv("KCTL_SCHEMA_REGISTRY", registry_url)
+
+
 def _schema_file(tmp_path, name: str, schema: dict) -> str:
     path = tmp_path / name
     path.write_text(json.dumps(schema))
