@@ -1,5 +1,5 @@
-"""The Schema Registry part of the client API (built on kctl/kafka/schema_registry.py, which alone
-imports confluent_kafka.schema_registry). Import this module only when a schema format is used."""
+"""The Schema Registry part of the client API (built on kctl/kafka/schema_registry.py, the only module that
+imports the Schema Registry library). Import this module only when a schema format is used."""
 
 from kctl.kafka.schema_registry import (
     FORMATS, STRATEGIES, RegistrySettings, SchemaDecoder, SchemaSerializer, call, connect,

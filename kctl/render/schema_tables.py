@@ -1,8 +1,20 @@
-"""Tables of `kctl schemas` (registered into kctl.render.tables by name)."""
+"""Tables of `kctl schemas`: BUILDERS (model name -> builder) is merged into kctl.render.tables."""
 
 from __future__ import annotations
 
-from kctl.render.tables import new_table, table_for
+from typing import Callable
+
+from kctl.render.blocks import new_table
+
+BUILDERS: dict[str, Callable] = {}
+
+
+def table_for(model_name: str):
+    def register(fn):
+        BUILDERS[model_name] = fn
+        return fn
+
+    return register
 
 
 @table_for("SchemaSubject")

@@ -372,4 +372,6 @@ def topic_result_table(result: models.TopicResult):
             *json.dumps(result.result, indent=2, sort_keys=False).splitlines()]
 
 
-from kctl.render import schema_tables  # noqa: E402,F401 - registers the `kctl schemas` tables
+from kctl.render.schema_tables import BUILDERS as _SCHEMA_BUILDERS  # noqa: E402 - the `kctl schemas` tables
+
+_BUILDERS.update(_SCHEMA_BUILDERS)

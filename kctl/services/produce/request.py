@@ -116,19 +116,19 @@ def check_request(req: ProduceRequest) -> None:
             raise UsageError(f"input file {path} is a directory")
     if req.failed_file is not None:
         check_writable(req.failed_file, "--failed-file")
-    for field in ("key", "value"):
-        fmt = getattr(req, f"{field}_format")
-        given = [f"--{field}-{name.replace('_', '-')}" for name in ("schema", "subject", "schema_id")
-                 if getattr(req, f"{field}_{name}") is not None]
+    for part in ("key", "value"):
+        fmt = getattr(req, f"{part}_format")
+        given = [f"--{part}-{name.replace('_', '-')}" for name in ("schema", "subject", "schema_id")
+                 if getattr(req, f"{part}_{name}") is not None]
         if fmt is None and given:
-            raise UsageError(f"{given[0]} needs --{field}-format avro|json-schema")
+            raise UsageError(f"{given[0]} needs --{part}-format avro|json-schema")
         if fmt is not None:
             if req.format == "raw":
-                raise UsageError(f"--{field}-format {fmt} encodes JSON records: it cannot be combined with --format raw")
-            if getattr(req, f"{field}_schema") is not None and getattr(req, f"{field}_schema_id") is not None:
-                raise UsageError(f"give --{field}-schema or --{field}-schema-id, not both")
+                raise UsageError(f"--{part}-format {fmt} encodes JSON records: it cannot be combined with --format raw")
+            if getattr(req, f"{part}_schema") is not None and getattr(req, f"{part}_schema_id") is not None:
+                raise UsageError(f"give --{part}-schema or --{part}-schema-id, not both")
             if req.schema_registry is None:
-                raise UsageError(f"--{field}-format {fmt} needs a schema registry")
+                raise UsageError(f"--{part}-format {fmt} needs a schema registry")
 
 
 def check_writable(path: str, option: str) -> None:

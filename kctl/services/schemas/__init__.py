@@ -27,7 +27,7 @@ def list_subjects(settings, deleted: bool = False) -> list[SchemaSubject]:
     live = set(_call(settings, lambda: client.get_subjects(), "listing subjects")) if deleted else set(names)
     out = []
     for name in sorted(names):
-        versions = _call(settings, lambda: client.get_versions(name, deleted=deleted), f"subject {name}")
+        versions = _call(settings, lambda subject=name: client.get_versions(subject, deleted=deleted), f"subject {name}")
         out.append(SchemaSubject(name, tuple(versions), deleted=name not in live))
     return out
 
