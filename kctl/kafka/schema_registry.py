@@ -248,12 +248,15 @@ class SchemaDecoder:
         self.client = client or connect(settings)
         self._decoders: dict[str, object] = {}
         self._types: dict[int, str] = {}
+        self._avro: dict[int, object] = {}  # schema id -> fastavro parsed schema (None: use confluent's path)
 
     def _type_of(self, schema_id: int) -> str:
         kind = self._types.get(schema_id)
         if kind is None:
             schema = call(lambda: self.client.get_schema(schema_id), self.settings, f"schema id {schema_id}")
             kind = self._types[schema_id] = schema.schema_type or "AVRO"
+            if kind == "AVRO":
+                self._avro[schema_id] = _plain_avro(schema)
         return kind
 
     def _decoder(self, kind: str):
@@ -283,6 +286,18 @@ class SchemaDecoder:
         kind = self._type_of(schema_id)
         if self.name != "auto" and kind != SCHEMA_TYPES[self.name]:
             raise SerdeError(f"schema {schema_id} is {kind}, not {self.name}")
+        parsed = self._avro.get(schema_id)
+        if parsed is not None:
+            # The hot path: a self-contained Avro schema read with fastavro directly (what
+            # confluent's AvroDeserializer does after its per-record rule and tag bookkeeping).
+            import io
+
+            from fastavro import schemaless_reader
+
+            try:
+                return json_safe(schemaless_reader(io.BytesIO(data[5:]), parsed, None)), schema_id
+            except Exception as exc:  # noqa: BLE001 - truncated or corrupt payloads
+                raise SerdeError(f"cannot decode with schema {schema_id}: {str(exc) or type(exc).__name__}") from None
         from confluent_kafka.serialization import MessageField, SerializationContext
 
         ctx = SerializationContext(topic, MessageField.KEY if self.field == "key" else MessageField.VALUE)
@@ -297,3 +312,15 @@ class SchemaDecoder:
             if isinstance(exc, SchemaRegistryError) or "httpx" in type(exc).__module__:
                 raise registry_error(exc, self.settings.url, f"schema id {schema_id}") from None
             raise SerdeError(f"cannot decode with schema {schema_id}: {exc}") from None
+
+
+def _plain_avro(schema):
+    """fastavro's parsed form of an Avro schema without references or rules, else None."""
+    if schema.references or getattr(schema, "rule_set", None):
+        return None
+    try:
+        from fastavro import parse_schema
+
+        return parse_schema(json.loads(schema.schema_str))
+    except Exception:  # noqa: BLE001 - anything unusual goes through confluent's deserializer
+        return None
