@@ -107,6 +107,7 @@ def logs(
     instance: Optional[int] = INSTANCE,
     broker: int = typer.Option(1, "--broker", help="Which broker of the instance (1..3)."),
     temporal: bool = typer.Option(False, "--temporal", help="The Temporal dev server's log instead of a broker's."),
+    schema_registry: bool = typer.Option(False, "--schema-registry", help="The Schema Registry's log instead of a broker's."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
     lines: int = typer.Option(50, "--lines", "-n", min=0, help="How many last lines to show."),
 ):
@@ -116,7 +117,7 @@ def logs(
     """
     from kctl.services import local
 
-    path = local.log_path(_instance(ctx, instance), broker, of_temporal=temporal)
+    path = local.log_path(_instance(ctx, instance), broker, of_temporal=temporal, of_schema_registry=schema_registry)
     if follow:
         for line in local.follow(path, lines):
             print(line, flush=True)

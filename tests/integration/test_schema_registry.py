@@ -69,6 +69,16 @@ def _raw_values(kafka, topic: str) -> list[bytes]:
     return out
 
 
+def _id_fetches(kafka) -> dict[int, int]:
+    """How often each schema id was fetched, from the registry's access log."""
+    import re
+    from collections import Counter
+
+    log = local.status(load_registry(), kafka["instance"])[0].schema_registry.log_file
+    with open(log, errors="replace") as fh:
+        return Counter(int(m) for m in re.findall(r'path="/apis/ccompat/v7/schemas/ids/(\d+)"', fh.read()))
+
+
 def _consume(kafka, topic, *args):
     return run_kctl("-b", kafka["bootstrap"], "-o", "json", "consume", topic, "--until", "end", *args)
 
@@ -87,11 +97,15 @@ def test_round_trip_and_wire_format(kafka, registry_url, new_topic, tmp_path, fm
     result = run_kctl("-b", kafka["bootstrap"], "produce", topic, "--value-format", fmt, "--value-schema", path,
                       "--schema-registry", registry_url, input=_lines(records))
     assert result.code == 0, result
+    fetches_before = _id_fetches(kafka)
     consumed = _consume(kafka, topic, "--value-format", fmt, "--schema-registry", registry_url)
     assert consumed.code == 0, consumed
     assert [r["value"] for r in consumed.json_lines] == records
     ids = {r["value_schema_id"] for r in consumed.json_lines}
     assert len(ids) == 1
+    # five records, one schema id: fetched once (the registry's access log)
+    (schema_id,) = ids
+    assert _id_fetches(kafka).get(schema_id, 0) - fetches_before.get(schema_id, 0) == 1
     # The bytes on the topic: magic byte 0, the schema id, then the payload confluent-kafka's own
     # deserializer reads (independent of kctl's decoding).
     client = SchemaRegistryClient({"url": registry_url})
@@ -162,6 +176,7 @@ def test_auto_on_a_mixed_topic_and_unknown_id(kafka, registry_url, new_topic, tm
     assert first["value"] == {"id": 1, "name": "a"} and "value_schema_id" in first
     assert second["value"] == "plain text" and "value_schema_id" not in second
     text = run_kctl("-b", kafka["bootstrap"], "consume", topic, "--until", "end", "--value-format", "auto", "-f", "%o %v")
+    assert text.code == 0, text
     assert text.stdout.splitlines() == ['0 {"id": 1, "name": "a"}', "1 plain text"]
     # magic byte 0 and a schema id no registry knows
     assert run_kctl("-b", kafka["bootstrap"], "produce", topic, "--value-serializer", "hex",
@@ -223,6 +238,51 @@ def test_registry_stopped_mid_consume_restart_keeps_schemas_and_down(kafka, priv
     assert processes.port_free(ports.host, ports.port) and processes.port_free(ports.host, ports.management_port)
     status = run_kctl("-o", "json", "local", "status", "-i", str(PRIVATE_INSTANCE))
     assert status.json[0]["schema_registry"]["running"] is False
+
+
+def test_keys_and_values_with_schemas(kafka, registry_url, new_topic, tmp_path):
+    topic = new_topic(partitions=2)
+    key_schema = _schema_file(tmp_path, "k.avsc", {"type": "record", "name": "Key", "fields": [{"name": "k", "type": "string"}]})
+    value_schema = _schema_file(tmp_path, "v.json", JSON_SCHEMA)
+    line = json.dumps({"key": {"k": "a"}, "value": {"id": 1, "item": "x"}}) + "\n"
+    result = run_kctl("-b", kafka["bootstrap"], "produce", topic, "-F", "json", "--key-format", "avro", "--key-schema", key_schema,
+                      "--value-format", "json-schema", "--value-schema", value_schema, input=line)
+    assert result.code == 0, result
+    (record,) = _consume(kafka, topic, "--key-format", "avro", "--value-format", "auto").json_lines
+    assert record["key"] == {"k": "a"} and record["value"] == {"id": 1, "item": "x"}
+    assert isinstance(record["key_schema_id"], int) and isinstance(record["value_schema_id"], int)
+    text = run_kctl("-b", kafka["bootstrap"], "consume", topic, "--until", "end", "--key-format", "auto",
+                    "--value-format", "json-schema", "-f", "%k => %v")
+    assert text.stdout == '{"k": "a"} => {"id": 1, "item": "x"}\n', text
+
+
+def test_schemas_commands(kafka, registry_url, unique_name, tmp_path):
+    subject = unique_name("subject")
+    v1, v2, bad = (_schema_file(tmp_path, n, s) for n, s in (("v1.avsc", USER), ("v2.avsc", USER_V2), ("bad.avsc", USER_BAD)))
+    first = run_kctl("-o", "json", "schemas", "register", subject, v1)
+    assert first.code == 0 and first.json["version"] == 1, first
+    assert run_kctl("schemas", "check", subject, v2).code == 0
+    refused = run_kctl("schemas", "check", subject, bad)
+    assert refused.code == 8 and "NOT compatible" in refused.stdout, refused
+    assert run_kctl("schemas", "register", subject, bad).code == 2
+    second = run_kctl("-o", "json", "schemas", "register", subject, v2)
+    assert second.json["version"] == 2
+    latest = run_kctl("-o", "json", "schemas", "get", subject)
+    assert latest.json["version"] == 2 and json.loads(latest.json["schema"])["fields"][2]["name"] == "email"
+    assert json.loads(run_kctl("-o", "json", "schemas", "get", subject, "--version", "1").json["schema"]) == USER
+    by_id = run_kctl("-o", "json", "schemas", "get", "--id", str(first.json["schema_id"]))
+    assert json.loads(by_id.json["schema"]) == USER
+    listed = {s["subject"]: s["versions"] for s in run_kctl("-o", "json", "schemas", "list").json}
+    assert listed[subject] == [1, 2]
+    assert run_kctl("-o", "json", "schemas", "config", subject, "--set-compatibility", "none").json["compatibility"] == "NONE"
+    assert run_kctl("-o", "json", "schemas", "config", subject).json["compatibility"] == "NONE"
+    assert run_kctl("schemas", "delete", subject).code == 2  # no terminal, no --yes
+    assert run_kctl("schemas", "delete", subject, "--yes").code == 0
+    assert subject not in {s["subject"] for s in run_kctl("-o", "json", "schemas", "list").json}
+    assert subject in {s["subject"] for s in run_kctl("-o", "json", "schemas", "list", "--deleted").json}
+    assert run_kctl("schemas", "delete", subject, "--yes", "--permanent").code == 0
+    missing = run_kctl("schemas", "get", subject)
+    assert missing.code == 4 and missing.stderr.count("kctl: error:") == 1, missing
 
 
 def test_local_status_shows_the_registry_and_it_is_the_default(kafka, registry_url, new_topic, tmp_path):

@@ -173,9 +173,15 @@ def status(registry: Registry, instance: int | None = None) -> list[LocalInstanc
     return [describe(registry, n) for n in known_instances() if 0 <= n < registry.max_instances]
 
 
-def log_path(instance: int, broker: int = 1, of_temporal: bool = False):
-    """The log file of one broker, or of the instance's Temporal server."""
+def log_path(instance: int, broker: int = 1, of_temporal: bool = False, of_schema_registry: bool = False):
+    """The log file of one broker, or of the instance's Temporal server or Schema Registry."""
     meta = read_meta(instance)
+    if of_schema_registry:
+        path = schema_registry.schema_registry_paths(instance).log
+        if not path.exists():
+            raise NotFoundError(f"instance {instance} has no Schema Registry log",
+                                hint=f"`kctl local up -i {instance} --schema-registry`")
+        return path
     if of_temporal:
         path = temporal_paths(instance).log
         if not path.exists():

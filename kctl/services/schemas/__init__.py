@@ -82,15 +82,24 @@ def check(settings, subject: str, path: str, schema_type: str | None = None) -> 
 def delete(settings, subject: str, version: str | None = None, permanent: bool = False) -> SchemaDeleted:
     client = _client(settings)
     if version is None:
-        if permanent:  # the Confluent API: a soft delete first, then the permanent one
-            _call(settings, lambda: client.delete_subject(subject), f"subject {subject}")
+        if permanent:  # the Confluent API: a soft delete first (unless done already), then the permanent one
+            _soft_delete_first(settings, lambda: client.delete_subject(subject), f"subject {subject}")
         versions = _call(settings, lambda: client.delete_subject(subject, permanent=permanent), f"subject {subject}")
         return SchemaDeleted(subject, tuple(versions), permanent)
     number = _version_number(version)
     if permanent:
-        _call(settings, lambda: client.delete_version(subject, number), f"{subject} version {number}")
+        _soft_delete_first(settings, lambda: client.delete_version(subject, number), f"{subject} version {number}")
     deleted = _call(settings, lambda: client.delete_version(subject, number, permanent=permanent), f"{subject} version {number}")
     return SchemaDeleted(subject, (deleted,), permanent)
+
+
+def _soft_delete_first(settings, fn, what: str) -> None:
+    from kctl.errors import NotFoundError
+
+    try:
+        _call(settings, fn, what)
+    except NotFoundError:  # soft-deleted already (or missing: the permanent delete says which)
+        pass
 
 
 def config(settings, subject: str | None = None, set_compatibility: str | None = None) -> SchemaConfig:
