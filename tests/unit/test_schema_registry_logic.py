@@ -172,3 +172,24 @@ def test_produce_checks_schema_options():
     with pytest.raises(UsageError, match="not both"):
         check_request(ProduceRequest(topic="t", value_format="avro", value_schema="x", value_schema_id=1,
                                      schema_registry=object()))
+
+
+def test_context_schema_registry_from_set_context(tmp_path, monkeypatch):
+    from kctl.config.contexts import get_context
+    from tests.helpers import run_kctl
+
+    monkeypatch.setenv("KCTL_CONFIG", str(tmp_path / "config.yaml"))
+    monkeypatch.delenv("KCTL_SCHEMA_REGISTRY", raising=False)
+    ca = tmp_path / "ca.pem"
+    ca.write_text("pem")
+    result = run_kctl("config", "set-context", "sr", "-b", "h:9092", "--schema-registry", "https://sr:8081",
+                      "--schema-registry-user", "bob", "--schema-registry-password-env", "SR_PW",
+                      "--schema-registry-ca-file", str(ca))
+    assert result.code == 0, result
+    entry = get_context("sr")["schema_registry"]
+    assert entry == {"url": "https://sr:8081", "user": "bob", "password": "${env:SR_PW}", "ca_file": str(ca)}
+    monkeypatch.setenv("SR_PW", "pw")
+    settings = sr_settings.registry_settings(None, get_context("sr"), None, None)
+    assert (settings.url, settings.user, settings.password, settings.ca_file) == ("https://sr:8081", "bob", "pw", str(ca))
+    refused = run_kctl("config", "set-context", "sr", "--schema-registry-user", "bob")
+    assert refused.code == 2 and "need --schema-registry URL" in refused.stderr
