@@ -86,6 +86,7 @@ def root(
 def _register() -> None:
     from kctl.cli import acls, cluster, configs, consume, doctor, e2e, groups, local, produce, topics, txn, users, worker, workflow
     from kctl.cli import config as config_cli
+    from kctl.cli import schemas as schemas_cli
 
     app.command("produce")(produce.produce)
     app.command("consume")(consume.consume)
@@ -102,6 +103,7 @@ def _register() -> None:
     app.add_typer(config_cli.app, name="config")
     app.add_typer(worker.app, name="worker")
     app.add_typer(workflow.app, name="workflow")
+    app.add_typer(schemas_cli.app, name="schemas")
 
 
 _register()

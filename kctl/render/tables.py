@@ -97,12 +97,13 @@ def topic_detail_table(topics):
 
 @table_for("LocalInstance")
 def local_instances_table(instances):
-    table = new_table("INSTANCE", "STATUS", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS", "TEMPORAL")
+    table = new_table("INSTANCE", "STATUS", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS", "TEMPORAL", "SCHEMA REGISTRY")
     for inst in instances if isinstance(instances, list) else [instances]:
         table.add_row(
             str(inst.instance), _local_state(inst), inst.bootstrap, str(len(inst.brokers)),
             _ids(b.pid for b in inst.brokers if b.pid) or "-",
             _ids(f"{b.port}/{b.controller_port}" for b in inst.brokers), _local_temporal(inst.temporal),
+            _local_schema_registry(inst.schema_registry),
         )
     return table
 
@@ -122,6 +123,14 @@ def _local_temporal(t) -> str:
         return "-"
     state = f"up pid {t.pid}" if t.running else "down"
     return f"{state} {t.frontend_port}/{t.ui_port}"
+
+
+def _local_schema_registry(r) -> str:
+    """-: never started here; else up/down, pid, HTTP/management ports."""
+    if r is None:
+        return "-"
+    state = f"up pid {r.pid}" if r.running else "down"
+    return f"{state} {r.port}/{r.management_port}"
 
 
 @table_for("ConfigView")
@@ -321,3 +330,8 @@ def topic_result_table(result: models.TopicResult):
 
     return [f"{result.operation}: {'ok' if result.ok else 'failed'}",
             *json.dumps(result.result, indent=2, sort_keys=False).splitlines()]
+
+
+from kctl.render.schema_tables import BUILDERS as _SCHEMA_BUILDERS  # noqa: E402 - the `kctl schemas` tables
+
+_BUILDERS.update(_SCHEMA_BUILDERS)
