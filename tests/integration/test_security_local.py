@@ -144,9 +144,6 @@ def test_users_and_acls_decide_what_a_principal_may_read(secured):
     assert kctl(*alice, "--timeout", 5, "topics", "list", env=env, timeout=30).code == 9
 
 
-@pytest.mark.xfail(strict=True, reason="consume's fetch authorization error does not name the topic yet "
-                                       "(kctl/services/consume.py, another area): 'Fetch from broker 1 failed: "
-                                       "Broker: Topic authorization failed'")
 def test_consume_without_read_names_the_topic(secured):
     admin = ("--context", secured["context"])
     topic = "secured-name"

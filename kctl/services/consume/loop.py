@@ -213,7 +213,20 @@ class ConsumeLoop:
             # Every topic existed when the consume started: it was deleted since.
             raise deleted(event.topic)
         if event.kind == "fatal":
-            raise event.error
+            raise _named(event, self.opts)
         level = logging.WARNING if event.code not in self.warned else logging.DEBUG
         self.warned.add(event.code)
         log.event("consumer_error", level, error=event.message, retriable=event.retriable)
+
+
+def _named(event, opts: ConsumeOptions) -> Exception:
+    """librdkafka's fetch authorization error names no topic ("Fetch from broker 1 failed: Topic
+    authorization failed"): say which topic(s) this consumer was denied."""
+    from kctl.errors import AuthError
+
+    if not isinstance(event.error, AuthError) or event.code != "TOPIC_AUTHORIZATION_FAILED":
+        return event.error
+    topics = event.topic or ", ".join(opts.topics) or f"matching {opts.pattern}"
+    return AuthError(f"not authorized to read topic {topics} ({event.message})",
+                     hint="it needs READ and DESCRIBE on the topic: `kctl acls create --principal User:NAME "
+                          "--operation read --resource-type topic --resource-name TOPIC`")
