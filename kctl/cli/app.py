@@ -84,7 +84,7 @@ def root(
 
 
 def _register() -> None:
-    from kctl.cli import cluster, consume, e2e, groups, local, produce, topics, txn, worker, workflow
+    from kctl.cli import cluster, consume, e2e, groups, local, produce, topics, txn, ui, worker, workflow
     from kctl.cli import config as config_cli
 
     app.command("produce")(produce.produce)
@@ -98,6 +98,7 @@ def _register() -> None:
     app.add_typer(config_cli.app, name="config")
     app.add_typer(worker.app, name="worker")
     app.add_typer(workflow.app, name="workflow")
+    app.command("ui")(ui.ui)
 
 
 _register()
