@@ -46,6 +46,7 @@ class KctlApp(App):
         self.data = data
         self.allow_writes = allow_writes
         self.last_error: str | None = None
+        self.refused: list[str] = []  # the write actions refused for want of --allow-writes
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.data.label} · {'writes allowed' if self.allow_writes else 'read-only'}"
@@ -55,6 +56,7 @@ class KctlApp(App):
     def require_writes(self, what: str) -> bool:
         if self.allow_writes:
             return True
+        self.refused.append(what)
         self.notify(f"read-only: {what} needs `kctl ui --allow-writes`", severity="warning", timeout=4)
         return False
 
