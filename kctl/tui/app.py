@@ -40,12 +40,13 @@ class KctlApp(App):
     MODES = {"cluster": _cluster, "topics": _topics, "groups": _groups}
     GLOBAL_HELP = [("1 / 2 / 3", "cluster / topics / groups"), ("?", "this help"), ("q, Ctrl-C", "quit")]
 
-    def __init__(self, data: DataSource, allow_writes: bool = False, start: str = "topics"):
+    def __init__(self, data: DataSource, allow_writes: bool = False, start: str = "topics", background_refresh: bool = True):
         self.DEFAULT_MODE = start  # the first screen; Textual reads it while it initialises
         super().__init__()
         self.data = data
         self.allow_writes = allow_writes
         self.last_error: str | None = None
+        self.background_refresh = background_refresh  # False: each screen loads once (snapshot tests)
         self.refused: list[str] = []  # the write actions refused for want of --allow-writes
 
     def on_mount(self) -> None:

@@ -17,15 +17,19 @@ SIZE = (120, 36)
 
 
 def _app(start="topics", allow_writes=False):
-    return KctlApp(FakeData(), allow_writes=allow_writes, start=start)
+    return KctlApp(FakeData(), allow_writes=allow_writes, start=start, background_refresh=False)
 
 
 async def _settle(pilot, condition=lambda app: True):
-    for _ in range(200):
+    """Run the app until condition holds (bounded, so a screen that never gets there fails here)."""
+    for _ in range(1500):
         await pilot.pause(0.02)
         if condition(pilot.app):
             break
+    else:
+        raise AssertionError("the screen never got ready")
     await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
 
 
 def test_cluster_screen(snap_compare):

@@ -32,7 +32,7 @@ class KctlScreen(Screen):
 
     def on_mount(self) -> None:
         self.refresh_data()
-        if self.REFRESH_S:
+        if self.REFRESH_S and self.app.background_refresh:
             self.set_interval(self.REFRESH_S, self.refresh_data)
 
     def refresh_data(self) -> None:
