@@ -99,8 +99,8 @@ class ListScreen(KctlScreen):
     def on_mount(self) -> None:
         from textual.widgets import DataTable
 
-        for table_id, columns in self.TABLES.items():
-            self.query_one(f"#{table_id}", DataTable).add_columns(*columns)
+        self.column_keys = {t: self.query_one(f"#{t}", DataTable).add_columns(*columns)
+                            for t, columns in self.TABLES.items()}
         super().on_mount()
 
     @property
@@ -115,6 +115,23 @@ class ListScreen(KctlScreen):
     def set_rows(self, table_id: str, rows: list[tuple[str, tuple]]) -> None:
         self._rows[table_id] = rows
         self.redraw(table_id)
+
+    def update_cells(self, table_id: str, rows: list[tuple[str, tuple]], changed: dict[str, tuple]) -> None:
+        """New values for some rows (key -> values) without rebuilding the table: cells are updated in place,
+        unless the table is sorted (then it is redrawn in its order)."""
+        from textual.widgets import DataTable
+
+        self._rows[table_id] = rows
+        if self.sort_column is not None and table_id == next(iter(self.TABLES)):
+            self.redraw(table_id)
+            return
+        table = self.query_one(f"#{table_id}", DataTable)
+        keys = self.column_keys[table_id]
+        for key, values in changed.items():
+            if key not in table.rows:
+                continue
+            for i, value in enumerate(values):
+                table.update_cell(key, keys[i], self.cell(table_id, i, value))
 
     def redraw(self, table_id: str) -> None:
         from textual.widgets import DataTable

@@ -32,13 +32,22 @@ class TopicsScreen(ListScreen):
         self.populated = True
         self.run_worker(self._load_stats, thread=True, group="stats", exclusive=True, exit_on_error=False)
 
-    def _draw(self) -> None:
+    def _rows_now(self) -> list:
         rows = []
         for t in self.summaries:
             stats = self.stats.get(t.name)
             rows.append((t.name, (t.name, t.partitions, t.replication_factor,
                                   stats.messages if stats else None, stats.size_bytes if stats else None)))
-        self.set_rows("topics", rows)
+        return rows
+
+    def _draw(self) -> None:
+        self.set_rows("topics", self._rows_now())
+
+    def _stats_arrived(self, found: dict) -> None:
+        self.stats.update(found)
+        rows = self._rows_now()
+        changed = {key: values for key, values in rows if key in found}
+        self.update_cells("topics", rows, changed)
 
     def cell(self, table_id, column, value) -> str:
         if column == 4:
@@ -52,8 +61,7 @@ class TopicsScreen(ListScreen):
                 found = self.data.topic_stats(names[i:i + STATS_CHUNK])
             except Exception:  # noqa: BLE001 - the list stays; the next refresh tries again
                 return
-            self.stats.update(found)
-            self.app.call_from_thread(self._draw)
+            self.app.call_from_thread(self._stats_arrived, found)
 
     def open(self, key: str) -> None:
         from kctl.tui.screens.topic import TopicScreen
