@@ -43,7 +43,7 @@ def test_topics_screen_sorted_by_name(snap_compare):
     async def ready(pilot):
         await _settle(pilot, lambda app: len(app.screen.stats) == 3)
         await pilot.press("s")  # by name, ascending
-        await _settle(pilot)
+        await _settle(pilot, lambda app: app.screen.sort_column == 0)
 
     assert snap_compare(_app("topics"), terminal_size=SIZE, run_before=ready)
 
@@ -94,6 +94,8 @@ def test_produce_screen(snap_compare):
         await _settle(pilot, lambda app: type(app.screen).__name__ == "ConfirmScreen")
         await pilot.press("y")
         await _settle(pilot, lambda app: getattr(app.screen, "last", None) is not None)
+        pilot.app.screen.set_focus(None)  # no blinking cursor in the picture
+        await _settle(pilot)
 
     assert snap_compare(_app("topics", allow_writes=True), terminal_size=SIZE, run_before=ready)
 
@@ -102,6 +104,6 @@ def test_help_screen(snap_compare):
     async def ready(pilot):
         await _settle(pilot, lambda app: len(app.screen.stats) == 3)
         await pilot.press("question_mark")
-        await _settle(pilot)
+        await _settle(pilot, lambda app: type(app.screen).__name__ == "HelpScreen")
 
     assert snap_compare(_app("topics"), terminal_size=SIZE, run_before=ready)
