@@ -269,27 +269,34 @@ def test_a_cluster_that_does_not_answer_shows_a_banner_then_recovers(kafka):
     asyncio.run(run())
 
 
+def _pane(session: str) -> str:
+    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+
+
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-def test_draws_in_a_real_terminal_under_tmux(kafka, new_topic):
+@pytest.mark.parametrize("key", ["q", "C-c"])
+def test_draws_in_a_real_terminal_under_tmux_and_restores_it(kafka, new_topic, key):
     topic = new_topic()
     session = f"kctl-ui-{uuid.uuid4().hex[:8]}"
     env = dict(os.environ, PYTHONPATH=os.getcwd(), TERM="xterm-256color")
-    command = f"{sys.executable} -m kctl -b {kafka['bootstrap']} ui"
+    # After kctl ui the shell prints its exit code on the normal screen and waits: what the pane shows then
+    # is the restored terminal, not the UI.
+    command = f"{sys.executable} -m kctl -b {kafka['bootstrap']} ui; echo kctl-exited-$?; sleep 60"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], env=env, check=True)
     try:
         deadline = time.monotonic() + 30
         screen = ""
         while topic not in screen and time.monotonic() < deadline:
             time.sleep(0.2)
-            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+            screen = _pane(session)
         assert topic in screen, screen
         assert "partitions" in screen and "replication" in screen and "read-only" in screen
-        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
+        subprocess.run(["tmux", "send-keys", "-t", session, key], check=True)
         deadline = time.monotonic() + 15
-        alive = True
-        while alive and time.monotonic() < deadline:
+        while "kctl-exited-" not in screen and time.monotonic() < deadline:
             time.sleep(0.1)
-            alive = subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode == 0
-        assert not alive  # q ended kctl ui (and with it the session)
+            screen = _pane(session)
+        assert "kctl-exited-0" in screen, screen
+        assert topic not in screen and "read-only" not in screen  # the alternate screen is gone
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
