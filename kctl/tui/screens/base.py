@@ -131,7 +131,7 @@ class ListScreen(KctlScreen):
             if key not in table.rows:
                 continue
             for i, value in enumerate(values):
-                table.update_cell(key, keys[i], self.cell(table_id, i, value))
+                table.update_cell(key, keys[i], self.cell(table_id, i, value), update_width=True)
 
     def redraw(self, table_id: str) -> None:
         from textual.widgets import DataTable
