@@ -84,7 +84,7 @@ def root(
 
 
 def _register() -> None:
-    from kctl.cli import acls, cluster, configs, consume, doctor, e2e, groups, local, produce, topics, txn, users, worker, workflow
+    from kctl.cli import acls, cluster, configs, consume, doctor, e2e, groups, local, produce, topics, txn, ui, users, worker, workflow
     from kctl.cli import config as config_cli
     from kctl.cli import schemas as schemas_cli
 
@@ -104,6 +104,7 @@ def _register() -> None:
     app.add_typer(worker.app, name="worker")
     app.add_typer(workflow.app, name="workflow")
     app.add_typer(schemas_cli.app, name="schemas")
+    app.command("ui")(ui.ui)
 
 
 _register()

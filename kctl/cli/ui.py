@@ -1,0 +1,37 @@
+"""`kctl ui`: the terminal UI (Textual, imported only here)."""
+
+from __future__ import annotations
+
+import typer
+
+from kctl.cli.context import app_context
+
+SCREENS = ("cluster", "topics", "groups")
+
+
+def ui(
+    ctx: typer.Context,
+    allow_writes: bool = typer.Option(False, "--allow-writes", help="Enable produce, topic create/delete and group "
+                                                                    "resets (each asks for confirmation)."),
+    screen: str = typer.Option("topics", "--screen", help="First screen: cluster, topics or groups."),
+):
+    """Browse the cluster in the terminal: topics, messages, groups and lag (read-only by default).
+
+    Example: kctl ui -i 0 --allow-writes
+    """
+    from kctl.errors import ConfigError
+    from kctl.parsing import parse_choice
+
+    first = parse_choice(screen, SCREENS, "--screen")
+    try:
+        from kctl.tui.app import KctlApp
+    except ImportError as exc:
+        if getattr(exc, "name", "") and not str(exc.name).startswith("textual"):
+            raise
+        raise ConfigError("kctl ui needs Textual: pip install 'kctl[ui]' (or pip install textual)") from None
+    from kctl.tui.data import DataSource
+
+    obj = app_context(ctx)
+    label = obj.context_name and f"context {obj.context_name}" or (
+        f"instance {obj.instance}" if obj.instance is not None else obj.target.bootstrap)
+    KctlApp(DataSource(obj.client_conf(), obj.timeout, label or ""), allow_writes=allow_writes, start=first).run()

@@ -1,0 +1,82 @@
+"""KctlApp: three modes (cluster, topics, groups), each with its own screen stack; global keys; the write guard."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from kctl.tui.data import DataSource
+
+
+def _cluster():
+    from kctl.tui.screens.cluster import ClusterScreen
+
+    return ClusterScreen()
+
+
+def _topics():
+    from kctl.tui.screens.topics import TopicsScreen
+
+    return TopicsScreen()
+
+
+def _groups():
+    from kctl.tui.screens.groups import GroupsScreen
+
+    return GroupsScreen()
+
+
+class KctlApp(App):
+    CSS_PATH = "styles/kctl.tcss"
+    TITLE = "kctl"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("1", "switch_mode('cluster')", "cluster"),
+        Binding("2", "switch_mode('topics')", "topics"),
+        Binding("3", "switch_mode('groups')", "groups"),
+        Binding("q", "quit", "quit"),
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True),
+    ]
+    MODES = {"cluster": _cluster, "topics": _topics, "groups": _groups}
+    GLOBAL_HELP = [("1 / 2 / 3", "cluster / topics / groups"), ("?", "this help"), ("q, Ctrl-C", "quit")]
+
+    def __init__(self, data: DataSource, allow_writes: bool = False, start: str = "topics", background_refresh: bool = True):
+        self.DEFAULT_MODE = start  # the first screen; Textual reads it while it initialises
+        super().__init__()
+        self.data = data
+        self.allow_writes = allow_writes
+        self.last_error: str | None = None
+        self.background_refresh = background_refresh  # False: each screen loads once (snapshot tests)
+        self.refused: list[str] = []  # the write actions refused for want of --allow-writes
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.data.label} · {'writes allowed' if self.allow_writes else 'read-only'}"
+
+    # -- writes: --allow-writes, then a confirmation naming what changes, then a worker --
+
+    def require_writes(self, what: str) -> bool:
+        if self.allow_writes:
+            return True
+        self.refused.append(what)
+        self.notify(f"read-only: {what} needs `kctl ui --allow-writes`", severity="warning", timeout=4)
+        return False
+
+    def confirm_then(self, question: str, action, done_message: str | None, after=None) -> None:
+        from kctl.tui.widgets import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(lambda: self._write(action, done_message, after), thread=True, exit_on_error=False)
+
+        self.push_screen(ConfirmScreen(question), answered)
+
+    def _write(self, action, done_message, after) -> None:
+        try:
+            result = action()
+        except Exception as exc:  # noqa: BLE001 - shown; nothing else changes
+            self.call_from_thread(self.notify, getattr(exc, "message", None) or str(exc), severity="error", timeout=6)
+            return
+        if done_message:
+            self.call_from_thread(self.notify, done_message, timeout=3)
+        if after is not None:
+            self.call_from_thread(after, result)

@@ -1,0 +1,1 @@
+"""The screens of `kctl ui`, one small class per module."""

@@ -1,0 +1,86 @@
+"""Topics: name, partitions, replication, messages, size; sortable; Enter opens one."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from kctl.tui.screens.base import ListScreen
+from kctl.tui.widgets import human_bytes
+
+STATS_CHUNK = 200  # topics per describe: messages and sizes arrive in the background, chunk by chunk
+
+
+class TopicsScreen(ListScreen):
+    TABLES = {"topics": ("name", "partitions", "replication", "messages", "size")}
+    HELP = [("Enter", "open the topic"), ("/", "filter"), ("s", "sort (again: reverse, then next column)"),
+            ("c", "create a topic (--allow-writes)"), ("d", "delete the topic (--allow-writes)"), ("r", "refresh")]
+    BINDINGS = [Binding("r", "refresh", "refresh"), Binding("c", "create", "create"), Binding("d", "delete", "delete")]
+    REFRESH_S = 15.0
+
+    def __init__(self):
+        super().__init__()
+        self.summaries = []
+        self.stats: dict = {}
+        self.populated = False
+
+    def load(self):
+        return self.data.topics()
+
+    def show(self, summaries) -> None:
+        self.summaries = summaries
+        self._draw()
+        self.populated = True
+        self.run_worker(self._load_stats, thread=True, group="stats", exclusive=True, exit_on_error=False)
+
+    def _rows_now(self) -> list:
+        rows = []
+        for t in self.summaries:
+            stats = self.stats.get(t.name)
+            rows.append((t.name, (t.name, t.partitions, t.replication_factor,
+                                  stats.messages if stats else None, stats.size_bytes if stats else None)))
+        return rows
+
+    def _draw(self) -> None:
+        self.set_rows("topics", self._rows_now())
+
+    def _stats_arrived(self, found: dict) -> None:
+        self.stats.update(found)
+        rows = self._rows_now()
+        changed = {key: values for key, values in rows if key in found}
+        self.update_cells("topics", rows, changed)
+
+    def cell(self, table_id, column, value) -> str:
+        if column == 4:
+            return human_bytes(value)
+        return super().cell(table_id, column, value)
+
+    def _load_stats(self) -> None:
+        names = [t.name for t in self.summaries]
+        for i in range(0, len(names), STATS_CHUNK):
+            try:
+                found = self.data.topic_stats(names[i:i + STATS_CHUNK])
+            except Exception:  # noqa: BLE001 - the list stays; the next refresh tries again
+                return
+            self.app.call_from_thread(self._stats_arrived, found)
+
+    def open(self, key: str) -> None:
+        from kctl.tui.screens.topic import TopicScreen
+
+        self.app.push_screen(TopicScreen(key))
+
+    def action_refresh(self) -> None:
+        self.refresh_data()
+
+    def action_create(self) -> None:
+        if not self.app.require_writes("creating a topic"):
+            return
+        from kctl.tui.screens.create import CreateTopicScreen
+
+        self.app.push_screen(CreateTopicScreen(), lambda _: self.refresh_data())
+
+    def action_delete(self) -> None:
+        name = self.selected_key()
+        if name is None or not self.app.require_writes(f"deleting topic {name}"):
+            return
+        self.app.confirm_then(f"Delete topic {name!r} and all its records?",
+                              lambda: self.data.delete_topic(name), f"deleted topic {name}", lambda _: self.refresh_data())

@@ -1,0 +1,89 @@
+"""Widgets shared by the screens: the unavailable-cluster banner, the `/` filter box, the key help."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class Banner(Static):
+    """Shown while the cluster does not answer; hidden again by the next refresh that works."""
+
+    DEFAULT_CLASSES = "hidden"
+
+    def problem(self, message: str) -> None:
+        self.update(f"⚠ {message} — retrying in the background")
+        self.remove_class("hidden")
+
+    def clear(self) -> None:
+        self.add_class("hidden")
+
+    @property
+    def shown(self) -> bool:
+        return not self.has_class("hidden")
+
+
+class FilterBox(Input):
+    """The `/` filter of a list: substring match (case-insensitive); Escape clears and hides it."""
+
+    BINDINGS = [Binding("escape", "close", "close filter", show=False)]
+    DEFAULT_CLASSES = "hidden"
+
+    def open(self) -> None:
+        self.remove_class("hidden")
+        self.focus()
+
+    def action_close(self) -> None:
+        self.value = ""
+        self.add_class("hidden")
+        self.screen.focus_next()
+
+
+def keep(text: str, *cells) -> bool:
+    """Does a row pass the filter `text`?"""
+    if not text:
+        return True
+    needle = text.lower()
+    return any(needle in str(c).lower() for c in cells)
+
+
+class HelpScreen(ModalScreen):
+    """`?`: the keys of the screen below and the global ones."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close")]
+
+    def __init__(self, keys: list[tuple[str, str]]):
+        super().__init__()
+        self._keys = keys
+
+    def compose(self):
+        lines = ["Keys", ""] + [f"  {k:<12} {what}" for k, what in self._keys] + ["", "Esc closes this help"]
+        yield Static("\n".join(lines), id="help", markup=False)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question that names what will change; y confirms, n/Escape cancels."""
+
+    BINDINGS = [Binding("y", "answer(True)", "yes"), Binding("n,escape", "answer(False)", "no")]
+
+    def __init__(self, question: str):
+        super().__init__()
+        self.question = question
+
+    def compose(self):
+        yield Static(f"{self.question}\n\n[y] yes   [n] no", id="confirm", markup=False)
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+def human_bytes(size: int | None) -> str:
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return str(size)

@@ -1,0 +1,302 @@
+"""kctl ui against the real broker (instance 0), driven headless by Textual's pilot; one run in tmux."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+pytest.importorskip("textual")
+
+from kctl.client import ConsumerClient, ProducerClient  # noqa: E402
+from kctl.client.records import ProducerRecord  # noqa: E402
+from kctl.tui.app import KctlApp  # noqa: E402
+from kctl.tui.data import DataSource  # noqa: E402
+
+SIZE = (140, 45)
+
+
+async def until(pilot, condition, what: str, limit: float = 30.0):
+    """Let the app run until condition() holds (a bound against hanging, not a timing assertion)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        await pilot.pause(0.05)
+
+
+def _app(kafka, allow_writes=False, start="topics", conf=None):
+    data = DataSource(conf or {"bootstrap.servers": kafka["bootstrap"]}, 10.0, f"instance {kafka['instance']}")
+    return KctlApp(data, allow_writes=allow_writes, start=start)
+
+
+def _produce(kafka, topic, records):
+    with ProducerClient(bootstrap=kafka["bootstrap"]) as producer:
+        for r in records:
+            producer.send(r).get(10)
+
+
+def _rows(table):
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def _open_topic(pilot, app, topic):
+    screen = app.screen
+    await until(pilot, lambda: getattr(screen, "populated", False), "topics table populated")
+    await pilot.press("slash", *topic)
+    await until(pilot, lambda: screen.main_table.row_count == 1, "filter leaves the one topic")
+    await pilot.press("enter", "enter")  # leave the filter box, open the row
+    await until(pilot, lambda: type(app.screen).__name__ == "TopicScreen", "topic screen")
+    return app.screen
+
+
+def test_topics_topic_messages_show_the_records(kafka, new_topic):
+    topic = new_topic(partitions=2)
+    _produce(kafka, topic, [
+        ProducerRecord(topic, value=b'{"n": 1, "kind": "even"}', key=b"k-one", headers=(("trace", b"t-1"),), partition=0),
+        ProducerRecord(topic, value=b"plain text two", key=b"k-two", partition=1),
+        ProducerRecord(topic, value=bytes([0, 1, 2, 255]), key=b"k-three", partition=1),
+    ])
+
+    async def run():
+        app = _app(kafka)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await _open_topic(pilot, app, topic)
+            parts = screen.query_one("#partitions")
+            await until(pilot, lambda: parts.row_count == 2, "two partitions")
+            rows = _rows(parts)
+            assert [r[0] for r in rows] == ["0", "1"]
+            assert [r[5] for r in rows] == ["1", "2"]  # high watermarks
+
+            await pilot.press("m")
+            await until(pilot, lambda: type(app.screen).__name__ == "MessagesScreen", "messages screen")
+            messages = app.screen
+            await until(pilot, lambda: len(messages.records) == 3, "three records")
+            table = messages.query_one("#records")
+            shown = {r[3]: r for r in _rows(table)}
+            assert set(shown) == {"k-one", "k-two", "k-three"}
+            assert shown["k-one"][4] == '{"n": 1, "kind": "even"}' and shown["k-one"][5] == "trace=t-1"
+            assert shown["k-two"][4] == "plain text two"
+            assert shown["k-three"][4] == "hex:000102ff"
+
+            # The detail pane pretty-prints JSON; c copies the record as the JSON envelope.
+            row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[3]) == "k-one")
+            table.move_cursor(row=row)
+            await pilot.pause()
+            detail = str(messages.query_one("#detail").render())
+            assert '"kind": "even"' in detail and "\n  " in detail and "header trace: t-1" in detail
+            await pilot.press("c")
+            copied = json.loads(app.clipboard)
+            assert copied["key"] == "k-one" and copied["headers"] == [{"key": "trace", "value": "t-1"}]
+            assert copied["topic"] == topic and copied["partition"] == 0 and copied["offset"] == 0
+
+            # The --match filter: only the record whose value matches.
+            await pilot.press("slash", *"value=plain", "enter")
+            await until(pilot, lambda: set(messages.records) == {"1:0"}, "only the matching record")
+
+            # One partition only (a: all -> 0).
+            await pilot.press("slash", "ctrl+u", "enter")  # clear the filter
+            await until(pilot, lambda: len(messages.records) == 3, "filter cleared")
+            await pilot.press("a")
+            await until(pilot, lambda: set(messages.records) == {"0:0"}, "partition 0 only")
+
+    asyncio.run(run())
+
+
+def test_messages_pages_and_tail(kafka, new_topic):
+    topic = new_topic()
+    _produce(kafka, topic, [ProducerRecord(topic, value=f"v{i}".encode(), partition=0) for i in range(250)])
+
+    async def run():
+        app = _app(kafka)
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_topic(pilot, app, topic)
+            await pilot.press("m")
+            await until(pilot, lambda: type(app.screen).__name__ == "MessagesScreen", "messages screen")
+            messages = app.screen
+            await until(pilot, lambda: len(messages.records) == 100, "first page")
+            assert min(r.offset for r in messages.records.values()) == 0
+            await pilot.press("n")
+            await until(pilot, lambda: min(r.offset for r in messages.records.values()) == 100, "second page")
+            await pilot.press("p")
+            await until(pilot, lambda: min(r.offset for r in messages.records.values()) == 0, "back to the first")
+            await pilot.press("e")  # the last page
+            await until(pilot, lambda: max(r.offset for r in messages.records.values()) == 249
+                        and len(messages.records) == 100, "last page")
+            await pilot.press("o", *"240", "enter")
+            await until(pilot, lambda: sorted(r.offset for r in messages.records.values()) == list(range(240, 250)),
+                        "from offset 240")
+            await pilot.press("f")  # live tail: a record produced now appears
+            await until(pilot, lambda: messages.browser is not None and getattr(messages.browser, "_tailing", False),
+                        "tail started")
+            _produce(kafka, topic, [ProducerRecord(topic, value=b"live!", partition=0)])
+            await until(pilot, lambda: any(r.value == b"live!" for r in messages.records.values()), "tailed record")
+            await pilot.press("f")
+
+    asyncio.run(run())
+
+
+def test_groups_lag_falls_as_the_consumer_catches_up(kafka, new_topic, unique_name):
+    topic = new_topic()
+    group = unique_name("g")
+    _produce(kafka, topic, [ProducerRecord(topic, value=b"x", partition=0) for _ in range(20)])
+    with ConsumerClient(bootstrap=kafka["bootstrap"], group_id=group) as consumer:
+        consumer.commit({(topic, 0): 0}, timeout=10)  # lag 20
+
+    async def run():
+        app = _app(kafka, start="groups")
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            await pilot.press("slash", *group, "enter")
+
+            def lag():
+                rows = _rows(screen.main_table)
+                return rows[0][3] if len(rows) == 1 else None
+
+            await until(pilot, lambda: lag() == "20", "lag 20")
+            with ConsumerClient(bootstrap=kafka["bootstrap"], group_id=group) as consumer:
+                consumer.commit({(topic, 0): 15}, timeout=10)
+                await until(pilot, lambda: lag() == "5", "lag 5")
+                consumer.commit({(topic, 0): 20}, timeout=10)
+                await until(pilot, lambda: lag() == "0", "lag 0")
+            history = screen.history[group]
+            assert history[0] == 20 and history[-1] == 0 and 5 in history
+            assert history == sorted(history, reverse=True)  # it only fell
+            assert screen.query_one("#spark").data[-1] == 0
+
+    asyncio.run(run())
+
+
+def test_write_actions_are_refused_without_allow_writes(kafka, new_topic, unique_name):
+    topic = new_topic()
+    group = unique_name("g")
+    with ConsumerClient(bootstrap=kafka["bootstrap"], group_id=group) as consumer:
+        consumer.commit({(topic, 0): 0}, timeout=10)
+
+    async def run():
+        app = _app(kafka)
+        async with app.run_test(size=SIZE) as pilot:
+            topics = app.screen
+            screen = await _open_topic(pilot, app, topic)
+            for key in ("p", "d"):
+                await pilot.press(key)
+                await pilot.pause(0.2)
+                assert app.screen is screen  # no produce form, no confirmation
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is topics, "back on topics")
+            for key in ("c", "d"):
+                await pilot.press(key)
+                await pilot.pause(0.2)
+                assert app.screen is topics
+            await pilot.press("3")
+            await until(pilot, lambda: type(app.screen).__name__ == "GroupsScreen", "groups")
+            groups = app.screen
+            await pilot.press("slash", *group, "enter")
+            await until(pilot, lambda: groups.main_table.row_count == 1, "the group")
+            for key in ("e", "l"):
+                await pilot.press(key)
+                await pilot.pause(0.2)
+                assert app.screen is groups
+            assert app.refused == [f"producing to {topic}", f"deleting topic {topic}", "creating a topic",
+                                   f"deleting topic {topic}", f"resetting the offsets of group {group}",
+                                   f"resetting the offsets of group {group}"]
+            assert any("read-only" in n.message and "--allow-writes" in n.message for n in app._notifications)
+
+    asyncio.run(run())
+    assert topic in {t.name for t in DataSource({"bootstrap.servers": kafka["bootstrap"]}).topics()}
+
+
+def test_produce_and_delete_with_allow_writes(kafka, new_topic):
+    topic = new_topic(partitions=3)
+
+    async def run():
+        app = _app(kafka, allow_writes=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_topic(pilot, app, topic)
+            await pilot.press("p")
+            await until(pilot, lambda: type(app.screen).__name__ == "ProduceScreen", "produce form")
+            form = app.screen
+            await pilot.press(*"k1", "enter", *"hello", "enter", *"h=v", "enter", "2", "enter")
+            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "confirmation")
+            question = app.screen.question
+            assert topic in question and "partition 2" in question and "'k1'" in question
+            await pilot.press("y")
+            await until(pilot, lambda: form.last is not None, "record acknowledged")
+            assert (form.last.partition, form.last.offset) == (2, 0)
+            assert "partition 2 offset 0" in str(form.query_one("#form-result").render())
+            await pilot.press("escape")
+            await until(pilot, lambda: type(app.screen).__name__ == "TopicScreen", "back on the topic")
+            await pilot.press("d")
+            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "delete confirmation")
+            assert f"Delete topic {topic!r}" in app.screen.question
+            await pilot.press("n")  # cancelled: nothing changes
+            await until(pilot, lambda: type(app.screen).__name__ == "TopicScreen", "cancelled")
+
+    asyncio.run(run())
+    with ConsumerClient(bootstrap=kafka["bootstrap"]) as consumer:
+        consumer.assign({(topic, 2): ConsumerClient.OFFSET_BEGINNING})
+        records = []
+        deadline = time.monotonic() + 20
+        while not records and time.monotonic() < deadline:
+            records = consumer.poll(10, 1)
+    assert records[0].key == b"k1" and records[0].value == b"hello" and records[0].headers == (("h", b"v"),)
+    assert topic in {t.name for t in DataSource({"bootstrap.servers": kafka["bootstrap"]}).topics()}
+
+
+def test_a_cluster_that_does_not_answer_shows_a_banner_then_recovers(kafka):
+    async def run():
+        app = _app(kafka, start="cluster", conf={"bootstrap.servers": "127.0.0.1:1"})
+        app.data.timeout = 1.0
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            banner = screen.query_one("#banner")
+            await until(pilot, lambda: banner.shown, "banner")
+            assert "retrying" in str(banner.render())
+            app.data.conf = {"bootstrap.servers": kafka["bootstrap"]}  # the cluster is back
+            app.data.timeout = 10.0
+            await pilot.press("r")
+            await until(pilot, lambda: not banner.shown and screen.main_table.row_count == 1, "recovered")
+            await pilot.press("q")
+        assert app.return_code in (0, None)
+
+    asyncio.run(run())
+
+
+def _pane(session: str) -> str:
+    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.parametrize("key", ["q", "C-c"])
+def test_draws_in_a_real_terminal_under_tmux_and_restores_it(kafka, new_topic, key):
+    topic = new_topic()
+    session = f"kctl-ui-{uuid.uuid4().hex[:8]}"
+    env = dict(os.environ, PYTHONPATH=os.getcwd(), TERM="xterm-256color")
+    # After kctl ui the shell prints its exit code on the normal screen and waits: what the pane shows then
+    # is the restored terminal, not the UI.
+    command = f"{sys.executable} -m kctl -b {kafka['bootstrap']} ui; echo kctl-exited-$?; sleep 60"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], env=env, check=True)
+    try:
+        deadline = time.monotonic() + 30
+        screen = ""
+        while topic not in screen and time.monotonic() < deadline:
+            time.sleep(0.2)
+            screen = _pane(session)
+        assert topic in screen, screen
+        assert "partitions" in screen and "replication" in screen and "read-only" in screen
+        subprocess.run(["tmux", "send-keys", "-t", session, key], check=True)
+        deadline = time.monotonic() + 15
+        while "kctl-exited-" not in screen and time.monotonic() < deadline:
+            time.sleep(0.1)
+            screen = _pane(session)
+        assert "kctl-exited-0" in screen, screen
+        assert topic not in screen and "read-only" not in screen  # the alternate screen is gone
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
