@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from kctl.models import ClusterInfo, TopicDetail, TopicSummary
 
-HEALTH_NOTE = "health findings: the `cluster health` service is not available in this build"
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class ClusterView:
 
 
 def group_lags(conf: dict, timeout: float, group_ids: list[str]) -> list:
-    """GroupDetail per group (offset lag). Swap for the lag-watch service when it lands (issue 9)."""
+    """GroupDetail per group: offset lag and time lag (`groups describe`'s service)."""
     from kctl.services import groups
 
     if not group_ids:
@@ -64,8 +63,12 @@ def group_lags(conf: dict, timeout: float, group_ids: list[str]) -> list:
 
 
 def cluster_findings(conf: dict, timeout: float) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(findings, notes). Swap for the `cluster health` service when it lands (issue 10)."""
-    return (), (HEALTH_NOTE,)
+    """(findings, notes): what `kctl cluster health` finds, one line each (none: healthy)."""
+    from kctl.services.health import cluster_health
+
+    report = cluster_health(conf, timeout)
+    findings = tuple(f"{f.severity}: {f.subject}: {f.message}" for f in report.findings)
+    return findings, () if findings else ("healthy: no offline, under-replicated or under-min-ISR partitions",)
 
 
 # -- the data source the app holds -----------------------------------------------------------------
@@ -117,7 +120,7 @@ class DataSource:
         for detail in group_lags(self.conf, self.timeout, [g.group_id for g in listed]):
             rows.append(GroupRow(
                 group_id=detail.group_id, state=detail.state, members=len(detail.members), lag=detail.total_lag,
-                topics=tuple(sorted({o.topic for o in detail.offsets})),
+                topics=tuple(sorted({o.topic for o in detail.offsets})), time_lag_ms=detail.max_time_lag_ms,
             ))
         return rows
 

@@ -90,5 +90,16 @@ def test_the_lag_and_health_plug_points():
     from kctl.tui import data
 
     assert data.group_lags({}, 1.0, []) == []
-    findings, notes = data.cluster_findings({}, 1.0)
-    assert findings == () and notes == (data.HEALTH_NOTE,)
+
+
+def test_health_findings_are_the_cluster_health_services(monkeypatch):
+    from kctl.models.health import Finding, HealthReport
+    from kctl.services import health
+    from kctl.tui import data
+
+    report = HealthReport("c1", (1, 2), 3, "--expect-brokers", 1, 1,
+                          (Finding("missing-broker", "error", "broker 3", "broker 3 is not in the cluster"),))
+    monkeypatch.setattr(health, "cluster_health", lambda conf, timeout: report)
+    assert data.cluster_findings({}, 1.0) == (("error: broker 3: broker 3 is not in the cluster",), ())
+    monkeypatch.setattr(health, "cluster_health", lambda conf, timeout: HealthReport("c1", (1,), None, None, 0, 0))
+    assert data.cluster_findings({}, 1.0)[0] == ()

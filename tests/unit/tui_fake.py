@@ -6,7 +6,7 @@ from __future__ import annotations
 from kctl.client.records import ConsumerRecord, RecordMetadata
 from kctl.models import BrokerInfo, ClusterInfo, PartitionDetail, TopicDetail, TopicSummary
 from kctl.tui.browse import Page
-from kctl.tui.data import ClusterView, GroupRow, HEALTH_NOTE, TopicGroup, TopicStats
+from kctl.tui.data import ClusterView, GroupRow, TopicGroup, TopicStats
 
 T0 = 1_764_600_000_000  # 2025-12-01T14:40:00Z
 
@@ -45,7 +45,7 @@ class FakeData:
     def cluster(self):
         brokers = (BrokerInfo(1, "kafka-1.local", 9092, True), BrokerInfo(2, "kafka-2.local", 9092),
                    BrokerInfo(3, "kafka-3.local", 9092))
-        return ClusterView(ClusterInfo("MkU3OEVBNTcwNTJENDM2Qk", 1, brokers, 42), (), (HEALTH_NOTE,))
+        return ClusterView(ClusterInfo("MkU3OEVBNTcwNTJENDM2Qk", 1, brokers, 42), (), ("healthy: no offline, under-replicated or under-min-ISR partitions",))
 
     def topics(self):
         return [TopicSummary("orders", 6, 3), TopicSummary("payments", 3, 3), TopicSummary("audit-log", 1, 1)]
