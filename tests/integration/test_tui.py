@@ -284,7 +284,7 @@ def test_draws_in_a_real_terminal_under_tmux_and_restores_it(kafka, new_topic, k
     command = f"{sys.executable} -m kctl -b {kafka['bootstrap']} ui; echo kctl-exited-$?; sleep 60"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], env=env, check=True)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         screen = ""
         while topic not in screen and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -292,7 +292,7 @@ def test_draws_in_a_real_terminal_under_tmux_and_restores_it(kafka, new_topic, k
         assert topic in screen, screen
         assert "partitions" in screen and "replication" in screen and "read-only" in screen
         subprocess.run(["tmux", "send-keys", "-t", session, key], check=True)
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60
         while "kctl-exited-" not in screen and time.monotonic() < deadline:
             time.sleep(0.1)
             screen = _pane(session)
