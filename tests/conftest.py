@@ -82,7 +82,7 @@ def _create_topic(admin, name: str, partitions: int, replication: int, config: d
     # Wait on metadata (not a sleep) until every partition has a leader.
     import time
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # an upper bound: a loaded 2-core machine can take long to elect
     while time.monotonic() < deadline:
         topic = admin.list_topics(topic=name, timeout=10).topics.get(name)
         if topic is not None and topic.error is None and len(topic.partitions) == partitions and all(

@@ -45,8 +45,12 @@ def _produce_at(bootstrap: str, topic: str, partitions: int, stamps: list[int]) 
     assert producer.flush(30) == 0
 
 
-def _ts(i: int) -> int:
-    return NOW - (10 - i) * STEP + HALF
+@pytest.fixture
+def ts():
+    """Record i's timestamp: i * 10 min + 5 min after a start 100 min before this test (not before the
+    module was imported: a long suite would move "now - 1h" past the records)."""
+    now = int(time.time() * 1000)
+    return lambda i: now - (10 - i) * STEP + HALF
 
 
 def _consume_count(k, topic: str, group: str) -> int:
@@ -61,15 +65,15 @@ def _plan(result) -> dict[int, dict]:
 
 
 @pytest.fixture
-def timed_topic(kafka, new_topic):
+def timed_topic(kafka, new_topic, ts):
     """2 partitions, 10 records each: record i at NOW - (10 - i) * 10 min + 5 min (95 min ago .. 5 min ago)."""
     topic = new_topic(partitions=2)
-    _produce_at(kafka["bootstrap"], topic, 2, [_ts(i) for i in range(10)])
+    _produce_at(kafka["bootstrap"], topic, 2, [ts(i) for i in range(10)])
     return topic
 
 
 @pytest.mark.parametrize("duration, first", [("-1h", 4), ("PT30M", 7)])
-def test_by_duration_rereads_what_the_plan_says(k, kafka, timed_topic, group_name, duration, first):
+def test_by_duration_rereads_what_the_plan_says(k, kafka, timed_topic, group_name, duration, first, ts):
     group = group_name()
     make_group(kafka["bootstrap"], group, timed_topic, {0: 10, 1: 10})
     result = k("groups", "reset-offsets", group, "--topic", timed_topic, "--by-duration", duration, "--execute",
@@ -78,12 +82,12 @@ def test_by_duration_rereads_what_the_plan_says(k, kafka, timed_topic, group_nam
     plan = _plan(result)
     for p in (0, 1):
         assert plan[p]["new_offset"] == first and plan[p]["reread"] == 10 - first and plan[p]["skipped"] is None
-        assert plan[p]["from_timestamp_ms"] == _ts(first) and plan[p]["to_timestamp_ms"] == _ts(9)
+        assert plan[p]["from_timestamp_ms"] == ts(first) and plan[p]["to_timestamp_ms"] == ts(9)
     assert result.json["records_reread"] == 2 * (10 - first) and result.json["records_skipped"] == 0
     assert _consume_count(k, timed_topic, group) == result.json["records_reread"]
 
 
-def test_moving_forward_skips_and_says_so(k, kafka, timed_topic, group_name):
+def test_moving_forward_skips_and_says_so(k, kafka, timed_topic, group_name, ts):
     group = group_name()
     make_group(kafka["bootstrap"], group, timed_topic, {0: 2, 1: 2})
     result = k("groups", "reset-offsets", group, "--topic", f"{timed_topic}:0", "--to-offset", "8", "--execute",
@@ -91,7 +95,7 @@ def test_moving_forward_skips_and_says_so(k, kafka, timed_topic, group_name):
     assert result.code == 0, result
     row = _plan(result)[0]
     assert row["skipped"] == 6 and row["reread"] is None
-    assert (row["from_timestamp_ms"], row["to_timestamp_ms"]) == (_ts(2), _ts(7))
+    assert (row["from_timestamp_ms"], row["to_timestamp_ms"]) == (ts(2), ts(7))
     assert result.json["records_skipped"] == 6
     assert _consume_count(k, timed_topic, group) == (10 - 8) + (10 - 2)  # partition 1 was not moved
     table = k("groups", "reset-offsets", group, "--topic", timed_topic, "--to-latest")
