@@ -21,6 +21,7 @@ from kctl.errors import (
 )
 from kctl.deadline import Deadline
 from kctl.kafka.clients import ClientErrors, config_error, library_conf, metadata
+from kctl.kafka.lib import confluent
 
 # kctl's choices where librdkafka's defaults are tuned for latency rather than bulk loads.
 DEFAULTS = {
@@ -96,7 +97,7 @@ class LibProducer:
     callback go."""
 
     def __init__(self, conf: dict, *, errors_only: bool = False, on_failure: FailureSink | None = None):
-        from confluent_kafka import KafkaException, Producer
+        ck = confluent()
 
         self.conf = conf
         self.errors = ClientErrors()
@@ -112,10 +113,10 @@ class LibProducer:
         if _positive(conf.get("statistics.interval.ms")):
             lib["stats_cb"] = self._stats_hook(conf.get("stats_cb"))
         try:
-            self._producer = Producer(lib)
-        except (KafkaException, ValueError, TypeError) as exc:
+            self._producer = ck.Producer(lib)
+        except (ck.KafkaException, ValueError, TypeError) as exc:
             raise config_error(exc) from None
-        self._kafka_exception = KafkaException
+        self._kafka_exception = ck.KafkaException
 
     def _stats_hook(self, user_cb):
         """A stats_cb that keeps eos.idemp_state (and hands the statistics on to the user's own)."""
@@ -260,9 +261,9 @@ class LibProducer:
         self._txn("abort", lambda timeout: self._producer.abort_transaction(timeout), deadline)
 
     def send_offsets_to_transaction(self, offsets: list[tuple[str, int, int]], group_metadata, deadline) -> None:
-        from confluent_kafka import TopicPartition
+        ck = confluent()
 
-        partitions = [TopicPartition(topic, partition, offset) for topic, partition, offset in offsets]
+        partitions = [ck.TopicPartition(topic, partition, offset) for topic, partition, offset in offsets]
         self._txn("send offsets",
                   lambda timeout: self._producer.send_offsets_to_transaction(partitions, group_metadata, timeout),
                   deadline)
