@@ -175,25 +175,40 @@ class LibProducer:
         except self._kafka_exception as exc:
             raise self._rejected(exc, value, 0) from None
 
-    def produce_values(self, topic: str, values: list, key: bytes | None = None, partition: int = -1) -> int:
-        """The bulk hot path: every value of the list, in order, with one key and partition (-1:
-        the partitioner's choice). Failures go to the on_failure sink. RecordRejected (with
-        .index = how many went before it) when librdkafka refuses one."""
+    def produce_values(self, topic: str, values: list, key: bytes | None = None, partition: int = -1, *,
+                       keys: list | None = None, headers: list | None = None) -> int:
+        """The bulk hot path: every value of the list, in order, with one key (or keys[i] for
+        values[i]), one partition (-1: the partitioner's choice) and the same headers. Failures go
+        to the on_failure sink. RecordRejected (with .index = how many went before it) when
+        librdkafka refuses one."""
         produce = self._producer.produce
         index = 0
         try:
-            if key is None and partition == -1:  # the common case: fewest arguments to parse
+            if keys is None and key is None and partition == -1 and not headers:  # fewest arguments to parse
                 for index, value in enumerate(values):  # noqa: B007 - read by the except below
                     try:
                         produce(topic, value)
                     except BufferError:
                         self._wait_for_room(topic, value, None, -1)
-            else:
+            elif keys is None and not headers:
                 for index, value in enumerate(values):  # noqa: B007 - read by the except below
                     try:
                         produce(topic, value, key, partition)
                     except BufferError:
                         self._wait_for_room(topic, value, key, partition)
+            elif not headers:
+                for index, value in enumerate(values):  # noqa: B007 - read by the except below
+                    try:
+                        produce(topic, value, keys[index], partition)
+                    except BufferError:
+                        self._wait_for_room(topic, value, keys[index], partition)
+            else:
+                for index, value in enumerate(values):  # noqa: B007 - read by the except below
+                    k = key if keys is None else keys[index]
+                    try:
+                        produce(topic, value, k, partition, headers=headers)
+                    except BufferError:
+                        self._wait_for_room(topic, value, k, partition, headers=headers)
         except self._kafka_exception as exc:
             raise self._rejected(exc, values[index], index) from None
         return len(values)

@@ -80,6 +80,20 @@ class RecordEncoder:
             value = None
         return Record(key, self._ser(self.value_ser, value, "value"), self.headers, self.partition, None)
 
+    def split_lines(self, records: list[bytes]) -> tuple[list | None, list]:
+        """(keys, values) of a batch of lines, exactly as line() would make them, for serializers
+        that leave bytes as they are (string, once the batch is known to be UTF-8, and bytes):
+        the keyed bulk path. keys is None when every line gets the constant key."""
+        sep, marker, const = self.key_separator, self.null_marker, self.const_key
+        if sep is None:
+            return None, (records if marker is None else [None if r == marker else r for r in records])
+        parts = [r.partition(sep) for r in records]
+        if marker is None:
+            return [k if s else const for k, s, _ in parts], [v if s else k for k, s, v in parts]
+        keys = [(None if k == marker else k) if s else const for k, s, _ in parts]
+        values = [None if (v if s else k) == marker else (v if s else k) for k, s, v in parts]
+        return keys, values
+
     def envelope(self, record: bytes) -> Record:
         """A `kctl consume -o json` envelope: key, value and headers (at least one of them),
         optionally partition and timestamp_ms (or an ISO 8601 timestamp)."""
