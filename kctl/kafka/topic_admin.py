@@ -121,14 +121,13 @@ def describe_configs(admin, names: list[str], timeout: float) -> dict[str, Futur
 def _config_entries(entries: dict) -> tuple[ConfigEntry, ...]:
     ca = confluent_admin()
 
+    # The entry holds a plain int: one lookup table per call, not an enum lookup per entry (a
+    # describe of 1,000 topics converts ~40,000 entries).
+    sources = {s.value: CONFIG_SOURCES.get(s.name, "unknown") for s in ca.ConfigSource}
     out = []
     for key, entry in sorted(entries.items()):
-        try:
-            source = ca.ConfigSource(entry.source).name  # the entry holds a plain int
-        except ValueError:
-            source = "UNKNOWN_CONFIG"
         sensitive = bool(entry.is_sensitive)
-        out.append(ConfigEntry(key, None if sensitive else entry.value, CONFIG_SOURCES.get(source, "unknown"), sensitive))
+        out.append(ConfigEntry(key, None if sensitive else entry.value, sources.get(entry.source, "unknown"), sensitive))
     return tuple(out)
 
 
