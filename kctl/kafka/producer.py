@@ -203,10 +203,12 @@ class LibProducer:
                     except BufferError:
                         self._wait_for_room(topic, value, keys[index], partition)
             else:
+                # Every argument by position (callback, on_delivery None = the producer's own,
+                # timestamp 0 = now): parsing the headers keyword cost ~0.6 us a message.
                 for index, value in enumerate(values):  # noqa: B007 - read by the except below
                     k = key if keys is None else keys[index]
                     try:
-                        produce(topic, value, k, partition, headers=headers)
+                        produce(topic, value, k, partition, None, None, 0, headers)
                     except BufferError:
                         self._wait_for_room(topic, value, k, partition, headers=headers)
         except self._kafka_exception as exc:

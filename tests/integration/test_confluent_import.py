@@ -28,11 +28,14 @@ def test_produce_consume_describe_groups_and_delete_in_both_modes(kafka, unique_
     kctl("topics", "create", topic, "-p", "2")
     kctl("produce", topic, "-K", ":", "-H", "h=1", input="k1:v1\nk2:v2\nk3:v3\n")
     kctl("produce", topic, "--value", "v4")
+    kctl("produce", topic, "-K", "\t", "--null-marker", "NULL", input="NULL\tv5\nk6\tNULL\n")
     out = kctl("-o", "json", "consume", topic, "--group", group, "--from", "beginning", "--until", "end")
-    assert sorted(r["value"] for r in out.json_lines) == ["v1", "v2", "v3", "v4"]
-    assert {r["key"] for r in out.json_lines} == {"k1", "k2", "k3", None}
+    records = {(r["key"], r["value"]) for r in out.json_lines}
+    assert records == {("k1", "v1"), ("k2", "v2"), ("k3", "v3"), (None, "v4"), (None, "v5"), ("k6", None)}
+    headers = {r["key"]: r.get("headers") for r in out.json_lines if r["key"] in ("k1", "k2", "k3")}
+    assert headers == {k: [{"key": "h", "value": "1"}] for k in ("k1", "k2", "k3")}
     detail = json.loads(kctl("-o", "json", "topics", "describe", topic).stdout)
-    assert sum(p["messages"] for t in detail for p in t["partitions"]) == 4
+    assert sum(p["messages"] for t in detail for p in t["partitions"]) == 6
     lag = json.loads(kctl("-o", "json", "groups", "describe", group).stdout)
     assert group in json.dumps(lag)
     kctl("groups", "delete", group, "--yes")
