@@ -7,6 +7,7 @@ line that cannot become one raises BadRecord (the loop stops or skips it, with i
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 from typing import NamedTuple
 
 from kctl import serde
@@ -18,6 +19,7 @@ ENVELOPE_FIELDS = ("key", "value", "headers")
 _KNOWN_FIELDS = frozenset({"topic", "partition", "offset", "timestamp", "timestamp_ms", "key", "key_encoding",
                            "value", "value_encoding", "headers", "error", "source", "line"})
 INT64_MAX = 2**63 - 1
+_KEY, _SEP, _VALUE = itemgetter(0), itemgetter(1), itemgetter(2)  # of a bytes.partition() result
 
 
 class BadRecord(Exception):
@@ -88,6 +90,13 @@ class RecordEncoder:
         if sep is None:
             return None, (records if marker is None else [None if r == marker else r for r in records])
         parts = [r.partition(sep) for r in records]
+        if b"" not in map(_SEP, parts):  # every line has a key (the common case): C-level passes only
+            keys, values = list(map(_KEY, parts)), list(map(_VALUE, parts))
+            if marker is not None and marker in keys:
+                keys = [None if k == marker else k for k in keys]
+            if marker is not None and marker in values:
+                values = [None if v == marker else v for v in values]
+            return keys, values
         if marker is None:
             return [k if s else const for k, s, _ in parts], [v if s else k for k, s, v in parts]
         keys = [(None if k == marker else k) if s else const for k, s, _ in parts]
