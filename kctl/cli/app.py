@@ -13,6 +13,7 @@ import typer
 from kctl import __version__
 from kctl.cli.argv import GLOBAL_FLAG_OPTIONS, GLOBAL_VALUE_OPTIONS  # noqa: F401 - re-exported
 from kctl.cli.context import AppContext, finite_number, no_empty_names
+from kctl.cli.lazy import Lazy, LazyGroup
 
 
 class OutputFormat(str, Enum):
@@ -26,8 +27,42 @@ class LogFormat(str, Enum):
     json = "json"
 
 
+# The commands, imported and built only when used (kctl.cli.lazy): (module, attribute, summary).
+# The summary is the first paragraph of the command's help; tests/unit/test_startup_imports.py
+# keeps the two equal. A command registered on `app` the usual way (app.add_typer) works too,
+# built up front.
+COMMANDS = {
+    "produce": Lazy("kctl.cli.produce", "produce", "Produce messages to a topic from stdin, files or the command line."),
+    "consume": Lazy("kctl.cli.consume", "consume",
+                    "Read records from topics to stdout: values by default, --format, or -o json (JSON Lines)."),
+    "topics": Lazy("kctl.cli.topics", "app", "Create, inspect, change and delete topics."),
+    "groups": Lazy("kctl.cli.groups", "app",
+                   "Inspect consumer groups, their lag, and move or delete their committed offsets."),
+    "txn": Lazy("kctl.cli.txn", "app", "Inspect transactions and producers; find and abort hanging transactions."),
+    "e2e": Lazy("kctl.cli.e2e", "app", "End-to-end health checks of a cluster."),
+    "local": Lazy("kctl.cli.local", "app", "Run Apache Kafka (KRaft) locally, on the ports of an instance."),
+    "cluster": Lazy("kctl.cli.cluster", "app", "Inspect the cluster: id, controller, brokers."),
+    "doctor": Lazy("kctl.cli.doctor", "doctor", "Check the cluster: reachability, clock skew, replication, unclean "
+                   "election, balance, disks, groups, transactions."),
+    "configs": Lazy("kctl.cli.configs", "app", "Describe and change broker, topic and group configs."),
+    "acls": Lazy("kctl.cli.acls", "app", "List, create and delete ACLs (principal, host, operation, permission, resource)."),
+    "users": Lazy("kctl.cli.users", "app", "List, create and delete SCRAM users."),
+    "schemas": Lazy("kctl.cli.schemas", "app",
+                    "Schema Registry subjects and schemas (Confluent API; `kctl local up --schema-registry`)."),
+    "config": Lazy("kctl.cli.config", "app", "Named contexts and the effective client configuration."),
+    "worker": Lazy("kctl.cli.worker", "app", "Run the Temporal worker for kctl's Kafka workflows."),
+    "workflow": Lazy("kctl.cli.workflow", "app", "Start the Kafka workflows on Temporal (a `kctl worker` runs them)."),
+    "ui": Lazy("kctl.cli.ui", "ui", "Browse the cluster in the terminal: topics, messages, groups and lag (read-only by default)."),
+}
+
+
+class RootGroup(LazyGroup):
+    lazy = COMMANDS
+
+
 app = typer.Typer(
     name="kctl",
+    cls=RootGroup,
     help="kctl: a fast, scriptable Kafka command line.\n\nExample: kctl topics create orders -p 6",
     no_args_is_help=True,
     add_completion=False,
@@ -81,30 +116,3 @@ def root(
         debug=debug,
         ask_password=ask_password,
     )
-
-
-def _register() -> None:
-    from kctl.cli import acls, cluster, configs, consume, doctor, e2e, groups, local, produce, topics, txn, ui, users, worker, workflow
-    from kctl.cli import config as config_cli
-    from kctl.cli import schemas as schemas_cli
-
-    app.command("produce")(produce.produce)
-    app.command("consume")(consume.consume)
-    app.add_typer(topics.app, name="topics")
-    app.add_typer(groups.app, name="groups")
-    app.add_typer(txn.app, name="txn")
-    app.add_typer(e2e.app, name="e2e")
-    app.add_typer(local.app, name="local")
-    app.add_typer(cluster.app, name="cluster")
-    app.command("doctor")(doctor.doctor)
-    app.add_typer(configs.app, name="configs")
-    app.add_typer(acls.app, name="acls")
-    app.add_typer(users.app, name="users")
-    app.add_typer(config_cli.app, name="config")
-    app.add_typer(worker.app, name="worker")
-    app.add_typer(workflow.app, name="workflow")
-    app.add_typer(schemas_cli.app, name="schemas")
-    app.command("ui")(ui.ui)
-
-
-_register()

@@ -175,18 +175,21 @@ class ProducerClient:
             check_timestamp(timestamp_ms)
         self._lib.produce(topic, value, key, partition, headers, timestamp_ms or 0, on_delivery)
 
-    def produce_values(self, topic: str, values: list, key: bytes | None = None, partition: int | None = None) -> int:
-        """The bulk path: every (encoded) value of the list with one key, one C call each.
-        Returns how many were handed over; RecordRejected (.index) stops at a refused one."""
+    def produce_values(self, topic: str, values: list, key: bytes | None = None, partition: int | None = None, *,
+                       keys: list | None = None, headers: list | None = None) -> int:
+        """The bulk path: every (encoded) value of the list with one key (or keys[i] for
+        values[i]) and the same headers, one C call each. Returns how many were handed over;
+        RecordRejected (.index) stops at a refused one."""
         if partition is None and self._placed_by_python:
             for index, value in enumerate(values):
                 try:
-                    self.produce(topic, value, key)
+                    self.produce(topic, value, key if keys is None else keys[index], headers=headers)
                 except KctlError as exc:
                     exc.index = index
                     raise
             return len(values)
-        return self._lib.produce_values(topic, values, key, -1 if partition is None else partition)
+        return self._lib.produce_values(topic, values, key, -1 if partition is None else partition,
+                                        keys=keys, headers=headers)
 
     def _place(self, topic: str, key: bytes | None, value: bytes | None) -> int:
         if not self._placed_by_python:

@@ -12,6 +12,7 @@ import time
 from kctl import log
 from kctl.deadline import Deadline
 from kctl.errors import AuthError, BrokerUnavailable, ConfigError, KctlError, from_kafka_error
+from kctl.kafka.lib import confluent, confluent_admin
 
 _AUTH_CODES = ("_AUTHENTICATION", "SASL_AUTHENTICATION_FAILED", "_SSL")
 UNAVAILABLE_HINT = "is the broker running? try `kctl local status` or check --bootstrap/--instance"
@@ -88,12 +89,12 @@ def config_error(exc: BaseException) -> KctlError:
 
 def new_admin(conf: dict, errors: ClientErrors):
     """A confluent_kafka AdminClient reporting to `errors` (exit 3 for properties it refuses)."""
-    from confluent_kafka import KafkaException
-    from confluent_kafka.admin import AdminClient
+    ck = confluent()
+    ca = confluent_admin()
 
     try:
-        client = AdminClient(library_conf(conf, errors))
-    except (KafkaException, ValueError, TypeError) as exc:
+        client = ca.AdminClient(library_conf(conf, errors))
+    except (ck.KafkaException, ValueError, TypeError) as exc:
         raise config_error(exc) from None
     client.kctl_errors = errors  # read by cluster_metadata: this client's own collector
     return client
@@ -108,12 +109,12 @@ def metadata(client, conf: dict, deadline: Deadline, topic: str | None = None, e
     """librdkafka metadata (list_topics) with 'cannot reach the cluster' an exit-6 error and a
     rejected login the exit-9 error this client's error collector saw (`errors`, or the one
     new_admin attached to an admin client)."""
-    from confluent_kafka import KafkaException
+    ck = confluent()
 
     timeout = deadline.remaining(0.1)
     try:
         return client.list_topics(topic=topic, timeout=timeout)
-    except KafkaException as exc:
+    except ck.KafkaException as exc:
         errors = errors or getattr(client, "kctl_errors", None)
         if errors is not None:
             client.poll(0)  # serve error_cb
@@ -154,11 +155,11 @@ def wait_each(futures: dict, deadline: "Deadline | float", context: str = "", st
 def broker_count(bootstrap: str, timeout: float, conf: dict | None = None) -> int:
     """How many brokers the cluster at bootstrap reports; 0 while it does not answer (yet).
     conf: security properties (a secured local instance)."""
-    from confluent_kafka import KafkaException
-    from confluent_kafka.admin import AdminClient
+    ck = confluent()
+    ca = confluent_admin()
 
-    client = AdminClient(client_conf({**(conf or {}), "bootstrap.servers": bootstrap, "log_level": 0}))
+    client = ca.AdminClient(client_conf({**(conf or {}), "bootstrap.servers": bootstrap, "log_level": 0}))
     try:
         return len(client.list_topics(timeout=timeout).brokers)
-    except KafkaException:
+    except ck.KafkaException:
         return 0

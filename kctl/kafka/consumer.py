@@ -17,6 +17,7 @@ from kctl import log
 from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError
 from kctl.kafka.clients import ClientErrors, library_conf, to_kctl_error, unreachable
 from kctl.models.records import ConsumerEvent, ConsumerRecord, TopicPartitionOffset
+from kctl.kafka.lib import confluent
 
 # librdkafka logical offsets (RD_KAFKA_OFFSET_*), duplicated so callers need not import confluent_kafka.
 OFFSET_BEGINNING = -2
@@ -30,9 +31,9 @@ Key = tuple  # (topic, partition)
 
 
 def _tp(topic: str, partition: int, offset: int = OFFSET_INVALID):
-    from confluent_kafka import TopicPartition
+    ck = confluent()
 
-    return TopicPartition(topic, partition, offset)
+    return ck.TopicPartition(topic, partition, offset)
 
 
 def _tpo(tp) -> TopicPartitionOffset:
@@ -48,15 +49,15 @@ def _parts(offsets) -> list:
 
 def error_kind(error) -> str:
     """Classify a consumer error event: 'eof', 'not_found', 'fatal' or 'transient'."""
-    from confluent_kafka import KafkaError
+    ck = confluent()
 
     code = error.code()
-    if code == KafkaError._PARTITION_EOF:
+    if code == ck.KafkaError._PARTITION_EOF:
         return "eof"
-    if code in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC, KafkaError._UNKNOWN_PARTITION):
+    if code in (ck.KafkaError.UNKNOWN_TOPIC_OR_PART, ck.KafkaError._UNKNOWN_TOPIC, ck.KafkaError._UNKNOWN_PARTITION):
         return "not_found"
-    if error.fatal() or code in (KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED,
-                                 KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED):
+    if error.fatal() or code in (ck.KafkaError.TOPIC_AUTHORIZATION_FAILED, ck.KafkaError.GROUP_AUTHORIZATION_FAILED,
+                                 ck.KafkaError._AUTHENTICATION, ck.KafkaError.SASL_AUTHENTICATION_FAILED):
         return "fatal"
     return "transient"
 
@@ -157,7 +158,7 @@ class KafkaConsumer:
     """One confluent Consumer and its error collector; methods raise KctlErrors only."""
 
     def __init__(self, conf: dict):
-        from confluent_kafka import Consumer, KafkaException
+        ck = confluent()
 
         conf = dict(conf)
         if not log.librdkafka_logger().isEnabledFor(logging.INFO):
@@ -168,8 +169,8 @@ class KafkaConsumer:
         self.conf = conf
         self.cooperative = "cooperative" in str(conf.get("partition.assignment.strategy", ""))
         try:
-            self._consumer = Consumer(library_conf(conf, self.errors))
-        except (KafkaException, ValueError, TypeError) as exc:
+            self._consumer = ck.Consumer(library_conf(conf, self.errors))
+        except (ck.KafkaException, ValueError, TypeError) as exc:
             raise ConfigError(f"invalid consumer configuration: {exc}", hint="check -X and --command-config") from None
         self.consume = self._consumer.consume  # the bulk hot path: one bound method, no wrapper
 
@@ -193,11 +194,11 @@ class KafkaConsumer:
 
     def topics(self, timeout: float, topic: str | None = None) -> dict[str, list[int] | None]:
         """{topic: sorted partitions, or None when the cluster reports an error for it}."""
-        from confluent_kafka import KafkaException
+        ck = confluent()
 
         try:
             metadata = self._consumer.list_topics(topic=topic, timeout=timeout)
-        except KafkaException as exc:
+        except ck.KafkaException as exc:
             if not self._consumer.assignment():
                 self.serve()
             error = self._error(exc, "metadata")
@@ -239,31 +240,31 @@ class KafkaConsumer:
 
     def store_offsets(self, offsets) -> None:
         """Store next offsets; the next (auto-)commit writes them."""
-        from confluent_kafka import KafkaError, KafkaException
+        ck = confluent()
 
         if not offsets:
             return
         try:
             self._consumer.store_offsets(offsets=_parts(offsets))
-        except KafkaException as exc:
+        except ck.KafkaException as exc:
             error = exc.args[0] if exc.args else None
-            if error is None or error.code() != KafkaError._STATE:
+            if error is None or error.code() != ck.KafkaError._STATE:
                 raise self._error(exc, "store offsets") from None
             # A partition revoked a moment ago cannot store offsets (_STATE); its new owner re-reads.
             log.event("offset_store_failed", logging.DEBUG, error=str(to_kctl_error(exc)))
 
     def commit(self, offsets=None, asynchronous: bool = False) -> None:
         """Commit these offsets, or (None) the stored ones; nothing stored is fine."""
-        from confluent_kafka import KafkaError, KafkaException
+        ck = confluent()
 
         try:
             if offsets is None:
                 self._consumer.commit(asynchronous=asynchronous)
             elif offsets:
                 self._consumer.commit(offsets=_parts(offsets), asynchronous=asynchronous)
-        except KafkaException as exc:
+        except ck.KafkaException as exc:
             error = exc.args[0] if exc.args else None
-            if error is not None and error.code() == KafkaError._NO_OFFSET:
+            if error is not None and error.code() == ck.KafkaError._NO_OFFSET:
                 return
             raise self._error(exc, "commit") from None
 

@@ -12,6 +12,7 @@ from concurrent.futures import Future
 from kctl.deadline import Deadline
 from kctl.kafka.topic_admin import mapped
 from kctl.models.admin import GroupDescription
+from kctl.kafka.lib import confluent
 
 # librdkafka's state/type enum names -> the names Kafka's own tools print (kctl.models.groups
 # defines the lists of them the CLI offers).
@@ -88,11 +89,11 @@ def _description(d) -> GroupDescription:
 def committed_offsets(admin, group_ids: list[str], timeout: float) -> dict[str, Future]:
     """Futures of {(topic, partition): offset} for every partition the group committed an offset for
     (the API takes one group per request: one request each, all in flight together)."""
-    from confluent_kafka import ConsumerGroupTopicPartitions
+    ck = confluent()
 
     out = {}
     for group in group_ids:
-        futures = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)], request_timeout=timeout)
+        futures = admin.list_consumer_group_offsets([ck.ConsumerGroupTopicPartitions(group)], request_timeout=timeout)
         out[group] = mapped(next(iter(futures.values())), _offsets)
     return out
 
@@ -104,9 +105,9 @@ def _offsets(result) -> dict[tuple[str, int], int]:
 
 def alter_offsets(admin, group: str, offsets: dict[tuple[str, int], int], timeout: float) -> Future:
     """A future of {(topic, partition): KctlError or None}: the broker accepts or rejects each partition."""
-    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+    ck = confluent()
 
-    request = ConsumerGroupTopicPartitions(group, [TopicPartition(t, p, o) for (t, p), o in sorted(offsets.items())])
+    request = ck.ConsumerGroupTopicPartitions(group, [ck.TopicPartition(t, p, o) for (t, p), o in sorted(offsets.items())])
     futures = admin.alter_consumer_group_offsets([request], request_timeout=timeout)
 
     def convert(result):

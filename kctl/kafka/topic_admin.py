@@ -10,6 +10,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 
 from kctl.models.admin import ConfigEntry, PartitionInfo, TopicInfo
+from kctl.kafka.lib import confluent, confluent_admin
 
 # ConfigSource names -> the names kctl prints.
 CONFIG_SOURCES = {
@@ -51,9 +52,9 @@ def _topic_metadata(t) -> TopicInfo:
 
 def create_topics(admin, specs: list[tuple[str, int | None, int | None, dict]], timeout: float, validate_only: bool) -> dict[str, Future]:
     """specs: (name, partitions, replication, config); None partitions/replication = the broker's default."""
-    from confluent_kafka.admin import NewTopic
+    ca = confluent_admin()
 
-    new = [NewTopic(name, -1 if p is None else p, -1 if r is None else r, config=dict(config)) for name, p, r, config in specs]
+    new = [ca.NewTopic(name, -1 if p is None else p, -1 if r is None else r, config=dict(config)) for name, p, r, config in specs]
     return admin.create_topics(new, operation_timeout=timeout, request_timeout=timeout, validate_only=validate_only)
 
 
@@ -63,11 +64,11 @@ def delete_topics(admin, names: list[str], timeout: float) -> dict[str, Future]:
 
 def describe_topics(admin, names: list[str], timeout: float) -> dict[str, Future]:
     """Futures of TopicInfo (with topic ids), all names in one request."""
-    from confluent_kafka import TopicCollection
+    ck = confluent()
 
     if not names:
         return {}
-    futures = admin.describe_topics(TopicCollection(list(names)), request_timeout=timeout)
+    futures = admin.describe_topics(ck.TopicCollection(list(names)), request_timeout=timeout)
     return {name: mapped(future, _topic_description) for name, future in futures.items()}
 
 
@@ -91,64 +92,63 @@ def list_offsets(admin, partitions: list[tuple[str, int]], spec: "str | int", ti
     """Futures of an offset per (topic, partition), all in one request. spec: 'earliest', 'latest'
     (the next offset to be written) or a timestamp in ms (the first offset at or after it; None
     when no record is that recent)."""
-    from confluent_kafka import TopicPartition
-    from confluent_kafka.admin import OffsetSpec
+    ck = confluent()
+    ca = confluent_admin()
 
     if not partitions:
         return {}
     if spec == "earliest":
-        offset_spec = OffsetSpec.earliest()
+        offset_spec = ca.OffsetSpec.earliest()
     elif spec == "latest":
-        offset_spec = OffsetSpec.latest()
+        offset_spec = ca.OffsetSpec.latest()
     else:
-        offset_spec = OffsetSpec.for_timestamp(int(spec))
+        offset_spec = ca.OffsetSpec.for_timestamp(int(spec))
     by_time = spec not in OFFSET_SPECS
-    futures = admin.list_offsets({TopicPartition(t, p): offset_spec for t, p in partitions}, request_timeout=timeout)
+    futures = admin.list_offsets({ck.TopicPartition(t, p): offset_spec for t, p in partitions}, request_timeout=timeout)
     return {(tp.topic, tp.partition): mapped(f, lambda info: None if by_time and info.offset < 0 else info.offset)
             for tp, f in futures.items()}
 
 
 def describe_configs(admin, names: list[str], timeout: float) -> dict[str, Future]:
     """Futures of (ConfigEntry...) per topic, all topics in one request (sensitive values stay None)."""
-    from confluent_kafka.admin import ConfigResource, ResourceType
+    ca = confluent_admin()
 
     if not names:
         return {}
-    futures = admin.describe_configs([ConfigResource(ResourceType.TOPIC, name) for name in names], request_timeout=timeout)
+    futures = admin.describe_configs([ca.ConfigResource(ca.ResourceType.TOPIC, name) for name in names], request_timeout=timeout)
     return {resource.name: mapped(future, _config_entries) for resource, future in futures.items()}
 
 
 def _config_entries(entries: dict) -> tuple[ConfigEntry, ...]:
-    from confluent_kafka.admin import ConfigSource
+    ca = confluent_admin()
 
+    # The entry holds a plain int: one lookup table per call, not an enum lookup per entry (a
+    # describe of 1,000 topics converts ~40,000 entries).
+    sources = {s.value: CONFIG_SOURCES.get(s.name, "unknown") for s in ca.ConfigSource}
     out = []
     for key, entry in sorted(entries.items()):
-        try:
-            source = ConfigSource(entry.source).name  # the entry holds a plain int
-        except ValueError:
-            source = "UNKNOWN_CONFIG"
         sensitive = bool(entry.is_sensitive)
-        out.append(ConfigEntry(key, None if sensitive else entry.value, CONFIG_SOURCES.get(source, "unknown"), sensitive,
+        out.append(ConfigEntry(key, None if sensitive else entry.value, sources.get(entry.source, "unknown"), sensitive,
                                read_only=bool(entry.is_read_only), is_default=bool(entry.is_default)))
     return tuple(out)
 
 
 def alter_topic_config(admin, topic: str, set_: dict[str, str], delete: list[str], timeout: float, validate_only: bool) -> Future:
     """One incremental AlterConfigs request: SET and DELETE operations on one topic, applied atomically."""
-    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry as LibraryConfigEntry, ConfigResource, ResourceType
+    ca = confluent_admin()
 
-    entries = [LibraryConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in set_.items()]
-    entries += [LibraryConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in delete]
-    resource = ConfigResource(ResourceType.TOPIC, topic, incremental_configs=entries)
+    entries = [ca.ConfigEntry(k, v, incremental_operation=ca.AlterConfigOpType.SET) for k, v in set_.items()]
+    entries += [ca.ConfigEntry(k, None, incremental_operation=ca.AlterConfigOpType.DELETE) for k in delete]
+    resource = ca.ConfigResource(ca.ResourceType.TOPIC, topic, incremental_configs=entries)
     futures = admin.incremental_alter_configs([resource], request_timeout=timeout, validate_only=validate_only)
     return mapped(next(iter(futures.values())), lambda _: None)
 
 
 def create_partitions(admin, topic: str, total: int, timeout: float, validate_only: bool) -> Future:
-    from confluent_kafka.admin import NewPartitions
+    ca = confluent_admin()
 
     futures = admin.create_partitions(
-        [NewPartitions(topic, total)], operation_timeout=timeout, request_timeout=timeout, validate_only=validate_only
+        [ca.NewPartitions(topic, total)], operation_timeout=timeout, request_timeout=timeout, validate_only=validate_only
     )
     return futures[topic]
 
@@ -156,23 +156,46 @@ def create_partitions(admin, topic: str, total: int, timeout: float, validate_on
 def delete_records(admin, before: dict[tuple[str, int], int], timeout: float) -> dict[tuple[str, int], Future]:
     """Futures of the new low watermark of each (topic, partition) after deleting records before
     an offset (-1: up to the high watermark), all in one request."""
-    from confluent_kafka import TopicPartition
+    ck = confluent()
 
     if not before:
         return {}
-    futures = admin.delete_records([TopicPartition(t, p, o) for (t, p), o in before.items()], request_timeout=timeout)
+    futures = admin.delete_records([ck.TopicPartition(t, p, o) for (t, p), o in before.items()], request_timeout=timeout)
     return {(tp.topic, tp.partition): mapped(future, lambda d: d.low_watermark) for tp, future in futures.items()}
 
 
-def mapped(future: Future, fn) -> Future:
-    """A future resolving to fn(result) (or to the same exception)."""
-    out: Future = Future()
+def mapped(future: Future, fn) -> "Mapped":
+    """A future-like resolving to fn(result) (or raising the same exception)."""
+    return Mapped(future, fn)
 
-    def done(f: Future) -> None:
+
+class Mapped:
+    """fn applied to a future's result, when asked for (result(), exception(), done(),
+    add_done_callback()). Not a concurrent.futures.Future: a describe of 1,000 topics asks for
+    ~10,000 of these, and a Future (with its Condition) per item cost more than the requests' wait."""
+
+    __slots__ = ("_future", "_fn", "_value")
+    _UNSET = object()
+
+    def __init__(self, future: Future, fn):
+        self._future, self._fn, self._value = future, fn, Mapped._UNSET
+
+    def result(self, timeout: float | None = None):
+        if self._value is Mapped._UNSET:
+            self._value = self._fn(self._future.result(timeout))  # raises the future's exception as it is
+        return self._value
+
+    def exception(self, timeout: float | None = None):
         try:
-            out.set_result(fn(f.result()))
-        except BaseException as exc:  # noqa: BLE001 - handed on to whoever waits
-            out.set_exception(exc)
+            self.result(timeout)
+        except TimeoutError:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - handed back, as Future.exception does
+            return exc
+        return None
 
-    future.add_done_callback(done)
-    return out
+    def done(self) -> bool:
+        return self._future.done()
+
+    def add_done_callback(self, fn) -> None:
+        self._future.add_done_callback(lambda _: fn(self))

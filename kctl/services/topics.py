@@ -12,7 +12,7 @@ import re
 import time
 
 from kctl import log
-from kctl.client.admin import AdminClient
+from kctl.client.admin import AdminClient, check_names
 from kctl.deadline import Deadline
 from kctl.errors import KctlError, NotFoundError, UsageError, failure_of
 from kctl.models import ItemResult, OperationResult, PartitionDetail, TopicDescribeResult, TopicDetail, TopicSize, TopicSummary
@@ -60,22 +60,19 @@ def describe_topics(conf: dict, timeout: float, names: list[str], sizes: bool = 
     """Partitions (leader, replicas, ISR, watermarks, message counts), non-default configs and
     sizes on disk of the named topics. Unknown names come back in `missing`.
 
-    One request per kind for all the topics together: DescribeTopics, DescribeConfigs,
-    ListOffsets (earliest, latest) and DescribeLogDirs (over kafka-python, alongside the others).
+    One request per kind for all the topics together, in two rounds: DescribeTopics with
+    DescribeConfigs, then ListOffsets earliest with latest; DescribeLogDirs (over kafka-python)
+    alongside them.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    names = list(dict.fromkeys(names))
+    names = check_names(dict.fromkeys(names), "topic name")  # exit 2 before any request (or thread)
     start = time.perf_counter()
     deadline = Deadline.after(timeout)
     with AdminClient(conf, timeout=timeout) as admin, ThreadPoolExecutor(1, thread_name_prefix="kctl-logdirs") as pool:
-        described = admin.describe_topics(names, deadline)  # also the cluster check (exit 6 / 9)
+        admin.ensure_reachable(deadline)  # exit 6 / 9 before the log dirs thread starts
         size_job = pool.submit(_replica_sizes, admin, names, deadline) if sizes else None
-        found = [n for n in names if described[n].ok]
-        configs = admin.describe_configs(found, deadline)
-        partitions = [(n, p.partition) for n in found for p in described[n].value.partitions]
-        low = admin.list_offsets(partitions, "earliest", deadline)
-        high = admin.list_offsets(partitions, "latest", deadline)
+        described, configs, low, high = admin.topic_details(names, deadline)
         replica_sizes, size_note = size_job.result() if size_job else (None, NO_SIZE_NOTE)
 
     topics, missing = [], []

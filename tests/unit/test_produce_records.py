@@ -82,3 +82,28 @@ def test_value_refuses_what_it_would_ignore(changes, conflict):
 def test_usage_errors_before_anything_is_sent(changes, message):
     with pytest.raises(UsageError, match=message):
         check_request(ProduceRequest(**{"topic": "t", **changes}))
+
+
+# The keyed bulk path (issue 14): split_lines must make exactly the keys and values line() makes.
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from([b"k", b"v", b":", b"::", b"NULL", b"", b"\t", b"x:y"])
+_LINES = st.lists(st.lists(_PIECES, max_size=4).map(b"".join), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=_LINES, sep=st.sampled_from([None, b":", b"\t", b"::"]), marker=st.sampled_from([None, b"NULL", b""]),
+       key=st.sampled_from([None, "const"]), serializer=st.sampled_from(["string", "bytes"]))
+def test_split_lines_makes_what_line_makes(lines, sep, marker, key, serializer):
+    enc = encoder(key_separator=sep, null_marker=marker, key=key, key_serializer=serializer,
+                  value_serializer=serializer)
+    keys, values = enc.split_lines(lines)
+    expected = [enc.line(line) for line in lines]
+    assert values == [r.value for r in expected]
+    assert (keys if keys is not None else [enc.const_key] * len(lines)) == [r.key for r in expected]
+
+
+def test_split_lines_of_keyed_lines_with_tombstones():
+    enc = encoder(key_separator=b"\t", null_marker=b"NULL")
+    assert enc.split_lines([b"a\t1", b"NULL\t2", b"b\tNULL", b"plain", b"NULL"]) == (
+        [b"a", None, b"b", None, None], [b"1", b"2", None, b"plain", None])

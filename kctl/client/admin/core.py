@@ -82,7 +82,15 @@ class AdminCore:
         """One metadata request before the first real one: no broker answering is a clear exit-6
         error and a rejected login the exit-9 one (both otherwise look like a request timeout)."""
         if not self._reachable:
-            self._metadata(deadline)
+            from kctl.kafka.clients import metadata
+
+            metadata(self._admin, self._conf, deadline)  # the answer is not needed: no conversion of every topic
+            self._reachable = True
+
+    def ensure_reachable(self, timeout: "float | Deadline | None" = None) -> None:
+        """Raise now when no broker answers (exit 6) or the login is rejected (exit 9); one
+        metadata request, on the first call only."""
+        self._ensure_reachable(self._deadline(timeout))
 
     def describe_cluster(self, timeout: "float | Deadline | None" = None) -> ClusterInfo:
         """Cluster id, the controller the brokers report, brokers and topic count (one metadata request).

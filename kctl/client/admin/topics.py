@@ -33,6 +33,27 @@ class TopicAdmin:
 
         return wait_each(topic_admin.describe_topics(self._admin, names, deadline.remaining(0.1)), deadline, "describe")
 
+    def topic_details(self, names: list[str], timeout: "float | Deadline | None" = None):
+        """(described, configs, earliest, latest) of the topics: DescribeTopics and DescribeConfigs
+        in flight together, then ListOffsets earliest and latest together (four requests, each
+        for every topic, two round trips). described/configs: {name: Outcome}; earliest/latest:
+        {(topic, partition): Outcome(offset)} of the topics that were found."""
+        names = list(dict.fromkeys(check_names(names, "topic name")))
+        deadline = self._deadline(timeout)
+        self._ensure_reachable(deadline)
+        from kctl.kafka import topic_admin
+
+        topics = topic_admin.describe_topics(self._admin, names, deadline.remaining(0.1))
+        configs = topic_admin.describe_configs(self._admin, names, deadline.remaining(0.1))
+        described = wait_each(topics, deadline, "describe")
+        partitions = [(n, p.partition) for n in names if described[n].ok for p in described[n].value.partitions]
+        low = topic_admin.list_offsets(self._admin, partitions, "earliest", deadline.remaining(0.1))
+        high = topic_admin.list_offsets(self._admin, partitions, "latest", deadline.remaining(0.1))
+        found = {n for n in names if described[n].ok}
+        config_outcomes = wait_each({n: f for n, f in configs.items() if n in found}, deadline, "describe configs")
+        return (described, config_outcomes, wait_each(low, deadline, "list offsets"),
+                wait_each(high, deadline, "list offsets"))
+
     def create_topics(self, names: list[str], partitions: int | None = None, replication: int | None = None,
                       config: dict[str, str] | None = None, *, validate_only: bool = False, wait: bool = True,
                       timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:

@@ -1,7 +1,8 @@
 """The produce loop: read the inputs, hand every record to the client, count what was handed over.
 
-The hot path (lines, no per-message options) hands a whole batch of lines to
-ProducerClient.produce_values (one C call per line). Everything else goes record by record.
+The hot path (lines; a key separator, null marker, constant key and headers are fine) splits a
+whole batch of lines at once and hands it to ProducerClient.produce_values (one C call per line).
+Everything else (other serializers, JSON, per-message reports, --rate) goes record by record.
 """
 
 from __future__ import annotations
@@ -40,10 +41,14 @@ class ProduceLoop:
         self.tracking = bool(req.report or req.failed_file or req.sync)
         self.next_rate_time = 0.0
         self.started = time.monotonic()
-        self.fast = (req.format == "line" and req.key_separator is None and req.null_marker is None
-                     and not encoder.headers and encoder.value_ser.name in ("string", "bytes")
+        # Serializers that leave the bytes as they are (string checks UTF-8: done per batch below).
+        plain = ("string", "bytes")
+        self.fast = (req.format == "line" and encoder.value_ser.name in plain
+                     and (req.key_separator is None or encoder.key_ser.name in plain)
                      and (req.partition is not None or client.partitioner.librdkafka_name is not None)
                      and not self.tracking and req.rate is None)
+        self.split = req.key_separator is not None or req.null_marker is not None
+        self.checks_utf8 = "string" in (encoder.value_ser.name, encoder.key_ser.name if self.split else "")
 
     @property
     def done(self) -> bool:
@@ -76,7 +81,7 @@ class ProduceLoop:
                                            partial=source.size is None):
             if self.remaining is not None and len(records) > self.remaining:
                 records = records[: self.remaining]
-            if self.fast and not (self.encoder.value_ser.name == "string" and not _utf8(records)):
+            if self.fast and not (self.checks_utf8 and not _utf8(records)):
                 self._fast_batch(records, source.name, line)
             else:  # the slow path also finds the line that is not UTF-8
                 self._slow_batch(records, source.name, line)
@@ -92,22 +97,25 @@ class ProduceLoop:
 
     def _fast_batch(self, records: list[bytes], source: str, first_line: int) -> None:
         key = self.encoder.const_key
+        keys, values = self.encoder.split_lines(records) if self.split else (None, records)
+        headers = self.encoder.headers
         partition = self.req.partition
         start = 0
-        total = len(records)
+        total = len(values)
         while start < total:
-            todo = records[start:] if start else records
+            todo = values[start:] if start else values
+            todo_keys = None if keys is None else (keys[start:] if start else keys)
             try:
-                self.client.produce_values(self.req.topic, todo, key, partition)
+                self.client.produce_values(self.req.topic, todo, key, partition, keys=todo_keys, headers=headers)
             except KctlError as exc:  # RecordRejected: .index went before it
                 index = start + exc.index
                 self.produced += index - start
-                self.bytes += sum(map(len, records[start:index])) + len(key or b"") * (index - start)
+                self.bytes += _size(values, keys, key, start, index)
                 self._bad(describe(source, first_line + index, self.several), exc.message)
                 start = index + 1
                 continue
             self.produced += total - start
-            self.bytes += sum(map(len, todo)) + len(key or b"") * (total - start)
+            self.bytes += _size(values, keys, key, start, total)
             break
         self.last_pos = (source, first_line + total - 1)
         if self.remaining is not None:
@@ -177,6 +185,14 @@ class ProduceLoop:
             log.event("produce_skipped", where=where, reason=reason)
             return
         raise Stop(where, reason)
+
+
+def _size(values: list, keys: list | None, key: bytes | None, start: int, end: int) -> int:
+    """Bytes of values[start:end] and their keys (None counts 0)."""
+    size = sum(map(len, filter(None, values[start:end])))
+    if keys is None:
+        return size + len(key or b"") * (end - start)
+    return size + sum(map(len, filter(None, keys[start:end])))
 
 
 def _utf8(records: list[bytes]) -> bool:

@@ -7,6 +7,7 @@ line that cannot become one raises BadRecord (the loop stops or skips it, with i
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 from typing import NamedTuple
 
 from kctl import serde
@@ -19,6 +20,7 @@ _KNOWN_FIELDS = frozenset({"topic", "partition", "offset", "timestamp", "timesta
                            "value", "value_encoding", "headers", "error", "source", "line",
                            "key_schema_id", "value_schema_id"})
 INT64_MAX = 2**63 - 1
+_KEY, _SEP, _VALUE = itemgetter(0), itemgetter(1), itemgetter(2)  # of a bytes.partition() result
 
 
 class BadRecord(Exception):
@@ -81,6 +83,27 @@ class RecordEncoder:
         if marker is not None and value == marker:
             value = None
         return Record(key, self._ser(self.value_ser, value, "value"), self.headers, self.partition, None)
+
+    def split_lines(self, records: list[bytes]) -> tuple[list | None, list]:
+        """(keys, values) of a batch of lines, exactly as line() would make them, for serializers
+        that leave bytes as they are (string, once the batch is known to be UTF-8, and bytes):
+        the keyed bulk path. keys is None when every line gets the constant key."""
+        sep, marker, const = self.key_separator, self.null_marker, self.const_key
+        if sep is None:
+            return None, (records if marker is None else [None if r == marker else r for r in records])
+        parts = [r.partition(sep) for r in records]
+        if b"" not in map(_SEP, parts):  # every line has a key (the common case): C-level passes only
+            keys, values = list(map(_KEY, parts)), list(map(_VALUE, parts))
+            if marker is not None and marker in keys:
+                keys = [None if k == marker else k for k in keys]
+            if marker is not None and marker in values:
+                values = [None if v == marker else v for v in values]
+            return keys, values
+        if marker is None:
+            return [k if s else const for k, s, _ in parts], [v if s else k for k, s, v in parts]
+        keys = [(None if k == marker else k) if s else const for k, s, _ in parts]
+        values = [None if (v if s else k) == marker else (v if s else k) for k, s, v in parts]
+        return keys, values
 
     def envelope(self, record: bytes) -> Record:
         """A `kctl consume -o json` envelope: key, value and headers (at least one of them),

@@ -1,0 +1,102 @@
+"""How kctl loads confluent_kafka: the C client (confluent_kafka.cimpl), its small _model module
+and confluent_kafka.admin, without running the package's __init__.
+
+Why: `import confluent_kafka` runs confluent_kafka/__init__.py, which imports the serializing
+producer and the deserializing consumers and, through them, asyncio, ssl and the serde machinery:
+~135 ms of which ~90 ms is asyncio on these machines, paid by every short kctl command although
+kctl uses only the C extension, _model (TopicCollection, ConsumerGroupTopicPartitions...) and
+confluent_kafka.admin (whose own imports are cimpl, _model, _util and `from confluent_kafka import`
+of three _model names). So kctl puts a light package module in sys.modules under the real name,
+with the real package directory as its __path__ (submodules load from the installed files as
+usual) and the names of cimpl and _model on it. Anything else asked of it (DeserializingConsumer,
+_resolve_plugins for plugin.library.paths, ThrottleEvent, __all__...) runs the real __init__ into
+the same module first (PEP 562 __getattr__): code in the same process that imports confluent_kafka
+itself still finds the whole package.
+
+The plain `import confluent_kafka` is used instead when the package was imported already, when
+its layout is not what this expects (a newer confluent-kafka), or when KCTL_PLAIN_CONFLUENT_IMPORT=1
+(the tests run the integration paths both ways).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import threading
+import types
+
+PLAIN_IMPORT_ENV = "KCTL_PLAIN_CONFLUENT_IMPORT"
+PACKAGE = "confluent_kafka"
+
+# Serialises the first load between threads (a Temporal worker's activities): a half-built module
+# in sys.modules must not be seen by a second thread. A lock, not state: nothing is recorded here.
+_LOAD_LOCK = threading.RLock()
+
+
+def confluent() -> types.ModuleType:
+    """The confluent_kafka package (light when kctl loaded it first; see the module docstring)."""
+    module = sys.modules.get(PACKAGE)
+    if module is not None:
+        return module
+    with _LOAD_LOCK:
+        module = sys.modules.get(PACKAGE)
+        if module is not None:
+            return module
+        if os.environ.get(PLAIN_IMPORT_ENV, "") not in ("1", "true", "yes"):
+            try:
+                return _load_light()
+            except Exception:  # noqa: BLE001 - an unexpected layout: forget the attempt, import plainly
+                for name in [n for n in sys.modules if n == PACKAGE or n.startswith(PACKAGE + ".")]:
+                    del sys.modules[name]
+        return importlib.import_module(PACKAGE)
+
+
+def confluent_admin() -> types.ModuleType:
+    """confluent_kafka.admin (AdminClient, NewTopic, ConfigResource, OffsetSpec...)."""
+    confluent()
+    return importlib.import_module(PACKAGE + ".admin")
+
+
+def is_light(module: types.ModuleType) -> bool:
+    """True while `module` is the light package (its real __init__ has not run)."""
+    return getattr(module, "__kctl_light__", False)
+
+
+def _load_light() -> types.ModuleType:
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations or spec.loader is None:
+        raise ImportError(f"{PACKAGE} is not a package here")
+    module = importlib.util.module_from_spec(spec)  # __path__, __file__, __spec__ of the real package
+    module.__kctl_light__ = True
+    module.__getattr__ = _completer(module, spec)
+    sys.modules[PACKAGE] = module
+    cimpl = importlib.import_module(PACKAGE + ".cimpl")
+    model = importlib.import_module(PACKAGE + "._model")
+    for source in (cimpl, model):
+        for name in dir(source):
+            if not name.startswith("_") and not isinstance(getattr(source, name), types.ModuleType):
+                setattr(module, name, getattr(source, name))
+    module.cimpl, module._model = cimpl, model
+    for name in ("Producer", "Consumer", "KafkaError", "KafkaException", "TopicPartition",
+                 "TopicCollection", "ConsumerGroupTopicPartitions", "ConsumerGroupState", "IsolationLevel"):
+        getattr(module, name)  # what kctl and confluent_kafka.admin take from the package: fail here, not later
+    return module
+
+
+def _completer(module: types.ModuleType, spec):
+    def __getattr__(name: str):
+        # A name the light module lacks: run the package's real __init__ into it, once.
+        if name.startswith("__") and name not in ("__all__", "__version__"):
+            raise AttributeError(name)
+        with _LOAD_LOCK:
+            if module.__dict__.get("__kctl_light__"):
+                module.__kctl_light__ = False
+                spec.loader.exec_module(module)
+        try:
+            return module.__dict__[name]
+        except KeyError:
+            raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}") from None
+
+    return __getattr__

@@ -1,0 +1,145 @@
+"""Start-up stays light (issue 14): what `kctl --help` and `kctl topics list` import, run in a fresh
+interpreter through kctl.__main__.main with stdout piped, and the pieces that make it so
+(kctl/kafka/lib.py, kctl/cli/lazy.py). Speed itself is bench/startup's business, never a test's."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Runs kctl in-process, then writes the exit code and every loaded module's name to argv[1].
+WRAPPER = (
+    "import json, sys\n"
+    "from kctl.__main__ import main\n"
+    "code = main(sys.argv[2:])\n"
+    "open(sys.argv[1], 'w').write(json.dumps({'code': code, 'modules': sorted(sys.modules)}))\n"
+)
+# Nothing on the way to a first answer needs these (TLS is librdkafka's own, in C).
+NEVER = ("asyncio", "ssl", "rich", "yaml", "temporalio", "pydantic", "kafka",
+         "confluent_kafka.deserializing_consumer", "confluent_kafka.serializing_producer",
+         "confluent_kafka.serialization", "confluent_kafka.schema_registry")
+UNREACHABLE = ["-b", "127.0.0.1:1", "--timeout", "0.5"]  # port 1 never answers: the same path up to the network
+
+
+def loaded(tmp_path, *args: str, env: dict | None = None) -> tuple[int, set[str]]:
+    out = tmp_path / "modules.json"
+    proc = subprocess.run([sys.executable, "-c", WRAPPER, str(out), *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, **(env or {})})
+    assert out.exists(), proc.stderr
+    data = json.loads(out.read_text())
+    return data["code"], set(data["modules"])
+
+
+def cli_modules(modules: set[str]) -> set[str]:
+    return {m for m in modules if m.startswith("kctl.cli.")} - {
+        "kctl.cli.app", "kctl.cli.argv", "kctl.cli.clicklib", "kctl.cli.complete", "kctl.cli.context", "kctl.cli.lazy"}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["topics", "--help"], ["produce", "--help"]], ids=" ".join)
+def test_help_imports_no_kafka_library_and_builds_one_group_at_most(tmp_path, args):
+    code, modules = loaded(tmp_path, *args)
+    assert code == 0
+    assert [m for m in (*NEVER, "confluent_kafka") if m in modules] == []
+    assert cli_modules(modules) == ({f"kctl.cli.{args[0]}"} if len(args) > 1 else set())
+
+
+def test_topics_list_loads_only_the_c_client_and_its_own_command(tmp_path):
+    code, modules = loaded(tmp_path, *UNREACHABLE, "topics", "list")
+    assert code == 6  # it did go as far as asking the (absent) cluster
+    assert "confluent_kafka.cimpl" in modules and "confluent_kafka.admin" in modules
+    assert [m for m in NEVER if m in modules] == []
+    assert cli_modules(modules) == {"kctl.cli.topics"}
+
+
+def test_the_plain_import_is_forced_by_the_environment(tmp_path):
+    """KCTL_PLAIN_CONFLUENT_IMPORT=1 runs confluent_kafka's own __init__ (and this test can tell)."""
+    code, modules = loaded(tmp_path, *UNREACHABLE, "topics", "list", env={"KCTL_PLAIN_CONFLUENT_IMPORT": "1"})
+    assert code == 6
+    assert "confluent_kafka.deserializing_consumer" in modules and "asyncio" in modules
+
+
+def _fresh(code: str, env: dict | None = None) -> str:
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **(env or {})})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_the_light_package_completes_itself_for_other_users_of_confluent_kafka():
+    """Code in the same process that wants the rest of confluent_kafka still gets it."""
+    out = _fresh(
+        "import sys\n"
+        "from kctl.kafka.lib import confluent, confluent_admin, is_light\n"
+        "ck = confluent(); confluent_admin()\n"
+        "light = is_light(ck) and 'asyncio' not in sys.modules\n"
+        "import confluent_kafka\n"
+        "from confluent_kafka import DeserializingConsumer, Producer, OFFSET_BEGINNING\n"
+        "from confluent_kafka.admin import AdminClient, NewTopic\n"
+        "print(light, confluent_kafka is ck, not is_light(ck), Producer is ck.cimpl.Producer,\n"
+        "      confluent_kafka.__version__ == ck.version(), len(confluent_kafka.__all__) > 20)\n"
+    )
+    assert out == "True True True True True True"
+
+
+def test_an_unexpected_layout_falls_back_to_the_plain_import():
+    out = _fresh(
+        "import importlib.util, sys\n"
+        "import kctl.kafka.lib as lib\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name == 'confluent_kafka' else real(name, *a)\n"
+        "ck = lib.confluent()\n"
+        "print(lib.is_light(ck), 'confluent_kafka.deserializing_consumer' in sys.modules, ck.Producer is not None)\n"
+    )
+    assert out == "False True True"
+
+
+def test_an_already_imported_confluent_kafka_is_used_as_it_is():
+    out = _fresh("import confluent_kafka, kctl.kafka.lib as lib; print(lib.confluent() is confluent_kafka)")
+    assert out == "True"
+
+
+def test_only_kctl_kafka_lib_imports_confluent_kafka():
+    """Every kctl/kafka module gets the library through kctl.kafka.lib (the light load)."""
+    offenders = []
+    for path in (ROOT / "kctl").rglob("*.py"):
+        if path.name == "lib.py" and path.parent.name == "kafka":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            text = line.strip()
+            if text.startswith(("import confluent_kafka", "from confluent_kafka")):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}")
+    assert offenders == []
+
+
+def test_lazy_summaries_are_the_commands_own_help():
+    """`kctl --help` lists the table's summaries: each is the first paragraph of the command's help."""
+    import typer.main
+
+    from kctl.cli.app import COMMANDS, app
+
+    root = typer.main.get_command(app)
+    for name, entry in COMMANDS.items():
+        command = root.commands[name]
+        assert (command.help or "").split("\n\n")[0] == entry.summary, name
+        assert command.hidden == entry.hidden, name
+
+
+def test_lazy_commands_build_on_lookup_and_keep_every_name():
+    import typer.main
+
+    from kctl.cli.app import COMMANDS, app
+
+    root = typer.main.get_command(app)
+    assert list(root.commands) == list(COMMANDS)
+    assert "topics" in root.commands and "nope" not in root.commands
+    assert root.commands._built == {}  # listing and membership built nothing
+    topics = root.commands.get("topics")
+    assert set(root.commands._built) == {"topics"} and topics is root.commands["topics"]
+    assert "list" in topics.commands
