@@ -41,7 +41,7 @@ COMMANDS = {
     "txn": Lazy("kctl.cli.txn", "app", "Inspect transactions and producers; find and abort hanging transactions."),
     "e2e": Lazy("kctl.cli.e2e", "app", "End-to-end health checks of a cluster."),
     "local": Lazy("kctl.cli.local", "app", "Run Apache Kafka (KRaft) locally, on the ports of an instance."),
-    "cluster": Lazy("kctl.cli.cluster", "app", "Inspect the cluster: id, controller, brokers."),
+    "cluster": Lazy("kctl.cli.cluster", "app", "Inspect the cluster: id, controller, brokers, health."),
     "doctor": Lazy("kctl.cli.doctor", "doctor", "Check the cluster: reachability, clock skew, replication, unclean "
                    "election, balance, disks, groups, transactions."),
     "configs": Lazy("kctl.cli.configs", "app", "Describe and change broker, topic and group configs."),

@@ -47,20 +47,3 @@ def groups_lag(
     error = lag.lag_failure(report)
     if error is not None:
         raise error
-
-
-def topics_lag(
-    ctx: typer.Context,
-    topic: str = typer.Argument(..., metavar="TOPIC", help="The topic.", autocompletion=complete_topics,
-                                callback=no_empty_names),
-):
-    """Every consumer group with committed offsets on the topic, with its lag and time lag there.
-
-    Example: kctl topics lag orders -o json
-    """
-    from kctl.models import LagReport
-    from kctl.render import render
-    from kctl.services.groups import lag
-
-    obj = app_context(ctx)
-    render(lag.topic_lag(obj.client_conf(), obj.timeout, topic), obj.output, kind=LagReport)

@@ -227,10 +227,22 @@ def partition_for(
            obj.output, kind=KeyPartition)
 
 
-# `kctl topics lag TOPIC` lives with the group lag commands (kctl.cli.lag).
-from kctl.cli.lag import topics_lag  # noqa: E402 - registered here, defined with the groups commands
+@app.command("lag")
+def topics_lag(
+    ctx: typer.Context,
+    topic: str = typer.Argument(..., metavar="TOPIC", help="The topic.", autocompletion=complete_topics,
+                                callback=no_empty_names),
+):
+    """Every consumer group with committed offsets on the topic, with its lag and time lag there.
 
-app.command("lag")(topics_lag)
+    Example: kctl topics lag orders -o json
+    """
+    from kctl.models import LagReport
+    from kctl.render import render
+    from kctl.services.groups import lag
+
+    obj = app_context(ctx)
+    render(lag.topic_lag(obj.client_conf(), obj.timeout, topic), obj.output, kind=LagReport)
 THROTTLE = typer.Option(None, "--throttle", metavar="BYTES/S", min=1,
                         help="Replication throttle on the brokers involved while the replicas copy (bytes per second).")
 EXECUTE = typer.Option(False, "--execute", help="Start the reassignment (without it: show the plan only).")

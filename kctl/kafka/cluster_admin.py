@@ -8,13 +8,15 @@ from concurrent.futures import Future
 
 from kctl.deadline import Deadline
 from kctl.kafka.topic_admin import _config_entries, mapped
+from kctl.kafka.lib import confluent_admin as _ca
 
 # kctl's resource kinds -> confluent_kafka ResourceType names.
 RESOURCE_TYPES = {"broker": "BROKER", "topic": "TOPIC", "group": "GROUP"}
 
 
 def _resource(kind: str, name: str, **kwargs):
-    from confluent_kafka.admin import ConfigResource, ResourceType
+    ConfigResource = _ca().ConfigResource
+    ResourceType = _ca().ResourceType
 
     return ConfigResource(getattr(ResourceType, RESOURCE_TYPES[kind]), name, **kwargs)
 
@@ -39,7 +41,8 @@ def alter_config(admin, kind: str, name: str, set_: dict[str, str], delete: list
                  validate_only: bool) -> Future:
     """One incremental AlterConfigs of one resource (SET and DELETE applied atomically); name ""
     for a broker: the cluster-wide dynamic broker default."""
-    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry as LibraryConfigEntry
+    AlterConfigOpType = _ca().AlterConfigOpType
+    LibraryConfigEntry = _ca().ConfigEntry
 
     entries = [LibraryConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in set_.items()]
     entries += [LibraryConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in delete]

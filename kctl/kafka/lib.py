@@ -59,6 +59,15 @@ def confluent_admin() -> types.ModuleType:
     return importlib.import_module(PACKAGE + ".admin")
 
 
+def confluent_module(name: str) -> types.ModuleType:
+    """A confluent_kafka submodule beyond the client and admin (schema_registry, serialization...):
+    those need the whole package, so its real __init__ runs first."""
+    package = confluent()
+    if is_light(package):
+        package.__all__  # noqa: B018 - reading it completes the package (see _completer)
+    return importlib.import_module(f"{PACKAGE}.{name}")
+
+
 def is_light(module: types.ModuleType) -> bool:
     """True while `module` is the light package (its real __init__ has not run)."""
     return getattr(module, "__kctl_light__", False)

@@ -8,6 +8,7 @@ from concurrent.futures import Future
 from kctl.deadline import Deadline
 from kctl.models.admin import Outcome
 from kctl.models.replicas import Reassignment
+from kctl.kafka.lib import confluent as _ck
 
 
 def alter_reassignments(client, deadline: Deadline, targets: dict[tuple[str, int], list[int] | None]) -> dict:
@@ -41,7 +42,8 @@ def list_reassignments(client, deadline: Deadline, topics: list[str] | None = No
 
 def elect_leaders(admin, unclean: bool, partitions: list[tuple[str, int]] | None) -> Future:
     """A future of {(topic, partition): KafkaException | None} (None partitions: all of the cluster)."""
-    from confluent_kafka import ElectionType, TopicPartition
+    ElectionType = _ck().ElectionType
+    TopicPartition = _ck().TopicPartition
 
     from kctl.kafka.topic_admin import mapped
 

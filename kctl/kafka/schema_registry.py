@@ -16,6 +16,7 @@ from pathlib import Path
 
 from kctl.errors import AuthError, BrokerUnavailable, KctlError, NotFoundError, UsageError
 from kctl.serde import SerdeError
+from kctl.kafka.lib import confluent_module
 
 FORMATS = ("avro", "protobuf", "json-schema")
 SCHEMA_TYPES = {"avro": "AVRO", "protobuf": "PROTOBUF", "json-schema": "JSON", "json": "JSON"}
@@ -42,7 +43,7 @@ class RegistrySettings:
 
 
 def connect(settings: RegistrySettings):
-    from confluent_kafka.schema_registry import SchemaRegistryClient
+    SchemaRegistryClient = confluent_module("schema_registry").SchemaRegistryClient
 
     try:
         return SchemaRegistryClient(settings.conf())
@@ -52,7 +53,7 @@ def connect(settings: RegistrySettings):
 
 def registry_error(exc: Exception, url: str, what: str = "") -> KctlError:
     """One kctl error (and exit code) for a registry failure."""
-    from confluent_kafka.schema_registry.error import SchemaRegistryError
+    SchemaRegistryError = confluent_module("schema_registry.error").SchemaRegistryError
 
     where = f"{what}: " if what else ""
     if isinstance(exc, KctlError):
@@ -106,7 +107,7 @@ def read_schema_file(path: str) -> str:
 
 def new_schema(path: str, schema_type: str | None = None):
     """A confluent Schema from a schema file (type from --type or the file's suffix)."""
-    from confluent_kafka.schema_registry import Schema
+    Schema = confluent_module("schema_registry").Schema
 
     return Schema(read_schema_file(path), schema_type_of_file(path, schema_type))
 
@@ -143,7 +144,7 @@ class SchemaSerializer:
     def __init__(self, fmt: str, settings: RegistrySettings, topic: str, field: str, *,
                  schema_file: str | None = None, subject: str | None = None, schema_id: int | None = None,
                  strategy: str = "topic", client=None):
-        from confluent_kafka.schema_registry import Schema
+        Schema = confluent_module("schema_registry").Schema
 
         if fmt not in FORMATS:
             raise UsageError(f"unknown schema format {fmt!r} (one of: {', '.join(FORMATS)})")
@@ -178,7 +179,8 @@ class SchemaSerializer:
         if (schema.schema_type or "AVRO") != schema_type:
             raise UsageError(f"schema {self.schema_id} is {schema.schema_type}, not {fmt}")
         self._encode = self._make_encoder(schema)
-        from confluent_kafka.serialization import MessageField, SerializationContext
+        MessageField = confluent_module("serialization").MessageField
+        SerializationContext = confluent_module("serialization").SerializationContext
 
         self._ctx = SerializationContext(topic, MessageField.KEY if field == "key" else MessageField.VALUE)
 
@@ -187,10 +189,10 @@ class SchemaSerializer:
         subject = self.subject
         conf = {"auto.register.schemas": False, "subject.name.strategy": lambda ctx, record_name: subject}
         if self.name == "avro":
-            from confluent_kafka.schema_registry.avro import AvroSerializer
+            AvroSerializer = confluent_module("schema_registry.avro").AvroSerializer
 
             return AvroSerializer(self.client, schema.schema_str, conf=conf)
-        from confluent_kafka.schema_registry.json_schema import JSONSerializer
+        JSONSerializer = confluent_module("schema_registry.json_schema").JSONSerializer
 
         return JSONSerializer(schema.schema_str, self.client, conf=conf)
 
@@ -207,7 +209,7 @@ class SchemaSerializer:
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001 - fastavro / jsonschema complaints: the record does not fit
-            from confluent_kafka.schema_registry.error import SchemaRegistryError
+            SchemaRegistryError = confluent_module("schema_registry.error").SchemaRegistryError
 
             if isinstance(exc, SchemaRegistryError) or "httpx" in type(exc).__module__:
                 raise registry_error(exc, self.settings.url) from None
@@ -263,11 +265,11 @@ class SchemaDecoder:
         decoder = self._decoders.get(kind)
         if decoder is None:
             if kind == "AVRO":
-                from confluent_kafka.schema_registry.avro import AvroDeserializer
+                AvroDeserializer = confluent_module("schema_registry.avro").AvroDeserializer
 
                 decoder = AvroDeserializer(self.client)
             elif kind == "JSON":
-                from confluent_kafka.schema_registry.json_schema import JSONDeserializer
+                JSONDeserializer = confluent_module("schema_registry.json_schema").JSONDeserializer
 
                 decoder = JSONDeserializer(None, schema_registry_client=self.client)
             else:
@@ -298,7 +300,8 @@ class SchemaDecoder:
                 return json_safe(schemaless_reader(io.BytesIO(data[5:]), parsed, None)), schema_id
             except Exception as exc:  # noqa: BLE001 - truncated or corrupt payloads
                 raise SerdeError(f"cannot decode with schema {schema_id}: {str(exc) or type(exc).__name__}") from None
-        from confluent_kafka.serialization import MessageField, SerializationContext
+        MessageField = confluent_module("serialization").MessageField
+        SerializationContext = confluent_module("serialization").SerializationContext
 
         ctx = SerializationContext(topic, MessageField.KEY if self.field == "key" else MessageField.VALUE)
         decoder = self._decoder(kind)
@@ -307,7 +310,7 @@ class SchemaDecoder:
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001
-            from confluent_kafka.schema_registry.error import SchemaRegistryError
+            SchemaRegistryError = confluent_module("schema_registry.error").SchemaRegistryError
 
             if isinstance(exc, SchemaRegistryError) or "httpx" in type(exc).__module__:
                 raise registry_error(exc, self.settings.url, f"schema id {schema_id}") from None

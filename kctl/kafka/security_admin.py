@@ -6,6 +6,7 @@ from concurrent.futures import Future
 
 from kctl.kafka.topic_admin import mapped
 from kctl.models.security import AclEntry, ScramCredential, ScramUser
+from kctl.kafka.lib import confluent_admin as _ca
 
 RESOURCE_TYPES = {"topic": "TOPIC", "group": "GROUP", "cluster": "BROKER", "transactional-id": "TRANSACTIONAL_ID",
                   "any": "ANY"}
@@ -31,8 +32,12 @@ def _entry(binding) -> AclEntry:
 
 
 def _binding(acl: AclEntry, filter_: bool):
-    from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType,
-                                       ResourceType)
+    AclBinding = _ca().AclBinding
+    AclBindingFilter = _ca().AclBindingFilter
+    AclOperation = _ca().AclOperation
+    AclPermissionType = _ca().AclPermissionType
+    ResourcePatternType = _ca().ResourcePatternType
+    ResourceType = _ca().ResourceType
 
     cls = AclBindingFilter if filter_ else AclBinding
     return cls(getattr(ResourceType, RESOURCE_TYPES[acl.resource_type]),
@@ -68,7 +73,7 @@ def _sort_key(a: AclEntry):
 
 def describe_users(admin, users: list[str] | None, timeout: float) -> Future:
     """A future of (ScramUser...) (None users: every user with SCRAM credentials)."""
-    from confluent_kafka.admin import ScramMechanism
+    ScramMechanism = _ca().ScramMechanism
 
     def convert(answer) -> tuple[ScramUser, ...]:
         out = []
@@ -98,7 +103,9 @@ def describe_users(admin, users: list[str] | None, timeout: float) -> Future:
 
 
 def upsert_user(admin, user: str, mechanism: str, password: str, iterations: int, timeout: float) -> Future:
-    from confluent_kafka.admin import ScramCredentialInfo, ScramMechanism, UserScramCredentialUpsertion
+    ScramCredentialInfo = _ca().ScramCredentialInfo
+    ScramMechanism = _ca().ScramMechanism
+    UserScramCredentialUpsertion = _ca().UserScramCredentialUpsertion
 
     info = ScramCredentialInfo(getattr(ScramMechanism, MECHANISMS[mechanism]), iterations)
     futures = admin.alter_user_scram_credentials([UserScramCredentialUpsertion(user, info, password.encode("utf-8"))],
@@ -107,7 +114,8 @@ def upsert_user(admin, user: str, mechanism: str, password: str, iterations: int
 
 
 def delete_user(admin, user: str, mechanism: str, timeout: float) -> Future:
-    from confluent_kafka.admin import ScramMechanism, UserScramCredentialDeletion
+    ScramMechanism = _ca().ScramMechanism
+    UserScramCredentialDeletion = _ca().UserScramCredentialDeletion
 
     futures = admin.alter_user_scram_credentials(
         [UserScramCredentialDeletion(user, getattr(ScramMechanism, MECHANISMS[mechanism]))], request_timeout=timeout)
