@@ -86,9 +86,11 @@ def root(
 def _register() -> None:
     from kctl.cli import cluster, consume, e2e, groups, local, produce, topics, txn, worker, workflow
     from kctl.cli import config as config_cli
+    from kctl.cli import copy as copy_cli
 
     app.command("produce")(produce.produce)
     app.command("consume")(consume.consume)
+    app.command("copy")(copy_cli.copy)
     app.add_typer(topics.app, name="topics")
     app.add_typer(groups.app, name="groups")
     app.add_typer(txn.app, name="txn")
