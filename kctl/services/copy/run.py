@@ -11,6 +11,7 @@ from kctl.models.moving import CopyPartition, CopySummary
 from kctl.services.consume.options import matches
 from kctl.services.copy.options import CopyOptions
 from kctl.services.copy.positions import start_offsets, stop_offsets
+from kctl.services.copy.reader import BoundedReader
 
 # (copied, records left to the stop point or None, records/s)
 Progress = Callable[[int, "int | None", float], None]
@@ -60,10 +61,10 @@ class CopyRun:
         self.keys = [(opts.source, p) for p in partitions]
         marks = {key: self.consumer.watermarks(key[0], key[1], timeout) for key in self.keys}
         committed = self.consumer.committed(self.keys, timeout)
-        self.start = start_offsets(self.consumer, self.keys, opts.start, committed, marks, timeout)
-        self.stop = stop_offsets(self.consumer, self.keys, opts.until, opts.follow, marks, timeout)
-        self.position = dict(self.start)
-        self.committed = dict(self.start)
+        start = start_offsets(self.consumer, self.keys, opts.start, committed, marks, timeout)
+        stop = stop_offsets(self.consumer, self.keys, opts.until, opts.follow, marks, timeout)
+        self.reader = BoundedReader(self.consumer, self.keys, start, stop)
+        self.committed = dict(start)
 
     # ---------------------------------------------------------------------- the loop
 
@@ -72,10 +73,8 @@ class CopyRun:
         self._open()
         try:
             self._positions()
-            active = {k: self.start[k] for k in self.keys if not self._done(k)}
-            if active:
-                self.consumer.assign(active)
-            while not all(self._done(k) for k in self.keys):
+            self.reader.assign()
+            while not self.reader.all_done():
                 self._batch(started)
         except BaseException:
             self.writer.abort()
@@ -85,25 +84,26 @@ class CopyRun:
             self.consumer.close(5.0)
         return self._summary(started)
 
-    def _done(self, key) -> bool:
-        stop = self.stop[key]
-        return stop is not None and self.position[key] >= stop
-
     def _batch(self, started: float) -> None:
-        opts = self.opts
+        opts, reader = self.opts, self.reader
         limit = opts.batch if opts.rate is None else max(1, min(opts.batch, int(opts.rate * opts.batch_ms / 1000)))
         records = []
         ends = time.monotonic() + opts.batch_ms / 1000
-        while len(records) < limit and not all(self._done(k) for k in self.keys):
+        while len(records) < limit and not reader.all_done():
             left = ends - time.monotonic()
             if left <= 0:
                 break
-            for item in self.consumer.poll_items(limit - len(records), min(left, 0.1)):
-                self._take(item, records)
-        if records or self.position != self.committed:
-            offsets = {k: v for k, v in self.position.items() if v != self.committed[k]}
+            for record in reader.poll(limit - len(records), min(left, 0.1)):
+                if not opts.matches or matches(record, opts.matches):
+                    records.append(record)
+                else:
+                    key = (record.topic, record.partition)
+                    self.skipped += 1
+                    self.per_skipped[key] = self.per_skipped.get(key, 0) + 1
+        if records or reader.position != self.committed:
+            offsets = {k: v for k, v in reader.position.items() if v != self.committed[k]}
             self.writer.write(opts.destination, records, offsets, self.preserve)
-            self.committed = dict(self.position)
+            self.committed = dict(reader.position)
             self.batches += 1
             self.copied += len(records)
             for r in records:
@@ -115,48 +115,15 @@ class CopyRun:
             if ahead > 0:
                 time.sleep(ahead)
 
-    def _take(self, item, records: list) -> None:
-        from kctl.client.records import ConsumerRecord
-
-        if not isinstance(item, ConsumerRecord):
-            if item.error is not None:
-                raise item.error
-            if item.kind == "eof" and item.offset is not None and item.partition is not None:
-                self._advance((item.topic, item.partition), item.offset)
-            return
-        key = (item.topic, item.partition)
-        stop = self.stop[key]
-        if stop is not None and item.offset >= stop:
-            # Nothing readable lies between the position and this record: the rest are
-            # transaction markers or aborted records.
-            self._advance(key, item.offset)
-            return
-        self.position[key] = item.offset + 1
-        if not self.opts.matches or matches(item, self.opts.matches):
-            records.append(item)
-        else:
-            self.skipped += 1
-            self.per_skipped[key] = self.per_skipped.get(key, 0) + 1
-
-    def _advance(self, key, offset: int) -> None:
-        stop = self.stop[key]
-        target = offset if stop is None else min(offset, stop)
-        if target > self.position[key]:
-            self.position[key] = target
-        if self._done(key):
-            self.consumer.pause([key])
-
     def _report(self, started: float) -> None:
         if self.progress is None:
             return
-        left = None
-        if not self.opts.follow:
-            left = sum(self.stop[k] - self.position[k] for k in self.keys if self.stop[k] is not None)
+        left = self.reader.left()
         elapsed = time.monotonic() - started
         self.progress(self.copied, left, self.copied / elapsed if elapsed > 0 else 0.0)
 
     def _summary(self, started: float) -> CopySummary:
-        parts = tuple(CopyPartition(k[1], self.start[k], self.stop[k], self.committed[k], self.per_copied.get(k, 0),
+        parts = tuple(CopyPartition(k[1], self.reader.start[k], self.reader.stop[k], self.committed[k], self.per_copied.get(k, 0),
                                     self.per_skipped.get(k, 0)) for k in self.keys)
         note = "" if self.same_cluster else ("at-least-once: the destination is another cluster, so a copy "
                                              "killed and resumed may write some records twice")
