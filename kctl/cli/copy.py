@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import time
 from typing import List, Optional
 
 import typer
 
 from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context, finite_number, no_empty_names, positive_number
+from kctl.cli.progress import ProgressLine
 
 
 def copy(
@@ -74,7 +74,7 @@ def copy(
     if to_instance is not None or to_context is not None or to_bootstrap is not None:
         dst = dataclasses.replace(obj, instance=to_instance, context_name=to_context, bootstrap=to_bootstrap)
         dst_conf = dst.client_conf()
-    progress = _Progress() if sys.stderr.isatty() else None
+    progress = ProgressLine.copy() if sys.stderr.isatty() else None
     try:
         summary = run_copy(opts, src.client_conf(), dst_conf, progress)
     finally:
@@ -85,30 +85,3 @@ def copy(
         from kctl.errors import PartialFailure
 
         raise PartialFailure("the copy stopped before its stop point")
-
-
-class _Progress:
-    """One status line on stderr (a terminal only): records, left to the stop point, rate, ETA."""
-
-    def __init__(self):
-        self._shown = 0.0
-        self._width = 0
-
-    def __call__(self, copied: int, left: int | None, rate: float) -> None:
-        now = time.monotonic()
-        if now - self._shown < 0.2:
-            return
-        self._shown = now
-        line = f"copied {copied:,}"
-        if left is not None:
-            eta = f", ETA {left / rate:,.0f}s" if rate > 0 else ""
-            line += f" · {left:,} to go{eta}"
-        line += f" · {rate:,.0f} records/s"
-        sys.stderr.write("\r" + line.ljust(self._width))
-        self._width = len(line)
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self._width:
-            sys.stderr.write("\r" + " " * self._width + "\r")
-            sys.stderr.flush()

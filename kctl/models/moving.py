@@ -41,3 +41,58 @@ class CopySummary:
     @property
     def rate(self) -> float:
         return round(self.copied / self.elapsed_s, 1) if self.elapsed_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class DumpPartition:
+    topic: str
+    partition: int
+    file: str  # relative to the dump directory
+    records: int
+    first_offset: int | None
+    last_offset: int | None
+    first_timestamp_ms: int | None
+    last_timestamp_ms: int | None
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class DumpSummary:
+    directory: str
+    cluster_id: str | None
+    compression: str
+    records: int
+    bytes: int
+    elapsed_s: float
+    partitions: tuple[DumpPartition, ...]
+
+
+@dataclass(frozen=True)
+class RestorePartition:
+    topic: str  # the topic written to
+    partition: int
+    expected: int  # records in the dump's file
+    written: int  # records the destination acknowledged
+
+    @property
+    def ok(self) -> bool:
+        return self.expected == self.written
+
+
+@dataclass(frozen=True)
+class RestoreSummary:
+    directory: str
+    topics: tuple[str, ...]
+    created: tuple[str, ...]
+    expected: int
+    written: int
+    failed: int
+    elapsed_s: float
+    partitions: tuple[RestorePartition, ...]
+
+    JSON_EXTRA = ("complete",)
+
+    @property
+    def complete(self) -> bool:
+        return self.failed == 0 and self.expected == self.written

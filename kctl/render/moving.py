@@ -20,3 +20,21 @@ def _copy_summary(s):
     if s.note:
         lines.append(s.note)
     return lines
+
+
+@table_for("DumpSummary")
+def _dump_summary(s):
+    table = new_table("TOPIC", "PARTITION", "RECORDS", "OFFSETS", "BYTES", "FILE")
+    for p in s.partitions:
+        offsets = "-" if p.first_offset is None else f"{p.first_offset}..{p.last_offset}"
+        table.add_row(p.topic, str(p.partition), str(p.records), offsets, str(p.bytes), p.file)
+    return [table, f"{s.records} records, {s.bytes} bytes ({s.compression}) in {s.directory} in {s.elapsed_s:.2f}s"]
+
+
+@table_for("RestoreSummary")
+def _restore_summary(s):
+    table = new_table("TOPIC", "PARTITION", "EXPECTED", "WRITTEN", "STATUS")
+    for p in s.partitions:
+        table.add_row(p.topic, str(p.partition), str(p.expected), str(p.written), "ok" if p.ok else "MISSING")
+    created = f"; created {', '.join(s.created)}" if s.created else ""
+    return [table, f"{s.written} of {s.expected} records restored from {s.directory} in {s.elapsed_s:.2f}s{created}"]
