@@ -38,3 +38,13 @@ def _restore_summary(s):
         table.add_row(p.topic, str(p.partition), str(p.expected), str(p.written), "ok" if p.ok else "MISSING")
     created = f"; created {', '.join(s.created)}" if s.created else ""
     return [table, f"{s.written} of {s.expected} records restored from {s.directory} in {s.elapsed_s:.2f}s{created}"]
+
+
+@table_for("PlanResult")
+def _plan_result(r):
+    table = new_table("STEP", "ACTION", "DETAIL", "STATUS", "MS", "ERROR")
+    for s in r.steps:
+        table.add_row("-" if s.index == 0 else str(s.index), s.step, s.detail, s.status,
+                      "" if s.elapsed_ms is None else f"{s.elapsed_ms:.1f}", s.error or "")
+    return [table, f"transactional id {r.transactional_id}: {r.outcome}; {r.committed} committed, "
+                   f"{r.aborted} aborted"]
