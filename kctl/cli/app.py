@@ -87,6 +87,7 @@ def _register() -> None:
     from kctl.cli import cluster, consume, e2e, groups, local, produce, topics, txn, worker, workflow
     from kctl.cli import config as config_cli
     from kctl.cli import copy as copy_cli
+    from kctl.cli import perf as perf_cli
 
     app.command("produce")(produce.produce)
     app.command("consume")(consume.consume)
@@ -94,6 +95,7 @@ def _register() -> None:
     app.add_typer(topics.app, name="topics")
     app.add_typer(groups.app, name="groups")
     app.add_typer(txn.app, name="txn")
+    app.add_typer(perf_cli.app, name="perf")
     app.add_typer(e2e.app, name="e2e")
     app.add_typer(local.app, name="local")
     app.add_typer(cluster.app, name="cluster")
