@@ -66,10 +66,8 @@ def copy(
                              batch_ms=batch_ms, partition_preserve=partition_preserve, create=create,
                              timeout=obj.timeout)
     src = obj
-    if from_instance is not None or from_context is not None:
-        src = dataclasses.replace(obj, instance=from_instance if from_instance is not None else obj.instance,
-                                  context_name=from_context or obj.context_name,
-                                  bootstrap=None if from_instance is not None else obj.bootstrap)
+    if from_instance is not None or from_context is not None:  # replaces the global -b/-i/--context
+        src = dataclasses.replace(obj, instance=from_instance, context_name=from_context, bootstrap=None)
     dst_conf = None
     if to_instance is not None or to_context is not None or to_bootstrap is not None:
         dst = dataclasses.replace(obj, instance=to_instance, context_name=to_context, bootstrap=to_bootstrap)

@@ -156,7 +156,7 @@ def test_copy_across_instances_is_at_least_once(kafka, kafka3, new_topic, unique
     dst = unique_name("copy-dst")
     group = unique_name("copy-g")
     fill(kafka["bootstrap"], src, count, partitions)
-    args = (src, dst, "-b", kafka["bootstrap"], "--to-bootstrap", kafka3["bootstrap"], "--create",
+    args = (src, dst, "-I", str(kafka["instance"]), "--to-instance", str(kafka3["instance"]), "--create",
             "--group", group, "--rate", "10000", "--batch", "1000")
     killed_at = kill_after(start_copy(*args), kafka["bootstrap"], group, src, partitions, random.randint(3_000, 15_000))
     assert killed_at < count
