@@ -13,9 +13,11 @@ class BoundedReader:
         self.start = dict(start)
         self.stop = dict(stop)
         self.position = dict(start)  # the next offset to read, per partition
+        self.paused: set = set()
 
     def assign(self) -> None:
         active = {k: self.start[k] for k in self.keys if not self.done(k)}
+        self.paused = set()
         if active:
             self.consumer.assign(active)
 
@@ -61,5 +63,6 @@ class BoundedReader:
         target = offset if stop is None else min(offset, stop)
         if target > self.position[key]:
             self.position[key] = target
-        if self.done(key):
+        if key not in self.paused and self.done(key):
             self.consumer.pause([key])
+            self.paused.add(key)

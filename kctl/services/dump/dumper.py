@@ -28,18 +28,25 @@ class PartitionFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.stream = open_writer(self.path, compression)
         self.records = 0
+        self.pending: list[bytes] = []  # lines joined into one compressor call per 1000
         self.first_offset = self.last_offset = self.first_ts = self.last_ts = None
 
     def write(self, record) -> None:
         line = serde.envelope(record.topic, record.partition, record.offset, record.timestamp_ms, record.key,
                               record.value, list(record.headers))
-        self.stream.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+        self.pending.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+        if len(self.pending) >= 1000:
+            self.stream.write(b"".join(self.pending))
+            self.pending.clear()
         if self.first_offset is None:
             self.first_offset, self.first_ts = record.offset, record.timestamp_ms
         self.last_offset, self.last_ts = record.offset, record.timestamp_ms
         self.records += 1
 
     def close(self) -> DumpPartition:
+        if self.pending:
+            self.stream.write(b"".join(self.pending))
+            self.pending.clear()
         self.stream.close()
         digest, size = sha256_of(self.path)
         return DumpPartition(self.topic, self.partition, self.relative, self.records, self.first_offset,
