@@ -65,3 +65,44 @@ def test_stop_positions():
     assert stop_offsets(FakeConsumer({}), KEYS, Position("offset", 60), False, MARKS, 1) == \
         {("t", 0): 60, ("t", 1): 0, ("t", 2): 50}
     assert stop_offsets(FakeConsumer({2: 7}), KEYS, Position("time", 1), False, MARKS, 1)[("t", 2)] == 7
+
+
+class PausingConsumer:
+    def __init__(self, items):
+        self.items = items
+        self.paused = []
+
+    def poll_items(self, n, timeout):
+        out, self.items = self.items, []
+        return out
+
+    def pause(self, keys):
+        self.paused.extend(keys)
+
+
+def test_reader_stops_at_the_stop_offset_and_past_markers():
+    from kctl.models.records import ConsumerEvent, ConsumerRecord
+    from kctl.services.copy.reader import BoundedReader
+
+    def rec(p, o):
+        return ConsumerRecord("t", p, o, 1, None, b"v")
+
+    consumer = PausingConsumer([rec(0, 5), rec(0, 6), rec(0, 9), rec(0, 10), rec(1, 3),
+                                ConsumerEvent("eof", "t", 1, 8)])
+    reader = BoundedReader(consumer, [("t", 0), ("t", 1)], {("t", 0): 5, ("t", 1): 3}, {("t", 0): 8, ("t", 1): 8})
+    got = reader.poll(100, 0.1)
+    assert [(r.partition, r.offset) for r in got] == [(0, 5), (0, 6), (1, 3)]  # 9, 10 lie past the stop
+    assert reader.position == {("t", 0): 8, ("t", 1): 8}  # 7 was a transaction marker; eof at 8
+    assert reader.all_done() and consumer.paused == [("t", 0), ("t", 1)]  # each paused once
+
+
+def test_reader_reports_no_progress_as_unavailable():
+    from kctl.errors import BrokerUnavailable
+    from kctl.services.copy.reader import BoundedReader
+
+    reader = BoundedReader(PausingConsumer([]), [("t", 0)], {("t", 0): 0}, {("t", 0): 5})
+    reader.check_progress(60)  # not yet
+    reader.moved_at -= 120
+    with pytest.raises(BrokerUnavailable) as info:
+        reader.check_progress(60)
+    assert "t/0 at 0 of 5" in str(info.value) and "open transaction" in info.value.hint

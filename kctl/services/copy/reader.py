@@ -3,6 +3,10 @@ stop None), tracking each partition's position past transaction markers and abor
 
 from __future__ import annotations
 
+import time
+
+from kctl.errors import BrokerUnavailable
+
 Key = tuple  # (topic, partition)
 
 
@@ -14,6 +18,7 @@ class BoundedReader:
         self.stop = dict(stop)
         self.position = dict(start)  # the next offset to read, per partition
         self.paused: set = set()
+        self.moved_at = time.monotonic()
 
     def assign(self) -> None:
         active = {k: self.start[k] for k in self.keys if not self.done(k)}
@@ -33,6 +38,17 @@ class BoundedReader:
         if any(self.stop[k] is None for k in self.keys):
             return None
         return sum(max(0, self.stop[k] - self.position[k]) for k in self.keys)
+
+    def check_progress(self, limit: float) -> None:
+        """BrokerUnavailable when no position moved for `limit` seconds short of the stop points
+        (read_committed cannot pass an open transaction: the last stable offset holds it back)."""
+        if time.monotonic() - self.moved_at <= limit or self.all_done():
+            return
+        behind = [f"{t}/{p} at {self.position[(t, p)]} of {self.stop[(t, p)]}" for t, p in self.keys
+                  if not self.done((t, p))]
+        raise BrokerUnavailable(f"no progress for {limit:g}s: {', '.join(behind[:5])}",
+                                hint="an open transaction in the source holds read_committed readers back "
+                                     "(kctl txn list); what was done so far is kept")
 
     def poll(self, max_records: int, timeout: float) -> list:
         """The records polled that lie before their partition's stop point; raises a fatal
@@ -56,6 +72,8 @@ class BoundedReader:
                 continue
             self.position[key] = item.offset + 1
             out.append(item)
+        if out:
+            self.moved_at = time.monotonic()
         return out
 
     def _advance(self, key: Key, offset: int) -> None:
@@ -63,6 +81,7 @@ class BoundedReader:
         target = offset if stop is None else min(offset, stop)
         if target > self.position[key]:
             self.position[key] = target
+            self.moved_at = time.monotonic()
         if key not in self.paused and self.done(key):
             self.consumer.pause([key])
             self.paused.add(key)

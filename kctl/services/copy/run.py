@@ -90,6 +90,8 @@ class CopyRun:
         records = []
         ends = time.monotonic() + opts.batch_ms / 1000
         while len(records) < limit and not reader.all_done():
+            if not opts.follow:
+                reader.check_progress(max(opts.timeout, 30.0))
             left = ends - time.monotonic()
             if left <= 0:
                 break

@@ -98,6 +98,7 @@ def dump(conf: dict, topics: list[str], directory: str, compression: str = "zstd
         reader.assign()
         written = 0
         while not reader.all_done():
+            reader.check_progress(max(timeout, 30.0))
             for record in reader.poll(10000, 0.5):
                 files[(record.topic, record.partition)].write(record)
                 written += 1
