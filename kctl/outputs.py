@@ -87,8 +87,9 @@ def value_only(value_deserializer: str | None = None, pretty: bool = False) -> O
 
 
 def json_lines(key_deserializer: str | None = None, value_deserializer: str | None = None,
-               pretty: bool = False) -> Output:
-    """The serde envelope, one JSON object per line (indented with --pretty, for humans)."""
+               pretty: bool = False, extra: Callable[[object], dict] | None = None) -> Output:
+    """The serde envelope, one JSON object per line (indented with --pretty, for humans).
+    extra(msg): more fields for the envelope (the schema ids of decoded records)."""
     indent = 2 if pretty else None
 
     def render(msg) -> bytes:
@@ -98,6 +99,8 @@ def json_lines(key_deserializer: str | None = None, value_deserializer: str | No
         except serde.SerdeError as exc:
             _warn_deserialize(msg, "key/value", exc)
             obj = serde.envelope(*args)
+        if extra is not None:
+            obj.update(extra(msg))
         return json.dumps(obj, ensure_ascii=False, indent=indent).encode("utf-8") + b"\n"
 
     return Output(render, name="json")

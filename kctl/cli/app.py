@@ -84,10 +84,11 @@ def root(
 
 
 def _register() -> None:
-    from kctl.cli import cluster, consume, e2e, groups, local, produce, topics, txn, worker, workflow
+    from kctl.cli import acls, cluster, configs, consume, doctor, e2e, groups, local, produce, topics, txn, users, worker, workflow
     from kctl.cli import config as config_cli
     from kctl.cli import copy as copy_cli
     from kctl.cli import perf as perf_cli
+    from kctl.cli import schemas as schemas_cli
 
     app.command("produce")(produce.produce)
     app.command("consume")(consume.consume)
@@ -99,9 +100,14 @@ def _register() -> None:
     app.add_typer(e2e.app, name="e2e")
     app.add_typer(local.app, name="local")
     app.add_typer(cluster.app, name="cluster")
+    app.command("doctor")(doctor.doctor)
+    app.add_typer(configs.app, name="configs")
+    app.add_typer(acls.app, name="acls")
+    app.add_typer(users.app, name="users")
     app.add_typer(config_cli.app, name="config")
     app.add_typer(worker.app, name="worker")
     app.add_typer(workflow.app, name="workflow")
+    app.add_typer(schemas_cli.app, name="schemas")
 
 
 _register()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import typer
 
-from kctl.cli.context import app_context
+from kctl.cli.context import app_context, no_empty_names
 
-app = typer.Typer(help="Inspect the cluster: id, controller, brokers.", no_args_is_help=True)
+app = typer.Typer(help="Inspect the cluster: id, controller, brokers, health.", no_args_is_help=True)
 
 
 @app.command()
@@ -20,3 +22,98 @@ def describe(ctx: typer.Context):
 
     obj = app_context(ctx)
     render(cluster.describe_cluster(obj.client_conf(), obj.timeout), obj.output)
+
+
+@app.command()
+def health(
+    ctx: typer.Context,
+    expect_brokers: Optional[int] = typer.Option(None, "--expect-brokers", min=1, max=100_000,
+                                                 help="Brokers the cluster should have (default: the local instance's count, when the target is one)."),
+):
+    """Report offline, under-replicated, under-min-ISR and at-min-ISR partitions, missing brokers and the KRaft quorum.
+
+    Each finding has a severity (info, warning, error, critical); exit 8 when any is at warning or worse.
+
+    Example: kctl cluster health -i 1 --expect-brokers 3 -o json
+    """
+    from kctl.errors import CheckFailed
+    from kctl.render import render
+    from kctl.services import health as health_service
+
+    obj = app_context(ctx)
+    conf = obj.client_conf()
+    report = health_service.cluster_health(conf, obj.timeout, expect_brokers, obj.target.instance)
+    render(report, obj.output)
+    if not report.healthy:
+        raise CheckFailed(f"cluster health: {report.status} ({len(report.findings)} finding(s))",
+                          hint="the findings above say which partitions and brokers")
+
+
+@app.command("log-dirs")
+def log_dirs(
+    ctx: typer.Context,
+    broker: Optional[int] = typer.Option(None, "--broker", min=0, max=2**31 - 1, help="Only this broker."),
+    topic: Optional[str] = typer.Option(None, "--topic", help="Only the replicas of this topic.", callback=no_empty_names),
+):
+    """Show each broker's log dirs: capacity, free space, size per topic and partition, future replicas.
+
+    Example: kctl cluster log-dirs --broker 1 --topic orders -o json
+    """
+    from kctl.models import LogDirInfo
+    from kctl.render import render
+    from kctl.services import replicas
+
+    obj = app_context(ctx)
+    render(replicas.log_dirs(obj.client_conf(), obj.timeout, broker, topic), obj.output, kind=LogDirInfo)
+
+
+@app.command()
+def reassignments(
+    ctx: typer.Context,
+    topic: Optional[str] = typer.Option(None, "--topic", help="Only this topic's partitions.", callback=no_empty_names),
+    cancel: bool = typer.Option(False, "--cancel", help="Cancel the reassignments in progress (the old replicas stay)."),
+):
+    """Show the partition reassignments in progress, or cancel them.
+
+    Example: kctl cluster reassignments --cancel --topic orders
+    """
+    from kctl.models.replicas import Reassignment
+    from kctl.render import render
+    from kctl.services import replicas
+
+    obj = app_context(ctx)
+    result = replicas.reassignments(obj.client_conf(), obj.timeout, topic, cancel=cancel)
+    if cancel:
+        render(result, obj.output)
+        error = replicas.plan_failure(result)
+        if error is not None:
+            raise error
+    else:
+        render(result, obj.output, kind=Reassignment)
+
+
+@app.command("elect-leaders")
+def elect_leaders(
+    ctx: typer.Context,
+    preferred: bool = typer.Option(False, "--preferred", help="Move leadership back to each partition's preferred replica (the default)."),
+    unclean: bool = typer.Option(False, "--unclean", help="Elect an out-of-sync replica where no in-sync one is left (may lose records)."),
+    topic: Optional[str] = typer.Option(None, "--topic", help="Only this topic's partitions (default: every partition).",
+                                        callback=no_empty_names),
+):
+    """Run a preferred (or unclean) leader election.
+
+    Example: kctl cluster elect-leaders --preferred --topic orders
+    """
+    from kctl.errors import UsageError, failure_of
+    from kctl.models import OperationResult
+    from kctl.render import render
+    from kctl.services import replicas
+
+    if preferred and unclean:
+        raise UsageError("give --preferred or --unclean, not both")
+    obj = app_context(ctx)
+    result = replicas.elect_leaders(obj.client_conf(), obj.timeout, topic, unclean=unclean)
+    render(result, obj.output, kind=OperationResult)
+    error = failure_of(result.items, "cluster elect-leaders")
+    if error is not None:
+        raise error

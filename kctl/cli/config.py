@@ -128,6 +128,11 @@ def set_context(
     key_password_file: Optional[str] = typer.Option(None, "--key-password-file", metavar="PATH", help="mTLS: the key's password from this file."),
     use: bool = typer.Option(False, "--use", help="Also make it the current context."),
     password: Optional[str] = typer.Option(None, "--password", hidden=True),
+    schema_registry: Optional[str] = typer.Option(None, "--schema-registry", help="The context's Schema Registry URL."),
+    schema_registry_user: Optional[str] = typer.Option(None, "--schema-registry-user", help="Schema Registry basic-auth user."),
+    schema_registry_password_env: Optional[str] = typer.Option(None, "--schema-registry-password-env", metavar="VAR", help="Schema Registry password from this environment variable at run time."),
+    schema_registry_password_file: Optional[str] = typer.Option(None, "--schema-registry-password-file", metavar="PATH", help="Schema Registry password from this file at run time."),
+    schema_registry_ca_file: Optional[str] = typer.Option(None, "--schema-registry-ca-file", help="TLS CA certificate(s) for the Schema Registry (PEM)."),
 ):
     """Create or update a context: a target plus security settings and client properties.
 
@@ -161,5 +166,9 @@ def set_context(
             key_password_file=key_password_file,
         )
     )
-    _, created, path = store(name, bootstrap, instance, props, unset, use)
+    from kctl.config.contexts import schema_registry_entry
+
+    registry_entry = schema_registry_entry(schema_registry, schema_registry_user, schema_registry_password_env,
+                                           schema_registry_password_file, schema_registry_ca_file)
+    _, created, path = store(name, bootstrap, instance, props, unset, use, schema_registry=registry_entry)
     _done(ctx, "set-context", name, ("created in " if created else "updated in ") + str(path) + (" (current)" if use else ""))

@@ -14,6 +14,9 @@ _SERDE_NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "b
 Deserializer = Enum("Deserializer", {name: name for name in _SERDE_NAMES}, type=str)
 
 
+SchemaFormat = Enum("SchemaFormat", {name: name for name in ("avro", "protobuf", "json-schema", "auto")}, type=str)
+
+
 class Assignment(str, Enum):
     range = "range"
     roundrobin = "roundrobin"
@@ -43,8 +46,8 @@ def consume(
     commit: Optional[CommitMode] = typer.Option(
         None, "--commit", help="When to commit (with --group; default after-write: only records already written)."),
     from_: Optional[str] = typer.Option(
-        None, "--from", help="Start: beginning|end|stored|OFFSET|-N (last N)|@TIMESTAMP|@-1h. "
-        "Default: beginning, or the group's committed offsets."),
+        None, "--from", help="Start: beginning|end|stored|OFFSET|-N (last N)|@TIMESTAMP|@-1h, or per partition "
+        "P=OFFSET,... (0=1200,3=400: only those partitions, like kcat -o per partition). Default: beginning, or the group's committed offsets."),
     partition: Optional[List[str]] = typer.Option(None, "--partition", "-p", help="Only these partitions: P,... (no --group)."),
     until: Optional[str] = typer.Option(None, "--until", help="Stop: end (each partition's end, like kcat -e)|OFFSET (exclusive)|@TIMESTAMP."),
     max_messages: Optional[int] = typer.Option(None, "--max-messages", "-n", help="Stop after writing N records."),
@@ -55,6 +58,9 @@ def consume(
     pretty: bool = typer.Option(False, "--pretty", help="Indent JSON values (and -o json records)."),
     match: Optional[List[str]] = typer.Option(None, "--match", help="Only records where key=RE, value=RE or header.NAME=RE (repeatable, all must match)."),
     isolation: Isolation = typer.Option(Isolation.read_committed, "--isolation", help="Skip records of open/aborted transactions or not."),
+    value_format: Optional[SchemaFormat] = typer.Option(None, "--value-format", help="Decode Schema Registry values to JSON: avro|json-schema|protobuf|auto (auto: Confluent-framed records decoded, others shown as they are)."),
+    key_format: Optional[SchemaFormat] = typer.Option(None, "--key-format", help="Decode Schema Registry keys to JSON (as --value-format)."),
+    schema_registry: Optional[str] = typer.Option(None, "--schema-registry", help="Schema Registry URL (default: $KCTL_SCHEMA_REGISTRY, the context's, or the local instance's)."),
 ):
     """Read records from topics to stdout: values by default, --format, or -o json (JSON Lines).
 
@@ -85,6 +91,16 @@ def consume(
         matches=service.parse_matches(match),
         isolation=isolation.value,
     )
-    output = make_output(obj.output, fmt, key_deserializer.value if key_deserializer else None,
-                         value_deserializer.value if value_deserializer else None, pretty)
+    kd = key_deserializer.value if key_deserializer else None
+    vd = value_deserializer.value if value_deserializer else None
+    if value_format is None and key_format is None:
+        output = make_output(obj.output, fmt, kd, vd, pretty)
+    else:
+        from kctl.schema_outputs import schema_output
+        from kctl.services.schemas.settings import decoders
+
+        key_decoder, value_decoder = decoders(
+            schema_registry, obj.context, obj.registry_data, obj.target.instance, obj.timeout,
+            key_format.value if key_format else None, value_format.value if value_format else None)
+        output = schema_output(obj.output, fmt, kd, vd, pretty, key_decoder, value_decoder)
     service.consume(obj.client_conf(), options, output, sys.stdout.buffer, obj.timeout)

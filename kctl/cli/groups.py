@@ -9,6 +9,7 @@ import typer
 
 from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context, no_empty_names
+from kctl.cli.lag import groups_lag
 from kctl.models.choices import GROUP_STATES, GROUP_TYPES, help_list
 
 app = typer.Typer(help="Inspect consumer groups, their lag, and move or delete their committed offsets.",
@@ -36,8 +37,12 @@ def list_(
                                         help=f"Only groups in this state: {help_list(GROUP_STATES)} (any case)."),
     type_: Optional[str] = typer.Option(None, "--type", metavar="TYPE",
                                         help=f"Only groups of this type: {help_list(GROUP_TYPES)} (any case)."),
+    no_lag: bool = typer.Option(False, "--no-lag", help="Only id, state and type: skip the members, lag and time lag "
+                                                        "columns (no offset or record reads)."),
 ):
-    """List consumer groups with their state and type.
+    """List consumer groups with state, type, members, total lag and max time lag.
+
+    The lag of all groups is read in one batched round of requests.
 
     Example: kctl groups list --state empty -o json
     """
@@ -46,7 +51,8 @@ def list_(
     from kctl.services import groups
 
     obj = app_context(ctx)
-    render(groups.list_groups(obj.client_conf(), obj.timeout, state, type_), obj.output, kind=GroupSummary)
+    render(groups.list_groups(obj.client_conf(), obj.timeout, state, type_, lag=not no_lag), obj.output,
+           kind=GroupSummary)
 
 
 @app.command()
@@ -54,7 +60,9 @@ def describe(
     ctx: typer.Context,
     group_ids: List[str] = typer.Argument(..., metavar="GROUP...", help="Groups to describe.", callback=no_empty_names),
 ):
-    """Show state, coordinator, members, and per partition the committed offset, log end and lag.
+    """Show state, coordinator, members, and per partition the committed offset, log end, lag and time lag.
+
+    Time lag: now minus the timestamp of the first record not consumed yet (0 when caught up).
 
     Example: kctl groups describe billing audit -o yaml
     """
@@ -97,6 +105,25 @@ def delete(
     _finish(obj, groups.delete_groups(obj.client_conf(), obj.timeout, group_ids), OperationResult)
 
 
+WAIT_EMPTY = typer.Option(None, "--wait-empty", metavar="DURATION",
+                          help="With --execute: wait up to this long (60s, 2m) for the group's members to leave, then apply.")
+
+
+def _wait_empty(text: str | None, execute: bool) -> float | None:
+    """--wait-empty in seconds (it only means something with --execute)."""
+    from kctl.errors import UsageError
+    from kctl.parsing import parse_duration
+
+    if text is None:
+        return None
+    if not execute:
+        raise UsageError("--wait-empty needs --execute", hint="without --execute kctl only shows the plan")
+    seconds = parse_duration(text, "--wait-empty")
+    if not 0 < seconds <= 86400:
+        raise UsageError(f"--wait-empty must be more than 0 and at most 1 day, got {text!r}")
+    return seconds
+
+
 @app.command("reset-offsets")
 def reset_offsets(
     ctx: typer.Context,
@@ -106,18 +133,33 @@ def reset_offsets(
     all_topics: bool = typer.Option(False, "--all-topics", help="Every partition the group has committed an offset for."),
     to_earliest: bool = typer.Option(False, "--to-earliest", help="To the log start (re-read everything kept)."),
     to_latest: bool = typer.Option(False, "--to-latest", help="To the log end (skip everything written so far)."),
+    to_current: bool = typer.Option(False, "--to-current", help="To the committed offset (no move; shows the lag)."),
     to_offset: Optional[int] = typer.Option(None, "--to-offset", metavar="N", help="To offset N (kept within the log)."),
     to_datetime: Optional[str] = typer.Option(None, "--to-datetime", metavar="ISO",
                                               help="To the first record at or after this time (2024-05-01T12:00:00Z; "
                                                    "no zone: local time; epoch ms; or relative: -1h)."),
+    by_duration: Optional[str] = typer.Option(None, "--by-duration", metavar="DURATION",
+                                              help="To the first record of this long ago: -1h, 30m, PT30M."),
     shift_by: Optional[int] = typer.Option(None, "--shift-by", metavar="N",
                                            help="Move the committed offset by N (negative: back; kept within the log)."),
+    from_file: Optional[str] = typer.Option(None, "--from-file", metavar="FILE",
+                                            help="To the offsets of a file: CSV topic,partition,offset (as "
+                                                 "kafka-consumer-groups --export writes) or kctl JSON (--export F.json)."),
+    to_group: Optional[str] = typer.Option(None, "--to-group", metavar="GROUP",
+                                           help="To another group's committed offsets."),
+    export: Optional[str] = typer.Option(None, "--export", metavar="FILE",
+                                         help="Also write the plan to FILE: kctl JSON if it ends in .json, else CSV "
+                                              "topic,partition,offset (input for --from-file)."),
+    skip_missing: bool = typer.Option(False, "--skip-missing",
+                                      help="Leave out the partitions whose target does not exist (instead of applying nothing)."),
+    wait_empty: Optional[str] = WAIT_EMPTY,
     dry_run: bool = typer.Option(False, "--dry-run", help="Only show the plan (the default)."),
-    execute: bool = typer.Option(False, "--execute", help="Apply the plan (the group must have no active member)."),
+    execute: bool = typer.Option(False, "--execute", help="Apply the plan (the group must have no active member); "
+                                                          "the previous offsets are saved first (`groups undo`)."),
 ):
-    """Move a group's committed offsets; shows the plan unless --execute.
+    """Move a group's committed offsets; shows the plan (records re-read or skipped) unless --execute.
 
-    Example: kctl groups reset-offsets billing --topic orders --to-datetime 2024-05-01T00:00:00Z --execute
+    Example: kctl groups reset-offsets billing --topic orders --by-duration -1h --execute
     """
     from kctl.errors import UsageError
     from kctl.models import OffsetResetResult
@@ -127,9 +169,59 @@ def reset_offsets(
     obj = app_context(ctx)
     if dry_run and execute:
         raise UsageError("give --dry-run or --execute, not both")
-    strategy = groups.parse_strategy(to_earliest, to_latest, to_offset, to_datetime, shift_by)
+    strategy = groups.parse_strategy(to_earliest, to_latest, to_offset, to_datetime, shift_by, by_duration=by_duration,
+                                     to_current=to_current, from_file=from_file, to_group=to_group)
+    wait = _wait_empty(wait_empty, execute)
     result = groups.reset_offsets(obj.client_conf(), obj.timeout, group_id, parse_topic_partitions(topics),
-                                  strategy, all_topics=all_topics, execute=execute)
+                                  strategy, all_topics=all_topics, execute=execute, skip_missing=skip_missing,
+                                  wait_empty=wait)
+    if export is not None:
+        from kctl.render.groups import export_plan
+
+        export_plan(export, result)
+    _finish(obj, result, OffsetResetResult)
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    group_id: str = typer.Argument(..., metavar="GROUP", help="The group.", callback=no_empty_names),
+):
+    """List the snapshots of a group's offsets saved before each executed reset (oldest first).
+
+    Example: kctl groups history billing
+    """
+    from kctl.models import GroupSnapshot
+    from kctl.render import render
+    from kctl.services import groups
+
+    obj = app_context(ctx)
+    render(groups.snapshot_history(group_id), obj.output, kind=GroupSnapshot)
+
+
+@app.command()
+def undo(
+    ctx: typer.Context,
+    group_id: str = typer.Argument(..., metavar="GROUP", help="The group whose offsets to restore.",
+                                   callback=no_empty_names),
+    snapshot: Optional[str] = typer.Option(None, "--snapshot", metavar="ID",
+                                           help="The snapshot to restore (an id or a unique prefix; default: the latest)."),
+    skip_missing: bool = typer.Option(False, "--skip-missing",
+                                      help="Leave out the snapshot's partitions that no longer exist."),
+    wait_empty: Optional[str] = WAIT_EMPTY,
+    execute: bool = typer.Option(False, "--execute", help="Apply (the group must have no active member)."),
+):
+    """Restore the offsets a snapshot saved (a plan unless --execute); a snapshot of another cluster is refused.
+
+    Example: kctl groups undo billing --execute
+    """
+    from kctl.models import OffsetResetResult
+    from kctl.services import groups
+
+    obj = app_context(ctx)
+    wait = _wait_empty(wait_empty, execute)
+    result = groups.undo(obj.client_conf(), obj.timeout, group_id, snapshot, execute=execute, wait_empty=wait,
+                         skip_missing=skip_missing)
     _finish(obj, result, OffsetResetResult)
 
 
@@ -151,3 +243,6 @@ def delete_offsets(
     obj = app_context(ctx)
     result = groups.delete_offsets(obj.client_conf(), obj.timeout, group_id, parse_topic_partitions(topics))
     _finish(obj, result, OperationResult)
+
+
+app.command("lag")(groups_lag)

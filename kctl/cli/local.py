@@ -29,6 +29,10 @@ def up(
     wait: float = typer.Option(90.0, "--wait", min=1, help="Seconds to wait for the brokers (and Temporal) to answer."),
     heap: str = typer.Option("512m", "--heap", help="JVM heap of each broker."),
     temporal: bool = typer.Option(False, "--temporal", help="Also start the instance's Temporal dev server."),
+    security: Optional[str] = typer.Option(None, "--security", metavar="none|scram",
+                                           help="scram: SASL/SCRAM over TLS, the standard authorizer, a super user and a kctl context (new instances)."),
+    schema_registry: bool = typer.Option(
+        False, "--schema-registry", help="Also start the instance's Schema Registry (Apicurio; needs Java 21+)."),
 ):
     """Start Kafka for an instance (only the brokers that are down) and wait until it answers.
 
@@ -39,7 +43,7 @@ def up(
 
     obj = app_context(ctx)
     result = local.up(obj.registry_data, _instance(ctx, instance), brokers=brokers, reset=reset, wait=wait, heap=heap,
-                      with_temporal=temporal)
+                      with_temporal=temporal, security=security, with_schema_registry=schema_registry)
     if result.already_running:
         print(f"instance {result.instance} is already running", file=sys.stderr)
     render(result, obj.output)
@@ -47,9 +51,14 @@ def up(
         for broker in result.brokers:
             note = " (started now)" if broker.node_id in result.started else ""
             print(f"broker {broker.node_id}: pid {broker.pid}{note}, data {broker.data_dir}, log {broker.log_file}", file=sys.stderr)
+        if result.context:
+            print(f"secured (SASL/SCRAM over TLS): `kctl --context {result.context} ...` logs in as the super user", file=sys.stderr)
         if result.temporal is not None and result.temporal.running:
             t = result.temporal
             print(f"temporal: pid {t.pid}, {t.address}, UI {t.ui_url}, db {t.db_file}, log {t.log_file}", file=sys.stderr)
+        if result.schema_registry is not None and result.schema_registry.running:
+            r = result.schema_registry
+            print(f"schema registry: pid {r.pid}, {r.url}, db {r.db_file}, log {r.log_file}", file=sys.stderr)
 
 
 @app.command()
@@ -60,7 +69,7 @@ def down(
     grace: float = typer.Option(20.0, "--grace", min=0, help="Seconds to wait after SIGTERM before SIGKILL."),
     reset: bool = typer.Option(False, "--reset", help="Also wipe the instance's data."),
 ):
-    """Stop a local instance, its Temporal server too (gracefully, then forcefully).
+    """Stop a local instance, its Temporal server and Schema Registry too (gracefully, then forcefully).
 
     Example: kctl local down --all
     """
@@ -102,6 +111,7 @@ def logs(
     instance: Optional[int] = INSTANCE,
     broker: int = typer.Option(1, "--broker", help="Which broker of the instance (1..3)."),
     temporal: bool = typer.Option(False, "--temporal", help="The Temporal dev server's log instead of a broker's."),
+    schema_registry: bool = typer.Option(False, "--schema-registry", help="The Schema Registry's log instead of a broker's."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
     lines: int = typer.Option(50, "--lines", "-n", min=0, help="How many last lines to show."),
 ):
@@ -111,7 +121,7 @@ def logs(
     """
     from kctl.services import local
 
-    path = local.log_path(_instance(ctx, instance), broker, of_temporal=temporal)
+    path = local.log_path(_instance(ctx, instance), broker, of_temporal=temporal, of_schema_registry=schema_registry)
     if follow:
         for line in local.follow(path, lines):
             print(line, flush=True)

@@ -25,6 +25,8 @@ InputCompression = _choices("InputCompression", COMPRESSIONS)
 Compression = _choices("Compression", ("none", "gzip", "snappy", "lz4", "zstd"))
 Acks = _choices("Acks", ("0", "1", "all"))
 OnError = _choices("OnError", ("stop", "skip"))
+SchemaFormat = _choices("SchemaFormat", ("avro", "protobuf", "json-schema"))  # = kctl.kafka.schema_registry.FORMATS
+SubjectStrategy = _choices("SubjectStrategy", ("topic", "record", "topic-record"))
 
 
 def produce(
@@ -61,6 +63,16 @@ def produce(
     failed_file: Optional[str] = typer.Option(None, "--failed-file", help="Write undelivered messages here (JSON envelopes, replay with --format json)."),
     transactional_id: Optional[str] = typer.Option(None, "--transactional-id", help="Send the whole input in one transaction."),
     on_error: OnError = typer.Option(OnError.stop, "--on-error", help="A malformed input line: stop (default) or skip and count it."),
+    value_format: Optional[SchemaFormat] = typer.Option(None, "--value-format", help="Encode JSON values with a Schema Registry schema: avro|json-schema (protobuf: not yet)."),
+    value_schema: Optional[str] = typer.Option(None, "--value-schema", help="Schema file (.avsc, .json) for --value-format; registered under the subject if new."),
+    value_subject: Optional[str] = typer.Option(None, "--value-subject", help="Subject of the value schema (default by --subject-strategy; its latest version without --value-schema)."),
+    value_schema_id: Optional[int] = typer.Option(None, "--value-schema-id", help="Use this registered schema id for values."),
+    key_format: Optional[SchemaFormat] = typer.Option(None, "--key-format", help="Encode JSON keys with a Schema Registry schema: avro|json-schema."),
+    key_schema: Optional[str] = typer.Option(None, "--key-schema", help="Schema file for --key-format."),
+    key_subject: Optional[str] = typer.Option(None, "--key-subject", help="Subject of the key schema."),
+    key_schema_id: Optional[int] = typer.Option(None, "--key-schema-id", help="Use this registered schema id for keys."),
+    subject_strategy: SubjectStrategy = typer.Option(SubjectStrategy.topic, "--subject-strategy", help="Subject naming: topic (TOPIC-value), record (the record's name) or topic-record."),
+    schema_registry: Optional[str] = typer.Option(None, "--schema-registry", help="Schema Registry URL (default: $KCTL_SCHEMA_REGISTRY, the context's, or the local instance's)."),
 ):
     """Produce messages to a topic from stdin, files or the command line.
 
@@ -84,6 +96,11 @@ def produce(
         headers.append((name.strip(), text.encode("utf-8")))
     if delimiter == "":
         raise UsageError("--delimiter must not be empty")
+    registry_settings = None
+    if value_format is not None or key_format is not None:
+        from kctl.services.schemas.settings import registry_settings as settings_of
+
+        registry_settings = settings_of(schema_registry, obj.context, obj.registry_data, obj.target.instance, obj.timeout)
     progress = _Progress() if sys.stderr.isatty() and not report else None
     report_writer = _Report() if report else None
     req = service.ProduceRequest(
@@ -109,6 +126,16 @@ def produce(
         transactional_id=transactional_id,
         report=report_writer,
         progress=progress.update if progress else None,
+        value_format=value_format.value if value_format else None,
+        value_schema=value_schema,
+        value_subject=value_subject,
+        value_schema_id=value_schema_id,
+        key_format=key_format.value if key_format else None,
+        key_schema=key_schema,
+        key_subject=key_subject,
+        key_schema_id=key_schema_id,
+        subject_strategy=subject_strategy.value,
+        schema_registry=registry_settings,
     )
     try:
         summary = service.produce(

@@ -47,17 +47,29 @@ def list_(
     ctx: typer.Context,
     pattern: Optional[str] = typer.Argument(None, help="Only topics matching this regular expression."),
     internal: bool = typer.Option(False, "--internal", help="Include internal topics (__consumer_offsets...)."),
+    under_replicated: bool = typer.Option(False, "--under-replicated", help="Only topics with a partition whose ISR is smaller than its replicas."),
+    under_min_isr: bool = typer.Option(False, "--under-min-isr", help="Only topics with a partition whose ISR is below min.insync.replicas."),
+    at_min_isr: bool = typer.Option(False, "--at-min-isr", help="Only topics with a partition whose ISR is exactly min.insync.replicas."),
+    offline: bool = typer.Option(False, "--offline", help="Only topics with a partition that has no leader."),
+    unavailable: bool = typer.Option(False, "--unavailable", help="Only topics with a partition that cannot take acks=all writes (offline or under min ISR)."),
+    sizes: bool = typer.Option(False, "--sizes", help="Add the bytes per topic on disk (one copy; DescribeLogDirs)."),
 ):
-    """List topics with their partition counts.
+    """List topics with their partition counts (filtered by partition state, with sizes).
 
-    Example: kctl topics list 'orders.*' -o json
+    The state filters combine with OR.
+
+    Example: kctl topics list 'orders.*' --under-replicated --sizes -o json
     """
-    from kctl.models import TopicSummary
+    from kctl.models import TopicSize, TopicSummary
     from kctl.render import render
     from kctl.services import topics
 
+    chosen = {"under-replicated": under_replicated, "under-min-isr": under_min_isr, "at-min-isr": at_min_isr,
+              "offline": offline, "unavailable": unavailable}
+    states = tuple(name for name, on in chosen.items() if on)
     obj = app_context(ctx)
-    render(topics.list_topics(obj.client_conf(), obj.timeout, pattern, internal), obj.output, kind=TopicSummary)
+    rows = topics.list_topics(obj.client_conf(), obj.timeout, pattern, internal, states=states, sizes=sizes)
+    render(rows, obj.output, kind=TopicSize if sizes else TopicSummary)
 
 
 @app.command()
@@ -274,3 +286,63 @@ def restore(
     render(summary, obj.output)
     if not summary.complete:
         raise PartialFailure(f"{summary.written} of {summary.expected} records acknowledged")
+
+
+# `kctl topics lag TOPIC` lives with the group lag commands (kctl.cli.lag).
+from kctl.cli.lag import topics_lag  # noqa: E402 - registered here, defined with the groups commands
+
+app.command("lag")(topics_lag)
+
+THROTTLE = typer.Option(None, "--throttle", metavar="BYTES/S", min=1,
+                        help="Replication throttle on the brokers involved while the replicas copy (bytes per second).")
+EXECUTE = typer.Option(False, "--execute", help="Start the reassignment (without it: show the plan only).")
+
+
+def _plan(obj, result) -> None:
+    from kctl.render import render
+    from kctl.services import replicas
+
+    render(result, obj.output)
+    error = replicas.plan_failure(result)
+    if error is not None:
+        raise error
+
+
+@app.command("set-replication")
+def set_replication(
+    ctx: typer.Context,
+    topic: str = typer.Argument(..., help="Topic to change.", autocompletion=complete_topics, callback=no_empty_names),
+    factor: int = typer.Option(..., "--factor", min=1, max=MAX_REPLICATION, help="New replication factor."),
+    execute: bool = EXECUTE,
+    throttle: Optional[int] = THROTTLE,
+):
+    """Change a topic's replication factor by reassigning its partitions (plan first, --execute to start).
+
+    Example: kctl topics set-replication orders --factor 3 --execute
+    """
+    from kctl.services import replicas
+
+    obj = app_context(ctx)
+    _plan(obj, replicas.plan(obj.client_conf(), obj.timeout, "set-replication", topic, factor=factor,
+                             execute=execute, throttle=throttle))
+
+
+@app.command()
+def move(
+    ctx: typer.Context,
+    topic: str = typer.Argument(..., help="Topic to move.", autocompletion=complete_topics, callback=no_empty_names),
+    brokers: str = typer.Option(..., "--brokers", metavar="ID,ID,...", help="Brokers to spread the replicas over."),
+    execute: bool = EXECUTE,
+    throttle: Optional[int] = THROTTLE,
+):
+    """Move a topic's replicas onto the given brokers, round-robin (plan first, --execute to start).
+
+    Example: kctl topics move orders --brokers 1,2,3 --execute --throttle 10000000
+    """
+    from kctl.parsing import parse_int
+    from kctl.services import replicas
+
+    obj = app_context(ctx)
+    ids = [parse_int(b.strip(), "--brokers") for b in brokers.split(",") if b.strip()]
+    _plan(obj, replicas.plan(obj.client_conf(), obj.timeout, "move", topic, brokers=ids, execute=execute,
+                             throttle=throttle))

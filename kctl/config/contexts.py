@@ -123,6 +123,7 @@ def set_context(
     properties: dict | None = None,
     unset: list[str] | tuple[str, ...] = (),
     use: bool = False,
+    schema_registry: dict | None = None,
 ) -> tuple[dict, bool, Path]:
     """Create or update a context: (the context, whether it was created, the config file).
 
@@ -157,6 +158,8 @@ def set_context(
         context["properties"] = props
     else:
         context.pop("properties", None)
+    if schema_registry is not None:
+        context["schema_registry"] = schema_registry
     data["contexts"][name] = context
     if use:
         data["current-context"] = name
@@ -196,6 +199,29 @@ def _existing_file(path: str, option: str) -> str:
     if not full.is_file():
         raise ConfigError(f"{option} {path}: no such file")
     return str(full)
+
+
+def schema_registry_entry(url: str | None, user: str | None = None, password_env: str | None = None,
+                          password_file: str | None = None, ca_file: str | None = None) -> dict | None:
+    """A context's `schema_registry` mapping (the password as a reference), or None when no URL is given."""
+    from kctl.errors import UsageError
+
+    if url is None:
+        if user or password_env or password_file or ca_file:
+            raise UsageError("the --schema-registry-* options need --schema-registry URL")
+        return None
+    if password_env and password_file:
+        raise UsageError("give --schema-registry-password-env or --schema-registry-password-file, not both")
+    entry: dict = {"url": url}
+    if user:
+        entry["user"] = user
+    if password_env:
+        entry["password"] = _env_ref(password_env, "--schema-registry-password-env")
+    elif password_file:
+        entry["password"] = "${file:" + _existing_file(password_file, "--schema-registry-password-file") + "}"
+    if ca_file:
+        entry["ca_file"] = _existing_file(ca_file, "--schema-registry-ca-file")
+    return entry
 
 
 def security_properties(

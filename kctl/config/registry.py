@@ -45,6 +45,8 @@ class Registry:
     ui_port: int
     temporal_frontend_port: int = 7233
     temporal_ui_port: int = 8233
+    schema_registry_port: int = 8081
+    schema_registry_management_port: int = 9081
 
     def check_instance(self, instance: int) -> None:
         if not 0 <= instance < self.max_instances:
@@ -73,6 +75,28 @@ class Registry:
         self.check_instance(instance)
         offset = instance * self.instance_increment
         return TemporalPorts(self.host, self.temporal_frontend_port + offset, self.temporal_ui_port + offset)
+
+    def schema_registry_of(self, instance: int) -> "SchemaRegistryPorts":
+        """The local Schema Registry's ports of an instance (`kctl local up --schema-registry`)."""
+        self.check_instance(instance)
+        offset = instance * self.instance_increment
+        return SchemaRegistryPorts(self.host, self.schema_registry_port + offset, self.schema_registry_management_port + offset)
+
+
+@dataclass(frozen=True)
+class SchemaRegistryPorts:
+    host: str
+    port: int
+    management_port: int
+
+    @property
+    def url(self) -> str:
+        """The Confluent-compatible API: what `--schema-registry` takes."""
+        return f"http://{self.host}:{self.port}/apis/ccompat/v7"
+
+    @property
+    def ready_url(self) -> str:
+        return f"http://{self.host}:{self.management_port}/health/ready"
 
 
 @dataclass(frozen=True)
@@ -144,6 +168,9 @@ def _instance_ports(registry: "Registry"):
         yield registry.ui_port + instance * step, f"Kafka UI port of instance {instance}"
         yield registry.temporal_frontend_port + instance * step, f"Temporal frontend port of instance {instance}"
         yield registry.temporal_ui_port + instance * step, f"Temporal UI port of instance {instance}"
+        yield registry.schema_registry_port + instance * step, f"Schema Registry port of instance {instance}"
+        yield (registry.schema_registry_management_port + instance * step,
+               f"Schema Registry management port of instance {instance}")
 
 
 def _check_ports(registry: "Registry") -> None:
@@ -152,7 +179,8 @@ def _check_ports(registry: "Registry") -> None:
     if registry.max_instances < 1 or registry.instance_increment < 1:
         raise ConfigError(f"malformed registry {path}: max_instances and instance_increment must be at least 1")
     if min(registry.broker_port, registry.controller_port, registry.ui_port,
-           registry.temporal_frontend_port, registry.temporal_ui_port) < 1:
+           registry.temporal_frontend_port, registry.temporal_ui_port,
+           registry.schema_registry_port, registry.schema_registry_management_port) < 1:
         raise ConfigError(f"malformed registry {path}: ports must be at least 1")
     seen: dict[int, str] = {}
     for port, where in _instance_ports(registry):
@@ -243,6 +271,7 @@ def load_registry(explicit: str | None = None) -> Registry:
         raise ConfigError(f"malformed registry {path}: no 'kafka' mapping", hint="see port_registry.yaml in the kctl README")
     ui = _optional_section(data, "kafka_ui", path)
     temporal = _optional_section(data, "temporal", path)
+    schema_registry = _optional_section(data, "schema_registry", path)
     host = kafka.get("host", "127.0.0.1")
     if not isinstance(host, str) or not host.strip() or any(c in host for c in " ,/"):
         raise ConfigError(f"malformed registry {path}: kafka.host must be a host name, got {host!r}")
@@ -257,6 +286,9 @@ def load_registry(explicit: str | None = None) -> Registry:
         ui_port=_int_field(ui, "ui_port", path, default=8080, prefix="kafka_ui"),
         temporal_frontend_port=_int_field(temporal, "frontend_port", path, default=7233, prefix="temporal"),
         temporal_ui_port=_int_field(temporal, "ui_port", path, default=8233, prefix="temporal"),
+        schema_registry_port=_int_field(schema_registry, "port", path, default=8081, prefix="schema_registry"),
+        schema_registry_management_port=_int_field(schema_registry, "management_port", path, default=9081,
+                                                   prefix="schema_registry"),
     )
     _check_ports(registry)
     return registry

@@ -151,12 +151,13 @@ def wait_each(futures: dict, deadline: "Deadline | float", context: str = "", st
     return results
 
 
-def broker_count(bootstrap: str, timeout: float) -> int:
-    """How many brokers the cluster at bootstrap reports; 0 while it does not answer (yet)."""
+def broker_count(bootstrap: str, timeout: float, conf: dict | None = None) -> int:
+    """How many brokers the cluster at bootstrap reports; 0 while it does not answer (yet).
+    conf: security properties (a secured local instance)."""
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient
 
-    client = AdminClient(client_conf({"bootstrap.servers": bootstrap, "log_level": 0}))
+    client = AdminClient(client_conf({**(conf or {}), "bootstrap.servers": bootstrap, "log_level": 0}))
     try:
         return len(client.list_topics(timeout=timeout).brokers)
     except KafkaException:

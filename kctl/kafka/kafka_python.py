@@ -148,6 +148,19 @@ class KafkaPythonAdmin:
         except Exception as exc:  # noqa: BLE001 - converted to the KctlError a caller can act on
             raise kctl_error(exc, what) from None
 
+    def run(self, what: str, deadline: Deadline, fn):
+        """fn(kafka-python KafkaAdminClient) within the deadline, for requests its public methods
+        cannot express; KctlError on failure."""
+        def run():
+            return fn(self._connect(deadline))
+
+        try:
+            return run_bounded(run, deadline, what)
+        except KctlError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - converted to the KctlError a caller can act on
+            raise kctl_error(exc, what) from None
+
     def _connect(self, deadline: Deadline):
         if self._client is None:
             _quiet()

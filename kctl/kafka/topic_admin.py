@@ -18,6 +18,7 @@ CONFIG_SOURCES = {
     "DYNAMIC_DEFAULT_BROKER_CONFIG": "broker-default",
     "STATIC_BROKER_CONFIG": "static",
     "DEFAULT_CONFIG": "default",
+    "GROUP_CONFIG": "group",
     "UNKNOWN_CONFIG": "unknown",
 }
 OFFSET_SPECS = ("earliest", "latest")
@@ -127,7 +128,8 @@ def _config_entries(entries: dict) -> tuple[ConfigEntry, ...]:
         except ValueError:
             source = "UNKNOWN_CONFIG"
         sensitive = bool(entry.is_sensitive)
-        out.append(ConfigEntry(key, None if sensitive else entry.value, CONFIG_SOURCES.get(source, "unknown"), sensitive))
+        out.append(ConfigEntry(key, None if sensitive else entry.value, CONFIG_SOURCES.get(source, "unknown"), sensitive,
+                               read_only=bool(entry.is_read_only), is_default=bool(entry.is_default)))
     return tuple(out)
 
 

@@ -6,3 +6,4 @@ LOCAL_FILES = Path(__file__).parent
 POM = LOCAL_FILES / "pom.xml"
 SERVER_TEMPLATE = LOCAL_FILES / "server.properties.template"
 LOG4J_TEMPLATE = LOCAL_FILES / "log4j2.properties"
+APICURIO_POM = LOCAL_FILES / "apicurio-pom.xml"

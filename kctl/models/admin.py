@@ -65,6 +65,8 @@ class ConfigEntry:
     value: str | None
     source: str
     sensitive: bool = False
+    read_only: bool = False
+    is_default: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,3 +125,33 @@ class GroupListing:
 
     groups: tuple = ()  # (GroupSummary...)
     errors: tuple[KctlError, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordPosition:
+    """The first record at or after an offset: its offset and timestamp (epoch ms; None when
+    the record has none)."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int | None
+
+
+@dataclass(frozen=True)
+class LogDirInfo:
+    """One log dir of one broker (DescribeLogDirs): total_bytes and usable_bytes as the broker
+    reports them (null before Kafka 3.3); error: why the dir is offline, else null."""
+
+    JSON_EXTRA = ("size_bytes",)
+
+    broker: int
+    log_dir: str
+    error: str | None = None
+    total_bytes: int | None = None
+    usable_bytes: int | None = None
+    replicas: tuple[ReplicaLogDir, ...] = ()
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(r.size_bytes for r in self.replicas)

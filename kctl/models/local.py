@@ -34,6 +34,19 @@ class LocalTemporal:
 
 
 @dataclass(frozen=True)
+class LocalSchemaRegistry:
+    """The instance's Schema Registry (`kctl local up --schema-registry`: Apicurio, Confluent API)."""
+
+    running: bool
+    pid: int | None
+    port: int
+    management_port: int
+    url: str  # what --schema-registry takes: http://HOST:PORT/apis/ccompat/v7
+    db_file: str
+    log_file: str
+
+
+@dataclass(frozen=True)
 class LocalInstance:
     instance: int
     bootstrap: str
@@ -44,6 +57,9 @@ class LocalInstance:
     state: str = DOWN  # up | degraded | down
     started: tuple[int, ...] = ()  # node ids of the brokers this command started
     temporal: LocalTemporal | None = None  # None: Temporal was never started for this instance
+    security: str = "none"  # none | scram (`kctl local up --security scram`)
+    context: str | None = None  # the kctl context of the super user of a secured instance
+    schema_registry: LocalSchemaRegistry | None = None  # None: never started for this instance
 
     @property
     def down_brokers(self) -> tuple[int, ...]:

@@ -16,6 +16,19 @@ class TopicSummary:
 
 
 @dataclass(frozen=True)
+class TopicSize:
+    """`kctl topics list --sizes`: size_bytes is the sum of the leaders' log sizes (one copy;
+    DescribeLogDirs), null when unknown, and size_note then says why."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    internal: bool = False
+    size_bytes: int | None = None
+    size_note: str | None = None
+
+
+@dataclass(frozen=True)
 class PartitionDetail:
     partition: int
     leader: int | None

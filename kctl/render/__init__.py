@@ -1,7 +1,7 @@
 """One renderer: models -> table (rich on a terminal, plain columns in a pipe), JSON or YAML on stdout.
 
 The JSON/YAML shape is the dataclass fields (plus the properties a model lists in
-JSON_EXTRA); tables come from builders registered per model type in kctl.render.tables.
+JSON_EXTRA); tables come from builders registered per model type in kctl.render.tables (and health_tables).
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def render(data, fmt: str = "table", *, kind: type | None = None, file=None) -> 
 
         out.write(yaml.safe_dump(to_jsonable(data), sort_keys=False, allow_unicode=True))
     else:
+        from kctl.render import health_tables  # noqa: F401 - registers its builders
         from kctl.render.tables import build_table
 
         blocks = build_table(data, kind)

@@ -99,3 +99,26 @@ def to_rich(blocks: list[Block]):
             # A line of its own: a table title would wrap at the table's width.
             parts.append(text(block, no_wrap=True, overflow="ignore"))
     return Group(*parts)
+
+
+def time_ms(ms: int | None) -> str:
+    """Epoch ms -> '2024-05-01T12:00:00.250Z' (UTC), '-' for none."""
+    if ms is None:
+        return "-"
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def duration_ms(ms: int | None) -> str:
+    """1234 -> '1.2s', 125000 -> '2m05s', 7500000 -> '2h05m'; '-' for none."""
+    if ms is None:
+        return "-"
+    if ms < 1000:
+        return f"{ms}ms"
+    seconds = ms // 1000
+    if seconds < 60:
+        return f"{ms / 1000:.1f}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"

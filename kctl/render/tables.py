@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from kctl import models
-from kctl.render.blocks import Block, Styled, Table, new_table  # noqa: F401 - Table for annotations
+from kctl.render.blocks import Block, Styled, Table, duration_ms, new_table, time_ms  # noqa: F401 - Table for annotations
 
 _BUILDERS: dict[str, Callable] = {}
 
@@ -97,12 +97,13 @@ def topic_detail_table(topics):
 
 @table_for("LocalInstance")
 def local_instances_table(instances):
-    table = new_table("INSTANCE", "STATUS", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS", "TEMPORAL")
+    table = new_table("INSTANCE", "STATUS", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS", "TEMPORAL", "SCHEMA REGISTRY")
     for inst in instances if isinstance(instances, list) else [instances]:
         table.add_row(
             str(inst.instance), _local_state(inst), inst.bootstrap, str(len(inst.brokers)),
             _ids(b.pid for b in inst.brokers if b.pid) or "-",
             _ids(f"{b.port}/{b.controller_port}" for b in inst.brokers), _local_temporal(inst.temporal),
+            _local_schema_registry(inst.schema_registry),
         )
     return table
 
@@ -122,6 +123,14 @@ def _local_temporal(t) -> str:
         return "-"
     state = f"up pid {t.pid}" if t.running else "down"
     return f"{state} {t.frontend_port}/{t.ui_port}"
+
+
+def _local_schema_registry(r) -> str:
+    """-: never started here; else up/down, pid, HTTP/management ports."""
+    if r is None:
+        return "-"
+    state = f"up pid {r.pid}" if r.running else "down"
+    return f"{state} {r.port}/{r.management_port}"
 
 
 @table_for("ConfigView")
@@ -180,86 +189,46 @@ def key_partition_table(rows):
 # ---------------------------------------------------------------------------------------- consumer groups
 
 
-def _group_type(group) -> str:
-    kind = group.type or "-"
-    return f"{kind} (simple)" if group.simple else kind
-
-
 @table_for("GroupSummary")
 def group_list_table(groups):
-    table = new_table("GROUP", "STATE", "TYPE")
-    for g in groups if isinstance(groups, list) else [groups]:
-        table.add_row(g.group_id, g.state, _group_type(g))
-    return table
+    from kctl.render.groups import group_list_blocks
+
+    return group_list_blocks(groups if isinstance(groups, list) else [groups])
 
 
 @table_for("GroupDetail")
 def group_detail_table(groups):
-    parts = []
-    for g in groups if isinstance(groups, list) else [groups]:
-        coordinator = f"{g.coordinator} ({g.coordinator_host})" if g.coordinator is not None else "-"
-        heading = (
-            f"group {g.group_id}: {g.state}, type {_group_type(g)}, coordinator {coordinator}, "
-            f"strategy {g.assignment_strategy or '-'}, {len(g.members)} member(s), total lag {_opt(g.total_lag)}"
-        )
-        parts.append(heading)
-        offsets = new_table("TOPIC", "PARTITION", "COMMITTED", "LOG-END", "LAG", "MEMBER", "HOST", "CLIENT-ID")
-        for o in g.offsets:
-            offsets.add_row(
-                o.topic, str(o.partition), _opt(o.committed_offset), _opt(o.log_end_offset), _opt(o.lag),
-                _opt(o.member_id), _opt(o.host), _opt(o.client_id),
-            )
-        parts.append(offsets)
-        if g.members:
-            members = new_table("MEMBER", "CLIENT-ID", "HOST", "INSTANCE-ID", "ASSIGNED")
-            for m in g.members:
-                assigned = " ".join(f"{t}:{_ids(ps)}" for t, ps in m.assignment.items()) or "-"
-                members.add_row(m.member_id, m.client_id, m.host,
-                                _opt(m.group_instance_id), assigned)
-            parts.append(members)
-    return parts
+    from kctl.render.groups import group_detail_blocks
+
+    return group_detail_blocks(groups if isinstance(groups, list) else [groups])
 
 
 @table_for("OffsetResetResult")
 def offset_reset_table(result: models.OffsetResetResult):
-    if result.executed:
-        how = "executed"
-    elif result.active_members:
-        how = f"dry run; the group has {result.active_members} active member(s): --execute would be refused"
-    else:
-        how = "dry run: nothing changed, --execute applies it"
-    heading = f"reset offsets of {result.group_id} {result.strategy} ({how})"
-    table = new_table("TOPIC", "PARTITION", "CURRENT", "NEW", "STATUS", "DETAIL")
-    for p in result.partitions:
-        table.add_row(p.topic, str(p.partition), _opt(p.current_offset), _opt(p.new_offset), _status(p.ok),
-                      p.detail if p.ok else (p.error or ""))
-    return [heading, table]
+    from kctl.render.groups import offset_reset_blocks
+
+    return offset_reset_blocks(result)
+
+
+@table_for("GroupSnapshot")
+def group_snapshot_table(snapshots):
+    from kctl.render.groups import snapshot_blocks
+
+    return snapshot_blocks(snapshots if isinstance(snapshots, list) else [snapshots])
+
+
+@table_for("LagReport")
+def lag_report_table(report):
+    from kctl.render.groups import lag_report_blocks
+
+    return lag_report_blocks(report)
 
 
 # ---------------------------------------------------------------------------------------- transactions
 
 
-def _time_ms(ms: int | None) -> str:
-    """Epoch ms -> '2024-05-01T12:00:00.250Z' (UTC), '-' for none."""
-    if ms is None:
-        return "-"
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _duration_ms(ms: int | None) -> str:
-    """1234 -> '1.2s', 125000 -> '2m05s', 7500000 -> '2h05m'; '-' for none."""
-    if ms is None:
-        return "-"
-    if ms < 1000:
-        return f"{ms}ms"
-    seconds = ms // 1000
-    if seconds < 60:
-        return f"{ms / 1000:.1f}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+_time_ms = time_ms
+_duration_ms = duration_ms
 
 
 @table_for("TransactionSummary")
@@ -361,3 +330,8 @@ def topic_result_table(result: models.TopicResult):
 
     return [f"{result.operation}: {'ok' if result.ok else 'failed'}",
             *json.dumps(result.result, indent=2, sort_keys=False).splitlines()]
+
+
+from kctl.render.schema_tables import BUILDERS as _SCHEMA_BUILDERS  # noqa: E402 - the `kctl schemas` tables
+
+_BUILDERS.update(_SCHEMA_BUILDERS)

@@ -15,7 +15,7 @@ from kctl import log
 from kctl.client.admin import AdminClient
 from kctl.deadline import Deadline
 from kctl.errors import KctlError, NotFoundError, UsageError, failure_of
-from kctl.models import ItemResult, OperationResult, PartitionDetail, TopicDescribeResult, TopicDetail, TopicSummary
+from kctl.models import ItemResult, OperationResult, PartitionDetail, TopicDescribeResult, TopicDetail, TopicSize, TopicSummary
 from kctl.models.admin import TopicInfo
 
 # Config sources `describe` shows: Kafka's built-in defaults are left out on purpose (it shows
@@ -24,15 +24,33 @@ SHOWN_CONFIG_SOURCES = ("topic", "broker", "broker-default", "static", "unknown"
 NO_SIZE_NOTE = "not asked for (--no-size)"
 
 
-def list_topics(conf: dict, timeout: float, pattern: str | None = None, internal: bool = False) -> list[TopicSummary]:
+def list_topics(conf: dict, timeout: float, pattern: str | None = None, internal: bool = False,
+                states: tuple[str, ...] = (), sizes: bool = False) -> list:
+    """TopicSummary rows (TopicSize with sizes=True: bytes per topic from DescribeLogDirs).
+    states: only topics with a partition in any of these states (kctl.services.health.PARTITION_FILTERS:
+    under-replicated, under-min-isr, at-min-isr, offline, unavailable)."""
     regex = _compile(pattern)
+    deadline = Deadline.after(timeout)
     with log.timed("topic_list"), AdminClient(conf, timeout=timeout) as admin:
-        topics = admin.list_topics()
-    return [
-        TopicSummary(name=t.name, partitions=len(t.partitions), replication_factor=t.replication_factor, internal=t.internal)
-        for t in topics
-        if (internal or not t.internal) and (regex is None or regex.search(t.name))
-    ]
+        if states:
+            from kctl.services import health
+
+            info, topics = admin.snapshot(deadline)
+            topics = health.select_topics(admin, list(states), deadline, list(topics), {b.id for b in info.brokers})
+        else:
+            topics = admin.list_topics(deadline)
+        topics = [t for t in topics if (internal or not t.internal) and (regex is None or regex.search(t.name))]
+        if sizes:
+            replica_sizes, note = _replica_sizes(admin, [t.name for t in topics], deadline)
+    if not sizes:
+        return [TopicSummary(name=t.name, partitions=len(t.partitions), replication_factor=t.replication_factor,
+                             internal=t.internal) for t in topics]
+    out = []
+    for t in topics:
+        detail = _topic_detail(t, (), {}, {}, replica_sizes, note)
+        out.append(TopicSize(name=t.name, partitions=len(t.partitions), replication_factor=t.replication_factor,
+                             internal=t.internal, size_bytes=detail.size_bytes, size_note=detail.size_note))
+    return out
 
 
 # ---------------------------------------------------------------------------------------- describe

@@ -132,7 +132,9 @@ def test_list_shows_the_group_and_filters_by_state(k, kafka, topic_with_data, gr
     listed = k("groups", "list", "-o", "json")
     assert listed.code == 0, listed
     rows = [g for g in listed.json if g["group_id"] == group]
-    assert rows == [{"group_id": group, "state": "Empty", "type": "Classic", "simple": False}]
+    assert rows == [{"group_id": group, "state": "Empty", "type": "Classic", "simple": False, "members": 0,
+                     "total_lag": 4, "max_time_lag_ms": rows[0]["max_time_lag_ms"]}]
+    assert rows[0]["max_time_lag_ms"] > 0
 
     empty = k("groups", "list", "--state", "empty", "-o", "json")
     assert group in [g["group_id"] for g in empty.json]
@@ -233,10 +235,9 @@ def test_reset_dry_run_shows_the_plan_and_changes_nothing(k, kafka, admin, topic
         (["--to-offset", "4"], {0: 4, 1: 3}),  # partition 1 ends at 3: kept within the log
         (["--shift-by", "-2"], {0: 1, 1: 0}),  # 3-2, and 1-2 kept at the log start
         (["--shift-by", "1"], {0: 4, 1: 2}),
-        # Record i is at T0 + i s: the first record at or after T0 + 2.5 s is offset 3; partition 1
-        # has none that late, so it goes to its log end.
-        (["--to-datetime", datetime.fromtimestamp((T0 + 2500) / 1000, timezone.utc).isoformat().replace("+00:00", "Z")],
-         {0: 3, 1: 3}),
+        # Record i is at T0 + i s: the first record at or after T0 + 1.5 s is offset 2 in both partitions.
+        (["--to-datetime", datetime.fromtimestamp((T0 + 1500) / 1000, timezone.utc).isoformat().replace("+00:00", "Z")],
+         {0: 2, 1: 2}),
         (["--to-datetime", str(T0 + 1000)], {0: 1, 1: 1}),
     ],
     ids=["earliest", "latest", "offset", "shift-back", "shift-forward", "datetime-iso", "datetime-ms"],
@@ -470,13 +471,21 @@ def test_names_that_are_not_utf8_are_usage_errors(kafka, args, what):
 
 def test_relative_to_datetime_is_accepted(k, kafka, admin, topic_with_data, group_name):
     """--to-datetime goes through kctl.parsing.parse_time: -1h means an hour ago. Every record
-    here carries an older timestamp (T0), so the plan is each log end, and says why."""
+    here carries an older timestamp (T0): no partition has a target, the plan says so for each
+    (exit 4, nothing applied), and --skip-missing leaves them all out."""
     group = group_name()
     make_group(kafka["bootstrap"], group, topic_with_data, {0: 1, 1: 1})
-    result = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-datetime", "-1h", "-o", "json")
-    assert result.code == 0, result
-    assert {p["partition"]: p["new_offset"] for p in result.json["partitions"]} == {0: 5, 1: 3}
-    assert all("no record at or after that time" in p["detail"] for p in result.json["partitions"])
+    result = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-datetime", "-1h", "--execute",
+               "-o", "json")
+    assert result.code == 4, result
+    assert result.json["executed"] is False
+    assert all(not p["ok"] and "no record at or after" in p["error"] and "--skip-missing" in p["error"]
+               for p in result.json["partitions"])
+    skipped = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-datetime", "-1h", "--skip-missing",
+                "--execute", "-o", "json")
+    assert skipped.code == 0, skipped
+    assert all(p["new_offset"] is None and p["detail"].startswith("left out") for p in skipped.json["partitions"])
+    assert committed(admin, group) == {(topic_with_data, 0): 1, (topic_with_data, 1): 1}
 
 
 # ------------------------------------------------------------------------------------------- three brokers

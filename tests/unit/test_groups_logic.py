@@ -7,6 +7,7 @@ import pytest
 from kctl.errors import ExitCode, UsageError
 from kctl.models import GroupDescribeResult, GroupDetail, ItemResult, OffsetReset, OffsetResetResult, OperationResult
 from kctl.parsing import parse_choice, parse_time, parse_topic_partitions
+from kctl.errors import NotFoundError
 from kctl.services import groups
 from kctl.services.groups import ResetStrategy, new_offset, parse_strategy
 from tests.helpers import run_kctl
@@ -82,11 +83,43 @@ LOW, HIGH, CURRENT = 10, 50, 30
         (ResetStrategy("shift", 100), CURRENT, None, (50, "clamped: 130 is past the log end")),
         (ResetStrategy("datetime", 1), CURRENT, 42, (42, "")),
         (ResetStrategy("datetime", 1), None, 42, (42, "")),
-        (ResetStrategy("datetime", 1), CURRENT, None, (50, "no record at or after that time: log end")),
+        (ResetStrategy("current"), CURRENT, None, (30, "")),
     ],
 )
 def test_new_offset(strategy, current, at_time, expected):
     assert new_offset(strategy, current, LOW, HIGH, at_time) == expected
+
+
+@pytest.mark.parametrize("kind", ["file", "group", "snapshot"])
+def test_new_offset_from_a_source_is_kept_within_the_log(kind):
+    strategy = ResetStrategy(kind, source="x")
+    assert new_offset(strategy, CURRENT, LOW, HIGH, target=20) == (20, "")
+    assert new_offset(strategy, CURRENT, LOW, HIGH, target=5) == (10, "clamped: 5 is before the log start")
+    with pytest.raises(NotFoundError):
+        new_offset(strategy, CURRENT, LOW, HIGH, target=None)  # the partition is not in the source
+
+
+def test_missing_targets_are_not_found():
+    # A time after the last record: no target (the plan names the partition; --skip-missing leaves it out).
+    with pytest.raises(NotFoundError, match="no record at or after 1970-01-01T00:00:00.001Z"):
+        new_offset(ResetStrategy("datetime", 1), CURRENT, LOW, HIGH, None)
+    with pytest.raises(NotFoundError, match="no committed offset"):
+        new_offset(ResetStrategy("current"), None, LOW, HIGH)
+
+
+def test_parse_strategy_new_targets():
+    import time
+
+    by = parse_strategy(by_duration="-1h")
+    assert by.kind == "datetime" and abs(by.value - (time.time() * 1000 - 3_600_000)) < 60_000
+    assert parse_strategy(by_duration="PT30M").label == "by-duration PT30M"
+    assert parse_strategy(to_current=True) == ResetStrategy("current", None, "to-current")
+    assert parse_strategy(from_file="f.csv") == ResetStrategy("file", None, "from-file f.csv", "f.csv")
+    assert parse_strategy(to_group="other") == ResetStrategy("group", None, "to-group other", "other")
+    with pytest.raises(UsageError, match="--by-duration"):
+        parse_strategy(by_duration="soon")
+    with pytest.raises(UsageError, match="exactly one of"):
+        parse_strategy(to_group="a", to_current=True)
 
 
 def test_shift_needs_a_committed_offset():

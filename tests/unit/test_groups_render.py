@@ -73,10 +73,13 @@ def test_group_detail_table_heading_offsets_and_members():
     heading = _line_with(text, "group billing:")
     assert "Stable" in heading and "coordinator 2 (kafka-2:9092)" in heading and "strategy range" in heading
     assert "1 member(s)" in heading and "total lag 8" in heading
-    assert _line_with(text, "orders", " 0 ", "40").split() == ["orders", "0", "40", "45", "5", "consumer-1-abc", "/10.0.0.7", "billing-app"]
+    assert _line_with(text, "orders", " 0 ", "40").split() == ["orders", "0", "40", "45", "5", "-", "consumer-1-abc", "/10.0.0.7", "billing-app"]
     # Nothing committed: committed and lag are shown as '-'.
     assert _line_with(text, "orders", " 1 ", "12").split()[:5] == ["orders", "1", "-", "12", "-"]
-    assert _line_with(text, "payments").split() == ["payments", "0", "7", "10", "3", "-", "-", "-"]
+    assert _line_with(text, "payments", " 7 ").split() == ["payments", "0", "7", "10", "3", "-", "-", "-", "-"]
+    # The per-topic rollup: partitions, summed lag, max time lag.
+    assert _line_with(text, "payments", " 1 ", " 3 ").split() == ["payments", "1", "3", "-"]
+    assert _line_with(text, "orders", " 2 ", " 5 ").split() == ["orders", "2", "5", "-"]
     assert _line_with(text, "billing-app", "orders:0,1").split() == ["consumer-1-abc", "billing-app", "/10.0.0.7", "-", "orders:0,1"]
 
 
@@ -89,12 +92,13 @@ def test_group_detail_without_members_or_coordinator():
 def test_group_detail_json_shape():
     (data,) = _json([DETAIL])
     assert list(data) == ["group_id", "state", "type", "simple", "coordinator", "coordinator_host", "assignment_strategy",
-                          "members", "offsets", "total_lag"]
+                          "members", "offsets", "measured_at_ms", "total_lag", "max_time_lag_ms", "topics"]
     assert data["total_lag"] == 8
     assert data["members"] == [{"member_id": "consumer-1-abc", "client_id": "billing-app", "host": "/10.0.0.7",
                                 "group_instance_id": None, "assignment": {"orders": [0, 1]}}]
     assert data["offsets"][1] == {"topic": "orders", "partition": 1, "committed_offset": None, "log_end_offset": 12,
-                                  "lag": None, "member_id": "consumer-1-abc", "client_id": "billing-app", "host": "/10.0.0.7"}
+                                  "lag": None, "member_id": "consumer-1-abc", "client_id": "billing-app", "host": "/10.0.0.7",
+                                  "time_lag_ms": None, "next_timestamp_ms": None}
     assert _json(EMPTY)["total_lag"] is None
 
 
@@ -107,8 +111,26 @@ def test_group_detail_yaml_matches_json():
 def test_reset_table_dry_run():
     text = _text(PLAN)
     assert "reset offsets of billing to-offset 100 (dry run: nothing changed, --execute applies it)" in text
-    assert _line_with(text, "clamped").split() == ["orders", "0", "40", "45", "ok", "clamped:", "100", "is", "past", "the", "log", "end"]
-    assert _line_with(text, "no committed offset").split()[:5] == ["orders", "1", "-", "-", "failed"]
+    assert _line_with(text, "clamped").split() == ["orders", "0", "40", "45", "-", "-", "-", "-", "ok", "clamped:", "100",
+                                                   "is", "past", "the", "log", "end"]
+    assert _line_with(text, "no committed offset").split()[:9] == ["orders", "1", "-", "-", "-", "-", "-", "-", "failed"]
+    assert "total: 0 record(s) re-read" in text and "SKIPPED:" not in text
+
+
+def test_reset_table_totals_and_highlights_skipping():
+    from kctl.models import OffsetReset
+
+    rows = (OffsetReset("orders", 0, 40, 30, reread=10, from_timestamp_ms=1_700_000_000_000, to_timestamp_ms=1_700_000_009_000),
+            OffsetReset("orders", 1, 5, 12, skipped=7, from_timestamp_ms=1_700_000_001_000, to_timestamp_ms=1_700_000_020_000))
+    result = OffsetResetResult("g", "from-file f.csv", False, rows)
+    text = _text(result)
+    assert _line_with(text, "orders", " 0 ").split()[:8] == ["orders", "0", "40", "30", "10", "-", "2023-11-14T22:13:20.000Z",
+                                                           "2023-11-14T22:13:29.000Z"]
+    assert "total: 10 record(s) re-read, records from 2023-11-14T22:13:20.000Z to 2023-11-14T22:13:40.000Z" in text
+    assert "SKIPPED: 7 record(s) will never be consumed by this group" in text
+    data = _json(result)
+    assert (data["records_reread"], data["records_skipped"]) == (10, 7)
+    assert (data["from_timestamp_ms"], data["to_timestamp_ms"]) == (1_700_000_000_000, 1_700_000_020_000)
 
 
 def test_reset_table_says_executed_or_that_members_block_it():
@@ -120,9 +142,11 @@ def test_reset_table_says_executed_or_that_members_block_it():
 
 def test_reset_json_shape():
     data = _json(PLAN)
-    assert list(data) == ["group_id", "strategy", "executed", "partitions", "active_members"]
+    assert list(data) == ["group_id", "strategy", "executed", "partitions", "active_members", "snapshot_id",
+                          "records_reread", "records_skipped", "from_timestamp_ms", "to_timestamp_ms"]
     assert data["partitions"][0] == {"topic": "orders", "partition": 0, "current_offset": 40, "new_offset": 45, "ok": True,
-                                     "detail": "clamped: 100 is past the log end", "error": None, "exit_code": 0}
+                                     "detail": "clamped: 100 is past the log end", "error": None, "exit_code": 0,
+                                     "reread": None, "skipped": None, "from_timestamp_ms": None, "to_timestamp_ms": None}
 
 
 def test_group_names_with_markup_are_shown_verbatim():

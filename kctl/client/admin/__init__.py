@@ -1,4 +1,5 @@
-"""kctl.client.AdminClient: cluster, topic, offset, group, log dir and transaction administration
+"""kctl.client.AdminClient: cluster, topic, offset, group, log dir, transaction, config (broker,
+topic, group), reassignment, leader election, ACL and SCRAM user administration
 with a deadline on every call and kctl models (kctl.models.admin and the command models) as
 results, never library objects.
 
@@ -15,14 +16,16 @@ same properties, behind the same methods.
 
 from __future__ import annotations
 
+from kctl.client.admin.cluster import ClusterAdmin
 from kctl.client.admin.core import AdminCore, check_names
 from kctl.client.admin.groups import GroupAdmin
+from kctl.client.admin.security import SecurityAdmin
 from kctl.client.admin.topics import TopicAdmin
 from kctl.client.admin.txn import TransactionAdmin
 
 __all__ = ["AdminClient", "check_names"]
 
 
-class AdminClient(TopicAdmin, GroupAdmin, TransactionAdmin, AdminCore):
+class AdminClient(TopicAdmin, GroupAdmin, TransactionAdmin, ClusterAdmin, SecurityAdmin, AdminCore):
     """One admin connection to a cluster (a librdkafka AdminClient, plus a kafka-python one
     made on first use of an API only it has). Use it as a context manager, or close() it."""

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import time
+
 from kctl.client.admin.core import check_names
 from kctl.deadline import Deadline
 from kctl.kafka.clients import wait_each
 from kctl.models.admin import GroupListing, Outcome
 
 TopicPartitionKey = tuple[str, int]
+# A group request answers "coordinator loading / not available / moved" right after a broker started
+# (or while the group's coordinator moves): retriable by Kafka's rules, so retried within the deadline.
+COORDINATOR_RETRIABLE = ("COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_NOT_AVAILABLE", "NOT_COORDINATOR", "_WAIT_COORD")
+
+
+def retrying(issue, keys: list[str], deadline: Deadline, what: str) -> dict[str, Outcome]:
+    """wait_each(issue(keys, timeout)), issued again for the keys whose coordinator was not ready."""
+    results: dict[str, Outcome] = {}
+    pending, delay = list(keys), 0.05
+    while True:
+        outcomes = wait_each(issue(pending, deadline.remaining(0.1)), deadline, what)
+        results.update(outcomes)
+        pending = [key for key, outcome in outcomes.items()
+                   if outcome.error is not None and getattr(outcome.error, "code_name", None) in COORDINATOR_RETRIABLE]
+        if not pending or deadline.remaining() <= delay:
+            return results
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
 
 
 class GroupAdmin:
@@ -32,8 +52,8 @@ class GroupAdmin:
         group_ids = list(dict.fromkeys(check_names(group_ids, "group id")))
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
-        return wait_each(group_admin.describe_groups(self._admin, group_ids, deadline.remaining(0.1)), deadline,
-                         "describe group")
+        return retrying(lambda ids, timeout: group_admin.describe_groups(self._admin, ids, timeout), group_ids,
+                        deadline, "describe group")
 
     def committed_offsets(self, group_ids: list[str], timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:
         """{group: Outcome({(topic, partition): offset})} of every partition each group committed
@@ -43,8 +63,8 @@ class GroupAdmin:
         group_ids = list(dict.fromkeys(check_names(group_ids, "group id")))
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
-        return wait_each(group_admin.committed_offsets(self._admin, group_ids, deadline.remaining(0.1)), deadline,
-                         "list group offsets")
+        return retrying(lambda ids, timeout: group_admin.committed_offsets(self._admin, ids, timeout), group_ids,
+                        deadline, "list group offsets")
 
     def alter_group_offsets(self, group: str, offsets: dict[TopicPartitionKey, int],
                             timeout: "float | Deadline | None" = None) -> dict:
@@ -69,8 +89,8 @@ class GroupAdmin:
         group_ids = list(dict.fromkeys(check_names(group_ids, "group id")))
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
-        return wait_each(group_admin.delete_groups(self._admin, group_ids, deadline.remaining(0.1)), deadline,
-                         "delete group")
+        return retrying(lambda ids, timeout: group_admin.delete_groups(self._admin, ids, timeout), group_ids,
+                        deadline, "delete group")
 
     def delete_group_offsets(self, group: str, partitions: list[TopicPartitionKey],
                              timeout: "float | Deadline | None" = None) -> dict:
@@ -84,3 +104,18 @@ class GroupAdmin:
         if not partitions:
             return {}
         return group_admin.delete_offsets(self._kpy(deadline), group, sorted(set(partitions)), deadline)
+
+    def record_positions(self, wanted: list[tuple[TopicPartitionKey, int]],
+                         timeout: "float | Deadline | None" = None) -> dict:
+        """{((topic, partition), offset): RecordPosition | None}: the first record at or after
+        each offset (its offset and timestamp), None when there is none before the partition's
+        end; a pair missing from the answer was not read within the deadline. All partitions
+        are read by one assign-mode consumer (no group joined, nothing committed)."""
+        from kctl.client.record_times import record_positions
+
+        check_names({t for (t, _), _ in wanted}, "topic name")
+        deadline = self._deadline(timeout)
+        if not wanted:
+            return {}
+        self._ensure_reachable(deadline)
+        return record_positions(self._conf, list(wanted), deadline)

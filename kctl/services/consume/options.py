@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from kctl.client.consumer import BULK_DEFAULTS
 from kctl.errors import UsageError
-from kctl.parsing import is_int, parse_int, parse_time
+from kctl.parsing import is_int, parse_int, parse_partition_offsets, parse_time
 
 COMMIT_MODES = ("after-write", "auto", "sync", "async", "none")
 ASSIGNMENTS = {"range": "range", "roundrobin": "roundrobin", "cooperative-sticky": "cooperative-sticky"}
@@ -28,10 +28,12 @@ def utf8(text: str, option: str) -> str:
 
 @dataclass(frozen=True)
 class Position:
-    """Where to start or stop. kind: beginning end stored offset tail time (value = offset/N/ms)."""
+    """Where to start or stop. kind: beginning end stored offset tail time (value = offset/N/ms),
+    or partitions (offsets: ((partition, offset), ...), a start offset per partition)."""
 
     kind: str
     value: int = 0
+    offsets: tuple[tuple[int, int], ...] = ()
 
 
 def parse_from(text: str | None, now_ms: int | None = None) -> Position | None:
@@ -50,7 +52,10 @@ def parse_from(text: str | None, now_ms: int | None = None) -> Position | None:
         return Position("tail", parse_int(value[1:], "--from"))
     if is_int(value):
         return Position("offset", parse_int(value, "--from"))
-    raise UsageError(f"--from: cannot read {text!r}", hint="beginning, end, stored, OFFSET, -N, @TIMESTAMP or @-1h")
+    if "=" in value or ":" in value:  # kcat's -o per partition: 0=1200,3=400 (times always start with @)
+        return Position("partitions", offsets=tuple(sorted(parse_partition_offsets([value], "--from").items())))
+    raise UsageError(f"--from: cannot read {text!r}",
+                     hint="beginning, end, stored, OFFSET, -N, @TIMESTAMP, @-1h or PARTITION=OFFSET,...")
 
 
 def parse_until(text: str | None, now_ms: int | None = None) -> Position | None:
@@ -138,6 +143,16 @@ class ConsumeOptions:
             raise UsageError(f"--assignment must be one of {', '.join(ASSIGNMENTS)}")
         if self.isolation not in ISOLATION:
             raise UsageError("--isolation must be read_committed or read_uncommitted")
+        partitions = self.partitions
+        if self.start is not None and self.start.kind == "partitions":
+            named = tuple(p for p, _ in self.start.offsets)
+            if self.group:
+                raise UsageError("--from PARTITION=OFFSET,... cannot be combined with --group",
+                                 hint="the group assigns partitions; drop --group to read from chosen offsets")
+            if partitions and set(partitions) != set(named):
+                raise UsageError("--from PARTITION=OFFSET,... already names the partitions: drop --partition "
+                                 "or give the same ones")
+            partitions = named
         commit = self.commit or ("after-write" if self.group else "none")
         if commit not in COMMIT_MODES:
             raise UsageError(f"--commit must be one of {', '.join(COMMIT_MODES)}")
@@ -161,7 +176,7 @@ class ConsumeOptions:
             except re.error as exc:
                 raise UsageError(f"--pattern: invalid regular expression: {exc}") from None
         start = self.start or Position("stored" if self.group else "beginning")
-        return ConsumeOptions(**{**self.__dict__, "commit": commit, "start": start})
+        return ConsumeOptions(**{**self.__dict__, "commit": commit, "start": start, "partitions": partitions})
 
 
 def consumer_conf(base: dict, opts: ConsumeOptions) -> dict:

@@ -55,6 +55,9 @@ def start_offsets(client: ConsumerClient, opts: ConsumeOptions, keys: list[Key],
         return {k: client.OFFSET_STORED for k in keys}
     if start.kind == "offset":
         return {k: start.value for k in keys}
+    if start.kind == "partitions":
+        per_partition = dict(start.offsets)
+        return {k: per_partition[k[1]] for k in keys if k[1] in per_partition}
     if start.kind == "tail":
         out = {}
         for topic, partition in keys:

@@ -6,6 +6,7 @@ dev server on this machine, on the ports the registry gives an instance.
     processes.py  pid files checked against /proc/PID/cmdline, stopping, ports, logs
     kafka.py      the brokers: properties, storage, start exactly the missing ones, readiness
     temporal.py   the Temporal dev server: binary lookup, start, readiness, stop
+    schema_registry.py  the Schema Registry (Apicurio): Maven fetch, Java 21+, start, readiness, stop
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from kctl.errors import ConfigError, NotFoundError, UsageError
 from kctl.local import LOG4J_TEMPLATE
 from kctl.models import LocalInstance
 from kctl.models.local import state_of
-from kctl.services.local import kafka, temporal
+from kctl.services.local import kafka, schema_registry, temporal
 from kctl.services.local.jars import find_java, kafka_libs, kafka_version, pom_kafka_version
 from kctl.services.local.kafka import java_base, new_cluster_id, start_broker, stop_broker
 from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, known_instances, read_meta, state_root, temporal_paths
@@ -28,7 +29,7 @@ from kctl.services.local.temporal import find_temporal_binary
 __all__ = [
     "BrokerPaths", "LOG4J_TEMPLATE", "DEFAULT_HEAP", "down", "down_all", "find_java", "find_temporal_binary",
     "follow", "instance_dir", "kafka_libs", "kafka_version", "known_instances", "log_path", "log_tail",
-    "pom_kafka_version", "port_free", "start_temporal", "state_root", "status", "stop_temporal", "up", "wipe",
+    "pom_kafka_version", "port_free", "start_schema_registry", "start_temporal", "state_root", "status", "stop_schema_registry", "stop_temporal", "up", "wipe",
 ]
 
 DEFAULT_HEAP = "512m"
@@ -61,16 +62,26 @@ def describe(registry: Registry, instance: int, already: bool = False, started: 
         state=state,
         started=started,
         temporal=temporal.describe(registry, instance),
+        security=meta.get("security", "none"),
+        context=meta.get("context"),
+        schema_registry=schema_registry.describe(registry, instance),
     )
 
 
 def up(registry: Registry, instance: int, brokers: int | None = None, reset: bool = False, wait: float = 90.0,
-       heap: str = DEFAULT_HEAP, with_temporal: bool = False) -> LocalInstance:
+       heap: str = DEFAULT_HEAP, with_temporal: bool = False, security: str | None = None,
+       with_schema_registry: bool = False) -> LocalInstance:
     """Start whatever of the instance is not running, and return once it all answers.
 
     brokers: None takes the count the instance was created with (1 for a new one). Live brokers
     are left alone: after a crash only the missing ones start. with_temporal also starts the
-    instance's Temporal dev server (or just it, when the brokers already run)."""
+    instance's Temporal dev server (or just it, when the brokers already run); with_schema_registry
+    likewise its Schema Registry. security: none or scram (SASL/SCRAM over TLS,
+    kctl.services.local.security); None takes the instance's own."""
+    from kctl.services.local import security as secure
+
+    if security is not None and security not in secure.SECURITY_MODES:
+        raise UsageError(f"--security must be one of {', '.join(secure.SECURITY_MODES)}, got {security!r}")
     if brokers is not None and brokers not in BROKER_COUNTS:
         raise UsageError(f"--brokers must be 1 or 3, got {brokers}")
     if not re.fullmatch(r"[1-9][0-9]*[kmgKMG]", heap):
@@ -93,9 +104,21 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
             f"instance {instance} was created with {created} broker(s)",
             hint=f"use --brokers {created} (or leave it out), or --reset to wipe it and start anew",
         )
+    had = meta.get("security", "none") if meta.get("cluster_id") else None
+    mode = security or had or "none"
+    if had is not None and had != mode:
+        raise ConfigError(f"instance {instance} was created with --security {had}",
+                          hint="leave --security out, or add --reset to wipe it and start anew")
     if with_temporal:
         temporal.preflight(registry, instance)  # a missing binary or a taken port, before any broker starts
-    started, _ = kafka.start_missing(registry, instance, count, meta, heap, wait)
+    if with_schema_registry:
+        schema_registry.preflight(registry, instance)  # no Java 21+ or a taken port, before any broker starts
+        schema_registry.app_dir()  # the one-time Maven fetch, before any broker starts
+    started, new_meta = kafka.start_missing(registry, instance, count, meta, heap, wait, mode)
+    if mode == "scram" and started:
+        from kctl.services.local.paths import write_meta
+
+        write_meta(instance, {**new_meta, "context": secure.make_context(instance)})
     temporal_started = False
     if with_temporal:
         try:
@@ -103,7 +126,16 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
         except BaseException:
             stop_processes(kafka.stop_targets([p for p in broker_paths(instance, count) if p.node_id in started]), 20.0)
             raise
-    return describe(registry, instance, already=not started and not temporal_started, started=tuple(started))
+    registry_started = False
+    if with_schema_registry:
+        try:
+            registry_started = schema_registry.start(registry, instance, wait)
+        except BaseException:
+            stop_processes(kafka.stop_targets([p for p in broker_paths(instance, count) if p.node_id in started])
+                           + ([temporal.stop_target(instance)] if temporal_started else []), 20.0)
+            raise
+    already = not started and not temporal_started and not registry_started
+    return describe(registry, instance, already=already, started=tuple(started))
 
 
 def start_temporal(registry: Registry, instance: int, wait: float = 60.0) -> bool:
@@ -118,18 +150,31 @@ def stop_temporal(registry: Registry, instance: int, grace: float = 10.0) -> boo
     return temporal.stop(instance, grace)
 
 
+def start_schema_registry(registry: Registry, instance: int, wait: float = 90.0) -> bool:
+    """Just the instance's Schema Registry (for test suites): True if started, False if it ran.
+    URL: registry.schema_registry_of(instance).url."""
+    registry.check_instance(instance)
+    return schema_registry.start(registry, instance, wait)
+
+
+def stop_schema_registry(registry: Registry, instance: int, grace: float = 15.0) -> bool:
+    registry.check_instance(instance)
+    return schema_registry.stop(instance, grace)
+
+
 def wipe(instance: int) -> None:
     """Delete an instance's data and settings (it must be stopped)."""
     shutil.rmtree(instance_dir(instance), ignore_errors=True)
 
 
 def down(registry: Registry, instance: int, grace: float = 20.0) -> LocalInstance:
-    """Stop the instance's brokers and its Temporal server: SIGTERM to all at once, SIGKILL after grace."""
+    """Stop the instance's brokers, its Temporal server and Schema Registry: SIGTERM to all at once, SIGKILL after grace."""
     from kctl import log
 
     count = _created_brokers(read_meta(instance)) or 1
     with log.timed("local_down", instance=instance):
-        stop_processes(kafka.stop_targets(broker_paths(instance, count)) + [temporal.stop_target(instance)], grace)
+        stop_processes(kafka.stop_targets(broker_paths(instance, count)) + [temporal.stop_target(instance),
+                                                                         schema_registry.stop_target(instance)], grace)
     return describe(registry, instance)
 
 
@@ -145,9 +190,15 @@ def status(registry: Registry, instance: int | None = None) -> list[LocalInstanc
     return [describe(registry, n) for n in known_instances() if 0 <= n < registry.max_instances]
 
 
-def log_path(instance: int, broker: int = 1, of_temporal: bool = False):
-    """The log file of one broker, or of the instance's Temporal server."""
+def log_path(instance: int, broker: int = 1, of_temporal: bool = False, of_schema_registry: bool = False):
+    """The log file of one broker, or of the instance's Temporal server or Schema Registry."""
     meta = read_meta(instance)
+    if of_schema_registry:
+        path = schema_registry.schema_registry_paths(instance).log
+        if not path.exists():
+            raise NotFoundError(f"instance {instance} has no Schema Registry log",
+                                hint=f"`kctl local up -i {instance} --schema-registry`")
+        return path
     if of_temporal:
         path = temporal_paths(instance).log
         if not path.exists():

@@ -62,8 +62,13 @@ def installed_version(libs: Path) -> str:
     return jar.name[len("kafka_2.13-"):-len(".jar")] if jar else "?"
 
 
-def write_properties(registry: Registry, instance: int, count: int, which: list[BrokerPaths]) -> None:
-    """server.properties of the brokers in `which` (of an instance of `count` brokers)."""
+def write_properties(registry: Registry, instance: int, count: int, which: list[BrokerPaths],
+                     security: str = "none") -> None:
+    """server.properties of the brokers in `which` (of an instance of `count` brokers); security
+    scram: SASL/SCRAM over TLS (kctl.services.local.security)."""
+    from kctl.services.local import security as secure
+
+    tls = secure.ensure_tls(instance, find_java(), registry.host) if security == "scram" else None
     voters = ",".join(
         f"{k + 1}@{registry.host}:{registry.controller_port_of(instance, k)}" for k in range(count)
     )
@@ -71,8 +76,7 @@ def write_properties(registry: Registry, instance: int, count: int, which: list[
     for paths in which:
         k = paths.node_id - 1
         paths.data.mkdir(parents=True, exist_ok=True)
-        paths.properties.write_text(
-            template.substitute(
+        text = template.substitute(
                 instance=instance,
                 node_id=paths.node_id,
                 voters=voters,
@@ -83,14 +87,19 @@ def write_properties(registry: Registry, instance: int, count: int, which: list[
                 replication=count,
                 min_isr=min(2, count),
             )
-        )
+        if tls is not None:
+            text = secure.secure_properties(text, instance, tls, registry.host, registry.broker_port_of(instance, k))
+        paths.properties.write_text(text)
+        if tls is not None:
+            paths.properties.chmod(0o600)  # it holds the super user's and the key stores' passwords
 
 
 def java_base(java: str, libs: Path) -> list[str]:
     return [java, "-cp", f"{libs}/*"]
 
 
-def format_storage(java: str, libs: Path, brokers: list[BrokerPaths], cluster_id: str, deadline: Deadline) -> None:
+def format_storage(java: str, libs: Path, brokers: list[BrokerPaths], cluster_id: str, deadline: Deadline,
+                   extra: list[str] | tuple[str, ...] = ()) -> None:
     """Format the storage of brokers that have none yet (all at once: each is a short JVM run)."""
     procs = []
     for paths in brokers:
@@ -98,7 +107,7 @@ def format_storage(java: str, libs: Path, brokers: list[BrokerPaths], cluster_id
             continue
         command = java_base(java, libs) + [
             "-Xmx256m", f"-Dlog4j2.configurationFile={LOG4J_TEMPLATE}",
-            "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(paths.properties),
+            "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(paths.properties), *extra,
         ]
         procs.append((paths, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
     for k, (paths, proc) in enumerate(procs):
@@ -144,7 +153,8 @@ def check_ports_free(registry: Registry, instance: int, which: list[BrokerPaths]
                 )
 
 
-def start_missing(registry: Registry, instance: int, count: int, meta: dict, heap: str, wait: float) -> tuple[list[int], dict]:
+def start_missing(registry: Registry, instance: int, count: int, meta: dict, heap: str, wait: float,
+                  security: str = "none") -> tuple[list[int], dict]:
     """Start the brokers of the instance that are not running; returns their node ids and the new meta.
 
     The live brokers are not touched. On failure the brokers started here are stopped again.
@@ -159,16 +169,21 @@ def start_missing(registry: Registry, instance: int, count: int, meta: dict, hea
     cluster_id = meta.get("cluster_id") or new_cluster_id()
     version = installed_version(libs)
     instance_dir(instance).mkdir(parents=True, exist_ok=True)
-    write_properties(registry, instance, count, missing)
-    new_meta = {**meta, "brokers": count, "cluster_id": cluster_id, "kafka_version": version}
+    write_properties(registry, instance, count, missing, security)
+    new_meta = {**meta, "brokers": count, "cluster_id": cluster_id, "kafka_version": version, "security": security}
+    extra, conf = [], None
+    if security == "scram":
+        from kctl.services.local import security as secure
+
+        extra, conf = secure.format_arguments(instance), secure.resolved_client_conf(instance)
     write_meta(instance, new_meta)  # before formatting: storage formatted with this cluster id must find it again
     with log.timed("local_up", instance=instance, brokers=count, starting=len(missing)):
-        format_storage(java, libs, missing, cluster_id, Deadline.after(max(60.0, wait)))
+        format_storage(java, libs, missing, cluster_id, Deadline.after(max(60.0, wait)), extra)
         procs = []
         try:
             for paths in missing:
                 procs.append((paths, start_broker(java, libs, paths, heap)))
-            wait_ready(registry, instance, count, procs, Deadline.after(wait), wait)
+            wait_ready(registry, instance, count, procs, Deadline.after(wait), wait, conf)
         except BaseException:
             kill_started(procs)
             raise
@@ -190,7 +205,7 @@ def kill_started(procs: list[tuple[BrokerPaths, subprocess.Popen]]) -> None:
 
 
 def wait_ready(registry: Registry, instance: int, count: int, procs: list[tuple[BrokerPaths, subprocess.Popen]],
-               deadline: Deadline, wait: float) -> None:
+               deadline: Deadline, wait: float, conf: dict | None = None) -> None:
     """Until every started broker answers metadata itself and sees all `count` brokers.
 
     Asking the started broker (not just any) matters after a crash: the survivors may still list
@@ -205,7 +220,7 @@ def wait_ready(registry: Registry, instance: int, count: int, procs: list[tuple[
                     hint=f"full log: {paths.log}",
                 )
         address = f"{registry.host}:{registry.broker_port_of(instance, pending[0][0].node_id - 1)}"
-        if broker_count(address, min(2.0, deadline.remaining(0.1))) >= count:
+        if broker_count(address, min(2.0, deadline.remaining(0.1)), conf) >= count:
             pending.pop(0)
             if not pending:
                 return

@@ -4,6 +4,7 @@
       instances/<N>/instance.json            broker count, cluster id, Kafka version
       instances/<N>/broker-<k>/server.properties, data/, server.log, pid
       instances/<N>/temporal/temporal.db, temporal.log, pid
+      instances/<N>/schema-registry/registry.mv.db (H2), registry.log, pid
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def known_instances() -> list[int]:
         return []
     return sorted(
         int(p.name) for p in root.iterdir()
-        if is_int(p.name) and ((p / "instance.json").exists() or (p / "temporal").is_dir())
+        if is_int(p.name) and ((p / "instance.json").exists() or (p / "temporal").is_dir()
+                                 or (p / "schema-registry").is_dir())
     )
 
 
@@ -111,3 +113,34 @@ class TemporalPaths:
 
 def temporal_paths(instance: int) -> TemporalPaths:
     return TemporalPaths(instance_dir(instance) / "temporal")
+
+
+@dataclass(frozen=True)
+class SchemaRegistryPaths:
+    root: Path
+
+    @property
+    def db(self) -> Path:
+        """The H2 database's base path (H2 adds .mv.db)."""
+        return self.root / "registry"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "registry.log"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.root / "pid"
+
+    @property
+    def configured(self) -> Path:
+        """Written once the default compatibility was set (on the first start)."""
+        return self.root / "compatibility-set"
+
+    @property
+    def marker(self) -> str:
+        return f"jdbc:h2:file:{self.db}"
+
+
+def schema_registry_paths(instance: int) -> SchemaRegistryPaths:
+    return SchemaRegistryPaths(instance_dir(instance) / "schema-registry")

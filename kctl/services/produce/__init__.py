@@ -40,8 +40,9 @@ def produce(conf: dict, timeout: float, req: ProduceRequest, **options) -> Produ
     from kctl.client.transaction import TransactionClient
 
     check_request(req)
+    key_ser, value_ser = _schema_serializers(req)
     try:
-        encoder = RecordEncoder(req.key_serializer, req.value_serializer_name, key=req.key,
+        encoder = RecordEncoder(key_ser or req.key_serializer, value_ser or req.value_serializer_name, key=req.key,
                                 key_separator=req.key_separator, null_marker=req.null_marker,
                                 headers=req.headers, partition=req.partition)
     except BadRecord as exc:
@@ -63,6 +64,24 @@ def produce(conf: dict, timeout: float, req: ProduceRequest, **options) -> Produ
             return _run(loop, client, txn, timeout)
         except KeyboardInterrupt:
             raise _interrupted(loop, client, txn, timeout) from None
+
+
+def _schema_serializers(req: ProduceRequest):
+    """The key's and value's Schema Registry serializers (None: a plain serializer); the schema is
+    resolved (and a new one registered) here, before anything is sent."""
+    if req.key_format is None and req.value_format is None:
+        return None, None
+    from kctl.client.schema_registry import SchemaSerializer, connect
+
+    client = connect(req.schema_registry)
+    out = []
+    for field in ("key", "value"):
+        fmt = getattr(req, f"{field}_format")
+        out.append(None if fmt is None else SchemaSerializer(
+            fmt, req.schema_registry, req.topic, field, schema_file=getattr(req, f"{field}_schema"),
+            subject=getattr(req, f"{field}_subject"), schema_id=getattr(req, f"{field}_schema_id"),
+            strategy=req.subject_strategy, client=client))
+    return out[0], out[1]
 
 
 def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:

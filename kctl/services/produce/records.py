@@ -16,7 +16,8 @@ from kctl.errors import KctlError
 # (topic, offset, ...) are informational.
 ENVELOPE_FIELDS = ("key", "value", "headers")
 _KNOWN_FIELDS = frozenset({"topic", "partition", "offset", "timestamp", "timestamp_ms", "key", "key_encoding",
-                           "value", "value_encoding", "headers", "error", "source", "line"})
+                           "value", "value_encoding", "headers", "error", "source", "line",
+                           "key_schema_id", "value_schema_id"})
 INT64_MAX = 2**63 - 1
 
 
@@ -41,8 +42,9 @@ class RecordEncoder:
     def __init__(self, key_serializer: str, value_serializer: str, *, key: str | None = None,
                  key_separator: bytes | None = None, null_marker: bytes | None = None,
                  headers: list | None = None, partition: int | None = None):
-        self.key_ser = serde.serializer(key_serializer)
-        self.value_ser = serde.serializer(value_serializer)
+        # a name, or a Serializer-like object (.name, .serialize): a Schema Registry serializer
+        self.key_ser = serde.serializer(key_serializer) if isinstance(key_serializer, str) else key_serializer
+        self.value_ser = serde.serializer(value_serializer) if isinstance(value_serializer, str) else value_serializer
         self.key_separator = key_separator
         self.null_marker = null_marker
         self.headers = list(headers) if headers else None
@@ -106,6 +108,9 @@ class RecordEncoder:
             raise BadRecord(f"{name}_encoding must be a string, got {encoding!r}")
         if raw is None:
             return None
+        if hasattr(ser, "schema_id") and encoding in (None, "json"):
+            # a schema serializer encodes the JSON value itself (`consume -o json` of a decoded record)
+            return self._ser(ser, json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), name)
         if encoding is not None:
             try:
                 return serde.decode_field(raw, encoding)

@@ -52,6 +52,17 @@ class ProduceRequest:
     transactional_id: str | None = None
     report: Callable[[dict], None] | None = None
     progress: Callable[[int, int | None, int], None] | None = None  # (bytes read, total bytes, messages)
+    # Schema Registry formats (avro, json-schema): the schema from a file, a subject, an id or the latest.
+    value_format: str | None = None
+    value_schema: str | None = None
+    value_subject: str | None = None
+    value_schema_id: int | None = None
+    key_format: str | None = None
+    key_schema: str | None = None
+    key_subject: str | None = None
+    key_schema_id: int | None = None
+    subject_strategy: str = "topic"
+    schema_registry: object | None = None  # kctl.client.schema_registry.RegistrySettings
 
     @property
     def value_serializer_name(self) -> str:
@@ -105,6 +116,19 @@ def check_request(req: ProduceRequest) -> None:
             raise UsageError(f"input file {path} is a directory")
     if req.failed_file is not None:
         check_writable(req.failed_file, "--failed-file")
+    for part in ("key", "value"):
+        fmt = getattr(req, f"{part}_format")
+        given = [f"--{part}-{name.replace('_', '-')}" for name in ("schema", "subject", "schema_id")
+                 if getattr(req, f"{part}_{name}") is not None]
+        if fmt is None and given:
+            raise UsageError(f"{given[0]} needs --{part}-format avro|json-schema")
+        if fmt is not None:
+            if req.format == "raw":
+                raise UsageError(f"--{part}-format {fmt} encodes JSON records: it cannot be combined with --format raw")
+            if getattr(req, f"{part}_schema") is not None and getattr(req, f"{part}_schema_id") is not None:
+                raise UsageError(f"give --{part}-schema or --{part}-schema-id, not both")
+            if req.schema_registry is None:
+                raise UsageError(f"--{part}-format {fmt} needs a schema registry")
 
 
 def check_writable(path: str, option: str) -> None:

@@ -1,0 +1,66 @@
+"""`kctl groups lag` and `kctl topics lag` (registered by kctl.cli.groups and kctl.cli.topics)."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from kctl.cli.complete import complete_topics
+from kctl.cli.context import app_context, no_empty_names
+
+
+def groups_lag(
+    ctx: typer.Context,
+    group_ids: List[str] = typer.Argument(..., metavar="GROUP...", help="Groups to watch.", callback=no_empty_names),
+    topic: Optional[str] = typer.Option(None, "--topic", "-t", metavar="TOPIC", help="Only this topic's partitions.",
+                                        autocompletion=complete_topics),
+    watch: bool = typer.Option(False, "--watch", "-w", help="Refresh until Ctrl-C: a live table on a terminal, "
+                                                            "one JSON line per refresh otherwise."),
+    interval: str = typer.Option("2s", "--interval", metavar="DURATION",
+                                 help="Time between samples (the rate window of a one-shot report): 500ms, 2s, 1m."),
+):
+    """Lag per partition with consume and produce rates (records/s), trend and time to catch up.
+
+    Without --watch: two samples --interval apart. With --watch: refreshes every --interval; a
+    refresh no broker answered is shown as a warning and the watch goes on.
+
+    Example: kctl groups lag billing --watch --interval 5s
+    """
+    from kctl.errors import UsageError
+    from kctl.models import LagReport
+    from kctl.parsing import parse_duration
+    from kctl.render import render
+    from kctl.render.groups import follow
+    from kctl.services.groups import lag
+
+    obj = app_context(ctx)
+    seconds = parse_duration(interval, "--interval")
+    if not 0 < seconds <= 3600:
+        raise UsageError(f"--interval must be more than 0 and at most 1h, got {interval!r}")
+    if watch:
+        follow(lag.watch_lag(obj.client_conf(), obj.timeout, group_ids, topic, seconds),
+               live=obj.output == "table" and obj.stdout_is_tty)
+        return
+    report = lag.lag_report(obj.client_conf(), obj.timeout, group_ids, topic, seconds)
+    render(report, obj.output, kind=LagReport)
+    error = lag.lag_failure(report)
+    if error is not None:
+        raise error
+
+
+def topics_lag(
+    ctx: typer.Context,
+    topic: str = typer.Argument(..., metavar="TOPIC", help="The topic.", autocompletion=complete_topics,
+                                callback=no_empty_names),
+):
+    """Every consumer group with committed offsets on the topic, with its lag and time lag there.
+
+    Example: kctl topics lag orders -o json
+    """
+    from kctl.models import LagReport
+    from kctl.render import render
+    from kctl.services.groups import lag
+
+    obj = app_context(ctx)
+    render(lag.topic_lag(obj.client_conf(), obj.timeout, topic), obj.output, kind=LagReport)

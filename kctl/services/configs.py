@@ -1,0 +1,135 @@
+"""`kctl configs`: describe and incrementally alter the configs of brokers, topics and groups.
+
+describe: one DescribeConfigs; alter: one IncrementalAlterConfigs (SET and DELETE applied
+together or not at all). A broker id not in the cluster is exit 4 before any config request
+(librdkafka would wait for it until the deadline). Brokers accept unknown keys (for plugins),
+so kctl checks a broker alter's keys against the configs the broker describes: an unknown key
+is exit 2, as the broker's own refusal of an unknown topic key or an invalid value is.
+"""
+
+from __future__ import annotations
+
+import time
+
+from kctl import log
+from kctl.client.admin import AdminClient
+from kctl.deadline import Deadline
+from kctl.errors import NotFoundError, UsageError
+from kctl.models import ItemResult, OperationResult
+from kctl.models.health import ConfigDescription, ConfigValue
+
+KINDS = ("broker", "topic", "group")
+
+
+def _check(kind: str, name: str | None, default: bool) -> None:
+    if kind not in KINDS:
+        raise UsageError(f"resource type must be one of {', '.join(KINDS)}, got {kind!r}")
+    if default and kind != "broker":
+        raise UsageError("--default applies to brokers only")
+    if default and name:
+        raise UsageError("give a broker id or --default, not both")
+    if not default and not name:
+        raise UsageError(f"give the {kind}'s {'id' if kind == 'broker' else 'name'}"
+                         + (" (or --default)" if kind == "broker" else ""))
+
+
+def _broker(admin: AdminClient, name: str | None, deadline: Deadline) -> str:
+    """The broker id to ask (a live one for --default), checked against the cluster's brokers."""
+    live = [b.id for b in admin.describe_cluster(deadline).brokers]
+    if name is None:
+        return str(live[0])
+    if not (name.isascii() and name.isdigit()):
+        raise UsageError(f"a broker id is a whole number, got {name!r}")
+    if int(name) not in live:
+        raise NotFoundError(f"broker {name} is not in the cluster (brokers: {', '.join(map(str, live))})",
+                            hint="`kctl cluster describe` lists the brokers")
+    return str(int(name))
+
+
+def describe(conf: dict, timeout: float, kind: str, name: str | None, all_: bool = False,
+             default: bool = False) -> ConfigDescription:
+    """The configs not at Kafka's built-in default (all_: every config), sensitive values masked
+    (the broker never returns them). default: the cluster-wide dynamic broker defaults."""
+    _check(kind, name, default)
+    deadline = Deadline.after(timeout)
+    start = time.perf_counter()
+    with AdminClient(conf, timeout=timeout) as admin:
+        asked = _broker(admin, name, deadline) if kind == "broker" else name
+        outcome = admin.describe_resource_configs([(kind, asked)], deadline)[(kind, asked)]
+    if outcome.error is not None:
+        error = outcome.error
+        if kind == "topic" and error.code_name in ("UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC"):
+            raise NotFoundError(f"topic {name!r} does not exist", hint="`kctl topics list` shows the topics")
+        raise error
+    entries = outcome.value
+    if default:
+        entries = [e for e in entries if e.source == "broker-default"]
+    elif not all_:
+        entries = [e for e in entries if not e.is_default and e.source != "default"]
+    values = tuple(ConfigValue(name=e.name, value=None if e.sensitive else e.value, source=e.source,
+                               is_default=e.is_default or e.source == "default", read_only=e.read_only,
+                               sensitive=e.sensitive) for e in entries)
+    log.event("configs_describe", resource_type=kind, resource=asked, configs=len(values),
+              duration_ms=round((time.perf_counter() - start) * 1000))
+    return ConfigDescription(resource_type=kind, name="" if default else str(asked), configs=values)
+
+
+def alter(conf: dict, timeout: float, kind: str, name: str | None, set_: dict[str, str], delete: list[str],
+          dry_run: bool = False, default: bool = False) -> OperationResult:
+    """One incremental AlterConfigs: one row per key, all with the request's outcome."""
+    _check(kind, name, default)
+    if kind == "group":
+        raise UsageError("configs alter takes broker ID or topic NAME")
+    if not set_ and not delete:
+        raise UsageError("nothing to change: give --set KEY=VALUE and/or --delete KEY")
+    both = sorted(set(set_) & set(delete))
+    if both:
+        raise UsageError(f"--set and --delete name the same key: {', '.join(both)}")
+    deadline = Deadline.after(timeout)
+    start = time.perf_counter()
+    with AdminClient(conf, timeout=timeout) as admin:
+        target = name
+        if kind == "broker":
+            target = _broker(admin, None if default else name, deadline)
+            known = admin.describe_resource_configs([("broker", target)], deadline)[("broker", target)]
+            if known.error is not None:
+                raise known.error
+            unknown = sorted(set(set_) - {e.name for e in known.value})
+            if unknown:
+                raise UsageError(f"unknown broker config: {', '.join(unknown)} (broker {target} does not describe it)",
+                                 hint=f"`kctl configs describe broker {target} --all` lists the broker's configs")
+        if default:
+            error = admin.alter_broker_default_config(set_, list(delete), validate_only=dry_run, timeout=deadline).error
+            target = "(default)"
+        else:
+            error = admin.alter_resource_config(kind, target, set_, list(delete), validate_only=dry_run,
+                                                timeout=deadline).error
+    if error is not None and kind == "topic" and error.code_name in ("UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC"):
+        error = NotFoundError(f"topic {name!r} does not exist", hint="`kctl topics list` shows the topics")
+    items = []
+    changes = [(k, f"set to {v}") for k, v in set_.items()] + [(k, "deleted (back to the default)") for k in delete]
+    for key, what in changes:
+        row = f"{kind} {target}:{key}"
+        if error is None:
+            items.append(ItemResult(row, True, ("valid: " if dry_run else "") + what))
+        else:
+            items.append(ItemResult(row, False, error=error.message, exit_code=int(error.exit_code)))
+    log.event("configs_alter", resource_type=kind, resource=target, set=",".join(set_), delete=",".join(delete),
+              dry_run=dry_run, ok=error is None, duration_ms=round((time.perf_counter() - start) * 1000))
+    return OperationResult("configs alter", tuple(items), dry_run=dry_run)
+
+
+def alter_failure(result: OperationResult):
+    """The error `configs alter` ends with after its rows (None: applied). The keys of one request
+    fail together, so the error is the broker's message, with its exit code (2: unknown key or
+    invalid value; nothing was changed)."""
+    from kctl.errors import failure_of
+
+    failed = result.failed
+    if failed and len(failed) == len(result.items) and len({(i.error, i.exit_code) for i in failed}) == 1:
+        error = failure_of(failed[:1], "configs alter", hint="nothing was changed")
+        error.message = f"configs alter: {failed[0].error} (nothing was changed)"
+        error.args = (error.message,)
+        error.hint = None
+        return error
+    return failure_of(result.items, "configs alter")

@@ -1,0 +1,86 @@
+"""Snapshots of a group's committed offsets, saved before every executed reset (`groups undo`).
+
+    $KCTL_STATE_DIR (else $XDG_STATE_HOME/kctl, else ~/.local/state/kctl)
+      groups/<group, %-escaped>/<snapshot id>.json   {snapshot_id, group_id, cluster_id, created_ms, reason, offsets}
+
+The id starts with the UTC time (20261201T220501.123Z-1a2b): ids sort in creation order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+from kctl.errors import NotFoundError, UsageError
+from kctl.models import GroupSnapshot, SnapshotOffset
+from kctl.services.local.paths import state_root
+
+
+def group_dir(group: str) -> Path:
+    return state_root() / "groups" / quote(group, safe="")
+
+
+def save(group: str, cluster_id: str | None, reason: str, offsets: dict) -> GroupSnapshot:
+    now = time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+    snapshot = GroupSnapshot(
+        snapshot_id=f"{stamp}-{uuid.uuid4().hex[:4]}", group_id=group, cluster_id=cluster_id,
+        created_ms=int(now * 1000), reason=reason,
+        offsets=tuple(SnapshotOffset(t, p, o) for (t, p), o in sorted(offsets.items())),
+    )
+    folder = group_dir(group)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{snapshot.snapshot_id}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(_jsonable(snapshot)) + "\n", encoding="utf-8")
+        os.replace(tmp, path)  # never a half-written snapshot
+    except OSError as exc:
+        raise UsageError(f"cannot save the snapshot of {group!r} under {folder}: {exc}",
+                         hint="nothing was changed; set KCTL_STATE_DIR to a writable folder") from None
+    return snapshot
+
+
+def history(group: str) -> list[GroupSnapshot]:
+    """The group's snapshots, oldest first (unreadable files are left out)."""
+    folder = group_dir(group)
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            out.append(GroupSnapshot(data["snapshot_id"], data["group_id"], data.get("cluster_id"),
+                                     int(data["created_ms"]), data.get("reason", ""),
+                                     tuple(SnapshotOffset(o["topic"], int(o["partition"]), int(o["offset"]))
+                                           for o in data["offsets"])))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return sorted(out, key=lambda s: s.snapshot_id)
+
+
+def find(group: str, snapshot_id: str | None) -> GroupSnapshot:
+    """The snapshot with that id (a unique prefix will do), or the latest one."""
+    snapshots = history(group)
+    if not snapshots:
+        raise NotFoundError(f"group {group!r} has no snapshots (under {group_dir(group)})",
+                            hint="a snapshot is saved by every executed reset-offsets")
+    if snapshot_id is None:
+        return snapshots[-1]
+    matches = [s for s in snapshots if s.snapshot_id == snapshot_id] or \
+        [s for s in snapshots if s.snapshot_id.startswith(snapshot_id)]
+    if len(matches) != 1:
+        what = "no" if not matches else "more than one"
+        raise NotFoundError(f"{what} snapshot of {group!r} matches {snapshot_id!r}",
+                            hint=f"`kctl groups history {group}` lists them")
+    return matches[0]
+
+
+def _jsonable(snapshot: GroupSnapshot) -> dict:
+    return {"snapshot_id": snapshot.snapshot_id, "group_id": snapshot.group_id, "cluster_id": snapshot.cluster_id,
+            "created_ms": snapshot.created_ms, "reason": snapshot.reason,
+            "offsets": [{"topic": o.topic, "partition": o.partition, "offset": o.offset} for o in snapshot.offsets]}

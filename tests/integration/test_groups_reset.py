@@ -1,0 +1,290 @@
+"""Offset resets with impact, snapshots and undo against the real broker.
+
+Every reset is checked by consuming after it: the records the group then receives are the
+ones the plan said it would re-read (or, moving forward, all but the skipped ones).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.helpers import run_kctl
+from tests.integration import test_groups as tg
+from tests.integration.test_groups import T0, _produce, active_member, committed, make_group
+
+group_name = tg.group_name  # the fixture of test_groups.py
+NOW = int(time.time() * 1000)
+STEP = 600_000  # 10 minutes
+HALF = STEP // 2  # records sit half a step off the minute marks: a boundary never depends on when the test runs
+
+
+@pytest.fixture
+def k(kafka, tmp_path):
+    """kctl on the single broker, with its own state folder (the snapshots)."""
+    state = str(tmp_path / "state")
+
+    def run(*args, **kwargs):
+        return run_kctl(*args, "-i", str(kafka["instance"]), env={"KCTL_STATE_DIR": state}, **kwargs)
+
+    run.state = state
+    return run
+
+
+def _produce_at(bootstrap: str, topic: str, partitions: int, stamps: list[int]) -> None:
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 1})
+    for p in range(partitions):
+        for i, ts in enumerate(stamps):
+            producer.produce(topic, value=f"p{p}-m{i}".encode(), partition=p, timestamp=ts)
+    assert producer.flush(30) == 0
+
+
+def _ts(i: int) -> int:
+    return NOW - (10 - i) * STEP + HALF
+
+
+def _consume_count(k, topic: str, group: str) -> int:
+    """What the group receives now, from its committed offsets to the end (and commits)."""
+    result = k("consume", topic, "--group", group, "--until", "end")
+    assert result.code == 0, result
+    return len([line for line in result.stdout.splitlines() if line])
+
+
+def _plan(result) -> dict[int, dict]:
+    return {p["partition"]: p for p in result.json["partitions"]}
+
+
+@pytest.fixture
+def timed_topic(kafka, new_topic):
+    """2 partitions, 10 records each: record i at NOW - (10 - i) * 10 min + 5 min (95 min ago .. 5 min ago)."""
+    topic = new_topic(partitions=2)
+    _produce_at(kafka["bootstrap"], topic, 2, [_ts(i) for i in range(10)])
+    return topic
+
+
+@pytest.mark.parametrize("duration, first", [("-1h", 4), ("PT30M", 7)])
+def test_by_duration_rereads_what_the_plan_says(k, kafka, timed_topic, group_name, duration, first):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, timed_topic, {0: 10, 1: 10})
+    result = k("groups", "reset-offsets", group, "--topic", timed_topic, "--by-duration", duration, "--execute",
+               "-o", "json")
+    assert result.code == 0, result
+    plan = _plan(result)
+    for p in (0, 1):
+        assert plan[p]["new_offset"] == first and plan[p]["reread"] == 10 - first and plan[p]["skipped"] is None
+        assert plan[p]["from_timestamp_ms"] == _ts(first) and plan[p]["to_timestamp_ms"] == _ts(9)
+    assert result.json["records_reread"] == 2 * (10 - first) and result.json["records_skipped"] == 0
+    assert _consume_count(k, timed_topic, group) == result.json["records_reread"]
+
+
+def test_moving_forward_skips_and_says_so(k, kafka, timed_topic, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, timed_topic, {0: 2, 1: 2})
+    result = k("groups", "reset-offsets", group, "--topic", f"{timed_topic}:0", "--to-offset", "8", "--execute",
+               "-o", "json")
+    assert result.code == 0, result
+    row = _plan(result)[0]
+    assert row["skipped"] == 6 and row["reread"] is None
+    assert (row["from_timestamp_ms"], row["to_timestamp_ms"]) == (_ts(2), _ts(7))
+    assert result.json["records_skipped"] == 6
+    assert _consume_count(k, timed_topic, group) == (10 - 8) + (10 - 2)  # partition 1 was not moved
+    table = k("groups", "reset-offsets", group, "--topic", timed_topic, "--to-latest")
+    assert "RE-READ" in table.stdout and "SKIPPED: 2 record(s)" not in table.stdout  # already at the end now
+
+
+def test_to_current_and_to_earliest(k, kafka, timed_topic, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, timed_topic, {0: 3, 1: 9})
+    current = k("groups", "reset-offsets", group, "--topic", timed_topic, "--to-current", "--execute", "-o", "json")
+    assert current.code == 0, current
+    assert [(p["new_offset"], p["reread"], p["skipped"]) for p in current.json["partitions"]] == [(3, 0, 0), (9, 0, 0)]
+    earliest = k("groups", "reset-offsets", group, "--all-topics", "--to-earliest", "--execute", "-o", "json")
+    assert earliest.json["records_reread"] == 3 + 9
+    assert _consume_count(k, timed_topic, group) == 20
+
+
+def test_a_datetime_before_the_earliest_record_clamps_and_says_so(k, kafka, timed_topic, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, timed_topic, {0: 5, 1: 5})
+    result = k("groups", "reset-offsets", group, "--topic", timed_topic, "--to-datetime", str(NOW - 1000 * STEP),
+               "-o", "json")
+    assert result.code == 0, result
+    for row in result.json["partitions"]:
+        assert row["new_offset"] == 0 and row["reread"] == 5
+        assert "is before the earliest record" in row["detail"]
+
+
+def test_to_group_and_from_file_round_trip_through_export(k, kafka, admin, timed_topic, group_name, tmp_path):
+    source, target, again = group_name(), group_name(), group_name()
+    make_group(kafka["bootstrap"], source, timed_topic, {0: 3, 1: 7})
+    make_group(kafka["bootstrap"], target, timed_topic, {0: 9, 1: 1})
+    csv_file, json_file = tmp_path / "plan.csv", tmp_path / "plan.json"
+    plan = k("groups", "reset-offsets", target, "--to-group", source, "--export", str(csv_file), "-o", "json")
+    assert plan.code == 0 and plan.json["executed"] is False, plan
+    assert csv_file.read_text() == f"{timed_topic},0,3\n{timed_topic},1,7\n"
+    assert committed(admin, target) == {(timed_topic, 0): 9, (timed_topic, 1): 1}  # a dry run
+
+    applied = k("groups", "reset-offsets", target, "--from-file", str(csv_file), "--execute",
+                "--export", str(json_file), "-o", "json")
+    assert applied.code == 0, applied
+    assert committed(admin, target) == committed(admin, source)
+    assert _plan(applied)[0]["reread"] == 6 and _plan(applied)[1]["skipped"] == 6
+
+    # The JSON export is --from-file input too.
+    make_group(kafka["bootstrap"], again, timed_topic, {0: 0, 1: 0})
+    from_json = k("groups", "reset-offsets", again, "--from-file", str(json_file), "--execute")
+    assert from_json.code == 0, from_json
+    assert committed(admin, again) == committed(admin, source)
+    assert _consume_count(k, timed_topic, again) == (10 - 3) + (10 - 7)
+
+
+def test_a_partition_missing_from_the_file_applies_nothing_unless_skip_missing(k, kafka, admin, timed_topic,
+                                                                              group_name, tmp_path):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, timed_topic, {0: 5, 1: 5})
+    offsets = tmp_path / "offsets.csv"
+    offsets.write_text(f"{timed_topic},0,2\n")
+    refused = k("groups", "reset-offsets", group, "--topic", timed_topic, "--from-file", str(offsets), "--execute",
+                "-o", "json")
+    assert refused.code == 4, refused
+    row = _plan(refused)[1]
+    assert not row["ok"] and "not in" in row["error"] and "--skip-missing" in row["error"]
+    assert committed(admin, group) == {(timed_topic, 0): 5, (timed_topic, 1): 5}
+    applied = k("groups", "reset-offsets", group, "--topic", timed_topic, "--from-file", str(offsets), "--execute",
+                "--skip-missing", "-o", "json")
+    assert applied.code == 0, applied
+    assert committed(admin, group) == {(timed_topic, 0): 2, (timed_topic, 1): 5}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("orders;0;1\n")
+    unreadable = k("groups", "reset-offsets", group, "--from-file", str(bad))
+    assert unreadable.code == 2 and "expected topic,partition,offset" in unreadable.stderr
+
+
+def test_every_execute_saves_a_snapshot_and_undo_restores_exactly(k, kafka, admin, timed_topic, group_name):
+    group = group_name()
+    make_group(kafka["bootstrap"], group, timed_topic, {0: 4, 1: 6})
+    before = committed(admin, group)
+    first = k("groups", "reset-offsets", group, "--all-topics", "--to-latest", "--execute", "-o", "json")
+    assert first.code == 0 and first.json["snapshot_id"], first
+    second = k("groups", "reset-offsets", group, "--all-topics", "--to-earliest", "--execute", "-o", "json")
+    assert second.code == 0, second
+
+    history = k("groups", "history", group, "-o", "json")
+    assert history.code == 0, history
+    assert [s["snapshot_id"] for s in history.json] == [first.json["snapshot_id"], second.json["snapshot_id"]]
+    snap = history.json[0]
+    assert snap["group_id"] == group and snap["reason"] == "to-latest" and snap["cluster_id"]
+    assert {(o["topic"], o["partition"]): o["offset"] for o in snap["offsets"]} == before
+
+    plan = k("groups", "undo", group, "--snapshot", first.json["snapshot_id"], "-o", "json")
+    assert plan.code == 0 and plan.json["executed"] is False, plan
+    assert {p["partition"]: p["new_offset"] for p in plan.json["partitions"]} == {0: 4, 1: 6}
+    assert committed(admin, group) == {(timed_topic, 0): 0, (timed_topic, 1): 0}
+    undone = k("groups", "undo", group, "--snapshot", first.json["snapshot_id"][:20], "--execute", "-o", "json")
+    assert undone.code == 0, undone
+    assert committed(admin, group) == before
+    assert len(k("groups", "history", group, "-o", "json").json) == 3  # the undo saved what it replaced
+    table = k("groups", "history", group)
+    assert first.json["snapshot_id"] in table.stdout and "to-latest" in table.stdout
+
+
+def test_undo_refuses_a_snapshot_of_another_cluster(k, kafka, timed_topic, group_name):
+    from pathlib import Path
+
+    group = group_name()
+    make_group(kafka["bootstrap"], group, timed_topic, {0: 4, 1: 6})
+    assert k("groups", "reset-offsets", group, "--all-topics", "--to-latest", "--execute").code == 0
+    (path,) = Path(k.state).glob("groups/*/*.json")
+    data = json.loads(path.read_text())
+    data["cluster_id"] = "another-cluster"
+    path.write_text(json.dumps(data))
+    refused = k("groups", "undo", group, "--execute")
+    assert refused.code == 2, refused
+    assert "taken on cluster another-cluster" in refused.stderr
+    none = k("groups", "undo", group_name())
+    assert none.code == 4 and "no snapshots" in none.stderr
+
+
+def test_refused_while_a_member_is_active_then_applied_with_wait_empty(k, kafka, admin, timed_topic, group_name):
+    group = group_name()
+    with active_member(kafka["bootstrap"], group, timed_topic, {0: 5, 1: 5}) as consumer:
+        refused = k("groups", "reset-offsets", group, "--all-topics", "--to-earliest", "--execute")
+        assert refused.code == 2, refused
+        line = refused.stderr.strip().splitlines()[0]
+        assert "1 member(s)" in line and "members: rdkafka@" in line and "--wait-empty" in refused.stderr
+        proc = subprocess.Popen([sys.executable, "-m", "kctl", "-v", "-i", str(kafka["instance"]), "groups",
+                                 "reset-offsets", group, "--all-topics", "--to-earliest", "--execute",
+                                 "--wait-empty", "60s"], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                env={**__import__("os").environ, "KCTL_STATE_DIR": k.state})
+        for line in proc.stderr:  # kctl reports that it waits (-v) before the member leaves
+            if "group_wait_empty" in line:
+                break
+        else:
+            pytest.fail(f"kctl never waited: {proc.communicate()}")
+        consumer.close()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert committed(admin, group) == {(timed_topic, 0): 0, (timed_topic, 1): 0}
+    assert _consume_count(k, timed_topic, group) == 20
+
+
+@pytest.mark.three_brokers
+def test_reset_on_three_brokers_round_trips_with_undo(kafka3, unique_name, tmp_path):
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    bootstrap = kafka3["bootstrap"]
+    topic, group = unique_name("t3r"), unique_name("g3r")
+    cluster_admin = AdminClient({"bootstrap.servers": bootstrap})
+    cluster_admin.create_topics([NewTopic(topic, 3, 3)])[topic].result(60)
+    env = {"KCTL_STATE_DIR": str(tmp_path / "state")}
+
+    def run(*args):
+        return run_kctl(*args, "-i", str(kafka3["instance"]), env=env)
+
+    try:
+        assert run("topics", "describe", topic).code == 0  # leaders elected
+        _produce(bootstrap, topic, {0: 5, 1: 5, 2: 5})
+        make_group(bootstrap, group, topic, {0: 1, 1: 2, 2: 3})
+        before = committed(cluster_admin, group)
+        reset = run("groups", "reset-offsets", group, "--all-topics", "--to-datetime", str(T0 + 4000), "--execute",
+                    "-o", "json")
+        assert reset.code == 0, reset
+        assert reset.json["records_reread"] == 0 and reset.json["records_skipped"] == 3 + 2 + 1
+        undone = run("groups", "undo", group, "--execute")
+        assert undone.code == 0, undone
+        assert committed(cluster_admin, group) == before
+    finally:
+        for future in cluster_admin.delete_consumer_groups([group], request_timeout=30).values():
+            try:
+                future.result(30)
+            except Exception:  # noqa: BLE001
+                pass
+        cluster_admin.delete_topics([topic])[topic].result(60)
+
+
+def test_undo_names_partitions_that_no_longer_exist(k, kafka, admin, new_topic, group_name):
+    kept, dropped = new_topic(partitions=1), new_topic(partitions=1)
+    _produce(kafka["bootstrap"], kept, {0: 5})
+    _produce(kafka["bootstrap"], dropped, {0: 5})
+    group = group_name()
+    make_group(kafka["bootstrap"], group, kept, {0: 2})
+    make_group(kafka["bootstrap"], group, dropped, {0: 3})
+    assert k("groups", "reset-offsets", group, "--all-topics", "--to-latest", "--execute").code == 0
+    admin.delete_topics([dropped])[dropped].result(30)
+    deadline = time.monotonic() + 60
+    while dropped in admin.list_topics(timeout=10).topics:
+        assert time.monotonic() < deadline, "the topic never went away"
+        time.sleep(0.1)
+    refused = k("groups", "undo", group, "--execute", "-o", "json")
+    assert refused.code == 4, refused
+    assert {p["topic"]: p["ok"] for p in refused.json["partitions"]} == {kept: True, dropped: False}
+    assert committed(admin, group)[(kept, 0)] == 5
+    undone = k("groups", "undo", group, "--execute", "--skip-missing")
+    assert undone.code == 0, undone
+    assert committed(admin, group)[(kept, 0)] == 2
