@@ -53,6 +53,22 @@ def read_all(bootstrap: str, topic: str, committed_only: bool = True) -> dict:
         return out
 
 
+def missing_ranges(expected: dict, copied: dict) -> dict:
+    """{partition: [(first, last) source offsets absent from the copy]} (a diagnostic)."""
+    out = {}
+    for partition, records in expected.items():
+        have = {dict(r[2])["seq"] for r in copied.get(partition, [])}
+        gone = [i for i, r in enumerate(records) if dict(r[2])["seq"] not in have]
+        ranges = []
+        for offset in gone:
+            if ranges and ranges[-1][1] == offset - 1:
+                ranges[-1][1] = offset
+            else:
+                ranges.append([offset, offset])
+        out[partition] = ranges
+    return out
+
+
 def committed_total(bootstrap: str, group: str, topic: str, partitions: int) -> int:
     from kctl.client import ConsumerClient
 
@@ -110,8 +126,9 @@ def test_copy_exactly_once_survives_two_sigkills(kafka, new_topic, unique_name):
     copied = read_all(bootstrap, dst)
     counts = {p: len(v) for p, v in copied.items()}
     assert sum(counts.values()) == count, (counts, first, second, summary, {
-        p: len(v) for p, v in read_all(bootstrap, dst, committed_only=False).items()})
+        p: len(v) for p, v in read_all(bootstrap, dst, committed_only=False).items()}, missing_ranges(expected, copied))
     assert copied == expected  # per partition: order, keys, values, headers, timestamps
+    assert run_kctl("-b", bootstrap, "topics", "delete", dst, "--yes").code == 0  # kept when the test fails
 
 
 def test_copy_options_and_resume_is_a_no_op(kafka, new_topic, unique_name):
@@ -153,6 +170,7 @@ def test_copy_follow_stops_on_sigterm_with_143(kafka, new_topic, unique_name):
     proc.communicate(timeout=60)
     assert proc.returncode == 143
     assert len(read_all(bootstrap, dst)[0]) == 150
+    assert run_kctl("-b", bootstrap, "topics", "delete", dst, "--yes").code == 0
 
 
 def test_copy_across_instances_is_at_least_once(kafka, kafka3, new_topic, unique_name):
