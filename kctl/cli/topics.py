@@ -306,10 +306,6 @@ def restore(
         raise PartialFailure(f"{summary.written} of {summary.expected} records acknowledged")
 
 
-# `kctl topics lag TOPIC` lives with the group lag commands (kctl.cli.lag).
-from kctl.cli.lag import topics_lag  # noqa: E402 - registered here, defined with the groups commands
-
-app.command("lag")(topics_lag)
 
 THROTTLE = typer.Option(None, "--throttle", metavar="BYTES/S", min=1,
                         help="Replication throttle on the brokers involved while the replicas copy (bytes per second).")
