@@ -139,7 +139,7 @@ def check_sequence(result: Result, records: list, total: int) -> None:
     """Values are the input line numbers 0..total-1, keys k<i % K>: count lost, duplicated, per-key order."""
     seen = defaultdict(int)
     last: dict = {}
-    for partition, _offset, key, value in sorted(records, key=lambda r: (r[0], r[1])):
+    for _partition, _offset, key, value in sorted(records, key=lambda r: (r[0], r[1])):
         n = int(value)
         seen[n] += 1
         if key in last and last[key] > n:

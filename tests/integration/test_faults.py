@@ -37,15 +37,12 @@ def _private(number: int, brokers: int, tmp_path_factory):
             local.up(registry, number, brokers=brokers, heap="256m", wait=240)
             yield faultlib.Instance(number, state)
         finally:
-            mp.setenv("KCTL_STATE_DIR", str(state))
-            os.environ["KCTL_STATE_DIR"] = str(state)
-            for pid_state in ("SIGCONT",):  # a broker left stopped by a failed scenario 4
-                for broker in local.status(registry, number)[0].brokers:
-                    if broker.pid:
-                        try:
-                            os.kill(broker.pid, getattr(signal, pid_state))
-                        except OSError:
-                            pass
+            for broker in local.status(registry, number)[0].brokers:  # one a failed scenario 4 left stopped
+                if broker.pid:
+                    try:
+                        os.kill(broker.pid, signal.SIGCONT)
+                    except OSError:
+                        pass
             local.down(registry, number, grace=10)
 
 
