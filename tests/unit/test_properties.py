@@ -314,3 +314,24 @@ def test_murmur2_placement_is_in_range_and_javas(key, partitions):
     partition = murmur2_partition(key, partitions)
     assert 0 <= partition < partitions
     assert partition == to_positive(_java_murmur2(key)) % partitions
+
+
+# --- the fault suite's own checker (bench/faultlib.py), so that "0 lost" means something ------------
+
+@MODEST
+@given(st.integers(1, 300), st.data())
+def test_the_fault_checker_counts_lost_and_duplicated_exactly(total, data):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bench.faultlib import Result, check_sequence
+
+    lost = data.draw(st.sets(st.integers(0, total - 1), max_size=total))
+    twice = data.draw(st.sets(st.integers(0, total - 1), max_size=total)) - lost
+    values = [n for n in range(total) if n not in lost] + sorted(twice)
+    records = [(0, offset, b"k%d" % (n % 7), b"%d" % n) for offset, n in enumerate(values)]
+    result = Result("x", code=0)
+    check_sequence(result, records, total)
+    assert (result.lost, result.duplicated) == (len(lost), len(twice))
+    assert result.ok == (not lost and not twice)
