@@ -517,7 +517,10 @@ def signal_at_random(inst_bootstrap: str, env: dict, command: str, sig: int, top
     err_reader.join(10)
     out = b"".join(out_chunks)
     err = b"".join(err_box)
-    result.code = proc.returncode
+    # Killed by the signal itself (it came after kctl restored the default handlers at its very end):
+    # a shell sees the same $? (128 + N = 130/143) as kctl's own exit
+    result.code = 128 - proc.returncode if proc.returncode in (-signal.SIGINT, -signal.SIGTERM) and out else \
+        proc.returncode
     if not kctl_started(err) or (proc.returncode in (-2, -15, 0) and not out and not err):
         # the signal came while the interpreter was still starting, before kctl's code ran
         # (or, for a short e2e, after it ended): Python's default handling, nothing to check
