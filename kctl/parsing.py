@@ -65,8 +65,9 @@ def parse_duration(text: str, option: str = "duration") -> float:
 def parse_time(text: str, now_ms: int | None = None, option: str = "time") -> int:
     """A point in time as epoch ms: '@' optional; epoch ms, ISO 8601 (naive = local time), or
     relative to now (-1h, -30m, -90s, -2d, -PT30M)."""
-    from datetime import datetime
+    from datetime import datetime, timedelta, timezone
 
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     value = text.strip()
     if value.startswith("@"):
@@ -80,7 +81,8 @@ def parse_time(text: str, now_ms: int | None = None, option: str = "time") -> in
             parsed = datetime.fromisoformat(value[:-1] + "+00:00" if value[-1:] in ("z", "Z") else value)
             if parsed.tzinfo is None:
                 parsed = parsed.astimezone()  # naive: the local time zone, as kafka-consumer-groups does
-            moment = int(parsed.timestamp() * 1000)
+            # exact (timestamp() is a float: .040 s could come out as 39 ms)
+            moment = (parsed - epoch) // timedelta(milliseconds=1)
         except (ValueError, OverflowError, OSError):
             raise UsageError(f"{option}: cannot read time {text!r}", hint=TIME_HINT) from None
     if not -INT64_MAX <= moment <= INT64_MAX:

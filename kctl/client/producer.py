@@ -100,7 +100,9 @@ class ProducerClient:
         self.value_serializer = _serializer(value_serializer)
         base = resolve_conf(conf, instance=instance, bootstrap=bootstrap, context=context)
         if isinstance(partitioner, str):
-            batch = int(options.get("batch_size") or base.get("batch.size") or 1_000_000)
+            batch = options.get("batch_size") or base.get("batch.size") or 1_000_000
+            # a -X batch.size that is not a number: librdkafka refuses it below (exit 3)
+            batch = int(batch) if str(batch).isascii() and str(batch).isdigit() else 1_000_000
             try:
                 partitioner = partitioners.partitioner(partitioner, batch)
             except ValueError as exc:

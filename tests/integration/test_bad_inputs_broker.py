@@ -1,0 +1,152 @@
+"""Issue 12, the bad-input corpus: the cases that reach a broker (instance 0). Each is one
+`kctl: error:` line with its exit code, no traceback; for produce, the summary says which lines
+were delivered and the topic holds exactly those records."""
+
+from __future__ import annotations
+
+import gzip
+import lz4.frame
+import zstandard
+
+import pytest
+
+from tests.helpers import run_kctl
+
+LINES = b"".join(b"line-%03d\n" % i for i in range(300))
+
+
+def _truncated(codec: str) -> bytes:
+    data = {"gz": gzip.compress, "lz4": lz4.frame.compress,
+            "zst": lambda d: zstandard.ZstdCompressor().compress(d)}[codec](LINES)
+    return data[: len(data) - 12]
+
+
+def _one_error_line(result, code: int) -> str:
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result
+    assert result.code == code, result
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("kctl: error: ")]
+    assert len(errors) == 1, result.stderr
+    # besides the error, at most produce's one summary line ("kctl: N sent to ...")
+    assert all(line in errors or line.startswith("kctl: ") for line in lines) and len(lines) <= 2, result.stderr
+    return errors[0]
+
+
+def _stored(kafka, topic: str) -> list[bytes | None]:
+    from kctl.client import ConsumerClient
+
+    out = []
+    with ConsumerClient(bootstrap=kafka["bootstrap"], auto_offset_reset="earliest") as consumer:
+        low, high = consumer.watermarks(topic, 0, timeout=20)
+        if high > low:
+            consumer.assign([(topic, 0, low)])
+            while len(out) < high - low:
+                out.extend(r.value for r in consumer.poll(max_records=1000, timeout=5))
+    return out
+
+
+ENVELOPES_THEN_BAD = [
+    ("value_encoding of the wrong type", b'{"value": 5, "value_encoding": 7}'),
+    ("unknown encoding", b'{"value": "x", "value_encoding": "rot13"}'),
+    ("headers not a list", b'{"value": "x", "headers": 5}'),
+    ("header without key", b'{"value": "x", "headers": [{"value": "v"}]}'),
+    ("header key not a string", b'{"value": "x", "headers": [{"key": 1, "value": "v"}]}'),
+    ("partition a string", b'{"value": "x", "partition": "zero"}'),
+    ("partition beyond the topic", b'{"value": "x", "partition": 7}'),
+    ("negative partition", b'{"value": "x", "partition": -1}'),
+    ("timestamp_ms out of range", b'{"value": "x", "timestamp_ms": 99999999999999999999}'),
+    ("timestamp_ms a string", b'{"value": "x", "timestamp_ms": "soon"}'),
+    ("timestamp_ms 0", b'{"value": "x", "timestamp_ms": 0}'),
+    ("bad ISO timestamp", b'{"value": "x", "timestamp": "yesterday"}'),
+    ("plain object, no envelope fields", b'{"id": 1, "name": "x"}'),
+    ("JSON array", b'[1, 2]'),
+    ("JSON scalar", b'42'),
+    ("broken JSON", b'{"value": "x"'),
+    ("base64 that is not", b'{"value": "***", "value_encoding": "base64"}'),
+    ("hex that is not", b'{"value": "zz", "value_encoding": "hex"}'),
+    ("int32 of a string", b'{"value": "x", "value_encoding": "int32"}'),
+    ("invalid UTF-8 in the line", b'{"value": "\xff\xfe"}'),
+]
+
+
+@pytest.mark.parametrize("what, bad", ENVELOPES_THEN_BAD, ids=[c[0] for c in ENVELOPES_THEN_BAD])
+def test_a_bad_envelope_after_three_good_ones(kafka, new_topic, what, bad):
+    topic = new_topic(partitions=1)
+    good = b"".join(b'{"key": "k%d", "value": "v%d"}\n' % (i, i) for i in range(3))
+    result = run_kctl("produce", topic, "-F", "json", "-b", kafka["bootstrap"], input=good + bad + b"\n")
+    line = _one_error_line(result, 5)
+    assert line.startswith("kctl: error: line 4: "), line
+    assert "through line 3" in line, line
+    assert _stored(kafka, topic) == [b"v0", b"v1", b"v2"]
+
+
+@pytest.mark.parametrize("codec", ["gz", "lz4", "zst"])
+def test_a_truncated_compressed_file_is_exit_5_and_says_what_was_sent(kafka, new_topic, tmp_path, codec):
+    topic = new_topic(partitions=1)
+    path = tmp_path / f"in.{codec}"
+    path.write_bytes(_truncated(codec))
+    result = run_kctl("produce", topic, "-f", str(path), "-b", kafka["bootstrap"])
+    line = _one_error_line(result, 5)
+    assert "truncated" in line, line
+    stored = _stored(kafka, topic)
+    # whatever was sent is a prefix of the complete lines; never a cut-off last record
+    assert stored == [b"line-%03d" % i for i in range(len(stored))]
+
+
+@pytest.mark.parametrize("serializer, data, where", [
+    ("string", b"ok\n\xff\xfe\nlater\n", "line 2"),
+    ("json", b'{"a": 1}\n{nope\n', "line 2"),
+    ("int32", b"1\n2\nthree\n", "line 3"),
+    ("int64", b"1\n99999999999999999999\n", "line 2"),
+    ("double", b"1.5\nx\n", "line 2"),
+    ("hex", b"00ff\n0g\n", "line 2"),
+    ("base64", b"AA==\n***\n", "line 2"),
+])
+def test_input_a_serializer_cannot_encode_stops_with_its_line(kafka, new_topic, serializer, data, where):
+    topic = new_topic(partitions=1)
+    result = run_kctl("produce", topic, "--value-serializer", serializer, "-b", kafka["bootstrap"], input=data)
+    line = _one_error_line(result, 5)
+    assert line.startswith(f"kctl: error: {where}: "), line
+    expected = int(where.split()[1]) - 1
+    assert len(_stored(kafka, topic)) == expected
+    assert f"through line {expected}" in line if expected else "nothing was sent" in line
+
+
+@pytest.mark.parametrize("how", ["value", "key"])
+def test_a_record_over_message_max_bytes_is_refused_with_its_line(kafka, new_topic, how):
+    topic = new_topic(partitions=1)
+    big = b"x" * 1_100_000
+    data = b"a:1\n" + (big + b":v\n" if how == "key" else b"k:" + big + b"\n") + b"c:3\n"
+    result = run_kctl("produce", topic, "-K", ":", "-b", kafka["bootstrap"], input=data)
+    line = _one_error_line(result, 5)
+    assert line.startswith("kctl: error: line 2: ") and "larger than the limit" in line, line
+    assert _stored(kafka, topic) == [b"1"]
+
+
+def test_empty_input_sends_nothing_and_says_so(kafka, new_topic):
+    topic = new_topic(partitions=1)
+    result = run_kctl("produce", topic, "-b", kafka["bootstrap"], input=b"")
+    assert result.code == 0 and "0 sent" in result.stderr, result
+    assert _stored(kafka, topic) == []
+
+
+@pytest.mark.parametrize("name", ["a b", "a/b", "..", ".", "ä", "x" * 250, "a\tb", "a*", "a:b"],
+                         ids=lambda n: repr(n[:12]))
+@pytest.mark.parametrize("command", ["create", "produce", "consume"])
+def test_names_kafka_refuses_are_usage_errors(kafka, name, command):
+    argv = {"create": ["topics", "create", name], "produce": ["produce", name, "--value", "x"],
+            "consume": ["consume", name, "-n", "1"]}[command]
+    if command == "consume":  # such a topic cannot exist: not found, like any missing topic
+        assert "not found" in _one_error_line(run_kctl(*argv, "-b", kafka["bootstrap"], "--timeout", "5"), 4)
+        return
+    line = _one_error_line(run_kctl(*argv, "-b", kafka["bootstrap"], "--timeout", "5"), 2)
+    assert "nvalid topic" in line or "Topic name is invalid" in line, line
+
+
+def test_raw_binary_input_is_sent_as_is(kafka, new_topic, tmp_path):
+    topic = new_topic(partitions=1)
+    blob = bytes(range(256)) * 4
+    (tmp_path / "blob.bin").write_bytes(blob)
+    result = run_kctl("produce", topic, "-F", "raw", "-f", str(tmp_path / "blob.bin"), "-b", kafka["bootstrap"])
+    assert result.code == 0, result
+    assert _stored(kafka, topic) == [blob]
