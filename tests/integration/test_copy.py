@@ -13,6 +13,11 @@ import time
 from tests.helpers import run_kctl
 
 BASE_TS = 1_700_000_000_000
+# The records carry BASE_TS timestamps (Nov 2023), far older than the broker's default 7-day
+# retention: the broker's retention check (every 5 minutes) would delete segments of SRC and DST
+# in the middle of a test (DST looked short: "lost" batches of one transaction each). Every source
+# topic keeps its records forever, and `copy --create` gives DST the same topic config.
+KEEP = {"retention.ms": "-1"}
 
 
 def fill(bootstrap: str, topic: str, count: int, partitions: int) -> None:
@@ -69,6 +74,20 @@ def missing_ranges(expected: dict, copied: dict) -> dict:
     return out
 
 
+def retention_and_lows(bootstrap: str, topic: str) -> tuple:
+    """(retention.ms of topic, {partition: low watermark}): whether the broker deleted any of it."""
+    from kctl.client import AdminClient, ConsumerClient
+
+    with AdminClient(bootstrap=bootstrap, timeout=10) as admin:
+        outcome = admin.describe_configs([topic], 10)[topic]
+    assert outcome.error is None, outcome.error
+    retention = {e.name: e.value for e in outcome.value}.get("retention.ms")
+    with ConsumerClient(bootstrap=bootstrap) as consumer:
+        partitions = consumer.topics(10, topic)[topic]
+        lows = {p: consumer.watermarks(topic, p, 10)[0] for p in partitions}
+    return retention, lows
+
+
 def committed_total(bootstrap: str, group: str, topic: str, partitions: int) -> int:
     from kctl.client import ConsumerClient
 
@@ -103,7 +122,7 @@ def kill_after(proc: subprocess.Popen, bootstrap: str, group: str, topic: str, p
 
 def test_copy_exactly_once_survives_two_sigkills(kafka, new_topic, unique_name):
     bootstrap, count, partitions = kafka["bootstrap"], 200_000, 4
-    src = new_topic(partitions=partitions, prefix="copy-src")
+    src = new_topic(partitions=partitions, prefix="copy-src", config=KEEP)
     dst = unique_name("copy-dst")
     group = unique_name("copy-g")
     fill(bootstrap, src, count, partitions)
@@ -122,6 +141,9 @@ def test_copy_exactly_once_survives_two_sigkills(kafka, new_topic, unique_name):
     assert summary["copied"] == count - second  # the last run copied exactly what was left
     assert all(p["committed"] == p["stop"] for p in summary["partitions"])
 
+    # --create gave DST the source's retention.ms=-1, and the broker deleted nothing of it (with
+    # the default 7 days, its retention check removed whole batches of these 2023-dated records).
+    assert retention_and_lows(bootstrap, dst) == ("-1", {p: 0 for p in range(partitions)})
     expected = read_all(bootstrap, src)
     copied = read_all(bootstrap, dst)
     counts = {p: len(v) for p, v in copied.items()}
@@ -133,8 +155,8 @@ def test_copy_exactly_once_survives_two_sigkills(kafka, new_topic, unique_name):
 
 def test_copy_options_and_resume_is_a_no_op(kafka, new_topic, unique_name):
     bootstrap = kafka["bootstrap"]
-    src = new_topic(partitions=2, prefix="copy-src")
-    dst = new_topic(partitions=1, prefix="copy-dst")  # fewer partitions: the partitioner places them
+    src = new_topic(partitions=2, prefix="copy-src", config=KEEP)
+    dst = new_topic(partitions=1, prefix="copy-dst", config=KEEP)  # fewer partitions: the partitioner places them
     fill(bootstrap, src, 600, 2)
     result = run_kctl("-b", bootstrap, "-o", "json", "copy", src, dst, "--match", "key=^key-1",
                       "--until", "250")
@@ -153,7 +175,7 @@ def test_copy_options_and_resume_is_a_no_op(kafka, new_topic, unique_name):
 
 def test_copy_follow_stops_on_sigterm_with_143(kafka, new_topic, unique_name):
     bootstrap = kafka["bootstrap"]
-    src = new_topic(partitions=1, prefix="copy-src")
+    src = new_topic(partitions=1, prefix="copy-src", config=KEEP)
     dst = unique_name("copy-dst")
     group = unique_name("copy-g")
     fill(bootstrap, src, 100, 1)
@@ -175,7 +197,7 @@ def test_copy_follow_stops_on_sigterm_with_143(kafka, new_topic, unique_name):
 
 def test_copy_across_instances_is_at_least_once(kafka, kafka3, new_topic, unique_name):
     count, partitions = 30_000, 3
-    src = new_topic(partitions=partitions, prefix="copy-src")
+    src = new_topic(partitions=partitions, prefix="copy-src", config=KEEP)
     dst = unique_name("copy-dst")
     group = unique_name("copy-g")
     fill(kafka["bootstrap"], src, count, partitions)
