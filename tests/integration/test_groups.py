@@ -22,6 +22,9 @@ from tests.helpers import run_kctl, run_kctl_process
 
 UNREACHABLE = ("-b", "127.0.0.1:1", "--timeout", "2")
 T0 = 1_700_000_000_000  # the timestamp of the first test record (ms); record i is at T0 + i s
+# Records from 2023 on a topic with the default 7-day retention are deleted by the broker's next retention
+# check (every 5 minutes): the test topics keep everything.
+KEEP = {"retention.ms": "-1"}
 
 
 @pytest.fixture
@@ -117,7 +120,7 @@ def _one_error_line(result) -> str:
 @pytest.fixture
 def topic_with_data(kafka, new_topic):
     """A 2-partition topic with 5 records in partition 0 and 3 in partition 1."""
-    topic = new_topic(partitions=2)
+    topic = new_topic(partitions=2, config=KEEP)
     _produce(kafka["bootstrap"], topic, {0: 5, 1: 3})
     return topic
 
@@ -175,7 +178,7 @@ def test_describe_shows_committed_offsets_log_end_and_lag(k, kafka, topic_with_d
 
 
 def test_describe_active_group_shows_members_and_uncommitted_partitions(k, kafka, new_topic, group_name):
-    topic = new_topic(partitions=3)
+    topic = new_topic(partitions=3, config=KEEP)
     _produce(kafka["bootstrap"], topic, {0: 4, 1: 4, 2: 4})
     group = group_name()
     with active_member(kafka["bootstrap"], group, topic, {0: 4, 1: 2}):
