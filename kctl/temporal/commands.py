@@ -78,13 +78,33 @@ def _run_with_client(address: str, namespace: str, work):
 
     from kctl.temporal.worker import connect
 
+    received: list[int] = []
+
     async def main():
+        # A signal cancels the wait (kctl's own SIGTERM/SIGINT handlers would raise inside the event
+        # loop, whose shutdown then waited on the Temporal client: `timeout 60 kctl workflow run`
+        # was seen still waiting an hour later).
+        task, loop = asyncio.current_task(), asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, lambda s=sig: (received.append(s), task.cancel()))
         try:
             return await work(await connect(address, namespace)), None
         except KctlError as exc:
             return None, exc
+        except asyncio.CancelledError:
+            return None, None
 
-    value, error = asyncio.run(main())
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        value, error = asyncio.run(main())
+    finally:
+        for sig, handler in previous.items():  # the loop put SIG_DFL back: kctl's own handlers return
+            signal.signal(sig, handler)
+    if received:
+        handler = previous[received[0]]
+        if callable(handler):
+            handler(received[0], None)  # kctl's handler: notes SIGTERM and raises (exit 130 / 143)
+        raise KeyboardInterrupt
     if error is not None:
         error.__traceback__ = None
         gc.collect()

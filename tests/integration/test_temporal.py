@@ -339,3 +339,35 @@ def test_without_temporalio_the_worker_says_what_to_install():
     assert proc.returncode == 3, proc
     assert proc.stderr.strip().splitlines() == [
         "kctl: error: the Temporal worker needs the temporalio package (install it with `pip install 'kctl[temporal]'`)"]
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_ends_a_waiting_workflow_run(temporal, tmp_path, sig, code):
+    """`kctl workflow run` waiting on a workflow that no worker runs ends at once on a signal (it once
+    ignored SIGTERM: `timeout 60 kctl workflow run ...` was still waiting an hour later)."""
+    import asyncio
+
+    from temporalio.client import Client
+
+    path = tmp_path / "params.json"
+    path.write_text(json.dumps({"operation": "list"}))
+    workflow_id = f"kctl-signal-{uuid.uuid4().hex[:8]}"
+    proc = subprocess.Popen([sys.executable, "-m", "kctl", "workflow", "run", "topic", "--params-file", str(path),
+                             "--temporal", temporal["address"], "--task-queue", f"nobody-{uuid.uuid4().hex[:6]}",
+                             "--workflow-id", workflow_id], stderr=subprocess.PIPE)
+
+    async def started() -> bool:
+        client = await Client.connect(temporal["address"])
+        try:
+            await client.get_workflow_handle(workflow_id).describe()
+            return True
+        except Exception:  # noqa: BLE001 - not started yet
+            return False
+
+    deadline = time.monotonic() + 60
+    while not asyncio.run(started()):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        time.sleep(0.1)
+    time.sleep(0.5)  # past the start: the command now waits on the result
+    proc.send_signal(sig)
+    assert proc.wait(timeout=10) == code
