@@ -151,3 +151,17 @@ def parse_choice(value: str, choices: tuple[str, ...], option: str, aliases: dic
         if norm(choice) == key:
             return choice
     raise UsageError(f"{option} must be one of {', '.join(choices)} (any case), got {value!r}")
+
+
+def check_writable(path: str, option: str) -> None:
+    """Refuse an output file that cannot be written before the work starts, not after it
+    (--junit, --failed-file, ...)."""
+    import os
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"cannot write {option} {path}: it is a folder")
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write {option} {path}: no folder {folder}")
+    if not os.access(path if os.path.exists(path) else folder, os.W_OK):
+        raise UsageError(f"cannot write {option} {path}: permission denied")

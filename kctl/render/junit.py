@@ -6,7 +6,6 @@ step's detail goes to <system-out>. CI systems (GitLab, Jenkins, GitHub test rep
 
 from __future__ import annotations
 
-import os
 import socket
 import xml.etree.ElementTree as ET
 
@@ -67,13 +66,9 @@ def junit_xml(result) -> str:
 
 def check_writable(path: str) -> None:
     """Refuse a --junit path that cannot be written before the run, not after it."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise UsageError(f"cannot write --junit {path}: it is a folder")
-    if not os.path.isdir(folder):
-        raise UsageError(f"cannot write --junit {path}: no folder {folder}")
-    if not os.access(path if os.path.exists(path) else folder, os.W_OK):
-        raise UsageError(f"cannot write --junit {path}: permission denied")
+    from kctl.parsing import check_writable as writable
+
+    writable(path, "--junit")
 
 
 def write_junit(result, path: str) -> None:

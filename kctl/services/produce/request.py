@@ -115,6 +115,8 @@ def check_request(req: ProduceRequest) -> None:
         if path != "-" and os.path.isdir(path):
             raise UsageError(f"input file {path} is a directory")
     if req.failed_file is not None:
+        from kctl.parsing import check_writable
+
         check_writable(req.failed_file, "--failed-file")
     for part in ("key", "value"):
         fmt = getattr(req, f"{part}_format")
@@ -129,15 +131,3 @@ def check_request(req: ProduceRequest) -> None:
                 raise UsageError(f"give --{part}-schema or --{part}-schema-id, not both")
             if req.schema_registry is None:
                 raise UsageError(f"--{part}-format {fmt} needs a schema registry")
-
-
-def check_writable(path: str, option: str) -> None:
-    """Refuse an output file that cannot be written before anything is sent, not after it
-    (the same check as e2e's --junit: kctl.render.junit.check_writable)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise UsageError(f"cannot write {option} {path}: it is a folder")
-    if not os.path.isdir(folder):
-        raise UsageError(f"cannot write {option} {path}: no folder {folder}")
-    if not os.access(path if os.path.exists(path) else folder, os.W_OK):
-        raise UsageError(f"cannot write {option} {path}: permission denied")
