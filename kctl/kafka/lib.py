@@ -21,6 +21,7 @@ its layout is not what this expects (a newer confluent-kafka), or when KCTL_PLAI
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import importlib.util
 import os
 import sys
@@ -73,7 +74,26 @@ def is_light(module: types.ModuleType) -> bool:
     return getattr(module, "__kctl_light__", False)
 
 
+# What the light package serves without its __init__: the C client, _model and the admin package.
+LIGHT_SUBMODULES = tuple(f"{PACKAGE}.{name}" for name in ("cimpl", "_model", "_util", "admin"))
+
+
+class _CompleteBeforeSubmodules(importlib.abc.MetaPathFinder):
+    """`import confluent_kafka.schema_registry` (or .serialization, .error...) in a process where kctl
+    loaded the light package: those submodules import each other in the order the real __init__
+    sets up (serialization <-> error), so the package is completed first. Finds nothing itself."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.startswith(PACKAGE + ".") and not fullname.startswith(LIGHT_SUBMODULES):
+            module = sys.modules.get(PACKAGE)
+            if module is not None and is_light(module):
+                module.__all__  # noqa: B018 - reading it completes the package (see _completer)
+        return None
+
+
 def _load_light() -> types.ModuleType:
+    if not any(isinstance(finder, _CompleteBeforeSubmodules) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _CompleteBeforeSubmodules())
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations or spec.loader is None:
         raise ImportError(f"{PACKAGE} is not a package here")

@@ -143,3 +143,18 @@ def test_lazy_commands_build_on_lookup_and_keep_every_name():
     topics = root.commands.get("topics")
     assert set(root.commands._built) == {"topics"} and topics is root.commands["topics"]
     assert "list" in topics.commands
+
+
+def test_submodules_of_the_light_package_import_in_the_same_process():
+    """After kctl's light load, code of the same process importing confluent_kafka's other
+    submodules itself (the schema registry serdes: a user's script, the schema tests) gets them;
+    they once failed with a circular import between serialization and error."""
+    code = ("from kctl.kafka.lib import confluent, confluent_admin, is_light\n"
+            "assert is_light(confluent()) and confluent_admin()\n"
+            "from confluent_kafka.schema_registry.avro import AvroDeserializer\n"
+            "from confluent_kafka.serialization import SerializationError\n"
+            "import confluent_kafka\n"
+            "assert confluent_kafka.DeserializingConsumer and not is_light(confluent_kafka)\n"
+            "print('ok')\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]

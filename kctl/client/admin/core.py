@@ -157,3 +157,25 @@ class AdminCore:
             self._ensure_reachable(deadline)
             self._kafka_python = client
         return self._kafka_python
+
+
+def retrying(issue, keys: list, deadline: Deadline, what: str, codes: tuple[str, ...]) -> dict:
+    """wait_each(issue(keys, timeout)), issued again (with backoff, within the deadline) for the keys
+    that failed with one of `codes`: errors Kafka calls retriable, such as a coordinator still loading
+    or a partition whose new leader does not serve offsets yet."""
+    import time
+
+    from kctl.kafka.clients import wait_each
+
+    results: dict = {}
+    pending, delay = list(keys), 0.05
+    while True:
+        outcomes = wait_each(issue(pending, deadline.remaining(0.1)), deadline, what)
+        results.update(outcomes)
+        pending = [key for key, outcome in outcomes.items()
+                   if outcome.error is not None and getattr(outcome.error, "code_name", None) in codes]
+        if not pending or deadline.remaining() <= delay:
+            return results
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
+

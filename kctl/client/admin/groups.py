@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
-from kctl.client.admin.core import check_names
+from kctl.client.admin.core import check_names, retrying
 from kctl.deadline import Deadline
 from kctl.kafka.clients import wait_each
 from kctl.models.admin import GroupListing, Outcome
@@ -13,21 +11,6 @@ TopicPartitionKey = tuple[str, int]
 # A group request answers "coordinator loading / not available / moved" right after a broker started
 # (or while the group's coordinator moves): retriable by Kafka's rules, so retried within the deadline.
 COORDINATOR_RETRIABLE = ("COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_NOT_AVAILABLE", "NOT_COORDINATOR", "_WAIT_COORD")
-
-
-def retrying(issue, keys: list[str], deadline: Deadline, what: str) -> dict[str, Outcome]:
-    """wait_each(issue(keys, timeout)), issued again for the keys whose coordinator was not ready."""
-    results: dict[str, Outcome] = {}
-    pending, delay = list(keys), 0.05
-    while True:
-        outcomes = wait_each(issue(pending, deadline.remaining(0.1)), deadline, what)
-        results.update(outcomes)
-        pending = [key for key, outcome in outcomes.items()
-                   if outcome.error is not None and getattr(outcome.error, "code_name", None) in COORDINATOR_RETRIABLE]
-        if not pending or deadline.remaining() <= delay:
-            return results
-        time.sleep(delay)
-        delay = min(delay * 2, 1.0)
 
 
 class GroupAdmin:
@@ -53,7 +36,7 @@ class GroupAdmin:
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
         return retrying(lambda ids, timeout: group_admin.describe_groups(self._admin, ids, timeout), group_ids,
-                        deadline, "describe group")
+                        deadline, "describe group", COORDINATOR_RETRIABLE)
 
     def committed_offsets(self, group_ids: list[str], timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:
         """{group: Outcome({(topic, partition): offset})} of every partition each group committed
@@ -64,7 +47,7 @@ class GroupAdmin:
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
         return retrying(lambda ids, timeout: group_admin.committed_offsets(self._admin, ids, timeout), group_ids,
-                        deadline, "list group offsets")
+                        deadline, "list group offsets", COORDINATOR_RETRIABLE)
 
     def alter_group_offsets(self, group: str, offsets: dict[TopicPartitionKey, int],
                             timeout: "float | Deadline | None" = None) -> dict:
@@ -90,7 +73,7 @@ class GroupAdmin:
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
         return retrying(lambda ids, timeout: group_admin.delete_groups(self._admin, ids, timeout), group_ids,
-                        deadline, "delete group")
+                        deadline, "delete group", COORDINATOR_RETRIABLE)
 
     def delete_group_offsets(self, group: str, partitions: list[TopicPartitionKey],
                              timeout: "float | Deadline | None" = None) -> dict:

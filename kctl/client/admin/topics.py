@@ -7,13 +7,17 @@ import time
 from kctl.deadline import Deadline
 from kctl.errors import UsageError
 from kctl.kafka.clients import wait_each
-from kctl.client.admin.core import check_names
+from kctl.client.admin.core import check_names, retrying
 from kctl.models.admin import Outcome
 
 # librdkafka refuses a topic or a partition increase above this many partitions
 # (Kafka's wire type would allow 2^31-1).
 MAX_PARTITIONS = 100_000
 MAX_REPLICATION = 10_000
+# A partition whose leader just moved or was just elected answers ListOffsets with these for a moment
+# (retriable by Kafka's rules): asked again within the deadline. Unknown topics are not retried.
+LEADER_RETRIABLE = ("LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION", "NOT_LEADER_OR_FOLLOWER",
+                    "OFFSET_NOT_AVAILABLE", "UNKNOWN_LEADER_EPOCH", "FENCED_LEADER_EPOCH", "REPLICA_NOT_AVAILABLE")
 TopicPartitionKey = tuple[str, int]
 
 
@@ -156,6 +160,6 @@ class TopicAdmin:
         check_names({t for t, _ in partitions}, "topic name")
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
-        return wait_each(topic_admin.list_offsets(self._admin, partitions, spec, deadline.remaining(0.1)), deadline,
-                         "list offsets")
+        return retrying(lambda keys, timeout: topic_admin.list_offsets(self._admin, keys, spec, timeout), partitions,
+                        deadline, "list offsets", LEADER_RETRIABLE)
 
