@@ -1,6 +1,7 @@
 """Schema Registry records against a real registry (Apicurio, started by kctl.services.local for
-instance 0 like the brokers) and the real broker: Avro and JSON Schema produce/consume, evolution,
-records that do not fit, `auto`, unknown ids, a registry going away, restarts and `kctl schemas`."""
+instance 0 like the brokers) and the real broker: Avro, Protobuf and JSON Schema produce/consume, evolution,
+records that do not fit, `auto`, unknown ids, a registry going away, restarts and `kctl schemas`; the bytes
+checked with confluent-kafka's own deserializers (and Protobuf records of its own serializer decoded by kctl)."""
 
 from __future__ import annotations
 
@@ -363,6 +364,12 @@ def test_protobuf_round_trip_wire_format_and_schemas_commands(kafka, registry_ur
     assert consumed.code == 0, consumed
     assert [r["value"] for r in consumed.json_lines] == records  # every field given: nothing left to defaults
     (schema_id,) = {r["value_schema_id"] for r in consumed.json_lines}
+    # `consume -o json | produce -F json` round-trips, with the subject's latest schema
+    target = new_topic()
+    replay = run_kctl("-b", kafka["bootstrap"], "produce", target, "-F", "json", "--value-format", "protobuf",
+                      "--value-subject", f"{topic}-value", input=consumed.stdout)
+    assert replay.code == 0, replay
+    assert [r["value"] for r in _consume(kafka, target, "--value-format", "protobuf").json_lines] == records
     # The bytes: magic 0, the schema id, message index [0] (one byte 0), then the message, which
     # confluent-kafka's own ProtobufDeserializer reads into protoc's generated class.
     raw = _raw_values(kafka, topic)
