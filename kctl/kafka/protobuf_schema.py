@@ -143,30 +143,34 @@ def _descriptor_of_base64(text: str):
         proto = descriptor_pb2.FileDescriptorProto.FromString(base64.b64decode(stripped, validate=True))
     except (binascii.Error, ValueError, DecodeError):
         return None
-    return proto if proto.message_type else None
+    return proto if proto.message_type or proto.enum_type or proto.name else None
 
 
-def from_registry(client, schema, shown_as: str, _seen=None) -> CompiledProto:
-    """The CompiledProto of a registered Protobuf schema, its references fetched by subject/version."""
-    seen = {} if _seen is None else _seen
-    imports: dict[str, str] = {}
-    described: list = []
-    for ref in schema.references or ():
-        if ref.name.startswith(WELL_KNOWN) or ref.name in seen:
-            continue
-        registered = client.get_version(ref.subject, ref.version)
-        seen[ref.name] = True
-        inner = from_registry(client, registered.schema, f"{shown_as} reference {ref.name}", seen)
-        imports.update(inner.sources)
-        text = registered.schema.schema_str
-        if _descriptor_of_base64(text) is None:
-            imports[ref.name] = text
-        else:
-            described.extend(inner.files)
+def from_registry(client, schema, shown_as: str) -> CompiledProto:
+    """The CompiledProto of a registered Protobuf schema, its references fetched by subject/version
+    (each once, however many files import it) and compiled with it in one protoc run."""
+    texts: dict[str, str] = {}
+    described: dict = {}
+    _collect_references(client, schema, texts, described)
     proto = _descriptor_of_base64(schema.schema_str)
     if proto is None:
-        return compile_text(schema.schema_str, imports, shown_as)
-    return _with_well_known(described, proto, imports)
+        return compile_text(schema.schema_str, texts, shown_as)
+    return _with_well_known(list(described.values()), proto, texts)
+
+
+def _collect_references(client, schema, texts: dict, described: dict) -> None:
+    """The referenced files, dependencies first: .proto text by import name, or base64 descriptors."""
+    for ref in schema.references or ():
+        if ref.name.startswith(WELL_KNOWN) or ref.name in texts or ref.name in described:
+            continue
+        registered = client.get_version(ref.subject, ref.version)
+        _collect_references(client, registered.schema, texts, described)
+        proto = _descriptor_of_base64(registered.schema.schema_str)
+        if proto is None:
+            texts[ref.name] = registered.schema.schema_str
+        else:
+            proto.name = ref.name  # the name the importing descriptor depends on (as confluent's deserializer does)
+            described[ref.name] = proto
 
 
 def _with_well_known(described: list, proto, sources: dict) -> CompiledProto:

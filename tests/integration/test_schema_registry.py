@@ -360,10 +360,12 @@ def test_protobuf_round_trip_wire_format_and_schemas_commands(kafka, registry_ur
     result = run_kctl("-b", kafka["bootstrap"], "produce", topic, "--value-format", "protobuf", "--value-schema", proto,
                       input=_lines(records))
     assert result.code == 0, result
+    fetches_before = _id_fetches(kafka)
     consumed = _consume(kafka, topic, "--value-format", "protobuf")
     assert consumed.code == 0, consumed
     assert [r["value"] for r in consumed.json_lines] == records  # every field given: nothing left to defaults
     (schema_id,) = {r["value_schema_id"] for r in consumed.json_lines}
+    assert _id_fetches(kafka).get(schema_id, 0) - fetches_before.get(schema_id, 0) == 1  # four records, one fetch
     # `consume -o json | produce -F json` round-trips, with the subject's latest schema
     target = new_topic()
     replay = run_kctl("-b", kafka["bootstrap"], "produce", target, "-F", "json", "--value-format", "protobuf",

@@ -95,9 +95,10 @@ class FakeClient:
         raise AssertionError(f"unexpected look-up of {subject}")
 
 
-def _registered(subject, version, text):
+def _registered(subject, version, text, references=()):
     sr = confluent_module("schema_registry")
-    return sr.RegisteredSchema(subject=subject, version=version, schema_id=1, guid=None, schema=sr.Schema(text, "PROTOBUF"))
+    return sr.RegisteredSchema(subject=subject, version=version, schema_id=1, guid=None,
+                               schema=sr.Schema(text, "PROTOBUF", list(references)))
 
 
 @pytest.mark.parametrize("message,indexes", [(None, b"\x00"), ("Refund", b"\x02\x02")])
@@ -153,3 +154,24 @@ def test_decode_from_a_base64_descriptor_with_well_known_imports(order_file):
     assert [f.name for f in rebuilt.files][-1] == "order.proto"
     pool = rebuilt.pool()
     assert pool.FindMessageTypeByName("unit.shop.Order").fields_by_name["at"].message_type.full_name == "google.protobuf.Timestamp"
+
+
+def test_references_imported_twice_are_fetched_once_and_compiled_together():
+    sr = confluent_module("schema_registry")
+    c = 'syntax = "proto3";\npackage d;\nenum Colour { RED = 0; BLUE = 1; }\n'
+    a = 'syntax = "proto3";\npackage d;\nimport "c.proto";\nmessage A { Colour colour = 1; }\n'
+    b = 'syntax = "proto3";\npackage d;\nimport "c.proto";\nmessage B { Colour colour = 1; }\n'
+    main = 'syntax = "proto3";\npackage d;\nimport "a.proto";\nimport "b.proto";\nmessage M { A a = 1; B b = 2; }\n'
+    ref_c = sr.SchemaReference("c.proto", "c-subject", 1)
+    versions = {("c-subject", 1): _registered("c-subject", 1, c)}
+    for name, text in (("a", a), ("b", b)):
+        versions[(f"{name}-subject", 1)] = _registered(f"{name}-subject", 1, text, [ref_c])
+    fetched = []
+    client = FakeClient(versions)
+    client.get_version = lambda subject, version: fetched.append(subject) or versions[(subject, version)]
+    schema = sr.Schema(main, "PROTOBUF", [sr.SchemaReference("a.proto", "a-subject", 1), sr.SchemaReference("b.proto", "b-subject", 1)])
+    compiled = pb.from_registry(client, schema, "schema 9")
+    assert sorted(fetched) == ["a-subject", "b-subject", "c-subject"]
+    assert compiled.message_names() == ["d.M"] and sorted(compiled.sources) == ["a.proto", "b.proto", "c.proto"]
+    enum = compiled.pool().FindMessageTypeByName("d.M").fields_by_name["b"].message_type.fields_by_name["colour"].enum_type
+    assert enum.full_name == "d.Colour"
