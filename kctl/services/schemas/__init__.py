@@ -62,7 +62,7 @@ def register(settings, subject: str, path: str, schema_type: str | None = None) 
     from kctl.client.schema_registry import new_schema
 
     client = _client(settings)
-    schema = new_schema(path, schema_type)
+    schema = _call(settings, lambda: new_schema(path, schema_type, client, register_imports=True), f"registering {path}")
     registered = _call(settings, lambda: client.register_schema_full_response(subject, schema), f"registering {path} under {subject}")
     latest = _call(settings, lambda: client.lookup_schema(subject, schema), f"subject {subject}")
     return SchemaVersion(subject, latest.version, registered.schema_id, schema.schema_type or "AVRO", schema.schema_str)
@@ -72,7 +72,7 @@ def check(settings, subject: str, path: str, schema_type: str | None = None) -> 
     from kctl.client.schema_registry import new_schema
 
     client = _client(settings)
-    schema = new_schema(path, schema_type)
+    schema = _call(settings, lambda: new_schema(path, schema_type, client), f"checking {path}")
     result = _call(settings, lambda: client.test_compatibility(subject, schema, verbose=True), f"checking {path} against {subject}")
     if isinstance(result, bool):
         return SchemaCheck(subject, result)
