@@ -20,6 +20,7 @@ class OutputFormat(str, Enum):
     table = "table"
     json = "json"
     yaml = "yaml"
+    wide = "wide"
 
 
 class LogFormat(str, Enum):
@@ -54,6 +55,7 @@ COMMANDS = {
     "config": Lazy("kctl.cli.config", "app", "Named contexts and the effective client configuration."),
     "worker": Lazy("kctl.cli.worker", "app", "Run the Temporal worker for kctl's Kafka workflows."),
     "workflow": Lazy("kctl.cli.workflow", "app", "Start the Kafka workflows on Temporal (a `kctl worker` runs them)."),
+    "completion": Lazy("kctl.cli.completion", "completion", "Print the shell completion script (bash, zsh or fish) to stdout."),
     "ui": Lazy("kctl.cli.ui", "ui", "Browse the cluster in the terminal: topics, messages, groups and lag (read-only by default)."),
 }
 
@@ -84,7 +86,7 @@ def _version(value: bool):
 @app.callback()
 def root(
     ctx: typer.Context,
-    output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="Output format.", envvar="KCTL_OUTPUT"),
+    output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="Output format: table, wide (every column), json or yaml.", envvar="KCTL_OUTPUT"),
     bootstrap: Optional[str] = typer.Option(None, "--bootstrap", "-b", help="Bootstrap servers HOST:PORT[,...] (overrides instance).",
                                             callback=no_empty_names),
     instance: Optional[int] = typer.Option(None, "--instance", "-i", help="Instance number in port_registry.yaml."),
@@ -98,6 +100,7 @@ def root(
     log_format: LogFormat = typer.Option(LogFormat.logfmt, "--log-format", help="Log line format."),
     log_file: Optional[str] = typer.Option(None, "--log-file", help="Write logs to this file instead of stderr."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summaries, notes or progress on stderr (errors still)."),
     ask_password: bool = typer.Option(False, "--ask-password", help="Prompt for the SASL password."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ):
@@ -116,5 +119,6 @@ def root(
         timeout=timeout,
         verbose=verbose,
         debug=debug,
+        quiet=quiet,
         ask_password=ask_password,
     )

@@ -21,6 +21,7 @@ class AppContext:
     timeout: float = 10.0
     verbose: int = 0
     debug: bool = False
+    quiet: bool = False
     ask_password: bool = False
 
     @cached_property

@@ -47,7 +47,7 @@ def up(
     if result.already_running:
         print(f"instance {result.instance} is already running", file=sys.stderr)
     render(result, obj.output)
-    if obj.output == "table":
+    if obj.output in ("table", "wide"):
         for broker in result.brokers:
             note = " (started now)" if broker.node_id in result.started else ""
             print(f"broker {broker.node_id}: pid {broker.pid}{note}, data {broker.data_dir}, log {broker.log_file}", file=sys.stderr)

@@ -56,7 +56,7 @@ def list_(
 ):
     """List topics with their partition counts (filtered by partition state, with sizes).
 
-    The state filters combine with OR.
+    The state filters combine with OR. `-o wide` adds the sizes.
 
     Example: kctl topics list 'orders.*' --under-replicated --sizes -o json
     """
@@ -68,6 +68,7 @@ def list_(
               "offline": offline, "unavailable": unavailable}
     states = tuple(name for name, on in chosen.items() if on)
     obj = app_context(ctx)
+    sizes = sizes or obj.output == "wide"  # -o wide: every column there is
     rows = topics.list_topics(obj.client_conf(), obj.timeout, pattern, internal, states=states, sizes=sizes)
     render(rows, obj.output, kind=TopicSize if sizes else TopicSummary)
 

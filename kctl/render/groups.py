@@ -36,11 +36,11 @@ def _time_lag(ms: int | None) -> str:
 def group_list_blocks(groups):
     with_lag = any(g.members is not None for g in groups)
     if not with_lag:
-        table = new_table("GROUP", "STATE", "TYPE")
+        table = new_table("GROUP", "STATE", "TYPE", give_way=("GROUP",))
         for g in groups:
             table.add_row(g.group_id, g.state, _group_type(g))
         return table
-    table = new_table("GROUP", "STATE", "TYPE", "MEMBERS", "LAG", "TIME-LAG")
+    table = new_table("GROUP", "STATE", "TYPE", "MEMBERS", "LAG", "TIME-LAG", give_way=("-TYPE", "GROUP"))
     for g in groups:
         table.add_row(g.group_id, g.state, _group_type(g), _opt(g.members), _opt(g.total_lag), _time_lag(g.max_time_lag_ms))
     return table
@@ -56,8 +56,10 @@ def group_detail_blocks(groups):
             f"max time lag {_time_lag(g.max_time_lag_ms)}"
         )
         parts.append(heading)
+        # The member and client ids are in the members table below: here only with -o wide.
         offsets = new_table("TOPIC", "PARTITION", "COMMITTED", "LOG-END", "LAG", "TIME-LAG", "MEMBER", "HOST",
-                            "CLIENT-ID")
+                            "CLIENT-ID", wide=("MEMBER", "CLIENT-ID"),
+                            give_way=("MEMBER", "CLIENT-ID", "HOST", "-HOST", "TOPIC"))
         for o in g.offsets:
             offsets.add_row(
                 o.topic, str(o.partition), _opt(o.committed_offset), _opt(o.log_end_offset), _opt(o.lag),
@@ -70,7 +72,8 @@ def group_detail_blocks(groups):
                 rollup.add_row(t.topic, str(t.partitions), _opt(t.lag), _time_lag(t.max_time_lag_ms))
             parts.append(rollup)
         if g.members:
-            members = new_table("MEMBER", "CLIENT-ID", "HOST", "INSTANCE-ID", "ASSIGNED")
+            members = new_table("MEMBER", "CLIENT-ID", "HOST", "INSTANCE-ID", "ASSIGNED",
+                                give_way=("-INSTANCE-ID", "MEMBER", "CLIENT-ID", "HOST", "ASSIGNED"))
             for m in g.members:
                 assigned = " ".join(f"{t}:{','.join(map(str, ps))}" for t, ps in m.assignment.items()) or "-"
                 members.add_row(m.member_id, m.client_id, m.host, _opt(m.group_instance_id), assigned)
