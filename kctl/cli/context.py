@@ -74,6 +74,17 @@ class AppContext:
     def stderr_is_tty(self) -> bool:
         return sys.stderr.isatty()
 
+    @property
+    def progress_on_stderr(self) -> bool:
+        """Progress bars and live status on stderr: on a terminal, unless -q/--quiet."""
+        return not self.quiet and self.stderr_is_tty
+
+    def note(self, text: str) -> None:
+        """A note or summary line on stderr ("kctl: ..."), unless -q/--quiet (errors are not notes)."""
+        if not self.quiet:
+            sys.stderr.write(f"kctl: {text}\n")
+            sys.stderr.flush()
+
 
 def app_context(ctx: typer.Context) -> AppContext:
     """The AppContext of the root callback (a fresh default one when a command is invoked alone)."""

@@ -268,7 +268,7 @@ def dump(
 
     obj = app_context(ctx)
     start, stop = parse_from(from_), parse_until(until)
-    progress = ProgressLine("dumped") if sys.stderr.isatty() else None
+    progress = ProgressLine("dumped") if obj.progress_on_stderr else None
     try:
         summary = run_dump(obj.client_conf(), names, directory, compression, start, stop, obj.timeout, progress)
     finally:
@@ -296,7 +296,7 @@ def restore(
     from kctl.services.dump import restore as run_restore
 
     obj = app_context(ctx)
-    progress = ProgressLine("restored") if sys.stderr.isatty() else None
+    progress = ProgressLine("restored") if obj.progress_on_stderr else None
     try:
         summary = run_restore(obj.client_conf(), directory, to, if_not_exists, obj.timeout, progress)
     finally:
