@@ -63,6 +63,17 @@ COMMANDS = {
 class RootGroup(LazyGroup):
     lazy = COMMANDS
 
+    def invoke(self, ctx):
+        from kctl.errors import BrokerUnavailable, hint_for
+
+        try:
+            return super().invoke(ctx)
+        except BrokerUnavailable as exc:
+            # The standard hint (`kctl local status`) fits a local instance, not a remote cluster.
+            if exc.hint == hint_for(BrokerUnavailable) and isinstance(ctx.obj, AppContext):
+                exc.hint = ctx.obj.unreachable_hint() or exc.hint
+            raise
+
 
 app = typer.Typer(
     name="kctl",
@@ -102,6 +113,9 @@ def root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summaries, notes or progress on stderr (errors still)."),
     ask_password: bool = typer.Option(False, "--ask-password", help="Prompt for the SASL password."),
+    allow_plaintext_password: bool = typer.Option(
+        False, "--allow-plaintext-password",
+        help="No warning for a SASL PLAIN/SCRAM login over SASL_PLAINTEXT (no TLS) to another host."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ):
     from kctl import log
@@ -121,4 +135,5 @@ def root(
         debug=debug,
         quiet=quiet,
         ask_password=ask_password,
+        allow_plaintext_password=allow_plaintext_password,
     )

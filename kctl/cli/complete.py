@@ -128,6 +128,7 @@ def _app_context_for_completion(ctx):
         registry=params.get("registry"),
         overrides=parse_key_values(params.get("properties") or [], "-X"),
         command_config=params.get("command_config"),
+        allow_plaintext_password=True,  # completion says nothing on stderr
     )
 
 
