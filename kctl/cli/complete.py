@@ -176,6 +176,9 @@ def kind_of(ctx, param) -> str | None:
     if not name or not hasattr(param, "opts"):
         return None
     path = ctx.command_path
+    if path in ("kctl configs describe", "kctl configs alter") and name == "name":  # NAME of the typed type
+        kind = getattr(ctx.params.get("resource_type"), "value", ctx.params.get("resource_type"))
+        return kind if kind in ("topic", "group") else None
     if (path, name) in BY_COMMAND:
         return BY_COMMAND[(path, name)]
     parent = path.rsplit(" ", 1)[0]

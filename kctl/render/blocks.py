@@ -127,6 +127,9 @@ def fit(table: Table, width: int) -> Table:
         else:
             floor = max(len(table.columns[i]), MIN_SHORT)
             widths[i] = max(floor, min(widths[i], widths[i] - (total() - width)))
+    # A column left out later may have freed more room than the ones shortened before it needed.
+    for i in sorted((i for i in keep if widths[i] < natural[i]), key=lambda i: -i):
+        widths[i] = min(natural[i], widths[i] + max(0, width - total()))
     return _select(table, keep, {i: w for i, w in widths.items() if w < natural[i]})
 
 

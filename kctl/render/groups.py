@@ -91,7 +91,8 @@ def offset_reset_blocks(result):
     else:
         how = "dry run: nothing changed, --execute applies it"
     parts: list = [f"reset offsets of {result.group_id} {result.strategy} ({how})"]
-    table = new_table("TOPIC", "PARTITION", "CURRENT", "NEW", "RE-READ", "SKIPPED", "FROM", "TO", "STATUS", "DETAIL")
+    table = new_table("TOPIC", "PARTITION", "CURRENT", "NEW", "RE-READ", "SKIPPED", "FROM", "TO", "STATUS", "DETAIL",
+                      give_way=("DETAIL", "-TO", "-FROM", "TOPIC"))
     for p in result.partitions:
         status = Styled("ok", "green") if p.ok else Styled("failed", "red")
         skipped = Styled(str(p.skipped), "bold red") if p.skipped else _opt(p.skipped)
@@ -149,7 +150,7 @@ def lag_report_blocks(report):
                      f"max time lag {_time_lag(g.max_time_lag_ms)}, consume {_rate(g.consume_rate)}, "
                      f"produce {_rate(g.produce_rate)}, {g.trend}, ETA {text_of(_eta(g.trend, g.eta_s))}")
         table = new_table("TOPIC", "PARTITION", "COMMITTED", "LOG-END", "LAG", "TIME-LAG", "CONSUME", "PRODUCE",
-                          "TREND", "ETA")
+                          "TREND", "ETA", give_way=("-PRODUCE", "-CONSUME", "TOPIC"))
         for p in g.partitions:
             table.add_row(p.topic, str(p.partition), _opt(p.committed_offset), _opt(p.log_end_offset), _opt(p.lag),
                           _time_lag(p.time_lag_ms), _rate(p.consume_rate), _rate(p.produce_rate), p.trend,
@@ -193,6 +194,7 @@ def follow(reports, live: bool, file=None) -> None:
         from kctl.render import make_console
         from kctl.render.blocks import to_rich
 
-        with Live(console=make_console(file=out), auto_refresh=False, transient=False) as view:
+        console = make_console(file=out)
+        with Live(console=console, auto_refresh=False, transient=False) as view:
             for report in reports:
-                view.update(to_rich(lag_report_blocks(report)), refresh=True)
+                view.update(to_rich(lag_report_blocks(report), console.width), refresh=True)

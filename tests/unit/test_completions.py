@@ -191,6 +191,8 @@ def _kind(line: str):
     ("kctl --context", "context"), ("kctl topics list --context", "context"), ("kctl config use-context", "context"),
     ("kctl config delete-context", "context"), ("kctl -i", "instance"), ("kctl local up -i", "instance"),
     ("kctl consume t --from", None), ("kctl -o", None),
+    ("kctl configs describe topic", "topic"), ("kctl configs describe group", "group"), ("kctl configs alter topic", "topic"),
+    ("kctl configs describe broker", None),
 ])
 def test_which_parameters_complete_from_the_cluster_or_config(line, kind):
     assert _kind(line) == kind
