@@ -213,3 +213,19 @@ def test_group_completion_is_silent_and_bounded_on_an_unreachable_cluster():
     assert bash_complete("kctl -b 127.0.0.1:1 groups describe ") == []
     assert bash_complete("kctl -b 127.0.0.1:1 consume ") == []
     assert time.monotonic() - start < 2 * (complete.TOPIC_TIMEOUT + 8)  # bounded; a hang would be minutes
+
+
+def test_static_completion_stays_light():
+    """Completing commands and options imports no Kafka library, rich or yaml (a <TAB> must be quick)."""
+    code = (
+        "import os, sys\n"
+        "os.environ.update(_KCTL_COMPLETE='complete_bash', COMP_WORDS='kctl config use-c', COMP_CWORD='2')\n"
+        "from kctl.__main__ import main\n"
+        "assert main([]) == 0\n"
+        "heavy = sorted(m for m in ('confluent_kafka', 'kafka', 'rich.table', 'yaml') if m in sys.modules)\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc
+    assert proc.stdout.splitlines() == ["use-context", "HEAVY="], proc
