@@ -40,7 +40,7 @@ def groups_lag(
         raise UsageError(f"--interval must be more than 0 and at most 1h, got {interval!r}")
     if watch:
         follow(lag.watch_lag(obj.client_conf(), obj.timeout, group_ids, topic, seconds),
-               live=obj.output == "table" and obj.stdout_is_tty)
+               live=obj.output in ("table", "wide") and obj.stdout_is_tty)
         return
     report = lag.lag_report(obj.client_conf(), obj.timeout, group_ids, topic, seconds)
     render(report, obj.output, kind=LagReport)

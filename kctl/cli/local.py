@@ -44,10 +44,10 @@ def up(
     obj = app_context(ctx)
     result = local.up(obj.registry_data, _instance(ctx, instance), brokers=brokers, reset=reset, wait=wait, heap=heap,
                       with_temporal=temporal, security=security, with_schema_registry=schema_registry)
-    if result.already_running:
+    if result.already_running and not obj.quiet:
         print(f"instance {result.instance} is already running", file=sys.stderr)
     render(result, obj.output)
-    if obj.output == "table":
+    if obj.output in ("table", "wide") and not obj.quiet:
         for broker in result.brokers:
             note = " (started now)" if broker.node_id in result.started else ""
             print(f"broker {broker.node_id}: pid {broker.pid}{note}, data {broker.data_dir}, log {broker.log_file}", file=sys.stderr)

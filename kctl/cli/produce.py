@@ -107,7 +107,7 @@ def produce(
         from kctl.services.schemas.settings import registry_settings as settings_of
 
         registry_settings = settings_of(schema_registry, obj.context, obj.registry_data, obj.target.instance, obj.timeout)
-    progress = _Progress() if sys.stderr.isatty() and not report else None
+    progress = _Progress() if obj.progress_on_stderr and not report else None
     report_writer = _Report() if report else None
     req = service.ProduceRequest(
         topic=topic,
@@ -145,6 +145,7 @@ def produce(
         subject_strategy=subject_strategy.value,
         schema_registry=registry_settings,
     )
+    _stdin_note(req, obj)
     try:
         summary = service.produce(
             obj.client_conf(), obj.timeout, req,
@@ -156,12 +157,13 @@ def produce(
     except service.ProduceError as exc:
         if progress:
             progress.close()
-        if exc.summary is not None:
+        if exc.summary is not None and not obj.quiet:
             _print_summary(exc.summary)
         raise
     if progress:
         progress.close()
-    _print_summary(summary)
+    if not obj.quiet:
+        _print_summary(summary)
     if report_writer is not None:
         report_writer.finish()
     elif obj.output in ("json", "yaml"):
@@ -210,6 +212,21 @@ class _Report:
             os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
         except OSError:
             pass
+
+
+def _stdin_note(req, obj) -> None:
+    """Say what kctl waits for when it reads a terminal (not a pipe): it would otherwise sit on a blank screen."""
+    if req.value is not None or "-" not in req.files or obj.quiet or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return
+    if req.format == "raw":
+        what = "one record: all of the input"
+    elif req.delimiter is not None:
+        what = "one per --delimiter"
+    elif req.format == "line":
+        what = "one per line"
+    else:
+        what = f"one {req.format} record per line"
+    obj.note(f"reading records from stdin, {what}; Ctrl-D to finish")
 
 
 def _print_summary(summary) -> None:

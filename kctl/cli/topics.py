@@ -56,7 +56,7 @@ def list_(
 ):
     """List topics with their partition counts (filtered by partition state, with sizes).
 
-    The state filters combine with OR.
+    The state filters combine with OR. `-o wide` adds the sizes.
 
     Example: kctl topics list 'orders.*' --under-replicated --sizes -o json
     """
@@ -68,6 +68,7 @@ def list_(
               "offline": offline, "unavailable": unavailable}
     states = tuple(name for name, on in chosen.items() if on)
     obj = app_context(ctx)
+    sizes = sizes or obj.output == "wide"  # -o wide: every column there is
     rows = topics.list_topics(obj.client_conf(), obj.timeout, pattern, internal, states=states, sizes=sizes)
     render(rows, obj.output, kind=TopicSize if sizes else TopicSummary)
 
@@ -267,7 +268,7 @@ def dump(
 
     obj = app_context(ctx)
     start, stop = parse_from(from_), parse_until(until)
-    progress = ProgressLine("dumped") if sys.stderr.isatty() else None
+    progress = ProgressLine("dumped") if obj.progress_on_stderr else None
     try:
         summary = run_dump(obj.client_conf(), names, directory, compression, start, stop, obj.timeout, progress)
     finally:
@@ -295,7 +296,7 @@ def restore(
     from kctl.services.dump import restore as run_restore
 
     obj = app_context(ctx)
-    progress = ProgressLine("restored") if sys.stderr.isatty() else None
+    progress = ProgressLine("restored") if obj.progress_on_stderr else None
     try:
         summary = run_restore(obj.client_conf(), directory, to, if_not_exists, obj.timeout, progress)
     finally:

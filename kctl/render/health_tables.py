@@ -58,7 +58,7 @@ def config_description_table(items):
 
 @table_for("TopicSize")
 def topic_size_table(topics):
-    table = new_table("TOPIC", "PARTITIONS", "REPLICATION", "SIZE")
+    table = new_table("TOPIC", "PARTITIONS", "REPLICATION", "SIZE", give_way=("TOPIC",))
     for t in topics:
         name = f"{t.name} (internal)" if t.internal else t.name
         table.add_row(name, str(t.partitions), str(t.replication_factor),

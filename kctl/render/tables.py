@@ -63,7 +63,7 @@ def cluster_table(info: models.ClusterInfo):
 
 @table_for("TopicSummary")
 def topic_list_table(topics: list[models.TopicSummary]):
-    table = new_table("TOPIC", "PARTITIONS", "REPLICATION")
+    table = new_table("TOPIC", "PARTITIONS", "REPLICATION", give_way=("TOPIC",))
     for topic in topics:
         name = f"{topic.name} (internal)" if topic.internal else topic.name
         table.add_row(name, str(topic.partitions), str(topic.replication_factor))

@@ -28,7 +28,8 @@ INTERRUPTED_CLOSE_S = 1.4
 
 
 class ConsumeSession:
-    def __init__(self, conf: dict, opts: ConsumeOptions, output: Output, stream, timeout: float):
+    def __init__(self, conf: dict, opts: ConsumeOptions, output: Output, stream, timeout: float, on_done=None):
+        self.on_done = on_done
         self.conf = conf
         self.opts = opts
         self.output = output
@@ -159,7 +160,10 @@ class ConsumeSession:
         loop = self.loop
         summary = ConsumeSummary(messages=loop.written if loop else 0, bytes=loop.bytes if loop else 0,
                                  skipped=loop.skipped if loop else 0, reason=reason,
-                                 duration_ms=round((time.perf_counter() - started) * 1000), group=self.opts.group)
+                                 duration_ms=round((time.perf_counter() - started) * 1000), group=self.opts.group,
+                                 partitions=len(self.partitions.seen))
         log.event("consume_done", messages=summary.messages, bytes=summary.bytes, skipped=summary.skipped,
                   reason=summary.reason, duration_ms=summary.duration_ms)
+        if self.on_done is not None:
+            self.on_done(summary)
         return summary
