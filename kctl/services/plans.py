@@ -85,7 +85,10 @@ def delete_records(conf: dict, timeout: float, topic: str, before: dict[int, int
             continue
         lo, hi = low.get((topic, p)), high.get((topic, p))
         upto = hi if purge else before[p]
-        upto = upto if hi is None or upto is None else min(upto, hi)
+        if hi is not None and upto > hi:  # the broker refuses it (OFFSET_OUT_OF_RANGE)
+            items.append(ItemResult(name, False, error=f"offset {upto} is past the high watermark {hi}",
+                                    exit_code=int(UsageError.exit_code)))
+            continue
         count = _count(lo, upto)
         if count == 0:
             items.append(ItemResult(name, True, f"nothing to delete (low watermark {lo})"))
