@@ -24,6 +24,7 @@ DESTRUCTIVE = (
     "groups delete", "groups delete-offsets", "groups reset-offsets", "groups undo",
     "txn abort", "acls delete", "users delete", "schemas delete",
     "cluster elect-leaders", "cluster reassignments", "local up", "local down",
+    "workflow run", "workflow start",
 )
 
 YES_HELP = "Do it without asking (needed when stdin is not a terminal)."
