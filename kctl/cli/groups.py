@@ -97,7 +97,8 @@ def delete(
     obj = app_context(ctx)
     conf = obj.client_conf()
     go, plan = approved(obj, lambda: plans.delete_groups(conf, obj.timeout, group_ids),
-                        lambda p: f"delete {plural(sum(i.ok for i in p.items), 'group')} and their committed offsets",
+                        lambda p: f"delete {plural(sum(i.ok for i in p.items), 'group')} and "
+                                  f"{'its' if sum(i.ok for i in p.items) == 1 else 'their'} committed offsets",
                         yes=yes, dry_run=dry_run)
     _finish(obj, groups.delete_groups(conf, obj.timeout, group_ids) if go else plan, OperationResult)
 

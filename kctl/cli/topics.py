@@ -132,7 +132,7 @@ def delete(
     conf = obj.client_conf()
     targets = topics.resolve_delete_targets(conf, obj.timeout, names or [], regex)
     go, plan = approved(obj, lambda: plans.delete_topics(conf, obj.timeout, targets, if_exists=if_exists),
-                        lambda p: f"delete {plural(len(_going(p)), 'topic')} and their "
+                        lambda p: f"delete {plural(len(_going(p)), 'topic')} and {'its' if len(_going(p)) == 1 else 'their'} "
                                   f"{plural(plans.records_of(p), 'record')}", yes=yes, dry_run=dry_run)
     _finish(obj, topics.delete_topics(conf, obj.timeout, targets, if_exists=if_exists) if go else plan)
 

@@ -72,7 +72,7 @@ def _refused(result, kafka) -> str:
 def test_topics_delete_and_delete_records_refuse_then_dry_run(k, kafka, topic):
     plan = _refused(k("topics", "delete", topic), kafka)
     assert topic in plan and "would delete: 2 partitions, 5 records" in plan
-    assert "delete 1 topic and their 5 records" in plan.splitlines()[-1]
+    assert "delete 1 topic and its 5 records" in plan.splitlines()[-1]
     plan = _refused(k("topics", "delete-records", topic, "--all", input="y\n"), kafka)  # a piped "y" is no answer
     assert f"{topic}:0" in plan and "would delete 3 records (offsets 0 to 3)" in plan
     assert "delete 5 records of topic" in plan.splitlines()[-1]

@@ -384,7 +384,7 @@ def test_delete_on_a_tty_asks_and_no_keeps_the_group(kafka, admin, topic_with_da
     group = group_name()
     make_group(kafka["bootstrap"], group, topic_with_data, {0: 1})
     code, out, err = _delete_on_a_tty(kafka, group, b"n\n")
-    assert f"Delete 1 group and their committed offsets on instance {kafka['instance']} (" in err and group in err
+    assert f"Delete 1 group and its committed offsets on instance {kafka['instance']} (" in err and group in err
     assert code == 130 and out == ""
     assert committed(admin, group) == {(topic_with_data, 0): 1}
 
@@ -394,7 +394,7 @@ def test_delete_on_a_tty_asks_and_yes_deletes(kafka, admin, topic_with_data, gro
     make_group(kafka["bootstrap"], group, topic_with_data, {0: 1})
     code, out, err = _delete_on_a_tty(kafka, group, b"y\n")
     assert code == 0, err
-    assert "Delete 1 group and their committed offsets on instance" in err and json.loads(out)["items"][0]["ok"] is True
+    assert "Delete 1 group and its committed offsets on instance" in err and json.loads(out)["items"][0]["ok"] is True
     assert committed(admin, group) == {}
 
 

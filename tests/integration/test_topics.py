@@ -377,7 +377,7 @@ def _delete_on_a_tty(kafka, name: str, answer: bytes):
 def test_delete_on_a_tty_asks_and_no_keeps_the_topic(kafka, admin, new_topic):
     name = new_topic()
     code, out, err = _delete_on_a_tty(kafka, name, b"n\n")
-    assert f"Delete 1 topic and their 0 records on instance {kafka['instance']} (" in err and name in err
+    assert f"Delete 1 topic and its 0 records on instance {kafka['instance']} (" in err and name in err
     assert code == 130 and out == ""
     assert _exists(admin, name)
 
@@ -386,7 +386,7 @@ def test_delete_on_a_tty_asks_and_yes_deletes(kafka, admin, new_topic):
     name = new_topic()
     code, out, err = _delete_on_a_tty(kafka, name, b"y\n")
     assert code == 0, err
-    assert "Delete 1 topic and their 0 records on instance" in err
+    assert "Delete 1 topic and its 0 records on instance" in err
     assert not _exists(admin, name)
 
 
