@@ -34,6 +34,9 @@ def _create(kafka3, unique_name, partitions=3, replication=1):
 def test_set_replication_1_to_3(kafka3, unique_name):
     topic = _create(kafka3, unique_name)
     try:
+        refused = run_kctl("-i", kafka3["instance"], "topics", "set-replication", topic, "--factor", 3)  # a script, no --yes
+        assert refused.code == 2 and "reassign 3 partitions of topic" in refused.stderr, refused
+        assert f"on instance {kafka3['instance']} (" in refused.stderr and "refusing without --yes" in refused.stderr
         plan = run_kctl("-i", kafka3["instance"], "topics", "set-replication", topic, "--factor", 3, "--dry-run", "-o", "json")
         assert plan.code == 0 and plan.json["executed"] is False, plan
         assert [m["status"] for m in plan.json["moves"]] == ["planned"] * 3

@@ -165,6 +165,23 @@ def test_local_reset_plan_refuses_from_a_script_and_dry_run_keeps_the_data(tmp_p
     assert dry.code == 0 and dry.json["dry_run"] is True and dry.json["items"][0]["name"] == "instance 7", dry
     assert data.exists()
     assert run_kctl("local", "down", "-i", "7", "--dry-run", env=env).code == 2  # --dry-run is about --reset
+    up = run_kctl("local", "up", "-i", "7", "--reset", env=env)  # refused before anything starts
+    assert up.code == 2 and "refusing without --yes" in up.stderr, up
+    assert run_kctl("local", "up", "-i", "7", "--reset", "--dry-run", env=env).code == 0
+    assert data.exists() and not (tmp_path / "instances" / "7" / "instance.json").exists()  # never started
     wiped = run_kctl("local", "down", "-i", "7", "--reset", "--yes", env=env)
     assert wiped.code == 0, wiped
     assert not data.exists()
+
+
+def test_records_of_sums_the_rows_that_would_change():
+    from kctl.services.plans import records_of
+
+    plan = OperationResult("delete-records", (
+        ItemResult("t:0", True, "would delete 1,234 records (offsets 0 to 1234)"),
+        ItemResult("t:1", True, "would delete 1 record (offsets 7 to 8)"),
+        ItemResult("t:2", True, "nothing to delete (low watermark 5)"),
+        ItemResult("t:3", False, error="topic 't' has no partition 3 (it has 3)"),
+    ), dry_run=True)
+    assert records_of(plan) == 1235
+    assert records_of(PLAN) == 10_002
