@@ -114,8 +114,8 @@ def delete_groups(conf: dict, timeout: float, group_ids: list[str]) -> Operation
         elif absent(desc.value, offsets.value):
             items.append(_missing(g, "the group does not exist"))
         elif desc.value.members:
-            items.append(ItemResult(g, False, error=f"the group has {_n(len(desc.value.members), 'active member')}",
-                                    exit_code=int(UsageError.exit_code)))
+            # The broker's refusal (NON_EMPTY_GROUP) in the words kctl.services.groups.common gives it.
+            items.append(ItemResult(g, False, error="the group has active members", exit_code=int(UsageError.exit_code)))
         else:
             items.append(ItemResult(g, True, f"would delete: state {desc.value.state}, "
                                              f"{_n(len(offsets.value or {}), 'committed offset')}"))
