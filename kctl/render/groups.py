@@ -87,9 +87,9 @@ def offset_reset_blocks(result):
     if result.executed:
         how = f"executed; the previous offsets are snapshot {result.snapshot_id}" if result.snapshot_id else "executed"
     elif result.active_members:
-        how = f"dry run; the group has {result.active_members} active member(s): --execute would be refused"
+        how = f"plan; the group has {result.active_members} active member(s): applying it would be refused"
     else:
-        how = "dry run: nothing changed, --execute applies it"
+        how = "plan: nothing changed, --yes/--execute applies it"
     parts: list = [f"reset offsets of {result.group_id} {result.strategy} ({how})"]
     table = new_table("TOPIC", "PARTITION", "CURRENT", "NEW", "RE-READ", "SKIPPED", "FROM", "TO", "STATUS", "DETAIL",
                       give_way=("DETAIL", "-TO", "-FROM", "TOPIC"))

@@ -296,7 +296,7 @@ def txn_abort_table(result: models.TransactionAbort):
     table = new_table("TOPIC", "PARTITION", "PRODUCER-ID", "EPOCH", "COORDINATOR-EPOCH", "START-OFFSET", "STATUS")
     table.add_row(result.topic, str(result.partition), str(result.producer_id), str(result.producer_epoch),
                   str(result.coordinator_epoch), _opt(result.start_offset),
-                  Styled("aborted", "green") if result.aborted else "not aborted")
+                  Styled("aborted", "green") if result.aborted else "open (not aborted)")
     return table
 
 

@@ -278,7 +278,11 @@ def test_schemas_commands(kafka, registry_url, unique_name, tmp_path):
     assert listed[subject] == [1, 2]
     assert run_kctl("-o", "json", "schemas", "config", subject, "--set-compatibility", "none").json["compatibility"] == "NONE"
     assert run_kctl("-o", "json", "schemas", "config", subject).json["compatibility"] == "NONE"
-    assert run_kctl("schemas", "delete", subject).code == 2  # no terminal, no --yes
+    refused = run_kctl("schemas", "delete", subject)  # no terminal, no --yes
+    assert refused.code == 2 and "refusing without --yes (not a terminal)" in refused.stderr, refused
+    assert "delete 2 versions of subject" in refused.stderr and "on Schema Registry http" in refused.stderr
+    dry = run_kctl("-o", "json", "schemas", "delete", subject, "--dry-run")
+    assert dry.code == 0 and dry.json == {"subject": subject, "versions": [1, 2], "permanent": False, "dry_run": True}
     assert run_kctl("schemas", "delete", subject, "--yes").code == 0
     assert subject not in {s["subject"] for s in run_kctl("-o", "json", "schemas", "list").json}
     assert subject in {s["subject"] for s in run_kctl("-o", "json", "schemas", "list", "--deleted").json}

@@ -93,6 +93,20 @@ def delete(settings, subject: str, version: str | None = None, permanent: bool =
     return SchemaDeleted(subject, (deleted,), permanent)
 
 
+def delete_plan(settings, subject: str, version: str | None = None, permanent: bool = False) -> SchemaDeleted:
+    """The versions `delete` would remove (a permanent delete includes the soft-deleted ones)."""
+    client = _client(settings)
+    versions = _call(settings, lambda: client.get_versions(subject, deleted=permanent), f"subject {subject}")
+    if version is not None:
+        from kctl.errors import NotFoundError
+
+        number = _version_number(version)
+        if number not in versions:
+            raise NotFoundError(f"subject {subject} has no version {number}", hint="`kctl schemas list` shows the versions")
+        versions = [number]
+    return SchemaDeleted(subject, tuple(versions), permanent, dry_run=True)
+
+
 def _soft_delete_first(settings, fn, what: str) -> None:
     from kctl.errors import NotFoundError
 
