@@ -45,7 +45,7 @@ def _press_tab(tmp_path: Path, words: list[str]) -> list[str]:
 
 def test_bash_completes_a_topic_after_consume(tmp_path, kafka, new_topic):
     topic = new_topic()
-    prefix = topic[: topic.rindex("-")]  # unique to this test: no other topic starts with it
+    prefix = topic[:-3]  # most of its random suffix: no other topic, of this run or an earlier one, starts with it
     assert _press_tab(tmp_path, ["kctl", "-i", str(kafka["instance"]), "consume", prefix]) == [topic]
     # global options after the command choose the cluster too; produce and topics delete complete topics as well
     assert _press_tab(tmp_path, ["kctl", "consume", "-i", str(kafka["instance"]), prefix]) == [topic]
@@ -58,7 +58,7 @@ def test_group_ids_complete_for_groups_describe_and_consume_g(kafka, new_topic, 
     group = unique_name("g")
     result = run_kctl("-i", str(kafka["instance"]), "consume", topic, "-g", group, "--until", "end", "-q")
     assert result.code == 0, result
-    prefix = group[: group.rindex("-")]
+    prefix = group[:-3]  # groups outlive the test: keep most of the random suffix, so only this run's matches
     for line in (f"kctl -i {kafka['instance']} groups describe {prefix}", f"kctl -i {kafka['instance']} consume t -g {prefix}"):
         words = line.split(" ")
         got = run_kctl(env={"_KCTL_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(len(words) - 1)})
