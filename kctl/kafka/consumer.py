@@ -14,6 +14,7 @@ import logging
 from typing import Callable, Iterable
 
 from kctl import log
+from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError
 from kctl.kafka.clients import ClientErrors, library_conf, to_kctl_error, unreachable
 from kctl.models.records import ConsumerEvent, ConsumerRecord, TopicPartitionOffset
@@ -193,18 +194,26 @@ class KafkaConsumer:
     # -- metadata --
 
     def topics(self, timeout: float, topic: str | None = None) -> dict[str, list[int] | None]:
-        """{topic: sorted partitions, or None when the cluster reports an error for it}."""
+        """{topic: sorted partitions, or None when the cluster reports an error for it}.
+
+        Asked in growing slices (0.5 s, 1 s, ...), the error events read between them, so that a
+        rejected login ends the wait at once (as kctl.kafka.clients.metadata does)."""
         ck = confluent()
 
-        try:
-            metadata = self._consumer.list_topics(topic=topic, timeout=timeout)
-        except ck.KafkaException as exc:
-            if not self._consumer.assignment():
-                self.serve()
-            error = self._error(exc, "metadata")
-            if type(error) is BrokerUnavailable:
-                raise unreachable(self.conf, timeout) from None
-            raise error from None
+        deadline, piece = Deadline.after(timeout), 0.5
+        while True:
+            try:
+                metadata = self._consumer.list_topics(topic=topic, timeout=min(deadline.remaining(0.1), piece))
+                break
+            except ck.KafkaException as exc:
+                if not self._consumer.assignment():
+                    self.serve()
+                error = self._error(exc, "metadata")
+                if type(error) is not BrokerUnavailable:
+                    raise error from None
+                if deadline.expired:
+                    raise unreachable(self.conf, timeout) from None
+                piece *= 2
         return {name: (None if t.error is not None else sorted(t.partitions)) for name, t in metadata.topics.items()}
 
     # -- assignment --
