@@ -122,8 +122,8 @@ class ProduceLoop:
             self.remaining -= total
 
     def _slow_batch(self, records: list[bytes], source: str, first_line: int) -> None:
-        encode = self.encoder.envelope if self.req.format == "json" else self.encoder.line
-        json_format = self.req.format == "json"
+        encode = self.encoder.envelope if self.req.format == "envelope" else self.encoder.line
+        json_format = self.req.format == "envelope"
         for index, data in enumerate(records):
             if json_format and not data.strip():
                 continue  # blank lines between JSON records

@@ -38,7 +38,7 @@ class ProduceRequest:
     key_separator: bytes | None = None
     null_marker: bytes | None = None
     key_serializer: str = "string"
-    value_serializer: str | None = None  # None: string (bytes for --format raw)
+    value_serializer: str | None = None  # None: string (bytes for --input raw)
     key: str | None = None
     value: str | None = None
     headers: list[tuple[str, bytes]] = field(default_factory=list)
@@ -88,7 +88,7 @@ def check_request(req: ProduceRequest) -> None:
     for name, _ in req.headers:
         text_argument(name, "a header name (-H)")
     if req.format not in FORMATS:
-        raise UsageError(f"unknown format {req.format!r} (one of: {', '.join(FORMATS)})")
+        raise UsageError(f"unknown --input {req.format!r} (one of: {', '.join(FORMATS)})")
     if req.partitioner not in PARTITIONERS:
         raise UsageError(f"unknown partitioner {req.partitioner!r} (one of: {', '.join(PARTITIONERS)})")
     if req.on_error not in ("stop", "skip"):
@@ -96,13 +96,13 @@ def check_request(req: ProduceRequest) -> None:
     if req.value is not None:
         conflicts = [name for name, given in (
             ("--file", req.files != ["-"]), ("--key-separator", req.key_separator is not None),
-            (f"--format {req.format}", req.format != "line"), ("--delimiter", req.delimiter is not None),
+            (f"--input {req.format}", req.format != "line"), ("--delimiter", req.delimiter is not None),
             ("--input-compression", req.input_compression != "auto")) if given]
         if conflicts:
             raise UsageError(f"--value sends one message from the command line: it cannot be combined with "
                              f"{', '.join(conflicts)}")
     if req.key_separator is not None and req.format != "line":
-        raise UsageError("--key-separator applies to --format line")
+        raise UsageError("--key-separator applies to --input line")
     if req.count is not None and req.count < 0:
         raise UsageError("--count must be at least 0")
     if req.rate is not None and req.rate <= 0:
@@ -126,7 +126,7 @@ def check_request(req: ProduceRequest) -> None:
             raise UsageError(f"{given[0]} needs --{part}-format avro|json-schema")
         if fmt is not None:
             if req.format == "raw":
-                raise UsageError(f"--{part}-format {fmt} encodes JSON records: it cannot be combined with --format raw")
+                raise UsageError(f"--{part}-format {fmt} encodes JSON records: it cannot be combined with --input raw")
             if getattr(req, f"{part}_schema") is not None and getattr(req, f"{part}_schema_id") is not None:
                 raise UsageError(f"give --{part}-schema or --{part}-schema-id, not both")
             if req.schema_registry is None:
