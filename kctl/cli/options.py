@@ -56,17 +56,14 @@ class Duration(ParamType):
             return value
         text = str(value).strip()
         body = text[1:] if self.signed and text.startswith("-") else text
-        try:
-            if self.unit == "ms" and _is_number(body):
-                amount = float(body)
-            else:
-                ms = parse_duration_ms(body, option)
-                amount = ms / 1000.0 if self.unit == "s" else float(ms)
-        except UsageError as exc:
-            self.fail(f"{exc.message} ({exc.hint})" if exc.hint else exc.message, param, ctx)
+        if self.unit == "ms" and _is_number(body):
+            amount = float(body)
+        else:  # a bad value: kctl's UsageError, one line naming the option (exit 2)
+            ms = parse_duration_ms(body, option)
+            amount = ms / 1000.0 if self.unit == "s" else float(ms)
         if self.minimum is not None and amount < self.minimum or self.maximum is not None and amount > self.maximum:
-            self.fail(f"{text!r} is out of range ({_bound(self.minimum, self.unit)}..{_bound(self.maximum, self.unit)})",
-                      param, ctx)
+            raise UsageError(f"{option}: {text!r} is out of range "
+                             f"({_bound(self.minimum, self.unit)}..{_bound(self.maximum, self.unit)})")
         if self.as_text:
             return text
         return int(amount) if self.integer else amount
@@ -91,13 +88,9 @@ class Time(ParamType):
     name = "TIME"
 
     def convert(self, value, param, ctx):
-        from kctl.errors import UsageError
         from kctl.parsing import parse_time
 
-        try:
-            parse_time(str(value), option=_option_name(param))
-        except UsageError as exc:
-            self.fail(f"{exc.message} ({exc.hint})" if exc.hint else exc.message, param, ctx)
+        parse_time(str(value), option=_option_name(param))  # a bad value: kctl's UsageError (exit 2)
         return value
 
 
@@ -110,13 +103,9 @@ class Position(ParamType):
         self.end = end  # "from" or "until"
 
     def convert(self, value, param, ctx):
-        from kctl.errors import UsageError
         from kctl.services.consume.options import parse_from, parse_until
 
-        try:
-            (parse_from if self.end == "from" else parse_until)(str(value))
-        except UsageError as exc:
-            self.fail(f"{exc.message} ({exc.hint})" if exc.hint else exc.message, param, ctx)
+        (parse_from if self.end == "from" else parse_until)(str(value))  # a bad value: kctl's UsageError
         return value
 
 

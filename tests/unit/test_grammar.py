@@ -17,6 +17,7 @@ import typer.main
 from kctl.cli import clicklib as click
 from kctl.cli.app import app
 from kctl.cli.options import Duration, Position, Time
+from kctl.errors import UsageError
 from tests.helpers import run_kctl
 
 # short flag -> (its one meaning, the long names it may carry). -q is the ux branch's --quiet.
@@ -156,7 +157,7 @@ def test_every_time_option_reads_the_common_time_syntax(path, command, param):
         assert abs(moment - expected) < 60_000, (_label(path, param), value, moment)
     if isinstance(param.type, Time):  # a pure time: bare epoch ms too (a position reads a bare number as an offset)
         assert parse_time(_parse(command, path, param, "1700000000000")) == 1700000000000
-    with pytest.raises(click.UsageError):
+    with pytest.raises(UsageError):
         _parse(command, path, param, "yesterday-ish")
 
 
@@ -171,13 +172,13 @@ def test_every_duration_option_reads_the_common_duration_syntax(path, command, p
         expected = ms / scale
         in_range = (kind.minimum is None or expected >= kind.minimum) and (kind.maximum is None or expected <= kind.maximum)
         if not in_range:  # understood, and refused for its size
-            with pytest.raises(click.UsageError, match="out of range"):
+            with pytest.raises(UsageError, match="out of range"):
                 _parse(command, path, param, value)
             continue
         got = _parse(command, path, param, value)
         if not kind.as_text:
             assert got == pytest.approx(int(expected) if kind.integer else expected), (_label(path, param), value, got)
-    with pytest.raises(click.UsageError):
+    with pytest.raises(UsageError):
         _parse(command, path, param, "soon")
 
 

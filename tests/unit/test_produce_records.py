@@ -62,7 +62,7 @@ def test_bad_envelopes(line, reason):
 
 @pytest.mark.parametrize("changes,conflict", [
     ({"key_separator": b":"}, "--key-separator"),
-    ({"format": "json"}, "--format json"),
+    ({"format": "envelope"}, "--input envelope"),
     ({"delimiter": b"\0"}, "--delimiter"),
     ({"input_compression": "gzip"}, "--input-compression"),
     ({"files": ["a", "b"]}, "--file"),
