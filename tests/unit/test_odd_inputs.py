@@ -23,7 +23,7 @@ def _one_error_line(result, code: int) -> str:
 
 
 @pytest.mark.parametrize("args", [
-    ["topics", "create", "t", "-p", "99999999999"],
+    ["topics", "create", "t", "--partitions", "99999999999"],
     ["topics", "create", "t", "-r", "40000"],
     ["topics", "add-partitions", "t", "--to", "99999999999"],
     ["topics", "delete-records", "t", "--before", f"0:{HUGE}"],
