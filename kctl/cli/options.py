@@ -59,7 +59,12 @@ class Duration(ParamType):
         if self.unit == "ms" and _is_number(body):
             amount = float(body)
         else:  # a bad value: kctl's UsageError, one line naming the option (exit 2)
-            ms = parse_duration_ms(body, option)
+            try:
+                ms = parse_duration_ms(body, option)
+            except UsageError as exc:
+                if self.unit == "ms":
+                    exc.hint = "use 5 (milliseconds), 500ms, 10s, 2m, 1h or ISO 8601 (PT30M)"
+                raise
             amount = ms / 1000.0 if self.unit == "s" else float(ms)
         if self.minimum is not None and amount < self.minimum or self.maximum is not None and amount > self.maximum:
             raise UsageError(f"{option}: {text!r} is out of range "
@@ -76,9 +81,14 @@ def _is_number(text: str) -> bool:
 
 
 def _bound(value: float | None, unit: str) -> str:
+    """A range end as a duration a user would type: 0.1 s -> 100ms, 86400 s -> 1d."""
     if value is None:
         return ""
-    return f"{value:g}{unit}"
+    ms = value * 1000 if unit == "s" else value
+    for size, suffix in ((604_800_000, "w"), (86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s")):
+        if ms >= size and ms % size == 0:
+            return f"{int(ms // size)}{suffix}"
+    return f"{ms:g}ms"
 
 
 class Time(ParamType):
@@ -115,9 +125,9 @@ RENAMED = {
     ("topics create", "-p"): "the partition count is --partitions N (-p selects partitions, as in consume)",
     ("e2e run", "-p"): "the partition count is --partitions N (-p selects partitions)",
     ("e2e run", "-c"): "the consumer count is --consumers N (-c is --config KEY=VALUE)",
-    ("perf produce", "-t"): "the target rate is --throughput N (-t is --topic)",
-    ("local logs", "-f"): "following is --follow (-f is --format)",
-    ("copy", "-f"): "following is --follow (-f is --format)",
+    ("perf produce", "-t"): "the target rate is --throughput N (-t is --topic elsewhere)",
+    ("local logs", "-f"): "following is --follow (-f is the record --format elsewhere)",
+    ("copy", "-f"): "following is --follow (-f is the record --format elsewhere)",
     ("config set-context", "-P"): "client properties are -X/--property KEY=VALUE, as the global -X",
 }
 
