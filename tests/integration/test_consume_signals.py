@@ -91,6 +91,8 @@ def _kctl_started(err: bytes) -> bool:
     or 'Fatal Python error: init_import_site' when it came while the site module loaded)."""
     if b"KeyboardInterrupt" not in err:
         return True
+    if b"init_import_site" in err:  # site.py's own main() is on that traceback: not kctl's
+        return False
     return any(frame in err for frame in (b", in run\n", b", in main\n", b", in _main\n"))
 
 
