@@ -54,7 +54,7 @@ def consume(
     max_messages: Optional[int] = typer.Option(None, "--max-messages", "-n", help="Stop after writing N records."),
     idle_timeout: Optional[float] = typer.Option(None, "--idle-timeout", click_type=Duration(minimum=0.001, maximum=86400 * 365),
                                                 help="Stop after this long without a record (500ms, 10s, 2m; bare seconds)."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="kcat-like format: %t %p %o %T %d %k %K %s/%v %S %R %h (e.g. '%p:%o %k=%v')."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", metavar="TEMPLATE", help="Record template (kcat -f): %t %p %o %T %d %k %K %s/%v %S %R %h (e.g. '%p:%o %k=%v')."),
     key_deserializer: Optional[Deserializer] = typer.Option(None, "--key-deserializer", help="How to show keys."),
     value_deserializer: Optional[Deserializer] = typer.Option(None, "--value-deserializer", help="How to show values."),
     pretty: bool = typer.Option(False, "--pretty", help="Indent JSON values (and -o json records)."),

@@ -90,3 +90,13 @@ def test_consume_reads_the_common_time_syntax(kafka, new_topic):
         assert out.code == 0 and out.stdout.splitlines() == ["now"], (start, out)
     out = run_kctl("consume", topic, "--until", "-1h", *b)  # stop before anything written in the last hour
     assert out.code == 0 and out.stdout == "", out
+
+
+def test_produce_key_field_keys_json_lines(kafka, new_topic):
+    topic = new_topic(1)
+    b = ["-b", kafka["bootstrap"]]
+    lines = '{"id": "c-1", "n": 1}\n{"id": 7, "n": 2}\n{"n": 3}\n'
+    result = run_kctl("produce", topic, "--key-field", "id", *b, input=lines)
+    assert result.code == 0, result
+    out = run_kctl("consume", topic, "--until", "end", "-f", "%k|%v\\n", *b)
+    assert out.stdout.splitlines() == ['c-1|{"id": "c-1", "n": 1}', '7|{"id": 7, "n": 2}', '|{"n": 3}'], out

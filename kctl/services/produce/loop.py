@@ -43,7 +43,7 @@ class ProduceLoop:
         self.started = time.monotonic()
         # Serializers that leave the bytes as they are (string checks UTF-8: done per batch below).
         plain = ("string", "bytes")
-        self.fast = (req.format == "line" and encoder.value_ser.name in plain
+        self.fast = (req.format == "line" and req.key_field is None and encoder.value_ser.name in plain
                      and (req.key_separator is None or encoder.key_ser.name in plain)
                      and (req.partition is not None or client.partitioner.librdkafka_name is not None)
                      and not self.tracking and req.rate is None)

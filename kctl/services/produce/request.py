@@ -36,6 +36,7 @@ class ProduceRequest:
     format: str = "line"
     delimiter: bytes | None = None
     key_separator: bytes | None = None
+    key_field: str | None = None  # --key-field NAME: JSON lines keyed by a field
     null_marker: bytes | None = None
     key_serializer: str = "string"
     value_serializer: str | None = None  # None: string (bytes for --input raw)
@@ -103,6 +104,13 @@ def check_request(req: ProduceRequest) -> None:
                              f"{', '.join(conflicts)}")
     if req.key_separator is not None and req.format != "line":
         raise UsageError("--key-separator applies to --input line")
+    if req.key_field is not None:
+        given = [name for name, on in (("-K/--key-separator or a %k template", req.key_separator is not None),
+                                        (f"--input {req.format}", req.format != "line"), ("--key", req.key is not None),
+                                        ("--value", req.value is not None)) if on]
+        if given or not req.key_field:
+            raise UsageError("--key-field NAME keys JSON lines by a field: it cannot be combined with "
+                             + (", ".join(given) or "an empty NAME"))
     if req.count is not None and req.count < 0:
         raise UsageError("--count must be at least 0")
     if req.rate is not None and req.rate <= 0:
