@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Schema Registry benchmark (issue 15, not a timed test): produce and consume N records of a
-5-field schema as Avro (`--value-format avro`, local registry) and as plain JSON lines (kctl's plain
-path), in the same run, on the same broker. Prints msgs/s per phase and path.
+5-field schema as Avro (`--value-format avro`, local registry), as Protobuf (`--value-format protobuf`,
+the same fields in a .proto) and as plain JSON lines (kctl's plain path), in the same run, on the same broker. Prints msgs/s per phase and path.
 
     python bench/schema.py                 # 100k records, instance 0 and its registry
     python bench/schema.py -n 20000 -i 0 --schema-registry URL
@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = {"type": "record", "name": "Order", "namespace": "bench", "fields": [
     {"name": "id", "type": "long"}, {"name": "customer", "type": "string"}, {"name": "amount", "type": "double"},
     {"name": "paid", "type": "boolean"}, {"name": "note", "type": "string"}]}
+PROTO = ('syntax = "proto3";\npackage bench;\n'
+         "message Order { int64 id = 1; string customer = 2; double amount = 3; bool paid = 4; string note = 5; }\n")
 
 
 def kctl(*args: str, stdin=None, stdout=None) -> subprocess.CompletedProcess:
@@ -56,11 +58,15 @@ def main() -> int:
                                     "paid": i % 2 == 0, "note": "x" * 20}) + "\n")
         schema = Path(tmp) / "order.avsc"
         schema.write_text(json.dumps(SCHEMA))
+        proto = Path(tmp) / "order.proto"
+        proto.write_text(PROTO)
         rows = []
         for path, extra_p, extra_c in (
                 ("json", [], []),
                 ("avro", ["--value-format", "avro", "--value-schema", str(schema), *registry],
-                 ["--value-format", "avro", *registry])):
+                 ["--value-format", "avro", *registry]),
+                ("proto", ["--value-format", "protobuf", "--value-schema", str(proto), *registry],
+                 ["--value-format", "protobuf", *registry])):
             topic = f"bench-schema-{path}-{uuid.uuid4().hex[:8]}"
             kctl(*target, "topics", "create", topic, "--partitions", "1")
             seconds, proc = timed(*target, "produce", topic, "--file", str(data), *extra_p)

@@ -47,12 +47,17 @@ class Deadline:
         return Deadline(min(self.at, time.monotonic() + seconds))
 
 
-def run_bounded(fn: Callable[[], T], deadline: "Deadline | float", what: str) -> T:
-    """fn() in a daemon thread, waited on until the deadline; BrokerUnavailable (exit 6) when it
-    has not returned by then. Exceptions from fn are re-raised as they are."""
+def run_bounded(fn: Callable[[], T], deadline: "Deadline | float | None", what: str,
+                watch: Callable[[], None] | None = None) -> T:
+    """fn() in a daemon thread, waited on until the deadline (None: no limit); BrokerUnavailable
+    (exit 6) when it has not returned by then. Exceptions from fn are re-raised as they are.
+
+    `watch` is called every 50 ms while waiting, in the caller's thread: it raises to give up
+    the wait at once (a pending Ctrl-C or SIGTERM that a blocked call must not delay)."""
     from kctl.errors import BrokerUnavailable
 
-    deadline = Deadline.of(deadline)
+    limit = f"{deadline:g}s" if isinstance(deadline, (int, float)) else "the timeout"
+    deadline = None if deadline is None else Deadline.of(deadline)
     box: dict = {}
 
     def target():
@@ -64,9 +69,15 @@ def run_bounded(fn: Callable[[], T], deadline: "Deadline | float", what: str) ->
     # The thread runs in a copy of the caller's context, so its log lines keep the caller's trace id.
     thread = threading.Thread(target=contextvars.copy_context().run, args=(target,), name=f"kctl-{what}", daemon=True)
     thread.start()
-    thread.join(deadline.remaining())
-    if thread.is_alive():
-        raise BrokerUnavailable(f"{what} did not finish within the timeout")
+    while thread.is_alive():
+        step = None if deadline is None else deadline.remaining()
+        if watch is not None:
+            step = 0.05 if step is None else min(step, 0.05)
+        thread.join(step)
+        if watch is not None:
+            watch()
+        if deadline is not None and deadline.expired and thread.is_alive():
+            raise BrokerUnavailable(f"{what} did not finish within {limit}")
     if "error" in box:
         raise box["error"]
     return box.get("result")

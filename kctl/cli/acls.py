@@ -6,6 +6,7 @@ from typing import List, Optional
 
 import typer
 
+from kctl.cli.confirm import DRY_RUN, YES, approved, plural
 from kctl.cli.context import app_context
 
 app = typer.Typer(help="List, create and delete ACLs (principal, host, operation, permission, resource).",
@@ -19,7 +20,6 @@ RESOURCE_NAME = typer.Option(None, "--resource-name", help="Resource name (clust
 PATTERN = typer.Option(None, "--pattern-type", metavar="literal|prefixed|match|any",
                        help="How the name matches (default: literal on create, any in filters).")
 PERMISSION = typer.Option(None, "--permission", metavar="allow|deny", help="Permission (default: allow on create, any in filters).")
-DRY_RUN = typer.Option(False, "--dry-run", help="Show what would change, change nothing.")
 
 
 def _entry(principal, host, operation, permission, resource_type, resource_name, pattern, create: bool):
@@ -79,15 +79,11 @@ def delete(ctx: typer.Context, principal: Optional[str] = PRINCIPAL, host: Optio
            operation: Optional[str] = typer.Option(None, "--operation", help="Operation (any when left out)."),
            permission: Optional[str] = PERMISSION, resource_type: Optional[str] = RESOURCE_TYPE,
            resource_name: Optional[str] = RESOURCE_NAME, pattern_type: Optional[str] = PATTERN,
-           yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask (needed when stdin is not a terminal)."),
-           dry_run: bool = DRY_RUN):
-    """Delete the ACLs matching the filters (lists them and asks first on a terminal).
+           yes: bool = YES, dry_run: bool = DRY_RUN):
+    """Delete the ACLs matching the filters (lists them and asks first).
 
     Example: kctl acls delete --principal User:alice --resource-type topic --resource-name orders --yes
     """
-    import sys
-
-    from kctl.cli.topics import confirm
     from kctl.errors import UsageError
     from kctl.render import render
     from kctl.services import security
@@ -97,14 +93,8 @@ def delete(ctx: typer.Context, principal: Optional[str] = PRINCIPAL, host: Optio
     if not (principal or resource_type or resource_name):
         raise UsageError("give at least one of --principal, --resource-type, --resource-name",
                          hint="a filter that matches every ACL must be explicit: --resource-type any")
-    if not (yes or dry_run or sys.stdin.isatty()):
-        raise UsageError("refusing to delete ACLs without confirmation: stdin is not a terminal",
-                         hint="pass --yes to delete from a script")
     conf = obj.client_conf()
-    if not (yes or dry_run):
-        matched = security.matching_acls(conf, obj.timeout, entry)
-        lines = "\n".join(f"  {a.permission} {a.principal} {a.operation} {a.resource_type}:{a.resource_name} "
-                          f"({a.pattern_type}) from {a.host}" for a in matched)
-        if not confirm(f"ACLs to delete:\n{lines}\nDelete {len(matched)} ACL(s)? [y/N] "):
-            raise typer.Abort()
-    render(security.delete_acls(conf, obj.timeout, entry, dry_run=dry_run), obj.output)
+    go, plan = approved(obj, lambda: security.delete_acls(conf, obj.timeout, entry, dry_run=True),
+                        lambda p: f"delete {plural(len(p.acls), 'ACL')}", yes=yes, dry_run=dry_run,
+                        changes=lambda p: bool(p.acls))
+    render(security.delete_acls(conf, obj.timeout, entry) if go else plan, obj.output)

@@ -21,6 +21,7 @@ class OutputFormat(str, Enum):
     table = "table"
     json = "json"
     yaml = "yaml"
+    wide = "wide"
 
 
 class LogFormat(str, Enum):
@@ -55,12 +56,24 @@ COMMANDS = {
     "config": Lazy("kctl.cli.config", "app", "Named contexts and the effective client configuration."),
     "worker": Lazy("kctl.cli.worker", "app", "Run the Temporal worker for kctl's Kafka workflows."),
     "workflow": Lazy("kctl.cli.workflow", "app", "Start the Kafka workflows on Temporal (a `kctl worker` runs them)."),
+    "completion": Lazy("kctl.cli.completion", "completion", "Print the shell completion script (bash, zsh or fish) to stdout."),
     "ui": Lazy("kctl.cli.ui", "ui", "Browse the cluster in the terminal: topics, messages, groups and lag (read-only by default)."),
 }
 
 
 class RootGroup(LazyGroup):
     lazy = COMMANDS
+
+    def invoke(self, ctx):
+        from kctl.errors import BrokerUnavailable, hint_for
+
+        try:
+            return super().invoke(ctx)
+        except BrokerUnavailable as exc:
+            # The standard hint (`kctl local status`) fits a local instance, not a remote cluster.
+            if exc.hint == hint_for(BrokerUnavailable) and isinstance(ctx.obj, AppContext):
+                exc.hint = ctx.obj.unreachable_hint() or exc.hint
+            raise
 
 
 app = typer.Typer(
@@ -85,7 +98,7 @@ def _version(value: bool):
 @app.callback()
 def root(
     ctx: typer.Context,
-    output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="Output format.", envvar="KCTL_OUTPUT"),
+    output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="Output format: table, wide (every column), json or yaml.", envvar="KCTL_OUTPUT"),
     bootstrap: Optional[str] = typer.Option(None, "--bootstrap", "-b", help="Bootstrap servers HOST:PORT[,...] (overrides instance).",
                                             callback=no_empty_names),
     instance: Optional[int] = typer.Option(None, "--instance", "-i", help="Instance number in port_registry.yaml."),
@@ -99,7 +112,11 @@ def root(
     log_format: LogFormat = typer.Option(LogFormat.logfmt, "--log-format", help="Log line format."),
     log_file: Optional[str] = typer.Option(None, "--log-file", help="Write logs to this file instead of stderr."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summaries, notes or progress on stderr (errors still)."),
     ask_password: bool = typer.Option(False, "--ask-password", help="Prompt for the SASL password."),
+    allow_plaintext_password: bool = typer.Option(
+        False, "--allow-plaintext-password",
+        help="No warning for a SASL PLAIN/SCRAM login over SASL_PLAINTEXT (no TLS) to another host."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ):
     from kctl import log
@@ -117,5 +134,7 @@ def root(
         timeout=timeout,
         verbose=verbose,
         debug=debug,
+        quiet=quiet,
         ask_password=ask_password,
+        allow_plaintext_password=allow_plaintext_password,
     )

@@ -9,7 +9,7 @@ GLOBAL_VALUE_OPTIONS = (
     "-o", "--output", "-b", "--bootstrap", "-i", "--instance", "--context", "--registry",
     "-X", "--property", "--command-config", "--timeout", "--log-format", "--log-file",
 )
-GLOBAL_FLAG_OPTIONS = ("-v", "--verbose", "--debug", "--ask-password")
+GLOBAL_FLAG_OPTIONS = ("-v", "--verbose", "--debug", "--ask-password", "-q", "--quiet", "--allow-plaintext-password")
 
 
 def hoist_global_options(argv: list[str], root_command) -> list[str]:

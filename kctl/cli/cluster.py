@@ -6,6 +6,7 @@ from typing import Optional
 
 import typer
 
+from kctl.cli.confirm import DRY_RUN, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
 
 app = typer.Typer(help="Inspect the cluster: id, controller, brokers, health.", no_args_is_help=True)
@@ -71,18 +72,28 @@ def log_dirs(
 def reassignments(
     ctx: typer.Context,
     topic: Optional[str] = typer.Option(None, "--topic", "-t", help="Only this topic's partitions.", callback=no_empty_names),
-    cancel: bool = typer.Option(False, "--cancel", help="Cancel the reassignments in progress (the old replicas stay)."),
+    cancel: bool = typer.Option(False, "--cancel", help="Cancel the reassignments in progress (the old replicas stay; "
+                                                        "shows them and asks first)."),
+    yes: bool = YES,
+    dry_run: bool = DRY_RUN,
 ):
     """Show the partition reassignments in progress, or cancel them.
 
-    Example: kctl cluster reassignments --cancel --topic orders
+    Example: kctl cluster reassignments --cancel --topic orders --yes
     """
     from kctl.models.replicas import Reassignment
     from kctl.render import render
-    from kctl.services import replicas
+    from kctl.services import plans, replicas
 
     obj = app_context(ctx)
-    result = replicas.reassignments(obj.client_conf(), obj.timeout, topic, cancel=cancel)
+    conf = obj.client_conf()
+    go = False
+    if cancel:
+        go, result = approved(obj, lambda: plans.cancel_reassignments(conf, obj.timeout, topic),
+                              lambda p: f"cancel {plural(len(p.moves), 'partition reassignment')}",
+                              yes=yes, dry_run=dry_run, changes=lambda p: bool(p.moves))
+    if go or not cancel:
+        result = replicas.reassignments(conf, obj.timeout, topic, cancel=cancel)
     if cancel:
         render(result, obj.output)
         error = replicas.plan_failure(result)
@@ -99,20 +110,28 @@ def elect_leaders(
     unclean: bool = typer.Option(False, "--unclean", help="Elect an out-of-sync replica where no in-sync one is left (may lose records)."),
     topic: Optional[str] = typer.Option(None, "--topic", "-t", help="Only this topic's partitions (default: every partition).",
                                         callback=no_empty_names),
+    yes: bool = typer.Option(False, "--yes", "-y", help="--unclean: do it without asking (needed when stdin is not a terminal)."),
+    dry_run: bool = DRY_RUN,
 ):
-    """Run a preferred (or unclean) leader election.
+    """Run a preferred (or unclean) leader election (--unclean shows the partitions and asks first).
 
     Example: kctl cluster elect-leaders --preferred --topic orders
     """
     from kctl.errors import UsageError, failure_of
     from kctl.models import OperationResult
     from kctl.render import render
-    from kctl.services import replicas
+    from kctl.services import plans, replicas
 
     if preferred and unclean:
         raise UsageError("give --preferred or --unclean, not both")
     obj = app_context(ctx)
-    result = replicas.elect_leaders(obj.client_conf(), obj.timeout, topic, unclean=unclean)
+    conf = obj.client_conf()
+    # A preferred election loses nothing: it asks no question (--dry-run still shows what would move).
+    go, result = approved(obj, lambda: plans.elect_leaders(conf, obj.timeout, topic, unclean=unclean),
+                          lambda p: f"elect out-of-sync leaders for {plural(sum(1 for i in p.items if i.detail.startswith('would')), 'partition')} "
+                                    "(records they lack are lost)", yes=yes or not unclean, dry_run=dry_run)
+    if go:
+        result = replicas.elect_leaders(conf, obj.timeout, topic, unclean=unclean)
     render(result, obj.output, kind=OperationResult)
     error = failure_of(result.items, "cluster elect-leaders")
     if error is not None:

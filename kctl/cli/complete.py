@@ -1,5 +1,5 @@
-"""Shell completion: the scripts in completions/, the _KCTL_COMPLETE protocol they call back
-into, and dynamic values (topic names).
+"""Shell completion: the scripts (`kctl completion SHELL`, also committed in completions/), the
+_KCTL_COMPLETE protocol they call back into, and dynamic values (topics, groups, contexts, instances).
 
 The scripts are click's/typer's: on <TAB> the shell runs `kctl` with
 _KCTL_COMPLETE=complete_<shell> and the words typed so far; kctl.__main__.main hands that to
@@ -12,7 +12,7 @@ from __future__ import annotations
 COMPLETE_VAR = "_KCTL_COMPLETE"
 PROG_NAME = "kctl"
 SHELLS = ("bash", "zsh", "fish")
-TOPIC_TIMEOUT = 1.5  # seconds: a <TAB> must never hang on an unreachable cluster
+TOPIC_TIMEOUT = 1.0  # seconds: a <TAB> must never hang on an unreachable cluster
 _PROBE = "\0kctl-probe"
 
 _HEADERS = {
@@ -38,6 +38,18 @@ def _completion_class(shell: str):
         def get_completion_args(self):
             args, incomplete = super().get_completion_args()
             return completion_args(args, self.cli), incomplete
+
+        def get_completions(self, args, incomplete):
+            # click's own, with one hook: parameters that name a topic, group, context or instance
+            # complete from the cluster / config / registry (dynamic_values), whatever their module says.
+            from typer._click.shell_completion import CompletionItem, _resolve_context, _resolve_incomplete
+
+            ctx = _resolve_context(self.cli, self.ctx_args, self.prog_name, args)
+            obj, incomplete = _resolve_incomplete(ctx, args, incomplete)
+            values = dynamic_values(ctx, obj, args, incomplete)
+            if values is not None:
+                return [CompletionItem(v) for v in values]
+            return obj.shell_complete(ctx, incomplete)
 
     return KctlComplete
 
@@ -116,19 +128,19 @@ def _app_context_for_completion(ctx):
         registry=params.get("registry"),
         overrides=parse_key_values(params.get("properties") or [], "-X"),
         command_config=params.get("command_config"),
+        allow_plaintext_password=True,  # completion says nothing on stderr
     )
 
 
 def topic_names(ctx, timeout: float = TOPIC_TIMEOUT) -> list[str]:
     """Topic names of the cluster the typed options point at; [] on any failure."""
-    try:
+
+    def fetch():
         from kctl.services.topics import list_topics
 
-        obj = _app_context_for_completion(ctx)
-        conf = obj.client_conf(**{"log_level": 0, "socket.connection.setup.timeout.ms": int(timeout * 1000)})
-        return [t.name for t in list_topics(conf, timeout, internal=True)]
-    except Exception:  # noqa: BLE001 - completion is silent: no candidates rather than an error
-        return []
+        return [t.name for t in list_topics(_completion_conf(ctx, timeout), timeout, internal=True)]
+
+    return _bounded(fetch, timeout)
 
 
 def complete_topics(ctx, args: list, incomplete: str) -> list[str]:
@@ -142,3 +154,118 @@ def complete_topics(ctx, args: list, incomplete: str) -> list[str]:
         for name in topic_names(ctx)
         if name.startswith(incomplete) and name not in given and (incomplete.startswith("_") or not name.startswith("__"))
     ]
+
+
+# Which parameters complete what: by parameter name, the same in every command (so that a command
+# module needs nothing to get them). (command path, name) pairs are the exceptions.
+TOPIC_PARAMS = {"topic", "topics", "source", "destination", "topic_name"}
+GROUP_PARAMS = {"group", "group_id", "group_ids", "to_group"}
+CONTEXT_PARAMS = {"context", "from_context", "to_context"}
+INSTANCE_PARAMS = {"instance"}
+BY_COMMAND = {
+    ("kctl topics", "names"): "topic",  # `topics create` names new topics: nothing to offer
+    ("kctl config use-context", "name"): "context",
+    ("kctl config delete-context", "name"): "context",
+    ("kctl config set-context", "name"): "context",
+}
+
+
+def kind_of(ctx, param) -> str | None:
+    """'topic', 'group', 'context', 'instance' or None for a click parameter in this context."""
+    name = getattr(param, "name", None)
+    if not name or not hasattr(param, "opts"):
+        return None
+    path = ctx.command_path
+    if path in ("kctl configs describe", "kctl configs alter") and name == "name":  # NAME of the typed type
+        kind = getattr(ctx.params.get("resource_type"), "value", ctx.params.get("resource_type"))
+        return kind if kind in ("topic", "group") else None
+    if (path, name) in BY_COMMAND:
+        return BY_COMMAND[(path, name)]
+    parent = path.rsplit(" ", 1)[0]
+    if (parent, name) in BY_COMMAND and path != "kctl topics create":
+        return BY_COMMAND[(parent, name)]
+    if name in TOPIC_PARAMS:
+        return "topic"
+    if name in GROUP_PARAMS:
+        return "group"
+    if name in CONTEXT_PARAMS:
+        return "context"
+    if name in INSTANCE_PARAMS:
+        return "instance"
+    return None
+
+
+def dynamic_values(ctx, param, args, incomplete: str) -> list[str] | None:
+    """The candidates for a topic/group/context/instance parameter, or None (click completes it)."""
+    kind = kind_of(ctx, param)
+    if kind is None:
+        return None
+    given = set(args or ())
+    if kind == "topic":
+        names = topic_names(ctx)
+    elif kind == "group":
+        names = group_ids(ctx)
+    elif kind == "context":
+        names = context_names()
+    else:
+        names = instance_numbers(ctx)
+    return [n for n in names if n.startswith(incomplete) and n not in given
+            and (kind != "topic" or incomplete.startswith("_") or not n.startswith("__"))]
+
+
+def _bounded(fetch, timeout: float) -> list[str]:
+    """fetch() in a daemon thread, given up after timeout (+ a little): never a hang, never an error.
+
+    The thread's name starts with kctl-, so kctl.__main__ exits without waiting for a client
+    still closing on an unreachable cluster."""
+    import threading
+
+    found: list = []
+
+    def run():
+        try:
+            found.append(list(fetch()))
+        except BaseException:  # noqa: BLE001 - completion is silent: no candidates rather than an error
+            pass
+
+    worker = threading.Thread(target=run, name="kctl-complete", daemon=True)
+    worker.start()
+    worker.join(timeout + 0.5)
+    return found[0] if found else []
+
+
+def _completion_conf(ctx, timeout: float) -> dict:
+    obj = _app_context_for_completion(ctx)
+    return obj.client_conf(**{"log_level": 0, "socket.connection.setup.timeout.ms": int(timeout * 1000)})
+
+
+def group_ids(ctx, timeout: float = TOPIC_TIMEOUT) -> list[str]:
+    """Consumer group ids of the cluster the typed options point at; [] on any failure."""
+
+    def fetch():
+        from kctl.services.groups.describe import list_groups
+
+        return sorted(g.group_id for g in list_groups(_completion_conf(ctx, timeout), timeout))
+
+    return _bounded(fetch, timeout)
+
+
+def context_names() -> list[str]:
+    """The contexts of the kctl config file; [] on any failure."""
+    try:
+        from kctl.config.contexts import list_contexts
+
+        return sorted(list_contexts()[1])
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def instance_numbers(ctx) -> list[str]:
+    """0..max_instances-1 of the registry the typed options point at; [] on any failure."""
+    try:
+        from kctl.config.registry import load_registry
+
+        registry = load_registry((ctx.find_root().params or {}).get("registry"))
+        return [str(i) for i in range(registry.max_instances)]
+    except Exception:  # noqa: BLE001
+        return []

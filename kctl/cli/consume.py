@@ -105,4 +105,21 @@ def consume(
             schema_registry, obj.context, obj.registry_data, obj.target.instance, obj.timeout,
             key_format.value if key_format else None, value_format.value if value_format else None)
         output = schema_output(obj.output, fmt, kd, vd, pretty, key_decoder, value_decoder)
-    service.consume(obj.client_conf(), options, output, sys.stdout.buffer, obj.timeout)
+    # The summary line on stderr: on a terminal only (scripts read a clean stderr), never with -q.
+    on_done = (lambda summary: obj.note(summary_line(summary))) if obj.progress_on_stderr else None
+    service.consume(obj.client_conf(), options, output, sys.stdout.buffer, obj.timeout, on_done)
+
+
+_REASONS = {"end": "end reached", "until": "--until reached", "max_messages": "max messages reached",
+            "idle": "idle timeout", "interrupted": "interrupted", "output_closed": "output closed",
+            "output_failed": "output failed"}
+
+
+def summary_line(summary) -> str:
+    """The line `kctl consume` ends with on a terminal: records, partitions, why it stopped."""
+    records = f"{summary.messages:,} record{'' if summary.messages == 1 else 's'}"
+    partitions = f"{summary.partitions} partition{'' if summary.partitions == 1 else 's'}"
+    skipped = f", {summary.skipped:,} skipped by --match" if summary.skipped else ""
+    group = f", group {summary.group}" if summary.group else ""
+    reason = _REASONS.get(summary.reason, summary.reason or "stopped")
+    return f"{records} from {partitions}{skipped}{group} in {summary.duration_ms / 1000:.1f}s ({reason})"

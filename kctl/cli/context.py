@@ -21,6 +21,9 @@ class AppContext:
     timeout: float = 10.0
     verbose: int = 0
     debug: bool = False
+    quiet: bool = False
+    allow_plaintext_password: bool = False
+    _warned: set = field(default_factory=set, repr=False, compare=False)
     ask_password: bool = False
 
     @cached_property
@@ -57,7 +60,38 @@ class AppContext:
         )
         for key, value in extra.items():
             conf.setdefault(key, value)
+        self._warn_cleartext(conf)
         return conf
+
+    def _warn_cleartext(self, conf: dict) -> None:
+        """One warning per run (and host) when a password mechanism goes over SASL_PLAINTEXT to
+        another machine; --allow-plaintext-password says that is known and wanted."""
+        from kctl.config.client_conf import cleartext_warning
+
+        if self.allow_plaintext_password:
+            return
+        warning = cleartext_warning(conf)
+        if warning and warning not in self._warned:
+            self._warned.add(warning)
+            sys.stderr.write(f"kctl: warning: {warning}\n")
+            sys.stderr.flush()
+
+    def unreachable_hint(self) -> str | None:
+        """The hint for a cluster that does not answer when it is not a local instance (whose
+        standard hint says `kctl local status`); None to keep the standard one."""
+        try:
+            target = self.target
+        except Exception:  # noqa: BLE001 - no better hint than the standard one
+            return None
+        from kctl.config.client_conf import bootstrap_hosts, is_loopback_host
+
+        if target.instance is not None:
+            return None
+        if target.source.startswith("context "):
+            return f"check the bootstrap address {target.bootstrap}, the network and the credentials of {target.source}"
+        if all(is_loopback_host(h) for h in bootstrap_hosts(target.bootstrap)):
+            return None  # this machine: `kctl local status` may well be the answer
+        return f"check the bootstrap address {target.bootstrap} (from {target.source}) and the network"
 
     @cached_property
     def _prompted_password(self) -> str:
@@ -72,6 +106,17 @@ class AppContext:
     @property
     def stderr_is_tty(self) -> bool:
         return sys.stderr.isatty()
+
+    @property
+    def progress_on_stderr(self) -> bool:
+        """Progress bars and live status on stderr: on a terminal, unless -q/--quiet."""
+        return not self.quiet and self.stderr_is_tty
+
+    def note(self, text: str) -> None:
+        """A note or summary line on stderr ("kctl: ..."), unless -q/--quiet (errors are not notes)."""
+        if not self.quiet:
+            sys.stderr.write(f"kctl: {text}\n")
+            sys.stderr.flush()
 
 
 def app_context(ctx: typer.Context) -> AppContext:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 from typing import List, Optional
 
 import typer
@@ -73,7 +72,7 @@ def copy(
     if to_instance is not None or to_context is not None or to_bootstrap is not None:
         dst = dataclasses.replace(obj, instance=to_instance, context_name=to_context, bootstrap=to_bootstrap)
         dst_conf = dst.client_conf()
-    progress = ProgressLine.copy() if sys.stderr.isatty() else None
+    progress = ProgressLine.copy() if obj.progress_on_stderr else None
     try:
         summary = run_copy(opts, src.client_conf(), dst_conf, progress)
     finally:

@@ -67,7 +67,7 @@ def run(
 
         check_writable(junit)
     progress = None
-    if sys.stderr.isatty():
+    if obj.progress_on_stderr:
         from kctl.render.checklist import LiveChecklist
 
         progress = LiveChecklist(make_console(stderr=True), transient=sys.stdout.isatty())

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import List, Optional
 
 import typer
 
 from kctl.cli.complete import complete_topics
+from kctl.cli.confirm import DRY_RUN, EXECUTE, YES, approve, approved, plural
 from kctl.cli.context import app_context, no_empty_names
 from kctl.cli.lag import groups_lag
 from kctl.cli.options import Duration, Time
@@ -90,37 +90,35 @@ def delete(
     ctx: typer.Context,
     group_ids: List[str] = typer.Argument(..., metavar="GROUP...", help="Groups to delete (they must have no members).",
                                           callback=no_empty_names),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed when stdin is not a terminal)."),
+    yes: bool = YES,
+    dry_run: bool = DRY_RUN,
 ):
-    """Delete consumer groups and their committed offsets (asks first unless --yes).
+    """Delete consumer groups and their committed offsets (shows them and asks first).
 
     Example: kctl groups delete old-billing --yes
     """
-    from kctl.cli.topics import confirm
-    from kctl.errors import UsageError
     from kctl.models import OperationResult
-    from kctl.services import groups
+    from kctl.services import groups, plans
 
     obj = app_context(ctx)
-    if not (yes or sys.stdin.isatty()):
-        raise UsageError("refusing to delete groups without confirmation: stdin is not a terminal",
-                         hint="pass --yes to delete from a script")
-    if not yes and not confirm(f"Groups to delete: {', '.join(group_ids)}\n"
-                                f"Delete {len(group_ids)} group(s) and their committed offsets? [y/N] "):
-        raise typer.Abort()
-    _finish(obj, groups.delete_groups(obj.client_conf(), obj.timeout, group_ids), OperationResult)
+    conf = obj.client_conf()
+    go, plan = approved(obj, lambda: plans.delete_groups(conf, obj.timeout, group_ids),
+                        lambda p: f"delete {plural(sum(i.ok for i in p.items), 'group')} and "
+                                  f"{'its' if sum(i.ok for i in p.items) == 1 else 'their'} committed offsets",
+                        yes=yes, dry_run=dry_run)
+    _finish(obj, groups.delete_groups(conf, obj.timeout, group_ids) if go else plan, OperationResult)
 
 
 WAIT_EMPTY = typer.Option(None, "--wait-empty", click_type=Duration(minimum=0.001, maximum=86400),
-                          help="With --execute: wait up to this long (60s, 2m; at most 1d) for the group's members to leave, then apply.")
+                          help="Before applying: wait up to this long (60s, 2m; at most 1d) for the group's members to leave.")
 
 
 def _wait_empty(seconds: float | None, execute: bool) -> float | None:
-    """--wait-empty in seconds (it only means something with --execute)."""
+    """--wait-empty in seconds (it means nothing with --dry-run)."""
     from kctl.errors import UsageError
 
     if seconds is not None and not execute:
-        raise UsageError("--wait-empty needs --execute", hint="without --execute kctl only shows the plan")
+        raise UsageError("--wait-empty and --dry-run do not go together", hint="--dry-run only shows the plan")
     return seconds
 
 
@@ -154,13 +152,14 @@ def reset_offsets(
     skip_missing: bool = typer.Option(False, "--skip-missing",
                                       help="Leave out the partitions whose target does not exist (instead of applying nothing)."),
     wait_empty: Optional[float] = WAIT_EMPTY,
-    dry_run: bool = typer.Option(False, "--dry-run", help="Only show the plan (the default)."),
-    execute: bool = typer.Option(False, "--execute", help="Apply the plan (the group must have no active member); "
-                                                          "the previous offsets are saved first (`groups undo`)."),
+    yes: bool = EXECUTE,
+    dry_run: bool = DRY_RUN,
 ):
-    """Move a group's committed offsets; shows the plan (records re-read or skipped) unless --execute.
+    """Move a group's committed offsets: shows the plan (records re-read or skipped) and asks first.
 
-    Example: kctl groups reset-offsets billing orders --by-duration -1h --execute
+    The group must have no active member; the previous offsets are saved first (`groups undo`).
+
+    Example: kctl groups reset-offsets billing orders --by-duration -1h --yes
     """
     from kctl.errors import UsageError
     from kctl.models import OffsetResetResult
@@ -168,19 +167,30 @@ def reset_offsets(
     from kctl.services import groups
 
     obj = app_context(ctx)
-    if dry_run and execute:
-        raise UsageError("give --dry-run or --execute, not both")
+    if dry_run and yes:
+        raise UsageError("give --dry-run or --yes/--execute, not both")
     strategy = groups.parse_strategy(to_earliest, to_latest, to_offset, to_datetime, shift_by, by_duration=by_duration,
                                      to_current=to_current, from_file=from_file, to_group=to_group)
-    wait = _wait_empty(wait_empty, execute)
+    wait = _wait_empty(wait_empty, not dry_run)
     result = groups.reset_offsets(obj.client_conf(), obj.timeout, group_id, parse_topic_partitions([*(topic_args or ()), *topics]),
-                                  strategy, all_topics=all_topics, execute=execute, skip_missing=skip_missing,
-                                  wait_empty=wait)
+                                  strategy, all_topics=all_topics, execute=not dry_run, skip_missing=skip_missing,
+                                  wait_empty=wait, confirm=_asker(obj, yes))
     if export is not None:
         from kctl.render.groups import export_plan
 
         export_plan(export, result)
     _finish(obj, result, OffsetResetResult)
+
+
+def _asker(obj, yes: bool):
+    """The question before offsets are applied (kctl.cli.confirm), with the plan's counts."""
+    def confirm(plan) -> bool:
+        moves = sum(p.new_offset is not None and p.new_offset != p.current_offset for p in plan.partitions)
+        action = (f"move {plural(moves, 'committed offset')} of group {plan.group_id} ({plan.records_reread:,} "
+                  f"records re-read, {plan.records_skipped:,} skipped)")
+        return approve(obj, plan, action, yes=yes, dry_run=False, changes=moves > 0)
+
+    return confirm
 
 
 @app.command()
@@ -210,19 +220,20 @@ def undo(
     skip_missing: bool = typer.Option(False, "--skip-missing",
                                       help="Leave out the snapshot's partitions that no longer exist."),
     wait_empty: Optional[float] = WAIT_EMPTY,
-    execute: bool = typer.Option(False, "--execute", help="Apply (the group must have no active member)."),
+    yes: bool = EXECUTE,
+    dry_run: bool = DRY_RUN,
 ):
-    """Restore the offsets a snapshot saved (a plan unless --execute); a snapshot of another cluster is refused.
+    """Restore the offsets a snapshot saved (shows the plan and asks first); a snapshot of another cluster is refused.
 
-    Example: kctl groups undo billing --execute
+    Example: kctl groups undo billing --yes
     """
     from kctl.models import OffsetResetResult
     from kctl.services import groups
 
     obj = app_context(ctx)
-    wait = _wait_empty(wait_empty, execute)
-    result = groups.undo(obj.client_conf(), obj.timeout, group_id, snapshot, execute=execute, wait_empty=wait,
-                         skip_missing=skip_missing)
+    wait = _wait_empty(wait_empty, not dry_run)
+    result = groups.undo(obj.client_conf(), obj.timeout, group_id, snapshot, execute=not dry_run, wait_empty=wait,
+                         skip_missing=skip_missing, confirm=_asker(obj, yes))
     _finish(obj, result, OffsetResetResult)
 
 
@@ -233,18 +244,23 @@ def delete_offsets(
                                    callback=no_empty_names),
     topic_args: Optional[List[str]] = TOPIC_ARGS,
     topics: List[str] = TOPICS,
+    yes: bool = YES,
+    dry_run: bool = DRY_RUN,
 ):
-    """Delete a group's committed offsets for some topics or partitions.
+    """Delete a group's committed offsets for some topics or partitions (shows them and asks first).
 
-    Example: kctl groups delete-offsets billing orders payments:0,1
+    Example: kctl groups delete-offsets billing orders payments:0,1 --yes
     """
     from kctl.models import OperationResult
     from kctl.parsing import parse_topic_partitions
     from kctl.services import groups
 
     obj = app_context(ctx)
-    result = groups.delete_offsets(obj.client_conf(), obj.timeout, group_id, parse_topic_partitions([*(topic_args or ()), *topics]))
-    _finish(obj, result, OperationResult)
+    conf, wanted = obj.client_conf(), parse_topic_partitions([*(topic_args or ()), *topics])
+    go, plan = approved(obj, lambda: groups.delete_offsets(conf, obj.timeout, group_id, wanted, dry_run=True),
+                        lambda p: f"delete {plural(sum(i.detail.startswith('would') for i in p.items), 'committed offset')}"
+                                  f" of group {group_id}", yes=yes, dry_run=dry_run)
+    _finish(obj, groups.delete_offsets(conf, obj.timeout, group_id, wanted) if go else plan, OperationResult)
 
 
 app.command("lag")(groups_lag)

@@ -37,7 +37,7 @@ def groups_lag(
     seconds = interval
     if watch:
         follow(lag.watch_lag(obj.client_conf(), obj.timeout, group_ids, topic, seconds),
-               live=obj.output == "table" and obj.stdout_is_tty)
+               live=obj.output in ("table", "wide") and obj.stdout_is_tty)
         return
     report = lag.lag_report(obj.client_conf(), obj.timeout, group_ids, topic, seconds)
     render(report, obj.output, kind=LagReport)

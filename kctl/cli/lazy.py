@@ -32,6 +32,33 @@ class Lazy:
         return getattr(importlib.import_module(self.module), self.attribute)
 
 
+# The last line of every subcommand's --help: the global options are the root's, so a command's own
+# option list never shows them (kctl.cli.app; kctl.__main__ takes them anywhere on the line).
+GLOBAL_OPTIONS_EPILOG = (
+    "Global options (anywhere on the line): -o/--output table|wide|json|yaml, -i/--instance, --context, "
+    "-b/--bootstrap, -X key=value, --timeout, -v, -q/--quiet, --debug; see `kctl --help`."
+)
+
+
+def summary_of(help_text: str | None) -> str:
+    """The first paragraph of a help text, on one line (what command lists show, never cut)."""
+    import inspect
+
+    first = inspect.cleandoc(help_text or "").split("\n\n", 1)[0]
+    return " ".join(first.replace("\b", " ").split())
+
+
+def finish(command) -> None:
+    """Every command under this one: its whole summary in command lists (click would cut it at
+    ~45 characters with '...') and the global options line at the end of its --help."""
+    if not command.short_help and command.help:
+        command.short_help = summary_of(command.help)
+    if GLOBAL_OPTIONS_EPILOG not in (command.epilog or ""):
+        command.epilog = f"{command.epilog}\n\n{GLOBAL_OPTIONS_EPILOG}" if command.epilog else GLOBAL_OPTIONS_EPILOG
+    for sub in (getattr(command, "commands", None) or {}).values():
+        finish(sub)
+
+
 def build(name: str, lazy: Lazy, group: "LazyGroup"):
     """The click command typer would have made had the target been registered on the root app
     (`app.command(name)(f)` or `app.add_typer(sub, name=name)`), with the root's settings."""
@@ -42,13 +69,16 @@ def build(name: str, lazy: Lazy, group: "LazyGroup"):
     scratch = typer.Typer(add_completion=False)  # only to let typer fill in its registration defaults
     if isinstance(target, typer.Typer):
         scratch.add_typer(target, name=name)
-        return typer.main.get_group_from_info(
+        command = typer.main.get_group_from_info(
             scratch.registered_groups[0], pretty_exceptions_short=group.pretty_exceptions_short,
             rich_markup_mode=group.rich_markup_mode, suggest_commands=group.suggest_commands)
-    scratch.command(name)(target)
-    return typer.main.get_command_from_info(
-        scratch.registered_commands[0], pretty_exceptions_short=group.pretty_exceptions_short,
-        rich_markup_mode=group.rich_markup_mode)
+    else:
+        scratch.command(name)(target)
+        command = typer.main.get_command_from_info(
+            scratch.registered_commands[0], pretty_exceptions_short=group.pretty_exceptions_short,
+            rich_markup_mode=group.rich_markup_mode)
+    finish(command)
+    return command
 
 
 class LazyCommands(MutableMapping):
@@ -96,7 +126,7 @@ class LazyCommands(MutableMapping):
         from typer.core import TyperCommand
 
         entry = self._lazy[name]
-        return TyperCommand(name, help=entry.summary, hidden=entry.hidden)
+        return TyperCommand(name, help=entry.summary, short_help=entry.summary, hidden=entry.hidden)
 
 
 class LazyGroup(TyperGroup):

@@ -20,6 +20,28 @@ def _instance(ctx: typer.Context, instance: Optional[int]) -> int:
 INSTANCE = typer.Option(None, "--instance", "-i", help="Instance number (default 0, or the global -i).")
 
 
+def _approve_wipe(ctx: typer.Context, instances, yes: bool, dry_run: bool) -> bool:
+    """--reset wipes data: the same plan, question and --yes as every destructive command.
+    False: --dry-run (the plan was rendered; nothing started, stopped or wiped)."""
+    from kctl.cli.confirm import approve, plural
+    from kctl.errors import UsageError
+    from kctl.render import render
+    from kctl.services import local
+
+    if instances is None:
+        if dry_run:
+            raise UsageError("--dry-run shows what --reset would wipe: give both")
+        return True
+    obj = app_context(ctx)
+    plan = local.wipe_plan(list(instances))
+    names = ", ".join(i.name for i in plan.items)
+    if approve(obj, plan, f"wipe the data of {plural(len(plan.items), 'local instance')}", yes=yes, dry_run=dry_run,
+               cluster=f"this machine ({names})"):
+        return True
+    render(plan, obj.output)
+    return False
+
+
 @app.command()
 def up(
     ctx: typer.Context,
@@ -35,6 +57,8 @@ def up(
                                            help="scram: SASL/SCRAM over TLS, the standard authorizer, a super user and a kctl context (new instances)."),
     schema_registry: bool = typer.Option(
         False, "--schema-registry", help="Also start the instance's Schema Registry (Apicurio; needs Java 21+)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="--reset: wipe without asking (needed when stdin is not a terminal)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="--reset: only show what would be wiped."),
 ):
     """Start Kafka for an instance (only the brokers that are down) and wait until it answers.
 
@@ -44,12 +68,14 @@ def up(
     from kctl.services import local
 
     obj = app_context(ctx)
+    if not _approve_wipe(ctx, [_instance(ctx, instance)] if reset else None, yes, dry_run):
+        return
     result = local.up(obj.registry_data, _instance(ctx, instance), brokers=brokers, reset=reset, wait=wait, heap=heap,
                       with_temporal=temporal, security=security, with_schema_registry=schema_registry)
-    if result.already_running:
+    if result.already_running and not obj.quiet:
         print(f"instance {result.instance} is already running", file=sys.stderr)
     render(result, obj.output)
-    if obj.output == "table":
+    if obj.output in ("table", "wide") and not obj.quiet:
         for broker in result.brokers:
             note = " (started now)" if broker.node_id in result.started else ""
             print(f"broker {broker.node_id}: pid {broker.pid}{note}, data {broker.data_dir}, log {broker.log_file}", file=sys.stderr)
@@ -71,6 +97,8 @@ def down(
     grace: float = typer.Option(20.0, "--grace", click_type=Duration(minimum=0, maximum=3600),
                                 help="How long to wait after SIGTERM before SIGKILL (20s; bare seconds)."),
     reset: bool = typer.Option(False, "--reset", help="Also wipe the instance's data."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="--reset: wipe without asking (needed when stdin is not a terminal)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="--reset: only show what would be wiped (nothing stops)."),
 ):
     """Stop a local instance, its Temporal server and Schema Registry too (gracefully, then forcefully).
 
@@ -80,6 +108,9 @@ def down(
     from kctl.services import local
 
     obj = app_context(ctx)
+    wiped = (local.known_instances() if all_instances else [_instance(ctx, instance)]) if reset else None
+    if not _approve_wipe(ctx, wiped, yes, dry_run):
+        return
     if all_instances:
         results = local.down_all(obj.registry_data, grace)
     else:

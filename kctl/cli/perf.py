@@ -32,10 +32,12 @@ def _show(obj, result, plot: bool) -> None:
         raise PartialFailure(f"{result.failed} records were not acknowledged")
 
 
-def _interval(test: str):
+def _interval(test: str, obj):
     from kctl.render.moving import interval_line
 
     def show(interval) -> None:
+        if obj.quiet:  # -q: progress lines are silenced, the result is not
+            return
         sys.stderr.write(interval_line(test, interval) + "\n")
         sys.stderr.flush()
 
@@ -71,7 +73,7 @@ def produce(
     obj = app_context(ctx)
     opts = ProducePerfOptions(topic, records, record_size, payload_file, throughput, acks, compression, linger_ms,
                               batch_size, interval)
-    _show(obj, run_produce(obj.client_conf(), opts, _interval("produce"), obj.timeout), plot)
+    _show(obj, run_produce(obj.client_conf(), opts, _interval("produce", obj), obj.timeout), plot)
 
 
 @app.command()
@@ -92,7 +94,7 @@ def consume(
     from kctl.services.perf import run_consume
 
     obj = app_context(ctx)
-    _show(obj, run_consume(obj.client_conf(), topic, records, group, interval, _interval("consume"), obj.timeout), plot)
+    _show(obj, run_consume(obj.client_conf(), topic, records, group, interval, _interval("consume", obj), obj.timeout), plot)
 
 
 @app.command()
@@ -112,5 +114,5 @@ def latency(
     from kctl.services.perf import run_latency
 
     obj = app_context(ctx)
-    _show(obj, run_latency(obj.client_conf(), topic, records, size, acks, _interval("latency"), interval,
+    _show(obj, run_latency(obj.client_conf(), topic, records, size, acks, _interval("latency", obj), interval,
                            obj.timeout), plot)

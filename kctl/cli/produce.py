@@ -70,14 +70,16 @@ def produce(
     failed_file: Optional[str] = typer.Option(None, "--failed-file", help="Write undelivered messages here (JSON envelopes, replay with --input envelope)."),
     transactional_id: Optional[str] = typer.Option(None, "--transactional-id", help="Send the whole input in one transaction."),
     on_error: OnError = typer.Option(OnError.stop, "--on-error", help="A malformed input line: stop (default) or skip and count it."),
-    value_format: Optional[SchemaFormat] = typer.Option(None, "--value-format", help="Encode JSON values with a Schema Registry schema: avro|json-schema (protobuf: not yet)."),
-    value_schema: Optional[str] = typer.Option(None, "--value-schema", help="Schema file (.avsc, .json) for --value-format; registered under the subject if new."),
+    value_format: Optional[SchemaFormat] = typer.Option(None, "--value-format", help="Encode JSON values with a Schema Registry schema: avro|protobuf|json-schema."),
+    value_schema: Optional[str] = typer.Option(None, "--value-schema", help="Schema file (.avsc, .proto, .json) for --value-format; registered under the subject if new."),
     value_subject: Optional[str] = typer.Option(None, "--value-subject", help="Subject of the value schema (default by --subject-strategy; its latest version without --value-schema)."),
     value_schema_id: Optional[int] = typer.Option(None, "--value-schema-id", help="Use this registered schema id for values."),
-    key_format: Optional[SchemaFormat] = typer.Option(None, "--key-format", help="Encode JSON keys with a Schema Registry schema: avro|json-schema."),
+    value_message: Optional[str] = typer.Option(None, "--value-message", help="protobuf: the message of the schema values are (default its first)."),
+    key_format: Optional[SchemaFormat] = typer.Option(None, "--key-format", help="Encode JSON keys with a Schema Registry schema: avro|protobuf|json-schema."),
     key_schema: Optional[str] = typer.Option(None, "--key-schema", help="Schema file for --key-format."),
     key_subject: Optional[str] = typer.Option(None, "--key-subject", help="Subject of the key schema."),
     key_schema_id: Optional[int] = typer.Option(None, "--key-schema-id", help="Use this registered schema id for keys."),
+    key_message: Optional[str] = typer.Option(None, "--key-message", help="protobuf: the message of the schema keys are (default its first)."),
     subject_strategy: SubjectStrategy = typer.Option(SubjectStrategy.topic, "--subject-strategy", help="Subject naming: topic (TOPIC-value), record (the record's name) or topic-record."),
     schema_registry: Optional[str] = typer.Option(None, "--schema-registry", help="Schema Registry URL (default: $KCTL_SCHEMA_REGISTRY, the context's, or the local instance's)."),
 ):
@@ -113,7 +115,7 @@ def produce(
         from kctl.services.schemas.settings import registry_settings as settings_of
 
         registry_settings = settings_of(schema_registry, obj.context, obj.registry_data, obj.target.instance, obj.timeout)
-    progress = _Progress() if sys.stderr.isatty() and not report else None
+    progress = _Progress() if obj.progress_on_stderr and not report else None
     report_writer = _Report() if report else None
     req = service.ProduceRequest(
         topic=topic,
@@ -143,13 +145,16 @@ def produce(
         value_schema=value_schema,
         value_subject=value_subject,
         value_schema_id=value_schema_id,
+        value_message=value_message,
         key_format=key_format.value if key_format else None,
         key_schema=key_schema,
         key_subject=key_subject,
         key_schema_id=key_schema_id,
+        key_message=key_message,
         subject_strategy=subject_strategy.value,
         schema_registry=registry_settings,
     )
+    _stdin_note(req, obj)
     try:
         summary = service.produce(
             obj.client_conf(), obj.timeout, req,
@@ -161,12 +166,13 @@ def produce(
     except service.ProduceError as exc:
         if progress:
             progress.close()
-        if exc.summary is not None:
+        if exc.summary is not None and not obj.quiet:
             _print_summary(exc.summary)
         raise
     if progress:
         progress.close()
-    _print_summary(summary)
+    if not obj.quiet:
+        _print_summary(summary)
     if report_writer is not None:
         report_writer.finish()
     elif obj.output in ("json", "yaml"):
@@ -222,6 +228,21 @@ class _Report:
             os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
         except OSError:
             pass
+
+
+def _stdin_note(req, obj) -> None:
+    """Say what kctl waits for when it reads a terminal (not a pipe): it would otherwise sit on a blank screen."""
+    if req.value is not None or "-" not in req.files or obj.quiet or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return
+    if req.format == "raw":
+        what = "one record: all of the input"
+    elif req.delimiter is not None:
+        what = "one per --delimiter"
+    elif req.format == "line":
+        what = "one per line"
+    else:
+        what = f"one {req.format} record per line"
+    obj.note(f"reading records from stdin, {what}; Ctrl-D to finish")
 
 
 def _print_summary(summary) -> None:

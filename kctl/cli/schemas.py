@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from typing import Optional
 
 import typer
 
+from kctl.cli.confirm import DRY_RUN, YES, approved, plural
 from kctl.cli.context import app_context
 
 app = typer.Typer(help="Schema Registry subjects and schemas (Confluent API; `kctl local up --schema-registry`).",
@@ -93,22 +93,19 @@ def check(ctx: typer.Context, subject: str = typer.Argument(..., help="The subje
 def delete(ctx: typer.Context, subject: str = typer.Argument(..., help="The subject to delete."),
            version: Optional[str] = typer.Option(None, "--version", help="Only this version."),
            permanent: bool = typer.Option(False, "--permanent", help="Delete for good (not just soft-delete)."),
-           yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed when stdin is not a terminal)."),
-           schema_registry: Optional[str] = REGISTRY):
-    """Delete a subject or one of its versions (asks first unless --yes).
+           yes: bool = YES, dry_run: bool = DRY_RUN, schema_registry: Optional[str] = REGISTRY):
+    """Delete a subject or one of its versions (shows the versions and asks first).
 
     Example: kctl schemas delete old-value --permanent --yes
     """
-    from kctl.cli.topics import confirm
-    from kctl.errors import UsageError
     from kctl.services import schemas
 
-    if not (yes or sys.stdin.isatty()):
-        raise UsageError("refusing to delete without confirmation: stdin is not a terminal", hint="pass --yes to delete from a script")
-    what = f"{subject} version {version}" if version else f"subject {subject}"
-    if not yes and not confirm(f"Delete {what}{' permanently' if permanent else ''}? [y/N] "):
-        raise typer.Abort()
-    _render(ctx, schemas.delete(_settings(ctx, schema_registry), subject, version, permanent))
+    settings = _settings(ctx, schema_registry)
+    go, plan = approved(app_context(ctx), lambda: schemas.delete_plan(settings, subject, version, permanent),
+                        lambda p: f"{'permanently ' if permanent else ''}delete {plural(len(p.versions), 'version')} of "
+                                  f"subject {subject}", yes=yes, dry_run=dry_run, changes=lambda p: bool(p.versions),
+                        cluster=f"Schema Registry {settings.url}")
+    _render(ctx, schemas.delete(settings, subject, version, permanent) if go else plan)
 
 
 @app.command()

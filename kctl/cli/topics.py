@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import List, Optional
 
 import typer
 
 from kctl.cli.complete import complete_topics
+from kctl.cli.confirm import DRY_RUN as PLAN_ONLY
+from kctl.cli.confirm import EXECUTE, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
 from kctl.cli.options import CONFIG_OPTION, DELETE_OPTION, Position
 
@@ -34,16 +35,6 @@ def _finish(obj, result) -> None:
         raise error
 
 
-def confirm(question: str) -> bool:
-    """Ask on stderr (click's prompt would write to stdout, which is for data only)."""
-    sys.stderr.write(question)
-    sys.stderr.flush()
-    answer = sys.stdin.readline()
-    if not answer:
-        sys.stderr.write("\n")
-    return answer.strip().lower() in ("y", "yes")
-
-
 @app.command("list")
 def list_(
     ctx: typer.Context,
@@ -58,7 +49,7 @@ def list_(
 ):
     """List topics with their partition counts (filtered by partition state, with sizes).
 
-    The state filters combine with OR.
+    The state filters combine with OR. `-o wide` adds the sizes.
 
     Example: kctl topics list 'orders.*' --under-replicated --sizes -o json
     """
@@ -70,6 +61,7 @@ def list_(
               "offline": offline, "unavailable": unavailable}
     states = tuple(name for name, on in chosen.items() if on)
     obj = app_context(ctx)
+    sizes = sizes or obj.output == "wide"  # -o wide: every column there is
     rows = topics.list_topics(obj.client_conf(), obj.timeout, pattern, internal, states=states, sizes=sizes)
     render(rows, obj.output, kind=TopicSize if sizes else TopicSummary)
 
@@ -129,25 +121,26 @@ def delete(
     names: Optional[List[str]] = typer.Argument(None, metavar="[NAME...]", help="Topics to delete.", autocompletion=complete_topics),
     regex: Optional[str] = typer.Option(None, "--regex", metavar="REGEX", help="Also delete every non-internal topic whose whole name matches this regular expression."),
     if_exists: bool = typer.Option(False, "--if-exists", help="A topic that does not exist is not an error."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed when stdin is not a terminal)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be deleted, delete nothing."),
+    yes: bool = YES,
+    dry_run: bool = PLAN_ONLY,
 ):
-    """Delete topics by name or regular expression (asks first unless --yes).
+    """Delete topics by name or regular expression (shows them with their record counts and asks first).
 
     Example: kctl topics delete --regex 'tmp-.*' --yes
     """
-    from kctl.errors import UsageError
-    from kctl.services import topics
+    from kctl.services import plans, topics
 
     obj = app_context(ctx)
-    if not (yes or dry_run or sys.stdin.isatty()):
-        raise UsageError("refusing to delete topics without confirmation: stdin is not a terminal",
-                         hint="pass --yes to delete from a script")
     conf = obj.client_conf()
     targets = topics.resolve_delete_targets(conf, obj.timeout, names or [], regex)
-    if not (yes or dry_run) and not confirm(f"Topics to delete: {', '.join(targets)}\nDelete {len(targets)} topic(s) and all their data? [y/N] "):
-        raise typer.Abort()
-    _finish(obj, topics.delete_topics(conf, obj.timeout, targets, if_exists=if_exists, dry_run=dry_run))
+    go, plan = approved(obj, lambda: plans.delete_topics(conf, obj.timeout, targets, if_exists=if_exists),
+                        lambda p: f"delete {plural(len(_going(p)), 'topic')} and {'its' if len(_going(p)) == 1 else 'their'} "
+                                  f"{plural(plans.records_of(p), 'record')}", yes=yes, dry_run=dry_run)
+    _finish(obj, topics.delete_topics(conf, obj.timeout, targets, if_exists=if_exists) if go else plan)
+
+
+def _going(plan) -> list:
+    return [i for i in plan.items if i.ok and i.detail.startswith("would")]
 
 
 @app.command("alter-config")
@@ -195,17 +188,23 @@ def delete_records(
     before: List[str] = typer.Option([], "--before", metavar="PARTITION:OFFSET",
                                      help="Delete records before OFFSET in PARTITION (repeatable)."),
     purge: bool = typer.Option(False, "--all", help="Delete every record of every partition (up to the high watermark)."),
+    yes: bool = YES,
+    dry_run: bool = PLAN_ONLY,
 ):
-    """Delete the oldest records of partitions (moves the low watermark).
+    """Delete the oldest records of partitions (moves the low watermark; shows the counts and asks first).
 
-    Example: kctl topics delete-records orders --before 0:1500 --before 1:1200
+    Example: kctl topics delete-records orders --before 0:1500 --before 1:1200 --yes
     """
     from kctl.parsing import parse_partition_offsets
-    from kctl.services import topics
+    from kctl.services import plans, topics
 
     obj = app_context(ctx)
     offsets = parse_partition_offsets(before, "--before")
-    _finish(obj, topics.delete_records(obj.client_conf(), obj.timeout, topic, offsets, purge=purge))
+    conf = obj.client_conf()
+    go, plan = approved(obj, lambda: plans.delete_records(conf, obj.timeout, topic, offsets, purge=purge),
+                        lambda p: f"delete {plural(plans.records_of(p), 'record')} of topic {topic}",
+                        yes=yes, dry_run=dry_run)
+    _finish(obj, topics.delete_records(conf, obj.timeout, topic, offsets, purge=purge) if go else plan)
 
 
 @app.command("partition-for")
@@ -271,7 +270,7 @@ def dump(
 
     obj = app_context(ctx)
     start, stop = parse_from(from_), parse_until(until)
-    progress = ProgressLine("dumped") if sys.stderr.isatty() else None
+    progress = ProgressLine("dumped") if obj.progress_on_stderr else None
     try:
         summary = run_dump(obj.client_conf(), names, directory, compression, start, stop, obj.timeout, progress)
     finally:
@@ -299,7 +298,7 @@ def restore(
     from kctl.services.dump import restore as run_restore
 
     obj = app_context(ctx)
-    progress = ProgressLine("restored") if sys.stderr.isatty() else None
+    progress = ProgressLine("restored") if obj.progress_on_stderr else None
     try:
         summary = run_restore(obj.client_conf(), directory, to, if_not_exists, obj.timeout, progress)
     finally:
@@ -313,13 +312,20 @@ def restore(
 
 THROTTLE = typer.Option(None, "--throttle", metavar="BYTES/S", min=1,
                         help="Replication throttle on the brokers involved while the replicas copy (bytes per second).")
-EXECUTE = typer.Option(False, "--execute", help="Start the reassignment (without it: show the plan only).")
 
 
-def _plan(obj, result) -> None:
+def _plan(obj, start, yes: bool, dry_run: bool) -> None:
+    """The reassignment plan; started once approved (kctl.cli.confirm)."""
     from kctl.render import render
     from kctl.services import replicas
 
+    def moving(plan) -> list:
+        return [m for m in plan.moves if m.status == "planned"]
+
+    go, result = approved(obj, lambda: start(False), lambda p: f"reassign {plural(len(moving(p)), 'partition')} of "
+                          f"topic {p.topic}", yes=yes, dry_run=dry_run, changes=lambda p: bool(moving(p)))
+    if go:
+        result = start(True)
     render(result, obj.output)
     error = replicas.plan_failure(result)
     if error is not None:
@@ -331,18 +337,20 @@ def set_replication(
     ctx: typer.Context,
     topic: str = typer.Argument(..., help="Topic to change.", autocompletion=complete_topics, callback=no_empty_names),
     factor: int = typer.Option(..., "--factor", min=1, max=MAX_REPLICATION, help="New replication factor."),
-    execute: bool = EXECUTE,
+    yes: bool = EXECUTE,
+    dry_run: bool = PLAN_ONLY,
     throttle: Optional[int] = THROTTLE,
 ):
-    """Change a topic's replication factor by reassigning its partitions (plan first, --execute to start).
+    """Change a topic's replication factor by reassigning its partitions (plan first, asks before starting).
 
     Example: kctl topics set-replication orders --factor 3 --execute
     """
     from kctl.services import replicas
 
     obj = app_context(ctx)
-    _plan(obj, replicas.plan(obj.client_conf(), obj.timeout, "set-replication", topic, factor=factor,
-                             execute=execute, throttle=throttle))
+    conf = obj.client_conf()
+    _plan(obj, lambda execute: replicas.plan(conf, obj.timeout, "set-replication", topic, factor=factor,
+                                             execute=execute, throttle=throttle), yes, dry_run)
 
 
 @app.command()
@@ -350,10 +358,11 @@ def move(
     ctx: typer.Context,
     topic: str = typer.Argument(..., help="Topic to move.", autocompletion=complete_topics, callback=no_empty_names),
     brokers: str = typer.Option(..., "--brokers", metavar="ID,ID,...", help="Brokers to spread the replicas over."),
-    execute: bool = EXECUTE,
+    yes: bool = EXECUTE,
+    dry_run: bool = PLAN_ONLY,
     throttle: Optional[int] = THROTTLE,
 ):
-    """Move a topic's replicas onto the given brokers, round-robin (plan first, --execute to start).
+    """Move a topic's replicas onto the given brokers, round-robin (plan first, asks before starting).
 
     Example: kctl topics move orders --brokers 1,2,3 --execute --throttle 10000000
     """
@@ -362,5 +371,6 @@ def move(
 
     obj = app_context(ctx)
     ids = [parse_int(b.strip(), "--brokers") for b in brokers.split(",") if b.strip()]
-    _plan(obj, replicas.plan(obj.client_conf(), obj.timeout, "move", topic, brokers=ids, execute=execute,
-                             throttle=throttle))
+    conf = obj.client_conf()
+    _plan(obj, lambda execute: replicas.plan(conf, obj.timeout, "move", topic, brokers=ids, execute=execute,
+                                             throttle=throttle), yes, dry_run)

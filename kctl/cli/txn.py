@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import List, Optional
 
 import typer
 
 from kctl.cli.complete import complete_topics
+from kctl.cli.confirm import DRY_RUN, YES, approve
 from kctl.cli.context import app_context, no_empty_names
 from kctl.cli.options import Duration
 from kctl.models.choices import TXN_STATES, help_list
@@ -144,33 +144,27 @@ def abort(
                                                  help="Its producer epoch."),
     coordinator_epoch: Optional[int] = typer.Option(None, "--coordinator-epoch", metavar="N", min=-1, max=INT32_MAX,
                                                     help="Its coordinator epoch (default: read from the partition)."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed when stdin is not a terminal)."),
+    yes: bool = YES,
+    dry_run: bool = DRY_RUN,
 ):
-    """Abort an open (hanging) transaction on one partition (asks first unless --yes).
+    """Abort an open (hanging) transaction on one partition (shows it and asks first).
 
     Example: kctl txn abort orders -p 3 --start-offset 1200 --yes
     """
-    from kctl.cli.topics import confirm as ask
-    from kctl.errors import UsageError
     from kctl.render import render
     from kctl.services import txn
 
     obj = app_context(ctx)
     topic = _one_topic(topic_arg, topic)
-    if not (yes or sys.stdin.isatty()):
-        raise UsageError("refusing to abort a transaction without confirmation: stdin is not a terminal",
-                         hint="pass --yes to abort from a script")
 
     def confirm(plan) -> bool:
         start = "?" if plan.start_offset is None else plan.start_offset
-        return yes or ask(f"Abort the transaction of producer {plan.producer_id} (epoch {plan.producer_epoch}) "
-                               f"open on {plan.topic}:{plan.partition} since offset {start}? "
-                               "Its records become invisible to read_committed consumers. [y/N] ")
+        return approve(obj, plan, f"abort the transaction of producer {plan.producer_id} (epoch {plan.producer_epoch}) "
+                                  f"open on {plan.topic}:{plan.partition} since offset {start} (its records become "
+                                  "invisible to read_committed consumers)", yes=yes, dry_run=dry_run)
 
     result = txn.abort_transaction(obj.client_conf(), obj.timeout, topic, partition, start_offset, producer_id,
                                    producer_epoch, coordinator_epoch, confirm=confirm)
-    if not result.aborted:
-        raise typer.Abort()
     render(result, obj.output)
 
 

@@ -31,7 +31,8 @@ def ui(
         raise ConfigError("kctl ui needs Textual: pip install 'kctl[ui]' (or pip install textual)") from None
     from kctl.tui.data import DataSource
 
+    from kctl.cli.confirm import where
+
     obj = app_context(ctx)
-    label = obj.context_name and f"context {obj.context_name}" or (
-        f"instance {obj.instance}" if obj.instance is not None else obj.target.bootstrap)
-    KctlApp(DataSource(obj.client_conf(), obj.timeout, label or ""), allow_writes=allow_writes, start=first).run()
+    # The cluster named as every destructive command's question names it (kctl.cli.confirm).
+    KctlApp(DataSource(obj.client_conf(), obj.timeout, where(obj)), allow_writes=allow_writes, start=first).run()

@@ -6,6 +6,7 @@ from typing import List, Optional
 
 import typer
 
+from kctl.cli.confirm import DRY_RUN, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
 
 app = typer.Typer(help="List, create and delete SCRAM users.", no_args_is_help=True)
@@ -61,17 +62,24 @@ def delete(
     user: str = typer.Argument(..., help="User name.", callback=no_empty_names),
     mechanism: List[str] = typer.Option(["SCRAM-SHA-512"], "--mechanism", metavar="SCRAM-SHA-256|SCRAM-SHA-512",
                                         help="Credential to delete (repeatable)."),
+    yes: bool = YES,
+    dry_run: bool = DRY_RUN,
 ):
-    """Delete a user's SCRAM credentials.
+    """Delete a user's SCRAM credentials (shows them and asks first).
 
-    Example: kctl users delete alice --mechanism SCRAM-SHA-256 --mechanism SCRAM-SHA-512
+    Example: kctl users delete alice --mechanism SCRAM-SHA-256 --mechanism SCRAM-SHA-512 --yes
     """
     from kctl.models import OperationResult
     from kctl.render import render
-    from kctl.services import security
+    from kctl.services import plans, security
 
     obj = app_context(ctx)
-    result = security.delete_user(obj.client_conf(), obj.timeout, user, list(dict.fromkeys(mechanism)))
+    conf, mechanisms = obj.client_conf(), list(dict.fromkeys(mechanism))
+    go, result = approved(obj, lambda: plans.delete_user(conf, obj.timeout, user, mechanisms),
+                          lambda p: f"delete {plural(sum(i.ok for i in p.items), 'SCRAM credential')} of user {user}",
+                          yes=yes, dry_run=dry_run)
+    if go:
+        result = security.delete_user(conf, obj.timeout, user, mechanisms)
     render(result, obj.output, kind=OperationResult)
     error = security.operation_failure(result)
     if error is not None:

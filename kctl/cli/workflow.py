@@ -30,14 +30,53 @@ _COUNT = typer.Option(None, "--test-messages-count", min=1, help="e2e: records t
 _PARTITIONS = typer.Option(None, "--num-partitions", min=1, max=100000, help="e2e/topic: partitions.")
 _INSTANCE_ID = typer.Option(None, "--instance-id", min=0, help="Kafka registry instance the workflow uses.")
 _CLEANUP = typer.Option(None, "--cleanup/--no-cleanup", help="e2e: delete the topic afterwards (default: yes).")
+_YES = typer.Option(False, "--yes", "-y", help="topic delete: do it without asking (needed when stdin is not a terminal).")
+_DRY_RUN = typer.Option(False, "--dry-run", help="Show the workflow's parameters (topic delete: the plan); start nothing.")
 
 
-def _start(ctx, kind: Kind, params_file, temporal, namespace, task_queue, workflow_id, overrides, wait: bool):
+def _approve(obj, kind: Kind, params, task_queue: str, yes: bool, dry_run: bool) -> bool:
+    """A topic workflow that deletes goes through the gate of every destructive command (kctl.cli.confirm),
+    read on the cluster the workflow names; False: --dry-run (the plan or the parameters were rendered)."""
+    import dataclasses
+
+    from kctl.cli.confirm import approved, where
+    from kctl.models import ItemResult, OperationResult
+    from kctl.render import render
+    from kctl.services import plans
+
+    if kind != Kind.topic or params.operation != "delete":
+        if dry_run:
+            render(params, obj.output)
+        return not dry_run
+    servers = params.bootstrap_servers
+    if servers or params.instance_id is not None:
+        target = dataclasses.replace(obj, bootstrap=",".join(servers) if servers else None, instance=params.instance_id,
+                                     context_name=None)
+        label = where(target)
+
+        def plan_of():
+            return plans.delete_topics(target.client_conf(), obj.timeout, [params.topic_name])
+    else:  # the workers' own cluster: not known here
+        label = f"the cluster of the workers on task queue {task_queue}"
+
+        def plan_of():
+            return OperationResult("delete", (ItemResult(params.topic_name, True, "would delete"),), dry_run=True)
+    go, plan = approved(obj, plan_of, lambda p: f"delete topic {params.topic_name} and all its records (a workflow)",
+                        yes=yes, dry_run=dry_run, cluster=label)
+    if not go:
+        render(plan, obj.output)
+    return go
+
+
+def _start(ctx, kind: Kind, params_file, temporal, namespace, task_queue, workflow_id, overrides, wait: bool,
+           yes: bool = False, dry_run: bool = False):
     from kctl.render import render
     from kctl.temporal import commands as workflows
 
     obj = app_context(ctx)
     params = workflows.load_params(kind.value, params_file, overrides)
+    if not _approve(obj, kind, params, task_queue, yes, dry_run):
+        return
     address = workflows.temporal_address(obj.registry_data, obj.target.instance, temporal)
     result = workflows.start_workflow(address, namespace, task_queue, kind.value, params, workflow_id, wait)
     if not wait:
@@ -55,14 +94,15 @@ def run(ctx: typer.Context, kind: Kind = typer.Argument(..., help="e2e, produce,
         test_messages_count: Optional[int] = _COUNT, num_partitions: Optional[int] = _PARTITIONS,
         instance_id: Optional[int] = _INSTANCE_ID, cleanup: Optional[bool] = _CLEANUP,
         temporal: Optional[str] = _TEMPORAL, namespace: str = _NAMESPACE, task_queue: str = _QUEUE,
-        workflow_id: Optional[str] = _ID):
+        workflow_id: Optional[str] = _ID, yes: bool = _YES, dry_run: bool = _DRY_RUN):
     """Start a workflow, wait for it and print its result (exit 8 when an e2e check fails).
 
     Example: kctl workflow run e2e --test-messages-count 100 --num-partitions 3 --instance-id 0
     """
     overrides = {"topic_name": topic_name, "test_messages_count": test_messages_count,
                  "num_partitions": num_partitions, "instance_id": instance_id, "cleanup": cleanup}
-    _start(ctx, kind, params_file, temporal, namespace, task_queue, workflow_id, overrides, wait=True)
+    _start(ctx, kind, params_file, temporal, namespace, task_queue, workflow_id, overrides, wait=True, yes=yes,
+           dry_run=dry_run)
 
 
 @app.command("start")
@@ -71,14 +111,15 @@ def start(ctx: typer.Context, kind: Kind = typer.Argument(..., help="e2e, produc
           test_messages_count: Optional[int] = _COUNT, num_partitions: Optional[int] = _PARTITIONS,
           instance_id: Optional[int] = _INSTANCE_ID, cleanup: Optional[bool] = _CLEANUP,
           temporal: Optional[str] = _TEMPORAL, namespace: str = _NAMESPACE, task_queue: str = _QUEUE,
-          workflow_id: Optional[str] = _ID):
+          workflow_id: Optional[str] = _ID, yes: bool = _YES, dry_run: bool = _DRY_RUN):
     """Start a workflow and print its id without waiting (read it later with `kctl workflow result ID`).
 
     Example: kctl workflow start produce --params-file messages.json
     """
     overrides = {"topic_name": topic_name, "test_messages_count": test_messages_count,
                  "num_partitions": num_partitions, "instance_id": instance_id, "cleanup": cleanup}
-    _start(ctx, kind, params_file, temporal, namespace, task_queue, workflow_id, overrides, wait=False)
+    _start(ctx, kind, params_file, temporal, namespace, task_queue, workflow_id, overrides, wait=False, yes=yes,
+           dry_run=dry_run)
 
 
 @app.command("result")

@@ -206,3 +206,62 @@ def prompt_password(prompt: str = "Password: ") -> str:
         raise ConfigError("--ask-password: no password given")
     remember_secrets({"sasl.password": password})
     return password
+
+
+# SASL mechanisms whose login a listener without TLS exposes: PLAIN sends the password itself,
+# SCRAM a proof that can be attacked offline (and either way every record crosses in clear).
+PASSWORD_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+def is_loopback_host(host: str) -> bool:
+    import ipaddress
+
+    name = host.strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def bootstrap_hosts(bootstrap: str) -> list[str]:
+    """The host names of a bootstrap list: 'a:9092,[::1]:9093,SASL_SSL://b:9094' -> ['a', '::1', 'b']."""
+    hosts = []
+    for item in str(bootstrap or "").split(","):
+        item = item.strip()
+        if "://" in item:
+            item = item.split("://", 1)[1]
+        if not item:
+            continue
+        if item.startswith("["):
+            host = item[1:].split("]", 1)[0]
+        elif item.count(":") == 1:
+            host = item.rsplit(":", 1)[0]
+        else:
+            host = item
+        hosts.append(host)
+    return hosts
+
+
+def cleartext_login(conf: dict) -> tuple[str, list[str]] | None:
+    """(mechanism, non-loopback hosts) when conf logs in with a password mechanism over a
+    listener without TLS (security.protocol SASL_PLAINTEXT) to a host other than this machine."""
+    if str(conf.get("security.protocol", "")).upper() != "SASL_PLAINTEXT":
+        return None
+    mechanism = str(conf.get("sasl.mechanism") or conf.get("sasl.mechanisms") or "GSSAPI").upper()
+    if mechanism not in PASSWORD_MECHANISMS:
+        return None
+    remote = [h for h in bootstrap_hosts(conf.get("bootstrap.servers", "")) if not is_loopback_host(h)]
+    return (mechanism, remote) if remote else None
+
+
+def cleartext_warning(conf: dict) -> str | None:
+    """The one-line warning for cleartext_login(conf), or None."""
+    found = cleartext_login(conf)
+    if found is None:
+        return None
+    mechanism, hosts = found
+    what = "password sent in clear" if mechanism == "PLAIN" else f"{mechanism} login and records sent unencrypted"
+    return (f"{what} to {', '.join(hosts)} (SASL_PLAINTEXT); use SASL_SSL (--ca-file or -X security.protocol=SASL_SSL) "
+            "or --allow-plaintext-password")

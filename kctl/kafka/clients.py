@@ -11,11 +11,11 @@ import time
 
 from kctl import log
 from kctl.deadline import Deadline
-from kctl.errors import AuthError, BrokerUnavailable, ConfigError, KctlError, from_kafka_error
+from kctl.errors import AuthError, BrokerUnavailable, ConfigError, KctlError, from_kafka_error, hint_for
 from kctl.kafka.lib import confluent, confluent_admin
 
 _AUTH_CODES = ("_AUTHENTICATION", "SASL_AUTHENTICATION_FAILED", "_SSL")
-UNAVAILABLE_HINT = "is the broker running? try `kctl local status` or check --bootstrap/--instance"
+UNAVAILABLE_HINT = hint_for(BrokerUnavailable)  # kctl.cli.app replaces it for a cluster that is not local
 
 
 def client_conf(conf: dict) -> dict:

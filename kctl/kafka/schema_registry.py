@@ -79,7 +79,7 @@ def call(fn, settings: RegistrySettings, what: str = ""):
     """fn() with every registry/transport failure as a KctlError."""
     try:
         return fn()
-    except (KeyboardInterrupt, SystemExit):
+    except (KeyboardInterrupt, SystemExit, SerdeError):
         raise
     except Exception as exc:  # noqa: BLE001 - httpx, SchemaRegistryError, ValueError...: mapped to exit codes
         raise registry_error(exc, settings.url, what) from None
@@ -105,11 +105,19 @@ def read_schema_file(path: str) -> str:
         raise UsageError(f"schema file {path} is not UTF-8 text") from None
 
 
-def new_schema(path: str, schema_type: str | None = None):
-    """A confluent Schema from a schema file (type from --type or the file's suffix)."""
+def new_schema(path: str, schema_type: str | None = None, client=None, register_imports: bool = False):
+    """A confluent Schema from a schema file (type from --type or the file's suffix). A .proto file
+    (with a client) is compiled first, so that protoc's complaint is the error, and its own imports
+    become references (registered first with register_imports)."""
     Schema = confluent_module("schema_registry").Schema
 
-    return Schema(read_schema_file(path), schema_type_of_file(path, schema_type))
+    text, kind = read_schema_file(path), schema_type_of_file(path, schema_type)
+    if kind != "PROTOBUF" or client is None:
+        return Schema(text, kind)
+    from kctl.kafka import protobuf_schema
+
+    compiled = protobuf_schema.compile_file(path)
+    return protobuf_schema.with_references(client, compiled, text, register_imports)
 
 
 def _record_name(schema_type: str, text: str) -> str | None:
@@ -143,14 +151,13 @@ class SchemaSerializer:
 
     def __init__(self, fmt: str, settings: RegistrySettings, topic: str, field: str, *,
                  schema_file: str | None = None, subject: str | None = None, schema_id: int | None = None,
-                 strategy: str = "topic", client=None):
+                 strategy: str = "topic", client=None, message: str | None = None):
         Schema = confluent_module("schema_registry").Schema
 
         if fmt not in FORMATS:
             raise UsageError(f"unknown schema format {fmt!r} (one of: {', '.join(FORMATS)})")
-        if fmt == "protobuf":
-            raise UsageError("--value-format/--key-format protobuf is not supported for produce yet",
-                             hint="use avro or json-schema; consume decodes protobuf records' framing only")
+        if message is not None and fmt != "protobuf":
+            raise UsageError(f"--{field}-message names a protobuf message: it needs --{field}-format protobuf")
         if strategy not in STRATEGIES:
             raise UsageError(f"unknown subject strategy {strategy!r} (one of: {', '.join(STRATEGIES)})")
         self.name = fmt
@@ -159,11 +166,14 @@ class SchemaSerializer:
         self.topic = topic
         self.client = client or connect(settings)
         schema_type = SCHEMA_TYPES[fmt]
+        self._message, self._compiled = message, None
         if schema_id is not None:
             schema = call(lambda: self.client.get_schema(schema_id), settings, f"schema id {schema_id}")
             self.schema_id = schema_id
             subjects = call(lambda: self.client.get_subjects_by_schema_id(schema_id), settings, f"schema id {schema_id}")
             self.subject = subject or (subjects[0] if subjects else f"{topic}-{field}")
+        elif schema_file is not None and fmt == "protobuf":
+            schema = self._register_proto(schema_file, subject, strategy)
         elif schema_file is not None:
             text = read_schema_file(schema_file)
             schema = Schema(text, schema_type)
@@ -184,10 +194,29 @@ class SchemaSerializer:
 
         self._ctx = SerializationContext(topic, MessageField.KEY if field == "key" else MessageField.VALUE)
 
+    def _register_proto(self, schema_file: str, subject: str | None, strategy: str):
+        from kctl.kafka import protobuf_schema
+
+        text = read_schema_file(schema_file)
+        self._compiled = compiled = protobuf_schema.compile_file(schema_file)
+        descriptor = protobuf_schema.message_descriptor(compiled, compiled.pool(), self._message, schema_file)
+        self.subject = subject or subject_for(strategy, self.topic, self.field, descriptor.full_name)
+        schema, self.schema_id = call(lambda: protobuf_schema.register(self.client, self.subject, compiled, text),
+                                      self.settings, f"registering {schema_file} under {self.subject}")
+        return schema
+
     def _make_encoder(self, schema):
         # The schema is registered (or looked up) already: the serializer looks it up under our subject once.
         subject = self.subject
         conf = {"auto.register.schemas": False, "subject.name.strategy": lambda ctx, record_name: subject}
+        if self.name == "protobuf":
+            from kctl.kafka import protobuf_schema
+
+            what = f"schema {self.schema_id}"
+            compiled = self._compiled or call(lambda: protobuf_schema.from_registry(self.client, schema, what),
+                                              self.settings, what)
+            return call(lambda: protobuf_schema.ProtobufEncoder(self.client, compiled, subject, self.schema_id, schema,
+                                                                self._message, what), self.settings, what)
         if self.name == "avro":
             AvroSerializer = confluent_module("schema_registry.avro").AvroSerializer
 
@@ -251,11 +280,15 @@ class SchemaDecoder:
         self._decoders: dict[str, object] = {}
         self._types: dict[int, str] = {}
         self._avro: dict[int, object] = {}  # schema id -> fastavro parsed schema (None: use confluent's path)
+        self._proto = None  # the ProtobufDecoder, made on the first Protobuf record
+
+    def _schema(self, schema_id: int):
+        return call(lambda: self.client.get_schema(schema_id), self.settings, f"schema id {schema_id}")
 
     def _type_of(self, schema_id: int) -> str:
         kind = self._types.get(schema_id)
         if kind is None:
-            schema = call(lambda: self.client.get_schema(schema_id), self.settings, f"schema id {schema_id}")
+            schema = self._schema(schema_id)
             kind = self._types[schema_id] = schema.schema_type or "AVRO"
             if kind == "AVRO":
                 self._avro[schema_id] = _plain_avro(schema)
@@ -273,7 +306,7 @@ class SchemaDecoder:
 
                 decoder = JSONDeserializer(None, schema_registry_client=self.client)
             else:
-                raise UsageError(f"decoding {kind} records is not supported yet", hint="use --value-format auto to show them as they are")
+                raise UsageError(f"decoding {kind} records is not supported", hint="use --value-format auto to show them as they are")
             self._decoders[kind] = decoder
         return decoder
 
@@ -300,6 +333,13 @@ class SchemaDecoder:
                 return json_safe(schemaless_reader(io.BytesIO(data[5:]), parsed, None)), schema_id
             except Exception as exc:  # noqa: BLE001 - truncated or corrupt payloads
                 raise SerdeError(f"cannot decode with schema {schema_id}: {str(exc) or type(exc).__name__}") from None
+        if kind == "PROTOBUF":
+            if self._proto is None:
+                from kctl.kafka.protobuf_schema import ProtobufDecoder
+
+                self._proto = ProtobufDecoder(self.client, self._schema)
+            decode = self._proto.decode
+            return call(lambda: decode(data, schema_id), self.settings, f"schema id {schema_id}"), schema_id
         MessageField = confluent_module("serialization").MessageField
         SerializationContext = confluent_module("serialization").SerializationContext
 

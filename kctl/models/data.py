@@ -47,6 +47,7 @@ class ConsumeSummary:
     messages: int
     bytes: int
     skipped: int
-    reason: str  # end, until, max_messages, idle, output_closed, interrupted
+    reason: str  # end, until, max_messages, idle, output_closed, output_failed, interrupted
     duration_ms: int
     group: str | None = None
+    partitions: int = 0  # partitions read (assigned at some point of the run)

@@ -36,6 +36,9 @@ class SchemaConfig:
 
 @dataclass(frozen=True)
 class SchemaDeleted:
+    """`schemas delete`: the versions deleted (dry_run: the versions that would be)."""
+
     subject: str
     versions: tuple[int, ...]
     permanent: bool
+    dry_run: bool = False

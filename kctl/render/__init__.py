@@ -29,16 +29,23 @@ def to_jsonable(data):
     return data
 
 
-def make_console(file=None, stderr: bool = False):
+def make_console(file=None, stderr: bool = False, min_width: int | None = None):
+    """A rich console on the stream; min_width: at least that wide, whatever the terminal's width."""
     from rich.console import Console
 
     # Terminals only: piped tables are plain text (kctl.render.blocks.plain_text).
     stream = file or (sys.stderr if stderr else sys.stdout)
-    return Console(file=stream, highlight=False, soft_wrap=False)
+    console = Console(file=stream, highlight=False, soft_wrap=False)
+    if min_width is not None and min_width > console.width:
+        console = Console(file=stream, highlight=False, soft_wrap=False, width=min_width)
+    return console
 
 
 def render(data, fmt: str = "table", *, kind: type | None = None, file=None) -> None:
-    """Write data to stdout (or file) as table/json/yaml.
+    """Write data to stdout (or file) as table/wide/json/yaml.
+
+    table: the default columns, fitted to a terminal's width (kctl.render.blocks.fit); wide: every
+    column (`-o wide`). Piped tables are plain aligned columns, never fitted.
 
     kind: the model type of a sequence's items, needed for the table of an empty list.
     """
@@ -53,16 +60,29 @@ def render(data, fmt: str = "table", *, kind: type | None = None, file=None) -> 
         from kctl.render import health_tables  # noqa: F401 - registers its builders
         from kctl.render.tables import build_table
 
-        blocks = build_table(data, kind)
+        from kctl.render.blocks import for_output
+
+        wide = fmt == "wide"
+        blocks = for_output(build_table(data, kind), wide)
         if _is_terminal(out):
             from kctl.render.blocks import to_rich
 
-            make_console(file=file).print(to_rich(blocks))
+            if wide:  # every column at its full width: the terminal wraps long lines, nothing is cut
+                make_console(file=file, min_width=max([0, *_natural_widths(blocks)])).print(to_rich(blocks))
+            else:
+                console = make_console(file=file)
+                console.print(to_rich(blocks, console.width))
         else:
             from kctl.render.blocks import plain_text
 
             out.write(plain_text(blocks))
     out.flush()
+
+
+def _natural_widths(blocks) -> list[int]:
+    from kctl.render.blocks import Table, natural_widths, table_width
+
+    return [table_width(natural_widths(b)) for b in blocks if isinstance(b, Table)]
 
 
 def _is_terminal(stream) -> bool:

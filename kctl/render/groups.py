@@ -36,11 +36,11 @@ def _time_lag(ms: int | None) -> str:
 def group_list_blocks(groups):
     with_lag = any(g.members is not None for g in groups)
     if not with_lag:
-        table = new_table("GROUP", "STATE", "TYPE")
+        table = new_table("GROUP", "STATE", "TYPE", give_way=("GROUP",))
         for g in groups:
             table.add_row(g.group_id, g.state, _group_type(g))
         return table
-    table = new_table("GROUP", "STATE", "TYPE", "MEMBERS", "LAG", "TIME-LAG")
+    table = new_table("GROUP", "STATE", "TYPE", "MEMBERS", "LAG", "TIME-LAG", give_way=("-TYPE", "GROUP"))
     for g in groups:
         table.add_row(g.group_id, g.state, _group_type(g), _opt(g.members), _opt(g.total_lag), _time_lag(g.max_time_lag_ms))
     return table
@@ -56,8 +56,10 @@ def group_detail_blocks(groups):
             f"max time lag {_time_lag(g.max_time_lag_ms)}"
         )
         parts.append(heading)
+        # The member and client ids are in the members table below: here only with -o wide.
         offsets = new_table("TOPIC", "PARTITION", "COMMITTED", "LOG-END", "LAG", "TIME-LAG", "MEMBER", "HOST",
-                            "CLIENT-ID")
+                            "CLIENT-ID", wide=("MEMBER", "CLIENT-ID"),
+                            give_way=("MEMBER", "CLIENT-ID", "HOST", "-HOST", "TOPIC"))
         for o in g.offsets:
             offsets.add_row(
                 o.topic, str(o.partition), _opt(o.committed_offset), _opt(o.log_end_offset), _opt(o.lag),
@@ -70,7 +72,8 @@ def group_detail_blocks(groups):
                 rollup.add_row(t.topic, str(t.partitions), _opt(t.lag), _time_lag(t.max_time_lag_ms))
             parts.append(rollup)
         if g.members:
-            members = new_table("MEMBER", "CLIENT-ID", "HOST", "INSTANCE-ID", "ASSIGNED")
+            members = new_table("MEMBER", "CLIENT-ID", "HOST", "INSTANCE-ID", "ASSIGNED",
+                                give_way=("-INSTANCE-ID", "MEMBER", "CLIENT-ID", "HOST", "ASSIGNED"))
             for m in g.members:
                 assigned = " ".join(f"{t}:{','.join(map(str, ps))}" for t, ps in m.assignment.items()) or "-"
                 members.add_row(m.member_id, m.client_id, m.host, _opt(m.group_instance_id), assigned)
@@ -84,11 +87,12 @@ def offset_reset_blocks(result):
     if result.executed:
         how = f"executed; the previous offsets are snapshot {result.snapshot_id}" if result.snapshot_id else "executed"
     elif result.active_members:
-        how = f"dry run; the group has {result.active_members} active member(s): --execute would be refused"
+        how = f"plan; the group has {result.active_members} active member(s): applying it would be refused"
     else:
-        how = "dry run: nothing changed, --execute applies it"
+        how = "plan: nothing changed, --yes/--execute applies it"
     parts: list = [f"reset offsets of {result.group_id} {result.strategy} ({how})"]
-    table = new_table("TOPIC", "PARTITION", "CURRENT", "NEW", "RE-READ", "SKIPPED", "FROM", "TO", "STATUS", "DETAIL")
+    table = new_table("TOPIC", "PARTITION", "CURRENT", "NEW", "RE-READ", "SKIPPED", "FROM", "TO", "STATUS", "DETAIL",
+                      give_way=("DETAIL", "-TO", "-FROM", "TOPIC"))
     for p in result.partitions:
         status = Styled("ok", "green") if p.ok else Styled("failed", "red")
         skipped = Styled(str(p.skipped), "bold red") if p.skipped else _opt(p.skipped)
@@ -146,7 +150,7 @@ def lag_report_blocks(report):
                      f"max time lag {_time_lag(g.max_time_lag_ms)}, consume {_rate(g.consume_rate)}, "
                      f"produce {_rate(g.produce_rate)}, {g.trend}, ETA {text_of(_eta(g.trend, g.eta_s))}")
         table = new_table("TOPIC", "PARTITION", "COMMITTED", "LOG-END", "LAG", "TIME-LAG", "CONSUME", "PRODUCE",
-                          "TREND", "ETA")
+                          "TREND", "ETA", give_way=("-PRODUCE", "-CONSUME", "TOPIC"))
         for p in g.partitions:
             table.add_row(p.topic, str(p.partition), _opt(p.committed_offset), _opt(p.log_end_offset), _opt(p.lag),
                           _time_lag(p.time_lag_ms), _rate(p.consume_rate), _rate(p.produce_rate), p.trend,
@@ -190,6 +194,7 @@ def follow(reports, live: bool, file=None) -> None:
         from kctl.render import make_console
         from kctl.render.blocks import to_rich
 
-        with Live(console=make_console(file=out), auto_refresh=False, transient=False) as view:
+        console = make_console(file=out)
+        with Live(console=console, auto_refresh=False, transient=False) as view:
             for report in reports:
-                view.update(to_rich(lag_report_blocks(report)), refresh=True)
+                view.update(to_rich(lag_report_blocks(report), console.width), refresh=True)

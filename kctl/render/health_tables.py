@@ -58,7 +58,7 @@ def config_description_table(items):
 
 @table_for("TopicSize")
 def topic_size_table(topics):
-    table = new_table("TOPIC", "PARTITIONS", "REPLICATION", "SIZE")
+    table = new_table("TOPIC", "PARTITIONS", "REPLICATION", "SIZE", give_way=("TOPIC",))
     for t in topics:
         name = f"{t.name} (internal)" if t.internal else t.name
         table.add_row(name, str(t.partitions), str(t.replication_factor),
@@ -75,7 +75,7 @@ def reassignment_plan_table(plan: models.ReassignmentPlan):
     if plan.executed:
         title = f"{plan.operation} {plan.topic or ''}".strip()
     else:
-        title = f"{plan.operation} {plan.topic}: plan (run again with --execute to start it)"
+        title = f"{plan.operation} {plan.topic or ''}".strip() + ": plan (nothing changed; --yes/--execute does it)"
     table = new_table("PARTITION", "CURRENT", "TARGET", "STATUS", "DETAIL", title=title)
     styles = {"failed": "red", "started": "green", "cancelled": "yellow", "planned": "cyan"}
     for m in plan.moves:

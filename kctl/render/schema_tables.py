@@ -44,4 +44,6 @@ def config_table(c):
 @table_for("SchemaDeleted")
 def deleted_table(d):
     kind = "permanently deleted" if d.permanent else "deleted"
+    if d.dry_run:
+        kind = f"would be {kind} (dry run):"
     return [f"{d.subject}: {kind} version(s) {', '.join(str(v) for v in d.versions)}"]

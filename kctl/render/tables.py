@@ -63,7 +63,7 @@ def cluster_table(info: models.ClusterInfo):
 
 @table_for("TopicSummary")
 def topic_list_table(topics: list[models.TopicSummary]):
-    table = new_table("TOPIC", "PARTITIONS", "REPLICATION")
+    table = new_table("TOPIC", "PARTITIONS", "REPLICATION", give_way=("TOPIC",))
     for topic in topics:
         name = f"{topic.name} (internal)" if topic.internal else topic.name
         table.add_row(name, str(topic.partitions), str(topic.replication_factor))
@@ -296,7 +296,7 @@ def txn_abort_table(result: models.TransactionAbort):
     table = new_table("TOPIC", "PARTITION", "PRODUCER-ID", "EPOCH", "COORDINATOR-EPOCH", "START-OFFSET", "STATUS")
     table.add_row(result.topic, str(result.partition), str(result.producer_id), str(result.producer_epoch),
                   str(result.coordinator_epoch), _opt(result.start_offset),
-                  Styled("aborted", "green") if result.aborted else "not aborted")
+                  Styled("aborted", "green") if result.aborted else "open (not aborted)")
     return table
 
 

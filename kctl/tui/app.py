@@ -68,6 +68,8 @@ class KctlApp(App):
             if yes:
                 self.run_worker(lambda: self._write(action, done_message, after), thread=True, exit_on_error=False)
 
+        if self.data.label:  # every destructive question names the cluster (README: Destructive commands)
+            question = f"{question} (on {self.data.label})"
         self.push_screen(ConfirmScreen(question), answered)
 
     def _write(self, action, done_message, after) -> None:

@@ -218,7 +218,7 @@ def test_describe_known_and_unknown_group_shows_the_known_one_and_exits_5(k, kaf
 def test_reset_dry_run_shows_the_plan_and_changes_nothing(k, kafka, admin, topic_with_data, group_name):
     group = group_name()
     make_group(kafka["bootstrap"], group, topic_with_data, {0: 3, 1: 1})
-    result = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-earliest", "-o", "json")
+    result = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-earliest", "--dry-run", "-o", "json")
     assert result.code == 0, result
     plan = result.json
     assert plan["executed"] is False and plan["strategy"] == "to-earliest"
@@ -226,7 +226,7 @@ def test_reset_dry_run_shows_the_plan_and_changes_nothing(k, kafka, admin, topic
     assert committed(admin, group) == {(topic_with_data, 0): 3, (topic_with_data, 1): 1}
 
     table = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-latest", "--dry-run")
-    assert table.code == 0 and "dry run" in table.stdout
+    assert table.code == 0 and "plan: nothing changed" in table.stdout
     assert committed(admin, group) == {(topic_with_data, 0): 3, (topic_with_data, 1): 1}
 
 
@@ -283,7 +283,7 @@ def test_reset_is_refused_while_a_member_is_active(k, kafka, admin, topic_with_d
     group = group_name()
     with active_member(kafka["bootstrap"], group, topic_with_data, {0: 3, 1: 1}):
         refused = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-earliest", "--execute")
-        plan = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-earliest", "-o", "json")
+        plan = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-earliest", "--dry-run", "-o", "json")
         offsets = committed(admin, group)
     assert refused.code == 2, refused
     assert "offsets can only be reset while no consumer is in the group" in _one_error_line(refused)
@@ -356,7 +356,8 @@ def test_delete_without_yes_on_a_pipe_is_refused(k, kafka, admin, topic_with_dat
     make_group(kafka["bootstrap"], group, topic_with_data, {0: 1})
     result = k("groups", "delete", group, input="y\n")
     assert result.code == 2
-    assert "stdin is not a terminal" in _one_error_line(result)
+    assert "refusing without --yes (not a terminal)" in result.stderr.strip().splitlines()[-1]  # after the plan
+    assert group in result.stderr and "would delete: state Empty, 1 committed offset" in result.stderr  # the plan
     assert committed(admin, group) == {(topic_with_data, 0): 1}
 
 
@@ -383,8 +384,8 @@ def test_delete_on_a_tty_asks_and_no_keeps_the_group(kafka, admin, topic_with_da
     group = group_name()
     make_group(kafka["bootstrap"], group, topic_with_data, {0: 1})
     code, out, err = _delete_on_a_tty(kafka, group, b"n\n")
-    assert "Delete 1 group(s)" in err and group in err
-    assert code != 0 and out == ""
+    assert f"Delete 1 group and its committed offsets on instance {kafka['instance']} (" in err and group in err
+    assert code == 130 and out == ""
     assert committed(admin, group) == {(topic_with_data, 0): 1}
 
 
@@ -393,7 +394,7 @@ def test_delete_on_a_tty_asks_and_yes_deletes(kafka, admin, topic_with_data, gro
     make_group(kafka["bootstrap"], group, topic_with_data, {0: 1})
     code, out, err = _delete_on_a_tty(kafka, group, b"y\n")
     assert code == 0, err
-    assert "Delete 1 group(s)" in err and json.loads(out)["items"][0]["ok"] is True
+    assert "Delete 1 group and its committed offsets on instance" in err and json.loads(out)["items"][0]["ok"] is True
     assert committed(admin, group) == {}
 
 
@@ -403,7 +404,7 @@ def test_delete_on_a_tty_asks_and_yes_deletes(kafka, admin, topic_with_data, gro
 def test_delete_offsets_of_one_partition(k, kafka, admin, topic_with_data, group_name):
     group = group_name()
     make_group(kafka["bootstrap"], group, topic_with_data, {0: 3, 1: 1})
-    result = k("groups", "delete-offsets", group, "--topic", f"{topic_with_data}:0", "-o", "json")
+    result = k("groups", "delete-offsets", group, "--topic", f"{topic_with_data}:0", "--yes", "-o", "json")
     assert result.code == 0, result
     assert [(i["name"], i["ok"], i["detail"]) for i in result.json["items"]] == [(f"{topic_with_data}:0", True, "deleted (was 3)")]
     assert committed(admin, group) == {(topic_with_data, 1): 1}
@@ -412,7 +413,7 @@ def test_delete_offsets_of_one_partition(k, kafka, admin, topic_with_data, group
 def test_delete_offsets_of_a_whole_topic(k, kafka, admin, topic_with_data, group_name):
     group = group_name()
     make_group(kafka["bootstrap"], group, topic_with_data, {0: 3, 1: 1})
-    result = k("groups", "delete-offsets", group, "--topic", topic_with_data)
+    result = k("groups", "delete-offsets", group, "--topic", topic_with_data, "--yes")
     assert result.code == 0, result
     assert committed(admin, group) == {}
 
@@ -420,7 +421,7 @@ def test_delete_offsets_of_a_whole_topic(k, kafka, admin, topic_with_data, group
 def test_delete_offsets_refused_for_a_subscribed_topic(k, kafka, admin, topic_with_data, group_name):
     group = group_name()
     with active_member(kafka["bootstrap"], group, topic_with_data, {0: 3}):
-        result = k("groups", "delete-offsets", group, "--topic", f"{topic_with_data}:0")
+        result = k("groups", "delete-offsets", group, "--topic", f"{topic_with_data}:0", "--yes")
         offsets = committed(admin, group)
     assert result.code == 2, result
     assert "subscribed" in result.stdout
@@ -428,7 +429,7 @@ def test_delete_offsets_refused_for_a_subscribed_topic(k, kafka, admin, topic_wi
 
 
 def test_delete_offsets_of_unknown_group_exits_4(k, topic_with_data, group_name):
-    result = k("groups", "delete-offsets", group_name(), "--topic", topic_with_data)
+    result = k("groups", "delete-offsets", group_name(), "--topic", topic_with_data, "--yes")
     assert result.code == 4, result
     assert "does not exist" in _one_error_line(result)
 

@@ -98,7 +98,7 @@ def test_moving_forward_skips_and_says_so(k, kafka, timed_topic, group_name, ts)
     assert (row["from_timestamp_ms"], row["to_timestamp_ms"]) == (ts(2), ts(7))
     assert result.json["records_skipped"] == 6
     assert _consume_count(k, timed_topic, group) == (10 - 8) + (10 - 2)  # partition 1 was not moved
-    table = k("groups", "reset-offsets", group, "--topic", timed_topic, "--to-latest")
+    table = k("groups", "reset-offsets", group, "--topic", timed_topic, "--to-latest", "--dry-run")
     assert "RE-READ" in table.stdout and "SKIPPED: 2 record(s)" not in table.stdout  # already at the end now
 
 
@@ -117,7 +117,7 @@ def test_a_datetime_before_the_earliest_record_clamps_and_says_so(k, kafka, time
     group = group_name()
     make_group(kafka["bootstrap"], group, timed_topic, {0: 5, 1: 5})
     result = k("groups", "reset-offsets", group, "--topic", timed_topic, "--to-datetime", str(NOW - 1000 * STEP),
-               "-o", "json")
+               "--dry-run", "-o", "json")
     assert result.code == 0, result
     for row in result.json["partitions"]:
         assert row["new_offset"] == 0 and row["reread"] == 5
@@ -129,7 +129,7 @@ def test_to_group_and_from_file_round_trip_through_export(k, kafka, admin, timed
     make_group(kafka["bootstrap"], source, timed_topic, {0: 3, 1: 7})
     make_group(kafka["bootstrap"], target, timed_topic, {0: 9, 1: 1})
     csv_file, json_file = tmp_path / "plan.csv", tmp_path / "plan.json"
-    plan = k("groups", "reset-offsets", target, "--to-group", source, "--export", str(csv_file), "-o", "json")
+    plan = k("groups", "reset-offsets", target, "--to-group", source, "--export", str(csv_file), "--dry-run", "-o", "json")
     assert plan.code == 0 and plan.json["executed"] is False, plan
     assert csv_file.read_text() == f"{timed_topic},0,3\n{timed_topic},1,7\n"
     assert committed(admin, target) == {(timed_topic, 0): 9, (timed_topic, 1): 1}  # a dry run
@@ -186,7 +186,7 @@ def test_every_execute_saves_a_snapshot_and_undo_restores_exactly(k, kafka, admi
     assert snap["group_id"] == group and snap["reason"] == "to-latest" and snap["cluster_id"]
     assert {(o["topic"], o["partition"]): o["offset"] for o in snap["offsets"]} == before
 
-    plan = k("groups", "undo", group, "--snapshot", first.json["snapshot_id"], "-o", "json")
+    plan = k("groups", "undo", group, "--snapshot", first.json["snapshot_id"], "--dry-run", "-o", "json")
     assert plan.code == 0 and plan.json["executed"] is False, plan
     assert {p["partition"]: p["new_offset"] for p in plan.json["partitions"]} == {0: 4, 1: 6}
     assert committed(admin, group) == {(timed_topic, 0): 0, (timed_topic, 1): 0}

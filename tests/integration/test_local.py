@@ -89,7 +89,7 @@ def test_reset_wipes_data(state_dir):
         admin = AdminClient({"bootstrap.servers": f"127.0.0.1:{load_registry().broker_port_of(INSTANCE)}"})
         admin.create_topics([NewTopic("keep-me", 1, 1)])["keep-me"].result(30)
     assert [t["name"] for t in run_kctl("topics", "list", "-i", INSTANCE, "-o", "json").json] == ["keep-me"]
-    reset = run_kctl("local", "up", "-i", INSTANCE, "--reset")
+    reset = run_kctl("local", "up", "-i", INSTANCE, "--reset", "--yes")
     assert reset.code == 0, reset
     assert run_kctl("topics", "list", "-i", INSTANCE, "-o", "json").json == []
 

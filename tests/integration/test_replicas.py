@@ -34,7 +34,10 @@ def _create(kafka3, unique_name, partitions=3, replication=1):
 def test_set_replication_1_to_3(kafka3, unique_name):
     topic = _create(kafka3, unique_name)
     try:
-        plan = run_kctl("-i", kafka3["instance"], "topics", "set-replication", topic, "--factor", 3, "-o", "json")
+        refused = run_kctl("-i", kafka3["instance"], "topics", "set-replication", topic, "--factor", 3)  # a script, no --yes
+        assert refused.code == 2 and "reassign 3 partitions of topic" in refused.stderr, refused
+        assert f"on instance {kafka3['instance']} (" in refused.stderr and "refusing without --yes" in refused.stderr
+        plan = run_kctl("-i", kafka3["instance"], "topics", "set-replication", topic, "--factor", 3, "--dry-run", "-o", "json")
         assert plan.code == 0 and plan.json["executed"] is False, plan
         assert [m["status"] for m in plan.json["moves"]] == ["planned"] * 3
         assert all(len(m["target"]) == 3 and m["target"][0] == m["current"][0] for m in plan.json["moves"])
@@ -115,7 +118,14 @@ def test_a_throttled_move_is_listed_and_can_be_cancelled(kafka3, unique_name):
         [r] = running.json
         assert r["adding"] == [target] and r["removing"] == before and sorted(r["replicas"]) == sorted([target, *before])
 
-        cancelled = run_kctl("-i", kafka3["instance"], "cluster", "reassignments", "--topic", topic, "--cancel", "-o", "json")
+        refused = run_kctl("-i", kafka3["instance"], "cluster", "reassignments", "--topic", topic, "--cancel")
+        assert refused.code == 2 and "refusing without --yes (not a terminal)" in refused.stderr, refused
+        dry = run_kctl("-i", kafka3["instance"], "cluster", "reassignments", "--topic", topic, "--cancel", "--dry-run",
+                       "-o", "json")
+        assert dry.code == 0 and [m["status"] for m in dry.json["moves"]] == ["planned"], dry
+        assert len(run_kctl("-i", kafka3["instance"], "cluster", "reassignments", "--topic", topic, "-o", "json").json) == 1
+        cancelled = run_kctl("-i", kafka3["instance"], "cluster", "reassignments", "--topic", topic, "--cancel", "--yes",
+                             "-o", "json")
         assert cancelled.code == 0 and [m["status"] for m in cancelled.json["moves"]] == ["cancelled"], cancelled
         _until(lambda: run_kctl("-i", kafka3["instance"], "cluster", "reassignments", "--topic", topic,
                                 "-o", "json").json == [])

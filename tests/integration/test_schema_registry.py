@@ -1,12 +1,14 @@
 """Schema Registry records against a real registry (Apicurio, started by kctl.services.local for
-instance 0 like the brokers) and the real broker: Avro and JSON Schema produce/consume, evolution,
-records that do not fit, `auto`, unknown ids, a registry going away, restarts and `kctl schemas`."""
+instance 0 like the brokers) and the real broker: Avro, Protobuf and JSON Schema produce/consume, evolution,
+records that do not fit, `auto`, unknown ids, a registry going away, restarts and `kctl schemas`; the bytes
+checked with confluent-kafka's own deserializers (and Protobuf records of its own serializer decoded by kctl)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import uuid
 
 import pytest
 
@@ -276,7 +278,11 @@ def test_schemas_commands(kafka, registry_url, unique_name, tmp_path):
     assert listed[subject] == [1, 2]
     assert run_kctl("-o", "json", "schemas", "config", subject, "--set-compatibility", "none").json["compatibility"] == "NONE"
     assert run_kctl("-o", "json", "schemas", "config", subject).json["compatibility"] == "NONE"
-    assert run_kctl("schemas", "delete", subject).code == 2  # no terminal, no --yes
+    refused = run_kctl("schemas", "delete", subject)  # no terminal, no --yes
+    assert refused.code == 2 and "refusing without --yes (not a terminal)" in refused.stderr, refused
+    assert "delete 2 versions of subject" in refused.stderr and "on Schema Registry http" in refused.stderr
+    dry = run_kctl("-o", "json", "schemas", "delete", subject, "--dry-run")
+    assert dry.code == 0 and dry.json == {"subject": subject, "versions": [1, 2], "permanent": False, "dry_run": True}
     assert run_kctl("schemas", "delete", subject, "--yes").code == 0
     assert subject not in {s["subject"] for s in run_kctl("-o", "json", "schemas", "list").json}
     assert subject in {s["subject"] for s in run_kctl("-o", "json", "schemas", "list", "--deleted").json}
@@ -304,3 +310,171 @@ def test_local_status_shows_the_registry_and_it_is_the_default(kafka, registry_u
     consumed = run_kctl("-i", str(kafka["instance"]), "consume", topic, "--until", "end", "--value-format", "avro",
                         env=env)
     assert consumed.stdout == '{"id": 7, "name": "g"}\n', consumed
+
+
+# --- Protobuf: .proto files compiled at run time (protoc from grpcio-tools), decoded from the registry's schema
+
+def _proto_files(tmp_path, unique: str) -> tuple[str, str]:
+    """order.proto (two top-level messages, a nested one, an enum, a repeated field, a Timestamp) importing
+    a money file of its own (a reference), both with names and a package unique to this test."""
+    money = f"money_{unique}.proto"
+    (tmp_path / money).write_text(f'syntax = "proto3";\npackage kctl.t{unique};\n'
+                                  "message Money { int64 units = 1; string currency = 2; }\n")
+    (tmp_path / f"order_{unique}.proto").write_text(
+        f'syntax = "proto3";\npackage kctl.t{unique};\nimport "{money}";\nimport "google/protobuf/timestamp.proto";\n'
+        "message Order {\n  enum State { NEW = 0; PAID = 1; }\n  message Line { string sku = 1; int32 qty = 2; }\n"
+        "  string id = 1; Money total = 2; repeated Line lines = 3; State state = 4;\n"
+        "  google.protobuf.Timestamp at = 5; int64 big = 6;\n}\n"
+        "message Refund { string order_id = 1; Money amount = 2; }\n")
+    return str(tmp_path / f"order_{unique}.proto"), money
+
+
+def _generated_module(tmp_path, proto: str, *imports: str):
+    """The protoc-generated Python module of `proto` and its imports (confluent's own (de)serializers need
+    generated classes)."""
+    import importlib.util
+    from pathlib import Path
+
+    out = tmp_path / "generated"
+    out.mkdir(exist_ok=True)
+    done = subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{tmp_path}", f"--python_out={out}",
+                           Path(proto).name, *imports], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    sys.path.insert(0, str(out))
+    try:
+        return importlib.import_module(Path(proto).stem + "_pb2")
+    finally:
+        sys.path.remove(str(out))
+
+
+def _order(i: int) -> dict:
+    return {"id": f"o{i}", "total": {"units": 100 + i, "currency": "EUR"},
+            "lines": [{"sku": f"s{j}", "qty": j + 1} for j in range(i % 3)], "state": "PAID" if i % 2 else "NEW",
+            "at": f"2026-12-02T03:0{i}:00Z", "big": 2**40 + i}
+
+
+def test_protobuf_round_trip_wire_format_and_schemas_commands(kafka, registry_url, new_topic, tmp_path):
+    from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
+    from google.protobuf import json_format
+
+    unique = uuid.uuid4().hex[:8]
+    proto, money = _proto_files(tmp_path, unique)
+    topic = new_topic()
+    records = [_order(i) for i in range(4)]
+    result = run_kctl("-b", kafka["bootstrap"], "produce", topic, "--value-format", "protobuf", "--value-schema", proto,
+                      input=_lines(records))
+    assert result.code == 0, result
+    fetches_before = _id_fetches(kafka)
+    consumed = _consume(kafka, topic, "--value-format", "protobuf")
+    assert consumed.code == 0, consumed
+    assert [r["value"] for r in consumed.json_lines] == records  # every field given: nothing left to defaults
+    (schema_id,) = {r["value_schema_id"] for r in consumed.json_lines}
+    assert _id_fetches(kafka).get(schema_id, 0) - fetches_before.get(schema_id, 0) == 1  # four records, one fetch
+    # `consume -o json | produce -F json` round-trips, with the subject's latest schema
+    target = new_topic()
+    replay = run_kctl("-b", kafka["bootstrap"], "produce", target, "--input", "envelope", "--value-format", "protobuf",
+                      "--value-subject", f"{topic}-value", input=consumed.stdout)
+    assert replay.code == 0, replay
+    assert [r["value"] for r in _consume(kafka, target, "--value-format", "protobuf").json_lines] == records
+    # The bytes: magic 0, the schema id, message index [0] (one byte 0), then the message, which
+    # confluent-kafka's own ProtobufDeserializer reads into protoc's generated class.
+    raw = _raw_values(kafka, topic)
+    assert all(v[:6] == b"\x00" + schema_id.to_bytes(4, "big") + b"\x00" for v in raw)
+    module = _generated_module(tmp_path, proto, money)
+    deserializer = ProtobufDeserializer(module.Order, {"use.deprecated.format": False})
+    decoded = [json_format.MessageToDict(deserializer(v, None), preserving_proto_field_name=True) for v in raw]
+    assert [d["id"] for d in decoded] == [r["id"] for r in records]
+    assert [int(d["big"]) for d in decoded] == [r["big"] for r in records]
+    # kctl schemas: the subject and its import (registered first, under its import name) are listed and shown
+    listed = {s["subject"]: s["versions"] for s in run_kctl("-o", "json", "schemas", "list").json}
+    assert listed[f"{topic}-value"] == [1] and listed[money] == [1]
+    shown = run_kctl("-o", "json", "schemas", "get", f"{topic}-value")
+    assert shown.code == 0 and shown.json["schema_type"] == "PROTOBUF" and shown.json["schema_id"] == schema_id
+    assert shown.json["schema"] == open(proto).read()
+    # the latest of the subject, and another message of the schema (message index [1]) by --value-message
+    more = run_kctl("-b", kafka["bootstrap"], "produce", topic, "--value-format", "protobuf", "--value-message", "Refund",
+                    input='{"order_id": "o1", "amount": {"units": 5, "currency": "EUR"}}\n')
+    assert more.code == 0, more
+    assert _raw_values(kafka, topic)[-1][:7] == b"\x00" + schema_id.to_bytes(4, "big") + b"\x02\x02"
+    last = _consume(kafka, topic, "--value-format", "auto").json_lines[-1]
+    assert last["value"] == {"order_id": "o1", "amount": {"units": 5, "currency": "EUR"}}
+
+
+def test_protobuf_records_of_confluents_own_serializer_decode(kafka, registry_url, new_topic, tmp_path):
+    """confluent-kafka's ProtobufSerializer registers the schema as a base64 descriptor (Apicurio keeps it
+    so): kctl decodes those records too, message indexes included, without the .proto."""
+    from confluent_kafka import Producer
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+    from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    unique = uuid.uuid4().hex[:8]
+    proto, money = _proto_files(tmp_path, unique)
+    module = _generated_module(tmp_path, proto, money)
+    topic = new_topic()
+    client = SchemaRegistryClient({"url": registry_url})
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    serializer = ProtobufSerializer(module.Refund, client, {"use.deprecated.format": False,
+                                                            "subject.name.strategy": lambda c, name: f"{topic}-refund"})
+    producer = Producer({"bootstrap.servers": kafka["bootstrap"]})
+    for i in range(3):
+        producer.produce(topic, serializer(module.Refund(order_id=f"o{i}", amount={"units": i, "currency": "NOK"}), ctx))
+    assert producer.flush(30) == 0
+    assert not client.get_latest_version(f"{topic}-refund").schema.schema_str.startswith("syntax")  # base64
+    consumed = _consume(kafka, topic, "--value-format", "protobuf")
+    assert consumed.code == 0, consumed
+    assert [r["value"] for r in consumed.json_lines] == [
+        {"order_id": f"o{i}", "amount": {"units": i, "currency": "NOK"}} for i in range(3)]
+
+
+def test_protobuf_errors(kafka, registry_url, new_topic, tmp_path):
+    unique = uuid.uuid4().hex[:8]
+    proto, _ = _proto_files(tmp_path, unique)
+    topic = new_topic()
+    produce = ("-b", kafka["bootstrap"], "produce", topic, "--value-format", "protobuf")
+    # a record that does not fit: its line, the records before it delivered, nothing after it
+    lines = _lines([_order(1), _order(2)]) + '{"id": "o3", "lines": [{"qty": "three"}]}\n' + _lines([_order(4)])
+    bad = run_kctl(*produce, "--value-schema", proto, input=lines)
+    assert bad.code == 5, bad
+    assert bad.stderr.count("kctl: error:") == 1 and "line 3" in bad.stderr and "qty" in bad.stderr
+    assert "2 messages before it were delivered" in bad.stderr
+    assert [r["value"]["id"] for r in _consume(kafka, topic, "--value-format", "protobuf").json_lines] == ["o1", "o2"]
+    unknown_field = run_kctl(*produce, "--value-schema", proto, input='{"id": "x", "colour": "red"}\n')
+    assert unknown_field.code == 5 and "colour" in unknown_field.stderr, unknown_field
+    # a .proto that does not compile: protoc's messages on one line, exit 2, nothing sent
+    broken = tmp_path / "broken.proto"
+    broken.write_text('syntax = "proto3";\nmessage A { int32 x = 1 }\n')
+    failed = run_kctl(*produce, "--value-schema", str(broken), input=_lines([{"x": 1}]))
+    assert failed.code == 2, failed
+    (line,) = failed.stderr.splitlines()
+    assert line.startswith("kctl: error:") and "does not compile" in line and 'broken.proto:2:25: Expected ";"' in line
+    missing_message = run_kctl(*produce, "--value-schema", proto, "--value-message", "Nope", input="{}\n")
+    assert missing_message.code == 2 and "Order, " in missing_message.stderr, missing_message
+    # an unknown subject (no schema file: the latest of it), and a registry that is down
+    no_subject = run_kctl(*produce, "--value-subject", f"none-{unique}", input="{}\n")
+    assert no_subject.code == 4 and no_subject.stderr.count("kctl: error:") == 1, no_subject
+    down = run_kctl(*produce, "--value-schema", proto, "--schema-registry", "http://127.0.0.1:9/apis/ccompat/v7", input="{}\n")
+    assert down.code == 6 and down.stderr.count("kctl: error:") == 1 and "unreachable" in down.stderr, down
+    assert len(_raw_values(kafka, topic)) == 2
+    assert "Traceback" not in bad.stderr + failed.stderr + no_subject.stderr + down.stderr
+
+
+def test_protobuf_schemas_register_and_check(kafka, registry_url, unique_name, tmp_path):
+    subject = unique_name("pb")
+    files = {}
+    for name, body in (("v1", "int32 id = 1; string name = 2;"), ("v2", "int32 id = 1; string name = 2; string email = 3;"),
+                       ("bad", "string id = 1; string name = 2;")):
+        files[name] = tmp_path / f"{name}.proto"
+        files[name].write_text(f'syntax = "proto3";\npackage kctl.check;\nmessage User {{ {body} }}\n')
+    first = run_kctl("-o", "json", "schemas", "register", subject, files["v1"])
+    assert first.code == 0 and first.json["version"] == 1 and first.json["schema_type"] == "PROTOBUF", first
+    assert run_kctl("schemas", "check", subject, files["v2"]).code == 0
+    refused = run_kctl("schemas", "check", subject, files["bad"])
+    assert refused.code == 8 and "NOT compatible" in refused.stdout, refused
+    register_bad = run_kctl("schemas", "register", subject, files["bad"])
+    assert register_bad.code == 2 and "Field type changed" in register_bad.stderr, register_bad
+    assert run_kctl("-o", "json", "schemas", "register", subject, files["v2"]).json["version"] == 2
+    broken = tmp_path / "broken.proto"
+    broken.write_text("message {")
+    not_compiled = run_kctl("schemas", "check", subject, broken)
+    assert not_compiled.code == 2 and "does not compile" in not_compiled.stderr, not_compiled

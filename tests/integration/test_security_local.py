@@ -139,7 +139,7 @@ def test_users_and_acls_decide_what_a_principal_may_read(secured):
     assert deleted.code == 0 and [a["operation"] for a in deleted.json["acls"]] == ["read"], deleted
     assert kctl(*alice, "--timeout", 8, "consume", topic, "--from", "beginning", "--until", "end", env=env).code == 9
 
-    gone = kctl(*admin, "users", "delete", "alice")
+    gone = kctl(*admin, "users", "delete", "alice", "--yes")
     assert gone.code == 0, gone
     assert kctl(*alice, "--timeout", 5, "topics", "list", env=env, timeout=30).code == 9
 

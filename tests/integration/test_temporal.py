@@ -194,7 +194,10 @@ def test_topic_management_workflow_operations(kafka, temporal, workers, unique_n
     assert topic in [t["name"] for t in listed.json["result"]]
     groups = workflow(temporal, workers.queue, "topic", {"operation": "list_groups", **conn})
     assert groups.code == 0 and isinstance(groups.json["result"], list)
-    deleted = workflow(temporal, workers.queue, "topic", {"operation": "delete", "topic_name": topic, **conn})
+    refused = workflow(temporal, workers.queue, "topic", {"operation": "delete", "topic_name": topic, **conn})
+    assert refused.code == 2 and "refusing without --yes (not a terminal)" in refused.stderr, refused
+    assert topic in refused.stderr and "would delete: 3 partitions" in refused.stderr  # the plan, read on conn's cluster
+    deleted = workflow(temporal, workers.queue, "topic", {"operation": "delete", "topic_name": topic, **conn}, "--yes")
     assert deleted.code == 0, deleted
     after = run_kctl("topics", "list", "-b", kafka["bootstrap"], "-o", "json").json
     assert topic not in [t["name"] for t in after]

@@ -336,7 +336,8 @@ def test_delete_without_yes_on_non_tty_stdin_refuses(k, admin, new_topic):
     name = new_topic()
     result = k("topics", "delete", name, input="y\n")
     assert result.code == 2, result
-    assert "--yes" in _one_error_line(result)
+    assert "refusing without --yes (not a terminal)" in result.stderr.strip().splitlines()[-1]  # after the plan
+    assert name in result.stderr and "would delete: 1 partition, 0 records" in result.stderr  # the plan first
     assert _exists(admin, name)
 
 
@@ -344,7 +345,7 @@ def test_delete_dry_run_deletes_nothing(k, admin, new_topic):
     name = new_topic()
     result = k("topics", "delete", name, "--dry-run", "-o", "json")
     assert result.code == 0, result
-    assert result.json["dry_run"] is True and result.json["items"][0]["detail"] == "would delete"
+    assert result.json["dry_run"] is True and result.json["items"][0]["detail"] == "would delete: 1 partition, 0 records"
     assert _exists(admin, name)
 
 
@@ -376,8 +377,8 @@ def _delete_on_a_tty(kafka, name: str, answer: bytes):
 def test_delete_on_a_tty_asks_and_no_keeps_the_topic(kafka, admin, new_topic):
     name = new_topic()
     code, out, err = _delete_on_a_tty(kafka, name, b"n\n")
-    assert "Delete 1 topic(s)" in err and name in err
-    assert code != 0 and out == ""
+    assert f"Delete 1 topic and its 0 records on instance {kafka['instance']} (" in err and name in err
+    assert code == 130 and out == ""
     assert _exists(admin, name)
 
 
@@ -385,7 +386,7 @@ def test_delete_on_a_tty_asks_and_yes_deletes(kafka, admin, new_topic):
     name = new_topic()
     code, out, err = _delete_on_a_tty(kafka, name, b"y\n")
     assert code == 0, err
-    assert "Delete 1 topic(s)" in err
+    assert "Delete 1 topic and its 0 records on instance" in err
     assert not _exists(admin, name)
 
 
@@ -472,7 +473,7 @@ def test_add_partitions_unknown_topic_exits_4(k, unique_name):
 def test_delete_records_before_moves_the_low_watermark(k, kafka, new_topic):
     name = new_topic(partitions=2)
     _produce(kafka["bootstrap"], name, {0: 10, 1: 6})
-    result = k("topics", "delete-records", name, "--before", "0:4", "--before", "1:6", "-o", "json")
+    result = k("topics", "delete-records", name, "--before", "0:4", "--before", "1:6", "--yes", "-o", "json")
     assert result.code == 0, result
     assert [(i["name"], i["detail"]) for i in result.json["items"]] == [
         (f"{name}:0", "low watermark now 4"), (f"{name}:1", "low watermark now 6")]
@@ -484,7 +485,7 @@ def test_delete_records_before_moves_the_low_watermark(k, kafka, new_topic):
 def test_delete_records_all_purges_every_partition(k, kafka, new_topic):
     name = new_topic(partitions=3)
     _produce(kafka["bootstrap"], name, {0: 3, 1: 4, 2: 0})
-    result = k("topics", "delete-records", name, "--all", "-o", "json")
+    result = k("topics", "delete-records", name, "--all", "--yes", "-o", "json")
     assert result.code == 0, result
     assert len(result.json["items"]) == 3
     detail = _describe(k, name)
@@ -495,16 +496,18 @@ def test_delete_records_all_purges_every_partition(k, kafka, new_topic):
 def test_delete_records_beyond_the_high_watermark_exits_2(k, kafka, new_topic):
     name = new_topic()
     _produce(kafka["bootstrap"], name, {0: 2})
-    result = k("topics", "delete-records", name, "--before", "0:50")
+    result = k("topics", "delete-records", name, "--before", "0:50", "--yes")
     assert result.code == 2, result
     _one_error_line(result)
+    plan = k("topics", "delete-records", name, "--before", "0:50", "--dry-run")
+    assert plan.code == 2 and "past the high watermark 2" in plan.stdout, plan
     assert _describe(k, name)["partitions"][0]["low_watermark"] == 0
 
 
 def test_delete_records_good_and_unknown_partition_exits_5(k, kafka, new_topic):
     name = new_topic()
     _produce(kafka["bootstrap"], name, {0: 3})
-    result = k("topics", "delete-records", name, "--before", "0:1", "--before", "9:1", "-o", "json")
+    result = k("topics", "delete-records", name, "--before", "0:1", "--before", "9:1", "--yes", "-o", "json")
     assert result.code == 5, result
     assert {i["name"]: (i["ok"], i["exit_code"]) for i in result.json["items"]} == {
         f"{name}:0": (True, 0), f"{name}:9": (False, 4)}
@@ -512,7 +515,7 @@ def test_delete_records_good_and_unknown_partition_exits_5(k, kafka, new_topic):
 
 
 def test_delete_records_unknown_topic_exits_4(k, unique_name):
-    result = k("topics", "delete-records", unique_name("missing"), "--all")
+    result = k("topics", "delete-records", unique_name("missing"), "--all", "--yes")
     assert result.code == 4, result
     assert "does not exist" in _one_error_line(result)
 

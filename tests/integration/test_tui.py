@@ -234,7 +234,7 @@ def test_produce_and_delete_with_allow_writes(kafka, new_topic):
             await until(pilot, lambda: type(app.screen).__name__ == "TopicScreen", "back on the topic")
             await pilot.press("d")
             await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "delete confirmation")
-            assert f"Delete topic {topic!r}" in app.screen.question
+            assert f"Delete topic {topic!r}" in app.screen.question and f"(on instance {kafka['instance']})" in app.screen.question
             await pilot.press("n")  # cancelled: nothing changes
             await until(pilot, lambda: type(app.screen).__name__ == "TopicScreen", "cancelled")
 

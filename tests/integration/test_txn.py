@@ -256,7 +256,10 @@ def test_abort_by_start_offset_unblocks_read_committed_consumers(k, kafka, new_t
         assert _stable_end(consumer, topic, 0) == 0  # held back by the open transaction
 
         refused = k("txn", "abort", "--topic", topic, "--partition", "0", "--start-offset", "0")
-        assert refused.code == 2 and "--yes" in refused.stderr
+        assert refused.code == 2 and "refusing without --yes (not a terminal)" in refused.stderr, refused
+        assert "open (not aborted)" in refused.stderr  # the plan, before the refusal
+        dry = k("txn", "abort", "--topic", topic, "--partition", "0", "--start-offset", "0", "--dry-run", "-o", "json")
+        assert dry.code == 0 and dry.json["aborted"] is False and dry.json["start_offset"] == 0, dry
         missing = k("txn", "abort", "--topic", topic, "--partition", "0", "--start-offset", "1", "--yes")
         assert missing.code == 4 and "no open transaction starts at offset 1" in _one_error_line(missing)
         assert _stable_end(consumer, topic, 0) == 0
@@ -324,6 +327,7 @@ def test_abort_on_a_tty_asks_and_no_keeps_the_transaction(k, kafka, new_topic, t
     transactions(topic, {0: 1}, commit=False)
     code, out, err = _abort_on_a_tty(kafka, topic, b"n\n")
     assert code == 130 and "Abort the transaction of producer" in err and out == ""
+    assert f"on instance {kafka['instance']} (" in err
     (producer,) = k("txn", "describe-producers", topic, "-o", "json").json[0]["producers"]
     assert producer["current_txn_start_offset"] == 0
 

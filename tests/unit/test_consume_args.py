@@ -109,3 +109,16 @@ def test_cli_usage_errors_exit_2():
     assert result.code == 2 and "needs --group" in result.stderr
     result = run_kctl("consume")
     assert result.code == 2
+
+
+def test_the_summary_line_names_records_partitions_and_the_reason():
+    from kctl.cli.consume import summary_line
+    from kctl.models import ConsumeSummary
+
+    line = summary_line(ConsumeSummary(messages=1200, bytes=10, skipped=0, reason="end", duration_ms=1234, partitions=3))
+    assert line == "1,200 records from 3 partitions in 1.2s (end reached)"
+    line = summary_line(ConsumeSummary(messages=1, bytes=1, skipped=4, reason="interrupted", duration_ms=50, group="audit",
+                                       partitions=1))
+    assert line == "1 record from 1 partition, 4 skipped by --match, group audit in 0.1s (interrupted)"
+    for reason, said in (("max_messages", "max messages reached"), ("idle", "idle timeout"), ("until", "--until reached")):
+        assert summary_line(ConsumeSummary(0, 0, 0, reason, 0)).endswith(f"({said})")

@@ -20,7 +20,7 @@ from kctl.cli.options import Duration, Position, Time
 from kctl.errors import UsageError
 from tests.helpers import run_kctl
 
-# short flag -> (its one meaning, the long names it may carry). -q is the ux branch's --quiet.
+# short flag -> (its one meaning, the long names it may carry).
 SHORT_FLAGS = {
     "-b": ("bootstrap servers", {"--bootstrap"}),
     "-c": ("a config KEY=VALUE (topic, broker)", {"--config", "--set"}),
@@ -44,7 +44,7 @@ SHORT_FLAGS = {
     "-v": ("more logs", {"--verbose"}),
     "-w": ("watch: refresh until Ctrl-C", {"--watch"}),
     "-X": ("a librdkafka client property KEY=VALUE", {"--property"}),
-    "-y": ("yes: do not ask", {"--yes"}),
+    "-y": ("yes: do not ask (--execute is the same where Apache's tools say so)", {"--yes", "--execute"}),
     "-z": ("compression of produced batches", {"--compression"}),
 }
 # A long name that has a short flag has it wherever it appears.

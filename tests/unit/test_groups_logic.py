@@ -201,7 +201,6 @@ def test_describe_failure_is_4_when_every_group_is_missing_and_5_when_some_are()
         (["groups", "reset-offsets", "g", "--topic", "t", "--to-earliest", "--dry-run", "--execute"], "not both"),
         (["groups", "reset-offsets", "g", "--topic", "t", "--to-datetime", "soon"], "ISO 8601"),
         (["groups", "reset-offsets", "g", "--topic", "t:x", "--to-earliest"], "--topic expects"),
-        (["groups", "delete", "g"], "stdin is not a terminal"),
     ],
 )
 def test_usage_errors_exit_2_before_connecting(args, message):

@@ -110,7 +110,7 @@ def test_group_detail_yaml_matches_json():
 
 def test_reset_table_dry_run():
     text = _text(PLAN)
-    assert "reset offsets of billing to-offset 100 (dry run: nothing changed, --execute applies it)" in text
+    assert "reset offsets of billing to-offset 100 (plan: nothing changed, --yes/--execute applies it)" in text
     assert _line_with(text, "clamped").split() == ["orders", "0", "40", "45", "-", "-", "-", "-", "ok", "clamped:", "100",
                                                    "is", "past", "the", "log", "end"]
     assert _line_with(text, "no committed offset").split()[:9] == ["orders", "1", "-", "-", "-", "-", "-", "-", "failed"]
@@ -137,7 +137,7 @@ def test_reset_table_says_executed_or_that_members_block_it():
     executed = OffsetResetResult("g", "to-earliest", True, PLAN.partitions[:1])
     assert "(executed)" in _text(executed)
     blocked = OffsetResetResult("g", "to-earliest", False, PLAN.partitions[:1], active_members=2)
-    assert "2 active member(s): --execute would be refused" in _text(blocked)
+    assert "2 active member(s): applying it would be refused" in _text(blocked)
 
 
 def test_reset_json_shape():

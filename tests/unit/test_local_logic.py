@@ -192,3 +192,30 @@ def test_status_json_has_state_started_and_temporal():
         "log_file": "/s/temporal/temporal.log", "address": "127.0.0.1:7833", "ui_url": "http://127.0.0.1:8833",
     }
     assert second["state"] == "up" and second["running"] is True and second["temporal"] is None
+
+
+def test_a_server_that_exits_during_start_is_reported_with_its_log(tmp_path):
+    from kctl.deadline import Deadline
+    from kctl.errors import BrokerUnavailable
+    from kctl.services.local import processes
+
+    log_path, pid_file = tmp_path / "server.log", tmp_path / "server.pid"
+    proc = processes.launch(["sh", "-c", "echo cannot bind; exit 3"], log_path, pid_file)
+    assert pid_file.read_text().strip() == str(proc.pid)
+    with pytest.raises(BrokerUnavailable) as caught:
+        processes.wait_until_ready("the test server", proc, log_path, lambda: False, Deadline.after(10), 10, poll=0.05)
+    assert "the test server exited during start (code 3): cannot bind" in str(caught.value)
+    assert str(log_path) in caught.value.hint
+
+
+def test_a_server_not_ready_in_time_is_ended_with_its_pid_file(tmp_path):
+    from kctl.deadline import Deadline
+    from kctl.errors import BrokerUnavailable
+    from kctl.services.local import processes
+
+    log_path, pid_file = tmp_path / "server.log", tmp_path / "server.pid"
+    proc = processes.launch(["sleep", "30"], log_path, pid_file)
+    with pytest.raises(BrokerUnavailable, match=r"was not ready within 0.3s: no log output"):
+        processes.wait_until_ready("the test server", proc, log_path, lambda: False, Deadline.after(0.3), 0.3, poll=0.05)
+    processes.end_started([(proc, pid_file)], grace=5)
+    assert proc.poll() is not None and not pid_file.exists()

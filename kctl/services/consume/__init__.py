@@ -15,6 +15,8 @@ whatever reads kctl's output. Ctrl-C and SIGTERM commit what was written and lea
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kctl.models import ConsumeSummary
 from kctl.outputs import Output
 from kctl.services.consume.options import (
@@ -23,12 +25,14 @@ from kctl.services.consume.options import (
 )
 
 
-def consume(conf: dict, opts: ConsumeOptions, output: Output, stream, timeout: float) -> ConsumeSummary:
-    """Consume until a stop condition (or Ctrl-C/SIGTERM/a closed pipe, re-raised after committing)."""
+def consume(conf: dict, opts: ConsumeOptions, output: Output, stream, timeout: float,
+            on_done: Callable[[ConsumeSummary], None] | None = None) -> ConsumeSummary:
+    """Consume until a stop condition (or Ctrl-C/SIGTERM/a closed pipe, re-raised after committing).
+    on_done: called with the summary on every way out that has one (interrupted too, before the re-raise)."""
     from kctl.services.consume.session import ConsumeSession
 
     opts = opts.validated()
-    return ConsumeSession(consumer_conf(conf, opts), opts, output, stream, timeout).run()
+    return ConsumeSession(consumer_conf(conf, opts), opts, output, stream, timeout, on_done).run()
 
 
 __all__ = ["ASSIGNMENTS", "COMMIT_MODES", "ISOLATION", "ConsumeOptions", "Match", "Position", "consume",

@@ -81,8 +81,10 @@ class Partitions:
         self.client = client
         self.assigned: set = set()
         self.stopped: set = set()
+        self.seen: set = set()  # every partition assigned during the run
 
     def changed(self, added, removed) -> None:
+        self.seen.update(added)
         self.assigned.update(added)
         self.stopped.difference_update(added)
         self.assigned.difference_update(removed)

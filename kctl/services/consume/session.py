@@ -5,13 +5,12 @@ topic, an error) commit what was written and close within a bounded time."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from kctl import log
 from kctl.client.consumer import ConsumerClient
-from kctl.deadline import Deadline
-from kctl.errors import BrokerUnavailable, KctlError, NotFoundError, OutputError
+from kctl.deadline import Deadline, run_bounded
+from kctl.errors import KctlError, NotFoundError, OutputError
 from kctl.models import ConsumeSummary
 from kctl.outputs import Output
 from kctl.services.consume.commits import Commits
@@ -29,7 +28,8 @@ INTERRUPTED_CLOSE_S = 1.4
 
 
 class ConsumeSession:
-    def __init__(self, conf: dict, opts: ConsumeOptions, output: Output, stream, timeout: float):
+    def __init__(self, conf: dict, opts: ConsumeOptions, output: Output, stream, timeout: float, on_done=None):
+        self.on_done = on_done
         self.conf = conf
         self.opts = opts
         self.output = output
@@ -81,26 +81,11 @@ class ConsumeSession:
         """fn() in a helper thread while the main thread watches for Ctrl-C/SIGTERM, so that
         look-ups and commits against a cluster that does not answer never delay an interrupt.
         With a timeout: BrokerUnavailable when fn has not returned by then."""
-        deadline = Deadline.after(timeout) if timeout is not None else None
-        box: dict = {}
+        return run_bounded(fn, timeout, what, watch=self._raise_pending_interrupt)
 
-        def target():
-            try:
-                box["result"] = fn()
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                box["error"] = exc
-
-        thread = threading.Thread(target=target, name=f"kctl-consume-{what}", daemon=True)
-        thread.start()
-        while thread.is_alive():
-            thread.join(0.05)
-            if self.interrupts.pending:
-                self.interrupts.raise_pending()
-            if deadline is not None and deadline.expired and thread.is_alive():
-                raise BrokerUnavailable(f"{what} did not finish within {timeout:g}s")
-        if "error" in box:
-            raise box["error"]
-        return box.get("result")
+    def _raise_pending_interrupt(self) -> None:
+        if self.interrupts.pending:
+            self.interrupts.raise_pending()
 
     def bounded(self, fn, what: str):
         return self.interruptible(fn, what, self.timeout)
@@ -175,7 +160,10 @@ class ConsumeSession:
         loop = self.loop
         summary = ConsumeSummary(messages=loop.written if loop else 0, bytes=loop.bytes if loop else 0,
                                  skipped=loop.skipped if loop else 0, reason=reason,
-                                 duration_ms=round((time.perf_counter() - started) * 1000), group=self.opts.group)
+                                 duration_ms=round((time.perf_counter() - started) * 1000), group=self.opts.group,
+                                 partitions=len(self.partitions.seen))
         log.event("consume_done", messages=summary.messages, bytes=summary.bytes, skipped=summary.skipped,
                   reason=summary.reason, duration_ms=summary.duration_ms)
+        if self.on_done is not None:
+            self.on_done(summary)
         return summary

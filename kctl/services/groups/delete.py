@@ -12,8 +12,9 @@ from kctl.models import ItemResult, OperationResult
 from kctl.services.groups.common import absent, failed_item, group_or_raise, ms_since, read_groups
 
 
-def delete_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tuple[int, ...] | None]) -> OperationResult:
-    """Delete the group's committed offsets of some partitions (OffsetDelete).
+def delete_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tuple[int, ...] | None],
+                   dry_run: bool = False) -> OperationResult:
+    """Delete the group's committed offsets of some partitions (OffsetDelete); dry_run: the plan only.
 
     TOPIC alone means every partition of it, plus any the group still has an offset for (a
     deleted topic's offsets stay until they expire: this removes them). The broker refuses
@@ -43,7 +44,7 @@ def delete_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tup
             else:
                 targets.extend((topic, p) for p in wanted)
         targets = sorted(set(targets))
-        results = admin.delete_group_offsets(group, targets, deadline)
+        results = {} if dry_run else admin.delete_group_offsets(group, targets, deadline)
     items = list(failed)
     for key in targets:
         name = f"{key[0]}:{key[1]}"
@@ -51,9 +52,11 @@ def delete_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tup
         if error is not None:
             items.append(failed_item(name, error))
         elif key in offsets:
-            items.append(ItemResult(name, True, f"deleted (was {offsets[key]})"))
+            items.append(ItemResult(name, True, f"{'would delete' if dry_run else 'deleted'} (was {offsets[key]})"))
         else:
             items.append(ItemResult(name, True, "no committed offset"))
+    if dry_run:
+        return OperationResult("delete-offsets", tuple(items), dry_run=True)
     log.event("group_delete_offsets", group=group, partitions=len(items), failed=sum(not i.ok for i in items),
               duration_ms=ms_since(start))
     return OperationResult("delete-offsets", tuple(items))

@@ -43,6 +43,6 @@ def ensure_inactive(admin: AdminClient, desc: GroupDescription, offsets: dict, w
             f"group {group!r} is {desc.state} with {len(desc.members)} member(s){waited_for}: offsets can only be reset "
             f"while no consumer is in the group (members: {members}{more})",
             hint="stop those consumers, or pass --wait-empty 60s to apply once they have left; "
-                 "without --execute you see the plan",
+                 "--dry-run shows the plan",
         )
     return desc, offsets

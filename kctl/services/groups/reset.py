@@ -1,8 +1,8 @@
 """Offset resets: targets, the plan with its impact (records re-read or skipped, and their time
 range), and `groups undo`.
 
-Resets follow kafka-consumer-groups.sh: a dry run by default, and --execute only while the
-group has no active member (a live consumer would overwrite the new offsets with its next
+Resets follow kafka-consumer-groups.sh: the plan first (kctl.cli.confirm asks, or --yes/--execute
+applies it), and applied only while the group has no active member (a live consumer would overwrite the new offsets with its next
 commit). Every executed reset first saves the group's committed offsets as a snapshot.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from kctl import log
 from kctl.client.admin import AdminClient, check_names
@@ -115,7 +116,8 @@ def new_offset(strategy: ResetStrategy, current: int | None, low: int, high: int
 def reset_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tuple[int, ...] | None],
                   strategy: ResetStrategy, all_topics: bool = False, execute: bool = False,
                   skip_missing: bool = False, wait_empty: float | None = None,
-                  source_offsets: dict | None = None, cluster_id: str | None = None) -> OffsetResetResult:
+                  source_offsets: dict | None = None, cluster_id: str | None = None,
+                  confirm: Callable[[OffsetResetResult], bool] | None = None) -> OffsetResetResult:
     """Plan (and with execute, apply) new committed offsets for the group's partitions.
 
     topics: from kctl.parsing.parse_topic_partitions; all_topics: every partition the group has
@@ -124,7 +126,8 @@ def reset_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tupl
     into rows left out. --execute on a group with members is refused, or with wait_empty
     (seconds) waits that long for it to empty. Before applying, the group's committed offsets
     are saved as a snapshot. source_offsets/cluster_id: the offsets of a snapshot (undo) and the
-    cluster it must come from.
+    cluster it must come from. confirm(plan) is asked before anything is applied (False: the plan
+    is returned as it is, nothing applied).
     """
     if topics and all_topics or not (topics or all_topics or strategy.kind in _SOURCED):
         raise UsageError("name the partitions with --topic TOPIC[:PARTITIONS] (repeatable) or give --all-topics")
@@ -152,6 +155,9 @@ def reset_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tupl
         rows += [_missing_row(key, offsets.get(key), why, skip_missing) for key, why in unknown]
         rows = _with_impact(admin, sorted(rows, key=lambda r: (r.topic, r.partition)), strategy, low, deadline)
         applied, snapshot_id = False, None
+        if execute and rows and all(r.ok for r in rows) and confirm is not None:
+            execute = confirm(OffsetResetResult(group_id=group, strategy=strategy.label, executed=False,
+                                                partitions=tuple(rows), active_members=len(desc.members)))
         if execute and rows and all(r.ok for r in rows):
             snapshot_id = snapshots.save(group, cluster, strategy.label, offsets).snapshot_id
             moves = {(r.topic, r.partition): r.new_offset for r in rows if r.new_offset is not None}
@@ -167,7 +173,8 @@ def reset_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tupl
 
 
 def undo(conf: dict, timeout: float, group: str, snapshot_id: str | None = None, execute: bool = False,
-         wait_empty: float | None = None, skip_missing: bool = False) -> OffsetResetResult:
+         wait_empty: float | None = None, skip_missing: bool = False,
+         confirm: Callable[[OffsetResetResult], bool] | None = None) -> OffsetResetResult:
     """Restore the offsets of a snapshot (the latest when no id is given): a plan, applied with
     execute (under the same member check; the offsets it replaces are saved as a new snapshot).
     A snapshot from another cluster is refused."""
@@ -176,7 +183,8 @@ def undo(conf: dict, timeout: float, group: str, snapshot_id: str | None = None,
     offsets = {(o.topic, o.partition): o.offset for o in snapshot.offsets}
     strategy = ResetStrategy("snapshot", label=f"undo {snapshot.snapshot_id}", source=snapshot.snapshot_id)
     return reset_offsets(conf, timeout, group, {}, strategy, execute=execute, wait_empty=wait_empty,
-                         skip_missing=skip_missing, source_offsets=offsets, cluster_id=snapshot.cluster_id)
+                         skip_missing=skip_missing, source_offsets=offsets, cluster_id=snapshot.cluster_id,
+                         confirm=confirm)
 
 
 def _source(admin: AdminClient, strategy: ResetStrategy, group: str, deadline: Deadline) -> dict | None:

@@ -167,6 +167,21 @@ def wipe(instance: int) -> None:
     shutil.rmtree(instance_dir(instance), ignore_errors=True)
 
 
+def wipe_plan(instances: list[int]):
+    """What `--reset` would delete: each instance's directory (data, logs, settings) and its size."""
+    from kctl.models import ItemResult, OperationResult
+
+    items = []
+    for n in instances:
+        path = instance_dir(n)
+        if not path.exists():
+            items.append(ItemResult(f"instance {n}", True, f"nothing to wipe ({path} does not exist)"))
+            continue
+        size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+        items.append(ItemResult(f"instance {n}", True, f"would delete {path} ({size / 1e6:,.1f} MB: data, logs, settings)"))
+    return OperationResult("wipe", tuple(items), dry_run=True)
+
+
 def down(registry: Registry, instance: int, grace: float = 20.0) -> LocalInstance:
     """Stop the instance's brokers, its Temporal server and Schema Registry: SIGTERM to all at once, SIGKILL after grace."""
     from kctl import log

@@ -22,7 +22,15 @@ from kctl.local import LOG4J_TEMPLATE, SERVER_TEMPLATE
 from kctl.models import LocalBroker
 from kctl.services.local.jars import find_java, kafka_libs
 from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, write_meta
-from kctl.services.local.processes import log_tail, owned_pid, port_free, stop_processes
+from kctl.services.local.processes import (
+    end_started,
+    exited,
+    launch,
+    owned_pid,
+    port_free,
+    start_failure,
+    stop_processes,
+)
 
 BROKER_MAIN = "kafka.Kafka"
 
@@ -135,11 +143,7 @@ def start_broker(java: str, libs: Path, paths: BrokerPaths, heap: str) -> subpro
         BROKER_MAIN,
         str(paths.properties),
     ]
-    with open(paths.log, "ab") as out:
-        # A session of its own: the broker outlives this command and ignores the terminal's Ctrl-C.
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    paths.pid_file.write_text(f"{proc.pid}\n")
-    return proc
+    return launch(command, paths.log, paths.pid_file)
 
 
 def check_ports_free(registry: Registry, instance: int, which: list[BrokerPaths]) -> None:
@@ -192,16 +196,7 @@ def start_missing(registry: Registry, instance: int, count: int, meta: dict, hea
 
 def kill_started(procs: list[tuple[BrokerPaths, subprocess.Popen]]) -> None:
     """Leave nothing of a failed start running (only the processes this command started)."""
-    for _, proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-    for paths, proc in procs:
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        paths.pid_file.unlink(missing_ok=True)
+    end_started([(proc, paths.pid_file) for paths, proc in procs])
 
 
 def wait_ready(registry: Registry, instance: int, count: int, procs: list[tuple[BrokerPaths, subprocess.Popen]],
@@ -213,12 +208,9 @@ def wait_ready(registry: Registry, instance: int, count: int, procs: list[tuple[
     pending = list(procs)
     while True:
         for paths, proc in procs:
-            if proc.poll() is not None:
-                tail = " | ".join(log_tail(paths.log, 3)) or "no log output"
-                raise BrokerUnavailable(
-                    f"broker {paths.node_id} of instance {instance} exited during start (code {proc.returncode}): {tail}",
-                    hint=f"full log: {paths.log}",
-                )
+            failure = exited(f"broker {paths.node_id} of instance {instance}", proc, paths.log)
+            if failure is not None:
+                raise failure
         address = f"{registry.host}:{registry.broker_port_of(instance, pending[0][0].node_id - 1)}"
         if broker_count(address, min(2.0, deadline.remaining(0.1)), conf) >= count:
             pending.pop(0)
@@ -227,11 +219,8 @@ def wait_ready(registry: Registry, instance: int, count: int, procs: list[tuple[
             continue
         if deadline.expired:
             paths = pending[0][0]
-            tail = " | ".join(log_tail(paths.log, 3)) or "no log output"
-            raise BrokerUnavailable(
-                f"broker {paths.node_id} of instance {instance} did not answer within {wait:g}s: {tail}",
-                hint=f"full log: {paths.log}",
-            )
+            raise start_failure(f"broker {paths.node_id} of instance {instance}", paths.log,
+                                f"did not answer within {wait:g}s")
         time.sleep(0.25)
 
 

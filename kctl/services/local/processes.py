@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from kctl.deadline import Deadline
+from kctl.errors import BrokerUnavailable
 
 
 def _is_zombie(pid: int) -> bool:
@@ -111,6 +114,59 @@ def stop_processes(targets: list[tuple[Path, tuple[str, ...]]], grace: float) ->
             wait_gone(pid, Deadline.after(30.0))
         pid_file.unlink(missing_ok=True)
     return [pid for _, pid in running]
+
+
+def launch(command: list[str], log_path: Path, pid_file: Path, cwd: Path | None = None) -> subprocess.Popen:
+    """Start a server that outlives this command: output to its log, its pid in its pid file.
+
+    A session of its own, so that the terminal's Ctrl-C does not reach it."""
+    with open(log_path, "ab") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True, cwd=cwd)
+    pid_file.write_text(f"{proc.pid}\n")
+    return proc
+
+
+def end_started(started: list[tuple[subprocess.Popen, Path]], grace: float = 15.0) -> None:
+    """Leave nothing of a failed start running: only the processes this command started
+    (SIGTERM to all, SIGKILL after `grace`), and their pid files removed."""
+    for proc, _ in started:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc, pid_file in started:
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        pid_file.unlink(missing_ok=True)
+
+
+def start_failure(what: str, log_path: Path, problem: str) -> BrokerUnavailable:
+    """The error of a server that did not come up: what, why, the last lines of its log."""
+    tail = " | ".join(log_tail(log_path, 3)) or "no log output"
+    return BrokerUnavailable(f"{what} {problem}: {tail}", hint=f"full log: {log_path}")
+
+
+def exited(what: str, proc: subprocess.Popen, log_path: Path) -> BrokerUnavailable | None:
+    """The start failure of a server process that has already exited, else None."""
+    if proc.poll() is None:
+        return None
+    return start_failure(what, log_path, f"exited during start (code {proc.returncode})")
+
+
+def wait_until_ready(what: str, proc: subprocess.Popen, log_path: Path, ready: Callable[[], bool],
+                     deadline: Deadline, wait: float, poll: float = 0.2) -> None:
+    """Until `ready()` holds; a clear error when the process exits or the deadline passes first."""
+    while True:
+        failure = exited(what, proc, log_path)
+        if failure is not None:
+            raise failure
+        if ready():
+            return
+        if deadline.expired:
+            raise start_failure(what, log_path, f"was not ready within {wait:g}s")
+        time.sleep(poll)
 
 
 def port_free(host: str, port: int) -> bool:

@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import tarfile
-import time
 from pathlib import Path
 
 from kctl import log
@@ -25,7 +24,15 @@ from kctl.errors import BrokerUnavailable, ConfigError
 from kctl.local import APICURIO_POM
 from kctl.models import LocalSchemaRegistry
 from kctl.services.local.paths import SchemaRegistryPaths, cache_root, schema_registry_paths
-from kctl.services.local.processes import http_status, log_tail, owned_pid, port_free, stop_processes
+from kctl.services.local.processes import (
+    end_started,
+    http_status,
+    launch,
+    owned_pid,
+    port_free,
+    stop_processes,
+    wait_until_ready,
+)
 
 MIN_JAVA = 21
 JVM_DIR = Path("/usr/lib/jvm")
@@ -178,17 +185,15 @@ def start(registry: Registry, instance: int, wait: float) -> bool:
     ports = registry.schema_registry_of(instance)
     paths.root.mkdir(parents=True, exist_ok=True)
     with log.timed("local_schema_registry_up", instance=instance):
-        with open(paths.log, "ab") as out:
-            proc = subprocess.Popen(server_command(java, app, ports, paths), stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True, cwd=paths.root)
-        paths.pid_file.write_text(f"{proc.pid}\n")
+        proc = launch(server_command(java, app, ports, paths), paths.log, paths.pid_file, cwd=paths.root)
         try:
-            _wait_ready(instance, ports, paths, proc, Deadline.after(wait), wait)
+            wait_until_ready(f"the schema registry of instance {instance}", proc, paths.log,
+                             lambda: http_status(ports.ready_url) == 200, Deadline.after(wait), wait, poll=0.25)
             if not paths.configured.exists():
                 set_global_compatibility(ports.url, DEFAULT_COMPATIBILITY)
                 paths.configured.write_text(DEFAULT_COMPATIBILITY + "\n")
         except BaseException:
-            _kill(proc, paths)
+            end_started([(proc, paths.pid_file)])
             raise
     return True
 
@@ -206,37 +211,6 @@ def set_global_compatibility(url: str, level: str, timeout: float = 10.0) -> Non
             pass
     except (urllib.error.URLError, OSError) as exc:
         raise BrokerUnavailable(f"could not set the registry's compatibility to {level} at {url}: {exc}") from None
-
-
-def _wait_ready(instance: int, ports: SchemaRegistryPorts, paths: SchemaRegistryPaths, proc: subprocess.Popen,
-                deadline: Deadline, wait: float) -> None:
-    while True:
-        if proc.poll() is not None:
-            tail = " | ".join(log_tail(paths.log, 3)) or "no log output"
-            raise BrokerUnavailable(
-                f"the schema registry of instance {instance} exited during start (code {proc.returncode}): {tail}",
-                hint=f"full log: {paths.log}",
-            )
-        if http_status(ports.ready_url) == 200:
-            return
-        if deadline.expired:
-            tail = " | ".join(log_tail(paths.log, 3)) or "no log output"
-            raise BrokerUnavailable(
-                f"the schema registry of instance {instance} was not ready within {wait:g}s: {tail}",
-                hint=f"full log: {paths.log}",
-            )
-        time.sleep(0.25)
-
-
-def _kill(proc: subprocess.Popen, paths: SchemaRegistryPaths) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    paths.pid_file.unlink(missing_ok=True)
 
 
 def stop_target(instance: int) -> tuple[Path, tuple[str, ...]]:

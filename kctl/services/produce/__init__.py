@@ -80,7 +80,7 @@ def _schema_serializers(req: ProduceRequest):
         out.append(None if fmt is None else SchemaSerializer(
             fmt, req.schema_registry, req.topic, field, schema_file=getattr(req, f"{field}_schema"),
             subject=getattr(req, f"{field}_subject"), schema_id=getattr(req, f"{field}_schema_id"),
-            strategy=req.subject_strategy, client=client))
+            strategy=req.subject_strategy, client=client, message=getattr(req, f"{field}_message")))
     return out[0], out[1]
 
 

@@ -53,15 +53,18 @@ class ProduceRequest:
     transactional_id: str | None = None
     report: Callable[[dict], None] | None = None
     progress: Callable[[int, int | None, int], None] | None = None  # (bytes read, total bytes, messages)
-    # Schema Registry formats (avro, json-schema): the schema from a file, a subject, an id or the latest.
+    # Schema Registry formats (avro, protobuf, json-schema): the schema from a file, a subject, an id or the
+    # latest; *_message: which protobuf message (default the schema's first).
     value_format: str | None = None
     value_schema: str | None = None
     value_subject: str | None = None
     value_schema_id: int | None = None
+    value_message: str | None = None
     key_format: str | None = None
     key_schema: str | None = None
     key_subject: str | None = None
     key_schema_id: int | None = None
+    key_message: str | None = None
     subject_strategy: str = "topic"
     schema_registry: object | None = None  # kctl.client.schema_registry.RegistrySettings
 
@@ -128,10 +131,10 @@ def check_request(req: ProduceRequest) -> None:
         check_writable(req.failed_file, "--failed-file")
     for part in ("key", "value"):
         fmt = getattr(req, f"{part}_format")
-        given = [f"--{part}-{name.replace('_', '-')}" for name in ("schema", "subject", "schema_id")
+        given = [f"--{part}-{name.replace('_', '-')}" for name in ("schema", "subject", "schema_id", "message")
                  if getattr(req, f"{part}_{name}") is not None]
         if fmt is None and given:
-            raise UsageError(f"{given[0]} needs --{part}-format avro|json-schema")
+            raise UsageError(f"{given[0]} needs --{part}-format avro|protobuf|json-schema")
         if fmt is not None:
             if req.format == "raw":
                 raise UsageError(f"--{part}-format {fmt} encodes JSON records: it cannot be combined with --input raw")

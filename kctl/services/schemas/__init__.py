@@ -62,7 +62,7 @@ def register(settings, subject: str, path: str, schema_type: str | None = None) 
     from kctl.client.schema_registry import new_schema
 
     client = _client(settings)
-    schema = new_schema(path, schema_type)
+    schema = _call(settings, lambda: new_schema(path, schema_type, client, register_imports=True), f"registering {path}")
     registered = _call(settings, lambda: client.register_schema_full_response(subject, schema), f"registering {path} under {subject}")
     latest = _call(settings, lambda: client.lookup_schema(subject, schema), f"subject {subject}")
     return SchemaVersion(subject, latest.version, registered.schema_id, schema.schema_type or "AVRO", schema.schema_str)
@@ -72,7 +72,7 @@ def check(settings, subject: str, path: str, schema_type: str | None = None) -> 
     from kctl.client.schema_registry import new_schema
 
     client = _client(settings)
-    schema = new_schema(path, schema_type)
+    schema = _call(settings, lambda: new_schema(path, schema_type, client), f"checking {path}")
     result = _call(settings, lambda: client.test_compatibility(subject, schema, verbose=True), f"checking {path} against {subject}")
     if isinstance(result, bool):
         return SchemaCheck(subject, result)
@@ -91,6 +91,20 @@ def delete(settings, subject: str, version: str | None = None, permanent: bool =
         _soft_delete_first(settings, lambda: client.delete_version(subject, number), f"{subject} version {number}")
     deleted = _call(settings, lambda: client.delete_version(subject, number, permanent=permanent), f"{subject} version {number}")
     return SchemaDeleted(subject, (deleted,), permanent)
+
+
+def delete_plan(settings, subject: str, version: str | None = None, permanent: bool = False) -> SchemaDeleted:
+    """The versions `delete` would remove (a permanent delete includes the soft-deleted ones)."""
+    client = _client(settings)
+    versions = _call(settings, lambda: client.get_versions(subject, deleted=permanent), f"subject {subject}")
+    if version is not None:
+        from kctl.errors import NotFoundError
+
+        number = _version_number(version)
+        if number not in versions:
+            raise NotFoundError(f"subject {subject} has no version {number}", hint="`kctl schemas list` shows the versions")
+        versions = [number]
+    return SchemaDeleted(subject, tuple(versions), permanent, dry_run=True)
 
 
 def _soft_delete_first(settings, fn, what: str) -> None:
