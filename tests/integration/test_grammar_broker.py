@@ -77,7 +77,7 @@ def test_groups_take_topics_as_arguments_and_list_matches_whole_ids(kafka, twins
     assert sorted(g["group_id"] for g in listed.json) == [group, f"{group}-b"], listed
     bad = run_kctl("groups", "list", "(", *b)
     assert bad.code == 2 and "invalid regular expression" in bad.stderr, bad
-    deleted = run_kctl("groups", "delete-offsets", group, longer, "-o", "json", *b)
+    deleted = run_kctl("groups", "delete-offsets", group, longer, "--yes", "-o", "json", *b)
     assert deleted.code == 0, deleted
 
 
