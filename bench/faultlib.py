@@ -95,7 +95,7 @@ class Instance:
 
     def create_topic(self, partitions: int, replication: int, prefix: str = "flt", **config) -> str:
         name = f"{prefix}-{uuid.uuid4().hex[:10]}"
-        args = ["topics", "create", name, "-p", partitions, "-r", replication, "-b", self.bootstrap, "--timeout", 30]
+        args = ["topics", "create", name, "--partitions", partitions, "-r", replication, "-b", self.bootstrap, "--timeout", 30]
         for key, value in config.items():
             args += ["-c", f"{key.replace('_', '.')}={value}"]
         self.kctl(*args)

@@ -68,7 +68,7 @@ def main() -> int:
                 ("proto", ["--value-format", "protobuf", "--value-schema", str(proto), *registry],
                  ["--value-format", "protobuf", *registry])):
             topic = f"bench-schema-{path}-{uuid.uuid4().hex[:8]}"
-            kctl(*target, "topics", "create", topic, "-p", "1")
+            kctl(*target, "topics", "create", topic, "--partitions", "1")
             seconds, proc = timed(*target, "produce", topic, "--file", str(data), *extra_p)
             ok = proc.returncode == 0
             rows.append((path, "produce", seconds, ok, proc.stderr.decode()[-300:]))

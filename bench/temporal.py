@@ -70,11 +70,11 @@ def main() -> None:
             wall, proc = kctl("workflow", "run", "e2e", *e2e_args, *common)
             assert json.loads(proc.stdout)["ok"], proc.stdout[-500:]
             workflow_walls.append(wall)
-            wall, proc = kctl("e2e", "run", "-i", str(args.instance), "-n", "100", "-p", "3", "-c", "1", "-o", "json")
+            wall, proc = kctl("e2e", "run", "-i", str(args.instance), "-n", "100", "--partitions", "3", "--consumers", "1", "-o", "json")
             plain_walls.append(wall)
 
         topic = f"bench-temporal-{uuid.uuid4().hex[:8]}"
-        kctl("topics", "create", topic, "-p", "3", "-b", bootstrap)
+        kctl("topics", "create", topic, "--partitions", "3", "-b", bootstrap)
         messages = [{"topic": topic, "value": f"m{i}", "key": f"k{i}"} for i in range(args.sends)]
         sends = {}
         for batch in (False, True):

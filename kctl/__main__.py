@@ -24,6 +24,16 @@ def _print_error(message: str, hint: str | None = None) -> None:
     sys.stderr.flush()
 
 
+def _renamed(exc) -> str | None:
+    """A short flag that means something else now (kctl.cli.options.RENAMED)."""
+    from kctl.cli import clicklib as click
+    from kctl.cli.options import renamed_hint
+
+    if not isinstance(exc, click.NoSuchOption):
+        return None
+    return renamed_hint(exc.ctx.command_path, exc.option_name)
+
+
 def install_signal_handlers(received: list) -> dict:
     """SIGINT raises KeyboardInterrupt and SIGTERM (systemd, Kubernetes) raises Terminated, a
     KeyboardInterrupt, so every command stops on both the same way (produce flushes or aborts,
@@ -117,9 +127,13 @@ def _main(argv: list[str]) -> int:
         if isinstance(exc, click.ClickException):
             if isinstance(exc, click.UsageError):
                 hint = None
+                message = exc.format_message()
                 if exc.ctx is not None:
                     hint = f"see `{exc.ctx.command_path} --help`"
-                _print_error(exc.format_message(), hint)
+                    renamed = _renamed(exc)
+                    if renamed:
+                        message = f"no option {exc.option_name} here: {renamed}"
+                _print_error(message, hint)
                 return int(ExitCode.USAGE)
             _print_error(exc.format_message())
             return int(exc.exit_code or ExitCode.INTERNAL)

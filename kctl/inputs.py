@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
 COMPRESSIONS = ("auto", "none", "gzip", "lz4", "zstd")
-FORMATS = ("line", "json", "raw")  # one message per line (or -D delimiter), JSON envelopes, whole inputs
+FORMATS = ("line", "envelope", "raw")  # produce --input: one message per line (or -D), JSON envelopes, whole inputs
 CHUNK_SIZE = 1 << 20
 
 _EXTENSIONS = {".gz": "gzip", ".gzip": "gzip", ".lz4": "lz4", ".zst": "zstd", ".zstd": "zstd"}
@@ -281,3 +281,41 @@ def parse_escapes(text: str) -> bytes:
         out += ch.encode("utf-8")
         i += 1
     return bytes(out)
+
+
+TEMPLATE_HINT = "a produce template reads %k and %v: '%v', '%k\\t%v\\n', '%k:%v' (--input envelope carries partition, timestamp, headers)"
+
+
+def compile_template(template: str) -> tuple[bytes | None, bytes | None]:
+    r"""`kctl produce -f TEMPLATE`, kcat's -f read backwards: '%k\t%v\n' -> (key separator b'\t',
+    delimiter b'\n'); '%v' -> (None, None). Only %k and %v (in that order), the text between them
+    and the text after %v (the record delimiter; default a newline); %% is a literal %."""
+    from kctl.errors import UsageError
+
+    parts: list[str] = [""]  # literal, field, literal, field, literal...
+    fields: list[str] = []
+    i = 0
+    while i < len(template):
+        ch = template[i]
+        if ch == "%" and i + 1 < len(template) and template[i + 1] != "%":
+            field = template[i + 1]
+            if field not in "kvs":
+                raise UsageError(f"-f/--format: %{field} cannot be read from input", hint=TEMPLATE_HINT)
+            fields.append("v" if field == "s" else field)
+            parts += [fields[-1], ""]
+            i += 2
+            continue
+        parts[-1] += "%" if ch == "%" else ch
+        i += 2 if ch == "%" else 1
+    if not fields:
+        raise UsageError(f"-f/--format: {template!r} is not a record template (no %v)",
+                         hint="the input file is --file FILE; " + TEMPLATE_HINT)
+    if fields not in (["v"], ["k", "v"]) or parts[0]:
+        raise UsageError(f"-f/--format: cannot read records as {template!r}", hint=TEMPLATE_HINT)
+    end = parse_escapes(parts[-1]) if parts[-1] else None
+    if len(fields) == 1:
+        return None, end
+    separator = parse_escapes(parts[2])
+    if not separator:
+        raise UsageError(f"-f/--format: %k and %v need a separator between them in {template!r}", hint=TEMPLATE_HINT)
+    return separator, end

@@ -90,6 +90,17 @@ def parse_time(text: str, now_ms: int | None = None, option: str = "time") -> in
     return moment
 
 
+def parse_regex(text: str | None, option: str = "pattern") -> "re.Pattern | None":
+    """A name pattern (the CLI grammar's one regex rule): callers match it against the WHOLE name
+    (pattern.fullmatch), so a plain name matches only itself; an invalid one is a usage error."""
+    if not text:
+        return None
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        raise UsageError(f"{option}: invalid regular expression {text!r}: {exc}") from None
+
+
 def parse_partitions(values: list[str] | tuple[str, ...] | None, option: str = "--partition") -> tuple[int, ...] | None:
     """['0,2', '5'] -> (0, 2, 5), sorted and unique; nothing -> None (every partition)."""
     if not values:

@@ -6,7 +6,7 @@ Integers and doubles are big-endian, as Kafka's Java IntegerSerializer/LongSeria
 DoubleSerializer write them.
 
 The envelope (one JSON object per line; `kctl consume -o json` writes it, `kctl produce
---format json` reads it back):
+--input envelope` reads it back):
 
     {"topic": "orders", "partition": 0, "offset": 42,
      "timestamp": "2026-11-26T10:00:00.000Z", "timestamp_ms": 1795687200000,

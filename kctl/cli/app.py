@@ -12,8 +12,9 @@ import typer
 
 from kctl import __version__
 from kctl.cli.argv import GLOBAL_FLAG_OPTIONS, GLOBAL_VALUE_OPTIONS  # noqa: F401 - re-exported
-from kctl.cli.context import AppContext, finite_number, no_empty_names
+from kctl.cli.context import AppContext, no_empty_names
 from kctl.cli.lazy import Lazy, LazyGroup
+from kctl.cli.options import Duration
 
 
 class OutputFormat(str, Enum):
@@ -78,7 +79,7 @@ class RootGroup(LazyGroup):
 app = typer.Typer(
     name="kctl",
     cls=RootGroup,
-    help="kctl: a fast, scriptable Kafka command line.\n\nExample: kctl topics create orders -p 6",
+    help="kctl: a fast, scriptable Kafka command line.\n\nExample: kctl topics create orders --partitions 6",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -103,10 +104,10 @@ def root(
     instance: Optional[int] = typer.Option(None, "--instance", "-i", help="Instance number in port_registry.yaml."),
     context: Optional[str] = typer.Option(None, "--context", help="Named context from the kctl config file."),
     registry: Optional[str] = typer.Option(None, "--registry", help="Path of port_registry.yaml."),
-    properties: List[str] = typer.Option([], "-X", help="librdkafka property key=value (repeatable)."),
+    properties: List[str] = typer.Option([], "-X", "--property", metavar="KEY=VALUE", help="librdkafka property (repeatable)."),
     command_config: Optional[str] = typer.Option(None, "--command-config", help="Client properties file (.properties or YAML)."),
-    timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for the cluster.", min=0.1,
-                                  callback=finite_number),
+    timeout: float = typer.Option(10.0, "--timeout", help="How long to wait for the cluster (10s, 500ms, 2m; bare seconds).",
+                                  click_type=Duration(minimum=0.1, maximum=86400 * 365)),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More logs on stderr (-vv for debug)."),
     log_format: LogFormat = typer.Option(LogFormat.logfmt, "--log-format", help="Log line format."),
     log_file: Optional[str] = typer.Option(None, "--log-file", help="Write logs to this file instead of stderr."),

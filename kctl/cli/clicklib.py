@@ -2,8 +2,9 @@
 (its classes differ from a separately installed click): import those names from here only."""
 
 from typer import Abort, Exit
-from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, NoSuchOption, UsageError
+from typer._click.types import ParamType
 from typer.core import TyperGroup as Group
 from typer.core import TyperOption as Option
 
-__all__ = ["Abort", "ClickException", "Exit", "Group", "NoArgsIsHelpError", "Option", "UsageError"]
+__all__ = ["Abort", "ClickException", "Exit", "Group", "NoArgsIsHelpError", "NoSuchOption", "Option", "ParamType", "UsageError"]

@@ -54,7 +54,7 @@ def health(
 def log_dirs(
     ctx: typer.Context,
     broker: Optional[int] = typer.Option(None, "--broker", min=0, max=2**31 - 1, help="Only this broker."),
-    topic: Optional[str] = typer.Option(None, "--topic", help="Only the replicas of this topic.", callback=no_empty_names),
+    topic: Optional[str] = typer.Option(None, "--topic", "-t", help="Only the replicas of this topic.", callback=no_empty_names),
 ):
     """Show each broker's log dirs: capacity, free space, size per topic and partition, future replicas.
 
@@ -71,7 +71,7 @@ def log_dirs(
 @app.command()
 def reassignments(
     ctx: typer.Context,
-    topic: Optional[str] = typer.Option(None, "--topic", help="Only this topic's partitions.", callback=no_empty_names),
+    topic: Optional[str] = typer.Option(None, "--topic", "-t", help="Only this topic's partitions.", callback=no_empty_names),
     cancel: bool = typer.Option(False, "--cancel", help="Cancel the reassignments in progress (the old replicas stay; "
                                                         "shows them and asks first)."),
     yes: bool = YES,
@@ -108,7 +108,7 @@ def elect_leaders(
     ctx: typer.Context,
     preferred: bool = typer.Option(False, "--preferred", help="Move leadership back to each partition's preferred replica (the default)."),
     unclean: bool = typer.Option(False, "--unclean", help="Elect an out-of-sync replica where no in-sync one is left (may lose records)."),
-    topic: Optional[str] = typer.Option(None, "--topic", help="Only this topic's partitions (default: every partition).",
+    topic: Optional[str] = typer.Option(None, "--topic", "-t", help="Only this topic's partitions (default: every partition).",
                                         callback=no_empty_names),
     yes: bool = typer.Option(False, "--yes", "-y", help="--unclean: do it without asking (needed when stdin is not a terminal)."),
     dry_run: bool = DRY_RUN,

@@ -113,8 +113,10 @@ def set_context(
     name: str = typer.Argument(..., help="Context name (created if new, updated otherwise)."),
     bootstrap: Optional[str] = typer.Option(None, "--bootstrap", "-b", help="Bootstrap servers HOST:PORT[,...]."),
     instance: Optional[int] = typer.Option(None, "--instance", "-i", help="An instance of port_registry.yaml instead.", min=0),
-    properties: List[str] = typer.Option([], "--property", "-P", help="librdkafka property key=value (repeatable)."),
-    unset: List[str] = typer.Option([], "--unset", help="Remove a property (repeatable)."),
+    properties: List[str] = typer.Option([], "--property", "-X", metavar="KEY=VALUE",
+                                         help="librdkafka property (repeatable), as the global -X."),
+    unset: List[str] = typer.Option([], "--delete", "--unset", metavar="KEY",
+                                    help="Remove a property (repeatable; --unset is the same)."),
     security_protocol: Optional[SecurityProtocol] = typer.Option(None, "--security-protocol", help="security.protocol (inferred from SASL/TLS options when omitted)."),
     sasl_mechanism: Optional[SaslMechanism] = typer.Option(None, "--sasl-mechanism", help="sasl.mechanism."),
     username: Optional[str] = typer.Option(None, "--username", help="SASL user name (OAUTHBEARER: the OIDC client id)."),
@@ -149,8 +151,8 @@ def set_context(
             "--password is not accepted: a password on the command line ends up in shell history and `ps`",
             hint="use --password-env VAR, --password-file PATH, or --ask-password when running a command",
         )
-    props = parse_key_values(properties, "--property")
-    reject_plain_secrets(props, "--property")
+    props = parse_key_values(properties, "-X/--property")
+    reject_plain_secrets(props, "-X/--property")
     props.update(
         security_properties(
             security_protocol=security_protocol.value if security_protocol else None,

@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from kctl.cli.context import app_context
+from kctl.cli.options import CONFIG_OPTION, DELETE_OPTION
 
 app = typer.Typer(help="Describe and change broker, topic and group configs.", no_args_is_help=True)
 
@@ -53,14 +54,14 @@ def alter(
     ctx: typer.Context,
     resource_type: AlterableType = typer.Argument(..., metavar="broker|topic", help="What to change."),
     name: Optional[str] = typer.Argument(None, metavar="ID|NAME", help="Broker id or topic name."),
-    set_: List[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Set a config (repeatable)."),
-    delete: List[str] = typer.Option([], "--delete", metavar="KEY", help="Remove an override, back to the default (repeatable)."),
+    set_: List[str] = CONFIG_OPTION,
+    delete: List[str] = DELETE_OPTION,
     dry_run: bool = typer.Option(False, "--dry-run", help="Let the broker validate the change without applying it."),
     default: bool = DEFAULT,
 ):
     """Change configs incrementally (other overrides stay); unknown key or invalid value: exit 2, nothing changed.
 
-    Example: kctl configs alter topic orders --set retention.ms=3600000 --delete cleanup.policy
+    Example: kctl configs alter topic orders -c retention.ms=3600000 --delete cleanup.policy
     """
     from kctl.config.client_conf import parse_key_values
     from kctl.models import OperationResult
@@ -68,7 +69,7 @@ def alter(
     from kctl.services import configs
 
     obj = app_context(ctx)
-    changes = parse_key_values(set_, "--set")
+    changes = parse_key_values(set_, "-c/--config")
     result = configs.alter(obj.client_conf(), obj.timeout, resource_type.value, name, changes, list(delete),
                            dry_run=dry_run, default=default)
     render(result, obj.output, kind=OperationResult)

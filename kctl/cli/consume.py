@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from kctl.cli.context import app_context, no_empty_names
+from kctl.cli.options import Duration, Position
 
 _SERDE_NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")  # = kctl.serde.NAMES
 
@@ -39,20 +40,21 @@ class Isolation(str, Enum):
 def consume(
     ctx: typer.Context,
     topics: Optional[List[str]] = typer.Argument(None, help="Topics to read (or use --pattern).", show_default=False),
-    pattern: Optional[str] = typer.Option(None, "--pattern", help="Read every topic matching this regular expression."),
+    pattern: Optional[str] = typer.Option(None, "--pattern", metavar="REGEX", help="Read every topic whose whole name matches this regular expression (a plain name matches itself)."),
     group: Optional[str] = typer.Option(None, "--group", "-g", help="Join this consumer group (subscribe, commit).",
                                         callback=no_empty_names),
     assignment: Optional[Assignment] = typer.Option(None, "--assignment", help="Partition assignment strategy (with --group)."),
     commit: Optional[CommitMode] = typer.Option(
         None, "--commit", help="When to commit (with --group; default after-write: only records already written)."),
     from_: Optional[str] = typer.Option(
-        None, "--from", help="Start: beginning|end|stored|OFFSET|-N (last N)|@TIMESTAMP|@-1h, or per partition "
+        None, "--from", click_type=Position("from"), help="Start: beginning|end|stored|OFFSET|-N (last N)|TIME (@TIME, -1h, ISO 8601; epoch ms as @MS), or per partition "
         "P=OFFSET,... (0=1200,3=400: only those partitions, like kcat -o per partition). Default: beginning, or the group's committed offsets."),
     partition: Optional[List[str]] = typer.Option(None, "--partition", "-p", help="Only these partitions: P,... (no --group)."),
-    until: Optional[str] = typer.Option(None, "--until", help="Stop: end (each partition's end, like kcat -e)|OFFSET (exclusive)|@TIMESTAMP."),
+    until: Optional[str] = typer.Option(None, "--until", click_type=Position("until"), help="Stop: end (each partition's end, like kcat -e)|OFFSET (exclusive)|TIME (@TIME, -1h, ISO 8601)."),
     max_messages: Optional[int] = typer.Option(None, "--max-messages", "-n", help="Stop after writing N records."),
-    idle_timeout: Optional[float] = typer.Option(None, "--idle-timeout", help="Stop after this many seconds without a record."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="kcat-like format: %t %p %o %T %d %k %K %s/%v %S %R %h (e.g. '%p:%o %k=%v')."),
+    idle_timeout: Optional[float] = typer.Option(None, "--idle-timeout", click_type=Duration(minimum=0.001, maximum=86400 * 365),
+                                                help="Stop after this long without a record (500ms, 10s, 2m; bare seconds)."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", metavar="TEMPLATE", help="Record template (kcat -f): %t %p %o %T %d %k %K %s/%v %S %R %h (e.g. '%p:%o %k=%v')."),
     key_deserializer: Optional[Deserializer] = typer.Option(None, "--key-deserializer", help="How to show keys."),
     value_deserializer: Optional[Deserializer] = typer.Option(None, "--value-deserializer", help="How to show values."),
     pretty: bool = typer.Option(False, "--pretty", help="Indent JSON values (and -o json records)."),

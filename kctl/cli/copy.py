@@ -8,7 +8,8 @@ from typing import List, Optional
 import typer
 
 from kctl.cli.complete import complete_topics
-from kctl.cli.context import app_context, finite_number, no_empty_names, positive_number
+from kctl.cli.context import app_context, no_empty_names, positive_number
+from kctl.cli.options import Duration, Position
 from kctl.cli.progress import ProgressLine
 
 
@@ -29,18 +30,18 @@ def copy(
                                         callback=no_empty_names),
     transactional_id: Optional[str] = typer.Option(None, "--transactional-id", metavar="ID",
                                                    help="Transactional id (default: the group)."),
-    from_: Optional[str] = typer.Option(None, "--from", metavar="POS", help="Where partitions the group never "
-                                        "copied start: beginning (default), end, OFFSET, -N, @TIME."),
-    until: Optional[str] = typer.Option(None, "--until", metavar="POS",
-                                        help="Stop before: end (default: the end offsets at start), OFFSET, @TIME."),
-    follow: bool = typer.Option(False, "--follow", "-f", help="Keep copying new records until Ctrl-C/SIGTERM."),
+    from_: Optional[str] = typer.Option(None, "--from", click_type=Position("from"), help="Where partitions the group "
+                                        "never copied start: beginning (default), end, OFFSET, -N, TIME (@TIME, -1h, ISO 8601)."),
+    until: Optional[str] = typer.Option(None, "--until", click_type=Position("until"),
+                                        help="Stop before: end (default: the end offsets at start), OFFSET, TIME (@TIME, -1h, ISO 8601)."),
+    follow: bool = typer.Option(False, "--follow", help="Keep copying new records until Ctrl-C/SIGTERM."),
     match: List[str] = typer.Option([], "--match", metavar="FIELD=REGEX",
                                     help="Copy only records where key=, value= or header.NAME= matches (repeatable)."),
     rate: Optional[float] = typer.Option(None, "--rate", metavar="N", help="At most N records per second.",
                                          callback=positive_number),
     batch: int = typer.Option(5000, "--batch", metavar="N", min=1, help="Records per transaction (at most)."),
-    batch_ms: float = typer.Option(200.0, "--batch-ms", metavar="MS", min=1, max=600000, callback=finite_number,
-                                   help="Milliseconds a batch collects records (at most)."),
+    batch_ms: float = typer.Option(200.0, "--batch-ms", click_type=Duration("ms", minimum=1, maximum=600000),
+                                   help="How long a batch collects records, at most (ms, or 1s)."),
     partition_preserve: Optional[bool] = typer.Option(None, "--partition-preserve/--no-partition-preserve",
                                                       help="Same partition in DST (default when DST has at least "
                                                            "as many partitions), or the partitioner."),

@@ -6,7 +6,8 @@ from typing import Optional
 
 import typer
 
-from kctl.cli.context import app_context, finite_number, no_empty_names
+from kctl.cli.context import app_context, no_empty_names
+from kctl.cli.options import Duration
 
 # As in `kctl topics create`: Kafka's limits, so a huge number is a usage error, not an overflow.
 MAX_PARTITIONS = 2**31 - 1
@@ -18,24 +19,24 @@ app = typer.Typer(help="End-to-end health checks of a cluster.", no_args_is_help
 @app.command("run")
 def run(
     ctx: typer.Context,
-    topic: Optional[str] = typer.Option(None, "--topic", help="Topic to use (default: a new unique name).",
+    topic: Optional[str] = typer.Option(None, "--topic", "-t", help="Topic to use (default: a new unique name).",
                                         callback=no_empty_names),
     messages: int = typer.Option(100, "--messages", "-n", min=1, help="Records to produce and consume."),
-    partitions: int = typer.Option(3, "--partitions", "-p", min=1, max=MAX_PARTITIONS, help="Partitions of the topic."),
+    partitions: int = typer.Option(3, "--partitions", min=1, max=MAX_PARTITIONS, help="Partitions of the topic."),
     replication_factor: Optional[int] = typer.Option(None, "--replication-factor", "-r", min=1, max=MAX_REPLICATION,
                                                      help="Replication factor (default: the broker's)."),
     group: Optional[str] = typer.Option(None, "--group", "-g", help="Consumer group (default: a new unique name).",
                                         callback=no_empty_names),
-    consumers: int = typer.Option(2, "--consumers", "-c", min=1, help="Members of the consumer group."),
+    consumers: int = typer.Option(2, "--consumers", min=1, help="Members of the consumer group."),
     no_cleanup: bool = typer.Option(False, "--no-cleanup", help="Keep the topic and group afterwards."),
     reuse: bool = typer.Option(False, "--reuse", help="Use an existing --topic/--group instead of failing."),
     transactional: bool = typer.Option(False, "--transactional", help="Also check committed and aborted transactions."),
-    max_p99_ms: Optional[float] = typer.Option(None, "--max-p99-ms", min=0, callback=finite_number,
-                                               help="Fail when p99 latency exceeds this."),
+    max_p99_ms: Optional[float] = typer.Option(None, "--max-p99-ms", click_type=Duration("ms", minimum=0, maximum=86_400_000),
+                                               help="Fail when p99 latency exceeds this (ms, or 1s)."),
     junit: Optional[str] = typer.Option(None, "--junit", help="Write a JUnit XML report (one test case per step)."),
     repeat: Optional[int] = typer.Option(None, "--repeat", min=1, help="Canary mode: run this many times and summarise."),
-    interval: Optional[float] = typer.Option(None, "--interval", min=0, callback=finite_number,
-                                             help="Seconds between the starts of repeated runs (with --repeat)."),
+    interval: Optional[float] = typer.Option(None, "--interval", click_type=Duration(minimum=0, maximum=86400 * 7),
+                                             help="Time between the starts of repeated runs (with --repeat): 30s, 5m; bare seconds."),
     all_instances: bool = typer.Option(False, "--all-instances",
                                        help="Run against every registry instance that answers (not with -b/-i/--context)."),
 ):

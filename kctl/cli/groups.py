@@ -10,13 +10,17 @@ from kctl.cli.complete import complete_topics
 from kctl.cli.confirm import DRY_RUN, EXECUTE, YES, approve, approved, plural
 from kctl.cli.context import app_context, no_empty_names
 from kctl.cli.lag import groups_lag
+from kctl.cli.options import Duration, Time
 from kctl.models.choices import GROUP_STATES, GROUP_TYPES, help_list
 
 app = typer.Typer(help="Inspect consumer groups, their lag, and move or delete their committed offsets.",
                   no_args_is_help=True)
 
+TOPIC_ARGS = typer.Argument(None, metavar="[TOPIC[:P,...]...]", show_default=False, autocompletion=complete_topics,
+                            help="Topics, or some of their partitions as TOPIC:0,1,2 (or -t/--topic).")
 TOPICS = typer.Option([], "--topic", "-t", metavar="TOPIC[:P,...]",
-                      help="A topic, or some of its partitions as TOPIC:0,1,2 (repeatable).", autocompletion=complete_topics)
+                      help="A topic, or some of its partitions as TOPIC:0,1,2 (repeatable; the same as the arguments).",
+                      autocompletion=complete_topics)
 
 
 def _finish(obj, result, kind) -> None:
@@ -33,6 +37,8 @@ def _finish(obj, result, kind) -> None:
 @app.command("list")
 def list_(
     ctx: typer.Context,
+    pattern: Optional[str] = typer.Argument(None, metavar="[PATTERN]", help="Only groups whose whole id matches this "
+                                            "regular expression (a plain id matches itself)."),
     state: Optional[str] = typer.Option(None, "--state", metavar="STATE",
                                         help=f"Only groups in this state: {help_list(GROUP_STATES)} (any case)."),
     type_: Optional[str] = typer.Option(None, "--type", metavar="TYPE",
@@ -51,7 +57,7 @@ def list_(
     from kctl.services import groups
 
     obj = app_context(ctx)
-    render(groups.list_groups(obj.client_conf(), obj.timeout, state, type_, lag=not no_lag), obj.output,
+    render(groups.list_groups(obj.client_conf(), obj.timeout, state, type_, lag=not no_lag, pattern=pattern), obj.output,
            kind=GroupSummary)
 
 
@@ -103,22 +109,16 @@ def delete(
     _finish(obj, groups.delete_groups(conf, obj.timeout, group_ids) if go else plan, OperationResult)
 
 
-WAIT_EMPTY = typer.Option(None, "--wait-empty", metavar="DURATION",
-                          help="Before applying: wait up to this long (60s, 2m) for the group's members to leave.")
+WAIT_EMPTY = typer.Option(None, "--wait-empty", click_type=Duration(minimum=0.001, maximum=86400),
+                          help="Before applying: wait up to this long (60s, 2m; at most 1d) for the group's members to leave.")
 
 
-def _wait_empty(text: str | None, execute: bool) -> float | None:
+def _wait_empty(seconds: float | None, execute: bool) -> float | None:
     """--wait-empty in seconds (it means nothing with --dry-run)."""
     from kctl.errors import UsageError
-    from kctl.parsing import parse_duration
 
-    if text is None:
-        return None
-    if not execute:
+    if seconds is not None and not execute:
         raise UsageError("--wait-empty and --dry-run do not go together", hint="--dry-run only shows the plan")
-    seconds = parse_duration(text, "--wait-empty")
-    if not 0 < seconds <= 86400:
-        raise UsageError(f"--wait-empty must be more than 0 and at most 1 day, got {text!r}")
     return seconds
 
 
@@ -127,16 +127,17 @@ def reset_offsets(
     ctx: typer.Context,
     group_id: str = typer.Argument(..., metavar="GROUP", help="The group whose committed offsets to move.",
                                    callback=no_empty_names),
+    topic_args: Optional[List[str]] = TOPIC_ARGS,
     topics: List[str] = TOPICS,
     all_topics: bool = typer.Option(False, "--all-topics", help="Every partition the group has committed an offset for."),
     to_earliest: bool = typer.Option(False, "--to-earliest", help="To the log start (re-read everything kept)."),
     to_latest: bool = typer.Option(False, "--to-latest", help="To the log end (skip everything written so far)."),
     to_current: bool = typer.Option(False, "--to-current", help="To the committed offset (no move; shows the lag)."),
     to_offset: Optional[int] = typer.Option(None, "--to-offset", metavar="N", help="To offset N (kept within the log)."),
-    to_datetime: Optional[str] = typer.Option(None, "--to-datetime", metavar="ISO",
+    to_datetime: Optional[str] = typer.Option(None, "--to-datetime", click_type=Time(),
                                               help="To the first record at or after this time (2024-05-01T12:00:00Z; "
                                                    "no zone: local time; epoch ms; or relative: -1h)."),
-    by_duration: Optional[str] = typer.Option(None, "--by-duration", metavar="DURATION",
+    by_duration: Optional[str] = typer.Option(None, "--by-duration", click_type=Duration(signed=True, as_text=True),
                                               help="To the first record of this long ago: -1h, 30m, PT30M."),
     shift_by: Optional[int] = typer.Option(None, "--shift-by", metavar="N",
                                            help="Move the committed offset by N (negative: back; kept within the log)."),
@@ -150,7 +151,7 @@ def reset_offsets(
                                               "topic,partition,offset (input for --from-file)."),
     skip_missing: bool = typer.Option(False, "--skip-missing",
                                       help="Leave out the partitions whose target does not exist (instead of applying nothing)."),
-    wait_empty: Optional[str] = WAIT_EMPTY,
+    wait_empty: Optional[float] = WAIT_EMPTY,
     yes: bool = EXECUTE,
     dry_run: bool = DRY_RUN,
 ):
@@ -158,7 +159,7 @@ def reset_offsets(
 
     The group must have no active member; the previous offsets are saved first (`groups undo`).
 
-    Example: kctl groups reset-offsets billing --topic orders --by-duration -1h --yes
+    Example: kctl groups reset-offsets billing orders --by-duration -1h --yes
     """
     from kctl.errors import UsageError
     from kctl.models import OffsetResetResult
@@ -171,7 +172,7 @@ def reset_offsets(
     strategy = groups.parse_strategy(to_earliest, to_latest, to_offset, to_datetime, shift_by, by_duration=by_duration,
                                      to_current=to_current, from_file=from_file, to_group=to_group)
     wait = _wait_empty(wait_empty, not dry_run)
-    result = groups.reset_offsets(obj.client_conf(), obj.timeout, group_id, parse_topic_partitions(topics),
+    result = groups.reset_offsets(obj.client_conf(), obj.timeout, group_id, parse_topic_partitions([*(topic_args or ()), *topics]),
                                   strategy, all_topics=all_topics, execute=not dry_run, skip_missing=skip_missing,
                                   wait_empty=wait, confirm=_asker(obj, yes))
     if export is not None:
@@ -218,7 +219,7 @@ def undo(
                                            help="The snapshot to restore (an id or a unique prefix; default: the latest)."),
     skip_missing: bool = typer.Option(False, "--skip-missing",
                                       help="Leave out the snapshot's partitions that no longer exist."),
-    wait_empty: Optional[str] = WAIT_EMPTY,
+    wait_empty: Optional[float] = WAIT_EMPTY,
     yes: bool = EXECUTE,
     dry_run: bool = DRY_RUN,
 ):
@@ -241,20 +242,21 @@ def delete_offsets(
     ctx: typer.Context,
     group_id: str = typer.Argument(..., metavar="GROUP", help="The group whose committed offsets to delete.",
                                    callback=no_empty_names),
+    topic_args: Optional[List[str]] = TOPIC_ARGS,
     topics: List[str] = TOPICS,
     yes: bool = YES,
     dry_run: bool = DRY_RUN,
 ):
     """Delete a group's committed offsets for some topics or partitions (shows them and asks first).
 
-    Example: kctl groups delete-offsets billing --topic orders --topic payments:0,1 --yes
+    Example: kctl groups delete-offsets billing orders payments:0,1 --yes
     """
     from kctl.models import OperationResult
     from kctl.parsing import parse_topic_partitions
     from kctl.services import groups
 
     obj = app_context(ctx)
-    conf, wanted = obj.client_conf(), parse_topic_partitions(topics)
+    conf, wanted = obj.client_conf(), parse_topic_partitions([*(topic_args or ()), *topics])
     go, plan = approved(obj, lambda: groups.delete_offsets(conf, obj.timeout, group_id, wanted, dry_run=True),
                         lambda p: f"delete {plural(sum(i.detail.startswith('would') for i in p.items), 'committed offset')}"
                                   f" of group {group_id}", yes=yes, dry_run=dry_run)

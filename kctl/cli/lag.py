@@ -8,6 +8,7 @@ import typer
 
 from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context, no_empty_names
+from kctl.cli.options import Duration
 
 
 def groups_lag(
@@ -17,8 +18,8 @@ def groups_lag(
                                         autocompletion=complete_topics),
     watch: bool = typer.Option(False, "--watch", "-w", help="Refresh until Ctrl-C: a live table on a terminal, "
                                                             "one JSON line per refresh otherwise."),
-    interval: str = typer.Option("2s", "--interval", metavar="DURATION",
-                                 help="Time between samples (the rate window of a one-shot report): 500ms, 2s, 1m."),
+    interval: float = typer.Option(2.0, "--interval", click_type=Duration(minimum=0.001, maximum=3600),
+                                   help="Time between samples (the rate window of a one-shot report): 500ms, 2s, 1m; at most 1h."),
 ):
     """Lag per partition with consume and produce rates (records/s), trend and time to catch up.
 
@@ -27,17 +28,13 @@ def groups_lag(
 
     Example: kctl groups lag billing --watch --interval 5s
     """
-    from kctl.errors import UsageError
     from kctl.models import LagReport
-    from kctl.parsing import parse_duration
     from kctl.render import render
     from kctl.render.groups import follow
     from kctl.services.groups import lag
 
     obj = app_context(ctx)
-    seconds = parse_duration(interval, "--interval")
-    if not 0 < seconds <= 3600:
-        raise UsageError(f"--interval must be more than 0 and at most 1h, got {interval!r}")
+    seconds = interval
     if watch:
         follow(lag.watch_lag(obj.client_conf(), obj.timeout, group_ids, topic, seconds),
                live=obj.output in ("table", "wide") and obj.stdout_is_tty)

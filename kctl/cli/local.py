@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from kctl.cli.context import app_context
+from kctl.cli.options import Duration
 
 app = typer.Typer(help="Run Apache Kafka (KRaft) locally, on the ports of an instance.", no_args_is_help=True)
 
@@ -48,7 +49,8 @@ def up(
     brokers: Optional[int] = typer.Option(
         None, "--brokers", help="Number of brokers: 1 or 3 (default: the instance's own count, 1 for a new one)."),
     reset: bool = typer.Option(False, "--reset", help="Wipe the instance's data first."),
-    wait: float = typer.Option(90.0, "--wait", min=1, help="Seconds to wait for the brokers (and Temporal) to answer."),
+    wait: float = typer.Option(90.0, "--wait", click_type=Duration(minimum=1, maximum=86400),
+                               help="How long to wait for the brokers (and Temporal) to answer (90s, 5m; bare seconds)."),
     heap: str = typer.Option("512m", "--heap", help="JVM heap of each broker."),
     temporal: bool = typer.Option(False, "--temporal", help="Also start the instance's Temporal dev server."),
     security: Optional[str] = typer.Option(None, "--security", metavar="none|scram",
@@ -92,7 +94,8 @@ def down(
     ctx: typer.Context,
     instance: Optional[int] = INSTANCE,
     all_instances: bool = typer.Option(False, "--all", help="Stop every local instance."),
-    grace: float = typer.Option(20.0, "--grace", min=0, help="Seconds to wait after SIGTERM before SIGKILL."),
+    grace: float = typer.Option(20.0, "--grace", click_type=Duration(minimum=0, maximum=3600),
+                                help="How long to wait after SIGTERM before SIGKILL (20s; bare seconds)."),
     reset: bool = typer.Option(False, "--reset", help="Also wipe the instance's data."),
     yes: bool = typer.Option(False, "--yes", "-y", help="--reset: wipe without asking (needed when stdin is not a terminal)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="--reset: only show what would be wiped (nothing stops)."),
@@ -143,12 +146,12 @@ def logs(
     broker: int = typer.Option(1, "--broker", help="Which broker of the instance (1..3)."),
     temporal: bool = typer.Option(False, "--temporal", help="The Temporal dev server's log instead of a broker's."),
     schema_registry: bool = typer.Option(False, "--schema-registry", help="The Schema Registry's log instead of a broker's."),
-    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
+    follow: bool = typer.Option(False, "--follow", help="Keep printing new lines (like tail -f)."),
     lines: int = typer.Option(50, "--lines", "-n", min=0, help="How many last lines to show."),
 ):
     """Show a local broker's log (or the Temporal server's).
 
-    Example: kctl local logs -f
+    Example: kctl local logs --follow -n 100
     """
     from kctl.services import local
 

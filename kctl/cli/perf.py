@@ -8,13 +8,14 @@ from typing import Optional
 import typer
 
 from kctl.cli.complete import complete_topics
-from kctl.cli.context import app_context, finite_number, no_empty_names, positive_number
+from kctl.cli.context import app_context, no_empty_names, positive_number
+from kctl.cli.options import Duration
 
 app = typer.Typer(help="Measure a cluster: throughput and latency percentiles (HDR histograms).", no_args_is_help=True)
 
 TOPIC = typer.Argument(..., help="The topic to test.", autocompletion=complete_topics, callback=no_empty_names)
-INTERVAL = typer.Option(5.0, "--interval", metavar="S", min=0.1, callback=finite_number,
-                        help="Seconds between the progress lines on stderr.")
+INTERVAL = typer.Option(5.0, "--interval", click_type=Duration(minimum=0.1, maximum=86400),
+                        help="Time between the progress lines on stderr (5s, 1m; bare seconds).")
 PLOT = typer.Option(False, "--plot", help="Draw the latency percentile curve (stderr).")
 
 
@@ -52,13 +53,13 @@ def produce(
                                     help="Bytes of each (random) record."),
     payload_file: Optional[str] = typer.Option(None, "--payload-file", metavar="FILE",
                                                help="Send these lines (cycled) instead of random bytes."),
-    throughput: Optional[float] = typer.Option(None, "--throughput", "-t", metavar="N", callback=positive_number,
+    throughput: Optional[float] = typer.Option(None, "--throughput", metavar="N", callback=positive_number,
                                                help="Target records per second (default: as fast as possible)."),
     acks: str = typer.Option("all", "--acks", metavar="all|1|0", help="Acknowledgements to wait for."),
     compression: Optional[str] = typer.Option(None, "--compression", "-z", metavar="CODEC",
                                               help="none, gzip, snappy, lz4 or zstd."),
-    linger_ms: Optional[float] = typer.Option(None, "--linger-ms", metavar="MS", min=0, callback=finite_number,
-                                              help="linger.ms."),
+    linger_ms: Optional[float] = typer.Option(None, "--linger-ms", click_type=Duration("ms", minimum=0, maximum=900_000),
+                                              help="linger.ms (ms, or 1s)."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", metavar="B", min=1, help="batch.size in bytes."),
     interval: float = INTERVAL,
     plot: bool = PLOT,
@@ -101,7 +102,7 @@ def latency(
     ctx: typer.Context,
     topic: str = TOPIC,
     records: int = typer.Option(1000, "--records", "-n", metavar="N", min=1, help="Round trips."),
-    size: int = typer.Option(100, "--size", "-s", metavar="B", min=1, max=10_000_000, help="Bytes of each record."),
+    size: int = typer.Option(100, "--record-size", "-s", "--size", metavar="B", min=1, max=10_000_000, help="Bytes of each record."),
     acks: str = typer.Option("all", "--acks", metavar="all|1|0", help="Acknowledgements to wait for."),
     interval: float = INTERVAL,
     plot: bool = PLOT,

@@ -9,7 +9,8 @@ from typing import List, Optional
 import typer
 
 from kctl import partitioners, serde
-from kctl.cli.context import app_context, finite_number, positive_number
+from kctl.cli.context import app_context, positive_number
+from kctl.cli.options import Duration
 from kctl.inputs import COMPRESSIONS, FORMATS
 
 
@@ -32,14 +33,16 @@ SubjectStrategy = _choices("SubjectStrategy", ("topic", "record", "topic-record"
 def produce(
     ctx: typer.Context,
     topic: str = typer.Argument(..., help="Topic to produce to (must exist)."),
-    files: List[str] = typer.Option([], "--file", "-f", help="Input file (repeatable; '-' is stdin; .gz/.lz4/.zst are decompressed). Default: stdin."),
+    files: List[str] = typer.Option([], "--file", help="Input file (repeatable; '-' is stdin; .gz/.lz4/.zst are decompressed). Default: stdin."),
     input_compression: InputCompression = typer.Option(InputCompression.auto, "--input-compression", help="Compression of the input (default: guessed from the name or magic bytes)."),
-    fmt: InputFormat = typer.Option(InputFormat.line, "--format", "-F", help="line: one message per line; json: `kctl consume -o json` envelopes; raw: each input is one message."),
+    input_: InputFormat = typer.Option(InputFormat.line, "--input", help="Input framing: line (one message per line), envelope (`kctl consume -o json` lines: key, value, headers, partition, timestamp) or raw (each input is one message)."),
+    template: Optional[str] = typer.Option(None, "--format", "-f", metavar="TEMPLATE", help="kcat-style record template of each input line: %k key, %v value, separators and the end as text: '%k\\t%v\\n', '%k:%v'."),
     delimiter: Optional[str] = typer.Option(None, "--delimiter", "-D", help="Message delimiter instead of newline (escapes like \\0, \\t, \\x1e understood)."),
     key_separator: Optional[str] = typer.Option(None, "--key-separator", "-K", help="Split each line into KEY<SEP>VALUE."),
+    key_field: Optional[str] = typer.Option(None, "--key-field", metavar="NAME", help="JSON lines: the key is this field of each line's object (the line is the value)."),
     null_marker: Optional[str] = typer.Option(None, "--null-marker", help="A value (or key) equal to this is sent as null: a tombstone."),
     key_serializer: Serializer = typer.Option(Serializer.string, "--key-serializer", help="How keys are encoded."),
-    value_serializer: Optional[Serializer] = typer.Option(None, "--value-serializer", help="How values are encoded (default string; bytes for --format raw)."),
+    value_serializer: Optional[Serializer] = typer.Option(None, "--value-serializer", help="How values are encoded (default string; bytes for --input raw)."),
     key: Optional[str] = typer.Option(None, "--key", "-k", help="Key for every message."),
     value: Optional[str] = typer.Option(None, "--value", help="Send this one message instead of reading input."),
     header: List[str] = typer.Option([], "--header", "-H", help="Header name=value for every message (repeatable)."),
@@ -50,21 +53,21 @@ def produce(
     compression: Optional[Compression] = typer.Option(None, "--compression", "-z", help="Batch compression (default none)."),
     acks: Optional[Acks] = typer.Option(None, "--acks", help="Acknowledgements to wait for (default all)."),
     idempotence: Optional[bool] = typer.Option(None, "--idempotence/--no-idempotence", help="Idempotent producer (default on with acks=all)."),
-    linger_ms: Optional[float] = typer.Option(None, "--linger-ms", help="Wait this long to fill batches (default 10).",
-                                              min=0, callback=finite_number),
+    linger_ms: Optional[float] = typer.Option(None, "--linger-ms", help="Wait this long to fill batches (default 10 ms; a bare number is ms, 1s also reads).",
+                                              click_type=Duration("ms", minimum=0, maximum=900_000)),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Maximum batch size in bytes (default 1000000).",
                                              min=1, max=2**31 - 1),
-    retry_backoff_ms: Optional[int] = typer.Option(None, "--retry-backoff-ms", help="First retry backoff (grows exponentially).",
-                                                   min=1, max=300000),
-    retry_backoff_max_ms: Optional[int] = typer.Option(None, "--retry-backoff-max-ms", help="Largest retry backoff.",
-                                                       min=1, max=300000),
+    retry_backoff_ms: Optional[int] = typer.Option(None, "--retry-backoff-ms", help="First retry backoff (grows exponentially; ms, or 1s).",
+                                                   click_type=Duration("ms", minimum=1, maximum=300000, integer=True)),
+    retry_backoff_max_ms: Optional[int] = typer.Option(None, "--retry-backoff-max-ms", help="Largest retry backoff (ms, or 1s).",
+                                                       click_type=Duration("ms", minimum=1, maximum=300000, integer=True)),
     # min 0.001: librdkafka reads delivery.timeout.ms=0 as "wait forever".
-    delivery_timeout: Optional[float] = typer.Option(None, "--delivery-timeout", help="Seconds before an unacknowledged message fails (default 120).",
-                                                     min=0.001, callback=finite_number),
+    delivery_timeout: Optional[float] = typer.Option(None, "--delivery-timeout", help="How long before an unacknowledged message fails (default 2m; 500ms, 30s, bare seconds).",
+                                                     click_type=Duration(minimum=0.001, maximum=2**31 / 1000)),
     rate: Optional[float] = typer.Option(None, "--rate", help="At most N messages per second.", callback=positive_number),
     sync: bool = typer.Option(False, "--sync", help="Wait for each message's acknowledgement before the next."),
     report: bool = typer.Option(False, "--report", help="A JSON line per message on stdout: source, line, partition, offset, error."),
-    failed_file: Optional[str] = typer.Option(None, "--failed-file", help="Write undelivered messages here (JSON envelopes, replay with --format json)."),
+    failed_file: Optional[str] = typer.Option(None, "--failed-file", help="Write undelivered messages here (JSON envelopes, replay with --input envelope)."),
     transactional_id: Optional[str] = typer.Option(None, "--transactional-id", help="Send the whole input in one transaction."),
     on_error: OnError = typer.Option(OnError.stop, "--on-error", help="A malformed input line: stop (default) or skip and count it."),
     value_format: Optional[SchemaFormat] = typer.Option(None, "--value-format", help="Encode JSON values with a Schema Registry schema: avro|protobuf|json-schema."),
@@ -84,10 +87,9 @@ def produce(
 
     Exits 0 only when every message was acknowledged; 5 when some were not (see --failed-file).
 
-    Example: kctl produce orders --file orders.jsonl.gz --format json --compression lz4
+    Example: kctl produce orders --file orders.jsonl.gz --input envelope --compression lz4
     """
     from kctl.errors import UsageError
-    from kctl.inputs import parse_escapes
     from kctl.services import produce as service
 
     obj = app_context(ctx)
@@ -102,6 +104,12 @@ def produce(
         headers.append((name.strip(), text.encode("utf-8")))
     if delimiter == "":
         raise UsageError("--delimiter must not be empty")
+    if template is not None:
+        from kctl.inputs import compile_template
+
+        if key_separator is not None or delimiter is not None or input_ != InputFormat.line:
+            raise UsageError("-f/--format is the record template: it replaces -K, -D and --input")
+        key_separator, delimiter = compile_template(template)
     registry_settings = None
     if value_format is not None or key_format is not None:
         from kctl.services.schemas.settings import registry_settings as settings_of
@@ -113,9 +121,10 @@ def produce(
         topic=topic,
         files=list(files) or ["-"],
         input_compression=input_compression.value,
-        format=fmt.value,
-        delimiter=parse_escapes(delimiter) if delimiter is not None else None,
-        key_separator=parse_escapes(key_separator) if key_separator is not None else None,
+        format=input_.value,
+        delimiter=_escapes(delimiter),
+        key_separator=_escapes(key_separator),
+        key_field=key_field,
         null_marker=null_marker.encode("utf-8") if null_marker is not None else None,
         key_serializer=key_serializer.value,
         value_serializer=value_serializer.value if value_serializer else None,
@@ -170,6 +179,13 @@ def produce(
         from kctl.render import render
 
         render(summary, obj.output)
+
+
+def _escapes(text):
+    """-D/-K text with escapes read (\\t, \\0, \\x1e); a compiled --format template gives bytes already."""
+    from kctl.inputs import parse_escapes
+
+    return parse_escapes(text) if isinstance(text, str) else text
 
 
 class _Report:

@@ -10,6 +10,7 @@ from kctl.cli.complete import complete_topics
 from kctl.cli.confirm import DRY_RUN as PLAN_ONLY
 from kctl.cli.confirm import EXECUTE, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
+from kctl.cli.options import CONFIG_OPTION, DELETE_OPTION, Position
 
 app = typer.Typer(help="Create, inspect, change and delete topics.", no_args_is_help=True)
 
@@ -19,6 +20,7 @@ MAX_PARTITIONS = 100_000  # kctl.client.admin.topics.MAX_PARTITIONS (not importe
 MAX_REPLICATION = 10_000
 
 DRY_RUN = typer.Option(False, "--dry-run", help="Let the broker validate the request without applying it.")
+CONFIG, DELETE = CONFIG_OPTION, DELETE_OPTION
 
 
 def _finish(obj, result) -> None:
@@ -36,7 +38,7 @@ def _finish(obj, result) -> None:
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    pattern: Optional[str] = typer.Argument(None, help="Only topics matching this regular expression."),
+    pattern: Optional[str] = typer.Argument(None, metavar="[PATTERN]", help="Only topics whose whole name matches this regular expression (a plain name matches itself)."),
     internal: bool = typer.Option(False, "--internal", help="Include internal topics (__consumer_offsets...)."),
     under_replicated: bool = typer.Option(False, "--under-replicated", help="Only topics with a partition whose ISR is smaller than its replicas."),
     under_min_isr: bool = typer.Option(False, "--under-min-isr", help="Only topics with a partition whose ISR is below min.insync.replicas."),
@@ -92,16 +94,16 @@ def describe(
 def create(
     ctx: typer.Context,
     names: List[str] = typer.Argument(..., metavar="NAME...", help="Topics to create.", callback=no_empty_names),
-    partitions: Optional[int] = typer.Option(None, "--partitions", "-p", min=1, max=MAX_PARTITIONS, help="Partitions (default: the broker's num.partitions)."),
+    partitions: Optional[int] = typer.Option(None, "--partitions", min=1, max=MAX_PARTITIONS, help="Partition count (default: the broker's num.partitions)."),
     replication: Optional[int] = typer.Option(None, "--replication-factor", "-r", min=1, max=MAX_REPLICATION,
                                               help="Replicas of each partition (default: the broker's default.replication.factor)."),
-    config: List[str] = typer.Option([], "--config", "-c", metavar="KEY=VALUE", help="Topic config (repeatable), e.g. -c retention.ms=60000."),
+    config: List[str] = CONFIG,
     if_not_exists: bool = typer.Option(False, "--if-not-exists", help="A topic that already exists is not an error."),
     dry_run: bool = DRY_RUN,
 ):
     """Create topics.
 
-    Example: kctl topics create orders payments -p 6 -r 3 -c retention.ms=86400000
+    Example: kctl topics create orders payments --partitions 6 -r 3 -c retention.ms=86400000
     """
     from kctl.config.client_conf import parse_key_values
     from kctl.services import topics
@@ -117,7 +119,7 @@ def create(
 def delete(
     ctx: typer.Context,
     names: Optional[List[str]] = typer.Argument(None, metavar="[NAME...]", help="Topics to delete.", autocompletion=complete_topics),
-    regex: Optional[str] = typer.Option(None, "--regex", help="Also delete every non-internal topic whose WHOLE name matches."),
+    regex: Optional[str] = typer.Option(None, "--regex", metavar="REGEX", help="Also delete every non-internal topic whose whole name matches this regular expression."),
     if_exists: bool = typer.Option(False, "--if-exists", help="A topic that does not exist is not an error."),
     yes: bool = YES,
     dry_run: bool = PLAN_ONLY,
@@ -145,19 +147,19 @@ def _going(plan) -> list:
 def alter_config(
     ctx: typer.Context,
     topic: str = typer.Argument(..., help="Topic to change.", autocompletion=complete_topics, callback=no_empty_names),
-    set_: List[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Set a config (repeatable)."),
-    delete: List[str] = typer.Option([], "--delete", metavar="KEY", help="Remove an override, back to the default (repeatable)."),
+    set_: List[str] = CONFIG,
+    delete: List[str] = DELETE,
     dry_run: bool = DRY_RUN,
 ):
     """Change topic configs incrementally (other overrides stay as they are).
 
-    Example: kctl topics alter-config orders --set retention.ms=3600000 --delete cleanup.policy
+    Example: kctl topics alter-config orders -c retention.ms=3600000 --delete cleanup.policy
     """
     from kctl.config.client_conf import parse_key_values
     from kctl.services import topics
 
     obj = app_context(ctx)
-    changes = parse_key_values(set_, "--set")
+    changes = parse_key_values(set_, "-c/--config")
     _finish(obj, topics.alter_config(obj.client_conf(), obj.timeout, topic, changes, delete, dry_run=dry_run))
 
 
@@ -251,8 +253,10 @@ def dump(
                                       callback=no_empty_names),
     directory: str = typer.Option(..., "--dir", "-d", metavar="DIR", help="Directory to write (created; must hold no dump)."),
     compression: str = typer.Option("zstd", "--compression", metavar="zstd|lz4|gzip|none", help="File compression."),
-    from_: Optional[str] = typer.Option(None, "--from", metavar="POS", help="Start: beginning (default), end, OFFSET, -N, @TIME."),
-    until: Optional[str] = typer.Option(None, "--until", metavar="POS", help="Stop before: end (default), OFFSET, @TIME."),
+    from_: Optional[str] = typer.Option(None, "--from", click_type=Position("from"),
+                                        help="Start: beginning (default), end, OFFSET, -N, TIME (@TIME, -1h, ISO 8601)."),
+    until: Optional[str] = typer.Option(None, "--until", click_type=Position("until"),
+                                        help="Stop before: end (default), OFFSET, TIME (@TIME, -1h, ISO 8601)."),
 ):
     """Back topics up: a compressed JSON Lines file per partition and manifest.json (configs, offsets, SHA-256).
 

@@ -9,6 +9,7 @@ import typer
 from kctl.cli.complete import complete_topics
 from kctl.cli.confirm import DRY_RUN, YES, approve
 from kctl.cli.context import app_context, no_empty_names
+from kctl.cli.options import Duration
 from kctl.models.choices import TXN_STATES, help_list
 
 # Wire types of the values (ids and epochs): larger numbers are usage errors before any request.
@@ -28,9 +29,10 @@ def list_(
     producer_ids: List[int] = typer.Option([], "--producer-id", metavar="N", min=0, max=INT64_MAX,
                                            help="Only this producer id (repeatable)."),
     pattern: Optional[str] = typer.Option(None, "--pattern", metavar="REGEX",
-                                          help="Only transactional ids this regular expression matches in full (Kafka 4.1+)."),
-    min_duration_ms: Optional[int] = typer.Option(None, "--min-duration-ms", metavar="MS", min=0, max=INT64_MAX,
-                                                  help="Only transactions open for longer than this (Kafka 3.8+)."),
+                                          help="Only transactional ids whose whole id matches this regular expression (Kafka 4.1+)."),
+    min_duration_ms: Optional[int] = typer.Option(None, "--min-duration-ms",
+                                                  click_type=Duration("ms", minimum=0, maximum=INT64_MAX, integer=True),
+                                                  help="Only transactions open for longer than this (ms, or 30s, 5m; Kafka 3.8+)."),
 ):
     """List transactional ids with producer id, epoch, state and coordinator.
 
@@ -97,14 +99,17 @@ def describe_producers(
 @app.command("find-hanging")
 def find_hanging(
     ctx: typer.Context,
+    topic_arg: Optional[str] = typer.Argument(None, metavar="[TOPIC]", help="Only this topic (or -t/--topic).",
+                                              autocompletion=complete_topics, show_default=False),
     broker: Optional[int] = typer.Option(None, "--broker", metavar="ID", min=0, max=INT32_MAX,
                                          help="Only the partitions this broker hosts (asked of it)."),
     topic: Optional[str] = typer.Option(None, "--topic", "-t", metavar="TOPIC", help="Only this topic.",
                                         autocompletion=complete_topics),
     partitions: List[str] = PARTITIONS,
-    max_age_ms: int = typer.Option(900_000, "--max-age-ms", metavar="MS", min=0, max=INT64_MAX,
-                                   help="Only transactions idle for longer than this (default: 15 min, the "
-                                        "brokers' default transaction.max.timeout.ms)."),
+    max_age_ms: int = typer.Option(900_000, "--max-age-ms",
+                                   click_type=Duration("ms", minimum=0, maximum=INT64_MAX, integer=True),
+                                   help="Only transactions idle for longer than this (ms, or 15m, 1h; default: 15 min, "
+                                        "the brokers' default transaction.max.timeout.ms)."),
 ):
     """Find open transactions that their coordinator has forgotten (they block read_committed consumers).
 
@@ -115,7 +120,8 @@ def find_hanging(
     from kctl.services import txn
 
     obj = app_context(ctx)
-    report = txn.find_hanging(obj.client_conf(), obj.timeout, broker, topic, parse_partitions(partitions), max_age_ms)
+    report = txn.find_hanging(obj.client_conf(), obj.timeout, broker, _one_topic(topic_arg, topic, required=False),
+                              parse_partitions(partitions), max_age_ms)
     render(report, obj.output)
     error = txn.hanging_failure(report)
     if error is not None:
@@ -125,8 +131,10 @@ def find_hanging(
 @app.command()
 def abort(
     ctx: typer.Context,
-    topic: str = typer.Option(..., "--topic", "-t", metavar="TOPIC", help="The partition's topic.",
-                              autocompletion=complete_topics, callback=no_empty_names),
+    topic_arg: Optional[str] = typer.Argument(None, metavar="TOPIC", help="The partition's topic (or -t/--topic).",
+                                              autocompletion=complete_topics, callback=no_empty_names, show_default=False),
+    topic: Optional[str] = typer.Option(None, "--topic", "-t", metavar="TOPIC", help="The partition's topic.",
+                                        autocompletion=complete_topics, callback=no_empty_names),
     partition: int = typer.Option(..., "--partition", "-p", metavar="P", max=INT32_MAX, help="The partition."),
     start_offset: Optional[int] = typer.Option(None, "--start-offset", metavar="N", max=INT64_MAX,
                                                help="The offset the open transaction starts at on the partition."),
@@ -141,12 +149,13 @@ def abort(
 ):
     """Abort an open (hanging) transaction on one partition (shows it and asks first).
 
-    Example: kctl txn abort --topic orders --partition 3 --start-offset 1200 --yes
+    Example: kctl txn abort orders -p 3 --start-offset 1200 --yes
     """
     from kctl.render import render
     from kctl.services import txn
 
     obj = app_context(ctx)
+    topic = _one_topic(topic_arg, topic)
 
     def confirm(plan) -> bool:
         start = "?" if plan.start_offset is None else plan.start_offset
@@ -157,6 +166,17 @@ def abort(
     result = txn.abort_transaction(obj.client_conf(), obj.timeout, topic, partition, start_offset, producer_id,
                                    producer_epoch, coordinator_epoch, confirm=confirm)
     render(result, obj.output)
+
+
+def _one_topic(argument: str | None, option: str | None, required: bool = True) -> str | None:
+    """TOPIC as the argument or -t/--topic (the same thing; not both)."""
+    from kctl.errors import UsageError
+
+    if argument is not None and option is not None and argument != option:
+        raise UsageError(f"two topics given: {argument} and -t {option}")
+    if required and argument is None and option is None:
+        raise UsageError("name the topic: TOPIC (or -t/--topic)")
+    return argument if argument is not None else option
 
 
 @app.command("run")

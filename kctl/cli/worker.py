@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from kctl.cli.context import app_context, no_empty_names
+from kctl.cli.options import Duration
 
 app = typer.Typer(help="Run the Temporal worker for kctl's Kafka workflows.", no_args_is_help=True)
 
@@ -21,7 +22,8 @@ def run(
                                    callback=no_empty_names),
     max_concurrent_activities: int = typer.Option(20, "--max-concurrent-activities", min=1, max=1000,
                                                   help="Activities this worker runs at once."),
-    grace: float = typer.Option(10.0, "--grace", min=0, max=3600, help="Seconds in-flight activities get to finish on stop."),
+    grace: float = typer.Option(10.0, "--grace", click_type=Duration(minimum=0, maximum=3600),
+                                help="How long in-flight activities get to finish on stop (10s, 1m; bare seconds)."),
 ):
     """Poll the task queue and run the producer, consumer, topic and end-to-end workflows.
 

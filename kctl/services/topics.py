@@ -39,7 +39,7 @@ def list_topics(conf: dict, timeout: float, pattern: str | None = None, internal
             topics = health.select_topics(admin, list(states), deadline, list(topics), {b.id for b in info.brokers})
         else:
             topics = admin.list_topics(deadline)
-        topics = [t for t in topics if (internal or not t.internal) and (regex is None or regex.search(t.name))]
+        topics = [t for t in topics if (internal or not t.internal) and (regex is None or regex.fullmatch(t.name))]
         if sizes:
             replica_sizes, note = _replica_sizes(admin, [t.name for t in topics], deadline)
     if not sizes:

@@ -47,7 +47,7 @@ def timestamp(ms: int | None) -> str:
 
 
 def envelope_json(record) -> str:
-    """The record as the JSON envelope of `kctl consume -o json` (what `kctl produce --format json` reads)."""
+    """The record as the JSON envelope of `kctl consume -o json` (what `kctl produce --input envelope` reads)."""
     return json.dumps(serde.envelope(record.topic, record.partition, record.offset, record.timestamp_ms,
                                      record.key, record.value, list(record.headers)), ensure_ascii=False)
 

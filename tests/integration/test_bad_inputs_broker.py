@@ -73,7 +73,7 @@ ENVELOPES_THEN_BAD = [
 def test_a_bad_envelope_after_three_good_ones(kafka, new_topic, what, bad):
     topic = new_topic(partitions=1)
     good = b"".join(b'{"key": "k%d", "value": "v%d"}\n' % (i, i) for i in range(3))
-    result = run_kctl("produce", topic, "-F", "json", "-b", kafka["bootstrap"], input=good + bad + b"\n")
+    result = run_kctl("produce", topic, "--input", "envelope", "-b", kafka["bootstrap"], input=good + bad + b"\n")
     line = _one_error_line(result, 5)
     assert line.startswith("kctl: error: line 4: "), line
     assert "through line 3" in line, line
@@ -85,7 +85,7 @@ def test_a_truncated_compressed_file_is_exit_5_and_says_what_was_sent(kafka, new
     topic = new_topic(partitions=1)
     path = tmp_path / f"in.{codec}"
     path.write_bytes(_truncated(codec))
-    result = run_kctl("produce", topic, "-f", str(path), "-b", kafka["bootstrap"])
+    result = run_kctl("produce", topic, "--file", str(path), "-b", kafka["bootstrap"])
     line = _one_error_line(result, 5)
     assert "truncated" in line, line
     stored = _stored(kafka, topic)
@@ -147,6 +147,6 @@ def test_raw_binary_input_is_sent_as_is(kafka, new_topic, tmp_path):
     topic = new_topic(partitions=1)
     blob = bytes(range(256)) * 4
     (tmp_path / "blob.bin").write_bytes(blob)
-    result = run_kctl("produce", topic, "-F", "raw", "-f", str(tmp_path / "blob.bin"), "-b", kafka["bootstrap"])
+    result = run_kctl("produce", topic, "--input", "raw", "--file", str(tmp_path / "blob.bin"), "-b", kafka["bootstrap"])
     assert result.code == 0, result
     assert _stored(kafka, topic) == [blob]

@@ -25,7 +25,7 @@ def test_produce_consume_describe_groups_and_delete_in_both_modes(kafka, unique_
         assert result.code == 0, result
         return result
 
-    kctl("topics", "create", topic, "-p", "2")
+    kctl("topics", "create", topic, "--partitions", "2")
     kctl("produce", topic, "-K", ":", "-H", "h=1", input="k1:v1\nk2:v2\nk3:v3\n")
     kctl("produce", topic, "--value", "v4")
     kctl("produce", topic, "-K", "\t", "--null-marker", "NULL", input="NULL\tv5\nk6\tNULL\n")

@@ -35,7 +35,7 @@ def test_dump_delete_restore_gives_the_same_records_and_configs(kafka, unique_na
     bootstrap = kafka["bootstrap"]
     topic = unique_name("dump")
     config = {"retention.ms": "987654321", "max.message.bytes": "200000"}
-    created = run_kctl("-b", bootstrap, "topics", "create", topic, "-p", "3",
+    created = run_kctl("-b", bootstrap, "topics", "create", topic, "--partitions", "3",
                        *[a for k, v in config.items() for a in ("-c", f"{k}={v}")])
     assert created.code == 0, created
     fill(bootstrap, topic, 3000 if compression == "zstd" else 300, 3)

@@ -128,7 +128,7 @@ def test_json_envelopes_round_trip_binary_headers_partition_timestamp(kafka, new
                        key_deserializer="int32", value_deserializer="double"),
     ]
     text = "\n".join(json.dumps(r) for r in records) + "\n\n"
-    result = produce(source, "--format", "json", input=text)
+    result = produce(source, "--input", "envelope", input=text)
     assert result.code == 0, result
     got = read_all(kafka["bootstrap"], source)
     by_key = {m.key(): m for m in got}
@@ -147,7 +147,7 @@ def test_json_envelopes_round_trip_binary_headers_partition_timestamp(kafka, new
     copy = new_topic(3)
     envelopes = "".join(json.dumps(serde.envelope(source, m.partition(), m.offset(), m.timestamp()[1], m.key(),
                                                   m.value(), m.headers())) + "\n" for m in got)
-    result = produce(copy, "--format", "json", input=envelopes)
+    result = produce(copy, "--input", "envelope", input=envelopes)
     assert result.code == 0, result
 
     def shape(ms):
@@ -162,7 +162,7 @@ def test_raw_format_sends_each_file_whole(kafka, new_topic, produce, tmp_path):
     blob = bytes(range(256)) * 10 + b"\n\n"
     (tmp_path / "a.bin").write_bytes(blob)
     (tmp_path / "b.bin").write_bytes(b"second\n")
-    result = produce(topic, "--format", "raw", "-f", tmp_path / "a.bin", "-f", tmp_path / "b.bin", "-k", "file")
+    result = produce(topic, "--input", "raw", "--file", tmp_path / "a.bin", "--file", tmp_path / "b.bin", "-k", "file")
     assert result.code == 0, result
     got = read_all(kafka["bootstrap"], topic)
     assert [(m.key(), m.value()) for m in got] == [(b"file", blob), (b"file", b"second\n")]
@@ -183,7 +183,7 @@ def test_compressed_input_files(kafka, new_topic, produce, tmp_path, suffix):
     packed = {".gz": gzip.compress, ".lz4": lz4.frame.compress, ".zst": zstandard.ZstdCompressor().compress}[suffix](data)
     path = tmp_path / f"input.txt{suffix}"
     path.write_bytes(packed)
-    result = produce(topic, "-f", path, "-K", ":", "--compression", "lz4")
+    result = produce(topic, "--file", path, "-K", ":", "--compression", "lz4")
     assert result.code == 0, result
     got = read_all(kafka["bootstrap"], topic)
     assert sorted(m.key() + b":" + m.value() for m in got) == sorted(lines)
@@ -292,7 +292,7 @@ def test_bad_json_line_number_in_a_named_file(kafka, new_topic, produce, tmp_pat
     topic = new_topic(1)
     path = tmp_path / "in.jsonl"
     path.write_text('{"value": "a"}\n{"value": "b"}\n{"value": \n{"value": "d"}\n')
-    result = produce(topic, "-F", "json", "-f", path)
+    result = produce(topic, "--input", "envelope", "--file", path)
     assert result.code == 5, result
     assert f"{path}:3: invalid JSON" in result.stderr
     assert values(read_all(kafka["bootstrap"], topic)) == [b"a", b"b"]
@@ -350,7 +350,7 @@ def test_failed_file_keeps_undelivered_messages_with_line_numbers(kafka, new_top
     assert all("error" in r for r in rows)
     # the failed file replays with --format json
     replay = new_topic(1)
-    assert produce(replay, "-F", "json", "-f", failed).code == 0
+    assert produce(replay, "--input", "envelope", "--file", failed).code == 0
     assert values(read_all(kafka["bootstrap"], replay)) == [lines[1].encode(), lines[3].encode()]
 
 
@@ -381,7 +381,7 @@ def test_report_reader_going_away_does_not_stop_producing(kafka, new_topic, tmp_
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before the first report line
     proc = subprocess.Popen([sys.executable, "-m", "kctl", "produce", topic, "-b", kafka["bootstrap"], "--report",
-                             "-f", str(lines)], stdout=write_end, stderr=subprocess.PIPE)
+                             "--file", str(lines)], stdout=write_end, stderr=subprocess.PIPE)
     os.close(write_end)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
@@ -410,7 +410,7 @@ def test_transactional_produce_commits(kafka, new_topic, produce, unique_name):
 
 def test_transaction_aborts_on_a_bad_line(kafka, new_topic, produce, unique_name):
     topic = new_topic(1)
-    result = produce(topic, "--transactional-id", unique_name("txn"), "-F", "json",
+    result = produce(topic, "--transactional-id", unique_name("txn"), "--input", "envelope",
                      input='{"value": "a"}\n{"value": "b"}\nnot json\n')
     assert result.code == 7, result
     assert "line 3" in result.stderr and "transaction aborted" in result.stderr
@@ -460,12 +460,12 @@ def test_ctrl_c_flushes_reports_counts_and_exits_130(kafka, new_topic):
 
 def test_missing_and_corrupt_input_files(kafka, new_topic, produce, tmp_path):
     topic = new_topic(1)
-    missing = produce(topic, "-f", tmp_path / "nope.txt")
+    missing = produce(topic, "--file", tmp_path / "nope.txt")
     assert missing.code == 2 and "does not exist" in missing.stderr
     good, bad = tmp_path / "good.txt", tmp_path / "bad.gz"
     good.write_text("a\nb\n")
     bad.write_bytes(b"not gzip at all\n")
-    result = produce(topic, "-f", good, "-f", bad)
+    result = produce(topic, "--file", good, "--file", bad)
     assert result.code == 5, result
     assert "cannot decompress" in result.stderr and "the 2 messages before it were delivered" in result.stderr
     assert values(read_all(kafka["bootstrap"], topic)) == [b"a", b"b"]
@@ -478,18 +478,18 @@ def test_count_applies_to_raw_files(kafka, new_topic, produce, tmp_path):
     topic = new_topic(1)
     (tmp_path / "a").write_bytes(b"first file")
     (tmp_path / "b").write_bytes(b"second file")
-    result = produce(topic, "-F", "raw", "-n", "1", "-f", tmp_path / "a", "-f", tmp_path / "b")
+    result = produce(topic, "--input", "raw", "-n", "1", "--file", tmp_path / "a", "--file", tmp_path / "b")
     assert result.code == 0, result
     assert values(read_all(kafka["bootstrap"], topic)) == [b"first file"]
 
 
-@pytest.mark.parametrize("option", [["-K", ":"], ["-F", "json"], ["-D", "\\0"], ["--input-compression", "gzip"]])
+@pytest.mark.parametrize("option", [["-K", ":"], ["--input", "envelope"], ["-D", "\\0"], ["--input-compression", "gzip"]])
 def test_value_refuses_options_it_would_ignore(kafka, new_topic, produce, option):
     topic = new_topic(1)
     result = produce(topic, "--value", "k:v", *option)
     assert result.code == 2, result
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("kctl: error: --value")
-    assert "--value" in result.stderr and {"-K": "--key-separator", "-F": "--format json", "-D": "--delimiter",
+    assert "--value" in result.stderr and {"-K": "--key-separator", "--input": "--input envelope", "-D": "--delimiter",
                                            "--input-compression": "--input-compression"}[option[0]] in result.stderr
     assert read_all(kafka["bootstrap"], topic, timeout=5) == []
 
@@ -501,7 +501,7 @@ def test_truncated_zstd_input_exits_5_and_sends_no_cut_off_record(kafka, new_top
     packed = cctx.compress(b"\n".join(lines[:2000]) + b"\n") + cctx.compress(b"\n".join(lines[2000:]) + b"\n")
     path = tmp_path / "cut.zst"
     path.write_bytes(packed[:-20])
-    result = produce(topic, "-f", path)
+    result = produce(topic, "--file", path)
     assert result.code == 5, result
     assert "truncated" in result.stderr and result.stderr.count("kctl: error") == 1
     got = values(read_all(kafka["bootstrap"], topic))
@@ -512,7 +512,7 @@ def test_truncated_zstd_input_exits_5_and_sends_no_cut_off_record(kafka, new_top
 def test_json_timestamp_out_of_range_stops_at_its_line_after_the_good_ones(kafka, new_topic, produce):
     topic = new_topic(1)
     lines = ['{"value": "a"}', '{"value": "b"}', '{"value": "c"}', '{"value": "d", "timestamp_ms": %d}' % 10**30]
-    result = produce(topic, "-F", "json", input="\n".join(lines) + "\n")
+    result = produce(topic, "--input", "envelope", input="\n".join(lines) + "\n")
     assert result.code == 5, result
     assert "line 4: timestamp_ms must be an integer" in result.stderr
     assert "the 3 messages before it were delivered, through line 3" in result.stderr
@@ -523,7 +523,7 @@ def test_json_timestamp_out_of_range_stops_at_its_line_after_the_good_ones(kafka
 def test_json_timestamp_zero_is_refused_not_replaced_by_now(kafka, new_topic, produce):
     # librdkafka reads a timestamp of 0 as "now": kctl cannot store 0, so it says so
     topic = new_topic(1)
-    result = produce(topic, "-F", "json", input='{"value": "a", "timestamp_ms": 1}\n{"value": "b", "timestamp_ms": 0}\n')
+    result = produce(topic, "--input", "envelope", input='{"value": "a", "timestamp_ms": 1}\n{"value": "b", "timestamp_ms": 0}\n')
     assert result.code == 5, result
     assert "line 2: timestamp_ms 0 cannot be sent" in result.stderr
     got = read_all(kafka["bootstrap"], topic)
@@ -566,10 +566,10 @@ def test_plain_json_objects_are_not_sent_as_tombstones(kafka, new_topic, produce
     topic = new_topic(1)
     path = tmp_path / "orders.jsonl"
     path.write_text("".join(json.dumps({"id": i, "item": "book"}) + "\n" for i in range(1000)))
-    result = produce(topic, "-F", "json", "-f", path)
+    result = produce(topic, "--input", "envelope", "--file", path)
     assert result.code == 5, result
     assert f"{path}:1: an envelope needs" in result.stderr and "unknown fields: id, item" in result.stderr
-    skipped = produce(topic, "-F", "json", "-f", path, "--on-error", "skip")
+    skipped = produce(topic, "--input", "envelope", "--file", path, "--on-error", "skip")
     assert skipped.code == 0 and "0 sent, 1000 skipped" in skipped.stderr, skipped
     assert read_all(kafka["bootstrap"], topic, timeout=5) == []
 
@@ -578,7 +578,7 @@ def test_envelope_fields_of_the_wrong_type_are_errors_with_line_numbers(kafka, n
     topic = new_topic(1)
     for _n, line in enumerate(['{"value": "a", "partition": "0"}', '{"value": "a", "headers": "h=1"}',
                               '{"value": "a", "value_encoding": 1}', '{"value": "a", "timestamp": 17}'], 1):
-        result = produce(topic, "-F", "json", input='{"value": "ok"}\n' + line + "\n")
+        result = produce(topic, "--input", "envelope", input='{"value": "ok"}\n' + line + "\n")
         assert result.code == 5 and "line 2:" in result.stderr, (line, result)
     assert values(read_all(kafka["bootstrap"], topic)) == [b"ok"] * 4
 

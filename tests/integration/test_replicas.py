@@ -26,7 +26,7 @@ def _until(fn, seconds=120.0):
 
 def _create(kafka3, unique_name, partitions=3, replication=1):
     name = unique_name("rep")
-    result = run_kctl("-i", kafka3["instance"], "topics", "create", name, "-p", partitions, "-r", replication)
+    result = run_kctl("-i", kafka3["instance"], "topics", "create", name, "--partitions", partitions, "-r", replication)
     assert result.code == 0, result
     return name
 

@@ -126,7 +126,7 @@ def test_consume_json_round_trips_into_produce(kafka, registry_url, new_topic, t
                     input=_lines(records)).code == 0
     dumped = _consume(kafka, source, "--value-format", "avro")
     assert dumped.code == 0, dumped
-    replay = run_kctl("-b", kafka["bootstrap"], "produce", target, "-F", "json", "--value-format", "avro",
+    replay = run_kctl("-b", kafka["bootstrap"], "produce", target, "--input", "envelope", "--value-format", "avro",
                       "--value-subject", f"{source}-value", input=dumped.stdout)
     assert replay.code == 0, replay
     again = _consume(kafka, target, "--value-format", "avro")
@@ -247,7 +247,7 @@ def test_keys_and_values_with_schemas(kafka, registry_url, new_topic, tmp_path):
     key_schema = _schema_file(tmp_path, "k.avsc", {"type": "record", "name": "Key", "fields": [{"name": "k", "type": "string"}]})
     value_schema = _schema_file(tmp_path, "v.json", JSON_SCHEMA)
     line = json.dumps({"key": {"k": "a"}, "value": {"id": 1, "item": "x"}}) + "\n"
-    result = run_kctl("-b", kafka["bootstrap"], "produce", topic, "-F", "json", "--key-format", "avro", "--key-schema", key_schema,
+    result = run_kctl("-b", kafka["bootstrap"], "produce", topic, "--input", "envelope", "--key-format", "avro", "--key-schema", key_schema,
                       "--value-format", "json-schema", "--value-schema", value_schema, input=line)
     assert result.code == 0, result
     (record,) = _consume(kafka, topic, "--key-format", "avro", "--value-format", "auto").json_lines
@@ -372,7 +372,7 @@ def test_protobuf_round_trip_wire_format_and_schemas_commands(kafka, registry_ur
     assert _id_fetches(kafka).get(schema_id, 0) - fetches_before.get(schema_id, 0) == 1  # four records, one fetch
     # `consume -o json | produce -F json` round-trips, with the subject's latest schema
     target = new_topic()
-    replay = run_kctl("-b", kafka["bootstrap"], "produce", target, "-F", "json", "--value-format", "protobuf",
+    replay = run_kctl("-b", kafka["bootstrap"], "produce", target, "--input", "envelope", "--value-format", "protobuf",
                       "--value-subject", f"{topic}-value", input=consumed.stdout)
     assert replay.code == 0, replay
     assert [r["value"] for r in _consume(kafka, target, "--value-format", "protobuf").json_lines] == records

@@ -64,7 +64,7 @@ def test_up_writes_certificates_password_and_context(secured):
 def test_read_commands_work_with_the_context(secured):
     ctx = ("--context", secured["context"])
     topic = "secured-reads"
-    assert kctl(*ctx, "topics", "create", topic, "-p", 2).code == 0
+    assert kctl(*ctx, "topics", "create", topic, "--partitions", 2).code == 0
     for command in (("cluster", "describe"), ("topics", "list"), ("topics", "describe", topic), ("cluster", "health"),
                     ("groups", "list"), ("configs", "describe", "broker", "1"), ("configs", "describe", "topic", topic),
                     ("cluster", "log-dirs"), ("txn", "list"), ("acls", "list"), ("users", "list"),

@@ -150,7 +150,7 @@ def test_describe_says_why_a_size_is_unknown(k, new_topic):
     assert "event=topic_size_unknown" in result.stderr
 
 
-@pytest.mark.parametrize("args", [["topics", "create", "{topic}", "-p", "100001"],
+@pytest.mark.parametrize("args", [["topics", "create", "{topic}", "--partitions", "100001"],
                                   ["topics", "add-partitions", "{topic}", "--to", "100001"]],
                          ids=["create", "add-partitions"])
 def test_more_partitions_than_librdkafka_allows_is_a_usage_error(k, admin, unique_name, args):
@@ -202,7 +202,7 @@ def test_describe_known_and_unknown_exits_5_after_showing_the_known(k, new_topic
 def test_create_with_partitions_and_config(k, admin, unique_name, cleanup):
     name = unique_name()
     cleanup.append(name)
-    result = k("topics", "create", name, "-p", "3", "-c", "retention.ms=60000", "-c", "cleanup.policy=compact", "-o", "json")
+    result = k("topics", "create", name, "--partitions", "3", "-c", "retention.ms=60000", "-c", "cleanup.policy=compact", "-o", "json")
     assert result.code == 0, result
     assert result.json["operation"] == "create" and result.json["items"][0]["ok"] is True
     # create waits for leaders: describing right away works.
@@ -213,10 +213,10 @@ def test_create_with_partitions_and_config(k, admin, unique_name, cleanup):
 
 def test_create_existing_topic_exits_2_unless_if_not_exists(k, new_topic):
     name = new_topic(partitions=2)
-    result = k("topics", "create", name, "-p", "5")
+    result = k("topics", "create", name, "--partitions", "5")
     assert result.code == 2, result
     assert "already exists" in _one_error_line(result) and "--if-not-exists" in result.stderr
-    result = k("topics", "create", name, "-p", "5", "--if-not-exists", "-o", "json")
+    result = k("topics", "create", name, "--partitions", "5", "--if-not-exists", "-o", "json")
     assert result.code == 0, result
     assert result.json["items"][0]["detail"] == "already exists (unchanged)"
     assert len(_describe(k, name)["partitions"]) == 2
@@ -257,7 +257,7 @@ def test_create_one_good_one_bad_exits_5_with_both_rows(k, admin, unique_name, c
 
 def test_create_dry_run_validates_on_the_broker_and_changes_nothing(k, admin, unique_name):
     name = unique_name()
-    result = k("topics", "create", name, "-p", "2", "--dry-run", "-o", "json")
+    result = k("topics", "create", name, "--partitions", "2", "--dry-run", "-o", "json")
     assert result.code == 0, result
     assert result.json["dry_run"] is True and result.json["items"][0]["ok"] is True
     assert not _exists(admin, name)
@@ -275,7 +275,7 @@ def test_create_bad_config_syntax_is_a_usage_error(k, unique_name):
 def test_create_logs_a_structured_event(k, unique_name, cleanup):
     name = unique_name()
     cleanup.append(name)
-    result = k("topics", "create", name, "-p", "2", "-v")
+    result = k("topics", "create", name, "--partitions", "2", "-v")
     assert result.code == 0, result
     (line,) = [line for line in result.stderr.splitlines() if "event=topic_create" in line]
     assert f"topic={name}" in line and "partitions=2" in line and "ok=true" in line and "duration_ms=" in line
@@ -563,7 +563,7 @@ def test_three_brokers_replicate_with_all_replicas_in_sync(kafka3, unique_name):
     name = unique_name()
     instance = str(kafka3["instance"])
     try:
-        created = run_kctl("topics", "create", name, "-p", "6", "-r", "3", "-i", instance)
+        created = run_kctl("topics", "create", name, "--partitions", "6", "-r", "3", "-i", instance)
         assert created.code == 0, created
         detail = None
         deadline = time.monotonic() + 60

@@ -83,7 +83,7 @@ for v in ["a", "-1", "²", "1.5", ""]:
 for v in ["a", "-1", "²", "0.5", ""]:
     case(f"consume -n {v!r}", ["consume", "t", "-n", v], USAGE)
 for v in ["a", "0", "-1", "99999999999", HUGE, "²", "200000"]:
-    case(f"topics create -p {v!r}", ["topics", "create", "t", "-p", v], USAGE)
+    case(f"topics create --partitions {v!r}", ["topics", "create", "t", "--partitions", v], USAGE)
 for v in ["a", "0", "-1", "40000", HUGE]:
     case(f"topics create -r {v!r}", ["topics", "create", "t", "-r", v], USAGE)
 for v in ["a", "-1", "nan", "1e9999", "²", ""]:
@@ -114,15 +114,15 @@ for p in BAD_PROPS:
 # --- conflicting options ----------------------------------------------------------------------
 CONFLICTS = [
     ["produce", "t", "--value", "k:v", "-K", ":"],
-    ["produce", "t", "--value", "x", "-F", "json"],
+    ["produce", "t", "--value", "x", "--input", "envelope"],
     ["produce", "t", "--value", "x", "-D", ";"],
     ["produce", "t", "--value", "x", "--input-compression", "gzip"],
-    ["produce", "t", "--value", "x", "-f", "/dev/null"],
+    ["produce", "t", "--value", "x", "--file", "/dev/null"],
     ["produce", "t", "--transactional-id", ""],
     ["produce", "t", "--value", "x", "--acks", "0", "--idempotence"],
     ["produce", "t", "--value", "x", "--key-serializer", "rot13"],
     ["produce", "t", "--value", "x", "--partitioner", "lunar"],
-    ["produce", "t", "--value", "x", "-F", "yaml"],
+    ["produce", "t", "--value", "x", "--input", "yaml"],
     ["produce", "t", "--value", "x", "--acks", "2"],
     ["produce", "t", "--value", "x", "-z", "brotli"],
     ["consume", "t", "-p", "0", "--group", "g"],
@@ -203,7 +203,7 @@ for f in ["binary.yaml", "bad.properties", "noequals.properties", "unknown.prope
     FILE_CASES.append((f"--command-config {f}", ["--command-config", "<%s>" % f, "topics", "list", *NO_BROKER],
                        CONFIG, {}))
 for f in ["adir", "missing", "dangling"]:
-    FILE_CASES.append((f"produce -f {f}", ["produce", "t", "-f", "<%s>" % f, *NO_BROKER], USAGE, {}))
+    FILE_CASES.append((f"produce --file {f}", ["produce", "t", "--file", "<%s>" % f, *NO_BROKER], USAGE, {}))
 FILE_CASES += [
     ("produce --failed-file a directory", ["produce", "t", "--value", "x", "--failed-file", "<adir>", *NO_BROKER],
      USAGE, {}),

@@ -104,7 +104,7 @@ def test_consumer_conf_commit_semantics():
 
 def test_cli_usage_errors_exit_2():
     result = run_kctl("consume", "t", "--from", "nowhere")
-    assert result.code == 2 and result.stderr.startswith("kctl: error: --from")
+    assert result.code == 2 and result.stderr.startswith("kctl: error: --from: cannot read")
     result = run_kctl("consume", "t", "--commit", "sync")
     assert result.code == 2 and "needs --group" in result.stderr
     result = run_kctl("consume")

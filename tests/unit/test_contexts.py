@@ -61,8 +61,8 @@ def test_set_context_with_bootstrap_then_instance(config_file):
 
 
 def test_set_context_properties_merge_and_unset(config_file):
-    ok("config", "set-context", "c", "-P", "linger.ms=5", "--property", "compression.type=lz4")
-    ok("config", "set-context", "c", "-P", "linger.ms=20", "--unset", "compression.type")
+    ok("config", "set-context", "c", "-X", "linger.ms=5", "--property", "compression.type=lz4")
+    ok("config", "set-context", "c", "-X", "linger.ms=20", "--unset", "compression.type")
     assert stored(config_file)["contexts"]["c"] == {"properties": {"linger.ms": "20"}}
     ok("config", "set-context", "c", "--unset", "linger.ms")
     assert stored(config_file)["contexts"]["c"] == {}
@@ -176,8 +176,8 @@ def test_oauthbearer_oidc(config_file):
 
 @pytest.mark.parametrize("args,code,message", [
     (["--password", "hunter2"], 2, "--password is not accepted"),
-    (["-P", "sasl.password=hunter2"], 2, "--property sasl.password: secrets are not accepted"),
-    (["-P", "ssl.key.password=hunter2"], 2, "--property ssl.key.password: secrets are not accepted"),
+    (["-X", "sasl.password=hunter2"], 2, "-X/--property sasl.password: secrets are not accepted"),
+    (["-X", "ssl.key.password=hunter2"], 2, "-X/--property ssl.key.password: secrets are not accepted"),
     (["--password-env", "NOT A VAR"], 2, "--password-env expects an environment variable name"),
     (["--password-env", "A", "--password-file", "f"], 2, "not both"),
     (["--password-file", "/no/such/hunter2"], 3, "--password-file /no/such/hunter2: no such file"),
@@ -207,7 +207,7 @@ def test_view_default_target():
 def test_view_shows_sources_and_redacts(config_file, tmp_path, monkeypatch):
     monkeypatch.setenv("PROD_PW", "the-env-secret")
     ok("config", "set-context", "prod", "-b", "k:9093", "--sasl-mechanism", "PLAIN", "--username", "alice",
-       "--password-env", "PROD_PW", "-P", "linger.ms=5", "--use")
+       "--password-env", "PROD_PW", "-X", "linger.ms=5", "--use")
     cmd = tmp_path / "client.properties"
     cmd.write_text("ssl.key.password=inline-file-secret\nlinger.ms=7\n")
     for fmt in ("json", "yaml", "table"):

@@ -83,10 +83,11 @@ def test_groups_without_an_answer_keep_their_last_numbers_and_the_watch_says_so(
 @pytest.mark.parametrize("args, message", [
     (["groups", "reset-offsets", "g", "--all-topics", "--to-earliest", "--dry-run", "--wait-empty", "60s"],
      "--wait-empty and --dry-run do not go together"),
-    (["groups", "reset-offsets", "g", "--all-topics", "--to-earliest", "--execute", "--wait-empty", "0s"], "more than 0"),
-    (["groups", "undo", "g", "--wait-empty", "later"], "--wait-empty"),
+    (["groups", "reset-offsets", "g", "--all-topics", "--to-earliest", "--execute", "--wait-empty", "0s"],
+     "--wait-empty: '0s' is out of range"),
+    (["groups", "undo", "g", "--wait-empty", "later"], "--wait-empty: cannot read duration 'later'"),
     (["groups", "reset-offsets", "g", "--by-duration", "soon", "--all-topics"], "--by-duration"),
-    (["groups", "lag", "g", "--interval", "0s"], "--interval must be more than 0"),
+    (["groups", "lag", "g", "--interval", "0s"], "--interval: '0s' is out of range"),
 ])
 def test_option_errors_are_one_line_and_exit_2(args, message):
     from tests.helpers import run_kctl

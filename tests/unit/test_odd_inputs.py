@@ -23,7 +23,7 @@ def _one_error_line(result, code: int) -> str:
 
 
 @pytest.mark.parametrize("args", [
-    ["topics", "create", "t", "-p", "99999999999"],
+    ["topics", "create", "t", "--partitions", "99999999999"],
     ["topics", "create", "t", "-r", "40000"],
     ["topics", "add-partitions", "t", "--to", "99999999999"],
     ["topics", "delete-records", "t", "--before", f"0:{HUGE}"],
@@ -66,7 +66,7 @@ def test_non_finite_or_negative_durations_are_usage_errors(args):
 
 
 def test_produce_from_a_directory_is_a_usage_error(tmp_path):
-    assert "is a directory" in _one_error_line(run_kctl("produce", "t", "-f", str(tmp_path), *NO_BROKER), 2)
+    assert "is a directory" in _one_error_line(run_kctl("produce", "t", "--file", str(tmp_path), *NO_BROKER), 2)
 
 
 def test_a_multi_line_library_message_is_printed_on_one_line():

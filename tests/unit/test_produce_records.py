@@ -62,7 +62,7 @@ def test_bad_envelopes(line, reason):
 
 @pytest.mark.parametrize("changes,conflict", [
     ({"key_separator": b":"}, "--key-separator"),
-    ({"format": "json"}, "--format json"),
+    ({"format": "envelope"}, "--input envelope"),
     ({"delimiter": b"\0"}, "--delimiter"),
     ({"input_compression": "gzip"}, "--input-compression"),
     ({"files": ["a", "b"]}, "--file"),
@@ -107,3 +107,40 @@ def test_split_lines_of_keyed_lines_with_tombstones():
     enc = encoder(key_separator=b"\t", null_marker=b"NULL")
     assert enc.split_lines([b"a\t1", b"NULL\t2", b"b\tNULL", b"plain", b"NULL"]) == (
         [b"a", None, b"b", None, None], [b"1", b"2", None, b"plain", None])
+
+
+def test_key_field_keys_json_lines_by_a_field():
+    enc = encoder(key_field="id")
+    line = b'{"id": "c-1", "total": 5}'
+    assert enc.line(line) == Record(b"c-1", line, None, None, None)  # the line itself is the value
+    assert enc.line(b'{"id": 42}').key == b"42"
+    assert enc.line(b'{"id": {"a": 1}}').key == b'{"a":1}'
+    assert enc.line(b'{"other": 1}').key is None and enc.line(b'{"id": null}').key is None
+    with pytest.raises(BadRecord, match="--key-field needs JSON lines"):
+        enc.line(b"not json")
+    with pytest.raises(BadRecord, match="a JSON object"):
+        enc.line(b"[1, 2]")
+
+
+@pytest.mark.parametrize("changes,conflict", [
+    ({"key_separator": b":"}, "-K/--key-separator"),
+    ({"format": "envelope"}, "--input envelope"),
+    ({"key": "k"}, "--key"),
+    ({"key_field": ""}, "an empty NAME"),
+])
+def test_key_field_refuses_other_keys(changes, conflict):
+    with pytest.raises(UsageError, match=f"--key-field .*{conflict}"):
+        check_request(ProduceRequest(topic="t", **{"key_field": "id", **changes}))
+
+
+def test_compile_template():
+    from kctl.inputs import compile_template
+
+    assert compile_template("%v") == (None, None)
+    assert compile_template("%s\\n") == (None, b"\n")
+    assert compile_template("%k\\t%v\\n") == (b"\t", b"\n")
+    assert compile_template("%k%%%v;") == (b"%", b";")
+    for bad, message in (("%v %k", "cannot read records"), ("key=%k %v", "cannot read records"),
+                         ("%p %v", "%p cannot be read"), ("%k%v", "need a separator"), ("orders.txt", "no %v")):
+        with pytest.raises(UsageError, match=message):
+            compile_template(bad)

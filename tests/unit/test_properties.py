@@ -1,5 +1,5 @@
 """Issue 12, property tests (hypothesis): the parsers, the consume -f format language, the JSON
-envelope round trip (consume -o json -> produce -F json), the serializers and murmur2."""
+envelope round trip (consume -o json -> produce --input envelope), the serializers and murmur2."""
 
 from __future__ import annotations
 

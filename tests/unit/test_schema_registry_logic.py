@@ -167,7 +167,7 @@ def test_envelope_values_go_to_the_schema_serializer():
 def test_produce_checks_schema_options():
     with pytest.raises(UsageError, match="--value-schema needs --value-format"):
         check_request(ProduceRequest(topic="t", value_schema="x.avsc"))
-    with pytest.raises(UsageError, match="--format raw"):
+    with pytest.raises(UsageError, match="--input raw"):
         check_request(ProduceRequest(topic="t", format="raw", value_format="avro", schema_registry=object()))
     with pytest.raises(UsageError, match="not both"):
         check_request(ProduceRequest(topic="t", value_format="avro", value_schema="x", value_schema_id=1,

@@ -84,7 +84,7 @@ def test_int_deserializer_checks_length():
 )
 def test_envelope_fields_round_trip_exactly(data, deser):
     value, encoding = serde.encode_field(data, deser)
-    # through JSON text, as `kctl consume -o json | kctl produce --format json` does
+    # through JSON text, as `kctl consume -o json | kctl produce --input envelope` does
     value = json.loads(json.dumps(value))
     assert serde.decode_field(value, encoding) == data
 

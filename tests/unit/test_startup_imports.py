@@ -40,7 +40,7 @@ def loaded(tmp_path, *args: str, env: dict | None = None) -> tuple[int, set[str]
 def cli_modules(modules: set[str]) -> set[str]:
     return {m for m in modules if m.startswith("kctl.cli.")} - {
         "kctl.cli.app", "kctl.cli.argv", "kctl.cli.clicklib", "kctl.cli.complete", "kctl.cli.confirm", "kctl.cli.context",
-        "kctl.cli.lazy"}
+        "kctl.cli.lazy", "kctl.cli.options"}
 
 
 @pytest.mark.parametrize("args", [["--help"], ["topics", "--help"], ["produce", "--help"]], ids=" ".join)

@@ -14,6 +14,7 @@ from kctl.parsing import is_int, parse_int, parse_partition_offsets, parse_time
 COMMIT_MODES = ("after-write", "auto", "sync", "async", "none")
 ASSIGNMENTS = {"range": "range", "roundrobin": "roundrobin", "cooperative-sticky": "cooperative-sticky"}
 ISOLATION = ("read_committed", "read_uncommitted")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 
@@ -46,16 +47,23 @@ def parse_from(text: str | None, now_ms: int | None = None) -> Position | None:
         return Position("end")
     if value in ("stored", "committed"):
         return Position("stored")
-    if value.startswith("@"):
-        return Position("time", parse_time(value, now_ms, option="--from"))
     if value.startswith("-") and is_int(value[1:]):
         return Position("tail", parse_int(value[1:], "--from"))
+    if is_time(value):
+        return Position("time", parse_time(value, now_ms, option="--from"))
     if is_int(value):
         return Position("offset", parse_int(value, "--from"))
-    if "=" in value or ":" in value:  # kcat's -o per partition: 0=1200,3=400 (times always start with @)
+    if "=" in value or ":" in value:  # kcat's -o per partition: 0=1200,3=400
         return Position("partitions", offsets=tuple(sorted(parse_partition_offsets([value], "--from").items())))
     raise UsageError(f"--from: cannot read {text!r}",
-                     hint="beginning, end, stored, OFFSET, -N, @TIMESTAMP, @-1h or PARTITION=OFFSET,...")
+                     hint="beginning, end, stored, OFFSET, -N, @TIME, -1h, ISO 8601 or PARTITION=OFFSET,...")
+
+
+def is_time(value: str) -> bool:
+    """A position given as a time (the CLI grammar): @TIME (epoch ms, ISO, -1h), a relative time
+    like -1h (-N alone is the last N records), or an ISO 8601 date; a bare number is an offset."""
+    return (value.startswith("@") or (value.startswith("-") and len(value) > 1 and not is_int(value[1:]))
+            or bool(_ISO_DATE.match(value)))
 
 
 def parse_until(text: str | None, now_ms: int | None = None) -> Position | None:
@@ -64,11 +72,11 @@ def parse_until(text: str | None, now_ms: int | None = None) -> Position | None:
     value = utf8(text, "--until").strip()
     if value in ("end", "eof"):
         return Position("end")
-    if value.startswith("@"):
+    if is_time(value):
         return Position("time", parse_time(value, now_ms, option="--until"))
     if is_int(value):
         return Position("offset", parse_int(value, "--until"))
-    raise UsageError(f"--until: cannot read {text!r}", hint="end, OFFSET (exclusive) or @TIMESTAMP")
+    raise UsageError(f"--until: cannot read {text!r}", hint="end, OFFSET (exclusive), @TIME, -1h or ISO 8601")
 
 
 @dataclass(frozen=True)

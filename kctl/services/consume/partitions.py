@@ -31,7 +31,7 @@ def resolve_topics(client: ConsumerClient, opts: ConsumeOptions, timeout: float)
     if opts.pattern:
         regex = re.compile(opts.pattern)
         for name, partitions in sorted(known.items()):
-            if not name.startswith("__") and regex.search(name) and partitions is not None:
+            if not name.startswith("__") and regex.fullmatch(name) and partitions is not None:
                 out.setdefault(name, partitions)
         if not out:
             raise NotFoundError(f"no topic matches --pattern {opts.pattern!r}", hint="see `kctl topics list`")

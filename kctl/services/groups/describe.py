@@ -12,7 +12,7 @@ from kctl.errors import NotFoundError
 from kctl.models import GroupDescribeResult, GroupDetail, GroupPartitionOffset, GroupSummary, ItemResult, OperationResult
 from kctl.models.admin import GroupDescription
 from kctl.models.choices import GROUP_STATES as STATES, GROUP_TYPES as TYPES
-from kctl.parsing import parse_choice
+from kctl.parsing import parse_choice, parse_regex
 from kctl.services.groups.common import STATE_ALIASES, absent, failed_item, ms_since, read_groups
 
 TopicPartitionKey = tuple[str, int]
@@ -22,7 +22,7 @@ TopicPartitionKey = tuple[str, int]
 
 
 def list_groups(conf: dict, timeout: float, state: str | None = None, type_: str | None = None,
-                lag: bool = False) -> list[GroupSummary]:
+                lag: bool = False, pattern: str | None = None) -> list[GroupSummary]:
     """The cluster's consumer groups (GroupSummary), sorted by id; state/type filter (case-insensitive).
 
     lag: also members, total lag and max time lag of each group, read in one batched round for
@@ -30,6 +30,7 @@ def list_groups(conf: dict, timeout: float, state: str | None = None, type_: str
     consumer reading the records at the committed offsets)."""
     want_state = parse_choice(state, STATES, "--state", STATE_ALIASES) if state else None
     want_type = parse_choice(type_, TYPES, "--type") if type_ else None
+    regex = parse_regex(pattern, "PATTERN")
     start = time.perf_counter()
     deadline = Deadline.after(timeout)
     with AdminClient(conf, timeout=timeout) as admin:
@@ -39,7 +40,8 @@ def list_groups(conf: dict, timeout: float, state: str | None = None, type_: str
             log.event("group_list_incomplete", logging.WARNING, errors=len(listing.errors),
                       first=str(listing.errors[0]))
         out = [g for g in listing.groups
-               if (want_state is None or g.state == want_state) and (want_type is None or g.type == want_type)]
+               if (want_state is None or g.state == want_state) and (want_type is None or g.type == want_type)
+               and (regex is None or regex.fullmatch(g.group_id))]
         if lag and out:
             snapshot = read_lag(admin, [g.group_id for g in out], deadline)
             out = [_with_lag(g, snapshot.get(g.group_id)) for g in out]

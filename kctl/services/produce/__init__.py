@@ -44,7 +44,7 @@ def produce(conf: dict, timeout: float, req: ProduceRequest, **options) -> Produ
     try:
         encoder = RecordEncoder(key_ser or req.key_serializer, value_ser or req.value_serializer_name, key=req.key,
                                 key_separator=req.key_separator, null_marker=req.null_marker,
-                                headers=req.headers, partition=req.partition)
+                                headers=req.headers, partition=req.partition, key_field=req.key_field)
     except BadRecord as exc:
         raise UsageError(exc.reason) from None
     deliveries = Deliveries(req.topic, req.report, req.failed_file)

@@ -43,7 +43,7 @@ class ProduceLoop:
         self.started = time.monotonic()
         # Serializers that leave the bytes as they are (string checks UTF-8: done per batch below).
         plain = ("string", "bytes")
-        self.fast = (req.format == "line" and encoder.value_ser.name in plain
+        self.fast = (req.format == "line" and req.key_field is None and encoder.value_ser.name in plain
                      and (req.key_separator is None or encoder.key_ser.name in plain)
                      and (req.partition is not None or client.partitioner.librdkafka_name is not None)
                      and not self.tracking and req.rate is None)
@@ -122,8 +122,8 @@ class ProduceLoop:
             self.remaining -= total
 
     def _slow_batch(self, records: list[bytes], source: str, first_line: int) -> None:
-        encode = self.encoder.envelope if self.req.format == "json" else self.encoder.line
-        json_format = self.req.format == "json"
+        encode = self.encoder.envelope if self.req.format == "envelope" else self.encoder.line
+        json_format = self.req.format == "envelope"
         for index, data in enumerate(records):
             if json_format and not data.strip():
                 continue  # blank lines between JSON records

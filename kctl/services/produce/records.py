@@ -43,7 +43,7 @@ class RecordEncoder:
 
     def __init__(self, key_serializer: str, value_serializer: str, *, key: str | None = None,
                  key_separator: bytes | None = None, null_marker: bytes | None = None,
-                 headers: list | None = None, partition: int | None = None):
+                 headers: list | None = None, partition: int | None = None, key_field: str | None = None):
         # a name, or a Serializer-like object (.name, .serialize): a Schema Registry serializer
         self.key_ser = serde.serializer(key_serializer) if isinstance(key_serializer, str) else key_serializer
         self.value_ser = serde.serializer(value_serializer) if isinstance(value_serializer, str) else value_serializer
@@ -51,6 +51,7 @@ class RecordEncoder:
         self.null_marker = null_marker
         self.headers = list(headers) if headers else None
         self.partition = partition
+        self.key_field = key_field  # --key-field: the key is this field of each JSON line
         self.partitions = 0  # the topic's partition count, for envelope partitions
         self.const_key = None if key is None else self._ser(self.key_ser, key.encode("utf-8"), "--key")
 
@@ -75,6 +76,8 @@ class RecordEncoder:
         key = self.const_key
         value: bytes | None = record
         marker = self.null_marker
+        if self.key_field is not None:
+            return self._keyed_json(record)
         if self.key_separator is not None:
             raw_key, sep, rest = record.partition(self.key_separator)
             if sep:
@@ -83,6 +86,23 @@ class RecordEncoder:
         if marker is not None and value == marker:
             value = None
         return Record(key, self._ser(self.value_ser, value, "value"), self.headers, self.partition, None)
+
+    def _keyed_json(self, record: bytes) -> Record:
+        """--key-field NAME: the line is a JSON object, sent as it is, keyed by its field NAME (a
+        string as its text, another JSON value as compact JSON; missing or null: no key)."""
+        try:
+            obj = json.loads(record)
+        except ValueError as exc:
+            raise BadRecord(f"--key-field needs JSON lines: {exc}") from None
+        if not isinstance(obj, dict):
+            raise BadRecord("--key-field needs a JSON object per line")
+        raw = obj.get(self.key_field)
+        if raw is None:
+            key = self.const_key
+        else:
+            text = raw if isinstance(raw, str) else json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
+            key = self._ser(self.key_ser, text.encode("utf-8"), "key")
+        return Record(key, self._ser(self.value_ser, record, "value"), self.headers, self.partition, None)
 
     def split_lines(self, records: list[bytes]) -> tuple[list | None, list]:
         """(keys, values) of a batch of lines, exactly as line() would make them, for serializers

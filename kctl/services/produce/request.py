@@ -36,9 +36,10 @@ class ProduceRequest:
     format: str = "line"
     delimiter: bytes | None = None
     key_separator: bytes | None = None
+    key_field: str | None = None  # --key-field NAME: JSON lines keyed by a field
     null_marker: bytes | None = None
     key_serializer: str = "string"
-    value_serializer: str | None = None  # None: string (bytes for --format raw)
+    value_serializer: str | None = None  # None: string (bytes for --input raw)
     key: str | None = None
     value: str | None = None
     headers: list[tuple[str, bytes]] = field(default_factory=list)
@@ -91,7 +92,7 @@ def check_request(req: ProduceRequest) -> None:
     for name, _ in req.headers:
         text_argument(name, "a header name (-H)")
     if req.format not in FORMATS:
-        raise UsageError(f"unknown format {req.format!r} (one of: {', '.join(FORMATS)})")
+        raise UsageError(f"unknown --input {req.format!r} (one of: {', '.join(FORMATS)})")
     if req.partitioner not in PARTITIONERS:
         raise UsageError(f"unknown partitioner {req.partitioner!r} (one of: {', '.join(PARTITIONERS)})")
     if req.on_error not in ("stop", "skip"):
@@ -99,13 +100,20 @@ def check_request(req: ProduceRequest) -> None:
     if req.value is not None:
         conflicts = [name for name, given in (
             ("--file", req.files != ["-"]), ("--key-separator", req.key_separator is not None),
-            (f"--format {req.format}", req.format != "line"), ("--delimiter", req.delimiter is not None),
+            (f"--input {req.format}", req.format != "line"), ("--delimiter", req.delimiter is not None),
             ("--input-compression", req.input_compression != "auto")) if given]
         if conflicts:
             raise UsageError(f"--value sends one message from the command line: it cannot be combined with "
                              f"{', '.join(conflicts)}")
     if req.key_separator is not None and req.format != "line":
-        raise UsageError("--key-separator applies to --format line")
+        raise UsageError("--key-separator applies to --input line")
+    if req.key_field is not None:
+        given = [name for name, on in (("-K/--key-separator or a %k template", req.key_separator is not None),
+                                        (f"--input {req.format}", req.format != "line"), ("--key", req.key is not None),
+                                        ("--value", req.value is not None)) if on]
+        if given or not req.key_field:
+            raise UsageError("--key-field NAME keys JSON lines by a field: it cannot be combined with "
+                             + (", ".join(given) or "an empty NAME"))
     if req.count is not None and req.count < 0:
         raise UsageError("--count must be at least 0")
     if req.rate is not None and req.rate <= 0:
@@ -129,7 +137,7 @@ def check_request(req: ProduceRequest) -> None:
             raise UsageError(f"{given[0]} needs --{part}-format avro|protobuf|json-schema")
         if fmt is not None:
             if req.format == "raw":
-                raise UsageError(f"--{part}-format {fmt} encodes JSON records: it cannot be combined with --format raw")
+                raise UsageError(f"--{part}-format {fmt} encodes JSON records: it cannot be combined with --input raw")
             if getattr(req, f"{part}_schema") is not None and getattr(req, f"{part}_schema_id") is not None:
                 raise UsageError(f"give --{part}-schema or --{part}-schema-id, not both")
             if req.schema_registry is None:

@@ -1,0 +1,138 @@
+"""The CLI grammar's value types, shared by every command (README "CLI grammar").
+
+- Duration: 500ms, 10s, 2m, 1h, 1d, PT30M; a bare number is seconds, or milliseconds for an
+  option whose name ends in -ms (--linger-ms 5, as Kafka users write linger.ms=5).
+- Time: epoch ms, ISO 8601 (with a zone; none: local time), or relative to now (-1h), '@' optional.
+- Position (--from/--until): a position word or an offset, or any Time: @TIME always, and -1h or
+  an ISO time without the '@' (a bare number stays an offset; epoch ms is @1700000000000).
+
+Each is a click ParamType over the one parser of kctl.parsing (or the consume position parser),
+so a bad value is a usage error while the arguments are read, naming the option, before any
+connection is made; tests/unit/test_grammar.py finds the options by these types.
+
+Also the renamed short flags: a flag that used to mean something else here gets an error that
+says what it is now (`kctl produce -F json`: renamed to --input).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from kctl.cli.clicklib import ParamType
+
+# One key=value option and one removal option wherever a config is set (topics create/alter-config,
+# configs alter): -c/--config KEY=VALUE (--set is the same), --delete KEY (--unset is the same).
+CONFIG_OPTION = typer.Option([], "--config", "-c", "--set", metavar="KEY=VALUE",
+                             help="Set a config (repeatable), e.g. -c retention.ms=60000 (--set is the same).")
+DELETE_OPTION = typer.Option([], "--delete", "--unset", metavar="KEY",
+                             help="Remove an override, back to the default (repeatable; --unset is the same).")
+
+
+def _option_name(param) -> str:
+    if param is None:
+        return "value"
+    opts = [o for o in getattr(param, "opts", ()) if o.startswith("--")]
+    return opts[0] if opts else param.name
+
+
+class Duration(ParamType):
+    """A duration in seconds (a float), or in milliseconds for unit='ms' (bare numbers are ms)."""
+
+    name = "DURATION"
+
+    def __init__(self, unit: str = "s", minimum: float | None = None, maximum: float | None = None,
+                 integer: bool = False, signed: bool = False, as_text: bool = False):
+        self.unit, self.minimum, self.maximum = unit, minimum, maximum
+        self.integer, self.signed, self.as_text = integer, signed, as_text
+        if unit == "ms":
+            self.name = "MS"
+
+    def convert(self, value, param, ctx):
+        from kctl.errors import UsageError
+        from kctl.parsing import parse_duration_ms
+
+        option = _option_name(param)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):  # a default
+            return value
+        text = str(value).strip()
+        body = text[1:] if self.signed and text.startswith("-") else text
+        if self.unit == "ms" and _is_number(body):
+            amount = float(body)
+        else:  # a bad value: kctl's UsageError, one line naming the option (exit 2)
+            try:
+                ms = parse_duration_ms(body, option)
+            except UsageError as exc:
+                if self.unit == "ms":
+                    exc.hint = "use 5 (milliseconds), 500ms, 10s, 2m, 1h or ISO 8601 (PT30M)"
+                raise
+            amount = ms / 1000.0 if self.unit == "s" else float(ms)
+        if self.minimum is not None and amount < self.minimum or self.maximum is not None and amount > self.maximum:
+            raise UsageError(f"{option}: {text!r} is out of range "
+                             f"({_bound(self.minimum, self.unit)}..{_bound(self.maximum, self.unit)})")
+        if self.as_text:
+            return text
+        return int(amount) if self.integer else amount
+
+
+def _is_number(text: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(r"[0-9]+(\.[0-9]+)?", text))
+
+
+def _bound(value: float | None, unit: str) -> str:
+    """A range end as a duration a user would type: 0.1 s -> 100ms, 86400 s -> 1d."""
+    if value is None:
+        return ""
+    ms = value * 1000 if unit == "s" else value
+    for size, suffix in ((604_800_000, "w"), (86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s")):
+        if ms >= size and ms % size == 0:
+            return f"{int(ms // size)}{suffix}"
+    return f"{ms:g}ms"
+
+
+class Time(ParamType):
+    """A point in time (kctl.parsing.parse_time); the text is kept (parsed again where it is used,
+    relative to the moment of use)."""
+
+    name = "TIME"
+
+    def convert(self, value, param, ctx):
+        from kctl.parsing import parse_time
+
+        parse_time(str(value), option=_option_name(param))  # a bad value: kctl's UsageError (exit 2)
+        return value
+
+
+class Position(ParamType):
+    """--from (start) or --until (stop): kctl.services.consume.options.parse_from/parse_until."""
+
+    name = "POS"
+
+    def __init__(self, end: str):
+        self.end = end  # "from" or "until"
+
+    def convert(self, value, param, ctx):
+        from kctl.services.consume.options import parse_from, parse_until
+
+        (parse_from if self.end == "from" else parse_until)(str(value))  # a bad value: kctl's UsageError
+        return value
+
+
+# Short flags that meant something else here: (command path after "kctl", flag) -> what to use now.
+RENAMED = {
+    ("produce", "-F"): "renamed to --input (line|envelope|raw); -f/--format is the record template ('%k\\t%v\\n')",
+    ("topics create", "-p"): "the partition count is --partitions N (-p selects partitions, as in consume)",
+    ("e2e run", "-p"): "the partition count is --partitions N (-p selects partitions)",
+    ("e2e run", "-c"): "the consumer count is --consumers N (-c is --config KEY=VALUE)",
+    ("perf produce", "-t"): "the target rate is --throughput N (-t is --topic elsewhere)",
+    ("local logs", "-f"): "following is --follow (-f is the record --format elsewhere)",
+    ("copy", "-f"): "following is --follow (-f is the record --format elsewhere)",
+    ("config set-context", "-P"): "client properties are -X/--property KEY=VALUE, as the global -X",
+}
+
+
+def renamed_hint(command_path: str, option: str) -> str | None:
+    """What a removed short flag is now called (None: it never existed here)."""
+    path = command_path.split(" ", 1)[1] if " " in command_path else ""
+    return RENAMED.get((path, option))
