@@ -79,7 +79,7 @@ class RootGroup(LazyGroup):
 app = typer.Typer(
     name="kctl",
     cls=RootGroup,
-    help="kctl: a fast, scriptable Kafka command line.\n\nExample: kctl topics create orders --partitions 6",
+    help="kctl: a fast, scriptable Kafka command line.\n\nExample: kctl topics create orders -p 6",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

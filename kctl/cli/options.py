@@ -122,7 +122,6 @@ class Position(ParamType):
 # Short flags that meant something else here: (command path after "kctl", flag) -> what to use now.
 RENAMED = {
     ("produce", "-F"): "renamed to --input (line|envelope|raw); -f/--format is the record template ('%k\\t%v\\n')",
-    ("topics create", "-p"): "the partition count is --partitions N (-p selects partitions, as in consume)",
     ("e2e run", "-p"): "the partition count is --partitions N (-p selects partitions)",
     ("e2e run", "-c"): "the consumer count is --consumers N (-c is --config KEY=VALUE)",
     ("perf produce", "-t"): "the target rate is --throughput N (-t is --topic elsewhere)",

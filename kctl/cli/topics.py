@@ -94,7 +94,7 @@ def describe(
 def create(
     ctx: typer.Context,
     names: List[str] = typer.Argument(..., metavar="NAME...", help="Topics to create.", callback=no_empty_names),
-    partitions: Optional[int] = typer.Option(None, "--partitions", min=1, max=MAX_PARTITIONS, help="Partition count (default: the broker's num.partitions)."),
+    partitions: Optional[int] = typer.Option(None, "-p", "--partitions", min=1, max=MAX_PARTITIONS, help="Partition count (default: the broker's num.partitions); -p as in rpk and kafkactl."),
     replication: Optional[int] = typer.Option(None, "--replication-factor", "-r", min=1, max=MAX_REPLICATION,
                                               help="Replicas of each partition (default: the broker's default.replication.factor)."),
     config: List[str] = CONFIG,
@@ -103,7 +103,7 @@ def create(
 ):
     """Create topics.
 
-    Example: kctl topics create orders payments --partitions 6 -r 3 -c retention.ms=86400000
+    Example: kctl topics create orders payments -p 6 -r 3 -c retention.ms=86400000
     """
     from kctl.config.client_conf import parse_key_values
     from kctl.services import topics
