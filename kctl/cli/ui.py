@@ -30,8 +30,11 @@ def ui(
             raise
         raise ConfigError("kctl ui needs Textual: pip install 'kctl[ui]' (or pip install textual)") from None
     from kctl.tui.data import DataSource
+    from kctl.tui.targets import UiTarget
 
     obj = app_context(ctx)
-    label = obj.context_name and f"context {obj.context_name}" or (
-        f"instance {obj.instance}" if obj.instance is not None else obj.target.bootstrap)
-    KctlApp(DataSource(obj.client_conf(), obj.timeout, label or ""), allow_writes=allow_writes, start=first).run()
+    where = obj.target
+    context = obj.context_name or (where.source[len("context "):] if where.source.startswith("context ") else None)
+    target = UiTarget(where.bootstrap, where.instance, context)
+    KctlApp(DataSource(obj.client_conf(), obj.timeout, target.label), allow_writes=allow_writes, start=first,
+            target=target, registry=obj.registry).run()

@@ -55,6 +55,9 @@ class FakeData:
                  "audit-log": TopicStats(0, 0)}
         return {n: stats[n] for n in names if n in stats}
 
+    def topic_markers(self):
+        return {"orders": "ok", "payments": "under-replicated", "audit-log": "under-min-isr"}
+
     def topic(self, name):
         parts = tuple(PartitionDetail(p, (p % 3) + 1, (1, 2, 3), (1, 2, 3) if p != 2 else (1, 3), 0, 1000 + p,
                                       1000 + p, 400_000) for p in range(3))
@@ -66,6 +69,9 @@ class FakeData:
 
     def groups(self):
         return [GroupRow("billing", "Stable", 2, 3000, ("orders",)), GroupRow("audit", "Empty", 0, 3000, ("orders", "payments"))]
+
+    def close(self):
+        pass
 
     def browser(self, topic, partition=None):
         return FakeBrowser()

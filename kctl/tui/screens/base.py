@@ -43,22 +43,33 @@ class KctlScreen(Screen):
         self.run_worker(self._load, thread=True, group="refresh", exclusive=True, exit_on_error=False)
 
     def _load(self) -> None:
-        """Worker: any failure becomes the banner, never a traceback; the next refresh tries again."""
+        """Worker: any failure becomes the banner, never a traceback; the next refresh tries again.
+        What comes back after the target was switched is dropped."""
+        source = self.data
         try:
             data = self.load()
         except Exception as exc:  # noqa: BLE001 - shown to the user, the app goes on
             message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-            self.app.call_from_thread(self._failed, message)
+            self.app.call_from_thread(self._failed, message, source)
             return
-        self.app.call_from_thread(self._loaded, data)
+        self.app.call_from_thread(self._loaded, data, source)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, message: str, source=None) -> None:
+        if source is not None and source is not self.data:
+            return
         self.query_one(Banner).problem(message)
         self.app.last_error = message
 
-    def _loaded(self, data) -> None:
+    def _loaded(self, data, source=None) -> None:
+        if source is not None and source is not self.data:
+            return
         self.query_one(Banner).clear()
         self.show(data)
+
+    def restart(self) -> None:
+        """The target changed: forget what was shown and load again."""
+        self.query_one(Banner).clear()
+        self.refresh_data()
 
     def load(self):
         return None
@@ -114,6 +125,11 @@ class ListScreen(KctlScreen):
         from textual.widgets import DataTable
 
         return self.query_one(f"#{next(iter(self.TABLES))}", DataTable)
+
+    def restart(self) -> None:
+        for table_id in self.TABLES:
+            self.set_rows(table_id, [])
+        super().restart()
 
     def cell(self, table_id: str, column: int, value) -> str:
         return "" if value is None else str(value)
