@@ -10,7 +10,9 @@ stops the clock when the topics screen has painted its first rows (Textual's aft
 callback), then again when all 1,000 rows are in the table (they follow in chunks, input is served in
 between). Sizes and health markers arrive later in the background and are not waited for.
 Creates the topics with a unique prefix and deletes them afterwards (--keep: leaves them, and a
-later run with --prefix reuses them).
+later run with --prefix reuses them). For scale on a loaded machine, a bare Textual app (header, empty
+table, footer) is timed in turn with it, and --baseline DIR times another checkout (say, a worktree of
+an earlier commit) in turn as well.
 """
 
 from __future__ import annotations
@@ -44,10 +46,38 @@ async def main():
             await asyncio.sleep(0.002)
         # The clock stops in the callback Textual runs once the screen has been painted with the rows.
         screen.call_after_refresh(lambda: marks.setdefault("first", time.perf_counter() - t0))
-        while "first" not in marks or not screen.filled():
+        filled = getattr(screen, "filled", lambda: True)  # a checkout that adds every row at once has no filled()
+        while "first" not in marks or not filled():
             await asyncio.sleep(0.002)
         full = time.perf_counter() - t0
         print(imported, marks["first"], full, screen.main_table.row_count)
+
+asyncio.run(main())
+"""
+
+
+BARE = r"""
+import time
+t0 = time.perf_counter()
+import asyncio
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+imported = time.perf_counter() - t0
+
+class Bare(App):
+    def compose(self):
+        yield Header()
+        yield DataTable()
+        yield Footer()
+
+async def main():
+    app = Bare()
+    marks = {}
+    async with app.run_test(size=(120, 40)):
+        app.call_after_refresh(lambda: marks.setdefault("first", time.perf_counter() - t0))
+        while "first" not in marks:
+            await asyncio.sleep(0.002)
+        print(imported, marks["first"], marks["first"], 0)
 
 asyncio.run(main())
 """
@@ -73,10 +103,10 @@ def delete(bootstrap: str, prefix: str) -> int:
     return len(names)
 
 
-def one_run(bootstrap: str) -> tuple[float, float, float, int]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", CHILD, bootstrap], capture_output=True, text=True, check=True,
-                         cwd=ROOT, env=env, timeout=120).stdout.split()
+def one_run(bootstrap: str, code: Path = ROOT, child: str = CHILD) -> tuple[float, float, float, int]:
+    env = dict(os.environ, PYTHONPATH=str(code))
+    out = subprocess.run([sys.executable, "-c", child, bootstrap], capture_output=True, text=True, check=True,
+                         cwd=code, env=env, timeout=120).stdout.split()
     return float(out[0]), float(out[1]), float(out[2]), int(out[3])
 
 
@@ -93,6 +123,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--prefix", help="reuse the topics of an earlier --keep run")
     parser.add_argument("--keep", action="store_true", help="leave the topics for the next run")
+    parser.add_argument("--baseline", type=Path, help="another kctl checkout, measured in turn with this one "
+                                                      "(a git worktree of an earlier commit)")
     args = parser.parse_args()
     prefix = args.prefix or f"bench-tui-{uuid.uuid4().hex[:8]}-"
     names = [f"{prefix}{i:05d}" for i in range(args.topics)]
@@ -101,16 +133,21 @@ def main() -> int:
         t = time.perf_counter()
         create(args.bootstrap, names)
         print(f"{len(names)} topics ready in {time.perf_counter() - t:.1f}s (prefix {prefix})")
-        runs = []
+        kinds = {"kctl ui": (ROOT, CHILD), "a bare Textual app (header, empty table, footer)": (ROOT, BARE)}
+        if args.baseline:
+            kinds[f"kctl ui of {args.baseline}"] = (args.baseline.resolve(), CHILD)
+        runs: dict[str, list] = {kind: [] for kind in kinds}
         for _ in range(args.runs):
-            runs.append(one_run(args.bootstrap))
-            imported, first, full, rows = runs[-1]
-            print(f"import {ms(imported)} ms, first screen drawn {ms(first)} ms, all {rows} rows {ms(full)} ms")
+            for kind, (code, child) in kinds.items():  # in turn, so that the machine's load falls on all alike
+                runs[kind].append(one_run(args.bootstrap, code, child))
+                imported, first, full, rows = runs[kind][-1]
+                print(f"{kind}: import {ms(imported)} ms, first screen drawn {ms(first)} ms, {rows} rows {ms(full)} ms")
         bare = statistics.median(bare_interpreter() for _ in range(3))
-        med = [statistics.median(r[i] for r in runs) for i in range(3)]
-        print(f"median of {len(runs)} runs after the interpreter: first screen drawn {ms(med[1])} ms "
-              f"(min {ms(min(r[1] for r in runs))}, max {ms(max(r[1] for r in runs))}; of which imports {ms(med[0])} ms), "
-              f"all rows {ms(med[2])} ms; `python -c pass` {ms(bare)} ms")
+        print(f"medians of {args.runs} runs after the interpreter (`python -c pass` {ms(bare)} ms):")
+        for kind, got in runs.items():
+            med = [statistics.median(r[i] for r in got) for i in range(3)]
+            print(f"  {kind}: first screen drawn {ms(med[1])} ms (min {ms(min(r[1] for r in got))}, "
+                  f"max {ms(max(r[1] for r in got))}; imports {ms(med[0])} ms), all rows {ms(med[2])} ms")
     finally:
         if not args.keep:
             print(f"deleted {delete(args.bootstrap, prefix)} topics")

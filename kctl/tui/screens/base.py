@@ -8,8 +8,8 @@ from textual.widgets import Footer, Header
 
 from kctl.tui.widgets import Banner, HelpScreen
 
-# A redraw adds this many rows at once (more than a screen holds), then the rest CHUNK_ROWS per frame.
-FIRST_ROWS = 80
+# A redraw adds a screenful of rows at once (at least FIRST_ROWS), then the rest CHUNK_ROWS per frame.
+FIRST_ROWS = 50
 CHUNK_ROWS = 250
 
 
@@ -182,7 +182,8 @@ class ListScreen(KctlScreen):
                 selected = None
         table.clear()
         self._drawing[table_id] += 1
-        self._fill(table_id, self._drawing[table_id], [key for key, _ in rows], 0, FIRST_ROWS, selected)
+        first = max(FIRST_ROWS, self.app.size.height)  # a screenful, whatever the terminal's height
+        self._fill(table_id, self._drawing[table_id], [key for key, _ in rows], 0, first, selected)
 
     def _fill(self, table_id: str, drawing: int, keys: list[str], start: int, count: int, selected) -> None:
         """Add keys[start:start + count] to the table, then the next chunk after the screen has been painted:

@@ -40,6 +40,10 @@ class TopicsScreen(ListScreen):
         self.summaries = summaries
         self._draw()
         self.populated = True
+        # The slow data starts once the list is on the screen: its threads would compete with the first paint.
+        self.call_after_refresh(self._load_slow_data)
+
+    def _load_slow_data(self) -> None:
         self.run_worker(self._load_stats, thread=True, group="stats", exclusive=True, exit_on_error=False)
         self.run_worker(self._load_markers, thread=True, group="health", exclusive=True, exit_on_error=False)
 
