@@ -70,6 +70,23 @@ def cluster_findings(conf: dict, timeout: float) -> tuple[tuple[str, ...], tuple
     return findings, () if findings else ("healthy: no offline, under-replicated or under-min-ISR partitions",)
 
 
+def reset_strategy(how: str, value: str | None = None):
+    """The ResetStrategy of `groups reset-offsets` for earliest, latest, time (-1h, ISO 8601, epoch ms),
+    offset (N) or shift (+N/-N); a bad value raises UsageError."""
+    from kctl.parsing import INT64_MAX, parse_int
+    from kctl.services import groups
+
+    if how in ("earliest", "latest"):
+        return groups.parse_strategy(to_earliest=how == "earliest", to_latest=how == "latest")
+    if how == "time":
+        return groups.parse_strategy(to_datetime=value or "")
+    if how == "offset":
+        return groups.parse_strategy(to_offset=parse_int(value or "", "offset"))
+    if how == "shift":
+        return groups.parse_strategy(shift_by=parse_int((value or "").lstrip("+"), "shift", -INT64_MAX))
+    raise ValueError(f"unknown reset {how!r}")
+
+
 # -- the data source the app holds -----------------------------------------------------------------
 
 
@@ -188,23 +205,6 @@ class DataSource:
         if error is not None:
             raise error
         return result
-
-    @staticmethod
-    def reset_strategy(how: str, value: str | None = None):
-        """The ResetStrategy of `groups reset-offsets` for earliest, latest, time (-1h, ISO 8601, epoch ms),
-        offset (N) or shift (+N/-N); a bad value raises UsageError."""
-        from kctl.parsing import INT64_MAX, parse_int
-        from kctl.services import groups
-
-        if how in ("earliest", "latest"):
-            return groups.parse_strategy(to_earliest=how == "earliest", to_latest=how == "latest")
-        if how == "time":
-            return groups.parse_strategy(to_datetime=value or "")
-        if how == "offset":
-            return groups.parse_strategy(to_offset=parse_int(value or "", "offset"))
-        if how == "shift":
-            return groups.parse_strategy(shift_by=parse_int((value or "").lstrip("+"), "shift", -INT64_MAX))
-        raise ValueError(f"unknown reset {how!r}")
 
     def reset_group(self, group: str, strategy, execute: bool):
         """Move every partition the group has (a plan unless execute), as `kctl groups reset-offsets

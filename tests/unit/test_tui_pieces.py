@@ -13,7 +13,7 @@ from kctl.models.admin import PartitionInfo, TopicInfo  # noqa: E402
 from kctl.services import health  # noqa: E402
 from kctl.tui import format as fmt  # noqa: E402
 from kctl.tui import targets  # noqa: E402
-from kctl.tui.data import DataSource, GroupRow  # noqa: E402
+from kctl.tui.data import GroupRow, reset_strategy  # noqa: E402
 from kctl.tui.screens.groups import eta_text, reset_question  # noqa: E402
 
 
@@ -53,13 +53,13 @@ def test_reset_question_names_every_move_and_the_impact():
 
 
 def test_reset_strategies_parse_once_and_refuse_bad_values():
-    assert DataSource.reset_strategy("time", "2026-01-01T00:00:00Z").value == 1767225600000
-    assert DataSource.reset_strategy("offset", "7").value == 7
-    assert DataSource.reset_strategy("shift", "+3").value == 3 and DataSource.reset_strategy("shift", "-3").value == -3
-    assert DataSource.reset_strategy("earliest").kind == "earliest"
+    assert reset_strategy("time", "2026-01-01T00:00:00Z").value == 1767225600000
+    assert reset_strategy("offset", "7").value == 7
+    assert reset_strategy("shift", "+3").value == 3 and reset_strategy("shift", "-3").value == -3
+    assert reset_strategy("earliest").kind == "earliest"
     for how, value in (("time", "yesterday"), ("offset", "-1"), ("offset", "x"), ("shift", "1.5"), ("time", "")):
         with pytest.raises(UsageError):
-            DataSource.reset_strategy(how, value)
+            reset_strategy(how, value)
 
 
 def test_json_is_highlighted_by_token_and_other_values_are_not():
@@ -93,3 +93,29 @@ def test_target_conf_resolves_context_references(tmp_path, monkeypatch):
     conf = targets.client_conf(targets.UiTarget("k1:9093", None, "prod"))
     assert conf["bootstrap.servers"] == "k1:9093" and conf["sasl.password"] == "s3cret"
     assert targets.client_conf(targets.UiTarget("127.0.0.1:9092", 0)) == {"bootstrap.servers": "127.0.0.1:9092"}
+
+
+def test_the_reset_prompt_closes_with_escape_and_a_bad_value_asks_nothing():
+    import asyncio
+
+    from kctl.tui.app import KctlApp
+    from tests.unit.tui_fake import FakeData
+
+    async def run():
+        app = KctlApp(FakeData(), allow_writes=True, start="groups", background_refresh=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = app.screen
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if screen.main_table.row_count == 2:
+                    break
+            prompt = screen.query_one("#prompt")
+            await pilot.press("t")
+            assert not prompt.has_class("hidden") and "billing" in prompt.placeholder
+            await pilot.press("escape")
+            assert prompt.has_class("hidden") and screen._asking is None
+            await pilot.press("o", "x", "enter")  # not an offset: an error notice, no plan, no confirmation
+            await pilot.pause(0.1)
+            assert app.screen is screen and [n.severity for n in app._notifications] == ["error"]
+
+    asyncio.run(run())

@@ -124,9 +124,10 @@ class GroupsScreen(ListScreen):
 
     def _planned(self, group: str, how: str, value: str | None) -> None:
         from kctl.errors import KctlError
+        from kctl.tui.data import reset_strategy
 
         try:
-            strategy = self.data.reset_strategy(how, value)  # parsed once: "-1h" means the same in plan and reset
+            strategy = reset_strategy(how, value)  # parsed once: "-1h" means the same in plan and reset
         except KctlError as exc:
             self.notify(exc.message, severity="error")
             return
