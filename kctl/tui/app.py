@@ -44,6 +44,8 @@ class KctlApp(App):
     def __init__(self, data: DataSource, allow_writes: bool = False, start: str = "topics", background_refresh: bool = True,
                  target=None, registry: str | None = None):
         self.DEFAULT_MODE = start  # the first screen; Textual reads it while it initialises
+        if start == "topics":
+            data.prefetch_topics()  # the metadata request overlaps Textual's start-up
         super().__init__()
         self.data = data
         self.allow_writes = allow_writes

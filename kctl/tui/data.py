@@ -98,6 +98,7 @@ class DataSource:
         self.timeout = timeout
         self.label = label
         self._monitor = None
+        self._prefetched = None
 
     # reads
 
@@ -108,7 +109,30 @@ class DataSource:
         findings, notes = cluster_findings(self.conf, self.timeout)
         return ClusterView(info, findings, notes)
 
+    def prefetch_topics(self) -> None:
+        """Start reading the topic list now, in a thread (the app starts it while Textual sets up the
+        terminal, so the first screen has its data sooner); the next topics() takes its answer."""
+        from concurrent.futures import Future
+        import threading
+
+        future: Future = Future()
+
+        def fetch() -> None:
+            try:
+                future.set_result(self._list_topics())
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller of topics()
+                future.set_exception(exc)
+
+        self._prefetched = future
+        threading.Thread(target=fetch, name="kctl-ui-prefetch", daemon=True).start()
+
     def topics(self) -> list[TopicSummary]:
+        future, self._prefetched = self._prefetched, None
+        if future is not None:
+            return future.result()
+        return self._list_topics()
+
+    def _list_topics(self) -> list[TopicSummary]:
         from kctl.services import topics
 
         return topics.list_topics(self.conf, self.timeout)

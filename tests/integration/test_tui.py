@@ -413,7 +413,7 @@ def test_topics_screen_marks_each_topic_with_its_health(kafka, new_topic, unique
                 return {r[0]: r[5] for r in _rows(screen.main_table)}
 
             await until(pilot, lambda: all(markers().get(t) for t in (healthy, short)), "markers")
-            assert markers() == {healthy: "ok", short: "under-min-ISR"}
+            assert (markers()[healthy], markers()[short]) == ("ok", "under-min-ISR")
 
     asyncio.run(run())
 

@@ -36,6 +36,9 @@ class FakeBrowser:
     def close(self):
         pass
 
+    def prefetch_topics(self):
+        pass
+
 
 class FakeData:
     label = "instance 0"
@@ -71,6 +74,9 @@ class FakeData:
         return [GroupRow("billing", "Stable", 2, 3000, ("orders",)), GroupRow("audit", "Empty", 0, 3000, ("orders", "payments"))]
 
     def close(self):
+        pass
+
+    def prefetch_topics(self):
         pass
 
     def browser(self, topic, partition=None):
