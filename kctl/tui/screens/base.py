@@ -204,6 +204,10 @@ class ListScreen(KctlScreen):
             return
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
+        self.on_filled(table_id)
+
+    def on_filled(self, table_id: str) -> None:
+        """Every row of a redraw is in the table."""
 
     def filled(self, table_id: str | None = None) -> bool:
         """Are all the rows of the last redraw in the table?"""

@@ -28,6 +28,8 @@ class TopicsScreen(ListScreen):
         self.stats: dict = {}
         self.markers: dict[str, str] = {}
         self.populated = False
+        self.painted_at: float | None = None  # time.perf_counter() of the first paint with the rows (bench)
+        self._slow_pending = False
 
     def load(self):
         return self.data.topics()
@@ -37,11 +39,20 @@ class TopicsScreen(ListScreen):
         super().restart()
 
     def show(self, summaries) -> None:
+        import time
+
+        if self.painted_at is None:  # queued before the rows' own chunks: runs right after the first paint
+            self.call_after_refresh(lambda: setattr(self, "painted_at", time.perf_counter()))
         self.summaries = summaries
+        self._slow_pending = True
         self._draw()
         self.populated = True
-        # The slow data starts once the list is on the screen: its threads would compete with the first paint.
-        self.call_after_refresh(self._load_slow_data)
+
+    def on_filled(self, table_id: str) -> None:
+        # The slow data starts once the whole list is in: its threads would compete with drawing it.
+        if self._slow_pending:
+            self._slow_pending = False
+            self._load_slow_data()
 
     def _load_slow_data(self) -> None:
         self.run_worker(self._load_stats, thread=True, group="stats", exclusive=True, exit_on_error=False)
