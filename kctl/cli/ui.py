@@ -34,7 +34,7 @@ def ui(
 
     obj = app_context(ctx)
     where = obj.target
-    context = obj.context_name or (where.source[len("context "):] if where.source.startswith("context ") else None)
-    target = UiTarget(where.bootstrap, where.instance, context)
+    # The context whose properties the client gets (--context, else the current one), even when -i/-b chose the brokers.
+    target = UiTarget(where.bootstrap, where.instance, (obj.context or {}).get("name"))
     KctlApp(DataSource(obj.client_conf(), obj.timeout, target.label), allow_writes=allow_writes, start=first,
             target=target, registry=obj.registry).run()
