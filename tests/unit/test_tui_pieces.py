@@ -119,3 +119,40 @@ def test_the_reset_prompt_closes_with_escape_and_a_bad_value_asks_nothing():
             assert app.screen is screen and [n.severity for n in app._notifications] == ["error"]
 
     asyncio.run(run())
+
+
+def test_a_long_list_draws_a_screenful_first_and_a_filter_mid_way_stops_the_old_fill():
+    import asyncio
+
+    from kctl.models import TopicSummary
+    from kctl.tui.app import KctlApp
+    from tests.unit.tui_fake import FakeData
+
+    class Many(FakeData):
+        def topics(self):
+            return [TopicSummary(f"topic-{i:04d}", 1, 1) for i in range(1000)]
+
+        def topic_stats(self, names):
+            return {}
+
+    async def run():
+        app = KctlApp(Many(), background_refresh=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = app.screen
+            while not screen.populated:
+                await pilot.pause(0.01)
+            first = screen.main_table.row_count
+            assert 50 <= first < 1000  # a screenful now, the rest per frame
+            while not screen.filled():
+                await pilot.pause(0.01)
+            assert [screen.main_table.get_row_at(i)[0] for i in (0, 999)] == ["topic-0000", "topic-0999"]
+            screen.action_sort()  # ascending by name: a redraw
+            screen.action_sort()  # descending: another, before the first one's fill is done
+            screen.query_one("#filter").value = "topic-09"  # and a filter: 100 rows, nothing of the older fills
+            while not screen.filled():
+                await pilot.pause(0.01)
+            await pilot.pause(0.2)
+            rows = [screen.main_table.get_row_at(i)[0] for i in range(screen.main_table.row_count)]
+            assert rows == [f"topic-{i:04d}" for i in range(999, 899, -1)]
+
+    asyncio.run(run())
