@@ -30,9 +30,11 @@ def ui(
             raise
         raise ConfigError("kctl ui needs Textual: pip install 'kctl[ui]' (or pip install textual)") from None
     from kctl.tui.data import DataSource
-
-    from kctl.cli.confirm import where
+    from kctl.tui.targets import UiTarget
 
     obj = app_context(ctx)
-    # The cluster named as every destructive command's question names it (kctl.cli.confirm).
-    KctlApp(DataSource(obj.client_conf(), obj.timeout, where(obj)), allow_writes=allow_writes, start=first).run()
+    where = obj.target
+    # The context whose properties the client gets (--context, else the current one), even when -i/-b chose the brokers.
+    target = UiTarget(where.bootstrap, where.instance, (obj.context or {}).get("name"))
+    KctlApp(DataSource(obj.client_conf(), obj.timeout, target.label), allow_writes=allow_writes, start=first,
+            target=target, registry=obj.registry).run()

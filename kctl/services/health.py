@@ -19,6 +19,8 @@ from kctl.models.health import Finding, HealthReport
 
 # `kctl topics list` filters -> the partition states they select.
 PARTITION_FILTERS = ("under-replicated", "under-min-isr", "at-min-isr", "offline", "unavailable")
+# The one marker per topic of `kctl ui`'s topics screen: its worst partition, worst first.
+TOPIC_MARKERS = ("offline", "under-min-isr", "under-replicated", "ok")
 # A quorum voter that has not caught up with the leader for this long is reported.
 QUORUM_LAG_MS = 30_000
 
@@ -107,6 +109,29 @@ def cluster_health(conf: dict, timeout: float, expect: int | None = None, instan
     log.event("cluster_health", status=report.status, findings=len(findings),
               duration_ms=round((time.perf_counter() - start) * 1000))
     return report
+
+
+def topic_marker(topic: TopicInfo, min_isr: int, live: set[int]) -> str:
+    """The worst of TOPIC_MARKERS that any partition of the topic is in ("ok": none)."""
+    states = set()
+    for p in topic.partitions:
+        states |= partition_states(p, min_isr, live)
+    return next((m for m in TOPIC_MARKERS[:-1] if m in states), "ok")
+
+
+def topic_markers(conf: dict, timeout: float) -> dict[str, str]:
+    """{topic: marker} for every topic, from the same requests as `kctl cluster health` (metadata and
+    one DescribeConfigs for min.insync.replicas)."""
+    start = time.perf_counter()
+    deadline = Deadline.after(timeout)
+    with AdminClient(conf, timeout=timeout) as admin:
+        info, topics = admin.snapshot(deadline)
+        min_isr = min_isr_of(admin, [t.name for t in topics], deadline)
+    live = {b.id for b in info.brokers}
+    markers = {t.name: topic_marker(t, min_isr.get(t.name, 1), live) for t in topics}
+    log.event("topic_markers", topics=len(markers), not_ok=sum(m != "ok" for m in markers.values()),
+              duration_ms=round((time.perf_counter() - start) * 1000))
+    return markers
 
 
 def broker_findings(live: set[int], expected: int | None, source: str | None, topics: list[TopicInfo]) -> list[Finding]:

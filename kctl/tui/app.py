@@ -1,4 +1,5 @@
-"""KctlApp: three modes (cluster, topics, groups), each with its own screen stack; global keys; the write guard."""
+"""KctlApp: three modes (cluster, topics, groups), each with its own screen stack; global keys; the write guard;
+switching the target (instance or context) without leaving."""
 
 from __future__ import annotations
 
@@ -40,17 +41,65 @@ class KctlApp(App):
     MODES = {"cluster": _cluster, "topics": _topics, "groups": _groups}
     GLOBAL_HELP = [("1 / 2 / 3", "cluster / topics / groups"), ("?", "this help"), ("q, Ctrl-C", "quit")]
 
-    def __init__(self, data: DataSource, allow_writes: bool = False, start: str = "topics", background_refresh: bool = True):
+    def __init__(self, data: DataSource, allow_writes: bool = False, start: str = "topics", background_refresh: bool = True,
+                 target=None, registry: str | None = None):
         self.DEFAULT_MODE = start  # the first screen; Textual reads it while it initialises
+        if start == "topics":
+            data.prefetch_topics()  # the metadata request overlaps Textual's start-up
         super().__init__()
         self.data = data
         self.allow_writes = allow_writes
         self.last_error: str | None = None
         self.background_refresh = background_refresh  # False: each screen loads once (snapshot tests)
         self.refused: list[str] = []  # the write actions refused for want of --allow-writes
+        self.target = target  # the UiTarget shown (None: given as a bare conf)
+        self.registry = registry  # the --registry of the invocation (the picker lists its instances)
 
     def on_mount(self) -> None:
+        self._title()
+
+    def _title(self) -> None:
         self.sub_title = f"{self.data.label} · {'writes allowed' if self.allow_writes else 'read-only'}"
+
+    def on_unmount(self) -> None:
+        self.data.close()
+
+    # -- the target: the picker, then every screen against the new cluster --
+
+    def pick_target(self) -> None:
+        from kctl.tui.targets import choices
+        from kctl.tui.widgets import TargetPicker
+
+        found, problems = choices(self.registry)
+        current = self.target.key if self.target is not None else None
+        self.push_screen(TargetPicker(found, current, problems),
+                         lambda chosen: chosen is not None and self.switch_target(chosen))
+
+    def switch_target(self, target) -> None:
+        """Point the UI at another cluster: the screens of the other modes start anew when next shown, the
+        current mode goes back to its first screen and reloads."""
+        import threading
+
+        from kctl.errors import KctlError
+        from kctl.tui.targets import client_conf
+
+        try:
+            conf = client_conf(target)
+        except KctlError as exc:
+            self.notify(f"{target.label}: {exc.message}", severity="error", timeout=6)
+            return
+        old, self.data = self.data, DataSource(conf, self.data.timeout, target.label)
+        self.target = target
+        threading.Thread(target=old.close, daemon=True).start()  # its lag monitor's client
+        self._title()
+        for mode, screen in self.MODES.items():
+            if mode != self.current_mode:
+                self.remove_mode(mode)
+                self.add_mode(mode, screen)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.screen.restart()
+        self.notify(f"now on {target.label}", timeout=3)
 
     # -- writes: --allow-writes, then a confirmation naming what changes, then a worker --
 

@@ -14,6 +14,13 @@ from kctl.deadline import Deadline
 
 # How many records a filtered page may scan before it shows what it found (the rest: the next page).
 SCAN_LIMIT = 50_000
+# A page reads about 100 records right after an assign. A fetch the broker holds (fetch.wait.max.ms, 500 ms
+# by default, while a partition has no more records) must come back before the new offsets are fetched, so a
+# page after the first waited 0.3-0.5 s; 10 ms brings pages to 30-60 ms (one empty fetch per broker every
+# 10 ms while a tail waits, as e2e's consumers do). librdkafka fetches again at once when the page is not full
+# (fetch.queue.backoff.ms, 1 s by default) and pre-fetches a few thousand records per partition, not 100,000
+# (queued.min.messages), for a page of 100. The client conf (context, -X) overrides these.
+PAGED_READS = {"fetch.wait.max.ms": 10, "fetch.queue.backoff.ms": 1, "queued.min.messages": 2000}
 
 
 @dataclass
@@ -33,7 +40,7 @@ class MessageBrowser:
 
         self.topic = topic
         self.timeout = timeout
-        self._consumer = ConsumerClient(dict(conf))
+        self._consumer = ConsumerClient({**PAGED_READS, **conf})
         found = self._consumer.topics(timeout, topic).get(topic)
         if not found:
             from kctl.errors import NotFoundError
@@ -89,7 +96,10 @@ class MessageBrowser:
             self._consumer.assign({(self.topic, p): positions[p] for p in pending})
         deadline = Deadline.after(self.timeout)
         while pending and len(records) < size and scanned < SCAN_LIMIT and not deadline.expired:
-            for record in self._consumer.poll(max_records=500, timeout=min(0.5, deadline.remaining(0.01))):
+            # A batch poll waits its whole timeout unless max_records arrive: ask for what is left to read.
+            left = sum(ends[p] - positions[p] for p in pending)
+            want = max(1, min(500, left if self.rules else min(left, size - len(records))))
+            for record in self._consumer.poll(max_records=want, timeout=min(0.5, deadline.remaining(0.01))):
                 p = record.partition
                 if p not in pending or record.offset < positions[p]:
                     continue

@@ -1,9 +1,9 @@
 """The adapters between the screens and kctl's services: what a screen shows is what the commands print.
 
 Every function takes the DataSource's conf and timeout, calls one service and returns kctl models
-(or the small view rows below). The lag-watch service (issue 9) and the cluster health service
-(issue 10) are not on main yet: `group_lags` and `cluster_findings` are the one place each is
-plugged in (today: the offset lag of `groups describe`, and no findings).
+(or the small view rows below): the groups screen samples the lag-watch service of `kctl groups lag
+--watch` (rates and ETA over its window of samples), the cluster screen and the topics screen's
+health markers use the `kctl cluster health` service.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from kctl.models import ClusterInfo, TopicDetail, TopicSummary
 
 @dataclass(frozen=True)
 class GroupRow:
-    """One row of the groups screen. time_lag_ms/rate/eta: None until the lag-watch service is plugged in."""
+    """One row of the groups screen. rate (committed records/s), eta_s and trend: the lag-watch service's,
+    None/unknown until it has two samples."""
 
     group_id: str
     state: str
@@ -26,6 +27,7 @@ class GroupRow:
     time_lag_ms: int | None = None
     rate: float | None = None
     eta_s: float | None = None
+    trend: str = "unknown"
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,6 @@ class ClusterView:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-# -- the two plug points ---------------------------------------------------------------------------
-
-
 def group_lags(conf: dict, timeout: float, group_ids: list[str]) -> list:
     """GroupDetail per group: offset lag and time lag (`groups describe`'s service)."""
     from kctl.services import groups
@@ -71,6 +70,23 @@ def cluster_findings(conf: dict, timeout: float) -> tuple[tuple[str, ...], tuple
     return findings, () if findings else ("healthy: no offline, under-replicated or under-min-ISR partitions",)
 
 
+def reset_strategy(how: str, value: str | None = None):
+    """The ResetStrategy of `groups reset-offsets` for earliest, latest, time (-1h, ISO 8601, epoch ms),
+    offset (N) or shift (+N/-N); a bad value raises UsageError."""
+    from kctl.parsing import INT64_MAX, parse_int
+    from kctl.services import groups
+
+    if how in ("earliest", "latest"):
+        return groups.parse_strategy(to_earliest=how == "earliest", to_latest=how == "latest")
+    if how == "time":
+        return groups.parse_strategy(to_datetime=value or "")
+    if how == "offset":
+        return groups.parse_strategy(to_offset=parse_int(value or "", "offset"))
+    if how == "shift":
+        return groups.parse_strategy(shift_by=parse_int((value or "").lstrip("+"), "shift", -INT64_MAX))
+    raise ValueError(f"unknown reset {how!r}")
+
+
 # -- the data source the app holds -----------------------------------------------------------------
 
 
@@ -81,6 +97,8 @@ class DataSource:
         self.conf = conf
         self.timeout = timeout
         self.label = label
+        self._monitor = None
+        self._prefetched = None
 
     # reads
 
@@ -91,7 +109,30 @@ class DataSource:
         findings, notes = cluster_findings(self.conf, self.timeout)
         return ClusterView(info, findings, notes)
 
+    def prefetch_topics(self) -> None:
+        """Start reading the topic list now, in a thread (the app starts it while Textual sets up the
+        terminal, so the first screen has its data sooner); the next topics() takes its answer."""
+        from concurrent.futures import Future
+        import threading
+
+        future: Future = Future()
+
+        def fetch() -> None:
+            try:
+                future.set_result(self._list_topics())
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller of topics()
+                future.set_exception(exc)
+
+        self._prefetched = future
+        threading.Thread(target=fetch, name="kctl-ui-prefetch", daemon=True).start()
+
     def topics(self) -> list[TopicSummary]:
+        future, self._prefetched = self._prefetched, None
+        if future is not None:
+            return future.result()
+        return self._list_topics()
+
+    def _list_topics(self) -> list[TopicSummary]:
         from kctl.services import topics
 
         return topics.list_topics(self.conf, self.timeout)
@@ -103,6 +144,12 @@ class DataSource:
         result = topics.describe_topics(self.conf, self.timeout, names)
         return {t.name: TopicStats(t.messages, t.size_bytes) for t in result.topics}
 
+    def topic_markers(self) -> dict[str, str]:
+        """{topic: offline | under-min-isr | under-replicated | ok} (the cluster health service)."""
+        from kctl.services.health import topic_markers
+
+        return topic_markers(self.conf, self.timeout)
+
     def topic(self, name: str) -> TopicDetail:
         from kctl.errors import NotFoundError
         from kctl.services import topics
@@ -113,16 +160,22 @@ class DataSource:
         return result.topics[0]
 
     def groups(self) -> list[GroupRow]:
-        from kctl.services import groups
+        """Every group's lag, with rates and ETA over the last few calls (one LagMonitor kept for them)."""
+        from kctl.services.groups.lag import LagMonitor
 
-        listed = groups.list_groups(self.conf, self.timeout)
-        rows = []
-        for detail in group_lags(self.conf, self.timeout, [g.group_id for g in listed]):
-            rows.append(GroupRow(
-                group_id=detail.group_id, state=detail.state, members=len(detail.members), lag=detail.total_lag,
-                topics=tuple(sorted({o.topic for o in detail.offsets})), time_lag_ms=detail.max_time_lag_ms,
-            ))
-        return rows
+        if self._monitor is None:
+            self._monitor = LagMonitor(self.conf, self.timeout, [])
+        report = self._monitor.sample()
+        return [GroupRow(group_id=g.group_id, state=g.state, members=g.members, lag=g.total_lag,
+                         topics=tuple(t.topic for t in g.topics), time_lag_ms=g.max_time_lag_ms,
+                         rate=g.consume_rate, eta_s=g.eta_s, trend=g.trend)
+                for g in sorted(report.groups, key=lambda g: g.group_id)]
+
+    def close(self) -> None:
+        """Close the clients the source keeps (the lag monitor)."""
+        monitor, self._monitor = self._monitor, None
+        if monitor is not None:
+            monitor.__exit__(None, None, None)
 
     def topic_groups(self, topic: str) -> list[TopicGroup]:
         from kctl.services import groups
@@ -177,11 +230,11 @@ class DataSource:
             raise error
         return result
 
-    def reset_group(self, group: str, to: str, execute: bool):
-        """Reset every partition the group has to `earliest` or `latest` (a plan unless execute)."""
+    def reset_group(self, group: str, strategy, execute: bool):
+        """Move every partition the group has (a plan unless execute), as `kctl groups reset-offsets
+        --all-topics [--execute]` does: refused while the group has members; a snapshot first."""
         from kctl.services import groups
 
-        strategy = groups.parse_strategy(to_earliest=to == "earliest", to_latest=to == "latest")
         result = groups.reset_offsets(self.conf, self.timeout, group, {}, strategy, all_topics=True, execute=execute)
         error = groups.failure(result)
         if error is not None:

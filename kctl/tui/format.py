@@ -1,4 +1,5 @@
-"""How the messages screen shows keys, values and headers: JSON pretty-printed, text as text, binary as hex."""
+"""How the messages screen shows keys, values and headers: JSON pretty-printed and highlighted (rich's JSON
+highlighter, with the colours of rich's default theme), text as text, binary as hex."""
 
 from __future__ import annotations
 
@@ -33,6 +34,36 @@ def show(data: bytes | None, pretty: bool = False) -> str:
     return "hex:" + (data.hex(" ") if pretty else data.hex())
 
 
+def is_json(data: bytes | None) -> bool:
+    if not data or data[:1] not in (b"{", b"["):
+        return False
+    try:
+        json.loads(data)
+    except ValueError:
+        return False
+    return True
+
+
+def highlighted(text: str):
+    """JSON text as a rich Text coloured by token: keys, strings, numbers, booleans, null, braces."""
+    from rich.default_styles import DEFAULT_STYLES
+    from rich.highlighter import JSONHighlighter
+    from rich.text import Span, Text
+
+    out = Text(text)
+    JSONHighlighter().highlight(out)
+    # Named styles ("json.key") resolve in a console's theme; concrete ones look the same everywhere.
+    out.spans = [Span(s.start, s.end, DEFAULT_STYLES.get(s.style, s.style) if isinstance(s.style, str) else s.style)
+                 for s in out.spans]
+    return out
+
+
+def preview_cell(data: bytes | None):
+    """The table cell of a key or value: the preview, coloured when it is JSON."""
+    text = preview(data)
+    return highlighted(text) if is_json(data) else text
+
+
 def preview(data: bytes | None) -> str:
     text = show(data).replace("\n", "⏎")
     return text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
@@ -52,12 +83,16 @@ def envelope_json(record) -> str:
                                      record.key, record.value, list(record.headers)), ensure_ascii=False)
 
 
-def detail(record) -> str:
-    """The full record for the detail pane (value pretty-printed)."""
+def detail(record):
+    """The full record for the detail pane (value pretty-printed; JSON highlighted): a rich Text."""
+    from rich.text import Text
+
     lines = [f"{record.topic} [{record.partition}] @ {record.offset}   {timestamp(record.timestamp_ms)}",
              f"key: {show(record.key)}"]
     for k, v in record.headers or ():
         lines.append(f"header {k}: {show(v)}")
     lines.append("value:")
-    lines.append(show(record.value, pretty=True))
-    return "\n".join(lines)
+    out = Text("\n".join(lines) + "\n")
+    value = show(record.value, pretty=True)
+    out.append_text(highlighted(value) if is_json(record.value) else Text(value))
+    return out

@@ -87,3 +87,35 @@ def human_bytes(size: int | None) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return str(size)
+
+
+class TargetPicker(ModalScreen):
+    """The instances of the port registry and the config's contexts; Enter switches, Escape stays."""
+
+    BINDINGS = [Binding("escape", "dismiss", "cancel")]
+
+    def __init__(self, targets: list, current_key: str | None, problems: list[str]):
+        super().__init__()
+        self.targets = targets
+        self.current_key = current_key
+        self.problems = problems
+
+    def compose(self):
+        from textual.widgets import OptionList
+        from textual.widgets.option_list import Option
+
+        title = "Switch to (Enter), Esc stays" + "".join(f"\n! {p}" for p in self.problems)
+        yield Static(title, id="picker-title", markup=False)
+        yield OptionList(*(Option(("● " if t.key == self.current_key else "  ") + t.label
+                                  + (f"   {t.bootstrap}" if t.instance is not None else ""), id=t.key)
+                           for t in self.targets), id="targets")
+
+    def on_mount(self) -> None:
+        from textual.widgets import OptionList
+
+        keys = [t.key for t in self.targets]
+        if self.current_key in keys:
+            self.query_one(OptionList).highlighted = keys.index(self.current_key)
+
+    def on_option_list_option_selected(self, event) -> None:
+        self.dismiss(next(t for t in self.targets if t.key == event.option.id))

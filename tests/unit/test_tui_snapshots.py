@@ -107,3 +107,23 @@ def test_help_screen(snap_compare):
         await _settle(pilot, lambda app: type(app.screen).__name__ == "HelpScreen")
 
     assert snap_compare(_app("topics"), terminal_size=SIZE, run_before=ready)
+
+
+def test_target_picker(snap_compare, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from kctl.tui.targets import UiTarget
+
+    config = tmp_path / "config.yaml"
+    config.write_text("contexts:\n  staging:\n    bootstrap: kafka.staging.example:9093\n  dev:\n    instance: 2\n")
+    monkeypatch.setenv("KCTL_CONFIG", str(config))
+    registry = str(Path(__file__).resolve().parents[2] / "port_registry.yaml")
+    app = KctlApp(FakeData(), start="cluster", background_refresh=False, target=UiTarget("127.0.0.1:9092", 0),
+                  registry=registry)
+
+    async def ready(pilot):
+        await _settle(pilot, lambda app: app.screen.main_table.row_count == 3)
+        await pilot.press("t")
+        await _settle(pilot, lambda app: type(app.screen).__name__ == "TargetPicker")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)

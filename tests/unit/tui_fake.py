@@ -36,6 +36,9 @@ class FakeBrowser:
     def close(self):
         pass
 
+    def prefetch_topics(self):
+        pass
+
 
 class FakeData:
     label = "instance 0"
@@ -55,6 +58,9 @@ class FakeData:
                  "audit-log": TopicStats(0, 0)}
         return {n: stats[n] for n in names if n in stats}
 
+    def topic_markers(self):
+        return {"orders": "ok", "payments": "under-replicated", "audit-log": "under-min-isr"}
+
     def topic(self, name):
         parts = tuple(PartitionDetail(p, (p % 3) + 1, (1, 2, 3), (1, 2, 3) if p != 2 else (1, 3), 0, 1000 + p,
                                       1000 + p, 400_000) for p in range(3))
@@ -66,6 +72,12 @@ class FakeData:
 
     def groups(self):
         return [GroupRow("billing", "Stable", 2, 3000, ("orders",)), GroupRow("audit", "Empty", 0, 3000, ("orders", "payments"))]
+
+    def close(self):
+        pass
+
+    def prefetch_topics(self):
+        pass
 
     def browser(self, topic, partition=None):
         return FakeBrowser()

@@ -28,7 +28,8 @@ WINDOW_SAMPLES = 5
 
 class LagMonitor:
     """Samples the lag of some groups (or of every group with offsets on `topic` when group_ids
-    is empty) with one AdminClient; use it as a context manager."""
+    is empty; of every group of the cluster when both are empty, as `kctl ui`'s groups screen
+    watches them) with one AdminClient; use it as a context manager."""
 
     def __init__(self, conf: dict, timeout: float, group_ids: list[str], topic: str | None = None,
                  window: int = WINDOW_SAMPLES):
@@ -52,6 +53,8 @@ class LagMonitor:
         # Every group with a committed offset on the topic (topics lag): one listing, then the
         # offset fetches of all groups in flight together.
         listed = [g.group_id for g in self.admin.list_groups(deadline).groups]
+        if self.topic is None:
+            return listed
         committed = self.admin.committed_offsets(listed, deadline) if listed else {}
         return [g for g in listed if committed[g].ok and any(t == self.topic for t, _ in committed[g].value or {})]
 
@@ -62,7 +65,8 @@ class LagMonitor:
         self.refresh += 1
         deadline = Deadline.after(self.timeout)
         try:
-            found = read_lag(self.admin, self._groups(deadline), deadline, topic=self.topic)
+            names = self._groups(deadline)
+            found = read_lag(self.admin, names, deadline, topic=self.topic) if names else {}
         except BrokerUnavailable as exc:
             if not tolerate_unavailable:
                 raise

@@ -8,6 +8,10 @@ from textual.widgets import Footer, Header
 
 from kctl.tui.widgets import Banner, HelpScreen
 
+# A redraw adds a screenful of rows at once (at least FIRST_ROWS), then the rest CHUNK_ROWS per frame.
+FIRST_ROWS = 50
+CHUNK_ROWS = 250
+
 
 class KctlScreen(Screen):
     """Subclasses implement load() (runs in a worker thread: I/O only) and show(data) (on the UI thread)."""
@@ -39,22 +43,33 @@ class KctlScreen(Screen):
         self.run_worker(self._load, thread=True, group="refresh", exclusive=True, exit_on_error=False)
 
     def _load(self) -> None:
-        """Worker: any failure becomes the banner, never a traceback; the next refresh tries again."""
+        """Worker: any failure becomes the banner, never a traceback; the next refresh tries again.
+        What comes back after the target was switched is dropped."""
+        source = self.data
         try:
             data = self.load()
         except Exception as exc:  # noqa: BLE001 - shown to the user, the app goes on
             message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-            self.app.call_from_thread(self._failed, message)
+            self.app.call_from_thread(self._failed, message, source)
             return
-        self.app.call_from_thread(self._loaded, data)
+        self.app.call_from_thread(self._loaded, data, source)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, message: str, source=None) -> None:
+        if source is not None and source is not self.data:
+            return
         self.query_one(Banner).problem(message)
         self.app.last_error = message
 
-    def _loaded(self, data) -> None:
+    def _loaded(self, data, source=None) -> None:
+        if source is not None and source is not self.data:
+            return
         self.query_one(Banner).clear()
         self.show(data)
+
+    def restart(self) -> None:
+        """The target changed: forget what was shown and load again."""
+        self.query_one(Banner).clear()
+        self.refresh_data()
 
     def load(self):
         return None
@@ -76,6 +91,8 @@ class ListScreen(KctlScreen):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._rows: dict[str, list[tuple[str, tuple]]] = {t: [] for t in self.TABLES}
+        self._latest: dict[str, dict[str, tuple]] = {t: {} for t in self.TABLES}  # key -> its newest values
+        self._drawing: dict[str, int] = dict.fromkeys(self.TABLES, 0)  # a redraw's number: older fills stop
         self.sort_column: int | None = None
         self.sort_reverse = False
 
@@ -109,11 +126,17 @@ class ListScreen(KctlScreen):
 
         return self.query_one(f"#{next(iter(self.TABLES))}", DataTable)
 
+    def restart(self) -> None:
+        for table_id in self.TABLES:
+            self.set_rows(table_id, [])
+        super().restart()
+
     def cell(self, table_id: str, column: int, value) -> str:
         return "" if value is None else str(value)
 
     def set_rows(self, table_id: str, rows: list[tuple[str, tuple]]) -> None:
         self._rows[table_id] = rows
+        self._latest[table_id] = dict(rows)
         self.redraw(table_id)
 
     def update_cells(self, table_id: str, rows: list[tuple[str, tuple]], changed: dict[str, tuple]) -> None:
@@ -122,16 +145,22 @@ class ListScreen(KctlScreen):
         from textual.widgets import DataTable
 
         self._rows[table_id] = rows
+        self._latest[table_id] = dict(rows)
         if self.sort_column is not None and table_id == next(iter(self.TABLES)):
             self.redraw(table_id)
             return
+        from rich.cells import cell_len
+
         table = self.query_one(f"#{table_id}", DataTable)
         keys = self.column_keys[table_id]
-        for key, values in changed.items():
-            if key not in table.rows:
-                continue
-            for i, value in enumerate(values):
-                table.update_cell(key, keys[i], self.cell(table_id, i, value), update_width=True)
+        cells = {key: [self.cell(table_id, i, v) for i, v in enumerate(values)]
+                 for key, values in changed.items() if key in table.rows}
+        # Only the widest new cell of each column resizes it: DataTable measures the whole column again
+        # whenever a resizing update is narrower than the column (quadratic over 1,000 rows).
+        widest = {i: max(cells, key=lambda k: cell_len(str(cells[k][i]))) for i in range(len(keys))} if cells else {}
+        for key, row in cells.items():
+            for i, text in enumerate(row):
+                table.update_cell(key, keys[i], text, update_width=widest[i] == key)
 
     def redraw(self, table_id: str) -> None:
         from textual.widgets import DataTable
@@ -152,13 +181,42 @@ class ListScreen(KctlScreen):
             except Exception:  # noqa: BLE001 - no row under the cursor
                 selected = None
         table.clear()
-        for key, values in rows:
-            table.add_row(*(self.cell(table_id, i, v) for i, v in enumerate(values)), key=key)
-        if selected is not None:
-            try:
-                table.move_cursor(row=table.get_row_index(selected), animate=False)
-            except Exception:  # noqa: BLE001 - the row went away (filtered or deleted)
-                pass
+        self._drawing[table_id] += 1
+        first = max(FIRST_ROWS, self.app.size.height)  # a screenful, whatever the terminal's height
+        self._fill(table_id, self._drawing[table_id], [key for key, _ in rows], 0, first, selected)
+
+    def _fill(self, table_id: str, drawing: int, keys: list[str], start: int, count: int, selected) -> None:
+        """Add keys[start:start + count] to the table, then the next chunk after the screen has been painted:
+        the first rows (a screenful and more) show at once, a list of thousands follows without freezing input."""
+        from textual.widgets import DataTable
+
+        if drawing != self._drawing[table_id] or not self.is_mounted:
+            return  # a newer redraw (a filter, a sort, a refresh) took over
+        table = self.query_one(f"#{table_id}", DataTable)
+        latest = self._latest[table_id]
+        for key in keys[start:start + count]:
+            values = latest.get(key)
+            if values is not None:
+                table.add_row(*(self.cell(table_id, i, v) for i, v in enumerate(values)), key=key)
+        end = start + count
+        if end < len(keys):
+            self.call_after_refresh(self._fill, table_id, drawing, keys, end, CHUNK_ROWS, selected)
+            return
+        if selected is not None and selected in table.rows:
+            table.move_cursor(row=table.get_row_index(selected), animate=False)
+        self.on_filled(table_id)
+
+    def on_filled(self, table_id: str) -> None:
+        """Every row of a redraw is in the table."""
+
+    def filled(self, table_id: str | None = None) -> bool:
+        """Are all the rows of the last redraw in the table?"""
+        from kctl.tui.widgets import FilterBox, keep
+
+        table_id = table_id or next(iter(self.TABLES))
+        text = self.query_one(FilterBox).value
+        wanted = sum(1 for r in self._rows[table_id] if keep(text, r[0], *r[1]))
+        return self.query_one(f"#{table_id}").row_count == wanted
 
     def on_input_changed(self, event) -> None:
         if event.input.id == "filter":

@@ -1,4 +1,4 @@
-"""Cluster: id, controller, brokers, health findings."""
+"""Cluster: id, controller, brokers, health findings; `t` switches to another instance or context."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from kctl.tui.screens.base import ListScreen
 
 class ClusterScreen(ListScreen):
     TABLES = {"brokers": ("id", "host", "port", "controller")}
-    HELP = [("/", "filter brokers"), ("s", "sort"), ("r", "refresh now")]
-    BINDINGS = [("r", "refresh", "refresh")]
+    HELP = [("t", "switch instance / context"), ("/", "filter brokers"), ("s", "sort"), ("r", "refresh now")]
+    BINDINGS = [("r", "refresh", "refresh"), ("t", "target", "instance/context")]
 
     def compose_top(self):
         yield Static("loading…", id="summary", markup=False)
@@ -30,3 +30,10 @@ class ClusterScreen(ListScreen):
 
     def action_refresh(self) -> None:
         self.refresh_data()
+
+    def action_target(self) -> None:
+        self.app.pick_target()
+
+    def restart(self) -> None:
+        self.query_one("#summary", Static).update("loading…")
+        super().restart()

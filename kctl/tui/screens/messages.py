@@ -124,8 +124,8 @@ class MessagesScreen(KctlScreen):
         if key in self.records:
             return
         self.records[key] = record
-        table.add_row(record.partition, record.offset, fmt.timestamp(record.timestamp_ms), fmt.preview(record.key),
-                      fmt.preview(record.value), fmt.headers_text(record.headers), key=key)
+        table.add_row(record.partition, record.offset, fmt.timestamp(record.timestamp_ms), fmt.preview_cell(record.key),
+                      fmt.preview_cell(record.value), fmt.headers_text(record.headers), key=key)
 
     def _status(self) -> None:
         page = self.page
