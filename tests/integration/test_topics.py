@@ -111,6 +111,18 @@ def test_describe_shows_watermarks_messages_configs_and_size(k, kafka, new_topic
     assert detail["size_bytes"] == p0["size_bytes"] + p1["size_bytes"]
 
 
+def test_describe_watermarks_when_the_consumer_lookup_fails(k, kafka, new_topic, monkeypatch):
+    """The watermarks come from a consumer beside the admin requests; without them the admin
+    client's ListOffsets fills them in, partition by partition."""
+    from kctl.services import topics as service
+
+    monkeypatch.setattr(service, "_watermarks", lambda conf, names, deadline: {})
+    name = new_topic(partitions=2)
+    _produce(kafka["bootstrap"], name, {0: 4, 1: 1})
+    p0, p1 = _describe(k, name)["partitions"]
+    assert (p0["low_watermark"], p0["high_watermark"], p1["high_watermark"]) == (0, 4, 1)
+
+
 def test_describe_table(k, new_topic):
     name = new_topic(partitions=2)
     result = k("topics", "describe", name)
