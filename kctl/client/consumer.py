@@ -174,6 +174,10 @@ class ConsumerClient:
             return (-1, high)
         return self._kafka.watermarks(topic, partition, Deadline.of(timeout).remaining(0.001))
 
+    def watermark_ranges(self, partitions, timeout: float | Deadline = 10.0) -> dict:
+        """{(topic, partition): (low, high)} of many partitions at once (two batched requests)."""
+        return self._kafka.watermark_ranges(_keys(partitions), Deadline.of(timeout).remaining(0.001))
+
     def cached_high_watermarks(self, partitions) -> dict:
         return self._kafka.cached_high_watermarks(_keys(partitions))
 

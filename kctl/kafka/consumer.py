@@ -301,6 +301,28 @@ class KafkaConsumer:
         except Exception as exc:  # noqa: BLE001
             raise self._error(exc, f"watermarks of {topic}[{partition}]", timeout) from None
 
+    def watermark_ranges(self, keys: Iterable[Key], timeout: float) -> dict:
+        """{(topic, partition): (low, high)} of many partitions in two batched ListOffsets
+        rounds (one request per leader each): the protocol's logical timestamps -2 (earliest) and
+        -1 (latest) ask offsets_for_times for the watermarks themselves, where
+        get_watermark_offsets would ask partition by partition."""
+        keys = list(keys)
+        out: dict = {}
+        if not keys:
+            return out
+        deadline = Deadline.after(timeout)
+        for which, logical in ((0, OFFSET_BEGINNING), (1, OFFSET_END)):
+            try:
+                result = self._consumer.offsets_for_times([_tp(t, p, logical) for t, p in keys],
+                                                          timeout=deadline.remaining(0.001))
+            except Exception as exc:  # noqa: BLE001
+                raise self._error(exc, "watermarks", timeout) from None
+            for tp in result:
+                if tp.error is not None:
+                    raise to_kctl_error(Exception(tp.error), f"watermarks of {tp.topic}[{tp.partition}]")
+                out.setdefault((tp.topic, tp.partition), [0, 0])[which] = tp.offset
+        return {key: tuple(pair) for key, pair in out.items()}
+
     def cached_high_watermarks(self, keys: Iterable[Key]) -> dict:
         """{(topic, partition): high watermark} as of the last fetch response (no request)."""
         out = {}

@@ -38,8 +38,23 @@ def test_until_end_reads_every_partition_and_assign_mode_commits_nothing(kafka, 
 
 def test_empty_topic_until_end_exits_at_once_with_nothing(kafka, new_topic):
     topic = new_topic(partitions=2)
-    result = run_kctl("consume", topic, "--until", "end", *_bootstrap(kafka))
+    result = run_kctl("-v", "consume", topic, "--until", "end", *_bootstrap(kafka))
     assert (result.code, result.stdout) == (0, "")
+    # answered from the watermarks: no partition assigned, so no fetch to wait for
+    assert "event=partitions_assigned count=0 " in result.stderr, result.stderr
+    assert result.stderr.count("event=partition_done") == 2, result.stderr
+
+
+def test_until_end_assigns_only_partitions_with_records(kafka, new_topic):
+    topic = new_topic(partitions=3)
+    produce(kafka["bootstrap"], topic, [{"value": f"m{i}".encode(), "partition": 1} for i in range(5)])
+    result = run_kctl("-v", "consume", topic, "--until", "end", *_bootstrap(kafka))
+    assert result.code == 0, result
+    assert result.stdout.split() == [f"m{i}" for i in range(5)]
+    assert "event=partitions_assigned count=1 " in result.stderr, result.stderr
+    result = run_kctl("-v", "consume", topic, "--until", "end", "--from", "end", *_bootstrap(kafka))
+    assert (result.code, result.stdout) == (0, "")
+    assert "event=partitions_assigned count=0 " in result.stderr, result.stderr
 
 
 def test_from_variants(kafka, new_topic):

@@ -111,6 +111,31 @@ def test_describe_shows_watermarks_messages_configs_and_size(k, kafka, new_topic
     assert detail["size_bytes"] == p0["size_bytes"] + p1["size_bytes"]
 
 
+def test_describe_watermarks_when_the_consumer_lookup_fails(k, kafka, new_topic, monkeypatch):
+    """The watermarks come from a consumer beside the admin requests; without them the admin
+    client's ListOffsets fills them in, partition by partition."""
+    from kctl.services import topics as service
+
+    monkeypatch.setattr(service, "_watermarks", lambda conf, names, deadline: {})
+    name = new_topic(partitions=2)
+    _produce(kafka["bootstrap"], name, {0: 4, 1: 1})
+    p0, p1 = _describe(k, name)["partitions"]
+    assert (p0["low_watermark"], p0["high_watermark"], p1["high_watermark"]) == (0, 4, 1)
+
+
+def test_describe_sizes_over_the_wire_equal_kafka_pythons(k, kafka, new_topic, monkeypatch):
+    """On a PLAINTEXT cluster DescribeLogDirs goes over kctl's own few bytes (kafka-python's import
+    costs more than the rest of a big describe): the same sizes as kafka-python reports."""
+    from kctl.kafka import logdirs_wire
+
+    name = new_topic(partitions=2)
+    _produce(kafka["bootstrap"], name, {0: 6, 1: 3})
+    wire = [p["size_bytes"] for p in _describe(k, name)["partitions"]]
+    monkeypatch.setattr(logdirs_wire, "usable", lambda conf: False)
+    assert [p["size_bytes"] for p in _describe(k, name)["partitions"]] == wire
+    assert all(size > 0 for size in wire)
+
+
 def test_describe_table(k, new_topic):
     name = new_topic(partitions=2)
     result = k("topics", "describe", name)
@@ -614,7 +639,11 @@ def test_admin_client_api_round_trip(kafka, unique_name):
         ends = admin.list_offsets([(name, 0), (name, 1)], "latest", timeout=5)
         assert {k: o.value for k, o in ends.items()} == {(name, 0): 0, (name, 1): 0}
         assert admin.add_partitions(name, 3).ok and len(admin.topic(name).partitions) == 3
-        sizes = admin.describe_log_dirs(topics=[name])
-        assert {(r.topic, r.partition) for r in sizes} == {(name, 0), (name, 1), (name, 2)}
+        # The broker creates the new partition's log when it applies the metadata change, which
+        # DescribeTopics can show a moment before: wait for the log, do not sleep.
+        wanted, deadline = {(name, 0), (name, 1), (name, 2)}, time.monotonic() + 10
+        while {(r.topic, r.partition) for r in admin.describe_log_dirs(topics=[name])} != wanted:
+            assert time.monotonic() < deadline, admin.describe_log_dirs(topics=[name])
+            time.sleep(0.05)
         assert admin.delete_topics([name])[name].ok
         assert admin.topic(name) is None  # delete waited until it was gone

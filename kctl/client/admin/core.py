@@ -43,6 +43,7 @@ class AdminCore:
         self.timeout = timeout  # the default of every call that gets no timeout
         self.errors = ClientErrors()
         self._admin = new_admin(self._conf, self.errors)
+        self._second = None  # a second connection, for a request the broker may serve alongside another
         self._kafka_python = None
         self._reachable = False
 
@@ -58,8 +59,20 @@ class AdminCore:
         if self._kafka_python is not None:
             self._kafka_python.close()
             self._kafka_python = None
+        if self._second is not None:
+            self._second.poll(0)
+            self._second = None
         if self._admin is not None:
             self._admin.poll(0)  # hand queued librdkafka log lines to the logger (confluent delivers them on poll)
+
+    def _second_admin(self):
+        """Another library admin client (its own connections): a broker serves the requests of
+        one connection one at a time, those of two connections side by side."""
+        if self._second is None:
+            from kctl.kafka.clients import new_admin
+
+            self._second = new_admin(self._conf, self.errors)
+        return self._second
 
     @property
     def bootstrap(self) -> str | None:

@@ -37,20 +37,26 @@ class TopicAdmin:
 
         return wait_each(topic_admin.describe_topics(self._admin, names, deadline.remaining(0.1)), deadline, "describe")
 
-    def topic_details(self, names: list[str], timeout: "float | Deadline | None" = None):
+    def topic_details(self, names: list[str], timeout: "float | Deadline | None" = None, offsets: bool = True,
+                      config_sources: tuple[str, ...] | None = None):
         """(described, configs, earliest, latest) of the topics: DescribeTopics and DescribeConfigs
         in flight together, then ListOffsets earliest and latest together (four requests, each
         for every topic, two round trips). described/configs: {name: Outcome}; earliest/latest:
-        {(topic, partition): Outcome(offset)} of the topics that were found."""
+        {(topic, partition): Outcome(offset)} of the topics that were found ({} without offsets).
+        config_sources: only the config entries from these sources (None: all)."""
         names = list(dict.fromkeys(check_names(names, "topic name")))
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
         from kctl.kafka import topic_admin
 
         topics = topic_admin.describe_topics(self._admin, names, deadline.remaining(0.1))
-        configs = topic_admin.describe_configs(self._admin, names, deadline.remaining(0.1))
+        # DescribeConfigs of many topics is the slowest of the four: on its own connection the
+        # broker works on it while it answers DescribeTopics (and then ListOffsets) on the first.
+        configs = topic_admin.describe_configs(self._second_admin(), names, deadline.remaining(0.1), config_sources)
         described = wait_each(topics, deadline, "describe")
         partitions = [(n, p.partition) for n in names if described[n].ok for p in described[n].value.partitions]
+        if not offsets:
+            partitions = []
         low = topic_admin.list_offsets(self._admin, partitions, "earliest", deadline.remaining(0.1))
         high = topic_admin.list_offsets(self._admin, partitions, "latest", deadline.remaining(0.1))
         found = {n for n in names if described[n].ok}

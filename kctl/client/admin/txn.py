@@ -84,4 +84,29 @@ class TransactionAdmin:
         if topics is not None:
             topics = check_names(topics, "topic name")
         deadline = self._deadline(timeout)
+        wire = self._log_dirs_over_wire(topics, brokers, deadline)
+        if wire is not None:
+            return wire
         return logdirs.describe_log_dirs(self._kpy(deadline), deadline, topics, brokers)
+
+    def _log_dirs_over_wire(self, topics, brokers, deadline) -> list[ReplicaLogDir] | None:
+        """DescribeLogDirs without kafka-python on a PLAINTEXT cluster (see kctl.kafka.logdirs_wire);
+        None: not possible here, or it failed (kafka-python then asks, with its own errors)."""
+        import logging
+
+        from kctl import log
+        from kctl.errors import KctlError
+        from kctl.kafka import logdirs_wire
+
+        if not logdirs_wire.usable(self._conf):
+            return None
+        try:
+            cluster, known = self._metadata(deadline)
+            wanted = None if topics is None else set(topics)
+            parts = None if wanted is None else {t.name: [p.partition for p in t.partitions]
+                                                 for t in known if t.name in wanted}
+            asked = [(b.id, b.host, b.port) for b in cluster.brokers if brokers is None or b.id in brokers]
+            return logdirs_wire.describe_log_dirs(asked, parts, deadline) if parts != {} else []
+        except KctlError as exc:
+            log.event("log_dirs_wire_fallback", logging.DEBUG, error=exc.message)
+            return None

@@ -9,7 +9,7 @@ import time
 
 from kctl import log
 from kctl.client.consumer import ConsumerClient
-from kctl.errors import NotFoundError
+from kctl.errors import KctlError, NotFoundError
 from kctl.services.consume.options import ConsumeOptions
 
 Key = tuple  # (topic, partition)
@@ -74,6 +74,22 @@ def start_offsets(client: ConsumerClient, opts: ConsumeOptions, keys: list[Key],
     return out
 
 
+def at_end_already(client: ConsumerClient, opts: ConsumeOptions, keys: list[Key], timeout: float) -> set:
+    """With --until end, the partitions that are at their end before reading anything: empty
+    ones (low == high, whatever the start), or all of them with --from end. Two batched
+    watermark requests, asked only for --until end."""
+    if opts.until is None or opts.until.kind != "end" or not keys:
+        return set()
+    if opts.start.kind == "end":
+        return set(keys)
+    try:
+        ranges = client.watermark_ranges(keys, min(timeout, 2.0))  # a short cut: never a long wait
+    except KctlError as exc:  # a leader away, say: read, and let the fetches find the end
+        log.event("watermarks_unknown", error=exc.message)
+        return set()
+    return {key for key, (low, high) in ranges.items() if low >= high}
+
+
 class Partitions:
     """The partitions this process reads (assigned) and those that reached --until (stopped)."""
 
@@ -96,6 +112,12 @@ class Partitions:
         self.stopped.add(key)
         self.client.pause([key])
         log.event("partition_done", topic=key[0], partition=key[1])
+
+    def done_at_start(self, keys) -> None:
+        """Partitions that were never assigned because there is nothing to read in them."""
+        for key in sorted(keys):
+            self.stopped.add(key)
+            log.event("partition_done", topic=key[0], partition=key[1])
 
     def all_stopped(self) -> bool:
         return bool(self.assigned) and self.assigned <= self.stopped

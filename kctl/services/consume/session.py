@@ -16,7 +16,9 @@ from kctl.outputs import Output
 from kctl.services.consume.commits import Commits
 from kctl.services.consume.loop import ConsumeLoop
 from kctl.services.consume.options import ConsumeOptions
-from kctl.services.consume.partitions import Partitions, TopicDeleted, TopicWatch, resolve_topics, start_offsets
+from kctl.services.consume.partitions import (
+    Partitions, TopicDeleted, TopicWatch, at_end_already, resolve_topics, start_offsets,
+)
 from kctl.services.consume.signals import DeferredInterrupts
 from kctl.services.consume.writer import ChunkWriter, OutputClosed, OutputFailed, WriteInterrupted
 
@@ -105,9 +107,13 @@ class ConsumeSession:
                 # (else it retries its leader query: about 0.5 s before the first fetch).
                 self.interruptible(lambda: [client.topics(self.timeout, topic=t) for t in sorted(topics)], "leaders")
             offsets = self.interruptible(lambda: start_offsets(client, opts, keys, self.timeout), "offsets")
-            client.assign(offsets)
+            done = self.interruptible(lambda: at_end_already(client, opts, keys, self.timeout), "watermarks")
+            # A partition with nothing to read is not assigned at all: no fetch to wait for
+            # (an empty topic's first fetch answers only after fetch.wait.max.ms).
+            client.assign({k: o for k, o in offsets.items() if k not in done})
             self.partitions.changed(keys, [])
-            log.event("partitions_assigned", count=len(keys), mode="assign")
+            self.partitions.done_at_start(done)
+            log.event("partitions_assigned", count=len(keys) - len(done), mode="assign")
 
     # -- rebalance callbacks (run inside poll, in the main thread) --
 
