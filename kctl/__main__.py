@@ -25,7 +25,7 @@ def _print_error(message: str, hint: str | None = None) -> None:
 
 
 def install_signal_handlers(received: list) -> dict:
-    """SIGINT raises KeyboardInterrupt and SIGTERM (systemd, Kubernetes) raises Terminated, a
+    """SIGINT raises KeyboardInterrupt (an instance: see on_sigint) and SIGTERM (systemd, Kubernetes) raises Terminated, a
     KeyboardInterrupt, so every command stops on both the same way (produce flushes or aborts,
     consume commits what was written and leaves its group); exit 130 or 143. SIGTERM is noted in
     `received` (typer turns every KeyboardInterrupt into exit 130). Code that defers signals calls
@@ -35,13 +35,20 @@ def install_signal_handlers(received: list) -> dict:
     import signal
     import threading
 
+    def on_sigint(signum, frame):
+        # An instance, not Python's signal.default_int_handler: that one raises KeyboardInterrupt
+        # without a value, and confluent-kafka loses such an exception when the signal lands in one
+        # of its Python callbacks during flush()/poll() ("SystemError: <method 'flush' of
+        # 'cimpl.Producer' objects> returned NULL without setting an exception", exit 1 for a Ctrl-C).
+        raise KeyboardInterrupt()
+
     def on_sigterm(signum, frame):
         received.append(signum)
         raise Terminated()
 
     if threading.current_thread() is not threading.main_thread():
         return {}
-    return {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+    return {signal.SIGINT: signal.signal(signal.SIGINT, on_sigint),
             signal.SIGTERM: signal.signal(signal.SIGTERM, on_sigterm)}
 
 

@@ -61,6 +61,24 @@ def library_conf(conf: dict, errors: ClientErrors | None = None) -> dict:
     return conf
 
 
+def lost_interrupt(exc: SystemError) -> BaseException:
+    """What a blocking librdkafka call (flush, poll, consume, close, commit...) that failed with
+    "SystemError: ... returned NULL without setting an exception" really raised.
+
+    confluent-kafka 2.16.1 on Python < 3.12 keeps only the *value* of an exception raised inside one
+    of its Python callbacks (delivery reports, error_cb, the logger, rebalance callbacks) and loses
+    one that has none. Python's own SIGINT handler (signal.default_int_handler) raises
+    KeyboardInterrupt that way (PyErr_SetNone), so a Ctrl-C landing in a callback during flush()
+    became a SystemError (exit 1, not 130). kctl's own handler raises an instance
+    (kctl.__main__.install_signal_handlers); this covers programs using kctl.client with Python's
+    default handler. Any other SystemError is returned unchanged."""
+    import signal
+
+    if "without setting an exception" in str(exc) and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        return KeyboardInterrupt()
+    return exc
+
+
 def kafka_error_of(exc: BaseException):
     """The KafkaError inside a KafkaException (or None)."""
     args = getattr(exc, "args", ())
@@ -114,10 +132,15 @@ def metadata(client, conf: dict, deadline: Deadline, topic: str | None = None, e
     timeout = deadline.remaining(0.1)
     try:
         return client.list_topics(topic=topic, timeout=timeout)
+    except SystemError as exc:
+        raise lost_interrupt(exc) from None
     except ck.KafkaException as exc:
         errors = errors or getattr(client, "kctl_errors", None)
         if errors is not None:
-            client.poll(0)  # serve error_cb
+            try:
+                client.poll(0)  # serve error_cb
+            except SystemError as lost:
+                raise lost_interrupt(lost) from None
             auth = errors.auth_failure()
             if auth is not None:
                 raise auth from None

@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 
 from kctl import log
 from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError
-from kctl.kafka.clients import ClientErrors, library_conf, to_kctl_error, unreachable
+from kctl.kafka.clients import ClientErrors, library_conf, lost_interrupt, to_kctl_error, unreachable
 from kctl.models.records import ConsumerEvent, ConsumerRecord, TopicPartitionOffset
 from kctl.kafka.lib import confluent
 
@@ -172,7 +172,6 @@ class KafkaConsumer:
             self._consumer = ck.Consumer(library_conf(conf, self.errors))
         except (ck.KafkaException, ValueError, TypeError) as exc:
             raise ConfigError(f"invalid consumer configuration: {exc}", hint="check -X and --command-config") from None
-        self.consume = self._consumer.consume  # the bulk hot path: one bound method, no wrapper
 
     def _error(self, exc: BaseException, what: str, timeout: float | None = None) -> KctlError:
         auth = self.auth_failure()
@@ -188,7 +187,7 @@ class KafkaConsumer:
 
     def serve(self) -> None:
         """Serve error_cb/log events while nothing is assigned (consume() serves them otherwise)."""
-        self._consumer.consume(num_messages=1, timeout=0)
+        self.poll_batch(1, 0)
 
     # -- metadata --
 
@@ -198,6 +197,8 @@ class KafkaConsumer:
 
         try:
             metadata = self._consumer.list_topics(topic=topic, timeout=timeout)
+        except SystemError as exc:
+            raise lost_interrupt(exc) from None
         except ck.KafkaException as exc:
             if not self._consumer.assignment():
                 self.serve()
@@ -234,7 +235,12 @@ class KafkaConsumer:
     # -- reading --
 
     def poll_batch(self, max_records: int, timeout: float) -> Batch:
-        return Batch(self._consumer.consume(num_messages=max_records, timeout=timeout))
+        # consume() serves error_cb, the logger and the rebalance callbacks (Python): an interrupt
+        # raised inside one can come back as a SystemError (see kafka.clients.lost_interrupt).
+        try:
+            return Batch(self._consumer.consume(num_messages=max_records, timeout=timeout))
+        except SystemError as exc:
+            raise lost_interrupt(exc) from None
 
     # -- offsets --
 
@@ -262,6 +268,8 @@ class KafkaConsumer:
                 self._consumer.commit(asynchronous=asynchronous)
             elif offsets:
                 self._consumer.commit(offsets=_parts(offsets), asynchronous=asynchronous)
+        except SystemError as exc:
+            raise lost_interrupt(exc) from None
         except ck.KafkaException as exc:
             error = exc.args[0] if exc.args else None
             if error is not None and error.code() == ck.KafkaError._NO_OFFSET:
@@ -326,6 +334,8 @@ class KafkaConsumer:
         callers run it through kctl.deadline.run_bounded."""
         try:
             self._consumer.close()
+        except SystemError as exc:  # close() runs the revoke callback and error_cb
+            raise lost_interrupt(exc) from None
         except RuntimeError:  # closed already
             pass
         except Exception as exc:  # noqa: BLE001
