@@ -290,6 +290,8 @@ class KafkaConsumer:
     def committed(self, keys: Iterable[Key], timeout: float) -> dict:
         try:
             result = self._consumer.committed([_tp(t, p) for t, p in keys], timeout=timeout)
+        except SystemError as exc:  # a blocking call: see kafka.clients.lost_interrupt
+            raise lost_interrupt(exc) from None
         except Exception as exc:  # noqa: BLE001
             raise self._error(exc, "committed offsets", timeout) from None
         return {(tp.topic, tp.partition): tp.offset for tp in result}
@@ -297,6 +299,8 @@ class KafkaConsumer:
     def watermarks(self, topic: str, partition: int, timeout: float) -> tuple[int, int]:
         try:
             return tuple(self._consumer.get_watermark_offsets(_tp(topic, partition), timeout=timeout))
+        except SystemError as exc:  # a blocking call: see kafka.clients.lost_interrupt
+            raise lost_interrupt(exc) from None
         except Exception as exc:  # noqa: BLE001
             raise self._error(exc, f"watermarks of {topic}[{partition}]", timeout) from None
 
@@ -316,6 +320,8 @@ class KafkaConsumer:
         """{partition: first offset with timestamp >= timestamp_ms, or -1 when there is none}."""
         try:
             result = self._consumer.offsets_for_times([_tp(topic, p, timestamp_ms) for p in partitions], timeout=timeout)
+        except SystemError as exc:  # a blocking call: see kafka.clients.lost_interrupt
+            raise lost_interrupt(exc) from None
         except Exception as exc:  # noqa: BLE001
             raise self._error(exc, f"offsets for time in {topic}", timeout) from None
         out = {}
