@@ -40,9 +40,15 @@ def install_signal_handlers(received: list) -> dict:
         # without a value, and confluent-kafka loses such an exception when the signal lands in one
         # of its Python callbacks during flush()/poll() ("SystemError: <method 'flush' of
         # 'cimpl.Producer' objects> returned NULL without setting an exception", exit 1 for a Ctrl-C).
+        if _drops_exceptions(frame):
+            _redeliver(signum)
+            return
         raise KeyboardInterrupt()
 
     def on_sigterm(signum, frame):
+        if _drops_exceptions(frame):
+            _redeliver(signum)
+            return
         received.append(signum)
         raise Terminated()
 
@@ -50,6 +56,24 @@ def install_signal_handlers(received: list) -> dict:
         return {}
     return {signal.SIGINT: signal.signal(signal.SIGINT, on_sigint),
             signal.SIGTERM: signal.signal(signal.SIGTERM, on_sigterm)}
+
+
+def _drops_exceptions(frame) -> bool:
+    """True when an exception raised in `frame` would be printed as "Exception ignored in ..." and
+    dropped, and the signal lost with it: a __del__, or importlib's module-lock weakref callback (a
+    SIGTERM that landed there while a module was imported left `kctl produce` reading its pipe for good)."""
+    code = getattr(frame, "f_code", None)
+    return code is not None and (code.co_name == "__del__" or code.co_filename.startswith("<frozen importlib"))
+
+
+def _redeliver(signum: int) -> None:
+    """The same signal again in 50 ms, when Python is (almost certainly) out of that frame."""
+    import signal
+    import threading
+
+    timer = threading.Timer(0.05, signal.pthread_kill, (threading.main_thread().ident, signum))
+    timer.daemon = True
+    timer.start()
 
 
 def _restore_signal_handlers(previous: dict) -> None:
