@@ -131,3 +131,32 @@ def test_a_signal_landing_where_exceptions_are_dropped_is_delivered_again(signum
     finally:
         _restore_signal_handlers(previous)
     assert "Exception ignored" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt(), Terminated()])
+def test_an_interrupt_inside_an_admin_call_is_that_interrupt(interrupt):
+    """AdminClient.create_topics ran Python code (its futures) when the handler raised, went on, and
+    CPython reported "returned a result with an exception set" (bench/faults, SIGINT/SIGTERM to e2e)."""
+    from kctl.kafka.clients import InterruptSafe
+
+    class Library:
+        answer = 42
+
+        def create_topics(self, topics):
+            try:
+                raise interrupt
+            except KeyboardInterrupt as exc:
+                raise SystemError("<built-in method create_topics> returned a result with an exception set") from exc
+
+    client = InterruptSafe(Library())
+    client.kctl_errors = "mine"
+    assert (client.answer, client.kctl_errors) == (42, "mine")
+    with pytest.raises(type(interrupt)):
+        client.create_topics(["t"])
+
+
+def test_other_system_errors_stay_what_they_are():
+    from kctl.kafka.clients import lost_interrupt
+
+    error = SystemError("something else")
+    assert lost_interrupt(error) is error
