@@ -35,7 +35,7 @@ def _renamed(exc) -> str | None:
 
 
 def install_signal_handlers(received: list) -> dict:
-    """SIGINT raises KeyboardInterrupt and SIGTERM (systemd, Kubernetes) raises Terminated, a
+    """SIGINT raises KeyboardInterrupt (an instance: see on_sigint) and SIGTERM (systemd, Kubernetes) raises Terminated, a
     KeyboardInterrupt, so every command stops on both the same way (produce flushes or aborts,
     consume commits what was written and leaves its group); exit 130 or 143. SIGTERM is noted in
     `received` (typer turns every KeyboardInterrupt into exit 130). Code that defers signals calls
@@ -45,14 +45,45 @@ def install_signal_handlers(received: list) -> dict:
     import signal
     import threading
 
+    def on_sigint(signum, frame):
+        # An instance, not Python's signal.default_int_handler: that one raises KeyboardInterrupt
+        # without a value, and confluent-kafka loses such an exception when the signal lands in one
+        # of its Python callbacks during flush()/poll() ("SystemError: <method 'flush' of
+        # 'cimpl.Producer' objects> returned NULL without setting an exception", exit 1 for a Ctrl-C).
+        if _drops_exceptions(frame):
+            _redeliver(signum)
+            return
+        raise KeyboardInterrupt()
+
     def on_sigterm(signum, frame):
+        if _drops_exceptions(frame):
+            _redeliver(signum)
+            return
         received.append(signum)
         raise Terminated()
 
     if threading.current_thread() is not threading.main_thread():
         return {}
-    return {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+    return {signal.SIGINT: signal.signal(signal.SIGINT, on_sigint),
             signal.SIGTERM: signal.signal(signal.SIGTERM, on_sigterm)}
+
+
+def _drops_exceptions(frame) -> bool:
+    """True when an exception raised in `frame` would be printed as "Exception ignored in ..." and
+    dropped, and the signal lost with it: a __del__, or importlib's module-lock weakref callback (a
+    SIGTERM that landed there while a module was imported left `kctl produce` reading its pipe for good)."""
+    code = getattr(frame, "f_code", None)
+    return code is not None and (code.co_name == "__del__" or code.co_filename.startswith("<frozen importlib"))
+
+
+def _redeliver(signum: int) -> None:
+    """The same signal again in 50 ms, when Python is (almost certainly) out of that frame."""
+    import signal
+    import threading
+
+    timer = threading.Timer(0.05, signal.pthread_kill, (threading.main_thread().ident, signum))
+    timer.daemon = True
+    timer.start()
 
 
 def _restore_signal_handlers(previous: dict) -> None:

@@ -207,7 +207,9 @@ class ConsumerClient:
         try:
             run_bounded(self._kafka.close, deadline, "consumer-close")
         except BrokerUnavailable:
-            log.event("consumer_close_timeout", logging.WARNING, timeout_s=seconds)
+            # Info, not a warning: the caller learns it from the result, and it happens when the
+            # cluster is gone, which the caller reports as its one error line (-v shows this).
+            log.event("consumer_close_timeout", logging.INFO, timeout_s=seconds)
             return False
         except Exception as exc:  # noqa: BLE001 - reported, the exit proceeds
             log.event("consumer_close_failed", logging.WARNING, error=str(exc))

@@ -61,6 +61,57 @@ def library_conf(conf: dict, errors: ClientErrors | None = None) -> dict:
     return conf
 
 
+def lost_interrupt(exc: SystemError) -> BaseException:
+    """What a blocking librdkafka call (flush, poll, consume, close, commit...) that failed with
+    "SystemError: ... returned NULL without setting an exception" really raised.
+
+    confluent-kafka 2.16.1 on Python < 3.12 keeps only the *value* of an exception raised inside one
+    of its Python callbacks (delivery reports, error_cb, the logger, rebalance callbacks) and loses
+    one that has none. Python's own SIGINT handler (signal.default_int_handler) raises
+    KeyboardInterrupt that way (PyErr_SetNone), so a Ctrl-C landing in a callback during flush()
+    became a SystemError (exit 1, not 130). kctl's own handler raises an instance
+    (kctl.__main__.install_signal_handlers); this covers programs using kctl.client with Python's
+    default handler. Any other SystemError is returned unchanged."""
+    import signal
+
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, KeyboardInterrupt):
+        # "... returned a result with an exception set": the signal handler raised inside Python
+        # code the C call ran (AdminClient.create_topics making its futures) and the call went on
+        return cause
+    if "without setting an exception" in str(exc) and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        return KeyboardInterrupt()
+    return exc
+
+
+class InterruptSafe:
+    """A library client whose every method call turns a lost interrupt (SystemError, see
+    lost_interrupt) back into KeyboardInterrupt / Terminated: the admin client's ~25 calls, seen
+    with create_topics during `kctl e2e run` (exit 1 instead of 130/143)."""
+
+    def __init__(self, client):
+        object.__setattr__(self, "_client", client)
+
+    def __getattr__(self, name: str):
+        value = getattr(self._client, name)
+        if not callable(value) or name in getattr(self._client, "__dict__", {}):  # data, kctl_errors: as is
+            return value
+
+        def call(*args, **kwargs):
+            try:
+                return value(*args, **kwargs)
+            except SystemError as exc:
+                raise lost_interrupt(exc) from None
+
+        return call
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self._client, name, value)
+
+    def __len__(self) -> int:
+        return len(self._client)
+
+
 def kafka_error_of(exc: BaseException):
     """The KafkaError inside a KafkaException (or None)."""
     args = getattr(exc, "args", ())
@@ -97,7 +148,7 @@ def new_admin(conf: dict, errors: ClientErrors):
     except (ck.KafkaException, ValueError, TypeError) as exc:
         raise config_error(exc) from None
     client.kctl_errors = errors  # read by cluster_metadata: this client's own collector
-    return client
+    return InterruptSafe(client)
 
 
 def unreachable(conf: dict, timeout: float) -> BrokerUnavailable:
@@ -121,9 +172,14 @@ def metadata(client, conf: dict, deadline: Deadline, topic: str | None = None, e
         timeout = deadline.remaining(0.1)
         try:
             return client.list_topics(topic=topic, timeout=min(timeout, piece) if errors is not None else timeout)
+        except SystemError as exc:
+            raise lost_interrupt(exc) from None
         except ck.KafkaException as exc:
             if errors is not None:
-                client.poll(0)  # serve error_cb
+                try:
+                    client.poll(0)  # serve error_cb
+                except SystemError as lost:
+                    raise lost_interrupt(lost) from None
                 auth = errors.auth_failure()
                 if auth is not None:
                     raise auth from None

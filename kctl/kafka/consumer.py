@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 from kctl import log
 from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError
-from kctl.kafka.clients import ClientErrors, library_conf, to_kctl_error, unreachable
+from kctl.kafka.clients import ClientErrors, library_conf, lost_interrupt, to_kctl_error, unreachable
 from kctl.models.records import ConsumerEvent, ConsumerRecord, TopicPartitionOffset
 from kctl.kafka.lib import confluent
 
@@ -173,7 +173,6 @@ class KafkaConsumer:
             self._consumer = ck.Consumer(library_conf(conf, self.errors))
         except (ck.KafkaException, ValueError, TypeError) as exc:
             raise ConfigError(f"invalid consumer configuration: {exc}", hint="check -X and --command-config") from None
-        self.consume = self._consumer.consume  # the bulk hot path: one bound method, no wrapper
 
     def _error(self, exc: BaseException, what: str, timeout: float | None = None) -> KctlError:
         auth = self.auth_failure()
@@ -189,7 +188,7 @@ class KafkaConsumer:
 
     def serve(self) -> None:
         """Serve error_cb/log events while nothing is assigned (consume() serves them otherwise)."""
-        self._consumer.consume(num_messages=1, timeout=0)
+        self.poll_batch(1, 0)
 
     # -- metadata --
 
@@ -205,6 +204,8 @@ class KafkaConsumer:
             try:
                 metadata = self._consumer.list_topics(topic=topic, timeout=min(deadline.remaining(0.1), piece))
                 break
+            except SystemError as exc:
+                raise lost_interrupt(exc) from None
             except ck.KafkaException as exc:
                 if not self._consumer.assignment():
                     self.serve()
@@ -243,7 +244,12 @@ class KafkaConsumer:
     # -- reading --
 
     def poll_batch(self, max_records: int, timeout: float) -> Batch:
-        return Batch(self._consumer.consume(num_messages=max_records, timeout=timeout))
+        # consume() serves error_cb, the logger and the rebalance callbacks (Python): an interrupt
+        # raised inside one can come back as a SystemError (see kafka.clients.lost_interrupt).
+        try:
+            return Batch(self._consumer.consume(num_messages=max_records, timeout=timeout))
+        except SystemError as exc:
+            raise lost_interrupt(exc) from None
 
     # -- offsets --
 
@@ -271,6 +277,8 @@ class KafkaConsumer:
                 self._consumer.commit(asynchronous=asynchronous)
             elif offsets:
                 self._consumer.commit(offsets=_parts(offsets), asynchronous=asynchronous)
+        except SystemError as exc:
+            raise lost_interrupt(exc) from None
         except ck.KafkaException as exc:
             error = exc.args[0] if exc.args else None
             if error is not None and error.code() == ck.KafkaError._NO_OFFSET:
@@ -291,6 +299,8 @@ class KafkaConsumer:
     def committed(self, keys: Iterable[Key], timeout: float) -> dict:
         try:
             result = self._consumer.committed([_tp(t, p) for t, p in keys], timeout=timeout)
+        except SystemError as exc:  # a blocking call: see kafka.clients.lost_interrupt
+            raise lost_interrupt(exc) from None
         except Exception as exc:  # noqa: BLE001
             raise self._error(exc, "committed offsets", timeout) from None
         return {(tp.topic, tp.partition): tp.offset for tp in result}
@@ -298,6 +308,8 @@ class KafkaConsumer:
     def watermarks(self, topic: str, partition: int, timeout: float) -> tuple[int, int]:
         try:
             return tuple(self._consumer.get_watermark_offsets(_tp(topic, partition), timeout=timeout))
+        except SystemError as exc:  # a blocking call: see kafka.clients.lost_interrupt
+            raise lost_interrupt(exc) from None
         except Exception as exc:  # noqa: BLE001
             raise self._error(exc, f"watermarks of {topic}[{partition}]", timeout) from None
 
@@ -339,6 +351,8 @@ class KafkaConsumer:
         """{partition: first offset with timestamp >= timestamp_ms, or -1 when there is none}."""
         try:
             result = self._consumer.offsets_for_times([_tp(topic, p, timestamp_ms) for p in partitions], timeout=timeout)
+        except SystemError as exc:  # a blocking call: see kafka.clients.lost_interrupt
+            raise lost_interrupt(exc) from None
         except Exception as exc:  # noqa: BLE001
             raise self._error(exc, f"offsets for time in {topic}", timeout) from None
         out = {}
@@ -357,6 +371,8 @@ class KafkaConsumer:
         callers run it through kctl.deadline.run_bounded."""
         try:
             self._consumer.close()
+        except SystemError as exc:  # close() runs the revoke callback and error_cb
+            raise lost_interrupt(exc) from None
         except RuntimeError:  # closed already
             pass
         except Exception as exc:  # noqa: BLE001

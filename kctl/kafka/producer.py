@@ -20,7 +20,7 @@ from kctl.errors import (
     from_kafka_error,
 )
 from kctl.deadline import Deadline
-from kctl.kafka.clients import ClientErrors, config_error, library_conf, metadata
+from kctl.kafka.clients import ClientErrors, config_error, library_conf, lost_interrupt, metadata
 from kctl.kafka.lib import confluent
 
 # kctl's choices where librdkafka's defaults are tuned for latency rather than bulk loads.
@@ -149,7 +149,10 @@ class LibProducer:
         return len(info.partitions)
 
     def auth_failure(self) -> KctlError | None:
-        self._producer.poll(0)
+        try:
+            self._producer.poll(0)
+        except SystemError as exc:
+            raise lost_interrupt(exc) from None
         return self.errors.auth_failure()
 
     # ---- producing -------------------------------------------------------------------------
@@ -218,7 +221,7 @@ class LibProducer:
     def _wait_for_room(self, topic, value, key, partition, **kwargs) -> None:
         """The local queue is full: serve delivery reports until there is room again."""
         while True:
-            self._producer.poll(0.05)
+            self.poll(0.05)
             try:
                 self._producer.produce(topic, value, key, partition, **kwargs)
                 return
@@ -238,17 +241,23 @@ class LibProducer:
         rejected.index = index
         return rejected
 
+    # poll, flush and the transaction calls serve delivery reports (Python callbacks): an interrupt
+    # raised inside one can come back as a SystemError (see kafka.clients.lost_interrupt).
     def poll(self, timeout: float = 0) -> int:
         try:
             return self._producer.poll(timeout)
         except self._kafka_exception as exc:  # a fatal error (say, fenced) surfaces here too
             raise self._fatal(exc) from None
+        except SystemError as exc:
+            raise lost_interrupt(exc) from None
 
     def flush(self, timeout: float) -> int:
         try:
             return self._producer.flush(timeout)
         except self._kafka_exception as exc:
             raise self._fatal(exc) from None
+        except SystemError as exc:
+            raise lost_interrupt(exc) from None
 
     def _fatal(self, exc) -> KctlError:
         error = exc.args[0] if exc.args else None
@@ -297,6 +306,8 @@ class LibProducer:
             try:
                 call(timeout)
                 return
+            except SystemError as exc:
+                raise lost_interrupt(exc) from None
             except self._kafka_exception as exc:
                 error = exc.args[0] if exc.args else None
                 if error is None:

@@ -169,46 +169,84 @@ def test_stopped_instance_exits_6_within_the_timeout(own_registry):
     assert all(s["status"] == "skipped" for n, s in _steps(doc).items() if n != "connect")
 
 
-@pytest.fixture
-def own_broker(own_registry):
+@pytest.fixture(scope="module")
+def own_broker():
+    """Instance 9, started once for the broker-stopping tests (the SIGSTOP ones resume it, the last
+    one shuts it down) and stopped at the end."""
+    from kctl.config.registry import load_registry
     from kctl.services import local
 
-    started = local.up(own_registry, OWN_INSTANCE, brokers=1, wait=120)
+    registry = load_registry()
+    started = local.up(registry, OWN_INSTANCE, brokers=1, wait=120)
     try:
         yield started
     finally:
-        local.down(own_registry, OWN_INSTANCE)
+        _resume(registry)
+        local.down(registry, OWN_INSTANCE)
+
+
+def _broker_pid(registry) -> int | None:
+    from kctl.services import local
+
+    return local.status(registry, OWN_INSTANCE)[0].brokers[0].pid
+
+
+def _resume(registry) -> None:
+    import os
+    import signal
+
+    pid = _broker_pid(registry)
+    if pid:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except OSError:
+            pass
 
 
 class _StopBrokerAt:
-    """A progress listener that stops the instance's broker when a given step starts."""
+    """A progress listener that takes the instance's broker away when a given step starts: shut
+    down (`kctl local down`: connections close) or SIGSTOPped (a hung broker: they stay open)."""
 
-    def __init__(self, registry, step: str):
-        self.registry, self.step, self.stopped = registry, step, False
+    def __init__(self, registry, step: str, how: str):
+        self.registry, self.step, self.how, self.stopped = registry, step, how, False
 
     def step_started(self, step):
+        import os
+        import signal
+
         from kctl.services import local
 
         if step.name == self.step and not self.stopped:
-            local.down(self.registry, OWN_INSTANCE, grace=5)
+            if self.how == "down":
+                local.down(self.registry, OWN_INSTANCE, grace=5)
+            else:
+                os.kill(_broker_pid(self.registry), signal.SIGSTOP)
             self.stopped = True
 
 
-@pytest.mark.parametrize("stop_at", ["produce", "consume", "commit"])
-def test_broker_stopping_in_the_middle_fails_a_step_and_exits_without_hanging(own_broker, own_registry, stop_at):
+# The SIGSTOP cases first (the broker is resumed after each), the shutdown last: one broker start.
+@pytest.mark.parametrize("stop_at, how", [("consume", "sigstop"), ("commit", "sigstop"), ("produce", "down")])
+def test_broker_stopping_in_the_middle_fails_a_step_and_exits_without_hanging(own_broker, own_registry, stop_at, how):
     """Whichever step the broker goes away in fails with exit 6 (not 1 or 8): the steps after it
     are skipped and cleanup says what it left behind instead of waiting for deletions."""
     from kctl.config.client_conf import build_conf
+    from kctl.services import local
 
-    listener = _StopBrokerAt(own_registry, stop_at)
+    if local.status(own_registry, OWN_INSTANCE)[0].state != "up":  # run alone after the shutdown case
+        local.up(own_registry, OWN_INSTANCE, brokers=1, wait=120)
+    listener = _StopBrokerAt(own_registry, stop_at, how)
     timeout = 8.0
     box = {}
     thread = threading.Thread(target=lambda: box.setdefault("report", e2e.run(
         build_conf(own_broker.bootstrap), e2e.E2EOptions(timeout=timeout), listener, instance=OWN_INSTANCE)),
         daemon=True)
     thread.start()
-    # Bounded: the run deadline, the cleanup grace, the broker's own shutdown, plus slack for a busy machine.
-    thread.join(timeout + e2e.CLEANUP_GRACE_S + 60)
+    try:
+        # Bounded: the run deadline, the cleanup grace, the broker's own shutdown, plus slack for a busy machine.
+        thread.join(timeout + e2e.CLEANUP_GRACE_S + 60)
+    finally:
+        if how == "sigstop":
+            _resume(own_registry)
     assert not thread.is_alive(), "e2e run hung after the broker stopped"
     report = box["report"]
     names = [name for name, _ in e2e.STEPS]

@@ -1,5 +1,6 @@
 """Pieces of `kctl consume` without a broker: deferred signals, the stdout writer, odd inputs,
-timestamps no datetime can hold, the bulk batch, and kctl's SIGTERM handling in main."""
+timestamps no datetime can hold, the bulk batch, kctl's SIGTERM handling in main, and the rule
+that ends a consume whose cluster stopped answering."""
 
 from __future__ import annotations
 
@@ -221,3 +222,80 @@ def test_final_commit_only_when_something_was_written_and_revoke_forgets_the_par
     auto = _FakeClient()
     Commits(auto, "auto").final(Deadline.after(1))
     assert auto.calls == [("commit", None, False)]  # librdkafka stored what it handed out
+
+
+class _Cluster:
+    """ConsumerClient.topics as a cluster that answers or not, on a clock the test moves."""
+
+    def __init__(self):
+        self.answers = True
+        self.now = 1000.0
+
+    def topics(self, timeout, topic=None):
+        if not self.answers:
+            self.now += timeout
+            from kctl.errors import BrokerUnavailable
+
+            raise BrokerUnavailable("cannot reach the cluster")
+        return {"t": [0]}
+
+
+def _watch(monkeypatch, timeout=3.0):
+    from kctl.services.consume import partitions
+
+    cluster = _Cluster()
+    monkeypatch.setattr(partitions.time, "monotonic", lambda: cluster.now)
+    return cluster, partitions.TopicWatch(cluster, ["t"], timeout, "127.0.0.1:9606")
+
+
+def _run(cluster, watch, seconds, step=0.1, records=False):
+    end = cluster.now + seconds
+    while cluster.now < end:
+        if records:
+            watch.progress()
+        watch.check()
+        cluster.now += step
+
+
+def test_a_cluster_that_stops_answering_ends_the_consume_after_timeout(monkeypatch):
+    from kctl.errors import ExitCode
+    from kctl.services.consume.partitions import ClusterSilent
+
+    cluster, watch = _watch(monkeypatch)
+    _run(cluster, watch, 60)  # idle on a cluster that answers: waits on (tail mode)
+    cluster.answers = False
+    stopped = cluster.now
+    with pytest.raises(ClusterSilent) as caught:
+        _run(cluster, watch, 60)
+    assert cluster.now - watch.heard_at >= 3.0  # no word from the cluster for --timeout
+    assert cluster.now - stopped <= 3.0 + 1.0  # and not much later than that
+    assert caught.value.exit_code == ExitCode.UNAVAILABLE and "127.0.0.1:9606" in caught.value.message
+
+
+def test_records_or_an_answer_reset_the_silence(monkeypatch):
+    cluster, watch = _watch(monkeypatch)
+    cluster.answers = False
+    _run(cluster, watch, 60, records=True)  # look-ups time out but records flow: the cluster is there
+    cluster.answers = True
+    _run(cluster, watch, 2.5)  # a look-up answered
+    cluster.answers = False
+    _run(cluster, watch, 2.4)  # silent for less than --timeout since that answer: still waiting
+
+
+def test_one_slow_answer_is_not_an_outage(monkeypatch):
+    cluster, watch = _watch(monkeypatch, timeout=0.5)
+    cluster.answers = False
+    cluster.now += 5
+    watch.next_at = 0
+    watch.check()  # unanswered once, silent for 5 s: not yet (two in a row are needed)
+    cluster.answers = True
+    _run(cluster, watch, 30)
+
+
+def test_without_a_timeout_the_consume_waits_for_good(monkeypatch):
+    from kctl.services.consume.partitions import TopicWatch
+
+    cluster, _ = _watch(monkeypatch)
+    watch = TopicWatch(cluster, ["t"])
+    cluster.answers = False
+    _run(cluster, watch, 120)

@@ -106,6 +106,7 @@ class ConsumeLoop:
         values = batch.values()
         if values is None:
             return False
+        self.watch.progress()
         max_messages = self.opts.max_messages
         if max_messages is not None and self.written + len(values) > max_messages:
             return False
@@ -142,10 +143,14 @@ class ConsumeLoop:
         pending = 0
         rendered = 0  # entries with bytes since the last flush (counted, not rescanned per record)
         done = False
+        heard = False
         for item in items:
             if not isinstance(item, ConsumerRecord):
                 self.handle_event(item)
                 continue
+            if not heard:  # records (not librdkafka's error events): the cluster answers
+                heard = True
+                self.watch.progress()
             key = (item.topic, item.partition)
             if key in stopped:
                 continue
@@ -202,6 +207,7 @@ class ConsumeLoop:
     def handle_event(self, event) -> None:
         key = (event.topic, event.partition)
         if event.kind == "eof":
+            self.watch.progress()  # from a fetch response
             if self.until_end:
                 self.partitions.stop(key)
             elif self.until_offset is not None and event.offset >= self.until_offset:

@@ -9,7 +9,7 @@ import time
 
 from kctl import log
 from kctl.client.consumer import ConsumerClient
-from kctl.errors import KctlError, NotFoundError
+from kctl.errors import BrokerUnavailable, KctlError, NotFoundError
 from kctl.services.consume.options import ConsumeOptions
 
 Key = tuple  # (topic, partition)
@@ -137,34 +137,71 @@ class Partitions:
 
 
 class TopicWatch:
-    """A deleted topic sends a consumer nothing at all (librdkafka keeps retrying quietly), so the
-    topics are looked up every few seconds: one reported missing twice in a row was deleted."""
+    """What a consumer is not told: (1) a deleted topic sends it nothing at all (librdkafka keeps
+    retrying quietly), so the topics are looked up every few seconds: one reported missing twice in
+    a row was deleted; (2) a cluster that stopped answering (a broker SIGSTOPped, hung or killed)
+    sends nothing either, and librdkafka waits for it for good: when no record came and no look-up
+    was answered for `timeout` seconds (--timeout), the consume ends with exit 6. A consume that is
+    merely idle on a cluster that answers its look-ups waits on (tail mode)."""
 
     EVERY_S = 2.0
     LOOKUP_S = 0.5  # short: an interrupt waits for it (see session.INTERRUPTED_CLOSE_S)
+    RETRY_S = 0.5  # after a look-up the cluster did not answer
 
-    def __init__(self, client: ConsumerClient, topics):
+    def __init__(self, client: ConsumerClient, topics, timeout: float | None = None, bootstrap: str | None = None):
         self.client = client
         self.topics = sorted(topics)
-        self.next_at = time.monotonic() + self.EVERY_S
+        self.timeout = timeout
+        self.bootstrap = bootstrap
+        now = time.monotonic()
+        self.next_at = now + self.EVERY_S
         self.missing: set = set()
+        self.heard_at = now  # the last answer from the cluster: a look-up answered, or records
+        self.unanswered = 0  # look-ups in a row without an answer
+
+    def progress(self) -> None:
+        """Records arrived: the cluster answers."""
+        self.heard_at = time.monotonic()
+        self.unanswered = 0
 
     def check(self) -> None:
         now = time.monotonic()
+        if self.unanswered >= 2:  # between look-ups too: the exit comes --timeout after the last answer
+            self.check_silence()
         if now < self.next_at:
             return
         try:
             # The whole topic list: a look-up of one deleted topic by name just times out.
             known = self.client.topics(self.LOOKUP_S)
         except Exception:  # noqa: BLE001 - the cluster is slow or away: not a deletion
-            self.next_at = time.monotonic() + self.EVERY_S
+            self.unanswered += 1
+            self.next_at = time.monotonic() + self.RETRY_S
+            self.check_silence()
             return
+        self.heard_at = time.monotonic()
+        self.unanswered = 0
         gone = {name for name in self.topics if known.get(name) is None}
         confirmed = gone & self.missing
         if confirmed:
             raise deleted(min(confirmed))
         self.missing = gone
         self.next_at = time.monotonic() + (0.5 if gone else self.EVERY_S)
+
+    def check_silence(self) -> None:
+        """ClusterSilent after two unanswered look-ups in a row (one slow answer on a busy machine
+        is not an outage) and `timeout` seconds without a word from the cluster."""
+        if self.timeout is None or self.unanswered < 2:
+            return
+        silent = time.monotonic() - self.heard_at
+        if silent >= self.timeout:
+            raise ClusterSilent(
+                f"the cluster stopped answering: no record and no answer from {self.bootstrap or 'any broker'} "
+                f"for {silent:.1f}s (--timeout {self.timeout:g})",
+                hint="are the brokers running? try `kctl local status`, or raise --timeout")
+
+
+class ClusterSilent(BrokerUnavailable):
+    """No broker answered a consume's look-ups and no record came for --timeout seconds (exit 6)."""
 
 
 class TopicDeleted(NotFoundError):

@@ -17,7 +17,7 @@ from kctl.services.consume.commits import Commits
 from kctl.services.consume.loop import ConsumeLoop
 from kctl.services.consume.options import ConsumeOptions
 from kctl.services.consume.partitions import (
-    Partitions, TopicDeleted, TopicWatch, at_end_already, resolve_topics, start_offsets,
+    ClusterSilent, Partitions, TopicDeleted, TopicWatch, at_end_already, resolve_topics, start_offsets,
 )
 from kctl.services.consume.signals import DeferredInterrupts
 from kctl.services.consume.writer import ChunkWriter, OutputClosed, OutputFailed, WriteInterrupted
@@ -27,6 +27,9 @@ from kctl.services.consume.writer import ChunkWriter, OutputClosed, OutputFailed
 # leaving the group (a member that cannot leave is evicted after
 # session.timeout.ms; what it could not commit is read again: at-least-once).
 INTERRUPTED_CLOSE_S = 1.4
+# After the cluster said nothing for --timeout (ClusterSilent): the last commit and the goodbye
+# cannot reach it either.
+SILENT_CLOSE_S = 0.5
 
 
 class ConsumeSession:
@@ -67,6 +70,11 @@ class ConsumeSession:
                 self.commit_failure_level = logging.DEBUG
                 self.close(max(1.0, self.timeout))
                 raise
+            except ClusterSilent:
+                # --timeout is spent already: nothing can be committed, leaving the group is a courtesy
+                self.commit_failure_level = logging.DEBUG
+                self.close(SILENT_CLOSE_S)
+                raise
             except (KeyboardInterrupt, WriteInterrupted) as exc:  # Ctrl-C, or SIGTERM (kctl.errors.Terminated)
                 self.close(INTERRUPTED_CLOSE_S)
                 self.finish(started, "interrupted")
@@ -96,7 +104,9 @@ class ConsumeSession:
         client, opts = self.client, self.opts
         topics = self.interruptible(lambda: resolve_topics(client, opts, self.timeout), "metadata")
         self.loop = ConsumeLoop(client, opts, self.output, ChunkWriter(self.stream, stop=lambda: self.interrupts.pending),
-                                self.partitions, self.commits, TopicWatch(client, topics), self.interrupts)
+                                self.partitions, self.commits,
+                                TopicWatch(client, topics, self.timeout, self.conf.get("bootstrap.servers")),
+                                self.interrupts)
         if opts.group:
             client.subscribe(sorted(topics), on_assign=self.assigned, on_revoke=self.revoked, on_lost=self.lost)
             log.event("subscribed", group=opts.group, topics=",".join(sorted(topics)))
