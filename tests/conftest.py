@@ -112,3 +112,14 @@ def new_topic(admin, unique_name):
                 future.result(timeout=30)
             except Exception:  # noqa: BLE001 - the test may have deleted it already
                 pass
+
+
+@pytest.fixture
+def k(kafka):
+    """run_kctl against the single-broker instance (`-i N` added)."""
+    from tests.helpers import run_kctl
+
+    def run(*args, **kwargs):
+        return run_kctl(*args, "-i", str(kafka["instance"]), **kwargs)
+
+    return run

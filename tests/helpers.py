@@ -65,3 +65,23 @@ def run_kctl_process(*args: str, input: bytes | str | None = None, env: dict | N
     proc = subprocess.run([sys.executable, "-m", "kctl", *argv], input=data, capture_output=True,
                           env=full_env, timeout=timeout)
     return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"), proc.stdout)
+
+
+def run_answering_on_a_tty(*args: str, answer: bytes, timeout: float = 60) -> tuple[int, str, str]:
+    """`kctl ARGS` in a child process whose stdin is a pseudo-terminal (so kctl asks its question),
+    answered with `answer`: (exit code, stdout, stderr)."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "kctl", *args], stdin=slave, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, cwd=os.getcwd())
+        os.close(slave)
+        slave = None
+        os.write(master, answer)
+        out, err = proc.communicate(timeout=timeout)
+        return proc.returncode, out.decode(), err.decode()
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)

@@ -7,24 +7,12 @@ checks they are still there."""
 
 from __future__ import annotations
 
-import os
-import pty
-import subprocess
-import sys
 
 import pytest
 
-from tests.helpers import run_kctl
+from tests.helpers import run_answering_on_a_tty
 
 REFUSAL = "refusing without --yes (not a terminal)"
-
-
-@pytest.fixture
-def k(kafka):
-    def run(*args, **kwargs):
-        return run_kctl(*args, "-i", str(kafka["instance"]), **kwargs)
-
-    return run
 
 
 @pytest.fixture
@@ -131,19 +119,7 @@ def test_a_plan_that_changes_nothing_asks_nothing(k, new_topic):
 
 def _on_a_tty(kafka, args: list[str], answer: bytes):
     """kctl ARGS with a terminal as stdin (a pseudo-terminal), answering its question with `answer`."""
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", "kctl", *args, "-i", str(kafka["instance"])],
-                                stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=os.getcwd())
-        os.close(slave)
-        slave = None
-        os.write(master, answer)
-        out, err = proc.communicate(timeout=60)
-        return proc.returncode, out.decode(), err.decode()
-    finally:
-        if slave is not None:
-            os.close(slave)
-        os.close(master)
+    return run_answering_on_a_tty(*args, "-i", str(kafka["instance"]), answer=answer)
 
 
 def test_delete_records_all_on_a_terminal_names_the_cluster_and_the_records(k, kafka, topic):

@@ -8,31 +8,19 @@ test runs (an active member). Offsets are read back with a separate AdminClient,
 from __future__ import annotations
 
 import json
-import os
-import pty
-import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
 
-from tests.helpers import run_kctl, run_kctl_process
+from tests.helpers import run_answering_on_a_tty, run_kctl, run_kctl_process
 
 UNREACHABLE = ("-b", "127.0.0.1:1", "--timeout", "2")
 T0 = 1_700_000_000_000  # the timestamp of the first test record (ms); record i is at T0 + i s
 # Records from 2023 on a topic with the default 7-day retention are deleted by the broker's next retention
 # check (every 5 minutes): the test topics keep everything.
 KEEP = {"retention.ms": "-1"}
-
-
-@pytest.fixture
-def k(kafka):
-    def run(*args, **kwargs):
-        return run_kctl(*args, "-i", str(kafka["instance"]), **kwargs)
-
-    return run
 
 
 @pytest.fixture
@@ -363,21 +351,7 @@ def test_delete_without_yes_on_a_pipe_is_refused(k, kafka, admin, topic_with_dat
 
 def _delete_on_a_tty(kafka, group: str, answer: bytes):
     """`kctl groups delete GROUP` with a terminal as stdin, answering the question with `answer`."""
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "kctl", "groups", "delete", group, "-i", str(kafka["instance"]), "-o", "json"],
-            stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=os.getcwd(),
-        )
-        os.close(slave)
-        slave = None
-        os.write(master, answer)
-        out, err = proc.communicate(timeout=60)
-        return proc.returncode, out.decode(), err.decode()
-    finally:
-        if slave is not None:
-            os.close(slave)
-        os.close(master)
+    return run_answering_on_a_tty("groups", "delete", group, "-i", str(kafka["instance"]), "-o", "json", answer=answer)
 
 
 def test_delete_on_a_tty_asks_and_no_keeps_the_group(kafka, admin, topic_with_data, group_name):

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import pty
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.helpers import run_kctl, run_kctl_process
+from tests.helpers import run_answering_on_a_tty, run_kctl, run_kctl_process
 
 UNREACHABLE = ("-b", "127.0.0.1:1", "--timeout", "2")
-
-
-@pytest.fixture
-def k(kafka):
-    """run_kctl against the single-broker instance."""
-
-    def run(*args, **kwargs):
-        return run_kctl(*args, "-i", str(kafka["instance"]), **kwargs)
-
-    return run
 
 
 @pytest.fixture
@@ -381,22 +367,7 @@ def test_delete_without_arguments_is_a_usage_error(k):
 
 
 def _delete_on_a_tty(kafka, name: str, answer: bytes):
-    """Run `kctl topics delete NAME` with a terminal as stdin and type an answer to the prompt."""
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "kctl", "topics", "delete", name, "-i", str(kafka["instance"]), "-o", "json"],
-            stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=os.getcwd(),
-        )
-        os.close(slave)
-        slave = None
-        os.write(master, answer)
-        out, err = proc.communicate(timeout=60)
-        return proc.returncode, out.decode(), err.decode()
-    finally:
-        if slave is not None:
-            os.close(slave)
-        os.close(master)
+    return run_answering_on_a_tty("topics", "delete", name, "-i", str(kafka["instance"]), "-o", "json", answer=answer)
 
 
 def test_delete_on_a_tty_asks_and_no_keeps_the_topic(kafka, admin, new_topic):

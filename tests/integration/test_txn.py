@@ -8,27 +8,15 @@ What kctl reports is checked against the producer's own view and a read_committe
 
 from __future__ import annotations
 
-import os
-import pty
 import re
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.helpers import run_kctl, run_kctl_process
+from tests.helpers import run_answering_on_a_tty, run_kctl, run_kctl_process
 
 UNREACHABLE = ("-b", "127.0.0.1:1", "--timeout", "2")
 TXN_TIMEOUT_MS = 120_000  # longer than any test: the coordinator must not abort the open ones itself
-
-
-@pytest.fixture
-def k(kafka):
-    def run(*args, **kwargs):
-        return run_kctl(*args, "-i", str(kafka["instance"]), **kwargs)
-
-    return run
 
 
 @pytest.fixture
@@ -304,22 +292,8 @@ def test_abort_by_producer_id_and_epoch(k, kafka, new_topic, transactions, uniqu
 
 
 def _abort_on_a_tty(kafka, topic: str, answer: bytes):
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "kctl", "txn", "abort", "--topic", topic, "--partition", "0", "--start-offset", "0",
-             "-i", str(kafka["instance"])],
-            stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=os.getcwd(),
-        )
-        os.close(slave)
-        slave = None
-        os.write(master, answer)
-        out, err = proc.communicate(timeout=60)
-        return proc.returncode, out.decode(), err.decode()
-    finally:
-        if slave is not None:
-            os.close(slave)
-        os.close(master)
+    return run_answering_on_a_tty("txn", "abort", "--topic", topic, "--partition", "0", "--start-offset", "0",
+                                  "-i", str(kafka["instance"]), answer=answer)
 
 
 def test_abort_on_a_tty_asks_and_no_keeps_the_transaction(k, kafka, new_topic, transactions):
