@@ -214,24 +214,16 @@ def dynamic_values(ctx, param, args, incomplete: str) -> list[str] | None:
 
 
 def _bounded(fetch, timeout: float) -> list[str]:
-    """fetch() in a daemon thread, given up after timeout (+ a little): never a hang, never an error.
+    """fetch() given up after timeout (+ a little): never a hang, never an error (no candidates).
 
-    The thread's name starts with kctl-, so kctl.__main__ exits without waiting for a client
-    still closing on an unreachable cluster."""
-    import threading
+    run_bounded's thread is a daemon named kctl-..., so kctl.__main__ exits without waiting for a
+    client still closing on an unreachable cluster."""
+    from kctl.deadline import run_bounded
 
-    found: list = []
-
-    def run():
-        try:
-            found.append(list(fetch()))
-        except BaseException:  # noqa: BLE001 - completion is silent: no candidates rather than an error
-            pass
-
-    worker = threading.Thread(target=run, name="kctl-complete", daemon=True)
-    worker.start()
-    worker.join(timeout + 0.5)
-    return found[0] if found else []
+    try:
+        return list(run_bounded(fetch, timeout + 0.5, "complete"))
+    except Exception:  # noqa: BLE001 - completion is silent
+        return []
 
 
 def _completion_conf(ctx, timeout: float) -> dict:

@@ -29,6 +29,17 @@ class BadRecord(Exception):
         self.reason = reason
 
 
+def _json_object(record: bytes, invalid: str, not_an_object: str) -> dict:
+    """One input line parsed as a JSON object, or BadRecord saying which of the two it is not."""
+    try:
+        obj = json.loads(record)
+    except ValueError as exc:
+        raise BadRecord(f"{invalid}: {exc}") from None
+    if not isinstance(obj, dict):
+        raise BadRecord(not_an_object)
+    return obj
+
+
 class Record(NamedTuple):
     key: bytes | None
     value: bytes | None
@@ -90,12 +101,7 @@ class RecordEncoder:
     def _keyed_json(self, record: bytes) -> Record:
         """--key-field NAME: the line is a JSON object, sent as it is, keyed by its field NAME (a
         string as its text, another JSON value as compact JSON; missing or null: no key)."""
-        try:
-            obj = json.loads(record)
-        except ValueError as exc:
-            raise BadRecord(f"--key-field needs JSON lines: {exc}") from None
-        if not isinstance(obj, dict):
-            raise BadRecord("--key-field needs a JSON object per line")
+        obj = _json_object(record, "--key-field needs JSON lines", "--key-field needs a JSON object per line")
         raw = obj.get(self.key_field)
         if raw is None:
             key = self.const_key
@@ -128,12 +134,7 @@ class RecordEncoder:
     def envelope(self, record: bytes) -> Record:
         """A `kctl consume -o json` envelope: key, value and headers (at least one of them),
         optionally partition and timestamp_ms (or an ISO 8601 timestamp)."""
-        try:
-            obj = json.loads(record)
-        except ValueError as exc:
-            raise BadRecord(f"invalid JSON: {exc}") from None
-        if not isinstance(obj, dict):
-            raise BadRecord("expected a JSON object (the `kctl consume -o json` envelope)")
+        obj = _json_object(record, "invalid JSON", "expected a JSON object (the `kctl consume -o json` envelope)")
         if not any(name in obj for name in ENVELOPE_FIELDS):
             unknown = sorted(set(obj) - _KNOWN_FIELDS)
             got = f"; unknown fields: {', '.join(unknown[:5])}" if unknown else ""
