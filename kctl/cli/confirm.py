@@ -9,7 +9,7 @@ offset counts), then asks `approve`:
 - otherwise (a script): the plan on stderr, then exit 2, `kctl: error: ... refusing without --yes (not a terminal)`.
 
 Without --yes, a plan that changes nothing is the result as it is: no question, nothing done.
-tests/unit/test_cli_contract.py checks that every command of DESTRUCTIVE has --yes and --dry-run.
+tests/unit/test_destructive_contract.py checks that every command of DESTRUCTIVE has --yes and --dry-run.
 """
 
 from __future__ import annotations

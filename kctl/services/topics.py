@@ -8,12 +8,12 @@ Everything goes through kctl.client.AdminClient.
 from __future__ import annotations
 
 import logging
-import re
 import time
 
 from kctl import log
 from kctl.client.admin import AdminClient, check_names
 from kctl.deadline import Deadline
+from kctl.parsing import parse_regex
 from kctl.errors import KctlError, NotFoundError, UsageError, failure_of
 from kctl.models import ItemResult, OperationResult, PartitionDetail, TopicDescribeResult, TopicDetail, TopicSize, TopicSummary
 from kctl.models.admin import TopicInfo
@@ -29,7 +29,7 @@ def list_topics(conf: dict, timeout: float, pattern: str | None = None, internal
     """TopicSummary rows (TopicSize with sizes=True: bytes per topic from DescribeLogDirs).
     states: only topics with a partition in any of these states (kctl.services.health.PARTITION_FILTERS:
     under-replicated, under-min-isr, at-min-isr, offline, unavailable)."""
-    regex = _compile(pattern)
+    regex = parse_regex(pattern)
     deadline = Deadline.after(timeout)
     with log.timed("topic_list"), AdminClient(conf, timeout=timeout) as admin:
         if states:
@@ -233,7 +233,7 @@ def resolve_delete_targets(conf: dict, timeout: float, names: list[str], regex: 
         raise UsageError("give topic names or --regex", hint="see `kctl topics delete --help`")
     targets = list(dict.fromkeys(names))
     if regex:
-        pattern = _compile(regex)
+        pattern = parse_regex(regex, "--regex")
         with AdminClient(conf, timeout=timeout) as admin:
             topics = admin.list_topics()
         matched = [t.name for t in topics if not t.internal and pattern.fullmatch(t.name)]
@@ -383,15 +383,6 @@ def _failed(name: str, error: KctlError, topic: str | None = None) -> ItemResult
     if topic is not None and error.code_name in ("UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC"):
         message = f"topic {topic!r} does not exist"
     return ItemResult(name, False, error=message, exit_code=int(error.exit_code))
-
-
-def _compile(pattern: str | None):
-    if not pattern:
-        return None
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise UsageError(f"invalid regular expression {pattern!r}: {exc}") from None
 
 
 def _ms(start: float) -> int:

@@ -12,7 +12,6 @@ read_committed consumer of it, stays behind its start offset until an admin abor
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -27,7 +26,7 @@ from kctl.models import (
 )
 from kctl.models.admin import TopicInfo, TransactionDescription
 from kctl.models.choices import TXN_STATES as STATES
-from kctl.parsing import parse_choice
+from kctl.parsing import parse_choice, parse_regex
 # Coordinator states in which the transaction is still open at the partitions it touched.
 _OPEN = ("Ongoing", "PrepareCommit", "PrepareAbort", "PrepareEpochFence")
 # kafka-transactions.sh's default: transaction.max.timeout.ms. A transaction older than the
@@ -45,7 +44,7 @@ def list_transactions(conf: dict, timeout: float, states: list[str] | None = Non
     coordinator; the filters are applied by the brokers (pattern needs Kafka 4.1, min_duration_ms 3.8)."""
     wanted = [parse_state(s) for s in states or ()]
     if pattern is not None:
-        _check_regex(pattern)
+        parse_regex(pattern, "--pattern")
     start = time.perf_counter()
     deadline = Deadline.after(timeout)
     with AdminClient(conf, timeout=timeout) as admin:
@@ -67,13 +66,6 @@ def list_transactions(conf: dict, timeout: float, states: list[str] | None = Non
 def parse_state(value: str) -> str:
     """'ongoing', 'complete-commit', 'COMPLETE_COMMIT' -> the broker's name (CompleteCommit)."""
     return parse_choice(value, STATES, "--state")
-
-
-def _check_regex(pattern: str) -> None:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise UsageError(f"--pattern is not a regular expression: {exc}") from None
 
 
 # ---------------------------------------------------------------------------------------- describe
