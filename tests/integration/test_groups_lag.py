@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from tests.integration import test_groups as tg
 from tests.integration.test_groups import T0, _produce, active_member, make_group
 
-k, group_name = tg.k, tg.group_name  # the fixtures of test_groups.py
+group_name = tg.group_name  # a fixture of test_groups.py (k is in tests/conftest.py)
 
 
 def _rows(detail: dict) -> dict[int, dict]:
