@@ -251,7 +251,7 @@ def test_broker_stopping_in_the_middle_fails_a_step_and_exits_without_hanging(ow
     report = box["report"]
     names = [name for name, _ in e2e.STEPS]
     steps = {s.name: s for s in report.steps}
-    assert listener.stopped
+    assert listener.stopped, report.steps
     before = names[:names.index(stop_at)]
     after = [n for n in names[names.index(stop_at) + 1:] if n != "cleanup"]
     assert all(steps[n].status in ("passed", "skipped") for n in before), report.steps

@@ -83,3 +83,42 @@ def test_ctrl_c_still_runs_cleanup():
     with pytest.raises(KeyboardInterrupt):
         runner.execute()
     assert runner.steps["cleanup"].status == "skipped"  # it ran (nothing to clean), not left pending
+
+
+class _FencedThenBack:
+    """An admin client whose metadata lists no broker for its first `empty` answers, then one
+    (a broker back from a stall is fenced for a moment)."""
+
+    def __init__(self, conf=None, timeout=None, empty=2):
+        self.answers, self.empty, self.closed = 0, empty, False
+
+    def describe_cluster(self, deadline):
+        from kctl.models import BrokerInfo, ClusterInfo
+
+        self.answers += 1
+        brokers = () if self.answers <= self.empty else (BrokerInfo(1, "127.0.0.1", 9092),)
+        return ClusterInfo("c", 1 if brokers else None, brokers, 0)
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.mark.parametrize("empty, passes", [(2, True), (10**9, False)])
+def test_connect_asks_again_while_the_metadata_lists_no_live_broker(monkeypatch, empty, passes):
+    """No broker listed is not 'connected': connect asks again until one is listed (exit 6 at the
+    deadline), so create_topic does not wait for a controller the client never learns of."""
+    import kctl.client
+    from kctl.services.e2e import steps
+
+    made = []
+    monkeypatch.setattr(kctl.client, "AdminClient", lambda conf, timeout: made.append(
+        _FencedThenBack(empty=empty)) or made[-1])
+    monkeypatch.setattr(steps, "RunProducer", lambda conf, deadline: "producer")
+    state = RunState({}, e2e.E2EOptions(), None, "fake:9092", Deadline.after(0.5))
+    if passes:
+        assert steps.Steps(state).connect().startswith("1 broker(s), controller 1")
+        assert made[0].answers == 3 and state.admin is made[0]
+    else:
+        with pytest.raises(BrokerUnavailable, match="no live broker"):
+            steps.Steps(state).connect()
+        assert made[0].closed and made[0].answers > 1

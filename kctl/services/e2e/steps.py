@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from kctl.errors import CheckFailed, NotFoundError
+from kctl.errors import BrokerUnavailable, CheckFailed, NotFoundError
 from kctl.models import E2ELatency, E2EMemberAssignment, E2EPartitionOffsets, PartitionLatency
 from kctl.services.e2e.checks import check_assignment, latency_stats, verify
 from kctl.services.e2e.group import GroupMembers
@@ -25,6 +25,14 @@ class Steps:
         admin = AdminClient(s.conf, timeout=s.options.timeout)
         try:
             s.cluster = admin.describe_cluster(s.deadline)
+            # A broker that has just come back from a stall is fenced for a moment and the metadata
+            # lists no broker and no controller; asked again, it does (and librdkafka's cache then
+            # has the controller that create_topic needs instead of waiting for it until --timeout).
+            while not s.cluster.brokers and not s.deadline.expired:
+                time.sleep(min(0.1, s.deadline.remaining(0.0)))
+                s.cluster = admin.describe_cluster(s.deadline)
+            if not s.cluster.brokers:
+                raise BrokerUnavailable("the cluster's metadata lists no live broker (fenced or still starting)")
         except BaseException:
             admin.close()
             raise
