@@ -2,7 +2,8 @@
 
 Nine steps, each a row of the checklist (kctl.models.E2EStep):
 
-  1 connect       read cluster metadata (brokers, controller)
+  1 connect       read cluster metadata (brokers, controller); asked again while it lists no live
+                  broker (one back from a stall is fenced for a moment), exit 6 if it never does
   2 create_topic  create the topic (unique name by default; an existing one only with --reuse)
   3 produce       start the K group members, then produce N records, idempotent, acks=all, record
                   i to partition i % P, each value carrying its sequence number and send time
