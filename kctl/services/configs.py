@@ -100,10 +100,14 @@ def alter(conf: dict, timeout: float, kind: str, name: str | None, set_: dict[st
                                  hint=f"`kctl configs describe broker {target} --all` lists the broker's configs")
         if default:
             error = admin.alter_broker_default_config(set_, list(delete), validate_only=dry_run, timeout=deadline).error
+            shown_by = target  # a live broker describes the cluster-wide defaults
             target = "(default)"
         else:
             error = admin.alter_resource_config(kind, target, set_, list(delete), validate_only=dry_run,
                                                 timeout=deadline).error
+        if error is None and not dry_run:
+            resource, source = (("broker", shown_by), "broker-default") if default else ((kind, target), kind)
+            _wait_applied(admin, resource, source, set_, delete, deadline)
     if error is not None and kind == "topic" and error.code_name in ("UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC"):
         error = NotFoundError(f"topic {name!r} does not exist", hint="`kctl topics list` shows the topics")
     items = []
@@ -117,6 +121,34 @@ def alter(conf: dict, timeout: float, kind: str, name: str | None, set_: dict[st
     log.event("configs_alter", resource_type=kind, resource=target, set=",".join(set_), delete=",".join(delete),
               dry_run=dry_run, ok=error is None, duration_ms=round((time.perf_counter() - start) * 1000))
     return OperationResult("configs alter", tuple(items), dry_run=dry_run)
+
+
+def _wait_applied(admin: AdminClient, resource: tuple[str, str], source: str, set_: dict[str, str],
+                  delete: list[str], deadline: Deadline) -> None:
+    """Wait (within the deadline) until the resource's configs show the change. The controller has
+    committed it when AlterConfigs returns, but a broker applies it when it replays the metadata log,
+    so a describe right after could still show the old value (seen in CI): `alter` then `describe`
+    must read what was written. source: the config source the change shows as."""
+
+    def applied(entries) -> bool:
+        by_name = {e.name: e for e in entries}
+        for key, value in set_.items():
+            entry = by_name.get(key)
+            if entry is None or entry.source != source or (not entry.sensitive and entry.value != value):
+                return False
+        return all(key not in by_name or by_name[key].source != source for key in delete)
+
+    from kctl.errors import KctlError
+
+    while deadline.remaining() > 0.5:  # the change is made: never let this wait fail the command
+        try:
+            outcome = admin.describe_resource_configs([resource], deadline)[resource]
+        except KctlError:
+            break
+        if outcome.error is None and applied(outcome.value):
+            return
+        time.sleep(0.05)
+    log.event("configs_alter_not_yet_applied", resource_type=resource[0], resource=resource[1])
 
 
 def alter_failure(result: OperationResult):
