@@ -228,11 +228,15 @@ def _exit(code: int) -> None:
     close, a commit) is still running in one of kctl's daemon threads: librdkafka may call back
     into Python from it, and freeing a client during shutdown can block in librdkafka for as long
     as the cluster wants. (After a Ctrl-C that came while a module was being imported, CPython 3.11
-    would also turn exit 130 into a death by SIGINT.) Log handlers flush every record already."""
+    would also turn exit 130 into a death by SIGINT.) Skipped too once the Temporal SDK's native
+    bridge is loaded: its Rust runtime threads outlive the event loop, and the interpreter's
+    shutdown then aborts now and then ("PyGILState_Release: thread state ... must be current",
+    SIGABRT or SIGSEGV: 2 `kctl worker run` of 40 stopped by SIGTERM). Log handlers flush every
+    record already."""
     import threading
 
-    if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED) or any(
-            t.daemon and t.name.startswith("kctl-") and t.is_alive() for t in threading.enumerate()):
+    if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED) or "temporalio.bridge.temporal_sdk_bridge" in sys.modules \
+            or any(t.daemon and t.name.startswith("kctl-") and t.is_alive() for t in threading.enumerate()):
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

@@ -132,3 +132,23 @@ def test_odd_values_are_usage_errors_before_connecting(args):
     result = run_kctl(*args)
     assert result.code == 2, result
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("kctl: error: ")
+
+
+@pytest.mark.parametrize("bridge_loaded, hard", [(True, True), (False, False)])
+def test_the_interpreter_shutdown_is_skipped_once_the_temporal_bridge_is_loaded(monkeypatch, bridge_loaded, hard):
+    """The Temporal SDK's Rust threads outlive the event loop and the interpreter's shutdown then
+    aborts now and then (`kctl worker run` ended by SIGTERM died by SIGABRT or SIGSEGV): os._exit."""
+    import sys
+
+    from kctl import __main__ as entry
+
+    name = "temporalio.bridge.temporal_sdk_bridge"
+    if bridge_loaded:
+        monkeypatch.setitem(sys.modules, name, object())
+    else:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    ended = []
+    monkeypatch.setattr(entry.os, "_exit", lambda code: ended.append(("os._exit", code)))
+    monkeypatch.setattr(entry.sys, "exit", lambda code: ended.append(("sys.exit", code)))
+    entry._exit(0)
+    assert ended[0] == ("os._exit" if hard else "sys.exit", 0)  # (the fake os._exit returns)
