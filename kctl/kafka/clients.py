@@ -163,7 +163,12 @@ def metadata(client, conf: dict, deadline: Deadline, topic: str | None = None, e
 
     A rejected login is final, but list_topics just waits out its timeout: the request is made in
     growing slices (0.5 s, 1 s, 2 s, ...) with the collector read between them, so a wrong
-    password ends the command in about a second instead of at --timeout."""
+    password ends the command in about a second instead of at --timeout.
+
+    An answer that lists no broker is asked again (0.1 s apart, within the deadline): a KRaft
+    broker back from a stall or a restart is fenced for a moment (seen up to seconds on a loaded
+    machine), and librdkafka would keep that answer in its cache: a topic creation then waited
+    for a controller until --timeout. After the deadline the empty answer is returned as it is."""
     ck = confluent()
 
     errors = errors or getattr(client, "kctl_errors", None)
@@ -171,7 +176,11 @@ def metadata(client, conf: dict, deadline: Deadline, topic: str | None = None, e
     while True:
         timeout = deadline.remaining(0.1)
         try:
-            return client.list_topics(topic=topic, timeout=min(timeout, piece) if errors is not None else timeout)
+            md = client.list_topics(topic=topic, timeout=min(timeout, piece) if errors is not None else timeout)
+            if md.brokers or deadline.remaining() < 0.2:
+                return md
+            time.sleep(0.1)
+            continue
         except SystemError as exc:
             raise lost_interrupt(exc) from None
         except ck.KafkaException as exc:
