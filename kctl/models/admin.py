@@ -4,10 +4,12 @@ the brokers report them (the command models in topics/groups/txn are built from 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from kctl.errors import KctlError
-from kctl.models.groups import GroupMember
+
+if TYPE_CHECKING:  # an annotation only: kctl.models.groups (13 dataclasses) is not on `topics list`'s path
+    from kctl.models.groups import GroupMember
 
 T = TypeVar("T")
 
