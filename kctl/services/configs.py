@@ -19,6 +19,7 @@ from kctl.models import ItemResult, OperationResult
 from kctl.models.health import ConfigDescription, ConfigValue
 
 KINDS = ("broker", "topic", "group")
+APPLY_WAIT_S = 5.0  # how long alter waits for a describe to show the change
 
 
 def _check(kind: str, name: str | None, default: bool) -> None:
@@ -128,18 +129,24 @@ def _wait_applied(admin: AdminClient, resource: tuple[str, str], source: str, se
     """Wait (within the deadline) until the resource's configs show the change. The controller has
     committed it when AlterConfigs returns, but a broker applies it when it replays the metadata log,
     so a describe right after could still show the old value (seen in CI): `alter` then `describe`
-    must read what was written. source: the config source the change shows as."""
+    must read what was written. source: the config source the change shows as. At most
+    APPLY_WAIT_S (it takes milliseconds; a value the broker shows in another spelling must not hold
+    a successful command until --timeout)."""
+
+    def same(shown: str | None, given: str) -> bool:  # "compact, delete" is shown as "compact,delete"
+        return shown is not None and "".join(shown.split()).casefold() == "".join(given.split()).casefold()
 
     def applied(entries) -> bool:
         by_name = {e.name: e for e in entries}
         for key, value in set_.items():
             entry = by_name.get(key)
-            if entry is None or entry.source != source or (not entry.sensitive and entry.value != value):
+            if entry is None or entry.source != source or (not entry.sensitive and not same(entry.value, value)):
                 return False
         return all(key not in by_name or by_name[key].source != source for key in delete)
 
     from kctl.errors import KctlError
 
+    deadline = Deadline.after(min(APPLY_WAIT_S, deadline.remaining()))
     while deadline.remaining() > 0.5:  # the change is made: never let this wait fail the command
         try:
             outcome = admin.describe_resource_configs([resource], deadline)[resource]

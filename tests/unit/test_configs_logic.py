@@ -41,3 +41,14 @@ def test_a_change_never_shown_ends_the_wait_at_the_deadline_without_failing():
     deadline = Deadline.after(0.8)
     configs._wait_applied(admin, ("broker", "1"), "broker", {KEY: "16000"}, [], deadline)
     assert admin.calls >= 2 and deadline.remaining() <= 0.5
+
+
+def test_a_value_shown_in_another_spelling_counts_and_the_wait_is_capped(monkeypatch):
+    policy = [ConfigEntry("cleanup.policy", "compact,delete", "topic")]
+    admin = _Admin([policy])
+    configs._wait_applied(admin, ("topic", "t"), "topic", {"cleanup.policy": "compact, delete"}, [], Deadline.after(5))
+    assert admin.calls == 1
+    monkeypatch.setattr(configs, "APPLY_WAIT_S", 0.7)
+    never = Deadline.after(60)
+    configs._wait_applied(_Admin([OLD]), ("broker", "1"), "broker", {KEY: "16000"}, [], never)
+    assert never.remaining() > 58
