@@ -14,7 +14,7 @@ import time
 from kctl import log
 from kctl.client.admin import AdminClient
 from kctl.deadline import Deadline
-from kctl.errors import NotFoundError, UsageError
+from kctl.errors import KctlError, NotFoundError, UsageError
 from kctl.models import ItemResult, OperationResult
 from kctl.models.health import ConfigDescription, ConfigValue
 
@@ -144,9 +144,7 @@ def _wait_applied(admin: AdminClient, resource: tuple[str, str], source: str, se
                 return False
         return all(key not in by_name or by_name[key].source != source for key in delete)
 
-    from kctl.errors import KctlError
-
-    deadline = Deadline.after(min(APPLY_WAIT_S, deadline.remaining()))
+    deadline = deadline.sooner(APPLY_WAIT_S)
     while deadline.remaining() > 0.5:  # the change is made: never let this wait fail the command
         try:
             outcome = admin.describe_resource_configs([resource], deadline)[resource]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -206,15 +205,12 @@ def _resume(registry) -> None:
 
 def _wait_until_listed(bootstrap: str, within: float = 60.0) -> None:
     """After SIGCONT the KRaft controller (same process) may fence the broker, whose session timed
-    out, until its next heartbeat: the next case starts only once the metadata lists it again (how
-    kctl itself answers a fenced broker is the unit test of connect)."""
+    out, until its next heartbeat: the next case starts only once the metadata lists it again
+    (kctl.kafka.clients.metadata asks again while it lists no broker, within the timeout)."""
     from kctl.client import AdminClient
 
-    end = time.monotonic() + within
     with AdminClient({"bootstrap.servers": bootstrap}, timeout=within) as admin:
-        while not admin.describe_cluster(max(0.5, end - time.monotonic())).brokers:
-            assert time.monotonic() < end, f"the resumed broker was not listed again within {within:.0f} s"
-            time.sleep(0.1)
+        assert admin.describe_cluster(within).brokers, f"the resumed broker was not listed again within {within:.0f} s"
 
 
 class _StopBrokerAt:
@@ -270,11 +266,11 @@ def test_broker_stopping_in_the_middle_fails_a_step_and_exits_without_hanging(ow
     assert listener.stopped, shown
     before = names[:names.index(stop_at)]
     after = [n for n in names[names.index(stop_at) + 1:] if n != "cleanup"]
-    assert all(steps[n].status in ("passed", "skipped") for n in before), report.steps
+    assert all(steps[n].status in ("passed", "skipped") for n in before), shown
     assert steps["connect"].status == "passed" and steps["create_topic"].status == "passed"
-    assert steps[stop_at].status == "failed", report.steps
+    assert steps[stop_at].status == "failed", shown
     assert report.exit_code == 6 and not report.ok, steps[stop_at]
-    assert all(steps[n].status == "skipped" for n in after), report.steps
+    assert all(steps[n].status == "skipped" for n in after), shown
     assert steps["cleanup"].status in ("failed", "passed")
     error = e2e.failure_error(report)
     assert error.exit_code == 6
