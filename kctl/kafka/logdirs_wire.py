@@ -10,38 +10,25 @@ kctl speaks it directly; any other setup, or any failure here, goes to kafka-pyt
 
 from __future__ import annotations
 
-import socket
 import struct
 
 from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable
+from kctl.kafka.wire import exchange, frame, read_string, string
 from kctl.models.admin import ReplicaLogDir
 
 API_KEY, API_VERSION = 35, 1
 
 
-def usable(conf: dict) -> bool:
-    """True when the connection to the brokers is plain TCP (no TLS, no SASL)."""
-    protocol = str(conf.get("security.protocol", "plaintext")).lower()
-    return protocol == "plaintext" and not any(key.startswith(("sasl.", "ssl.")) for key in conf)
-
-
-def _string(text: str) -> bytes:
-    data = text.encode("utf-8")
-    return struct.pack(">h", len(data)) + data
-
-
 def request(topics: dict[str, list[int]] | None, correlation_id: int = 1, client_id: str = "kctl") -> bytes:
     """The framed request: every replica (topics None) or the given topics' partitions."""
-    body = [struct.pack(">hhi", API_KEY, API_VERSION, correlation_id), _string(client_id)]
     if topics is None:
-        body.append(struct.pack(">i", -1))
+        body = [struct.pack(">i", -1)]
     else:
-        body.append(struct.pack(">i", len(topics)))
+        body = [struct.pack(">i", len(topics))]
         for name, partitions in topics.items():
-            body.append(_string(name) + struct.pack(f">i{len(partitions)}i", len(partitions), *partitions))
-    payload = b"".join(body)
-    return struct.pack(">i", len(payload)) + payload
+            body.append(string(name) + struct.pack(f">i{len(partitions)}i", len(partitions), *partitions))
+    return frame(API_KEY, API_VERSION, b"".join(body), correlation_id, client_id)
 
 
 def parse(data: bytes, broker: int, correlation_id: int = 1) -> list[ReplicaLogDir]:
@@ -52,26 +39,18 @@ def parse(data: bytes, broker: int, correlation_id: int = 1) -> list[ReplicaLogD
     out = []
     for _ in range(dirs):
         (error,), pos = struct.unpack_from(">h", data, pos), pos + 2
-        log_dir, pos = _read_string(data, pos)
+        log_dir, pos = read_string(data, pos)
         (topic_count,), pos = struct.unpack_from(">i", data, pos), pos + 4
         for _ in range(max(topic_count, 0)):
-            topic, pos = _read_string(data, pos)
+            topic, pos = read_string(data, pos)
             (count,), pos = struct.unpack_from(">i", data, pos), pos + 4
             for _ in range(max(count, 0)):
                 partition, size, _lag, future = struct.unpack_from(">iqqb", data, pos)
                 pos += 21
                 if not error:
-                    out.append(ReplicaLogDir(broker=broker, log_dir=log_dir, topic=topic, partition=partition,
+                    out.append(ReplicaLogDir(broker=broker, log_dir=log_dir or "", topic=topic or "", partition=partition,
                                              size_bytes=size, is_future=bool(future)))
     return out
-
-
-def _read_string(data: bytes, pos: int) -> tuple[str, int]:
-    (length,) = struct.unpack_from(">h", data, pos)
-    pos += 2
-    if length < 0:
-        return "", pos
-    return data[pos:pos + length].decode("utf-8", "replace"), pos + length
 
 
 def describe_log_dirs(brokers: list[tuple[int, str, int]], topics: dict[str, list[int]] | None,
@@ -81,22 +60,8 @@ def describe_log_dirs(brokers: list[tuple[int, str, int]], topics: dict[str, lis
     out = []
     for broker, host, port in brokers:
         try:
-            with socket.create_connection((host, port), timeout=deadline.remaining(0.1)) as sock:
-                sock.settimeout(deadline.remaining(0.1))
-                sock.sendall(request(topics))
-                (size,) = struct.unpack(">i", _recv(sock, 4))
-                out += parse(_recv(sock, size), broker)
+            out += parse(exchange(host, port, request(topics), deadline), broker)
         except (OSError, ValueError, struct.error) as exc:
             raise BrokerUnavailable(f"describe log dirs of broker {broker} ({host}:{port}): {exc}") from None
     return out
 
-
-def _recv(sock, size: int) -> bytes:
-    chunks, left = [], size
-    while left:
-        chunk = sock.recv(min(left, 1 << 20))
-        if not chunk:
-            raise OSError("the broker closed the connection")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)

@@ -40,6 +40,18 @@ def cluster_info(md):
     return ClusterInfo(cluster_id=md.cluster_id, controller_id=controller, brokers=brokers, topic_count=len(md.topics)), topics
 
 
+def broker_addresses(md) -> dict[int, tuple[str, int]]:
+    """{broker id: (host, port)} of the brokers a librdkafka ClusterMetadata lists."""
+    return {broker.id: (broker.host, broker.port) for broker in md.brokers.values()}
+
+
+def partition_leaders(md) -> dict[str, dict[int, int | None]]:
+    """{topic: {partition: leader id, None when it has none}} of a librdkafka ClusterMetadata
+    (topics in error left out)."""
+    return {name: {p.id: p.leader if p.leader >= 0 else None for p in t.partitions.values()}
+            for name, t in md.topics.items() if t.error is None}
+
+
 def _topic_metadata(t) -> TopicInfo:
     parts = tuple(
         PartitionInfo(p.id, p.leader if p.leader >= 0 else None, tuple(p.replicas), tuple(p.isrs))

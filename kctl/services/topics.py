@@ -60,9 +60,10 @@ def describe_topics(conf: dict, timeout: float, names: list[str], sizes: bool = 
     """Partitions (leader, replicas, ISR, watermarks, message counts), non-default configs and
     sizes on disk of the named topics. Unknown names come back in `missing`.
 
-    One request per kind for all the topics together, in two rounds: DescribeTopics with
-    DescribeConfigs, then ListOffsets earliest with latest; DescribeLogDirs (over kafka-python)
-    alongside them.
+    One request per kind for all the topics together, side by side: DescribeTopics with
+    DescribeConfigs, the watermarks (ListOffsets) and DescribeLogDirs. On a PLAINTEXT cluster all
+    but DescribeTopics go over kctl's own few bytes (kctl.kafka.wire: the libraries' Python objects
+    cost more than the requests).
     """
     import gc
 
@@ -84,14 +85,14 @@ def _describe_topics(conf: dict, timeout: float, names: list[str], sizes: bool) 
     start = time.perf_counter()
     deadline = Deadline.after(timeout)
     with AdminClient(conf, timeout=timeout) as admin, ThreadPoolExecutor(2, thread_name_prefix="kctl-describe") as pool:
-        admin.ensure_reachable(deadline)  # exit 6 / 9 before the other threads start
-        offsets_job = pool.submit(_watermarks, conf, names, deadline)
+        known = admin.partition_leaders(deadline)  # also exit 6 / 9 before the other threads start
+        leaders = {(n, p): leader for n in names for p, leader in sorted(known.get(n, {}).items())}
+        offsets_job = pool.submit(_watermarks, conf, admin, leaders, deadline)
         size_job = pool.submit(_replica_sizes, admin, names, deadline) if sizes else None
-        described, configs, _, _ = admin.topic_details(names, deadline, offsets=False,
-                                                       config_sources=SHOWN_CONFIG_SOURCES)
+        described, configs = admin.topic_details(names, deadline, config_sources=SHOWN_CONFIG_SOURCES)
         ranges = offsets_job.result()
-        # Partitions the consumer's look-up did not cover (a topic created or grown meanwhile, or
-        # the look-up failed): the admin client's ListOffsets, with an error per partition.
+        # Partitions the watermarks' look-up did not cover (a leader that moved, a topic created or
+        # grown meanwhile, or the look-up failed): the admin client's ListOffsets, with an error per partition.
         rest = [(n, p.partition) for n in names if described[n].ok for p in described[n].value.partitions
                 if (n, p.partition) not in ranges]
         if rest:
@@ -112,17 +113,20 @@ def _describe_topics(conf: dict, timeout: float, names: list[str], sizes: bool) 
     return TopicDescribeResult(topics=tuple(topics), missing=tuple(missing))
 
 
-def _watermarks(conf: dict, names: list[str], deadline: Deadline) -> dict:
-    """{(topic, partition): (low, high)} through a consumer on its own connection, beside the admin
-    requests: librdkafka builds and reads both batched ListOffsets in C (the admin client makes a
-    Future per partition: ~0.2 s per 3,000). {} when that fails: the caller asks the admin client."""
+def _watermarks(conf: dict, admin: AdminClient, leaders: dict, deadline: Deadline) -> dict:
+    """{(topic, partition): (low, high)} beside the admin requests: asked of the leaders directly on
+    a PLAINTEXT cluster, else through a consumer on its own connection (librdkafka builds and reads
+    both batched ListOffsets in C; the admin client makes a Future per partition: ~0.2 s per 3,000).
+    Partitions missing from the answer (or {} when the consumer failed): the caller asks the admin
+    client's ListOffsets."""
     from kctl.client.consumer import ConsumerClient
 
+    wired = admin.watermarks_over_wire(leaders, deadline)
+    if wired is not None:
+        return wired
     try:
         with ConsumerClient(conf) as consumer:
-            known = consumer.topics(deadline.remaining(0.1))
-            keys = [(n, p) for n in names for p in (known.get(n) or ())]
-            return consumer.watermark_ranges(keys, deadline)
+            return consumer.watermark_ranges(list(leaders), deadline)
     except KctlError as error:
         log.event("topic_watermarks_fallback", logging.DEBUG, reason=error.message)
         return {}

@@ -102,24 +102,65 @@ def test_describe_watermarks_when_the_consumer_lookup_fails(k, kafka, new_topic,
     client's ListOffsets fills them in, partition by partition."""
     from kctl.services import topics as service
 
-    monkeypatch.setattr(service, "_watermarks", lambda conf, names, deadline: {})
+    monkeypatch.setattr(service, "_watermarks", lambda conf, admin, leaders, deadline: {})
     name = new_topic(partitions=2)
     _produce(kafka["bootstrap"], name, {0: 4, 1: 1})
     p0, p1 = _describe(k, name)["partitions"]
     assert (p0["low_watermark"], p0["high_watermark"], p1["high_watermark"]) == (0, 4, 1)
 
 
-def test_describe_sizes_over_the_wire_equal_kafka_pythons(k, kafka, new_topic, monkeypatch):
-    """On a PLAINTEXT cluster DescribeLogDirs goes over kctl's own few bytes (kafka-python's import
-    costs more than the rest of a big describe): the same sizes as kafka-python reports."""
-    from kctl.kafka import logdirs_wire
+def test_describe_over_the_wire_equals_the_libraries(k, kafka, new_topic, monkeypatch):
+    """On a PLAINTEXT cluster DescribeConfigs, the watermarks (ListOffsets) and DescribeLogDirs go
+    over kctl's own few bytes (the libraries' Python objects cost more than a big describe's
+    requests): the same describe as confluent-kafka, its consumer and kafka-python give."""
+    from kctl.kafka import wire
 
-    name = new_topic(partitions=2)
+    name = new_topic(partitions=3, config={"retention.ms": "7200000", "max.message.bytes": "200000"})
     _produce(kafka["bootstrap"], name, {0: 6, 1: 3})
-    wire = [p["size_bytes"] for p in _describe(k, name)["partitions"]]
-    monkeypatch.setattr(logdirs_wire, "usable", lambda conf: False)
-    assert [p["size_bytes"] for p in _describe(k, name)["partitions"]] == wire
-    assert all(size > 0 for size in wire)
+    over_wire = _describe(k, name)
+    monkeypatch.setattr(wire, "usable", lambda conf: False)
+    assert _describe(k, name) == over_wire
+    assert [(p["low_watermark"], p["high_watermark"]) for p in over_wire["partitions"]] == [(0, 6), (0, 3), (0, 0)]
+    assert over_wire["configs"]["retention.ms"] == "7200000" and over_wire["config_sources"]["retention.ms"] == "topic"
+    assert over_wire["configs"]["max.message.bytes"] == "200000"
+    assert "segment.bytes" not in over_wire["configs"]  # Kafka's defaults stay out either way
+    assert all(p["size_bytes"] > 0 for p in over_wire["partitions"][:2])
+
+
+@pytest.mark.three_brokers
+def test_describe_over_the_wire_asks_each_leader_and_leaves_the_others_to_the_library(kafka3, unique_name):
+    """Watermarks over the wire go to each partition's leader; a broker that is not the leader
+    answers with an error, and those partitions are left for the library (never a wrong offset)."""
+    from confluent_kafka.admin import AdminClient as LibraryAdmin
+
+    from kctl.client.admin import AdminClient
+    from kctl.kafka import wire
+    from kctl.services import topics as service
+
+    name = unique_name()
+    conf = {"bootstrap.servers": kafka3["bootstrap"]}
+    created = run_kctl("topics", "create", name, "--partitions", "6", "-r", "3", "-i", str(kafka3["instance"]))
+    assert created.code == 0, created
+    try:
+        _produce(kafka3["bootstrap"], name, {p: p + 1 for p in range(6)})
+        with AdminClient(conf, timeout=20) as admin:
+            leaders = {(name, p): leader for p, leader in admin.partition_leaders()[name].items()}
+            assert len(set(leaders.values())) > 1, leaders  # spread over the brokers
+            assert admin.watermarks_over_wire(leaders) == {(name, p): (0, p + 1) for p in range(6)}
+            one = min(leaders.values())
+            all_to_one = admin.watermarks_over_wire(dict.fromkeys(leaders, one))
+        assert all_to_one == {key: (0, key[1] + 1) for key, leader in leaders.items() if leader == one}
+        over_wire = service.describe_topics(conf, 20, [name])
+        wire_usable = wire.usable
+        try:
+            wire.usable = lambda conf: False
+            assert service.describe_topics(conf, 20, [name]) == over_wire
+        finally:
+            wire.usable = wire_usable
+        assert [p.high_watermark for p in over_wire.topics[0].partitions] == [1, 2, 3, 4, 5, 6]
+    finally:
+        library = LibraryAdmin(conf)
+        library.delete_topics([name], operation_timeout=30)[name].result(timeout=30)
 
 
 def test_describe_table(k, new_topic):

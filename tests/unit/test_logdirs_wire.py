@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from kctl.kafka import logdirs_wire
+from kctl.kafka import logdirs_wire, wire
 from kctl.models.admin import ReplicaLogDir
 
 
@@ -46,4 +46,4 @@ def test_parse_keeps_replicas_of_healthy_dirs_and_flags_future_ones():
     ({"sasl.mechanism": "OAUTHBEARER"}, False),  # librdkafka ignores it on plaintext; kafka-python decides
 ])
 def test_only_plain_tcp_clusters_use_it(conf, usable):
-    assert logdirs_wire.usable(conf) is usable
+    assert wire.usable(conf) is usable

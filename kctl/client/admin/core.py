@@ -46,6 +46,7 @@ class AdminCore:
         self._second = None  # a second connection, for a request the broker may serve alongside another
         self._kafka_python = None
         self._reachable = False
+        self._brokers: dict[int, tuple[str, int]] = {}  # {id: (host, port)} the metadata named, for kctl's own requests
 
     # ---------------------------------------------------------------------------- lifecycle
 
@@ -89,16 +90,31 @@ class AdminCore:
 
         info = cluster_info(metadata(self._admin, self._conf, deadline, topic))
         self._reachable = True
+        self._brokers = {b.id: (b.host, b.port) for b in info[0].brokers} or self._brokers
         return info
 
     def _ensure_reachable(self, deadline: Deadline) -> None:
         """One metadata request before the first real one: no broker answering is a clear exit-6
         error and a rejected login the exit-9 one (both otherwise look like a request timeout)."""
         if not self._reachable:
-            from kctl.kafka.clients import metadata
+            self._raw_metadata(deadline)
 
-            metadata(self._admin, self._conf, deadline)  # the answer is not needed: no conversion of every topic
-            self._reachable = True
+    def _raw_metadata(self, deadline: Deadline):
+        """librdkafka's metadata of every topic (not converted to kctl models: cheap)."""
+        from kctl.kafka.clients import metadata
+        from kctl.kafka.topic_admin import broker_addresses
+
+        answer = metadata(self._admin, self._conf, deadline)
+        self._reachable = True
+        self._brokers = broker_addresses(answer) or self._brokers
+        return answer
+
+    def partition_leaders(self, timeout: "float | Deadline | None" = None) -> dict[str, dict[int, int | None]]:
+        """{topic: {partition: leader id, None without one}} of every topic: one metadata request,
+        which is also the reachability check (exit 6 / 9, as ensure_reachable)."""
+        from kctl.kafka.topic_admin import partition_leaders
+
+        return partition_leaders(self._raw_metadata(self._deadline(timeout)))
 
     def ensure_reachable(self, timeout: "float | Deadline | None" = None) -> None:
         """Raise now when no broker answers (exit 6) or the login is rejected (exit 9); one

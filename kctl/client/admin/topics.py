@@ -37,12 +37,10 @@ class TopicAdmin:
 
         return wait_each(topic_admin.describe_topics(self._admin, names, deadline.remaining(0.1)), deadline, "describe")
 
-    def topic_details(self, names: list[str], timeout: "float | Deadline | None" = None, offsets: bool = True,
+    def topic_details(self, names: list[str], timeout: "float | Deadline | None" = None,
                       config_sources: tuple[str, ...] | None = None):
-        """(described, configs, earliest, latest) of the topics: DescribeTopics and DescribeConfigs
-        in flight together, then ListOffsets earliest and latest together (four requests, each
-        for every topic, two round trips). described/configs: {name: Outcome}; earliest/latest:
-        {(topic, partition): Outcome(offset)} of the topics that were found ({} without offsets).
+        """(described, configs) of the topics, DescribeTopics and DescribeConfigs in flight together:
+        {name: Outcome(TopicInfo)}, {name: Outcome((ConfigEntry...))} of the topics that were found.
         config_sources: only the config entries from these sources (None: all)."""
         names = list(dict.fromkeys(check_names(names, "topic name")))
         deadline = self._deadline(timeout)
@@ -50,19 +48,59 @@ class TopicAdmin:
         from kctl.kafka import topic_admin
 
         topics = topic_admin.describe_topics(self._admin, names, deadline.remaining(0.1))
-        # DescribeConfigs of many topics is the slowest of the four: on its own connection the
-        # broker works on it while it answers DescribeTopics (and then ListOffsets) on the first.
-        configs = topic_admin.describe_configs(self._second_admin(), names, deadline.remaining(0.1), config_sources)
+        # Asked while librdkafka works on DescribeTopics (this thread waits on a socket meanwhile).
+        wired = self._topic_configs_over_wire(names, deadline, config_sources)
+        if wired is None:
+            # DescribeConfigs of many topics is the slower of the two: on its own connection the
+            # broker works on it while it answers DescribeTopics on the first.
+            futures = topic_admin.describe_configs(self._second_admin(), names, deadline.remaining(0.1), config_sources)
         described = wait_each(topics, deadline, "describe")
-        partitions = [(n, p.partition) for n in names if described[n].ok for p in described[n].value.partitions]
-        if not offsets:
-            partitions = []
-        low = topic_admin.list_offsets(self._admin, partitions, "earliest", deadline.remaining(0.1))
-        high = topic_admin.list_offsets(self._admin, partitions, "latest", deadline.remaining(0.1))
-        found = {n for n in names if described[n].ok}
-        config_outcomes = wait_each({n: f for n, f in configs.items() if n in found}, deadline, "describe configs")
-        return (described, config_outcomes, wait_each(low, deadline, "list offsets"),
-                wait_each(high, deadline, "list offsets"))
+        found = [n for n in names if described[n].ok]
+        if wired is None:
+            return described, wait_each({n: futures[n] for n in found}, deadline, "describe configs")
+        configs = {n: wired[n] for n in found if wired[n] is not None}
+        again = [n for n in found if wired[n] is None]  # the broker's error: asked through the library, for its words
+        if again:
+            configs.update(wait_each(topic_admin.describe_configs(self._second_admin(), again, deadline.remaining(0.1),
+                                                                  config_sources), deadline, "describe configs"))
+        return described, {n: configs[n] for n in found}
+
+    def _topic_configs_over_wire(self, names: list[str], deadline: Deadline, sources: tuple[str, ...] | None):
+        """{name: Outcome((ConfigEntry...))} of DescribeConfigs over kctl's own few bytes on a
+        PLAINTEXT cluster (see kctl.kafka.configs_wire), with None in place of the topics the broker
+        answered with an error; None: not possible here, or it failed."""
+        import logging
+        import struct
+
+        from kctl import log
+        from kctl.kafka import configs_wire, wire
+
+        if not names or not wire.usable(self._conf) or not self._brokers:
+            return None
+        host, port = self._brokers[min(self._brokers)]
+        try:
+            answer = configs_wire.describe_topic_configs(host, port, names, deadline,
+                                                         None if sources is None else frozenset(sources))
+        except (OSError, ValueError, struct.error) as exc:
+            log.event("configs_wire_fallback", logging.DEBUG, error=str(exc))
+            return None
+        return {n: Outcome(answer[n][1]) if n in answer and not answer[n][0] else None for n in names}
+
+    def watermarks_over_wire(self, leaders: dict[TopicPartitionKey, int | None],
+                             timeout: "float | Deadline | None" = None) -> dict[TopicPartitionKey, tuple[int, int]] | None:
+        """{(topic, partition): (low, high)} asked of each partition's leader (from partition_leaders)
+        over kctl's own few bytes on a PLAINTEXT cluster (see kctl.kafka.offsets_wire): the partitions
+        a broker answered with an error, or without a known leader, are left out (ask list_offsets
+        for those). None: not possible here (TLS, SASL); the caller asks a library."""
+        from kctl.kafka import offsets_wire, wire
+
+        if not wire.usable(self._conf):
+            return None
+        by_leader: dict = {}
+        for key, leader in leaders.items():
+            if leader in self._brokers:
+                by_leader.setdefault(self._brokers[leader], []).append(key)
+        return offsets_wire.watermark_ranges(by_leader, self._deadline(timeout))
 
     def create_topics(self, names: list[str], partitions: int | None = None, replication: int | None = None,
                       config: dict[str, str] | None = None, *, validate_only: bool = False, wait: bool = True,

@@ -96,9 +96,9 @@ class TransactionAdmin:
 
         from kctl import log
         from kctl.errors import KctlError
-        from kctl.kafka import logdirs_wire
+        from kctl.kafka import logdirs_wire, wire
 
-        if not logdirs_wire.usable(self._conf):
+        if not wire.usable(self._conf):
             return None
         try:
             cluster, known = self._metadata(deadline)
