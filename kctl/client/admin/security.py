@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kctl.client.admin.core import check_names
 from kctl.deadline import Deadline
 from kctl.errors import UsageError
 from kctl.kafka.clients import wait_each
 from kctl.models.admin import Outcome
-from kctl.models.security import AclEntry
+
+if TYPE_CHECKING:  # annotations only: the ACL models stay off the start path of other commands
+    from kctl.models.security import AclEntry
 
 
 def check_acl(acl: AclEntry, filter_: bool = False) -> None:
