@@ -12,6 +12,10 @@ import struct
 
 from kctl.deadline import Deadline
 
+# A PLAINTEXT broker that is up accepts in milliseconds; one that never answers (an address
+# advertised but not reachable from here) must leave the library time to ask another broker.
+CONNECT_TIMEOUT_S = 2.0
+
 
 def usable(conf: dict) -> bool:
     """True when the connection to the brokers is plain TCP (no TLS, no SASL)."""
@@ -49,7 +53,7 @@ def exchange(host: str, port: int, request: bytes, deadline: Deadline) -> bytes:
 def exchange_many(host: str, port: int, requests: list[bytes], deadline: Deadline) -> list[bytes]:
     """Send the framed requests one after the other on a new connection, then read their answers
     (a broker answers the requests of a connection in order); see exchange."""
-    with socket.create_connection((host, port), timeout=deadline.remaining(0.1)) as sock:
+    with socket.create_connection((host, port), timeout=min(deadline.remaining(0.1), CONNECT_TIMEOUT_S)) as sock:
         sock.settimeout(deadline.remaining(0.1))
         sock.sendall(b"".join(requests))
         answers = []
