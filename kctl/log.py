@@ -12,7 +12,6 @@ would otherwise drown its one-line error).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -68,6 +67,8 @@ class StructuredFormatter(logging.Formatter):
         from kctl.config.client_conf import redact_text
 
         if self.fmt == "json":
+            import json  # only for --log-format json: off every other command's start path
+
             return redact_text(json.dumps(fields, default=str))
         return redact_text(" ".join(f"{key}={_logfmt_value(value)}" for key, value in fields.items()))
 

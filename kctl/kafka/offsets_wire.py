@@ -63,15 +63,26 @@ def parse(data: bytes, correlation_id: int = 1) -> dict[Key, int]:
 
 def watermark_ranges(by_leader: dict[tuple[str, int], list[Key]], deadline: Deadline) -> dict[Key, tuple[int, int]]:
     """{(topic, partition): (low, high)} of the partitions, asked of their leaders ({(host, port):
-    partitions}); a partition a broker answered with an error, or whose broker could not be asked,
-    is left out."""
-    out = {}
-    for (host, port), keys in by_leader.items():
+    partitions}), several brokers side by side; a partition a broker answered with an error, or
+    whose broker could not be asked, is left out."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask(leader) -> dict[Key, tuple[int, int]]:
+        (host, port), keys = leader
         try:
             answers = exchange_many(host, port, [request(keys, EARLIEST, 1), request(keys, LATEST, 2)], deadline)
             low, high = parse(answers[0], correlation_id=1), parse(answers[1], correlation_id=2)
         except (OSError, ValueError, struct.error) as exc:
             log.event("watermarks_wire_fallback", logging.DEBUG, broker=f"{host}:{port}", error=str(exc))
-            continue
-        out.update({key: (low[key], high[key]) for key in keys if key in low and key in high})
+            return {}
+        return {key: (low[key], high[key]) for key in keys if key in low and key in high}
+
+    out: dict[Key, tuple[int, int]] = {}
+    if len(by_leader) <= 1:
+        for leader in by_leader.items():
+            out.update(ask(leader))
+        return out
+    with ThreadPoolExecutor(min(8, len(by_leader)), thread_name_prefix="kctl-offsets") as pool:
+        for answer in pool.map(ask, by_leader.items()):
+            out.update(answer)
     return out
