@@ -93,8 +93,10 @@ def _describe_topics(conf: dict, timeout: float, names: list[str], sizes: bool) 
         ranges = offsets_job.result()
         # Partitions the watermarks' look-up did not cover (a leader that moved, a topic created or
         # grown meanwhile, or the look-up failed): the admin client's ListOffsets, with an error per partition.
+        # A partition without a leader is left out: it has no offsets to give, and ListOffsets would
+        # retry LEADER_NOT_AVAILABLE until --timeout (an incident's describe must answer at once).
         rest = [(n, p.partition) for n in names if described[n].ok for p in described[n].value.partitions
-                if (n, p.partition) not in ranges]
+                if (n, p.partition) not in ranges and p.leader is not None]
         if rest:
             low, high = (admin.list_offsets(rest, spec, deadline) for spec in ("earliest", "latest"))
             ranges.update({k: (low[k].value if low[k].ok else None, high[k].value if high[k].ok else None)

@@ -96,6 +96,13 @@ def test_health_reports_a_stopped_broker_and_recovers(cluster, unique_name):
     assert single in listed("--offline") and replicated not in listed("--offline")
     assert single in listed("--unavailable") and replicated not in listed("--unavailable")
     assert replicated in listed("--offline", "--under-replicated")  # filters combine with OR
+    # describe shows the offline partition with its offsets unknown, without asking ListOffsets for
+    # it (which would retry LEADER_NOT_AVAILABLE until --timeout)
+    described = run_kctl("-i", INSTANCE, "topics", "describe", single, "--no-size", "-o", "json")
+    assert described.code == 0, described
+    [offline] = described.json[0]["partitions"]
+    assert offline["leader"] is None and offline["low_watermark"] is None and offline["high_watermark"] is None
+    assert _offsets_asked_by_describe(single) == []
 
     doctor = run_kctl("-i", INSTANCE, "doctor", "-o", "json")
     assert doctor.code == 8, doctor
@@ -119,6 +126,25 @@ def test_health_reports_a_stopped_broker_and_recovers(cluster, unique_name):
     elected = run_kctl("-i", INSTANCE, "cluster", "elect-leaders", "--preferred", "--topic", replicated)
     assert elected.code == 0, elected
     _until(lambda: all(leader == preferred for leader, preferred in leaders().values()))
+
+
+def _offsets_asked_by_describe(topic: str) -> list:
+    """The partitions a describe of the topic asks the admin client's ListOffsets for (in-process)."""
+    from kctl.client.admin import AdminClient
+    from kctl.config.registry import load_registry
+    from kctl.services import topics as service
+
+    asked: list = []
+    original = AdminClient.list_offsets
+
+    def recording(self, partitions, *args, **kwargs):
+        asked.extend(partitions)
+        return original(self, partitions, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(AdminClient, "list_offsets", recording)
+        service.describe_topics({"bootstrap.servers": load_registry().bootstrap_of(INSTANCE)}, 60, [topic], sizes=False)
+    return asked
 
 
 def test_health_expect_brokers_overrides_the_local_count(cluster):
