@@ -45,7 +45,8 @@ class TopicDetail:
     """`kctl topics describe`: configs holds the values not at their Kafka default
     (config_sources says where each comes from: topic, broker, broker-default, static);
     size_bytes is the sum of the partitions' log sizes (one copy, the leader's), or null
-    when unknown; size_note then says why (not asked for, or why DescribeLogDirs failed)."""
+    when unknown; size_note then says why (not asked for, or why DescribeLogDirs failed).
+    configs_note: why the configs could not be read (say, no DESCRIBE_CONFIGS permission), else null."""
 
     JSON_EXTRA = ("replication_factor", "messages")
 
@@ -57,6 +58,7 @@ class TopicDetail:
     size_bytes: int | None = None
     config_sources: dict[str, str] = field(default_factory=dict)
     size_note: str | None = None
+    configs_note: str | None = None
 
     @property
     def replication_factor(self) -> int:

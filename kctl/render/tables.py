@@ -92,6 +92,8 @@ def topic_detail_table(topics):
             for key, value in sorted(topic.configs.items()):
                 configs.add_row(key, value, topic.config_sources.get(key, ""))
             parts.append(configs)
+        elif topic.configs_note:
+            parts.append(Styled(f"configs: {topic.configs_note}", "yellow"))
     return parts
 
 

@@ -109,8 +109,15 @@ def _describe_topics(conf: dict, timeout: float, names: list[str], sizes: bool) 
         if not outcome.ok:
             missing.append(_failed(name, outcome.error, topic=name))
             continue
-        entries = configs[name].value if name in configs and configs[name].ok else ()
-        topics.append(_topic_detail(outcome.value, entries, ranges, replica_sizes, size_note))
+        config = configs.get(name)
+        configs_note = None
+        if config is None or not config.ok:
+            # Said, not hidden: an empty table would read as "every config at its default".
+            reason = config.error.message if config is not None else "not answered"
+            configs_note = f"unknown: {reason}"
+            log.event("topic_configs_unknown", logging.WARNING, topic=name, reason=reason)
+        entries = config.value if configs_note is None else ()
+        topics.append(_topic_detail(outcome.value, entries, ranges, replica_sizes, size_note, configs_note))
     log.event("topic_describe", topics=len(names), missing=len(missing), duration_ms=_ms(start))
     return TopicDescribeResult(topics=tuple(topics), missing=tuple(missing))
 
@@ -153,7 +160,7 @@ def _replica_sizes(admin: AdminClient, names: list[str], deadline: Deadline):
 
 
 def _topic_detail(info: TopicInfo, entries, ranges: dict, replica_sizes: dict | None,
-                  size_note: str | None) -> TopicDetail:
+                  size_note: str | None, configs_note: str | None = None) -> TopicDetail:
     """ranges: {(topic, partition): (low, high)}, None for an offset that is not known."""
     name = info.name
     parts = []
@@ -186,6 +193,7 @@ def _topic_detail(info: TopicInfo, entries, ranges: dict, replica_sizes: dict | 
         size_bytes=total,
         config_sources={e.name: e.source for e in shown},
         size_note=None if total is not None else size_note,
+        configs_note=configs_note,
     )
 
 

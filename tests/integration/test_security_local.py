@@ -115,6 +115,13 @@ def test_users_and_acls_decide_what_a_principal_may_read(secured):
                  ("--operation", "read", "--resource-type", "group", "--resource-name", "kctl-consume-",
                   "--pattern-type", "prefixed")):
         assert kctl(*admin, "acls", "create", "--principal", "User:alice", *args).code == 0
+    # DESCRIBE without DESCRIBE_CONFIGS: the describe says the configs are unknown, not that there are none
+    described = kctl(*alice, "topics", "describe", topic, "--no-size", "-o", "json", env=env)
+    assert described.code == 0, described
+    [detail] = described.json
+    assert detail["configs"] == {} and detail["configs_note"].startswith("unknown: "), detail
+    assert "authoriz" in detail["configs_note"].lower() and "topic_configs_unknown" in described.stderr
+    assert detail["partitions"][0]["high_watermark"] == 1  # the rest of the describe is unaffected
     denied = kctl(*alice, "--timeout", 8, "consume", topic, "--from", "beginning", "--until", "end", env=env)
     assert denied.code == 9, denied
 

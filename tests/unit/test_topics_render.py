@@ -91,14 +91,23 @@ def test_topic_detail_json_shape():
     data = json.loads(out.getvalue())
     assert list(data[0]) == [
         "name", "topic_id", "internal", "partitions", "configs", "size_bytes", "config_sources", "size_note",
-        "replication_factor", "messages",
+        "configs_note", "replication_factor", "messages",
     ]
     assert data[0]["partitions"][1] == {
         "partition": 1, "leader": 2, "replicas": [2, 3, 1], "isr": [2, 3],
         "low_watermark": 5, "high_watermark": 7, "messages": 2, "size_bytes": 140,
     }
     assert data[0]["replication_factor"] == 3 and data[0]["messages"] == 12
-    assert data[0]["config_sources"]["retention.ms"] == "topic"
+    assert data[0]["config_sources"]["retention.ms"] == "topic" and data[0]["configs_note"] is None
+
+
+def test_topic_detail_table_says_configs_are_unknown_instead_of_showing_none():
+    import dataclasses
+
+    unknown = dataclasses.replace(DETAIL, configs={}, config_sources={}, configs_note="unknown: not authorized")
+    out = io.StringIO()
+    render([unknown], "table", file=out)
+    assert "configs: unknown: not authorized" in out.getvalue() and "CONFIG" not in out.getvalue()
 
 
 def test_operation_result_json_and_yaml_shapes_agree():
