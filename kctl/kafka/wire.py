@@ -1,4 +1,4 @@
-"""The few pieces kctl's own requests share (kctl.kafka.logdirs_wire, kctl.kafka.configs_wire):
+"""The few pieces kctl's own requests share (kctl.kafka.logdirs_wire, configs_wire, offsets_wire):
 Kafka's non-flexible request framing, its strings, and one request/answer on a plain TCP connection.
 
 kctl speaks the protocol itself only where a library costs more than the request (see those

@@ -85,13 +85,9 @@ class AdminCore:
     # ---------------------------------------------------------------------------- cluster
 
     def _metadata(self, deadline: Deadline, topic: str | None = None):
-        from kctl.kafka.clients import metadata
         from kctl.kafka.topic_admin import cluster_info
 
-        info = cluster_info(metadata(self._admin, self._conf, deadline, topic))
-        self._reachable = True
-        self._brokers = {b.id: (b.host, b.port) for b in info[0].brokers} or self._brokers
-        return info
+        return cluster_info(self._raw_metadata(deadline, topic))
 
     def _ensure_reachable(self, deadline: Deadline) -> None:
         """One metadata request before the first real one: no broker answering is a clear exit-6
@@ -99,12 +95,13 @@ class AdminCore:
         if not self._reachable:
             self._raw_metadata(deadline)
 
-    def _raw_metadata(self, deadline: Deadline):
-        """librdkafka's metadata of every topic (not converted to kctl models: cheap)."""
+    def _raw_metadata(self, deadline: Deadline, topic: str | None = None):
+        """librdkafka's metadata (of every topic, or one), not converted to kctl models; notes the
+        brokers' addresses for kctl's own requests."""
         from kctl.kafka.clients import metadata
         from kctl.kafka.topic_admin import broker_addresses
 
-        answer = metadata(self._admin, self._conf, deadline)
+        answer = metadata(self._admin, self._conf, deadline, topic)
         self._reachable = True
         self._brokers = broker_addresses(answer) or self._brokers
         return answer
