@@ -297,14 +297,19 @@ class SchemaDecoder:
     def _decoder(self, kind: str):
         decoder = self._decoders.get(kind)
         if decoder is None:
+            # The writer's schema comes from the id in each record. The subject (for data-contract rules) is
+            # the topic's, as confluent-kafka chose before 2.16; since then its default first asks the
+            # registry for the topic's "associations", a request registries without that API may answer
+            # slowly or never (Apicurio once left it unanswered until the client's timeout).
+            conf = {"subject.name.strategy": confluent_module("schema_registry").topic_subject_name_strategy}
             if kind == "AVRO":
                 AvroDeserializer = confluent_module("schema_registry.avro").AvroDeserializer
 
-                decoder = AvroDeserializer(self.client)
+                decoder = AvroDeserializer(self.client, conf=conf)
             elif kind == "JSON":
                 JSONDeserializer = confluent_module("schema_registry.json_schema").JSONDeserializer
 
-                decoder = JSONDeserializer(None, schema_registry_client=self.client)
+                decoder = JSONDeserializer(None, conf=conf, schema_registry_client=self.client)
             else:
                 raise UsageError(f"decoding {kind} records is not supported", hint="use --value-format auto to show them as they are")
             self._decoders[kind] = decoder

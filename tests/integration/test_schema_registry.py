@@ -71,14 +71,23 @@ def _raw_values(kafka, topic: str) -> list[bytes]:
     return out
 
 
+def _access_log(kafka) -> str:
+    log = local.status(load_registry(), kafka["instance"])[0].schema_registry.log_file
+    with open(log, errors="replace") as fh:
+        return fh.read()
+
+
 def _id_fetches(kafka) -> dict[int, int]:
     """How often each schema id was fetched, from the registry's access log."""
     import re
     from collections import Counter
 
-    log = local.status(load_registry(), kafka["instance"])[0].schema_registry.log_file
-    with open(log, errors="replace") as fh:
-        return Counter(int(m) for m in re.findall(r'path="/apis/ccompat/v7/schemas/ids/(\d+)"', fh.read()))
+    return Counter(int(m) for m in re.findall(r'path="/apis/ccompat/v7/schemas/ids/(\d+)"', _access_log(kafka)))
+
+
+def _association_lookups(kafka, topic: str) -> int:
+    """Requests for the topic's subject associations (confluent-kafka >= 2.16's default subject strategy)."""
+    return _access_log(kafka).count(f'path="/apis/ccompat/v7/associations/resources/-/{topic}')
 
 
 def _consume(kafka, topic, *args):
@@ -87,7 +96,7 @@ def _consume(kafka, topic, *args):
 
 @pytest.mark.parametrize("fmt,schema", [("avro", USER), ("json-schema", JSON_SCHEMA)])
 def test_round_trip_and_wire_format(kafka, registry_url, new_topic, tmp_path, fmt, schema):
-    from confluent_kafka.schema_registry import SchemaRegistryClient
+    from confluent_kafka.schema_registry import SchemaRegistryClient, topic_subject_name_strategy
     from confluent_kafka.schema_registry.avro import AvroDeserializer
     from confluent_kafka.schema_registry.json_schema import JSONDeserializer
     from confluent_kafka.serialization import MessageField, SerializationContext
@@ -105,13 +114,17 @@ def test_round_trip_and_wire_format(kafka, registry_url, new_topic, tmp_path, fm
     assert [r["value"] for r in consumed.json_lines] == records
     ids = {r["value_schema_id"] for r in consumed.json_lines}
     assert len(ids) == 1
-    # five records, one schema id: fetched once (the registry's access log)
+    # five records, one schema id: fetched once (the registry's access log), and no subject lookup:
+    # the id names the schema (the associations request once went unanswered for 5 minutes)
     (schema_id,) = ids
     assert _id_fetches(kafka).get(schema_id, 0) - fetches_before.get(schema_id, 0) == 1
+    assert _association_lookups(kafka, topic) == 0
     # The bytes on the topic: magic byte 0, the schema id, then the payload confluent-kafka's own
     # deserializer reads (independent of kctl's decoding).
     client = SchemaRegistryClient({"url": registry_url})
-    deserializer = AvroDeserializer(client) if fmt == "avro" else JSONDeserializer(None, schema_registry_client=client)
+    conf = {"subject.name.strategy": topic_subject_name_strategy}  # as kctl: no associations request
+    deserializer = (AvroDeserializer(client, conf=conf) if fmt == "avro"
+                    else JSONDeserializer(None, conf=conf, schema_registry_client=client))
     raw = _raw_values(kafka, topic)
     assert all(v[0] == 0 and int.from_bytes(v[1:5], "big") in ids for v in raw)
     ctx = SerializationContext(topic, MessageField.VALUE)
