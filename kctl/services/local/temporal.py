@@ -91,6 +91,13 @@ def is_ready(ports: TemporalPorts) -> bool:
     return port_accepts(ports.host, ports.frontend_port) and http_status(ports.ui_url + "/") == 200
 
 
+def _wrote_since(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size > size
+    except OSError:
+        return False
+
+
 def preflight(registry: Registry, instance: int) -> str | None:
     """Why the Temporal server could not start, raised early (before any broker starts): a missing
     binary or a taken port. Returns the binary, or None when the server already runs."""
@@ -117,11 +124,14 @@ def start(registry: Registry, instance: int, wait: float) -> bool:
     paths = temporal_paths(instance)
     ports = registry.temporal_of(instance)
     paths.root.mkdir(parents=True, exist_ok=True)
+    log_size = paths.log.stat().st_size if paths.log.exists() else 0
     with log.timed("local_temporal_up", instance=instance):
         proc = launch(server_command(binary, ports, paths), paths.log, paths.pid_file)
         try:
+            # The ports answer while the server is still starting (~0.4 s before its start returns
+            # here, longer on a loaded machine); the CLI prints its banner once it has started.
             wait_until_ready(f"the Temporal server of instance {instance}", proc, paths.log,
-                             lambda: is_ready(ports), Deadline.after(wait), wait)
+                             lambda: is_ready(ports) and _wrote_since(paths.log, log_size), Deadline.after(wait), wait)
         except BaseException:
             end_started([(proc, paths.pid_file)])
             raise
