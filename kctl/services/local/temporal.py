@@ -128,8 +128,8 @@ def start(registry: Registry, instance: int, wait: float) -> bool:
     with log.timed("local_temporal_up", instance=instance):
         proc = launch(server_command(binary, ports, paths), paths.log, paths.pid_file)
         try:
-            # The ports answer while the server is still starting (~0.4 s before its start returns
-            # here, longer on a loaded machine); the CLI prints its banner once it has started.
+            # The ports answer while the dev server is still starting (~0.4 s early, longer under load);
+            # its banner, the log's first output at --log-level warn, comes once it has started.
             wait_until_ready(f"the Temporal server of instance {instance}", proc, paths.log,
                              lambda: is_ready(ports) and _wrote_since(paths.log, log_size), Deadline.after(wait), wait)
         except BaseException:
