@@ -105,10 +105,14 @@ def _bulk(bootstrap: str, topic: str, count: int) -> None:
     from confluent_kafka import Producer
 
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
-    for i in range(count):
-        producer.produce(topic, value=b"x", partition=0)
-        if i % 10000 == 0:
-            producer.poll(0)
+    for _ in range(count):
+        while True:
+            try:
+                producer.produce(topic, value=b"x", partition=0)
+                break
+            except BufferError:  # the local queue (100,000 records) is full: let deliveries make room
+                producer.poll(0.1)
+        producer.poll(0)
     assert producer.flush(30) == 0
 
 
