@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.helpers import run_kctl
+from tests.helpers import KEEP_OLD_RECORDS, run_kctl
 from tests.integration.consume_helpers import ROOT, committed, group_name, kctl_popen, produce
 
 
@@ -118,7 +118,7 @@ def test_max_messages_counts_only_written_records_across_chunks(kafka, new_topic
 
 
 def test_format_tokens(kafka, new_topic):
-    topic = new_topic(partitions=1)
+    topic = new_topic(partitions=1, config=KEEP_OLD_RECORDS)  # the record's time is 2026-11-26
     produce(kafka["bootstrap"], topic, [{"key": b"k1", "value": b"hello", "headers": [("h", b"x"), ("e", b"")],
                                          "timestamp": 1795687200123}])
     result = run_kctl("consume", topic, "--until", "end", "-f", r"%t|%p|%o|%k|%K|%v|%S|%h|%T|%d\n", *_bootstrap(kafka))

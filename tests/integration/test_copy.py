@@ -10,14 +10,13 @@ import subprocess
 import sys
 import time
 
-from tests.helpers import run_kctl
+from tests.helpers import KEEP_OLD_RECORDS, run_kctl
 
 BASE_TS = 1_700_000_000_000
 # The records carry BASE_TS timestamps (Nov 2023), far older than the broker's default 7-day
-# retention: the broker's retention check (every 5 minutes) would delete segments of SRC and DST
-# in the middle of a test (DST looked short: "lost" batches of one transaction each). Every source
+# retention (DST once looked short: "lost" batches of one transaction each). Every source
 # topic keeps its records forever, and `copy --create` gives DST the same topic config.
-KEEP = {"retention.ms": "-1"}
+KEEP = KEEP_OLD_RECORDS
 
 
 def fill(bootstrap: str, topic: str, count: int, partitions: int) -> None:

@@ -14,13 +14,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.helpers import run_answering_on_a_tty, run_kctl, run_kctl_process
+from tests.helpers import KEEP_OLD_RECORDS, run_answering_on_a_tty, run_kctl, run_kctl_process
 
 UNREACHABLE = ("-b", "127.0.0.1:1", "--timeout", "2")
 T0 = 1_700_000_000_000  # the timestamp of the first test record (ms); record i is at T0 + i s
-# Records from 2023 on a topic with the default 7-day retention are deleted by the broker's next retention
-# check (every 5 minutes): the test topics keep everything.
-KEEP = {"retention.ms": "-1"}
+KEEP = KEEP_OLD_RECORDS  # records from 2023
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import zstandard
 
 from kctl import serde
 from kctl.services import local
-from tests.helpers import run_kctl
+from tests.helpers import KEEP_OLD_RECORDS, run_kctl
 
 
 
@@ -118,7 +118,7 @@ def test_every_serializer_round_trips(kafka, new_topic, produce, serializer, tex
 
 
 def test_json_envelopes_round_trip_binary_headers_partition_timestamp(kafka, new_topic, produce):
-    source = new_topic(3)
+    source = new_topic(3, config=KEEP_OLD_RECORDS)
     records = [
         serde.envelope(source, 2, 0, 1_700_000_000_123, b"k1", b"\xff\x00binary", [("trace", b"abc"), ("bin", b"\x80\x81")]),
         serde.envelope(source, 0, 0, 1_700_000_000_456, None, None, []),
@@ -144,7 +144,7 @@ def test_json_envelopes_round_trip_binary_headers_partition_timestamp(kafka, new
     assert fourth.value() == struct.pack(">d", 0.5)
 
     # consume -> envelope -> produce into a second topic gives identical records
-    copy = new_topic(3)
+    copy = new_topic(3, config=KEEP_OLD_RECORDS)
     envelopes = "".join(json.dumps(serde.envelope(source, m.partition(), m.offset(), m.timestamp()[1], m.key(),
                                                   m.value(), m.headers())) + "\n" for m in got)
     result = produce(copy, "--input", "envelope", input=envelopes)
