@@ -8,7 +8,7 @@ import os
 import sys
 
 from kctl.cli.argv import hoist_global_options  # noqa: F401 - kctl.__main__.hoist_global_options, as before
-from kctl.errors import ExitCode, KctlError, Terminated
+from kctl.errors import SIGNALS_RAISED, ExitCode, KctlError, Terminated
 
 
 def _print_error(message: str, hint: str | None = None) -> None:
@@ -53,6 +53,7 @@ def install_signal_handlers(received: list) -> dict:
         if _drops_exceptions(frame):
             _redeliver(signum)
             return
+        SIGNALS_RAISED.append(signum)
         raise KeyboardInterrupt()
 
     def on_sigterm(signum, frame):
@@ -60,6 +61,7 @@ def install_signal_handlers(received: list) -> dict:
             _redeliver(signum)
             return
         received.append(signum)
+        SIGNALS_RAISED.append(signum)
         raise Terminated()
 
     if threading.current_thread() is not threading.main_thread():

@@ -92,6 +92,17 @@ class Terminated(KeyboardInterrupt):
     commit what was written) runs unchanged; main() exits 143 instead of 130."""
 
 
+# The signals kctl's handlers (kctl.__main__) raised an interrupt for, newest last: code that
+# catches a library error which may have replaced that interrupt asks here (kafka.clients.new_client).
+SIGNALS_RAISED: list[int] = []
+
+
+def interrupt_for(signum: int) -> KeyboardInterrupt:
+    import signal
+
+    return Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
 class InvalidRequest(KctlError):
     """The broker rejected the request as invalid (bad name, bad config, topic exists...)."""
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import contextmanager
 
 from kctl import log
 from kctl.deadline import Deadline
-from kctl.errors import AuthError, BrokerUnavailable, ConfigError, KctlError, from_kafka_error, hint_for
+from kctl.errors import (
+    SIGNALS_RAISED, AuthError, BrokerUnavailable, ConfigError, KctlError, from_kafka_error, hint_for, interrupt_for,
+)
 from kctl.kafka.lib import confluent, confluent_admin
 
 _AUTH_CODES = ("_AUTHENTICATION", "SASL_AUTHENTICATION_FAILED", "_SSL")
@@ -87,7 +90,8 @@ def lost_interrupt(exc: SystemError) -> BaseException:
 class InterruptSafe:
     """A library client whose every method call turns a lost interrupt (SystemError, see
     lost_interrupt) back into KeyboardInterrupt / Terminated: the admin client's ~25 calls, seen
-    with create_topics during `kctl e2e run` (exit 1 instead of 130/143)."""
+    with create_topics during `kctl e2e run` (exit 1 instead of 130/143). So does a TypeError or
+    ValueError that replaced one (see signal_during: a topic's config names, group ids)."""
 
     def __init__(self, client):
         object.__setattr__(self, "_client", client)
@@ -99,7 +103,8 @@ class InterruptSafe:
 
         def call(*args, **kwargs):
             try:
-                return value(*args, **kwargs)
+                with interrupts_kept():
+                    return value(*args, **kwargs)
             except SystemError as exc:
                 raise lost_interrupt(exc) from None
 
@@ -138,15 +143,53 @@ def config_error(exc: BaseException) -> KctlError:
                        hint="check -X, --command-config and the context's properties")
 
 
+def signal_during(raised: int) -> KeyboardInterrupt | None:
+    """The interrupt kctl's handlers raised since SIGNALS_RAISED had `raised` entries, if any.
+
+    confluent-kafka turns names (properties, header keys, topics to subscribe) into strings with
+    PyObject_Str, which first runs pending signal handlers; when the handler raises there, the call
+    replaces that KeyboardInterrupt with a TypeError or ValueError of its own ("expected
+    configuration property name as type unicode string": a SIGINT'd `kctl e2e run` exited 3,
+    "invalid client configuration", in tests/integration/test_faults.py under load)."""
+    if len(SIGNALS_RAISED) > raised:
+        return interrupt_for(SIGNALS_RAISED[-1])
+    return None
+
+
+@contextmanager
+def interrupts_kept():
+    """The block, with a TypeError or ValueError that replaced an interrupt raised as that
+    interrupt (see signal_during)."""
+    raised = len(SIGNALS_RAISED)
+    try:
+        yield
+    except (TypeError, ValueError):
+        interrupt = signal_during(raised)
+        if interrupt is None:
+            raise
+        raise interrupt from None
+
+
+def new_client(factory, conf: dict, refused=config_error):
+    """factory(conf): a librdkafka client, with the error refused(exc) returns (exit 3) raised for
+    properties librdkafka refuses, and a Ctrl-C or SIGTERM during the call raised as that
+    interrupt (see signal_during)."""
+    ck = confluent()
+
+    raised = len(SIGNALS_RAISED)
+    try:
+        return factory(conf)
+    except (ck.KafkaException, ValueError, TypeError) as exc:
+        interrupt = signal_during(raised)
+        if interrupt is None and isinstance(exc, TypeError) and "name as type unicode string" in str(exc) \
+                and all(isinstance(name, str) for name in conf):  # Python's own SIGINT handler raised (a program using kctl.client)
+            interrupt = KeyboardInterrupt()
+        raise (interrupt or refused(exc)) from None
+
+
 def new_admin(conf: dict, errors: ClientErrors):
     """A confluent_kafka AdminClient reporting to `errors` (exit 3 for properties it refuses)."""
-    ck = confluent()
-    ca = confluent_admin()
-
-    try:
-        client = ca.AdminClient(library_conf(conf, errors))
-    except (ck.KafkaException, ValueError, TypeError) as exc:
-        raise config_error(exc) from None
+    client = new_client(confluent_admin().AdminClient, library_conf(conf, errors))
     client.kctl_errors = errors  # read by cluster_metadata: this client's own collector
     return InterruptSafe(client)
 
@@ -231,7 +274,7 @@ def broker_count(bootstrap: str, timeout: float, conf: dict | None = None) -> in
     ck = confluent()
     ca = confluent_admin()
 
-    client = ca.AdminClient(client_conf({**(conf or {}), "bootstrap.servers": bootstrap, "log_level": 0}))
+    client = new_client(ca.AdminClient, client_conf({**(conf or {}), "bootstrap.servers": bootstrap, "log_level": 0}))
     try:
         return len(client.list_topics(timeout=timeout).brokers)
     except ck.KafkaException:

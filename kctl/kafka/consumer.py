@@ -16,7 +16,9 @@ from typing import Callable, Iterable
 from kctl import log
 from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError
-from kctl.kafka.clients import ClientErrors, library_conf, lost_interrupt, to_kctl_error, unreachable
+from kctl.kafka.clients import (
+    ClientErrors, interrupts_kept, library_conf, lost_interrupt, new_client, to_kctl_error, unreachable,
+)
 from kctl.models.records import ConsumerEvent, ConsumerRecord, TopicPartitionOffset
 from kctl.kafka.lib import confluent
 
@@ -155,6 +157,10 @@ class RebalanceListener:
             self.lost_cb([_tpo(tp) for tp in partitions])
 
 
+def _refused(exc: BaseException) -> ConfigError:
+    return ConfigError(f"invalid consumer configuration: {exc}", hint="check -X and --command-config")
+
+
 class KafkaConsumer:
     """One confluent Consumer and its error collector; methods raise KctlErrors only."""
 
@@ -169,10 +175,7 @@ class KafkaConsumer:
         self.errors = ClientErrors()
         self.conf = conf
         self.cooperative = "cooperative" in str(conf.get("partition.assignment.strategy", ""))
-        try:
-            self._consumer = ck.Consumer(library_conf(conf, self.errors))
-        except (ck.KafkaException, ValueError, TypeError) as exc:
-            raise ConfigError(f"invalid consumer configuration: {exc}", hint="check -X and --command-config") from None
+        self._consumer = new_client(ck.Consumer, library_conf(conf, self.errors), refused=_refused)
 
     def _error(self, exc: BaseException, what: str, timeout: float | None = None) -> KctlError:
         auth = self.auth_failure()
@@ -220,8 +223,9 @@ class KafkaConsumer:
     # -- assignment --
 
     def subscribe(self, topics: list[str], listener: RebalanceListener) -> None:
-        self._consumer.subscribe(list(topics), on_assign=listener.on_assign, on_revoke=listener.on_revoke,
-                                 on_lost=listener.on_lost)
+        with interrupts_kept():  # a Ctrl-C while the topic names become strings
+            self._consumer.subscribe(list(topics), on_assign=listener.on_assign, on_revoke=listener.on_revoke,
+                                     on_lost=listener.on_lost)
 
     def assign(self, offsets) -> None:
         self._consumer.assign(_parts(offsets))

@@ -20,7 +20,7 @@ from kctl.errors import (
     from_kafka_error,
 )
 from kctl.deadline import Deadline
-from kctl.kafka.clients import ClientErrors, config_error, library_conf, lost_interrupt, metadata
+from kctl.kafka.clients import ClientErrors, interrupts_kept, library_conf, lost_interrupt, metadata, new_client
 from kctl.kafka.lib import confluent
 
 # kctl's choices where librdkafka's defaults are tuned for latency rather than bulk loads.
@@ -112,10 +112,7 @@ class LibProducer:
         self.idempotence_state: str | None = None  # librdkafka's eos.idemp_state, from its statistics
         if _positive(conf.get("statistics.interval.ms")):
             lib["stats_cb"] = self._stats_hook(conf.get("stats_cb"))
-        try:
-            self._producer = ck.Producer(lib)
-        except (ck.KafkaException, ValueError, TypeError) as exc:
-            raise config_error(exc) from None
+        self._producer = new_client(ck.Producer, lib)
         self._kafka_exception = ck.KafkaException
 
     def _stats_hook(self, user_cb):
@@ -171,10 +168,11 @@ class LibProducer:
 
             kwargs["on_delivery"] = report
         try:
-            try:
-                self._producer.produce(topic, value, key, partition, **kwargs)
-            except BufferError:
-                self._wait_for_room(topic, value, key, partition, **kwargs)
+            with interrupts_kept():  # a Ctrl-C while the header keys become strings
+                try:
+                    self._producer.produce(topic, value, key, partition, **kwargs)
+                except BufferError:
+                    self._wait_for_room(topic, value, key, partition, **kwargs)
         except self._kafka_exception as exc:
             raise self._rejected(exc, value, 0) from None
 
@@ -208,12 +206,13 @@ class LibProducer:
             else:
                 # Every argument by position (callback, on_delivery None = the producer's own,
                 # timestamp 0 = now): parsing the headers keyword cost ~0.6 us a message.
-                for index, value in enumerate(values):  # noqa: B007 - read by the except below
-                    k = key if keys is None else keys[index]
-                    try:
-                        produce(topic, value, k, partition, None, None, 0, headers)
-                    except BufferError:
-                        self._wait_for_room(topic, value, k, partition, headers=headers)
+                with interrupts_kept():  # a Ctrl-C while the header keys become strings
+                    for index, value in enumerate(values):  # noqa: B007 - read by the except below
+                        k = key if keys is None else keys[index]
+                        try:
+                            produce(topic, value, k, partition, None, None, 0, headers)
+                        except BufferError:
+                            self._wait_for_room(topic, value, k, partition, headers=headers)
         except self._kafka_exception as exc:
             raise self._rejected(exc, values[index], index) from None
         return len(values)

@@ -160,3 +160,102 @@ def test_other_system_errors_stay_what_they_are():
 
     error = SystemError("something else")
     assert lost_interrupt(error) is error
+
+
+def _name_that_signals(signum) -> str:
+    """A property name whose conversion to a string sends `signum`: the client constructor turns
+    each name into a string (PyObject_Str, which also runs pending handlers) and replaces any
+    exception raised there with "TypeError: expected configuration property name as type unicode
+    string" (seen as exit 3 from a SIGINT'd `kctl e2e run` under load)."""
+
+    class Name(str):
+        def __str__(self):
+            os.kill(os.getpid(), signum)
+            for _ in range(1000):  # the handler runs here, inside the constructor
+                pass
+            return "client.id"
+
+    return Name("client.id")
+
+
+def _make(kind: str, conf: dict):
+    from kctl.kafka.clients import ClientErrors, new_admin
+
+    if kind == "producer":
+        return LibProducer(conf)
+    if kind == "consumer":
+        return KafkaConsumer({**conf, "group.id": "kctl-unit-interrupts"})
+    return new_admin(conf, ClientErrors())
+
+
+@pytest.mark.parametrize("kind", ["producer", "consumer", "admin"])
+def test_ctrl_c_while_a_client_is_made_is_keyboard_interrupt(handlers, kind):
+    with pytest.raises(KeyboardInterrupt) as caught:
+        _make(kind, {**NO_BROKER, _name_that_signals(signal.SIGINT): "x"})
+    assert not isinstance(caught.value, Terminated)
+
+
+@pytest.mark.parametrize("kind", ["producer", "consumer", "admin"])
+def test_sigterm_while_a_client_is_made_is_terminated(kind):
+    previous = install_signal_handlers([])
+    try:
+        with pytest.raises(Terminated):
+            _make(kind, {**NO_BROKER, _name_that_signals(signal.SIGTERM): "x"})
+    finally:
+        _restore_signal_handlers(previous)
+
+
+@pytest.mark.parametrize("kind", ["producer", "consumer", "admin"])
+def test_a_refused_property_is_still_a_configuration_error(handlers, kind):
+    from kctl.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no.such.property"):
+        _make(kind, {**NO_BROKER, "no.such.property": "x"})
+
+
+def _header_keys_that_signal(producer: LibProducer, signum) -> None:
+    producer.produce_values("t", [b"x"], headers=[(_name_that_signals(signum), b"v")])
+
+
+def _one_record_with_that_header(producer: LibProducer, signum) -> None:
+    producer.produce("t", b"x", headers=[(_name_that_signals(signum), b"v")])
+
+
+@pytest.mark.parametrize("signum, raised", [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated)])
+@pytest.mark.parametrize("call", [_header_keys_that_signal, _one_record_with_that_header])
+def test_a_signal_while_header_keys_become_strings_is_that_interrupt(call, signum, raised):
+    previous = install_signal_handlers([])
+    try:
+        producer = LibProducer(NO_BROKER)
+        with pytest.raises(raised):
+            call(producer, signum)
+        producer.purge()
+    finally:
+        _restore_signal_handlers(previous)
+
+
+def test_a_signal_while_topic_names_become_strings_is_that_interrupt():
+    previous = install_signal_handlers([])
+    consumer = KafkaConsumer({**NO_BROKER, "group.id": "kctl-unit-interrupts"})
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            consumer.subscribe([_name_that_signals(signal.SIGINT)], listener=_Listener())
+    finally:
+        _restore_signal_handlers(previous)
+        consumer.close()
+
+
+def test_a_signal_inside_an_admin_call_that_became_a_value_error_is_that_interrupt():
+    from kctl.kafka.clients import ClientErrors, new_admin
+    from kctl.kafka.lib import confluent_admin
+
+    previous = install_signal_handlers([])
+    try:
+        admin = new_admin(NO_BROKER, ClientErrors())
+        topic = confluent_admin().NewTopic("t", 1, config={_name_that_signals(signal.SIGTERM): "1"})
+        with pytest.raises(Terminated):
+            admin.create_topics([topic])
+        with pytest.raises(ValueError, match="non-empty list"):  # a genuine one stays what it is
+            admin.create_topics([])
+    finally:
+        _restore_signal_handlers(previous)
