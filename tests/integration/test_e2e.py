@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -234,36 +233,60 @@ class _StopBrokerAt:
             self.stopped = True
 
 
+def _run_with_the_broker_stopped(bootstrap: str, stop_at: str, how: str, timeout: float, answer) -> None:
+    """In a child process: one e2e run whose broker goes away when step `stop_at` starts; the
+    report goes back through the pipe `answer`, and the process ends at once, as `kctl e2e run`
+    does (kctl.__main__._exit): the clients that run abandoned to a stopped broker must not outlive
+    it. In the test's own process they did, and once the broker resumed librdkafka aborted the
+    whole pytest run from one of their threads ("Fatal Python error: Aborted", about 1 run in 8
+    under load)."""
+    import os
+
+    from kctl.config.client_conf import build_conf
+    from kctl.config.registry import load_registry
+
+    listener = _StopBrokerAt(load_registry(), stop_at, how)
+    report = e2e.run(build_conf(bootstrap), e2e.E2EOptions(timeout=timeout), listener, instance=OWN_INSTANCE)
+    answer.send((report, listener.stopped, e2e.failure_error(report).exit_code))
+    answer.close()
+    os._exit(0)
+
+
 # The SIGSTOP cases first (the broker is resumed after each), the shutdown last: one broker start.
 @pytest.mark.parametrize("stop_at, how", [("consume", "sigstop"), ("commit", "sigstop"), ("produce", "down")])
 def test_broker_stopping_in_the_middle_fails_a_step_and_exits_without_hanging(own_broker, own_registry, stop_at, how):
     """Whichever step the broker goes away in fails with exit 6 (not 1 or 8): the steps after it
     are skipped and cleanup says what it left behind instead of waiting for deletions."""
-    from kctl.config.client_conf import build_conf
+    import multiprocessing
+
     from kctl.services import local
 
     if local.status(own_registry, OWN_INSTANCE)[0].state != "up":  # run alone after the shutdown case
         local.up(own_registry, OWN_INSTANCE, brokers=1, wait=120)
-    listener = _StopBrokerAt(own_registry, stop_at, how)
     timeout = 8.0
-    box = {}
-    thread = threading.Thread(target=lambda: box.setdefault("report", e2e.run(
-        build_conf(own_broker.bootstrap), e2e.E2EOptions(timeout=timeout), listener, instance=OWN_INSTANCE)),
-        daemon=True)
-    thread.start()
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no librdkafka threads forked from pytest's
+    receiving, sending = spawn.Pipe(duplex=False)
+    child = spawn.Process(target=_run_with_the_broker_stopped,
+                          args=(own_broker.bootstrap, stop_at, how, timeout, sending), daemon=True)
+    child.start()
+    sending.close()
     try:
         # Bounded: the run deadline, the cleanup grace, the broker's own shutdown, plus slack for a busy machine.
-        thread.join(timeout + e2e.CLEANUP_GRACE_S + 60)
+        answered = receiving.poll(timeout + e2e.CLEANUP_GRACE_S + 60)
+        report, stopped, error_exit_code = receiving.recv() if answered else (None, None, None)
+        child.join(30)
     finally:
+        if child.is_alive():
+            child.kill()
         if how == "sigstop":
             _resume(own_registry)
             _wait_until_listed(own_broker.bootstrap)
-    assert not thread.is_alive(), "e2e run hung after the broker stopped"
-    report = box["report"]
+    assert answered, "e2e run hung after the broker stopped"
+    assert child.exitcode == 0
     names = [name for name, _ in e2e.STEPS]
     steps = {s.name: s for s in report.steps}
     shown = "; ".join(f"{s.name}: {s.status} {s.detail} {s.error}" for s in report.steps)
-    assert listener.stopped, shown
+    assert stopped, shown
     before = names[:names.index(stop_at)]
     after = [n for n in names[names.index(stop_at) + 1:] if n != "cleanup"]
     assert all(steps[n].status in ("passed", "skipped") for n in before), shown
@@ -272,8 +295,7 @@ def test_broker_stopping_in_the_middle_fails_a_step_and_exits_without_hanging(ow
     assert report.exit_code == 6 and not report.ok, steps[stop_at]
     assert all(steps[n].status == "skipped" for n in after), shown
     assert steps["cleanup"].status in ("failed", "passed")
-    error = e2e.failure_error(report)
-    assert error.exit_code == 6
+    assert error_exit_code == 6
 
 
 def test_producer_client_waits_for_its_producer_id(kafka):
