@@ -93,7 +93,7 @@ class Terminated(KeyboardInterrupt):
 
 
 # The signals kctl's handlers (kctl.__main__) raised an interrupt for, newest last: code that
-# catches a library error which may have replaced that interrupt asks here (kafka.clients.signal_during).
+# catches a library error which may have replaced that interrupt asks here (kafka.clients.interrupts_kept).
 SIGNALS_RAISED: list[int] = []
 
 

@@ -91,7 +91,7 @@ class InterruptSafe:
     """A library client whose every method call turns a lost interrupt (SystemError, see
     lost_interrupt) back into KeyboardInterrupt / Terminated: the admin client's ~25 calls, seen
     with create_topics during `kctl e2e run` (exit 1 instead of 130/143). So does a TypeError or
-    ValueError that replaced one (see signal_during: a topic's config names, group ids)."""
+    ValueError that replaced one (see interrupts_kept: a topic's config names, group ids)."""
 
     def __init__(self, client):
         object.__setattr__(self, "_client", client)
@@ -143,48 +143,39 @@ def config_error(exc: BaseException) -> KctlError:
                        hint="check -X, --command-config and the context's properties")
 
 
-def signal_during(raised: int) -> KeyboardInterrupt | None:
-    """The interrupt kctl's handlers raised since SIGNALS_RAISED had `raised` entries, if any.
-
-    confluent-kafka turns names (properties, header keys, topics to subscribe) into strings with
-    PyObject_Str, which first runs pending signal handlers; when the handler raises there, the call
-    replaces that KeyboardInterrupt with a TypeError or ValueError of its own ("expected
-    configuration property name as type unicode string": a SIGINT'd `kctl e2e run` exited 3,
-    "invalid client configuration", in tests/integration/test_faults.py under load)."""
-    if len(SIGNALS_RAISED) > raised:
-        return interrupt_for(SIGNALS_RAISED[-1])
-    return None
-
-
 @contextmanager
 def interrupts_kept():
     """The block, with a TypeError or ValueError that replaced an interrupt raised as that
-    interrupt (see signal_during)."""
+    interrupt (KeyboardInterrupt or Terminated, whichever kctl's handler raised last).
+
+    confluent-kafka turns names (properties, header keys, topics to subscribe, config names) into
+    strings with PyObject_Str, which first runs pending signal handlers; when the handler raises
+    there, the call replaces that KeyboardInterrupt with a TypeError or ValueError of its own
+    ("expected configuration property name as type unicode string": a SIGINT'd `kctl e2e run`
+    exited 3, "invalid client configuration", in tests/integration/test_faults.py under load)."""
     raised = len(SIGNALS_RAISED)
     try:
         yield
     except (TypeError, ValueError):
-        interrupt = signal_during(raised)
-        if interrupt is None:
+        if len(SIGNALS_RAISED) == raised:
             raise
-        raise interrupt from None
+        raise interrupt_for(SIGNALS_RAISED[-1]) from None
 
 
 def new_client(factory, conf: dict, refused=config_error):
     """factory(conf): a librdkafka client, with the error refused(exc) returns (exit 3) raised for
     properties librdkafka refuses, and a Ctrl-C or SIGTERM during the call raised as that
-    interrupt (see signal_during)."""
+    interrupt (see interrupts_kept)."""
     ck = confluent()
 
-    raised = len(SIGNALS_RAISED)
     try:
-        return factory(conf)
+        with interrupts_kept():
+            return factory(conf)
     except (ck.KafkaException, ValueError, TypeError) as exc:
-        interrupt = signal_during(raised)
-        if interrupt is None and isinstance(exc, TypeError) and "name as type unicode string" in str(exc) \
+        if isinstance(exc, TypeError) and "name as type unicode string" in str(exc) \
                 and all(isinstance(name, str) for name in conf):  # Python's own SIGINT handler raised (a program using kctl.client)
-            interrupt = KeyboardInterrupt()
-        raise (interrupt or refused(exc)) from None
+            raise KeyboardInterrupt() from None
+        raise refused(exc) from None
 
 
 def new_admin(conf: dict, errors: ClientErrors):
