@@ -10,7 +10,6 @@ from typing import List, Optional
 
 import typer
 
-from kctl import __version__
 from kctl.cli.argv import GLOBAL_FLAG_OPTIONS, GLOBAL_VALUE_OPTIONS  # noqa: F401 - re-exported
 from kctl.cli.context import AppContext, no_empty_names
 from kctl.cli.lazy import Lazy, LazyGroup
@@ -57,6 +56,8 @@ COMMANDS = {
     "worker": Lazy("kctl.cli.worker", "app", "Run the Temporal worker for kctl's Kafka workflows."),
     "workflow": Lazy("kctl.cli.workflow", "app", "Start the Kafka workflows on Temporal (a `kctl worker` runs them)."),
     "completion": Lazy("kctl.cli.completion", "completion", "Print the shell completion script (bash, zsh or fish) to stdout."),
+    "version": Lazy("kctl.cli.version", "version",
+                    "Show the versions of kctl, its Kafka client (confluent-kafka, librdkafka) and the default local Kafka."),
     "ui": Lazy("kctl.cli.ui", "ui", "Browse the cluster in the terminal: topics, messages, groups and lag (read-only by default)."),
 }
 
@@ -91,7 +92,9 @@ app = typer.Typer(
 
 def _version(value: bool):
     if value:
-        typer.echo(f"kctl {__version__}")
+        from kctl.cli.version import print_versions
+
+        print_versions()
         raise typer.Exit()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from kctl import install_hint
 from kctl.cli.context import app_context
 
 SCREENS = ("cluster", "topics", "groups")
@@ -28,7 +29,7 @@ def ui(
     except ImportError as exc:
         if getattr(exc, "name", "") and not str(exc.name).startswith("textual"):
             raise
-        raise ConfigError("kctl ui needs Textual: pip install 'kctl[ui]' (or pip install textual)") from None
+        raise ConfigError(f"kctl ui needs Textual: {install_hint('ui')} (or pip install textual)") from None
     from kctl.tui.data import DataSource
     from kctl.tui.targets import UiTarget
 

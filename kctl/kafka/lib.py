@@ -129,3 +129,10 @@ def _completer(module: types.ModuleType, spec):
             raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}") from None
 
     return __getattr__
+
+
+def library_versions() -> tuple[str, str]:
+    """(confluent-kafka's version, librdkafka's version) of the loaded binding."""
+    package = confluent()
+    binding = package.version()  # a string in both the package and cimpl (libversion is a tuple)
+    return (binding[0] if isinstance(binding, tuple) else binding), package.libversion()[0]

@@ -8,7 +8,7 @@ when the protobuf format is used.
     ProtobufEncoder           JSON -> message -> confluent's ProtobufSerializer (Confluent framing)
     ProtobufDecoder           Confluent-framed bytes -> confluent's ProtobufDeserializer -> JSON
 
-There is no protoc on the machines: the grpcio-tools package (`pip install 'kctl[protobuf]'`)
+There is no protoc on the machines: the grpcio-tools package (`pip install 'kctl-kafka[protobuf]'`)
 ships it as the Python module grpc_tools.protoc, run in a subprocess (its messages go to the
 process's stderr) on a temporary folder. Message classes come from the compiled descriptors
 (google.protobuf's message_factory), so neither produce nor consume needs generated code.
@@ -39,11 +39,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kctl import install_hint
 from kctl.errors import ConfigError, UsageError
 from kctl.kafka.lib import confluent_module
 from kctl.serde import SerdeError
 
-INSTALL_HINT = "pip install 'kctl[protobuf]' (or pip install grpcio-tools)"
+INSTALL_HINT = f"{install_hint('protobuf')} (or pip install grpcio-tools)"
 MAIN = "schema.proto"  # the file name a registered schema's text is compiled under
 WELL_KNOWN = "google/protobuf/"
 PROTOC_TIMEOUT = 60

@@ -17,6 +17,7 @@ _HOME = {
     "OperationResult": "common",
     "BrokerInfo": "common",
     "ClusterInfo": "common",
+    "VersionInfo": "common",
     "TopicSummary": "topics",
     "TopicSize": "topics",
     "PartitionDetail": "topics",

@@ -41,3 +41,16 @@ class ClusterInfo:
     controller_id: int | None
     brokers: tuple[BrokerInfo, ...]
     topic_count: int
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """`kctl version`: kctl's and its Kafka client's versions, and the Kafka `kctl local up` runs by default."""
+
+    kctl: str
+    distribution: str
+    python: str
+    client: str  # the Python Kafka client kctl runs on (confluent-kafka)
+    client_version: str
+    librdkafka: str
+    local_kafka_default: str

@@ -53,6 +53,17 @@ def operation_table(result: models.OperationResult):
     return table
 
 
+@table_for("VersionInfo")
+def version_table(info: models.VersionInfo):
+    table = new_table("COMPONENT", "VERSION")
+    table.add_row(f"kctl ({info.distribution})", info.kctl)
+    table.add_row("python", info.python)
+    table.add_row(info.client, info.client_version)
+    table.add_row("librdkafka", info.librdkafka)
+    table.add_row("kafka (kctl local up default)", info.local_kafka_default)
+    return table
+
+
 @table_for("ClusterInfo")
 def cluster_table(info: models.ClusterInfo):
     table = new_table("BROKER", "HOST", "PORT", "CONTROLLER", title=f"cluster {info.cluster_id or '?'}")

@@ -3,10 +3,12 @@ workflows (producer, consumer, topic management, end-to-end) made of its ninetee
 
 Activities are thin wrappers over kctl's client API and services (kctl.client, kctl.services); the
 workflows are deterministic (no I/O, clock or randomness outside activities). temporalio is an
-optional dependency (`pip install 'kctl[temporal]'`), imported only by the modules that need it.
+optional dependency (`pip install 'kctl-kafka[temporal]'`), imported only by the modules that need it.
 """
 
 from __future__ import annotations
+
+from kctl import install_hint
 
 TASK_QUEUE = "kafka-messaging-queue"
 NAMESPACE = "default"
@@ -20,4 +22,4 @@ def require_temporalio() -> None:
         from kctl.errors import ConfigError
 
         raise ConfigError("the Temporal worker needs the temporalio package",
-                          hint="install it with `pip install 'kctl[temporal]'`") from None
+                          hint=f"install it with `{install_hint('temporal')}`") from None

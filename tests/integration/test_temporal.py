@@ -358,7 +358,7 @@ def test_without_temporalio_the_worker_says_what_to_install():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 3, proc
     assert proc.stderr.strip().splitlines() == [
-        "kctl: error: the Temporal worker needs the temporalio package (install it with `pip install 'kctl[temporal]'`)"]
+        "kctl: error: the Temporal worker needs the temporalio package (install it with `pip install 'kctl-kafka[temporal]'`)"]
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"])

@@ -145,3 +145,19 @@ def test_an_unwritable_junit_path_is_refused_before_the_run(tmp_path):
     assert result.stderr.startswith("kctl: error: cannot write --junit") and result.stderr.count("\n") == 1
     result = run_kctl("e2e", "run", "-b", "127.0.0.1:1", "--timeout", "1", "--junit", str(tmp_path))
     assert result.code == 2 and "it is a folder" in result.stderr, result
+
+
+def test_version_names_the_distribution_and_the_kafka_client():
+    """`kctl version -o json` is the shape for bug reports and scripts; --version its lines."""
+    import confluent_kafka
+
+    from tests.helpers import run_kctl
+
+    result = run_kctl("version", "-o", "json")
+    assert result.code == 0, result.stderr
+    assert result.json["distribution"] == "kctl-kafka"
+    assert (result.json["client"], result.json["client_version"]) == ("confluent-kafka", confluent_kafka.version())
+    assert result.json["librdkafka"] == confluent_kafka.libversion()[0]
+    assert result.json["local_kafka_default"][0].isdigit()
+    proc = subprocess.run([sys.executable, "-m", "kctl", "--version"], capture_output=True, text=True)
+    assert proc.stdout.splitlines()[1] == f"confluent-kafka {confluent_kafka.version()}, librdkafka {confluent_kafka.libversion()[0]}"

