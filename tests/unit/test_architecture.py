@@ -1,4 +1,4 @@
-"""The house rules of GUIDE.md section 2, enforced by the suite instead of by review."""
+"""The house rules of ARCHITECTURE.md ("Layers"), enforced by the suite instead of by review."""
 
 from __future__ import annotations
 
@@ -34,3 +34,11 @@ def test_no_module_over_400_lines():
     long = {str(p.relative_to(ROOT)): n for p in (ROOT / "kctl").rglob("*.py")
             if (n := len(p.read_text().splitlines())) > 420}
     assert long == {}
+
+
+def test_the_map_names_every_package_and_stays_short():
+    """ARCHITECTURE.md is the map the code cites: every kctl package is on it, and it stays a map."""
+    text = (ROOT / "ARCHITECTURE.md").read_text()
+    packages = sorted(p.name for p in (ROOT / "kctl").iterdir() if (p / "__init__.py").exists())
+    assert [p for p in packages if f"kctl/{p}/" not in text and f"kctl.{p}" not in text] == []
+    assert len(text.splitlines()) <= 150
