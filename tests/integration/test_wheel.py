@@ -1,0 +1,71 @@
+"""The built package is what users get: the wheel built from this checkout, installed (not editable)
+into a fresh virtual environment with its dependencies from the package index, run from a folder
+outside the repository with a temporary HOME, starts a local broker, passes `kctl e2e run` and stops it.
+
+The broker runs on ports of a registry of its own (base 29092): every instance of the packaged
+registry belongs to another test module. The Kafka jars come from the machine's kctl cache
+(XDG_CACHE_HOME), which the rest of the suite fills through the same code.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(args, capture_output=True, text=True, stdin=subprocess.DEVNULL, **kwargs)
+
+
+def test_the_installed_wheel_runs_the_main_job(tmp_path, kafka):
+    # `kafka` (instance 0 of the suite) first: its start fills the jar cache this test reuses.
+    dist = tmp_path / "dist"
+    built = _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(ROOT),
+                  "-w", str(dist)], cwd=tmp_path, timeout=300)
+    assert built.returncode == 0, built.stderr[-3000:]
+    (wheel,) = dist.glob("kctl_kafka-*.whl")
+
+    # Every data file of the package (poms, templates, the registry, the TUI's styles) is in the wheel.
+    names = set(zipfile.ZipFile(wheel).namelist())
+    data_files = {str(p.relative_to(ROOT)) for p in (ROOT / "kctl").rglob("*")
+                  if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts}
+    assert data_files and sorted(data_files - names) == []
+
+    venv = tmp_path / "venv"
+    assert _run([sys.executable, "-m", "venv", str(venv)], timeout=120).returncode == 0
+    installed = _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], timeout=600)
+    assert installed.returncode == 0, installed.stderr[-3000:]
+
+    home = tmp_path / "home"
+    outside = tmp_path / "elsewhere"
+    home.mkdir()
+    outside.mkdir()
+    registry = yaml.safe_load((ROOT / "kctl" / "config" / "port_registry.yaml").read_text())
+    registry["kafka"].update(broker_port=29092, controller_port=39093)
+    (outside / "registry.yaml").write_text(yaml.safe_dump(registry))
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "XDG_CACHE_HOME": cache, "LANG": "C.UTF-8",
+           **{k: v for k, v in os.environ.items() if k in ("JAVA_HOME", "KAFKA_HOME")}}
+    kctl = [str(venv / "bin" / "kctl"), "--registry", str(outside / "registry.yaml")]
+
+    version = _run([str(venv / "bin" / "kctl"), "--version"], cwd=outside, env=env, timeout=60)
+    assert version.returncode == 0 and version.stdout.startswith("kctl "), version.stderr
+    where = _run([str(venv / "bin" / "python"), "-c", "import kctl; print(kctl.__file__)"], cwd=outside, env=env, timeout=60)
+    assert where.stdout.strip().startswith(str(venv)), where  # the installed copy, not this checkout
+
+    try:
+        up = _run([*kctl, "local", "up", "-i", "0", "--wait", "120"], cwd=outside, env=env, timeout=300)
+        assert up.returncode == 0, up.stderr[-3000:]
+        assert str(home) in up.stdout + up.stderr  # its state lives in the temporary HOME
+        e2e = _run([*kctl, "-o", "json", "e2e", "run", "-i", "0", "--timeout", "60"], cwd=outside, env=env, timeout=180)
+        assert e2e.returncode == 0, e2e.stdout[-3000:] + e2e.stderr[-3000:]
+    finally:
+        down = _run([*kctl, "local", "down", "-i", "0"], cwd=outside, env=env, timeout=120)
+    assert down.returncode == 0, down.stderr[-3000:]
