@@ -51,9 +51,11 @@ class AppContext:
         password = None
         if self.ask_password:
             password = self._prompted_password
+        from kctl.config.state import target_properties
+
         conf = build_conf(
             self.target.bootstrap,
-            context_properties=(self.context or {}).get("properties"),
+            context_properties=target_properties(self.context, self.target.instance),
             command_config=self.command_config,
             overrides=self.overrides,
             password=password,

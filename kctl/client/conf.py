@@ -14,11 +14,12 @@ def resolve_conf(conf: dict | None = None, *, instance: int | None = None, boots
     from kctl.config.client_conf import build_conf
     from kctl.config.contexts import get_context
     from kctl.config.registry import resolve_target
+    from kctl.config.state import target_properties
 
     conf = dict(conf or {})
     if instance is None and bootstrap is None and context is None and "bootstrap.servers" in conf:
         return conf
     ctx = get_context(context)
     target = resolve_target(bootstrap, instance, ctx, registry)
-    properties = dict((ctx or {}).get("properties") or {})
+    properties = dict(target_properties(ctx, target.instance) or {})
     return build_conf(target.bootstrap, properties, None, conf)

@@ -8,6 +8,7 @@ import os
 from kctl.config.client_conf import REDACTED, is_reference, merge_layers, redact, resolve_secret
 from kctl.config.contexts import config_path, list_contexts
 from kctl.config.registry import Target, load_registry
+from kctl.config.state import target_properties
 from kctl.errors import ConfigError
 from kctl.models import ConfigView, ContextInfo
 
@@ -21,7 +22,10 @@ def effective_view(
     ask_password: bool = False,
 ) -> ConfigView:
     """The merged configuration as a client would get it, without resolving (or showing) any secret."""
-    conf, sources = merge_layers(target.bootstrap, (context or {}).get("properties"), command_config, overrides)
+    properties = target_properties(context, target.instance)
+    conf, sources = merge_layers(target.bootstrap, properties, command_config, overrides)
+    if properties and not (context or {}).get("properties"):  # a secured local instance's own login
+        sources.update({key: f"instance {target.instance}" for key, source in sources.items() if source == "context"})
     problems = []
     for key, value in conf.items():
         if is_reference(value):

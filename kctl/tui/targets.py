@@ -69,6 +69,7 @@ def client_conf(target: UiTarget) -> dict:
     secret references resolved (as `kctl --context NAME` builds them)."""
     from kctl.config.client_conf import build_conf
     from kctl.config.contexts import get_context
+    from kctl.config.state import target_properties
 
-    properties = (get_context(target.context) or {}).get("properties") if target.context else None
-    return build_conf(target.bootstrap, context_properties=properties)
+    context = get_context(target.context) if target.context else None
+    return build_conf(target.bootstrap, context_properties=target_properties(context, target.instance))

@@ -57,8 +57,12 @@ def test_up_writes_certificates_password_and_context(secured):
     health = kctl("--context", secured["context"], "cluster", "health", "-o", "json")
     assert health.code == 0 and health.json["expected_source"] == f"local instance {INSTANCE}", health
     # A plaintext client gets nowhere: the listener speaks TLS.
-    plain = kctl("-i", INSTANCE, "--timeout", 3, "topics", "list")
+    plain = kctl("-b", secured["up"]["bootstrap"], "--timeout", 3, "topics", "list")
     assert plain.code in (6, 9), plain
+    # `-i N` knows its instance is secured: it logs in as the context does, at once.
+    for command in (("topics", "list"), ("acls", "list"), ("txn", "list")):
+        by_instance = kctl("-i", INSTANCE, "--timeout", 5, *command, "-o", "json")
+        assert by_instance.code == 0, (command, by_instance)
 
 
 def test_read_commands_work_with_the_context(secured):

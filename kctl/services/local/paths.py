@@ -10,37 +10,11 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from kctl.config.state import cache_root, instance_dir, read_meta, state_root  # noqa: F401 - re-exported
 from kctl.parsing import is_int
-
-
-def state_root() -> Path:
-    if os.environ.get("KCTL_STATE_DIR"):
-        return Path(os.environ["KCTL_STATE_DIR"])
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "kctl"
-
-
-def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "kctl"
-
-
-def instance_dir(instance: int) -> Path:
-    return state_root() / "instances" / str(instance)
-
-
-def read_meta(instance: int) -> dict:
-    """The instance's instance.json, or {} when it was never started here (or the file is unreadable)."""
-    path = instance_dir(instance) / "instance.json"
-    try:
-        meta = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
 
 
 def write_meta(instance: int, meta: dict) -> None:

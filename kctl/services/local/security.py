@@ -18,20 +18,10 @@ import subprocess
 from pathlib import Path
 
 from kctl.errors import ConfigError
-from kctl.services.local.paths import instance_dir
+from kctl.config.state import MECHANISM, SUPER_USER, password_file, super_user_properties, tls_dir  # noqa: F401 - re-exported
 
 SECURITY_MODES = ("none", "scram")
-SUPER_USER = "admin"
-MECHANISM = "SCRAM-SHA-512"
 _STORE_PASSWORD_FILE = "store.password"
-
-
-def tls_dir(instance: int) -> Path:
-    return instance_dir(instance) / "tls"
-
-
-def password_file(instance: int) -> Path:
-    return instance_dir(instance) / "admin.password"
 
 
 def _secret_file(path: Path) -> str:
@@ -141,9 +131,7 @@ def format_arguments(instance: int) -> list[str]:
 
 def client_properties(instance: int) -> dict[str, str]:
     """librdkafka properties of the super user (the password as a ${file:...} reference)."""
-    return {"security.protocol": "SASL_SSL", "sasl.mechanism": MECHANISM, "sasl.username": SUPER_USER,
-            "sasl.password": "${file:" + str(password_file(instance)) + "}",
-            "ssl.ca.location": str(tls_dir(instance) / "ca.pem")}
+    return super_user_properties(instance)
 
 
 def resolved_client_conf(instance: int) -> dict[str, str]:

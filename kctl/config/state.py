@@ -1,0 +1,73 @@
+"""Where kctl keeps its state and cache on this machine, and what a local instance recorded of
+itself (instance.json): light enough for every command's start, which reads it to learn whether
+`-i N` names a secured instance.
+
+    $KCTL_STATE_DIR (else $XDG_STATE_HOME/kctl, else ~/.local/state/kctl)/instances/<N>/
+    $XDG_CACHE_HOME/kctl (else ~/.cache/kctl)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+# The super user of a `kctl local up --security scram` instance and its mechanism.
+SUPER_USER = "admin"
+MECHANISM = "SCRAM-SHA-512"
+
+
+def state_root() -> Path:
+    if os.environ.get("KCTL_STATE_DIR"):
+        return Path(os.environ["KCTL_STATE_DIR"])
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "kctl"
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "kctl"
+
+
+def instance_dir(instance: int) -> Path:
+    return state_root() / "instances" / str(instance)
+
+
+def read_meta(instance: int) -> dict:
+    """The instance's instance.json, or {} when it was never started here (or the file is unreadable)."""
+    path = instance_dir(instance) / "instance.json"
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def password_file(instance: int) -> Path:
+    return instance_dir(instance) / "admin.password"
+
+
+def tls_dir(instance: int) -> Path:
+    return instance_dir(instance) / "tls"
+
+
+def super_user_properties(instance: int) -> dict[str, str]:
+    """librdkafka properties of a secured instance's super user (the password as a ${file:...} reference)."""
+    return {"security.protocol": "SASL_SSL", "sasl.mechanism": MECHANISM, "sasl.username": SUPER_USER,
+            "sasl.password": "${file:" + str(password_file(instance)) + "}",
+            "ssl.ca.location": str(tls_dir(instance) / "ca.pem")}
+
+
+def secured_client_properties(instance: int) -> dict[str, str]:
+    """The super user's properties when the instance was started secured here, else {}: `-i N` on a
+    `kctl local up --security scram` instance logs in as `--context local-N-scram` does."""
+    return super_user_properties(instance) if read_meta(instance).get("security") == "scram" else {}
+
+
+def target_properties(context: dict | None, instance: int | None) -> dict | None:
+    """The client properties of a target: its context's, or without any, those of the secured local
+    instance it resolved to (every caller that builds a conf from a target asks here)."""
+    properties = (context or {}).get("properties")
+    if not properties and instance is not None:
+        properties = secured_client_properties(instance) or None
+    return properties
