@@ -61,7 +61,6 @@ def test_topics_list_loads_only_the_c_client_and_its_own_command(tmp_path):
     assert cli_modules(modules) == {"kctl.cli.topics"}
     # Models other commands use (a frozen dataclass costs ~0.8 ms to build)
     assert [m for m in ("kctl.models.groups", "kctl.models.security", "kctl.models.health") if m in modules] == []
-    assert "json" not in modules  # a table on stdout, logfmt on stderr
 
 
 def test_the_plain_import_is_forced_by_the_environment(tmp_path):
