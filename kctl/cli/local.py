@@ -57,6 +57,9 @@ def up(
                                            help="scram: SASL/SCRAM over TLS, the standard authorizer, a super user and a kctl context (new instances)."),
     schema_registry: bool = typer.Option(
         False, "--schema-registry", help="Also start the instance's Schema Registry (Apicurio; needs Java 21+)."),
+    kafka_version: Optional[str] = typer.Option(
+        None, "--kafka-version", metavar="VERSION",
+        help="Apache Kafka release of a new instance: 3.9.0 or newer (default: the instance's own, else $KCTL_KAFKA_VERSION, else kctl's default)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="--reset: wipe without asking (needed when stdin is not a terminal)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="--reset: only show what would be wiped."),
 ):
@@ -71,7 +74,8 @@ def up(
     if not _approve_wipe(ctx, [_instance(ctx, instance)] if reset else None, yes, dry_run):
         return
     result = local.up(obj.registry_data, _instance(ctx, instance), brokers=brokers, reset=reset, wait=wait, heap=heap,
-                      with_temporal=temporal, security=security, with_schema_registry=schema_registry)
+                      with_temporal=temporal, security=security, with_schema_registry=schema_registry,
+                      kafka_version=kafka_version)
     if result.already_running and not obj.quiet:
         print(f"instance {result.instance} is already running", file=sys.stderr)
     render(result, obj.output)

@@ -6,4 +6,5 @@ LOCAL_FILES = Path(__file__).parent
 POM = LOCAL_FILES / "pom.xml"
 SERVER_TEMPLATE = LOCAL_FILES / "server.properties.template"
 LOG4J_TEMPLATE = LOCAL_FILES / "log4j2.properties"
+LOG4J1_TEMPLATE = LOCAL_FILES / "log4j.properties"  # Kafka 3.x logs through log4j 1 (reload4j)
 APICURIO_POM = LOCAL_FILES / "apicurio-pom.xml"

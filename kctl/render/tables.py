@@ -110,10 +110,10 @@ def topic_detail_table(topics):
 
 @table_for("LocalInstance")
 def local_instances_table(instances):
-    table = new_table("INSTANCE", "STATUS", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS", "TEMPORAL", "SCHEMA REGISTRY")
+    table = new_table("INSTANCE", "STATUS", "KAFKA", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS", "TEMPORAL", "SCHEMA REGISTRY")
     for inst in instances if isinstance(instances, list) else [instances]:
         table.add_row(
-            str(inst.instance), _local_state(inst), inst.bootstrap, str(len(inst.brokers)),
+            str(inst.instance), _local_state(inst), inst.kafka_version or "-", inst.bootstrap, str(len(inst.brokers)),
             _ids(b.pid for b in inst.brokers if b.pid) or "-",
             _ids(f"{b.port}/{b.controller_port}" for b in inst.brokers), _local_temporal(inst.temporal),
             _local_schema_registry(inst.schema_registry),

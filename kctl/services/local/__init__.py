@@ -11,6 +11,7 @@ dev server on this machine, on the ports the registry gives an instance.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 
@@ -19,8 +20,8 @@ from kctl.errors import ConfigError, NotFoundError, UsageError
 from kctl.local import LOG4J_TEMPLATE
 from kctl.models import LocalInstance
 from kctl.models.local import state_of
-from kctl.services.local import kafka, schema_registry, temporal
-from kctl.services.local.jars import find_java, kafka_libs, kafka_version, pom_kafka_version
+from kctl.services.local import jars, kafka, schema_registry, temporal
+from kctl.services.local.jars import check_kafka_version, find_java, kafka_libs, kafka_version, pom_kafka_version
 from kctl.services.local.kafka import java_base, new_cluster_id, start_broker, stop_broker
 from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, known_instances, read_meta, state_root, temporal_paths
 from kctl.services.local.processes import follow, log_tail, port_free, stop_processes
@@ -70,14 +71,16 @@ def describe(registry: Registry, instance: int, already: bool = False, started: 
 
 def up(registry: Registry, instance: int, brokers: int | None = None, reset: bool = False, wait: float = 90.0,
        heap: str = DEFAULT_HEAP, with_temporal: bool = False, security: str | None = None,
-       with_schema_registry: bool = False) -> LocalInstance:
+       with_schema_registry: bool = False, kafka_version: str | None = None) -> LocalInstance:
     """Start whatever of the instance is not running, and return once it all answers.
 
     brokers: None takes the count the instance was created with (1 for a new one). Live brokers
     are left alone: after a crash only the missing ones start. with_temporal also starts the
     instance's Temporal dev server (or just it, when the brokers already run); with_schema_registry
     likewise its Schema Registry. security: none or scram (SASL/SCRAM over TLS,
-    kctl.services.local.security); None takes the instance's own."""
+    kctl.services.local.security); None takes the instance's own. kafka_version: the Apache Kafka
+    release a new instance runs (None: the instance's own, else the default); an instance keeps
+    the version it was created with."""
     from kctl.services.local import security as secure
 
     if security is not None and security not in secure.SECURITY_MODES:
@@ -86,6 +89,8 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
         raise UsageError(f"--brokers must be 1 or 3, got {brokers}")
     if not re.fullmatch(r"[1-9][0-9]*[kmgKMG]", heap):
         raise UsageError(f"--heap must look like 512m or 1g, got {heap!r}")
+    if kafka_version is not None:
+        check_kafka_version(kafka_version)
     registry.check_instance(instance)
     if reset:
         down(registry, instance)
@@ -109,12 +114,19 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
     if had is not None and had != mode:
         raise ConfigError(f"instance {instance} was created with --security {had}",
                           hint="leave --security out, or add --reset to wipe it and start anew")
+    recorded = meta.get("kafka_version") if meta.get("cluster_id") else None
+    if kafka_version and recorded and recorded != kafka_version:
+        # Its storage was formatted by that version: a silent upgrade (or a downgrade, which the
+        # metadata log refuses) is not what `up` should do.
+        raise ConfigError(f"instance {instance} was created with Kafka {recorded}",
+                          hint="leave --kafka-version out, or add --reset to wipe it and start anew")
     if with_temporal:
         temporal.preflight(registry, instance)  # a missing binary or a taken port, before any broker starts
     if with_schema_registry:
         schema_registry.preflight(registry, instance)  # no Java 21+ or a taken port, before any broker starts
         schema_registry.app_dir()  # the one-time Maven fetch, before any broker starts
-    started, new_meta = kafka.start_missing(registry, instance, count, meta, heap, wait, mode)
+    version = None if os.environ.get("KAFKA_HOME") else (kafka_version or recorded or jars.kafka_version())
+    started, new_meta = kafka.start_missing(registry, instance, count, meta, heap, wait, mode, version)
     if mode == "scram" and started:
         from kctl.services.local.paths import write_meta
 

@@ -18,7 +18,7 @@ from kctl.config.registry import Registry
 from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable, ConfigError
 from kctl.kafka.clients import broker_count
-from kctl.local import LOG4J_TEMPLATE, SERVER_TEMPLATE
+from kctl.local import LOG4J1_TEMPLATE, LOG4J_TEMPLATE, SERVER_TEMPLATE
 from kctl.models import LocalBroker
 from kctl.services.local.jars import find_java, kafka_libs
 from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, write_meta
@@ -102,6 +102,13 @@ def write_properties(registry: Registry, instance: int, count: int, which: list[
             paths.properties.chmod(0o600)  # it holds the super user's and the key stores' passwords
 
 
+def logging_options(libs: Path) -> list[str]:
+    """Kafka 4 logs through log4j2, Kafka 3 through log4j 1 (reload4j): each reads its own file."""
+    if installed_version(libs).split(".")[0] in ("0", "1", "2", "3"):
+        return [f"-Dlog4j.configuration=file:{LOG4J1_TEMPLATE}"]
+    return [f"-Dlog4j2.configurationFile={LOG4J_TEMPLATE}"]
+
+
 def java_base(java: str, libs: Path) -> list[str]:
     return [java, "-cp", f"{libs}/*"]
 
@@ -114,7 +121,7 @@ def format_storage(java: str, libs: Path, brokers: list[BrokerPaths], cluster_id
         if (paths.data / "meta.properties").exists():
             continue
         command = java_base(java, libs) + [
-            "-Xmx256m", f"-Dlog4j2.configurationFile={LOG4J_TEMPLATE}",
+            "-Xmx256m", *logging_options(libs),
             "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(paths.properties), *extra,
         ]
         procs.append((paths, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
@@ -138,7 +145,7 @@ def start_broker(java: str, libs: Path, paths: BrokerPaths, heap: str) -> subpro
         "-XX:+UseG1GC",
         "-XX:MaxGCPauseMillis=20",
         "-Djava.awt.headless=true",
-        f"-Dlog4j2.configurationFile={LOG4J_TEMPLATE}",
+        *logging_options(libs),
         f"-Dkafka.logs.dir={paths.root}",
         BROKER_MAIN,
         str(paths.properties),
@@ -158,7 +165,7 @@ def check_ports_free(registry: Registry, instance: int, which: list[BrokerPaths]
 
 
 def start_missing(registry: Registry, instance: int, count: int, meta: dict, heap: str, wait: float,
-                  security: str = "none") -> tuple[list[int], dict]:
+                  security: str = "none", version: str | None = None) -> tuple[list[int], dict]:
     """Start the brokers of the instance that are not running; returns their node ids and the new meta.
 
     The live brokers are not touched. On failure the brokers started here are stopped again.
@@ -168,7 +175,7 @@ def start_missing(registry: Registry, instance: int, count: int, meta: dict, hea
     if not missing:
         return [], meta
     java = find_java()
-    libs = kafka_libs()
+    libs = kafka_libs(version=version)
     check_ports_free(registry, instance, missing)
     cluster_id = meta.get("cluster_id") or new_cluster_id()
     version = installed_version(libs)
