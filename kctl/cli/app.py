@@ -49,6 +49,8 @@ COMMANDS = {
                    "election, balance, disks, groups, transactions."),
     "configs": Lazy("kctl.cli.configs", "app", "Describe and change broker, topic and group configs."),
     "acls": Lazy("kctl.cli.acls", "app", "List, create and delete ACLs (principal, host, operation, permission, resource)."),
+    "quotas": Lazy("kctl.cli.quotas", "app",
+                   "List, set and delete client quotas (users, client ids, IP addresses); resolve which applies."),
     "users": Lazy("kctl.cli.users", "app", "List, create and delete SCRAM users."),
     "schemas": Lazy("kctl.cli.schemas", "app",
                     "Schema Registry subjects and schemas (Confluent API; `kctl local up --schema-registry`)."),

@@ -9,3 +9,8 @@ TXN_STATES = ("Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteComm
 
 def help_list(choices: tuple[str, ...], leave_out: tuple[str, ...] = ()) -> str:
     return ", ".join(c for c in choices if c not in leave_out)
+
+# Client quotas (KIP-55, KIP-546): the entity types, and the quota keys each kind of entity takes.
+QUOTA_ENTITY_TYPES = ("user", "client-id", "ip")
+CLIENT_QUOTA_KEYS = ("producer_byte_rate", "consumer_byte_rate", "request_percentage", "controller_mutation_rate")
+IP_QUOTA_KEYS = ("connection_creation_rate",)

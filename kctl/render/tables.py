@@ -64,6 +64,30 @@ def version_table(info: models.VersionInfo):
     return table
 
 
+@table_for("QuotaEntry")
+def quota_table(entries):
+    from kctl.models.quotas import entity_text
+
+    table = new_table("ENTITY", "QUOTA", "VALUE")
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if not entry.values:
+            table.add_row(entity_text(entry.entity), "-", "-")
+        for key, value in entry.values.items():
+            table.add_row(entity_text(entry.entity), key, f"{value:g}")
+    return table
+
+
+@table_for("QuotaResolution")
+def quota_resolution_table(resolution: models.QuotaResolution):
+    from kctl.models.quotas import entity_text
+
+    table = new_table("QUOTA", "VALUE", "FROM")
+    for applied in resolution.applied:
+        table.add_row(applied.key, "-" if applied.value is None else f"{applied.value:g}",
+                      "no quota applies" if applied.entity is None else entity_text(applied.entity))
+    return table
+
+
 @table_for("ClusterInfo")
 def cluster_table(info: models.ClusterInfo):
     table = new_table("BROKER", "HOST", "PORT", "CONTROLLER", title=f"cluster {info.cluster_id or '?'}")

@@ -253,3 +253,31 @@ def test_bad_files(id_, argv, code, env, broken_files):
     argv = [_fill(a, broken_files) for a in argv]
     env = {"KCTL_CONFIG": os.devnull, **{k: _fill(v, broken_files) for k, v in env.items()}}
     _one_error_line(run_kctl(*argv, env=env), code)
+
+
+# ---------------------------------------------------------------- kctl quotas: refused before any request
+
+QUOTAS_BAD = [
+    (["quotas", "set", "--user", "a", "--set", "producer_byte_rate=x"], "expected a number"),
+    (["quotas", "set", "--user", "a", "--set", "producer_byte_rate=-1"], "above 0"),
+    (["quotas", "set", "--user", "a", "--set", "producer_byte_rate=nan"], "above 0"),
+    (["quotas", "set", "--user", "a", "--set", "connection_creation_rate=5"], "not a quota of user=a"),
+    (["quotas", "set", "--ip", "10.0.0.1", "--set", "producer_byte_rate=5"], "not a quota of ip=10.0.0.1"),
+    (["quotas", "set", "--user", "a"], "nothing to set"),
+    (["quotas", "set", "--set", "producer_byte_rate=5"], "name the entity"),
+    (["quotas", "set", "--user", "a", "--default-user", "--set", "producer_byte_rate=5"], "two entities"),
+    (["quotas", "set", "--user", "", "--set", "producer_byte_rate=5"], "needs a name"),
+    (["quotas", "set", "--ip", "1.2.3.4", "--user", "a", "--set", "connection_creation_rate=5"], "stands alone"),
+    (["quotas", "set", "--user", "a", "--set", "producer_byte_rate"], "expects key=value"),
+    (["quotas", "delete", "--user", "a", "--key", "bogus"], "not a quota of user=a"),
+    (["quotas", "describe"], "name the entity"),
+    (["quotas", "resolve"], "resolve for whom"),
+]
+
+
+@pytest.mark.parametrize("args, message", QUOTAS_BAD, ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_quotas_bad_input_is_one_line_and_exit_2(args, message):
+    result = run_kctl("-b", "127.0.0.1:1", "--timeout", "0.5", *args)
+    assert result.code == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kctl: error:") and message in lines[0], result.stderr

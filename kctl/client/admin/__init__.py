@@ -19,6 +19,7 @@ from __future__ import annotations
 from kctl.client.admin.cluster import ClusterAdmin
 from kctl.client.admin.core import AdminCore, check_names
 from kctl.client.admin.groups import GroupAdmin
+from kctl.client.admin.quotas import QuotaAdmin
 from kctl.client.admin.security import SecurityAdmin
 from kctl.client.admin.topics import TopicAdmin
 from kctl.client.admin.txn import TransactionAdmin
@@ -26,6 +27,6 @@ from kctl.client.admin.txn import TransactionAdmin
 __all__ = ["AdminClient", "check_names"]
 
 
-class AdminClient(TopicAdmin, GroupAdmin, TransactionAdmin, ClusterAdmin, SecurityAdmin, AdminCore):
+class AdminClient(TopicAdmin, GroupAdmin, TransactionAdmin, ClusterAdmin, SecurityAdmin, QuotaAdmin, AdminCore):
     """One admin connection to a cluster (a librdkafka AdminClient, plus a kafka-python one
     made on first use of an API only it has). Use it as a context manager, or close() it."""
