@@ -88,6 +88,29 @@ def quota_resolution_table(resolution: models.QuotaResolution):
     return table
 
 
+@table_for("StateDiff")
+def state_diff_table(result: models.StateDiff):
+    if result.equal:
+        return [Styled(f"no differences between {result.left} and {result.right}", "green")]
+    table = new_table("KIND", "NAME", "FIELD", "CHANGE", "LEFT", "RIGHT", title=f"{result.left}  vs  {result.right}")
+    for d in result.differences:
+        table.add_row(d.kind, d.name, d.field or "-", d.change, _opt(d.left), _opt(d.right))
+    return table
+
+
+@table_for("StatePlan")
+def state_plan_table(plan: models.StatePlan):
+    if plan.empty:
+        return [Styled(f"no changes: {plan.target} matches the document", "green")]
+    counts = ", ".join(f"{n} {action}" for action, n in plan.counts.items())
+    columns = ("STEP", "KIND", "NAME", "ACTION", "DETAIL") + (("STATUS",) if plan.applied else ()) + ("ERROR",)
+    table = new_table(*columns, title=f"{plan.target}: {counts}")
+    for c in plan.changes:
+        row = [str(c.step), c.kind, c.name, c.action, c.detail] + ([c.status] if plan.applied else []) + [c.error or ""]
+        table.add_row(*row)
+    return table
+
+
 @table_for("ClusterInfo")
 def cluster_table(info: models.ClusterInfo):
     table = new_table("BROKER", "HOST", "PORT", "CONTROLLER", title=f"cluster {info.cluster_id or '?'}")

@@ -1,0 +1,140 @@
+"""`kctl export`, `kctl diff`, `kctl plan`, `kctl apply`: cluster state as code."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import List, Optional
+
+import typer
+
+from kctl.cli.confirm import DRY_RUN, YES, approve, plural, where
+from kctl.cli.context import app_context
+
+ONLY = typer.Option(None, "--only", metavar="KINDS", help="Only these kinds: topics,acls,users,quotas,broker_configs.")
+FILE = typer.Option(..., "--file", "-f", metavar="FILE|DIR", help="The ClusterState document (a folder: every .yaml/.json in it).")
+PRUNE = typer.Option(None, "--prune", metavar="KINDS",
+                     help="Also delete what the document does not list, of these kinds it manages (topics,acls,...).")
+PRUNE_ALL = typer.Option(False, "--prune-all", help="--prune of every kind the document manages.")
+
+
+def export(
+    ctx: typer.Context,
+    only: Optional[str] = ONLY,
+    include_internal: bool = typer.Option(False, "--include-internal", help="Also the internal topics (__consumer_offsets...)."),
+    file: Optional[str] = typer.Option(None, "--file", "-f", help="Write the document here instead of stdout."),
+):
+    """Write the cluster's state as a ClusterState YAML document (topics, ACLs, users, quotas, broker defaults).
+
+    Stable: the same cluster gives the same bytes. Users are names and mechanisms, never credentials.
+
+    Example: kctl export -i 1 --only topics,acls -f cluster.yaml
+    """
+    from kctl.errors import UsageError
+    from kctl.services import state
+
+    obj = app_context(ctx)
+    kinds = state.parse_sections(only, "--only")
+    text = state.export(obj.client_conf(), obj.timeout, kinds, include_internal)
+    if not file:
+        sys.stdout.write(text)
+        return
+    try:
+        with open(file, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"--file {file}: {exc.strerror or exc}") from None
+
+
+def diff(
+    ctx: typer.Context,
+    file: Optional[str] = typer.Option(None, "--file", "-f", metavar="FILE|DIR", help="The document to compare the cluster with."),
+    to_instance: Optional[int] = typer.Option(None, "--to-instance", metavar="N", help="Compare with this instance instead."),
+    to_context: Optional[str] = typer.Option(None, "--to-context", metavar="NAME", help="Compare with this context instead."),
+    to_bootstrap: Optional[str] = typer.Option(None, "--to-bootstrap", metavar="HOST:PORT[,...]",
+                                               help="Compare with this cluster instead."),
+    only: Optional[str] = ONLY,
+    ignore: List[str] = typer.Option([], "--ignore", metavar="KIND/NAME/FIELD",
+                                     help="Leave out matching differences (glob, repeatable): 'topics/*/configs.retention.ms'."),
+):
+    """Show what differs between a document and the cluster, or between two clusters; exit 8 when anything does.
+
+    Example: kctl diff -f cluster.yaml --ignore 'topics/tmp-*/*'   |   kctl diff -i 0 --to-instance 1
+    """
+    from kctl.errors import CheckFailed, UsageError
+    from kctl.render import render
+    from kctl.services import state
+
+    obj = app_context(ctx)
+    other = (to_instance, to_context, to_bootstrap)
+    if (file is None) == all(v is None for v in other):
+        raise UsageError("compare with what? give --file FILE, or another cluster: --to-instance/--to-context/--to-bootstrap")
+    if file is not None:
+        result = state.diff_file(obj.client_conf(), obj.timeout, file, where(obj), tuple(ignore))
+    else:
+        right = dataclasses.replace(obj, instance=to_instance, context_name=to_context, bootstrap=to_bootstrap)
+        result = state.diff_clusters(obj.client_conf(), right.client_conf(), obj.timeout, (where(obj), where(right)),
+                                     state.parse_sections(only, "--only"), tuple(ignore))
+    render(result, obj.output)
+    if not result.equal:
+        raise CheckFailed(f"{plural(len(result.differences), 'difference')} between {result.left} and {result.right}")
+
+
+def plan(ctx: typer.Context, file: str = FILE, prune: Optional[str] = PRUNE, prune_all: bool = PRUNE_ALL):
+    """Show the ordered changes that would make the cluster match the document (nothing changes).
+
+    Example: kctl plan -f cluster.yaml --prune acls
+    """
+    from kctl.render import render
+    from kctl.services import state
+
+    obj = app_context(ctx)
+    kinds = state.parse_sections(prune, "--prune") if prune is not None else None
+    result = state.plan_file(obj.client_conf(), obj.timeout, file, where(obj), kinds, prune_all)
+    render(result, obj.output)
+    error = state.failure(result)
+    if error is not None:
+        raise error
+
+
+def apply(
+    ctx: typer.Context,
+    file: Optional[str] = typer.Option(None, "--file", "-f", metavar="FILE|DIR", help="The ClusterState document."),
+    prune: Optional[str] = PRUNE,
+    prune_all: bool = PRUNE_ALL,
+    undo: Optional[str] = typer.Option(None, "--undo", metavar="SNAPSHOT", help="Put back what an earlier apply changed."),
+    yes: bool = YES,
+    dry_run: bool = DRY_RUN,
+):
+    """Make the cluster match the document: the plan, a question naming the cluster, then each change in order.
+
+    Stops at the first failure (saying what was applied); a snapshot of what it replaced allows
+    `kctl apply --undo SNAPSHOT`.
+
+    Example: kctl apply -f cluster.yaml --yes
+    """
+    from kctl.errors import UsageError
+    from kctl.render import render
+    from kctl.services import state
+
+    obj = app_context(ctx)
+    if (file is None) == (undo is None):
+        raise UsageError("apply what? give --file FILE (or --undo SNAPSHOT)")
+
+    def confirm(planned) -> bool:
+        action = f"apply {plural(len(planned.changes), 'change')}" if undo is None else f"undo {plural(len(planned.changes), 'change')}"
+        return approve(obj, planned, action, yes=yes, dry_run=dry_run, changes=bool(planned.changes))
+
+    if undo is not None:
+        result = state.undo(obj.client_conf(), obj.timeout, undo, confirm)
+    else:
+        kinds = state.parse_sections(prune, "--prune") if prune is not None else None
+        result = state.apply_file(obj.client_conf(), obj.timeout, file, where(obj), confirm, kinds, prune_all)
+    render(result, obj.output)
+    if result.snapshot and not obj.quiet:
+        obj.note(f"snapshot: {result.snapshot} (kctl apply --undo {result.snapshot})")
+    for why in result.not_undone if not obj.quiet else ():
+        obj.note(f"not undoable: {why}")
+    error = state.failure(result)
+    if error is not None:
+        raise error

@@ -1,0 +1,130 @@
+"""Cluster state as code: `kctl export` (a cluster as a ClusterState YAML document), `kctl diff`
+(a document or another cluster against the cluster), `kctl plan` and `kctl apply` (the ordered
+changes that make the cluster match a document, and making them), `kctl apply --undo`.
+
+The document's schema: kctl.services.state.document. Topics, ACLs, SCRAM users (names and
+mechanisms: never credentials), client quotas and the cluster-wide dynamic broker defaults.
+"""
+
+from __future__ import annotations
+
+from kctl.client.admin import AdminClient
+from kctl.config.client_conf import resolve_secret
+from kctl.deadline import Deadline
+from kctl.errors import KctlError, UsageError
+from kctl.models import StateDiff, StatePlan
+from kctl.services.state import apply as applying
+from kctl.services.state.compare import diff, managed, plan_changes
+from kctl.services.state.document import SECTIONS, ClusterState, load, to_yaml
+from kctl.services.state.read import read_state, read_with
+
+__all__ = ["SECTIONS", "apply_file", "failure", "diff_clusters", "diff_file", "export", "parse_sections",
+           "plan_file", "undo"]
+
+def parse_sections(text: str | None, option: str) -> tuple[str, ...]:
+    """`topics,acls` -> ("topics", "acls"), checked against the sections of the schema."""
+    if text is None:
+        return SECTIONS
+    names = tuple(dict.fromkeys(n.strip().replace("-", "_") for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in SECTIONS]
+    if unknown or not names:
+        raise UsageError(f"{option} takes a list of {', '.join(SECTIONS)}, got {text!r}")
+    return names
+
+
+def export(conf: dict, timeout: float, only: tuple[str, ...] = SECTIONS, include_internal: bool = False) -> str:
+    """The cluster as a YAML document (sorted: the same cluster gives the same bytes)."""
+    return to_yaml(read_state(conf, timeout, only, include_internal))
+
+
+def diff_file(conf: dict, timeout: float, path: str, target: str, ignore: tuple[str, ...] = ()) -> StateDiff:
+    """The document (left) against the cluster (right), for the sections the document manages."""
+    desired = load(path)
+    sections = managed(desired)
+    actual = read_state(conf, timeout, sections)
+    return StateDiff(path, target, tuple(diff(desired, actual, sections, ignore)))
+
+
+def diff_clusters(left_conf: dict, right_conf: dict, timeout: float, labels: tuple[str, str],
+                  only: tuple[str, ...] = SECTIONS, ignore: tuple[str, ...] = ()) -> StateDiff:
+    left, right = read_state(left_conf, timeout, only), read_state(right_conf, timeout, only)
+    return StateDiff(labels[0], labels[1], tuple(diff(left, right, only, ignore)))
+
+
+def _prune(desired: ClusterState, prune: tuple[str, ...] | None, prune_all: bool) -> tuple[str, ...]:
+    kinds = managed(desired)
+    if prune_all:
+        return kinds
+    if not prune:
+        return ()
+    outside = [k for k in prune if k not in kinds]
+    if outside:
+        raise UsageError(f"--prune {','.join(outside)}: the document does not manage {', '.join(outside)} "
+                         "(only kinds it lists can be pruned)")
+    return prune
+
+
+def _plan(admin: AdminClient, deadline: Deadline, desired: ClusterState, target: str,
+          prune: tuple[str, ...]) -> tuple[StatePlan, ClusterState]:
+    actual = read_with(admin, deadline, managed(desired))
+    changes = plan_changes(desired, actual, prune)
+    brokers = len(admin.describe_cluster(timeout=deadline).brokers)
+    checked = []
+    for change in changes:
+        error = change.error
+        factor = change.params.get("replication_factor")
+        if error is None and factor is not None and factor > brokers:
+            error = f"replication factor {factor} is more than the cluster's {brokers} broker(s)"
+        if error is None and change.kind == "users" and change.action == "set":
+            try:
+                resolve_secret("sasl.password", change.params["password"])
+            except KctlError as exc:
+                error = f"password {change.params['password']}: {exc.message}"
+        checked.append(change if error == change.error else _with_error(change, error))
+    return StatePlan(target, tuple(checked)), actual
+
+
+def _with_error(change, error):
+    from dataclasses import replace
+
+    return replace(change, error=error)
+
+
+def plan_file(conf: dict, timeout: float, path: str, target: str, prune: tuple[str, ...] | None = None,
+              prune_all: bool = False) -> StatePlan:
+    desired = load(path)
+    kinds = _prune(desired, prune, prune_all)
+    deadline = Deadline.after(timeout)
+    with AdminClient(conf, timeout=timeout) as admin:
+        return _plan(admin, deadline, desired, target, kinds)[0]
+
+
+def apply_file(conf: dict, timeout: float, path: str, target: str, confirm, prune: tuple[str, ...] | None = None,
+               prune_all: bool = False) -> StatePlan:
+    """Plan, confirm(plan) (False: the plan is the result), then apply; see kctl.services.state.apply."""
+    desired = load(path)
+    kinds = _prune(desired, prune, prune_all)
+    deadline = Deadline.after(timeout)
+    with AdminClient(conf, timeout=timeout) as admin:
+        plan, actual = _plan(admin, deadline, desired, target, kinds)
+    if any(c.error for c in plan.changes) or not plan.changes or not confirm(plan):
+        return plan
+    return applying.run(conf, deadline.remaining(0.1), plan, actual, conf.get("bootstrap.servers", target))
+
+
+def failure(result: StatePlan) -> KctlError | None:
+    """The error a plan or apply ends with: exit 2 when a step cannot be made (nothing was
+    changed), 5 or 6 when apply stopped at a failure (see kctl.services.state.apply)."""
+    blocked = [c for c in result.changes if c.error and c.status == "planned"]
+    if blocked:
+        first = blocked[0]
+        return UsageError(f"{len(blocked)} of the plan's {len(result.changes)} change(s) cannot be made, so nothing "
+                          f"was changed; step {first.step} ({first.kind} {first.name}): {first.error}")
+    return applying.apply_failure(result)
+
+
+def undo(conf: dict, timeout: float, snapshot: str, confirm) -> StatePlan:
+    plan = applying.load_undo(snapshot, conf.get("bootstrap.servers", ""))
+    if not plan.changes or not confirm(plan):
+        return plan
+    return applying.run(conf, timeout, plan, None, conf.get("bootstrap.servers", ""))

@@ -1,0 +1,149 @@
+"""Cluster state as code against real brokers: export one cluster, apply the document to a fresh
+one, diff says equal; changes show as plans with counts; a second apply is empty; drift is exit 8;
+--prune deletes only what the document manages; undo restores configs; bad plans change nothing.
+
+Two fresh single-broker clusters of their own (ports 27092 and 27192, a state folder of their own):
+a document applied to a cluster other tests also use could not be compared whole.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.helpers import run_kctl
+
+
+@pytest.fixture(scope="module")
+def clusters(tmp_path_factory):
+    from kctl.config.registry import PACKAGED_REGISTRY
+
+    root = tmp_path_factory.mktemp("state")
+    registry = yaml.safe_load(PACKAGED_REGISTRY.read_text())
+    registry["kafka"].update(broker_port=27092, controller_port=37093)
+    (root / "registry.yaml").write_text(yaml.safe_dump(registry))
+    local = ("--registry", str(root / "registry.yaml"))
+    env = {"KCTL_STATE_DIR": str(root / "state")}
+    started = []
+    try:
+        for instance in (0, 1):
+            up = run_kctl(*local, "-o", "json", "local", "up", "-i", instance, "--heap", "384m", "--wait", "120", env=env)
+            assert up.code == 0, up
+            started.append(instance)
+        yield {"a": "127.0.0.1:27092", "b": "127.0.0.1:27192", "env": env, "root": root}
+    finally:
+        for instance in started:
+            run_kctl(*local, "local", "down", "-i", instance, env=env)
+
+
+def on(cluster, *args, **kwargs):
+    return run_kctl("-b", cluster, "--timeout", 20, *args, **kwargs)
+
+
+def ok(cluster, *args, **kwargs):
+    result = on(cluster, *args, **kwargs)
+    assert result.code == 0, (args, result)
+    return result
+
+
+def test_export_apply_diff_round_trip_and_changes(clusters, tmp_path, monkeypatch):
+    a, b = clusters["a"], clusters["b"]
+    monkeypatch.setenv("KCTL_STATE_DIR", str(clusters["root"] / "snapshots"))
+    monkeypatch.setenv("BOB_PW", "bob-secret-1")  # what the document's ${env:BOB_PW} refers to
+    ok(a, "topics", "create", "orders", "-p", 3, "-c", "retention.ms=86400000")
+    ok(a, "topics", "create", "payments", "-c", "cleanup.policy=compact")
+    ok(a, "quotas", "set", "--user", "alice", "--set", "producer_byte_rate=1048576", "--yes")
+    ok(a, "users", "create", "bob", "--password-env", "BOB_PW")
+    ok(a, "configs", "alter", "broker", "--default", "-c", "log.cleaner.backoff.ms=16000")
+
+    first, second = ok(a, "export").stdout, ok(a, "export").stdout
+    assert first == second  # stable: the same cluster gives the same bytes
+    assert "bob-secret-1" not in first
+    document = yaml.safe_load(first)
+    assert document["apiVersion"] == "kctl/v1" and document["kind"] == "ClusterState"
+    assert [t["name"] for t in document["topics"]] == ["orders", "payments"]
+    assert document["topics"][0] == {"name": "orders", "partitions": 3, "replication_factor": 1,
+                                     "configs": {"retention.ms": "86400000"}}
+    assert document["users"] == [{"name": "bob", "mechanisms": ["SCRAM-SHA-512"]}]
+    assert document["broker_configs"]["log.cleaner.backoff.ms"] == "16000"
+    document["users"][0]["password"] = "${env:BOB_PW}"
+    path = tmp_path / "cluster.yaml"
+    path.write_text(yaml.safe_dump(document))
+
+    plan = ok(b, "-o", "json", "plan", "-f", path).json
+    assert plan["counts"] == {"create": 2, "set": 3}, plan
+    assert [c["action"] for c in plan["changes"]] == ["create", "create", "set", "set", "set"]  # topics first
+    refused = on(b, "apply", "-f", path)
+    assert refused.code == 2 and "refusing without --yes" in refused.stderr, refused
+    applied = ok(b, "-o", "json", "apply", "-f", path, "--yes")
+    assert {c["status"] for c in applied.json["changes"]} == {"applied"}, applied.json
+    assert "bob-secret-1" not in applied.stdout + applied.stderr
+
+    equal = on(b, "-o", "json", "diff", "-f", path)
+    assert equal.code == 0 and equal.json["equal"], equal
+    clusters_equal = on(a, "-o", "json", "diff", "--to-bootstrap", b)
+    assert clusters_equal.code == 0, clusters_equal
+    assert ok(b, "-o", "json", "plan", "-f", path).json["empty"]  # a second apply has nothing to do
+
+    # Drift made by hand is reported, with exit 8, field by field.
+    ok(b, "topics", "alter-config", "orders", "-c", "retention.ms=1000")
+    drift = on(b, "-o", "json", "diff", "-f", path)
+    assert drift.code == 8, drift
+    assert drift.json["differences"] == [{"kind": "topics", "name": "orders", "field": "configs.retention.ms",
+                                          "change": "changed", "left": "86400000", "right": "1000"}]
+    assert on(b, "diff", "-f", path, "--ignore", "topics/orders/configs.*").code == 0
+
+    # A change in the file: a plan with counts, applied, then undone (configs back; partitions stay).
+    document["topics"][0]["partitions"] = 5
+    document["topics"][0]["configs"] = {"retention.ms": "172800000", "segment.ms": "3600000"}
+    path.write_text(yaml.safe_dump(document))
+    changed = ok(b, "-o", "json", "plan", "-f", path).json
+    assert changed["counts"] == {"add-partitions": 1, "alter-configs": 1}, changed
+    applied = ok(b, "-o", "json", "apply", "-f", path, "--yes")
+    snapshot = applied.json["snapshot"]
+    assert snapshot and any("cannot shrink" in why or "not undone" in why for why in applied.json["not_undone"])
+    described = ok(b, "-o", "json", "topics", "describe", "orders").json[0]
+    assert len(described["partitions"]) == 5 and described["configs"]["segment.ms"] == "3600000"
+    undone = ok(b, "-o", "json", "apply", "--undo", snapshot, "--yes")
+    assert {c["status"] for c in undone.json["changes"]} == {"applied"}, undone.json
+    configs = ok(b, "-o", "json", "topics", "describe", "orders").json[0]["configs"]
+    assert configs.get("retention.ms") == "1000" and "segment.ms" not in configs, configs  # as before that apply
+
+    # --prune deletes only what the document manages and does not list.
+    ok(b, "topics", "create", "stray")
+    ok(b, "quotas", "set", "--user", "carol", "--set", "consumer_byte_rate=1000", "--yes")
+    kept = {k: v for k, v in document.items() if k != "quotas"}
+    path.write_text(yaml.safe_dump(kept))
+    assert on(b, "plan", "-f", path, "--prune", "quotas").code == 2  # the document does not manage quotas
+    pruned = ok(b, "-o", "json", "apply", "-f", path, "--prune", "topics", "--yes").json
+    assert [(c["action"], c["name"]) for c in pruned["changes"] if c["action"] == "delete"] == [("delete", "stray")]
+    assert "carol" in json.dumps(ok(b, "-o", "json", "quotas", "list").json)  # quotas are not managed: untouched
+
+
+def test_plans_that_cannot_be_made_change_nothing(clusters, tmp_path):
+    b = clusters["b"]
+    ok(b, "topics", "create", "fixed", "-p", 4)
+    for topic, message in (({"name": "fixed", "partitions": 2, "replication_factor": 1}, "cannot shrink"),
+                           ({"name": "wide", "partitions": 1, "replication_factor": 3}, "more than the cluster's 1 broker")):
+        path = tmp_path / "bad.yaml"
+        path.write_text(yaml.safe_dump({"apiVersion": "kctl/v1", "kind": "ClusterState", "topics": [topic]}))
+        result = on(b, "apply", "-f", path, "--yes")
+        assert result.code == 2 and message in result.stderr, result
+        assert result.stderr.count("kctl: error:") == 1
+    assert len(ok(b, "-o", "json", "topics", "describe", "fixed").json[0]["partitions"]) == 4
+    assert on(b, "topics", "describe", "wide").code == 4  # not created
+    user = tmp_path / "user.yaml"
+    user.write_text(yaml.safe_dump({"apiVersion": "kctl/v1", "kind": "ClusterState",
+                                    "users": [{"name": "dave", "mechanisms": ["SCRAM-SHA-256"]}]}))
+    no_password = on(b, "apply", "-f", user, "--yes")
+    assert no_password.code == 2 and "needs a password reference" in no_password.stderr, no_password
+
+
+def test_an_unreachable_cluster_is_exit_6_before_any_change(tmp_path):
+    path = tmp_path / "down.yaml"
+    path.write_text(yaml.safe_dump({"apiVersion": "kctl/v1", "kind": "ClusterState",
+                                    "topics": [{"name": "never", "partitions": 1, "replication_factor": 1}]}))
+    result = run_kctl("-b", "127.0.0.1:1", "--timeout", 2, "apply", "-f", path, "--yes")
+    assert result.code == 6 and result.stderr.count("kctl: error:") == 1, result
