@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from kctl.cli.confirm import DRY_RUN, YES, approved, plural
+from kctl.cli.confirm import DRY_RUN, YES, approve, approved, plural
 from kctl.cli.context import app_context, no_empty_names
 
 app = typer.Typer(help="Inspect the cluster: id, controller, brokers, health.", no_args_is_help=True)
@@ -134,5 +134,43 @@ def elect_leaders(
         result = replicas.elect_leaders(conf, obj.timeout, topic, unclean=unclean)
     render(result, obj.output, kind=OperationResult)
     error = failure_of(result.items, "cluster elect-leaders")
+    if error is not None:
+        raise error
+
+
+@app.command()
+def features(
+    ctx: typer.Context,
+    direction: Optional[str] = typer.Argument(None, metavar="[upgrade|downgrade]", help="Change a feature's level."),
+    feature: Optional[str] = typer.Argument(None, metavar="[FEATURE]", help="The feature (group.version, share.version...)."),
+    level: Optional[int] = typer.Option(None, "--level", help="The level to finalize (0: off)."),
+    unsafe: bool = typer.Option(False, "--unsafe", help="downgrade: Kafka's unsafe downgrade (may lose metadata)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Change without asking (needed when stdin is not a terminal)."),
+    dry_run: bool = DRY_RUN,
+):
+    """List the finalized feature levels (metadata.version, group.version, share.version...), or change one.
+
+    Example: kctl cluster features   |   kctl cluster features upgrade share.version --level 1 --yes
+    """
+    from kctl.errors import UsageError, failure_of
+    from kctl.models import FeatureLevel
+    from kctl.render import render
+    from kctl.services import cluster
+
+    obj = app_context(ctx)
+    if direction is None:
+        if level is not None or unsafe:
+            raise UsageError("--level and --unsafe go with `features upgrade|downgrade FEATURE`")
+        render(cluster.features(obj.client_conf(), obj.timeout), obj.output, kind=FeatureLevel)
+        return
+    if feature is None or level is None:
+        raise UsageError(f"features {direction}: name the FEATURE and its --level")
+
+    def confirm(plan) -> bool:
+        return approve(obj, plan, plan.operation + f" to level {level}", yes=yes, dry_run=dry_run)
+
+    result = cluster.change_feature(obj.client_conf(), obj.timeout, direction, feature, level, unsafe, confirm)
+    render(result, obj.output)
+    error = failure_of(result.items, result.operation)
     if error is not None:
         raise error

@@ -22,7 +22,7 @@ import typer
 DESTRUCTIVE = (
     "topics delete", "topics delete-records", "topics set-replication", "topics move",
     "groups delete", "groups delete-offsets", "groups reset-offsets", "groups undo",
-    "txn abort", "acls delete", "users delete", "schemas delete", "quotas set", "quotas delete", "apply",
+    "txn abort", "acls delete", "users delete", "schemas delete", "quotas set", "quotas delete", "apply", "cluster features",
     "cluster elect-leaders", "cluster reassignments", "local up", "local down",
     "workflow run", "workflow start",
 )

@@ -113,3 +113,33 @@ def alter_broker_default(client, deadline: Deadline, set_: dict[str, str], delet
             error.message = result.error_message or error.message
             error.args = (error.message,)
             raise error
+
+
+# UpdateFeatures upgrade types (KIP-584/KIP-778)
+_UPDATE_TYPES = {"upgrade": "UPGRADE", "safe-downgrade": "SAFE_DOWNGRADE", "unsafe-downgrade": "UNSAFE_DOWNGRADE"}
+
+
+def describe_features(client, deadline: Deadline) -> list[tuple[str, int | None, int, int]]:
+    """[(feature, finalized level or None, lowest supported, highest supported)] as the brokers
+    report them (ApiVersions: the supported range the cluster's brokers all accept)."""
+    answer = client.call("describe features", deadline, "describe_features")
+    out = []
+    for name, data in sorted(answer.items()):
+        low, high = data.get("supported", (0, 0))
+        finalized = data.get("finalized")
+        out.append((name, finalized[1] if finalized else None, int(low), int(high)))
+    return out
+
+
+def update_feature(client, deadline: Deadline, name: str, level: int, kind: str, validate_only: bool = False) -> None:
+    """Finalize `name` at `level` (the controller checks every broker supports it); KctlError when refused."""
+    from kafka.admin import UpdateFeatureType
+
+    from kctl.errors import InvalidRequest
+
+    update = (UpdateFeatureType[_UPDATE_TYPES[kind]], level)
+    answer = client.call(f"update feature {name}", deadline, "update_features", {name: update},
+                         validate_only=validate_only, timeout_ms=max(1, int(deadline.remaining(0.1) * 1000)))
+    outcome = answer.get(name, "no answer for the feature")
+    if outcome != "OK":
+        raise InvalidRequest(f"{name} level {level}: {outcome}")

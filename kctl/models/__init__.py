@@ -25,6 +25,7 @@ _HOME = {
     "StateDiff": "state",
     "StateChange": "state",
     "StatePlan": "state",
+    "FeatureLevel": "features",
     "TopicSummary": "topics",
     "TopicSize": "topics",
     "PartitionDetail": "topics",

@@ -1,10 +1,12 @@
-"""Table builders of `cluster health`, `doctor`, `configs describe` and `topics list --sizes`
+"""Table builders of `cluster health`, `doctor`, `configs describe`, `topics list --sizes`, `quotas`,
+`export/diff/plan/apply` and `cluster features`
 (registered with kctl.render.tables.table_for; imported by kctl.render before building a table)."""
 
 from __future__ import annotations
 
 from kctl import models
 from kctl.render.blocks import Styled, new_table
+from kctl.render.tables import _opt
 from kctl.render.tables import table_for
 
 SEVERITY_STYLES = {"ok": "green", "info": "cyan", "warning": "yellow", "error": "red", "critical": "bold red"}
@@ -137,4 +139,60 @@ def users_table(users):
     table = new_table("USER", "MECHANISMS")
     for u in users:
         table.add_row(u.user, ", ".join(f"{c.mechanism} ({c.iterations} iterations)" for c in u.credentials))
+    return table
+
+
+@table_for("QuotaEntry")
+def quota_table(entries):
+    from kctl.models.quotas import entity_text
+
+    table = new_table("ENTITY", "QUOTA", "VALUE")
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if not entry.values:
+            table.add_row(entity_text(entry.entity), "-", "-")
+        for key, value in entry.values.items():
+            table.add_row(entity_text(entry.entity), key, f"{value:g}")
+    return table
+
+
+@table_for("QuotaResolution")
+def quota_resolution_table(resolution: models.QuotaResolution):
+    from kctl.models.quotas import entity_text
+
+    table = new_table("QUOTA", "VALUE", "FROM")
+    for applied in resolution.applied:
+        table.add_row(applied.key, "-" if applied.value is None else f"{applied.value:g}",
+                      "no quota applies" if applied.entity is None else entity_text(applied.entity))
+    return table
+
+
+@table_for("StateDiff")
+def state_diff_table(result: models.StateDiff):
+    if result.equal:
+        return [Styled(f"no differences between {result.left} and {result.right}", "green")]
+    table = new_table("KIND", "NAME", "FIELD", "CHANGE", "LEFT", "RIGHT", title=f"{result.left}  vs  {result.right}")
+    for d in result.differences:
+        table.add_row(d.kind, d.name, d.field or "-", d.change, _opt(d.left), _opt(d.right))
+    return table
+
+
+@table_for("StatePlan")
+def state_plan_table(plan: models.StatePlan):
+    if plan.empty:
+        return [Styled(f"no changes: {plan.target} matches the document", "green")]
+    counts = ", ".join(f"{n} {action}" for action, n in plan.counts.items())
+    columns = ("STEP", "KIND", "NAME", "ACTION", "DETAIL") + (("STATUS",) if plan.applied else ()) + ("ERROR",)
+    table = new_table(*columns, title=f"{plan.target}: {counts}")
+    for c in plan.changes:
+        row = [str(c.step), c.kind, c.name, c.action, c.detail] + ([c.status] if plan.applied else []) + [c.error or ""]
+        table.add_row(*row)
+    return table
+
+
+@table_for("FeatureLevel")
+def feature_table(features):
+    table = new_table("FEATURE", "FINALIZED", "SUPPORTED", "NOTE")
+    for f in features:
+        note = f"can go up to {f.max_supported}" if f.upgradable else ""
+        table.add_row(f.name, "-" if f.finalized is None else str(f.finalized), f"{f.min_supported}-{f.max_supported}", note)
     return table

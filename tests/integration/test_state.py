@@ -147,3 +147,25 @@ def test_an_unreachable_cluster_is_exit_6_before_any_change(tmp_path):
                                     "topics": [{"name": "never", "partitions": 1, "replication_factor": 1}]}))
     result = run_kctl("-b", "127.0.0.1:1", "--timeout", 2, "apply", "-f", path, "--yes")
     assert result.code == 6 and result.stderr.count("kctl: error:") == 1, result
+
+
+def test_features_are_listed_and_a_level_changed(clusters):
+    b = clusters["b"]
+    before = {f["name"]: f for f in ok(b, "-o", "json", "cluster", "features").json}
+    assert before["metadata.version"]["finalized"] >= 1 and not before["metadata.version"]["upgradable"]
+    share = before["share.version"]
+    assert share["finalized"] is None and share["upgradable"], share  # off on Kafka 4.1, supported
+    plan = ok(b, "-o", "json", "cluster", "features", "upgrade", "share.version", "--level", 1, "--dry-run")
+    assert plan.json["items"][0]["detail"] == "would upgrade 0 -> 1", plan
+    refused = on(b, "cluster", "features", "upgrade", "share.version", "--level", 1)
+    assert refused.code == 2 and "refusing without --yes" in refused.stderr
+    assert ok(b, "-o", "json", "cluster", "features").json == list(before.values())  # nothing changed yet
+    ok(b, "cluster", "features", "upgrade", "share.version", "--level", 1, "--yes")
+    after = {f["name"]: f for f in ok(b, "-o", "json", "cluster", "features").json}
+    assert after["share.version"]["finalized"] == 1, after
+    ok(b, "cluster", "features", "downgrade", "share.version", "--level", 0, "--yes")
+    assert {f["name"]: f for f in ok(b, "-o", "json", "cluster", "features").json}["share.version"]["finalized"] is None
+    for args, code in ((("upgrade", "share.version", "--level", 9), 2), (("upgrade", "no.such", "--level", 1), 4),
+                       (("downgrade", "group.version", "--level", 5), 2), (("sideways", "group.version", "--level", 1), 2)):
+        bad = on(b, "cluster", "features", *args, "--yes")
+        assert bad.code == code and bad.stderr.count("kctl: error:") == 1, (args, bad)

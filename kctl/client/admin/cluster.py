@@ -3,6 +3,8 @@ the KRaft quorum."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kctl.client.admin.core import check_names
 from kctl.deadline import Deadline
 from kctl.errors import UsageError
@@ -11,6 +13,9 @@ from kctl.models.admin import Outcome
 
 RESOURCE_KINDS = ("broker", "topic", "group")
 ConfigKey = tuple[str, str]
+
+if TYPE_CHECKING:
+    from kctl.models.features import FeatureLevel
 
 
 def _check_resources(resources) -> list[ConfigKey]:
@@ -65,6 +70,22 @@ class ClusterAdmin:
         except KctlError as error:
             return Outcome(None, error)
         return Outcome(None)
+
+    def features(self, timeout: "float | Deadline | None" = None) -> list[FeatureLevel]:
+        """The finalized feature levels and the brokers' supported ranges."""
+        from kctl.kafka import cluster_admin
+        from kctl.models import FeatureLevel
+
+        deadline = self._deadline(timeout)
+        return [FeatureLevel(*row) for row in cluster_admin.describe_features(self._kpy(deadline), deadline)]
+
+    def update_feature(self, name: str, level: int, kind: str = "upgrade", *, validate_only: bool = False,
+                       timeout: "float | Deadline | None" = None) -> None:
+        """kind: upgrade, safe-downgrade or unsafe-downgrade (level 0 turns the feature off)."""
+        from kctl.kafka import cluster_admin
+
+        deadline = self._deadline(timeout)
+        cluster_admin.update_feature(self._kpy(deadline), deadline, name, level, kind, validate_only)
 
     def describe_quorum(self, timeout: "float | Deadline | None" = None) -> dict | None:
         """The KRaft metadata quorum (leader_id, leader_epoch, high_watermark, voters, observers;
