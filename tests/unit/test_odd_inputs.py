@@ -93,6 +93,18 @@ def test_binary_configuration_files_are_config_errors(tmp_path, how):
     _one_error_line(result, 3)
 
 
+@pytest.mark.parametrize("content, says", [(b"\xff\xfe not text\n", "not UTF-8 text"), (None, "not a regular file")])
+def test_an_unreadable_new_password_file_is_a_config_error(tmp_path, content, says):
+    # (found by the CLI fuzzer: a binary file was exit 1, UnicodeDecodeError)
+    path = tmp_path / "password"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    line = _one_error_line(run_kctl("users", "create", "alice", "--password-file", str(path), *NO_BROKER), 3)
+    assert says in line
+
+
 @pytest.mark.parametrize("args", [["--version"], ["config", "view", "-o", "json"]])
 def test_a_reader_that_is_already_gone_ends_quietly_with_0(args, tmp_path):
     """`kctl ... | true`: typer turns the BrokenPipeError into exit 1 unless kctl catches it."""
