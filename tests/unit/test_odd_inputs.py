@@ -49,6 +49,8 @@ def test_numbers_beyond_kafkas_limits_are_usage_errors(args):
     ["consume", "t", "--group", ""],
     ["e2e", "run", "--topic", ""],
     ["e2e", "run", "--group", ""],
+    ["topics", "alter-config", "t", "--delete", ""],  # (found by the CLI fuzzer: exit 1, ValueError)
+    ["configs", "alter", "topic", "t", "--unset", ""],
 ], ids=lambda a: " ".join(a) or "empty")
 def test_empty_names_are_usage_errors(args):
     assert "must not be empty" in _one_error_line(run_kctl(*args, *NO_BROKER), 2)
