@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -365,6 +366,8 @@ def make_safe(command: Command, options: list[str], arguments: Sequence[str], po
         options.append("--dry-run")  # broker configs (and --default, cluster-wide) are shared: plan only
     if path == "consume" and not _has(options, "--idle-timeout"):
         options += ["--idle-timeout", "1s"]  # unbounded otherwise: it would wait for new records for good
+    if path.startswith("perf ") and not _has(options, "--records"):
+        options += ["--records", "100"]  # the defaults are a benchmark's worth (100,000): minutes at --batch-size 1
     if path == "e2e run" and _has(options, "--no-cleanup") and not _has(options, "--topic"):
         options += ["--topic", pools.missing_topic]  # what it leaves is then this run's to delete
     return options
@@ -406,7 +409,16 @@ class Outcome:
 
     @property
     def shell(self) -> str:
-        return "kctl " + shlex.join(self.line)
+        """The line as a shell command (a long run of one character written as a printf)."""
+        return "kctl " + " ".join(_shell_word(word) for word in self.line)
+
+
+def _shell_word(word: str) -> str:
+    match = re.fullmatch(r"(.*?)(.)\2{99,}", word, re.S)
+    if not match or "'" in match[1] + match[2]:
+        return shlex.quote(word)
+    head, char, times = match[1], match[2], len(word) - len(match[1])
+    return f"\"{head}$(printf '{char}%.0s' $(seq {times}))\""
 
 
 def run_line(line: Sequence[str], env: dict[str, str], cwd: str) -> Outcome:
@@ -475,6 +487,7 @@ class World:
     pools: Pools
     env: dict[str, str]
     cwd: str = field(default="")
+    started: float = field(default_factory=time.monotonic)  # when the lines began (a budget's start)
 
     def kctl(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "kctl", "-i", "0", *args], stdin=subprocess.DEVNULL,
