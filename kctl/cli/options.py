@@ -19,12 +19,13 @@ from __future__ import annotations
 import typer
 
 from kctl.cli.clicklib import ParamType
+from kctl.cli.context import no_empty_names
 
 # One key=value option and one removal option wherever a config is set (topics create/alter-config,
 # configs alter): -c/--config KEY=VALUE (--set is the same), --delete KEY (--unset is the same).
 CONFIG_OPTION = typer.Option([], "--config", "-c", "--set", metavar="KEY=VALUE",
                              help="Set a config (repeatable), e.g. -c retention.ms=60000 (--set is the same).")
-DELETE_OPTION = typer.Option([], "--delete", "--unset", metavar="KEY",
+DELETE_OPTION = typer.Option([], "--delete", "--unset", metavar="KEY", callback=no_empty_names,
                              help="Remove an override, back to the default (repeatable; --unset is the same).")
 
 

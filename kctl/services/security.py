@@ -11,6 +11,7 @@ import time
 
 from kctl import log
 from kctl.client.admin import AdminClient
+from kctl.decode import read_regular_file
 from kctl.errors import ConfigError, UsageError, failure_of
 from kctl.models import ItemResult, OperationResult
 from kctl.models.security import AclChange, AclEntry, ScramUser
@@ -85,10 +86,11 @@ def read_password(env: str | None, file: str | None, prompt: bool) -> str:
         if not value:
             raise ConfigError(f"--password-env: ${env} is not set or empty")
     elif file:
+        data = read_regular_file(file, f"--password-file: cannot read {file}", ConfigError)
         try:
-            value = open(file, encoding="utf-8").readline().rstrip("\r\n")
-        except OSError as exc:
-            raise ConfigError(f"--password-file: cannot read {file}: {exc.strerror}") from None
+            value = data.decode("utf-8").split("\n", 1)[0].rstrip("\r")
+        except UnicodeDecodeError:
+            raise ConfigError(f"--password-file: {file} is not UTF-8 text") from None
         if not value:
             raise ConfigError(f"--password-file: {file} is empty")
     else:

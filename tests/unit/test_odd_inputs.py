@@ -49,6 +49,8 @@ def test_numbers_beyond_kafkas_limits_are_usage_errors(args):
     ["consume", "t", "--group", ""],
     ["e2e", "run", "--topic", ""],
     ["e2e", "run", "--group", ""],
+    ["topics", "alter-config", "t", "--delete", ""],  # (found by the CLI fuzzer: exit 1, ValueError)
+    ["configs", "alter", "topic", "t", "--unset", ""],
 ], ids=lambda a: " ".join(a) or "empty")
 def test_empty_names_are_usage_errors(args):
     assert "must not be empty" in _one_error_line(run_kctl(*args, *NO_BROKER), 2)
@@ -91,6 +93,18 @@ def test_binary_configuration_files_are_config_errors(tmp_path, how):
     else:
         result = run_kctl("topics", "list", how, str(binary), *NO_BROKER)
     _one_error_line(result, 3)
+
+
+@pytest.mark.parametrize("content, says", [(b"\xff\xfe not text\n", "not UTF-8 text"), (None, "not a regular file")])
+def test_an_unreadable_new_password_file_is_a_config_error(tmp_path, content, says):
+    # (found by the CLI fuzzer: a binary file was exit 1, UnicodeDecodeError)
+    path = tmp_path / "password"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    line = _one_error_line(run_kctl("users", "create", "alice", "--password-file", str(path), *NO_BROKER), 3)
+    assert says in line
 
 
 @pytest.mark.parametrize("args", [["--version"], ["config", "view", "-o", "json"]])
