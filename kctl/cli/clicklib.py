@@ -4,7 +4,8 @@
 from typer import Abort, Exit
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, NoSuchOption, UsageError
 from typer._click.types import ParamType
+from typer.core import TyperArgument as Argument
 from typer.core import TyperGroup as Group
 from typer.core import TyperOption as Option
 
-__all__ = ["Abort", "ClickException", "Exit", "Group", "NoArgsIsHelpError", "NoSuchOption", "Option", "ParamType", "UsageError"]
+__all__ = ["Abort", "Argument", "ClickException", "Exit", "Group", "NoArgsIsHelpError", "NoSuchOption", "Option", "ParamType", "UsageError"]

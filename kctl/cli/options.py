@@ -19,6 +19,8 @@ from __future__ import annotations
 import typer
 
 from kctl.cli.clicklib import ParamType
+from kctl.cli.complete import complete_topics
+from kctl.cli.context import no_empty_names
 
 # One key=value option and one removal option wherever a config is set (topics create/alter-config,
 # configs alter): -c/--config KEY=VALUE (--set is the same), --delete KEY (--unset is the same).
@@ -26,6 +28,38 @@ CONFIG_OPTION = typer.Option([], "--config", "-c", "--set", metavar="KEY=VALUE",
                              help="Set a config (repeatable), e.g. -c retention.ms=60000 (--set is the same).")
 DELETE_OPTION = typer.Option([], "--delete", "--unset", metavar="KEY",
                              help="Remove an override, back to the default (repeatable; --unset is the same).")
+
+
+# -t/--topic wherever the topic is the argument (README "CLI grammar"): kcat users type -t.
+def topic_option(help: str = "The topic (the same as the TOPIC argument)."):
+    return typer.Option(None, "--topic", "-t", metavar="TOPIC", help=help, autocompletion=complete_topics,
+                        callback=no_empty_names, show_default=False)
+
+
+def topics_option(help: str = "A topic (repeatable; the same as the TOPIC arguments)."):
+    return typer.Option([], "--topic", "-t", metavar="TOPIC", help=help, autocompletion=complete_topics,
+                        callback=no_empty_names, show_default=False)
+
+
+def one_topic(argument: str | None, option: str | None, required: bool = True) -> str | None:
+    """TOPIC as the argument or -t/--topic (the same thing; not two different ones)."""
+    from kctl.errors import UsageError
+
+    if argument is not None and option is not None and argument != option:
+        raise UsageError(f"two topics given: {argument} and -t {option}")
+    if required and argument is None and option is None:
+        raise UsageError("name the topic: TOPIC (or -t/--topic)")
+    return argument if argument is not None else option
+
+
+def some_topics(arguments, options, required: bool = True) -> list[str]:
+    """TOPIC... arguments and -t/--topic options together, in order, each once."""
+    from kctl.errors import UsageError
+
+    names = list(dict.fromkeys([*(arguments or ()), *(options or ())]))
+    if required and not names:
+        raise UsageError("name the topics: TOPIC... (or -t/--topic TOPIC)")
+    return names
 
 
 def _option_name(param) -> str:
