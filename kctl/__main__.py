@@ -24,6 +24,16 @@ def _print_error(message: str, hint: str | None = None) -> None:
     sys.stderr.flush()
 
 
+def _print_traceback() -> None:
+    """--debug's traceback, secrets redacted as in every other line kctl prints."""
+    import traceback
+
+    from kctl.config.client_conf import redact_text
+
+    sys.stderr.write(redact_text(traceback.format_exc()))
+    sys.stderr.flush()
+
+
 def _flag_hint(exc, argv: list[str]) -> str | None:
     """The usage error's message when kctl knows what the user meant (kctl.cli.options.FLAG_HINTS):
     a flag that means something else now, or a kcat / Apache console tool flag."""
@@ -151,9 +161,7 @@ def _main(argv: list[str]) -> int:
         return int(result) if isinstance(result, int) else 0
     except KctlError as exc:
         if debug:
-            import traceback
-
-            traceback.print_exc()
+            _print_traceback()
         _print_error(exc.message, exc.hint)
         return int(exc.exit_code)
     except Terminated:
@@ -198,9 +206,7 @@ def _main(argv: list[str]) -> int:
             _print_error(f"cannot write output: {exc.strerror}")
             return int(ExitCode.PARTIAL)
         if debug:
-            import traceback
-
-            traceback.print_exc()
+            _print_traceback()
         _print_error(f"internal error: {type(exc).__name__}: {exc}", None if debug else "run with --debug for the traceback")
         return int(ExitCode.INTERNAL)
 

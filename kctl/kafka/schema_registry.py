@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from kctl.config.client_conf import remember_secret, split_userinfo
 from kctl.errors import AuthError, BrokerUnavailable, KctlError, NotFoundError, UsageError
 from kctl.serde import SerdeError
 from kctl.kafka.lib import confluent_module
@@ -31,6 +32,17 @@ class RegistrySettings:
     password: str | None = None
     ca_file: str | None = None
     timeout: float = 10.0
+
+    def __post_init__(self):
+        # http://user:password@host: the credentials become basic auth, and the URL kctl shows has none.
+        url, user, password = split_userinfo(self.url)
+        if url != self.url:
+            object.__setattr__(self, "url", url)
+            if self.user is None:
+                object.__setattr__(self, "user", user)
+                object.__setattr__(self, "password", password)
+        if self.password:
+            remember_secret(self.password)
 
     def conf(self) -> dict:
         conf: dict = {"url": self.url, "timeout": max(1, int(self.timeout)), "max.retries": 1,
