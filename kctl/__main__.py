@@ -24,14 +24,46 @@ def _print_error(message: str, hint: str | None = None) -> None:
     sys.stderr.flush()
 
 
-def _renamed(exc) -> str | None:
-    """A short flag that means something else now (kctl.cli.options.RENAMED)."""
-    from kctl.cli import clicklib as click
-    from kctl.cli.options import renamed_hint
+def _print_traceback() -> None:
+    """--debug's traceback, secrets redacted as in every other line kctl prints."""
+    import traceback
 
-    if not isinstance(exc, click.NoSuchOption):
-        return None
-    return renamed_hint(exc.ctx.command_path, exc.option_name)
+    from kctl.config.client_conf import redact_text
+
+    sys.stderr.write(redact_text(traceback.format_exc()))
+    sys.stderr.flush()
+
+
+def _flag_hint(exc, argv: list[str]) -> str | None:
+    """The usage error's message when kctl knows what the user meant (kctl.cli.options.FLAG_HINTS):
+    a flag that means something else now, or a kcat / Apache console tool flag."""
+    from kctl.cli import clicklib as click
+    from kctl.cli.options import output_hint, renamed_hint
+
+    if isinstance(exc, click.NoSuchOption):
+        hint = renamed_hint(exc.ctx.command_path, exc.option_name)
+        return f"no option {exc.option_name} here: {hint}" if hint else None
+    if isinstance(exc, click.BadParameter) and "--output" in getattr(exc.param, "opts", ()):
+        for value in _output_values(argv):
+            hint = output_hint(value)
+            if hint:
+                return hint
+    return None
+
+
+def _output_values(argv: list[str]) -> list[str]:
+    """The values given to -o/--output (`-o V`, `-oV`, `--output V`, `--output=V`)."""
+    values = []
+    for i, token in enumerate(argv):
+        if token == "--":
+            break
+        if token in ("-o", "--output") and i + 1 < len(argv):
+            values.append(argv[i + 1])
+        elif token.startswith("--output="):
+            values.append(token.split("=", 1)[1])
+        elif token.startswith("-o") and not token.startswith("--") and len(token) > 2:
+            values.append(token[2:])
+    return values
 
 
 def install_signal_handlers(received: list) -> dict:
@@ -129,9 +161,7 @@ def _main(argv: list[str]) -> int:
         return int(result) if isinstance(result, int) else 0
     except KctlError as exc:
         if debug:
-            import traceback
-
-            traceback.print_exc()
+            _print_traceback()
         _print_error(exc.message, exc.hint)
         return int(exc.exit_code)
     except Terminated:
@@ -163,9 +193,7 @@ def _main(argv: list[str]) -> int:
                 message = exc.format_message()
                 if exc.ctx is not None:
                     hint = f"see `{exc.ctx.command_path} --help`"
-                    renamed = _renamed(exc)
-                    if renamed:
-                        message = f"no option {exc.option_name} here: {renamed}"
+                    message = _flag_hint(exc, argv) or message
                 _print_error(message, hint)
                 return int(ExitCode.USAGE)
             _print_error(exc.format_message())
@@ -178,9 +206,7 @@ def _main(argv: list[str]) -> int:
             _print_error(f"cannot write output: {exc.strerror}")
             return int(ExitCode.PARTIAL)
         if debug:
-            import traceback
-
-            traceback.print_exc()
+            _print_traceback()
         _print_error(f"internal error: {type(exc).__name__}: {exc}", None if debug else "run with --debug for the traceback")
         return int(ExitCode.INTERNAL)
 

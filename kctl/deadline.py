@@ -48,9 +48,11 @@ class Deadline:
 
 
 def run_bounded(fn: Callable[[], T], deadline: "Deadline | float | None", what: str,
-                watch: Callable[[], None] | None = None) -> T:
+                watch: Callable[[], None] | None = None,
+                timeout_error: Callable[[], Exception] | None = None) -> T:
     """fn() in a daemon thread, waited on until the deadline (None: no limit); BrokerUnavailable
-    (exit 6) when it has not returned by then. Exceptions from fn are re-raised as they are.
+    (exit 6; or timeout_error()) when it has not returned by then. Exceptions from fn are re-raised
+    as they are.
 
     `watch` is called every 50 ms while waiting, in the caller's thread: it raises to give up
     the wait at once (a pending Ctrl-C or SIGTERM that a blocked call must not delay)."""
@@ -77,7 +79,20 @@ def run_bounded(fn: Callable[[], T], deadline: "Deadline | float | None", what: 
         if watch is not None:
             watch()
         if deadline is not None and deadline.expired and thread.is_alive():
-            raise BrokerUnavailable(f"{what} did not finish within {limit}")
+            raise timeout_error() if timeout_error else BrokerUnavailable(f"{what} did not finish within {limit}")
     if "error" in box:
         raise box["error"]
     return box.get("result")
+
+
+def raise_deferred_interrupt() -> None:
+    """A `watch` for run_bounded: raise a Ctrl-C or SIGTERM that a deferring handler noted and has
+    not acted on yet. Such a handler (kctl.services.consume.signals.DeferredInterrupts) is a
+    method of an object with `pending` and `raise_pending()`; a call made while one is installed
+    (a schema look-up while consume renders a record) must not make the interrupt wait for it."""
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        owner = getattr(signal.getsignal(signum), "__self__", None)
+        if getattr(owner, "pending", False):
+            owner.raise_pending()

@@ -158,12 +158,13 @@ def complete_topics(ctx, args: list, incomplete: str) -> list[str]:
 
 # Which parameters complete what: by parameter name, the same in every command (so that a command
 # module needs nothing to get them). (command path, name) pairs are the exceptions.
-TOPIC_PARAMS = {"topic", "topics", "source", "destination", "topic_name"}
+TOPIC_PARAMS = {"topic", "topics", "topic_arg", "source", "destination", "topic_name"}
 GROUP_PARAMS = {"group", "group_id", "group_ids", "to_group"}
 CONTEXT_PARAMS = {"context", "from_context", "to_context"}
 INSTANCE_PARAMS = {"instance"}
 BY_COMMAND = {
     ("kctl topics", "names"): "topic",  # `topics create` names new topics: nothing to offer
+    ("kctl topics create", "topic"): None,  # its -t/--topic too
     ("kctl config use-context", "name"): "context",
     ("kctl config delete-context", "name"): "context",
     ("kctl config set-context", "name"): "context",

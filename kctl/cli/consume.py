@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from kctl.cli.context import app_context, no_empty_names
-from kctl.cli.options import Duration, Position
+from kctl.cli.options import Duration, Position, some_topics, topics_option
 
 _SERDE_NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")  # = kctl.serde.NAMES
 
@@ -39,7 +39,8 @@ class Isolation(str, Enum):
 
 def consume(
     ctx: typer.Context,
-    topics: Optional[List[str]] = typer.Argument(None, help="Topics to read (or use --pattern).", show_default=False),
+    topics: Optional[List[str]] = typer.Argument(None, help="Topics to read (or -t/--topic, or --pattern).", show_default=False),
+    topic: List[str] = topics_option(),
     pattern: Optional[str] = typer.Option(None, "--pattern", metavar="REGEX", help="Read every topic whose whole name matches this regular expression (a plain name matches itself)."),
     group: Optional[str] = typer.Option(None, "--group", "-g", help="Join this consumer group (subscribe, commit).",
                                         callback=no_empty_names),
@@ -80,7 +81,7 @@ def consume(
 
     obj = app_context(ctx)
     options = service.ConsumeOptions(
-        topics=tuple(topics or ()),
+        topics=tuple(some_topics(topics, topic, required=False)),
         pattern=pattern,
         group=group,
         assignment=assignment.value if assignment else None,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import typer
 
 from kctl.cli.clicklib import ParamType
+from kctl.cli.complete import complete_topics
 from kctl.cli.context import no_empty_names
 
 # One key=value option and one removal option wherever a config is set (topics create/alter-config,
@@ -27,6 +28,38 @@ CONFIG_OPTION = typer.Option([], "--config", "-c", "--set", metavar="KEY=VALUE",
                              help="Set a config (repeatable), e.g. -c retention.ms=60000 (--set is the same).")
 DELETE_OPTION = typer.Option([], "--delete", "--unset", metavar="KEY", callback=no_empty_names,
                              help="Remove an override, back to the default (repeatable; --unset is the same).")
+
+
+# -t/--topic wherever the topic is the argument (README "CLI grammar"): kcat users type -t.
+def topic_option(help: str = "The topic (the same as the TOPIC argument)."):
+    return typer.Option(None, "--topic", "-t", metavar="TOPIC", help=help, autocompletion=complete_topics,
+                        callback=no_empty_names, show_default=False)
+
+
+def topics_option(help: str = "A topic (repeatable; the same as the TOPIC arguments)."):
+    return typer.Option([], "--topic", "-t", metavar="TOPIC", help=help, autocompletion=complete_topics,
+                        callback=no_empty_names, show_default=False)
+
+
+def one_topic(argument: str | None, option: str | None, required: bool = True) -> str | None:
+    """TOPIC as the argument or -t/--topic (the same thing; not two different ones)."""
+    from kctl.errors import UsageError
+
+    if argument is not None and option is not None and argument != option:
+        raise UsageError(f"two topics given: {argument} and -t {option}")
+    if required and argument is None and option is None:
+        raise UsageError("name the topic: TOPIC (or -t/--topic)")
+    return argument if argument is not None else option
+
+
+def some_topics(arguments, options, required: bool = True) -> list[str]:
+    """TOPIC... arguments and -t/--topic options together, in order, each once."""
+    from kctl.errors import UsageError
+
+    names = list(dict.fromkeys([*(arguments or ()), *(options or ())]))
+    if required and not names:
+        raise UsageError("name the topics: TOPIC... (or -t/--topic TOPIC)")
+    return names
 
 
 def _option_name(param) -> str:
@@ -120,8 +153,10 @@ class Position(ParamType):
         return value
 
 
-# Short flags that meant something else here: (command path after "kctl", flag) -> what to use now.
-RENAMED = {
+# The one table of flag hints: a flag kctl does not have here -> what to use. (command path after
+# "kctl", flag), "*" for any command. Flags that meant something else in kctl, then the habits of kcat
+# and of Apache Kafka's console tools (kafka-console-consumer/-producer.sh).
+FLAG_HINTS = {
     ("produce", "-F"): "renamed to --input (line|envelope|raw); -f/--format is the record template ('%k\\t%v\\n')",
     ("e2e run", "-p"): "the partition count is --partitions N (-p selects partitions)",
     ("e2e run", "-c"): "the consumer count is --consumers N (-c is --config KEY=VALUE)",
@@ -129,10 +164,58 @@ RENAMED = {
     ("local logs", "-f"): "following is --follow (-f is the record --format elsewhere)",
     ("copy", "-f"): "following is --follow (-f is the record --format elsewhere)",
     ("config set-context", "-P"): "client properties are -X/--property KEY=VALUE, as the global -X",
+    # kcat
+    ("*", "-C"): "kctl's is the command `kctl consume TOPIC` (kcat -C)",
+    ("*", "-P"): "kctl's is the command `kctl produce TOPIC` (kcat -P)",
+    ("*", "-L"): "kctl's are `kctl topics list`, `kctl topics describe T`, `kctl cluster describe` (kcat -L)",
+    ("*", "-Q"): "kctl's is `kctl consume T --from @TIME` (kcat -Q looks offsets up by time)",
+    ("*", "-G"): "kctl's is -g/--group GROUP (kcat -G)",
+    ("consume", "-e"): "kctl's is --until end (kcat -e)",
+    ("consume", "-c"): "kctl's is -n/--max-messages N (kcat -c)",
+    ("produce", "-c"): "kctl's is -n/--count N (kcat -c)",
+    ("consume", "-J"): "kctl's is -o json (kcat -J)",
+    ("*", "-s"): "kctl's are --key-deserializer/--value-deserializer (consume), --key-serializer/--value-serializer "
+                 "(produce) and --value-format avro|protobuf|json-schema (kcat -s)",
+    ("*", "-r"): "kctl's is --schema-registry URL (kcat -r)",
+    ("produce", "-l"): "kctl's is --input raw --file FILE (each file one message, kcat -l)",
+    ("*", "-F"): "kctl's is --command-config FILE (kcat -F)",
+    ("*", "-d"): "kctl's are --debug and -X debug=CONTEXTS (kcat -d)",
+    # Apache Kafka's console consumer and producer
+    ("*", "--from-beginning"): "kctl's is --from beginning",
+    ("*", "--offset"): "kctl's is --from OFFSET|beginning|end (with -p/--partition)",
+    ("*", "--bootstrap-server"): "kctl's is -b/--bootstrap HOST:PORT (or -i/--instance N)",
+    ("*", "--broker-list"): "kctl's is -b/--bootstrap HOST:PORT (or -i/--instance N)",
+    ("*", "--consumer-property"): "kctl's is -X/--property KEY=VALUE",
+    ("*", "--producer-property"): "kctl's is -X/--property KEY=VALUE",
+    ("*", "--command-property"): "kctl's is -X/--property KEY=VALUE",
+    ("*", "--consumer.config"): "kctl's is --command-config FILE",
+    ("*", "--consumer-config"): "kctl's is --command-config FILE",
+    ("*", "--producer.config"): "kctl's is --command-config FILE",
+    ("*", "--producer-config"): "kctl's is --command-config FILE",
+    ("consume", "--timeout-ms"): "kctl's is --idle-timeout DURATION (500ms, 10s)",
+    ("consume", "--isolation-level"): "kctl's is --isolation read_committed|read_uncommitted",
+    ("consume", "--include"): "kctl's is --pattern REGEX",
+    ("consume", "--whitelist"): "kctl's is --pattern REGEX",
+    ("produce", "--request-required-acks"): "kctl's is --acks 0|1|all",
+    ("produce", "--compression-codec"): "kctl's is -z/--compression none|gzip|snappy|lz4|zstd",
 }
 
 
 def renamed_hint(command_path: str, option: str) -> str | None:
-    """What a removed short flag is now called (None: it never existed here)."""
+    """What to use instead of a flag kctl does not have here (None: nothing known)."""
     path = command_path.split(" ", 1)[1] if " " in command_path else ""
-    return RENAMED.get((path, option))
+    return FLAG_HINTS.get((path, option)) or FLAG_HINTS.get(("*", option))
+
+
+def output_hint(value: str) -> str | None:
+    """`-o VALUE` that is not an output format but a kcat offset (`kctl consume T -o beginning`)."""
+    import re
+
+    text = value.strip()
+    if text in ("beginning", "end", "stored") or re.fullmatch(r"-?[0-9]+", text):
+        return f"-o is the output format here (table|wide|json|yaml); kcat's -o {text} is kctl's --from {text}"
+    if re.fullmatch(r"s@-?[0-9]+", text):
+        return f"-o is the output format here (table|wide|json|yaml); kcat's -o {text} is kctl's --from {text[1:]}"
+    if re.fullmatch(r"e@-?[0-9]+", text):
+        return f"-o is the output format here (table|wide|json|yaml); kcat's -o {text} is kctl's --until {text[1:]}"
+    return None

@@ -9,8 +9,9 @@ from typing import List, Optional
 import typer
 
 from kctl import partitioners, serde
-from kctl.cli.context import app_context, positive_number
-from kctl.cli.options import Duration
+from kctl.cli.complete import complete_topics
+from kctl.cli.context import app_context, no_empty_names, positive_number
+from kctl.cli.options import Duration, one_topic, topic_option
 from kctl.inputs import COMPRESSIONS, FORMATS
 
 
@@ -32,7 +33,9 @@ SubjectStrategy = _choices("SubjectStrategy", ("topic", "record", "topic-record"
 
 def produce(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="Topic to produce to (must exist)."),
+    topic_arg: Optional[str] = typer.Argument(None, metavar="TOPIC", help="Topic to produce to (must exist; or -t/--topic).",
+                                              autocompletion=complete_topics, callback=no_empty_names, show_default=False),
+    topic: Optional[str] = topic_option(),
     files: List[str] = typer.Option([], "--file", help="Input file (repeatable; '-' is stdin; .gz/.lz4/.zst are decompressed). Default: stdin."),
     input_compression: InputCompression = typer.Option(InputCompression.auto, "--input-compression", help="Compression of the input (default: guessed from the name or magic bytes)."),
     input_: InputFormat = typer.Option(InputFormat.line, "--input", help="Input framing: line (one message per line), envelope (`kctl consume -o json` lines: key, value, headers, partition, timestamp) or raw (each input is one message)."),
@@ -93,6 +96,7 @@ def produce(
     from kctl.services import produce as service
 
     obj = app_context(ctx)
+    topic = one_topic(topic_arg, topic)
     for text, option in ((delimiter, "--delimiter"), (key_separator, "--key-separator"), (null_marker, "--null-marker"),
                          *((pair, "-H") for pair in header)):
         service.text_argument(text, option)

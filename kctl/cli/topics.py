@@ -10,7 +10,7 @@ from kctl.cli.complete import complete_topics
 from kctl.cli.confirm import DRY_RUN as PLAN_ONLY
 from kctl.cli.confirm import EXECUTE, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
-from kctl.cli.options import CONFIG_OPTION, DELETE_OPTION, Position
+from kctl.cli.options import CONFIG_OPTION, DELETE_OPTION, Position, one_topic, some_topics, topic_option, topics_option
 
 app = typer.Typer(help="Create, inspect, change and delete topics.", no_args_is_help=True)
 
@@ -69,8 +69,9 @@ def list_(
 @app.command()
 def describe(
     ctx: typer.Context,
-    names: List[str] = typer.Argument(..., metavar="TOPIC...", help="Topics to describe.", autocompletion=complete_topics,
-                                      callback=no_empty_names),
+    names: Optional[List[str]] = typer.Argument(None, metavar="TOPIC...", help="Topics to describe (or -t/--topic).",
+                                                autocompletion=complete_topics, callback=no_empty_names, show_default=False),
+    topic: List[str] = topics_option(),
     no_size: bool = typer.Option(False, "--no-size", help="Skip the size on disk (one request less per broker)."),
 ):
     """Show partitions (leader, replicas, ISR, watermarks, messages), non-default configs and size.
@@ -82,6 +83,7 @@ def describe(
     from kctl.services import topics
 
     obj = app_context(ctx)
+    names = some_topics(names, topic)
     result = topics.describe_topics(obj.client_conf(), obj.timeout, names, sizes=not no_size)
     if result.topics:
         render(list(result.topics), obj.output, kind=TopicDetail)
@@ -93,7 +95,9 @@ def describe(
 @app.command()
 def create(
     ctx: typer.Context,
-    names: List[str] = typer.Argument(..., metavar="NAME...", help="Topics to create.", callback=no_empty_names),
+    names: Optional[List[str]] = typer.Argument(None, metavar="NAME...", help="Topics to create (or -t/--topic).",
+                                                callback=no_empty_names, show_default=False),
+    topic: List[str] = topics_option(),
     partitions: Optional[int] = typer.Option(None, "-p", "--partitions", min=1, max=MAX_PARTITIONS, help="Partition count (default: the broker's num.partitions); -p as in rpk and kafkactl."),
     replication: Optional[int] = typer.Option(None, "--replication-factor", "-r", min=1, max=MAX_REPLICATION,
                                               help="Replicas of each partition (default: the broker's default.replication.factor)."),
@@ -109,6 +113,7 @@ def create(
     from kctl.services import topics
 
     obj = app_context(ctx)
+    names = some_topics(names, topic)
     configs = parse_key_values(config, "-c/--config")
     result = topics.create_topics(obj.client_conf(), obj.timeout, names, partitions, replication, configs,
                                   if_not_exists=if_not_exists, dry_run=dry_run)
@@ -118,7 +123,9 @@ def create(
 @app.command()
 def delete(
     ctx: typer.Context,
-    names: Optional[List[str]] = typer.Argument(None, metavar="[NAME...]", help="Topics to delete.", autocompletion=complete_topics),
+    names: Optional[List[str]] = typer.Argument(None, metavar="[NAME...]", help="Topics to delete (or -t/--topic).",
+                                                autocompletion=complete_topics, callback=no_empty_names, show_default=False),
+    topic: List[str] = topics_option(),
     regex: Optional[str] = typer.Option(None, "--regex", metavar="REGEX", help="Also delete every non-internal topic whose whole name matches this regular expression."),
     if_exists: bool = typer.Option(False, "--if-exists", help="A topic that does not exist is not an error."),
     yes: bool = YES,
@@ -131,6 +138,7 @@ def delete(
     from kctl.services import plans, topics
 
     obj = app_context(ctx)
+    names = some_topics(names, topic, required=False)
     conf = obj.client_conf()
     targets = topics.resolve_delete_targets(conf, obj.timeout, names or [], regex)
     go, plan = approved(obj, lambda: plans.delete_topics(conf, obj.timeout, targets, if_exists=if_exists),
@@ -146,7 +154,9 @@ def _going(plan) -> list:
 @app.command("alter-config")
 def alter_config(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="Topic to change.", autocompletion=complete_topics, callback=no_empty_names),
+    topic_arg: Optional[str] = typer.Argument(None, metavar="TOPIC", help="Topic to change (or -t/--topic).",
+                                              autocompletion=complete_topics, callback=no_empty_names, show_default=False),
+    topic: Optional[str] = topic_option(),
     set_: List[str] = CONFIG,
     delete: List[str] = DELETE,
     dry_run: bool = DRY_RUN,
@@ -159,6 +169,7 @@ def alter_config(
     from kctl.services import topics
 
     obj = app_context(ctx)
+    topic = one_topic(topic_arg, topic)
     changes = parse_key_values(set_, "-c/--config")
     _finish(obj, topics.alter_config(obj.client_conf(), obj.timeout, topic, changes, delete, dry_run=dry_run))
 
@@ -166,7 +177,9 @@ def alter_config(
 @app.command("add-partitions")
 def add_partitions(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="Topic to grow.", autocompletion=complete_topics, callback=no_empty_names),
+    topic_arg: Optional[str] = typer.Argument(None, metavar="TOPIC", help="Topic to grow (or -t/--topic).",
+                                              autocompletion=complete_topics, callback=no_empty_names, show_default=False),
+    topic: Optional[str] = topic_option(),
     to: int = typer.Option(..., "--to", min=1, max=MAX_PARTITIONS, help="New total number of partitions (more than now)."),
     dry_run: bool = DRY_RUN,
 ):
@@ -177,14 +190,16 @@ def add_partitions(
     from kctl.services import topics
 
     obj = app_context(ctx)
+    topic = one_topic(topic_arg, topic)
     _finish(obj, topics.add_partitions(obj.client_conf(), obj.timeout, topic, to, dry_run=dry_run))
 
 
 @app.command("delete-records")
 def delete_records(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="Topic whose oldest records to delete.", autocompletion=complete_topics,
-                                callback=no_empty_names),
+    topic_arg: Optional[str] = typer.Argument(None, metavar="TOPIC", help="Topic whose oldest records to delete (or -t/--topic).",
+                                              autocompletion=complete_topics, callback=no_empty_names, show_default=False),
+    topic: Optional[str] = topic_option(),
     before: List[str] = typer.Option([], "--before", metavar="PARTITION:OFFSET",
                                      help="Delete records before OFFSET in PARTITION (repeatable)."),
     purge: bool = typer.Option(False, "--all", help="Delete every record of every partition (up to the high watermark)."),
@@ -199,6 +214,7 @@ def delete_records(
     from kctl.services import plans, topics
 
     obj = app_context(ctx)
+    topic = one_topic(topic_arg, topic)
     offsets = parse_partition_offsets(before, "--before")
     conf = obj.client_conf()
     go, plan = approved(obj, lambda: plans.delete_records(conf, obj.timeout, topic, offsets, purge=purge),
@@ -210,8 +226,11 @@ def delete_records(
 @app.command("partition-for")
 def partition_for(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="The topic (its partition count decides).", autocompletion=complete_topics),
-    keys: list[str] = typer.Argument(..., help="One or more keys."),
+    topic_arg: Optional[str] = typer.Argument(None, metavar="TOPIC", help="The topic (its partition count decides; or -t/--topic, "
+                                              "and then every argument is a key).", autocompletion=complete_topics,
+                                              callback=no_empty_names, show_default=False),
+    keys: Optional[List[str]] = typer.Argument(None, metavar="KEY...", help="One or more keys.", show_default=False),
+    topic: Optional[str] = topic_option(),
     partitioner: str = typer.Option("murmur2", "--partitioner", help="murmur2 (Java producers, kctl's default) or consistent (CRC32)."),
     key_serializer: str = typer.Option("string", "--key-serializer", help="How the keys are encoded (string, int32, int64, hex...)."),
 ):
@@ -219,11 +238,17 @@ def partition_for(
 
     Example: kctl topics partition-for orders customer-1 customer-2
     """
+    from kctl.errors import UsageError
     from kctl.models import KeyPartition
     from kctl.render import render
     from kctl.services import produce
 
     obj = app_context(ctx)
+    if topic is not None and topic_arg is not None:  # with -t every argument is a key
+        topic_arg, keys = None, [topic_arg, *(keys or ())]
+    topic = one_topic(topic_arg, topic)
+    if not keys:
+        raise UsageError("name one or more keys: KEY...")
     render(produce.partition_for(obj.client_conf(), obj.timeout, topic, keys, partitioner, key_serializer),
            obj.output, kind=KeyPartition)
 
@@ -231,8 +256,9 @@ def partition_for(
 @app.command("lag")
 def topics_lag(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., metavar="TOPIC", help="The topic.", autocompletion=complete_topics,
-                                callback=no_empty_names),
+    topic_arg: Optional[str] = typer.Argument(None, metavar="TOPIC", help="The topic (or -t/--topic).",
+                                              autocompletion=complete_topics, callback=no_empty_names, show_default=False),
+    topic: Optional[str] = topic_option(),
 ):
     """Every consumer group with committed offsets on the topic, with its lag and time lag there.
 
@@ -243,14 +269,16 @@ def topics_lag(
     from kctl.services.groups import lag
 
     obj = app_context(ctx)
+    topic = one_topic(topic_arg, topic)
     render(lag.topic_lag(obj.client_conf(), obj.timeout, topic), obj.output, kind=LagReport)
 
 
 @app.command()
 def dump(
     ctx: typer.Context,
-    names: List[str] = typer.Argument(..., metavar="TOPIC...", help="Topics to dump.", autocompletion=complete_topics,
-                                      callback=no_empty_names),
+    names: Optional[List[str]] = typer.Argument(None, metavar="TOPIC...", help="Topics to dump (or -t/--topic).",
+                                                autocompletion=complete_topics, callback=no_empty_names, show_default=False),
+    topic: List[str] = topics_option(),
     directory: str = typer.Option(..., "--dir", "-d", metavar="DIR", help="Directory to write (created; must hold no dump)."),
     compression: str = typer.Option("zstd", "--compression", metavar="zstd|lz4|gzip|none", help="File compression."),
     from_: Optional[str] = typer.Option(None, "--from", click_type=Position("from"),
@@ -269,6 +297,7 @@ def dump(
     from kctl.services.dump import dump as run_dump
 
     obj = app_context(ctx)
+    names = some_topics(names, topic)
     start, stop = parse_from(from_), parse_until(until)
     progress = ProgressLine("dumped") if obj.progress_on_stderr else None
     try:
@@ -335,7 +364,9 @@ def _plan(obj, start, yes: bool, dry_run: bool) -> None:
 @app.command("set-replication")
 def set_replication(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="Topic to change.", autocompletion=complete_topics, callback=no_empty_names),
+    topic_arg: Optional[str] = typer.Argument(None, metavar="TOPIC", help="Topic to change (or -t/--topic).",
+                                              autocompletion=complete_topics, callback=no_empty_names, show_default=False),
+    topic: Optional[str] = topic_option(),
     factor: int = typer.Option(..., "--factor", min=1, max=MAX_REPLICATION, help="New replication factor."),
     yes: bool = EXECUTE,
     dry_run: bool = PLAN_ONLY,
@@ -348,6 +379,7 @@ def set_replication(
     from kctl.services import replicas
 
     obj = app_context(ctx)
+    topic = one_topic(topic_arg, topic)
     conf = obj.client_conf()
     _plan(obj, lambda execute: replicas.plan(conf, obj.timeout, "set-replication", topic, factor=factor,
                                              execute=execute, throttle=throttle), yes, dry_run)
@@ -356,7 +388,9 @@ def set_replication(
 @app.command()
 def move(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="Topic to move.", autocompletion=complete_topics, callback=no_empty_names),
+    topic_arg: Optional[str] = typer.Argument(None, metavar="TOPIC", help="Topic to move (or -t/--topic).",
+                                              autocompletion=complete_topics, callback=no_empty_names, show_default=False),
+    topic: Optional[str] = topic_option(),
     brokers: str = typer.Option(..., "--brokers", metavar="ID,ID,...", help="Brokers to spread the replicas over."),
     yes: bool = EXECUTE,
     dry_run: bool = PLAN_ONLY,
@@ -370,6 +404,7 @@ def move(
     from kctl.services import replicas
 
     obj = app_context(ctx)
+    topic = one_topic(topic_arg, topic)
     ids = [parse_int(b.strip(), "--brokers") for b in brokers.split(",") if b.strip()]
     conf = obj.client_conf()
     _plan(obj, lambda execute: replicas.plan(conf, obj.timeout, "move", topic, brokers=ids, execute=execute,

@@ -9,7 +9,7 @@ import typer
 from kctl.cli.complete import complete_topics
 from kctl.cli.confirm import DRY_RUN, YES, approve
 from kctl.cli.context import app_context, no_empty_names
-from kctl.cli.options import Duration
+from kctl.cli.options import Duration, one_topic, topic_option
 from kctl.models.choices import TXN_STATES, help_list
 
 # Wire types of the values (ids and epochs): larger numbers are usage errors before any request.
@@ -73,8 +73,9 @@ def describe(
 @app.command("describe-producers")
 def describe_producers(
     ctx: typer.Context,
-    topic: str = typer.Argument(..., help="The topic whose partitions to read.", autocompletion=complete_topics,
-                                callback=no_empty_names),
+    topic_arg: Optional[str] = typer.Argument(None, metavar="TOPIC", help="The topic whose partitions to read (or -t/--topic).",
+                                              autocompletion=complete_topics, callback=no_empty_names, show_default=False),
+    topic: Optional[str] = topic_option(),
     partitions: List[str] = PARTITIONS,
     broker: Optional[int] = typer.Option(None, "--broker", metavar="ID", min=0, max=INT32_MAX,
                                          help="Ask this replica instead of each partition's leader."),
@@ -89,7 +90,7 @@ def describe_producers(
     from kctl.services import txn
 
     obj = app_context(ctx)
-    rows = txn.describe_producers(obj.client_conf(), obj.timeout, topic, parse_partitions(partitions), broker)
+    rows = txn.describe_producers(obj.client_conf(), obj.timeout, one_topic(topic_arg, topic), parse_partitions(partitions), broker)
     render(rows, obj.output, kind=PartitionProducers)
     error = txn.producers_failure(rows)
     if error is not None:
@@ -103,8 +104,7 @@ def find_hanging(
                                               autocompletion=complete_topics, show_default=False),
     broker: Optional[int] = typer.Option(None, "--broker", metavar="ID", min=0, max=INT32_MAX,
                                          help="Only the partitions this broker hosts (asked of it)."),
-    topic: Optional[str] = typer.Option(None, "--topic", "-t", metavar="TOPIC", help="Only this topic.",
-                                        autocompletion=complete_topics),
+    topic: Optional[str] = topic_option("Only this topic."),
     partitions: List[str] = PARTITIONS,
     max_age_ms: int = typer.Option(900_000, "--max-age-ms",
                                    click_type=Duration("ms", minimum=0, maximum=INT64_MAX, integer=True),
@@ -120,7 +120,7 @@ def find_hanging(
     from kctl.services import txn
 
     obj = app_context(ctx)
-    report = txn.find_hanging(obj.client_conf(), obj.timeout, broker, _one_topic(topic_arg, topic, required=False),
+    report = txn.find_hanging(obj.client_conf(), obj.timeout, broker, one_topic(topic_arg, topic, required=False),
                               parse_partitions(partitions), max_age_ms)
     render(report, obj.output)
     error = txn.hanging_failure(report)
@@ -133,8 +133,7 @@ def abort(
     ctx: typer.Context,
     topic_arg: Optional[str] = typer.Argument(None, metavar="TOPIC", help="The partition's topic (or -t/--topic).",
                                               autocompletion=complete_topics, callback=no_empty_names, show_default=False),
-    topic: Optional[str] = typer.Option(None, "--topic", "-t", metavar="TOPIC", help="The partition's topic.",
-                                        autocompletion=complete_topics, callback=no_empty_names),
+    topic: Optional[str] = topic_option("The partition's topic."),
     partition: int = typer.Option(..., "--partition", "-p", metavar="P", max=INT32_MAX, help="The partition."),
     start_offset: Optional[int] = typer.Option(None, "--start-offset", metavar="N", max=INT64_MAX,
                                                help="The offset the open transaction starts at on the partition."),
@@ -155,7 +154,7 @@ def abort(
     from kctl.services import txn
 
     obj = app_context(ctx)
-    topic = _one_topic(topic_arg, topic)
+    topic = one_topic(topic_arg, topic)
 
     def confirm(plan) -> bool:
         start = "?" if plan.start_offset is None else plan.start_offset
@@ -166,17 +165,6 @@ def abort(
     result = txn.abort_transaction(obj.client_conf(), obj.timeout, topic, partition, start_offset, producer_id,
                                    producer_epoch, coordinator_epoch, confirm=confirm)
     render(result, obj.output)
-
-
-def _one_topic(argument: str | None, option: str | None, required: bool = True) -> str | None:
-    """TOPIC as the argument or -t/--topic (the same thing; not both)."""
-    from kctl.errors import UsageError
-
-    if argument is not None and option is not None and argument != option:
-        raise UsageError(f"two topics given: {argument} and -t {option}")
-    if required and argument is None and option is None:
-        raise UsageError("name the topic: TOPIC (or -t/--topic)")
-    return argument if argument is not None else option
 
 
 @app.command("run")

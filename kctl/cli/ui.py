@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from kctl import install_hint
@@ -20,7 +22,7 @@ def ui(
 
     Example: kctl ui -i 0 --allow-writes
     """
-    from kctl.errors import ConfigError
+    from kctl.errors import ConfigError, UsageError
     from kctl.parsing import parse_choice
 
     first = parse_choice(screen, SCREENS, "--screen")
@@ -30,6 +32,9 @@ def ui(
         if getattr(exc, "name", "") and not str(exc.name).startswith("textual"):
             raise
         raise ConfigError(f"kctl ui needs Textual: {install_hint('ui')} (or pip install textual)") from None
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):  # Textual would wait for a terminal's answers forever
+        raise UsageError("kctl ui needs a terminal: stdin and stdout must be one",
+                         hint="run it in a terminal, not with input or output redirected")
     from kctl.tui.data import DataSource
     from kctl.tui.targets import UiTarget
 

@@ -56,8 +56,37 @@ def redact(conf: dict) -> dict:
         if is_secret_key(key) and not is_reference(value):
             out[key] = REDACTED
         else:
-            out[key] = value
+            out[key] = redact_urls(value) if isinstance(value, str) else value
     return out
+
+
+# The password of a URL's userinfo (scheme://user:PASSWORD@host): up to the last '@' before the path.
+_URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:'\"]*):[^\s/?#'\"]*@")
+
+
+def redact_urls(text: str) -> str:
+    """Every URL's password hidden: http://user:********@host (the user stays, as curl shows it)."""
+    return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}:{REDACTED}@", text)
+
+
+def split_userinfo(url: str) -> tuple[str, str | None, str | None]:
+    """(the URL without its userinfo, user, password): credentials are sent as basic auth, never
+    shown (the password is remembered as a secret)."""
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url, None, None
+    if "@" not in parts.netloc:
+        return url, None, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, sep, password = userinfo.partition(":")
+    password = unquote(password) if sep else None
+    if password:
+        remember_secret(password)
+        remember_secret(userinfo.partition(":")[2])  # as written (percent-encoded) too
+    return urlunsplit(parts._replace(netloc=host)), unquote(user) or None, password
 
 
 # Every secret value resolved in this process, so that any text kctl prints can be scrubbed.
@@ -66,15 +95,21 @@ _KNOWN_SECRETS: set[str] = set()
 
 def remember_secrets(conf: dict) -> None:
     for key, value in conf.items():
-        if is_secret_key(key) and isinstance(value, str) and len(value) >= 3:
-            _KNOWN_SECRETS.add(value)
+        if is_secret_key(key) and isinstance(value, str):
+            remember_secret(value)
+
+
+def remember_secret(value: str) -> None:
+    if len(value) >= 3:
+        _KNOWN_SECRETS.add(value)
 
 
 def redact_text(text: str) -> str:
-    """Hide any resolved secret value that leaked into a message (librdkafka errors echo config)."""
-    for secret in _KNOWN_SECRETS:
+    """Hide any resolved secret value that leaked into a message (librdkafka errors echo config),
+    and the password of any URL in it."""
+    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
-    return text
+    return redact_urls(text)
 
 
 def parse_key_values(pairs: list[str] | tuple[str, ...], option: str) -> dict[str, str]:

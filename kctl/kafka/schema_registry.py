@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from kctl.config.client_conf import remember_secret, split_userinfo
+from kctl.deadline import raise_deferred_interrupt, run_bounded
 from kctl.errors import AuthError, BrokerUnavailable, KctlError, NotFoundError, UsageError
 from kctl.serde import SerdeError
 from kctl.kafka.lib import confluent_module
@@ -31,6 +33,17 @@ class RegistrySettings:
     password: str | None = None
     ca_file: str | None = None
     timeout: float = 10.0
+
+    def __post_init__(self):
+        # http://user:password@host: the credentials become basic auth, and the URL kctl shows has none.
+        url, user, password = split_userinfo(self.url)
+        if url != self.url:
+            object.__setattr__(self, "url", url)
+            if self.user is None:
+                object.__setattr__(self, "user", user)
+                object.__setattr__(self, "password", password)
+        if self.password:
+            remember_secret(self.password)
 
     def conf(self) -> dict:
         conf: dict = {"url": self.url, "timeout": max(1, int(self.timeout)), "max.retries": 1,
@@ -75,10 +88,21 @@ def registry_error(exc: Exception, url: str, what: str = "") -> KctlError:
                              hint="check --schema-registry (or `kctl local up --schema-registry`)")
 
 
+def bounded(fn, settings: RegistrySettings, what: str = ""):
+    """fn() (a registry request) within --timeout, and giving way to Ctrl-C/SIGTERM at once, also
+    while consume defers them: the HTTP client's own timeout applies per attempt and per phase."""
+    def timed_out() -> KctlError:
+        where = f"{what}: " if what else ""
+        return BrokerUnavailable(f"{where}the schema registry at {settings.url} did not answer within {settings.timeout:g}s",
+                                 hint="check --schema-registry (or `kctl local up --schema-registry`)")
+
+    return run_bounded(fn, settings.timeout, "schema-registry", watch=raise_deferred_interrupt, timeout_error=timed_out)
+
+
 def call(fn, settings: RegistrySettings, what: str = ""):
-    """fn() with every registry/transport failure as a KctlError."""
+    """fn() (bounded) with every registry/transport failure as a KctlError."""
     try:
-        return fn()
+        return bounded(fn, settings, what)
     except (KeyboardInterrupt, SystemExit, SerdeError):
         raise
     except Exception as exc:  # noqa: BLE001 - httpx, SchemaRegistryError, ValueError...: mapped to exit codes
@@ -193,6 +217,7 @@ class SchemaSerializer:
         SerializationContext = confluent_module("serialization").SerializationContext
 
         self._ctx = SerializationContext(topic, MessageField.KEY if field == "key" else MessageField.VALUE)
+        self._warm = False
 
     def _register_proto(self, schema_file: str, subject: str | None, strategy: str):
         from kctl.kafka import protobuf_schema
@@ -234,8 +259,12 @@ class SchemaSerializer:
             except ValueError as exc:
                 raise SerdeError(f"invalid JSON: {exc}") from None
         try:
-            return self._encode(value, self._ctx)
-        except (KeyboardInterrupt, SystemExit):
+            if self._warm:
+                return self._encode(value, self._ctx)
+            data = bounded(lambda: self._encode(value, self._ctx), self.settings, f"schema {self.schema_id}")
+            self._warm = True  # the serializer has what it needs from the registry: no thread per record
+            return data
+        except (KeyboardInterrupt, SystemExit, KctlError):
             raise
         except Exception as exc:  # noqa: BLE001 - fastavro / jsonschema complaints: the record does not fit
             SchemaRegistryError = confluent_module("schema_registry.error").SchemaRegistryError
@@ -281,6 +310,7 @@ class SchemaDecoder:
         self._types: dict[int, str] = {}
         self._avro: dict[int, object] = {}  # schema id -> fastavro parsed schema (None: use confluent's path)
         self._proto = None  # the ProtobufDecoder, made on the first Protobuf record
+        self._warm: set[int] = set()  # schema ids decoded once already (through the registry client)
 
     def _schema(self, schema_id: int):
         return call(lambda: self.client.get_schema(schema_id), self.settings, f"schema id {schema_id}")
@@ -351,8 +381,12 @@ class SchemaDecoder:
         ctx = SerializationContext(topic, MessageField.KEY if self.field == "key" else MessageField.VALUE)
         decoder = self._decoder(kind)
         try:
-            return json_safe(decoder(data, ctx)), schema_id
-        except (KeyboardInterrupt, SystemExit):
+            if schema_id in self._warm:
+                return json_safe(decoder(data, ctx)), schema_id
+            value = bounded(lambda: decoder(data, ctx), self.settings, f"schema id {schema_id}")
+            self._warm.add(schema_id)  # the deserializer caches what it fetched: no thread per record
+            return json_safe(value), schema_id
+        except (KeyboardInterrupt, SystemExit, KctlError):
             raise
         except Exception as exc:  # noqa: BLE001
             SchemaRegistryError = confluent_module("schema_registry.error").SchemaRegistryError

@@ -229,6 +229,52 @@ def test_renamed_short_flags_say_what_they_are_now(args, hint):
     assert hint in result.stderr and result.stderr.count("\n") == 1, result.stderr
 
 
+@pytest.mark.parametrize("args,hint", [
+    (["consume", "t", "-e"], "no option -e here: kctl's is --until end"),
+    (["consume", "t", "--from-beginning"], "kctl's is --from beginning"),
+    (["consume", "t", "-o", "beginning"], "kcat's -o beginning is kctl's --from beginning"),
+    (["consume", "t", "-o", "end"], "kctl's --from end"),
+    (["consume", "t", "-o", "-10"], "kctl's --from -10"),
+    (["consume", "t", "--output=s@1700000000000"], "kctl's --from @1700000000000"),
+    (["-C", "-t", "t"], "`kctl consume TOPIC`"),
+    (["consume", "t", "-C"], "`kctl consume TOPIC`"),
+    (["produce", "t", "-P"], "`kctl produce TOPIC`"),
+    (["-L"], "kctl topics list"),
+    (["consume", "--bootstrap-server", "h:9092", "t"], "-b/--bootstrap"),
+    (["produce", "t", "--broker-list", "h:9092"], "-b/--bootstrap"),
+    (["consume", "t", "-c", "5"], "-n/--max-messages"),
+    (["consume", "t", "-G", "g"], "-g/--group"),
+    (["produce", "t", "--producer-property", "acks=1"], "-X/--property"),
+])
+def test_kcat_and_console_tool_flags_name_kctls_equivalent(args, hint):
+    result = run_kctl(*args)
+    assert result.code == 2, result
+    assert result.stderr.startswith("kctl: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert hint in result.stderr, result.stderr
+
+
+def test_flag_hints_name_options_that_exist_and_flags_that_do_not():
+    """Each hint of kctl.cli.options.FLAG_HINTS fires (the flag is not an option there) and names
+    kctl's real options (the first --long it mentions is one of that command's options or a global;
+    each other one exists somewhere)."""
+    from kctl.cli.options import FLAG_HINTS
+
+    tree = {" ".join(path): command for path, command in _walk()}
+    names = {path: {n for p in c.params if isinstance(p, click.Option) for n in (*p.opts, *p.secondary_opts)}
+             for path, c in tree.items()}
+    everywhere = set().union(*names.values())
+    wrong = []
+    for (path, flag), hint in FLAG_HINTS.items():
+        own = names[""] | (names[path] if path != "*" else set())
+        if flag in own:
+            wrong.append(f"{path} {flag}: kctl has it, the hint never shows")
+        longs = re.findall(r"(?<![\w-])--[a-z][a-z-]*", hint)
+        if longs and longs[0] not in (everywhere if path == "*" else own):  # what to use: an option right there
+            wrong.append(f"{path} {flag}: the hint names {longs[0]}, which kctl {path} has not")
+        wrong += [f"{path} {flag}: the hint names {long}, which kctl has not" for long in longs if long not in everywhere]
+    assert wrong == []
+
+
 def test_consume_format_json_is_refused():
     result = run_kctl("consume", "t", "--format", "json", "-b", "127.0.0.1:1", "--timeout", "1")
     assert result.code == 2 and "-o json" in result.stderr, result

@@ -73,3 +73,47 @@ def inspect_summary(command) -> str:
 @pytest.mark.parametrize("path", [path for path, command in SUBCOMMANDS if not getattr(command, "commands", None)])
 def test_every_command_has_an_example(path):
     assert "Example" in _help(path, 200), path
+
+
+TOPIC_ARGUMENTS = {"topic_arg", "topics", "names"}
+
+
+def _takes_topic_arguments(path: str, command) -> bool:
+    from kctl.cli import clicklib as click
+
+    return path.split()[0] in ("produce", "consume", "topics", "txn") and any(
+        isinstance(p, click.Argument) and p.name in TOPIC_ARGUMENTS for p in command.params)
+
+
+TOPIC_COMMANDS = [path for path, command in SUBCOMMANDS if _takes_topic_arguments(path, command)]
+
+
+def test_the_commands_about_topics_are_found():
+    assert {"produce", "consume", "topics describe", "topics alter-config", "topics partition-for",
+            "txn describe-producers", "txn abort"} <= set(TOPIC_COMMANDS)
+
+
+@pytest.mark.parametrize("path", TOPIC_COMMANDS)
+def test_every_command_taking_topic_arguments_takes_dash_t(path):
+    """README: `-t/--topic` is accepted wherever the topic is the argument (kcat users type -t)."""
+    text = _help(path, 200)
+    assert "-t, --topic TOPIC" in text, text
+
+
+@pytest.mark.parametrize("args", [
+    ("produce", "a", "-t", "b", "--value", "x"),
+    ("topics", "alter-config", "a", "-t", "b", "-c", "retention.ms=1"),
+    ("topics", "add-partitions", "-t", "b", "a", "--to", "3"),
+    ("txn", "describe-producers", "a", "--topic", "b"),
+])
+def test_two_different_topics_are_a_usage_error(args):
+    result = run_kctl(*args, "-b", "127.0.0.1:1", "--timeout", "1")
+    assert result.code == 2, result
+    assert result.stderr.startswith("kctl: error: two topics given: a and -t b"), result
+
+
+@pytest.mark.parametrize("args", [("produce", "--value", "x"), ("topics", "lag"), ("topics", "partition-for", "-t", "a")])
+def test_a_missing_topic_or_key_is_a_usage_error(args):
+    result = run_kctl(*args, "-b", "127.0.0.1:1", "--timeout", "1")
+    assert result.code == 2 and result.stderr.startswith("kctl: error:"), result
+    assert len(result.stderr.splitlines()) == 1, result

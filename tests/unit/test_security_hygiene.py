@@ -84,3 +84,28 @@ def test_a_remote_bootstrap_gets_a_network_hint_and_a_local_one_keeps_kctl_local
     assert f"check the bootstrap address {REMOTE} (from --bootstrap) and the network" in remote.stderr
     local = run_kctl("-b", "127.0.0.1:1", "topics", "list", "--timeout", "0.5")
     assert local.code == 6 and "kctl local status" in local.stderr
+
+
+def test_url_passwords_are_redacted_in_text_and_in_shown_config():
+    from kctl.config.client_conf import REDACTED, redact, redact_text
+
+    assert redact_text("at http://user:Pa55word@h:8081/x failed") == f"at http://user:{REDACTED}@h:8081/x failed"
+    assert redact_text("'https://u:p@ss@h/' and http://h:8081/a b@c") == f"'https://u:{REDACTED}@h/' and http://h:8081/a b@c"
+    shown = redact({"sasl.oauthbearer.token.endpoint.url": "https://id:Cl1ent-secret@idp/token"})
+    assert shown == {"sasl.oauthbearer.token.endpoint.url": f"https://id:{REDACTED}@idp/token"}
+
+
+def test_config_view_hides_a_password_in_a_url_property():
+    result = run_kctl("config", "view", "-b", "127.0.0.1:1", "-o", "json",
+                      "-X", "sasl.oauthbearer.token.endpoint.url=https://id:Cl1ent-secret@idp/token")
+    assert result.code == 0, result
+    assert "Cl1ent-secret" not in result.stdout + result.stderr
+    assert result.json["properties"]["sasl.oauthbearer.token.endpoint.url"] == "https://id:********@idp/token"
+
+
+def test_registry_settings_send_url_credentials_as_basic_auth_and_show_none():
+    from kctl.client.schema_registry import RegistrySettings
+
+    settings = RegistrySettings("http://reader:p%40ss@h:8081")
+    assert settings.url == "http://h:8081"
+    assert settings.conf()["basic.auth.user.info"] == "reader:p@ss"

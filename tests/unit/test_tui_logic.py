@@ -103,3 +103,28 @@ def test_health_findings_are_the_cluster_health_services(monkeypatch):
     assert data.cluster_findings({}, 1.0) == (("error: broker 3: broker 3 is not in the cluster",), ())
     monkeypatch.setattr(health, "cluster_health", lambda conf, timeout: HealthReport("c1", (1,), None, None, 0, 0))
     assert data.cluster_findings({}, 1.0)[0] == ()
+
+
+@pytest.mark.parametrize("stdin_kind", ["devnull", "pipe", "tty"])
+def test_kctl_ui_without_a_terminal_exits_2_at_once(stdin_kind):
+    """Without a terminal on stdin and stdout Textual waits for a terminal's answers for good."""
+    pytest.importorskip("textual")
+    import os
+    import pty
+
+    master = slave = None
+    stdin = subprocess.DEVNULL if stdin_kind == "devnull" else subprocess.PIPE
+    if stdin_kind == "tty":  # a terminal on stdin, stdout a pipe: still nothing to draw on
+        master, slave = pty.openpty()
+        stdin = slave
+    try:
+        proc = subprocess.run([sys.executable, "-m", "kctl", "ui", "-b", "127.0.0.1:1"], stdin=stdin,
+                              capture_output=True, timeout=30)
+    finally:
+        for fd in (master, slave):
+            if fd is not None:
+                os.close(fd)
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 2, stderr
+    assert stderr.startswith("kctl: error: kctl ui needs a terminal") and stderr.count("\n") == 1, stderr
+    assert proc.stdout == b""

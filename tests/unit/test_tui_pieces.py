@@ -156,3 +156,30 @@ def test_a_long_list_draws_a_screenful_first_and_a_filter_mid_way_stops_the_old_
             assert rows == [f"topic-{i:04d}" for i in range(999, 899, -1)]
 
     asyncio.run(run())
+
+
+def test_a_value_longer_than_its_header_is_shown_whole():
+    """DataTable measures new rows when it is next idle; a line painted before that (the screen
+    draws between the two) kept the header's width: `high 6719` for 67195 until a resize."""
+    import asyncio
+
+    from kctl.tui.app import KctlApp
+    from tests.unit.tui_fake import FakeData
+
+    async def run():
+        app = KctlApp(FakeData(), background_refresh=False)
+        async with app.run_test(size=(160, 40)) as pilot:
+            while app.screen.main_table.row_count < 3:
+                await pilot.pause(0.01)
+            await pilot.press("enter")
+            while type(app.screen).__name__ != "TopicScreen" or app.screen.query_one("#partitions").row_count < 3:
+                await pilot.pause(0.01)
+            screen = app.screen
+            table = screen.query_one("#partitions")
+            screen.set_rows("partitions", [("0", (0, 1, "1,2,3", "1,2,3", 0, 67195, 67195, 400_000))])
+            table.render_line(1)  # painted before the table is idle
+            await pilot.pause(0.1)
+            cells = "".join(segment.text for segment in table.render_line(1)).split()
+            assert cells[:7] == ["0", "1", "1,2,3", "1,2,3", "0", "67195", "67195"], cells
+
+    asyncio.run(run())

@@ -97,14 +97,12 @@ class ListScreen(KctlScreen):
         self.sort_reverse = False
 
     def compose_body(self):
-        from textual.widgets import DataTable
-
-        from kctl.tui.widgets import FilterBox
+        from kctl.tui.widgets import FilterBox, Table
 
         yield FilterBox(placeholder="filter: type to narrow the list, Esc clears", id="filter")
         yield from self.compose_top()
         for table_id in self.TABLES:
-            yield DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
+            yield Table(id=table_id, cursor_type="row", zebra_stripes=True)
         yield from self.compose_bottom()
 
     def compose_top(self):

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Static
 
 from kctl.tui import format as fmt
 from kctl.tui.screens.base import KctlScreen
-from kctl.tui.widgets import FilterBox
+from kctl.tui.widgets import FilterBox, Table
 
 PAGE = 100
 TAIL_MAX = 1000  # rows a live tail keeps on screen (the oldest go)
@@ -66,7 +66,7 @@ class MessagesScreen(KctlScreen):
                         id="filter")
         yield Input(id="prompt", classes="hidden")
         yield Static("", id="status", markup=False)
-        yield DataTable(id="records", cursor_type="row", zebra_stripes=True)
+        yield Table(id="records", cursor_type="row", zebra_stripes=True)
         yield Static("", id="detail", markup=False)
 
     def on_mount(self) -> None:
