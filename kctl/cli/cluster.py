@@ -148,7 +148,7 @@ def features(
     yes: bool = typer.Option(False, "--yes", "-y", help="Change without asking (needed when stdin is not a terminal)."),
     dry_run: bool = DRY_RUN,
 ):
-    """List the finalized feature levels (metadata.version, group.version, share.version...), or change one.
+    """List the finalized feature levels (metadata.version, group.version, share.version and others), or change one.
 
     Example: kctl cluster features   |   kctl cluster features upgrade share.version --level 1 --yes
     """
