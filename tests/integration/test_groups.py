@@ -498,3 +498,19 @@ def test_describe_and_reset_on_three_brokers(kafka3, unique_name):
             except Exception:  # noqa: BLE001
                 pass
         admin.delete_topics([topic], operation_timeout=30)[topic].result(timeout=30)
+
+
+@pytest.mark.parametrize("run", range(3))
+def test_describing_thousands_of_groups_past_the_deadline_ends_cleanly(kafka, unique_name, run):
+    """3,000 groups (ids the broker never saw still cost a coordinator request each) in half a second:
+    most requests are still out when the deadline passes. librdkafka aborted the process
+    (`eonce->refcnt > 0`) or crashed when its own timeout ended requests still waiting for their
+    coordinator; kctl's deadline must end the command instead, with one error line."""
+    prefix = unique_name("g")
+    groups = [f"{prefix}-{i}" for i in range(3000)]
+    result = run_kctl_process("groups", "describe", *groups, "-i", str(kafka["instance"]), "--timeout", "0.5",
+                              "-o", "json", timeout=30)
+    assert result.code in (4, 5, 6), result
+    assert "Assertion" not in result.stderr and "Traceback" not in result.stderr, result
+    assert [line for line in result.stderr.splitlines() if line.startswith("kctl: error:")], result
+    assert len(result.stderr) < 2000, result.stderr[:300]  # ten names and a count, not 3,000 names
