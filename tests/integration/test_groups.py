@@ -447,21 +447,16 @@ def test_names_that_are_not_utf8_are_usage_errors(kafka, args, what):
 
 def test_relative_to_datetime_is_accepted(k, kafka, admin, topic_with_data, group_name):
     """--to-datetime goes through kctl.parsing.parse_time: -1h means an hour ago. Every record
-    here carries an older timestamp (T0): no partition has a target, the plan says so for each
-    (exit 4, nothing applied), and --skip-missing leaves them all out."""
+    here carries an older timestamp (T0): the first record at or after the time is the next to be
+    written, so each partition goes to its log end (as kafka-consumer-groups does) and says why."""
     group = group_name()
     make_group(kafka["bootstrap"], group, topic_with_data, {0: 1, 1: 1})
     result = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-datetime", "-1h", "--execute",
                "-o", "json")
-    assert result.code == 4, result
-    assert result.json["executed"] is False
-    assert all(not p["ok"] and "no record at or after" in p["error"] and "--skip-missing" in p["error"]
-               for p in result.json["partitions"])
-    skipped = k("groups", "reset-offsets", group, "--topic", topic_with_data, "--to-datetime", "-1h", "--skip-missing",
-                "--execute", "-o", "json")
-    assert skipped.code == 0, skipped
-    assert all(p["new_offset"] is None and p["detail"].startswith("left out") for p in skipped.json["partitions"])
-    assert committed(admin, group) == {(topic_with_data, 0): 1, (topic_with_data, 1): 1}
+    assert result.code == 0, result
+    assert result.json["executed"] is True
+    assert all(p["ok"] and "no record at or after" in p["detail"] for p in result.json["partitions"])
+    assert committed(admin, group) == {(topic_with_data, 0): 5, (topic_with_data, 1): 3}
 
 
 # ------------------------------------------------------------------------------------------- three brokers

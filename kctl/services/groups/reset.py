@@ -79,8 +79,8 @@ def new_offset(strategy: ResetStrategy, current: int | None, low: int, high: int
                at_time: int | None = None, target: int | None = None) -> tuple[int, str]:
     """Where one partition's offset goes: (offset, note). Offsets outside [low, high] are moved to
     the nearest end, as kafka-consumer-groups does. at_time: the offset --to-datetime found;
-    target: the offset a file, another group or a snapshot gives. Raises NotFoundError when the
-    target does not exist for the partition, UsageError for --shift-by without a committed offset."""
+    target: the offset a file, another group or a snapshot gives (a time after the last record
+    is the log end). Raises NotFoundError when the target does not exist for the partition, UsageError for --shift-by without a committed offset."""
     kind = strategy.kind
     if kind == "earliest":
         return low, ""
@@ -88,7 +88,10 @@ def new_offset(strategy: ResetStrategy, current: int | None, low: int, high: int
         return high, ""
     if kind == "datetime":
         if at_time is None:
-            raise NotFoundError(f"no record at or after {_iso(strategy.value)}")
+            # No record that recent (or none at all): every record is older, so the first one at or
+            # after the time is the next to be written, as kafka-consumer-groups resolves it. An
+            # empty partition has one position, start = end, and this is it.
+            return high, "" if low == high else f"no record at or after {_iso(strategy.value)}: the log end"
         return at_time, ""
     if kind == "offset":
         target = strategy.value
