@@ -166,6 +166,8 @@ def reset_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tupl
         rows += [_cleared_row(key, offsets.get(key)) for key in cleared]
         rows = _with_impact(admin, sorted(rows, key=lambda r: (r.topic, r.partition)), strategy, low, deadline)
         applied, snapshot_id = False, None
+        if execute and rows and all(r.ok for r in rows):
+            snapshots.check_writable(group)
         if execute and rows and all(r.ok for r in rows) and confirm is not None:
             execute = confirm(OffsetResetResult(group_id=group, strategy=strategy.label, executed=False,
                                                 partitions=tuple(rows), active_members=len(desc.members)))

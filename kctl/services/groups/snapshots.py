@@ -28,6 +28,19 @@ def group_dir(group: str) -> Path:
     return state_root() / "groups" / quote(group, safe="")
 
 
+def check_writable(group: str) -> None:
+    """Refuse (before anything is asked or changed) a state folder the snapshot cannot be saved in."""
+    folder = group_dir(group)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot save the snapshot of {group!r} under {folder}: {exc.strerror or exc}",
+                         hint="nothing was changed; set KCTL_STATE_DIR to a writable folder") from None
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot save the snapshot of {group!r} under {folder}: permission denied",
+                         hint="nothing was changed; set KCTL_STATE_DIR to a writable folder")
+
+
 def save(group: str, cluster_id: str | None, reason: str, offsets: dict, moving=()) -> GroupSnapshot:
     """Save the group's committed offsets ({(topic, partition): offset}); a partition in `moving`
     (the reset's) without a committed offset is saved as null: undo deletes the offset it gets."""
