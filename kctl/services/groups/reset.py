@@ -15,7 +15,7 @@ from typing import Callable
 from kctl import log
 from kctl.client.admin import AdminClient, check_names
 from kctl.deadline import Deadline
-from kctl.errors import NotFoundError, UsageError
+from kctl.errors import KctlError, NotFoundError, UsageError
 from kctl.models import OffsetReset, OffsetResetResult
 from kctl.parsing import parse_duration_ms, parse_time
 from kctl.services.groups import snapshots
@@ -80,7 +80,8 @@ def new_offset(strategy: ResetStrategy, current: int | None, low: int, high: int
     """Where one partition's offset goes: (offset, note). Offsets outside [low, high] are moved to
     the nearest end, as kafka-consumer-groups does. at_time: the offset --to-datetime found;
     target: the offset a file, another group or a snapshot gives (a time after the last record
-    is the log end). Raises NotFoundError when the target does not exist for the partition, UsageError for --shift-by without a committed offset."""
+    is the log end). Raises NotFoundError when the target does not exist for the partition,
+    UsageError for --shift-by without a committed offset."""
     kind = strategy.kind
     if kind == "earliest":
         return low, ""
@@ -204,8 +205,6 @@ def _apply(admin: AdminClient, group: str, rows: list[OffsetReset], moves: dict,
            snapshot_id: str, deadline: Deadline) -> list[OffsetReset]:
     """Commit the moves, then delete the offsets to delete (OffsetDelete): the rows with what the
     broker answered for each partition. An error after the first change says what was changed."""
-    from kctl.errors import KctlError
-
     try:
         per_partition = admin.alter_group_offsets(group, moves, deadline) if moves else {}
     except KctlError as exc:
