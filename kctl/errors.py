@@ -221,7 +221,9 @@ def failure_of(items, operation: str = "operation", hint: str | None = None) -> 
     if len(failed) == 1:
         message = f"{operation} failed for {failed[0].name}: {failed[0].error}"
     else:
-        message = f"{operation} failed for {len(failed)} of {len(items)} items: " + ", ".join(i.name for i in failed)
+        more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""  # the rows name them all
+        message = f"{operation} failed for {len(failed)} of {len(items)} items: " + \
+            ", ".join(i.name for i in failed[:10]) + more
     codes = {i.exit_code for i in failed}
     if len(failed) < len(items) or len(codes) != 1:
         return PartialFailure(message, hint=hint or "the rows above say what failed and why")

@@ -172,23 +172,48 @@ def reset_offsets(
     strategy = groups.parse_strategy(to_earliest, to_latest, to_offset, to_datetime, shift_by, by_duration=by_duration,
                                      to_current=to_current, from_file=from_file, to_group=to_group)
     wait = _wait_empty(wait_empty, not dry_run)
+    if export is not None:
+        from kctl.parsing import check_writable
+
+        check_writable(export, "--export")  # before anything changes
     result = groups.reset_offsets(obj.client_conf(), obj.timeout, group_id, parse_topic_partitions([*(topic_args or ()), *topics]),
                                   strategy, all_topics=all_topics, execute=not dry_run, skip_missing=skip_missing,
                                   wait_empty=wait, confirm=_asker(obj, yes))
     if export is not None:
-        from kctl.render.groups import export_plan
-
-        export_plan(export, result)
+        _export(obj, export, result)
     _finish(obj, result, OffsetResetResult)
+
+
+def _export(obj, path: str, result) -> None:
+    """--export after the reset: a write that fails then shows the result and says what was changed."""
+    from kctl.errors import UsageError
+    from kctl.render import render
+    from kctl.render.groups import export_plan
+
+    try:
+        export_plan(path, result)
+    except UsageError as exc:
+        from kctl.models import OffsetResetResult
+
+        render(result, obj.output, kind=OffsetResetResult)
+        if result.executed:
+            exc.message += f" (the reset WAS applied: the previous offsets are snapshot {result.snapshot_id})"
+            exc.hint = f"`kctl groups undo {result.group_id} --snapshot {result.snapshot_id}` restores them"
+        else:
+            exc.hint = "nothing was changed"
+        raise
 
 
 def _asker(obj, yes: bool):
     """The question before offsets are applied (kctl.cli.confirm), with the plan's counts."""
     def confirm(plan) -> bool:
         moves = sum(p.new_offset is not None and p.new_offset != p.current_offset for p in plan.partitions)
+        deletes = sum(p.delete for p in plan.partitions)
         action = (f"move {plural(moves, 'committed offset')} of group {plan.group_id} ({plan.records_reread:,} "
                   f"records re-read, {plan.records_skipped:,} skipped)")
-        return approve(obj, plan, action, yes=yes, dry_run=False, changes=moves > 0)
+        if deletes:
+            action += f" and delete {plural(deletes, 'committed offset')} it had none of before"
+        return approve(obj, plan, action, yes=yes, dry_run=False, changes=moves + deletes > 0)
 
     return confirm
 

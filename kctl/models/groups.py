@@ -143,6 +143,7 @@ class OffsetReset:
     skipped: int | None = None
     from_timestamp_ms: int | None = None
     to_timestamp_ms: int | None = None
+    delete: bool = False  # undo: the committed offset is deleted (the partition had none before the reset)
 
     @property
     def name(self) -> str:
@@ -190,9 +191,11 @@ class OffsetResetResult:
 
 @dataclass(frozen=True)
 class SnapshotOffset:
+    """offset null: the partition had no committed offset (the reset gave it one; undo deletes it)."""
+
     topic: str
     partition: int
-    offset: int
+    offset: int | None
 
 
 @dataclass(frozen=True)

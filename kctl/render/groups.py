@@ -96,7 +96,8 @@ def offset_reset_blocks(result):
     for p in result.partitions:
         status = Styled("ok", "green") if p.ok else Styled("failed", "red")
         skipped = Styled(str(p.skipped), "bold red") if p.skipped else _opt(p.skipped)
-        table.add_row(p.topic, str(p.partition), _opt(p.current_offset), _opt(p.new_offset), _opt(p.reread), skipped,
+        table.add_row(p.topic, str(p.partition), _opt(p.current_offset), "delete" if p.delete else _opt(p.new_offset),
+                      _opt(p.reread), skipped,
                       time_ms(p.from_timestamp_ms), time_ms(p.to_timestamp_ms), status,
                       p.detail if p.ok else (p.error or ""))
     parts.append(table)

@@ -124,6 +124,33 @@ def test_a_datetime_before_the_earliest_record_clamps_and_says_so(k, kafka, time
         assert "is before the earliest record" in row["detail"]
 
 
+def test_a_datetime_resolves_an_empty_partition_and_one_with_only_older_records_to_the_log_end(
+        k, kafka, new_topic, group_name, ts):
+    """An empty partition has one position (start = end); a partition whose records are all older than
+    the time has none at or after it: both resolve to the log end, as kafka-consumer-groups does, with
+    nothing re-read."""
+    from confluent_kafka import Producer
+
+    topic = new_topic(partitions=3)
+    producer = Producer({"bootstrap.servers": kafka["bootstrap"], "linger.ms": 1})
+    for i in range(10):
+        producer.produce(topic, value=f"m{i}".encode(), partition=1, timestamp=ts(i) - 100 * STEP)  # all old
+        producer.produce(topic, value=f"m{i}".encode(), partition=2, timestamp=ts(i))
+    assert producer.flush(30) == 0
+    group = group_name()
+    make_group(kafka["bootstrap"], group, topic, {0: 0, 1: 2, 2: 2})
+    result = k("groups", "reset-offsets", group, "--topic", topic, "--to-datetime", "-1h", "--dry-run", "-o", "json")
+    assert result.code == 0, result
+    rows = _plan(result)
+    assert (rows[0]["new_offset"], rows[0]["reread"], rows[0]["skipped"], rows[0]["detail"]) == (0, 0, 0, "")
+    assert (rows[1]["new_offset"], rows[1]["skipped"]) == (10, 8)
+    assert "no record at or after" in rows[1]["detail"] and "log end" in rows[1]["detail"]
+    assert rows[2]["new_offset"] == 4  # record 4 is the first of the last hour
+    applied = k("groups", "reset-offsets", group, "--topic", topic, "--to-datetime", "-1h", "--execute", "-o", "json")
+    assert applied.code == 0, applied
+    assert _consume_count(k, topic, group) == 10 - 4
+
+
 def test_to_group_and_from_file_round_trip_through_export(k, kafka, admin, timed_topic, group_name, tmp_path):
     source, target, again = group_name(), group_name(), group_name()
     make_group(kafka["bootstrap"], source, timed_topic, {0: 3, 1: 7})

@@ -99,10 +99,14 @@ def test_new_offset_from_a_source_is_kept_within_the_log(kind):
         new_offset(strategy, CURRENT, LOW, HIGH, target=None)  # the partition is not in the source
 
 
+def test_a_time_after_the_last_record_is_the_log_end():
+    # As kafka-consumer-groups resolves it; an empty partition (start = end) has no other position.
+    assert new_offset(ResetStrategy("datetime", 1), CURRENT, LOW, HIGH, None) == (
+        HIGH, "no record at or after 1970-01-01T00:00:00.001Z: the log end")
+    assert new_offset(ResetStrategy("datetime", 1), CURRENT, HIGH, HIGH, None) == (HIGH, "")
+
+
 def test_missing_targets_are_not_found():
-    # A time after the last record: no target (the plan names the partition; --skip-missing leaves it out).
-    with pytest.raises(NotFoundError, match="no record at or after 1970-01-01T00:00:00.001Z"):
-        new_offset(ResetStrategy("datetime", 1), CURRENT, LOW, HIGH, None)
     with pytest.raises(NotFoundError, match="no committed offset"):
         new_offset(ResetStrategy("current"), None, LOW, HIGH)
 
@@ -225,3 +229,35 @@ def test_reset_needs_topics_or_all_topics():
 def test_iso_timestamp_helper_matches_python():
     moment = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
     assert parse_time(moment.isoformat()) == int(moment.timestamp() * 1000)
+
+
+class _Admin:
+    """What _apply asks of an AdminClient: the moves are accepted, the deletes as given."""
+
+    def __init__(self, delete):
+        self.delete = delete
+
+    def alter_group_offsets(self, group, moves, deadline):
+        return {key: None for key in moves}
+
+    def delete_group_offsets(self, group, partitions, deadline):
+        if isinstance(self.delete, Exception):
+            raise self.delete
+        return self.delete
+
+
+@pytest.mark.parametrize("delete", [
+    UsageError("the group has active members"),
+    {("t", 0): UsageError("the group's active members are subscribed to this topic")},
+])
+def test_undo_deletes_that_fail_fail_their_rows_after_the_moves_are_applied(delete):
+    from kctl.deadline import Deadline
+    from kctl.services.groups.reset import _apply
+
+    rows = [OffsetReset("t", 0, 10, None, detail="delete", delete=True), OffsetReset("t", 1, 10, 3)]
+    out = _apply(_Admin(delete), "g", rows, {("t", 1): 3}, [("t", 0)], "snap", Deadline.after(5))
+    assert [r.ok for r in out] == [False, True]
+    assert "active members" in out[0].error and out[0].exit_code == 2
+    result = OffsetResetResult("g", "undo snap", True, tuple(out), snapshot_id="snap")
+    error = groups.failure(result)
+    assert error is not None and error.exit_code == ExitCode.PARTIAL and "t:0" in error.message

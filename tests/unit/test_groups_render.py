@@ -146,7 +146,8 @@ def test_reset_json_shape():
                           "records_reread", "records_skipped", "from_timestamp_ms", "to_timestamp_ms"]
     assert data["partitions"][0] == {"topic": "orders", "partition": 0, "current_offset": 40, "new_offset": 45, "ok": True,
                                      "detail": "clamped: 100 is past the log end", "error": None, "exit_code": 0,
-                                     "reread": None, "skipped": None, "from_timestamp_ms": None, "to_timestamp_ms": None}
+                                     "reread": None, "skipped": None, "from_timestamp_ms": None, "to_timestamp_ms": None,
+                                     "delete": False}
 
 
 def test_group_names_with_markup_are_shown_verbatim():

@@ -15,7 +15,7 @@ from typing import Callable
 from kctl import log
 from kctl.client.admin import AdminClient, check_names
 from kctl.deadline import Deadline
-from kctl.errors import NotFoundError, UsageError
+from kctl.errors import KctlError, NotFoundError, UsageError
 from kctl.models import OffsetReset, OffsetResetResult
 from kctl.parsing import parse_duration_ms, parse_time
 from kctl.services.groups import snapshots
@@ -79,8 +79,9 @@ def new_offset(strategy: ResetStrategy, current: int | None, low: int, high: int
                at_time: int | None = None, target: int | None = None) -> tuple[int, str]:
     """Where one partition's offset goes: (offset, note). Offsets outside [low, high] are moved to
     the nearest end, as kafka-consumer-groups does. at_time: the offset --to-datetime found;
-    target: the offset a file, another group or a snapshot gives. Raises NotFoundError when the
-    target does not exist for the partition, UsageError for --shift-by without a committed offset."""
+    target: the offset a file, another group or a snapshot gives (a time after the last record
+    is the log end). Raises NotFoundError when the target does not exist for the partition,
+    UsageError for --shift-by without a committed offset."""
     kind = strategy.kind
     if kind == "earliest":
         return low, ""
@@ -88,7 +89,10 @@ def new_offset(strategy: ResetStrategy, current: int | None, low: int, high: int
         return high, ""
     if kind == "datetime":
         if at_time is None:
-            raise NotFoundError(f"no record at or after {_iso(strategy.value)}")
+            # No record that recent (or none at all): every record is older, so the first one at or
+            # after the time is the next to be written, as kafka-consumer-groups resolves it. An
+            # empty partition has one position, start = end, and this is it.
+            return high, "" if low == high else f"no record at or after {_iso(strategy.value)}: the log end"
         return at_time, ""
     if kind == "offset":
         target = strategy.value
@@ -133,6 +137,10 @@ def reset_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tupl
         raise UsageError("name the partitions with --topic TOPIC[:PARTITIONS] (repeatable) or give --all-topics")
     check_names([group], "group id")
     check_names(topics, "topic name")
+    if strategy.kind == "file" and source_offsets is None:
+        from kctl.services.groups.files import read_offsets_file
+
+        source_offsets = read_offsets_file(strategy.source, group)  # decoded before anything is asked or changed
     start = time.perf_counter()
     deadline = Deadline.after(timeout + (wait_empty or 0))
     with AdminClient(conf, timeout=timeout) as admin:
@@ -145,24 +153,30 @@ def reset_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tupl
         if execute:
             desc, offsets = ensure_inactive(admin, desc, offsets, wait_empty, deadline)
         source = source_offsets if source_offsets is not None else _source(admin, strategy, group, deadline)
+        # A snapshot's null offset: the partition had none before the reset; restoring it deletes the one it has now.
+        cleared = sorted(key for key, offset in (source or {}).items() if offset is None)
+        source = {key: offset for key, offset in source.items() if offset is not None} if source is not None else None
         known = {t.name: t for t in admin.list_topics(deadline)}
-        partitions, unknown = _reset_targets(known, topics, offsets, all_topics, group, source)
+        partitions, unknown = _reset_targets(known, topics, offsets, all_topics, group, source, bool(cleared))
         low = admin.list_offsets(partitions, "earliest", deadline) if partitions else {}
         high = admin.list_offsets(partitions, "latest", deadline) if partitions else {}
         at_time = admin.list_offsets(partitions, strategy.value, deadline) if strategy.kind == "datetime" and partitions else {}
         rows = [_plan_row(key, strategy, offsets.get(key), low[key], high[key], at_time.get(key),
                           (source or {}).get(key), skip_missing) for key in partitions]
         rows += [_missing_row(key, offsets.get(key), why, skip_missing) for key, why in unknown]
+        rows += [_cleared_row(key, offsets.get(key)) for key in cleared]
         rows = _with_impact(admin, sorted(rows, key=lambda r: (r.topic, r.partition)), strategy, low, deadline)
         applied, snapshot_id = False, None
+        if execute and rows and all(r.ok for r in rows):
+            snapshots.check_writable(group)
         if execute and rows and all(r.ok for r in rows) and confirm is not None:
             execute = confirm(OffsetResetResult(group_id=group, strategy=strategy.label, executed=False,
                                                 partitions=tuple(rows), active_members=len(desc.members)))
         if execute and rows and all(r.ok for r in rows):
-            snapshot_id = snapshots.save(group, cluster, strategy.label, offsets).snapshot_id
             moves = {(r.topic, r.partition): r.new_offset for r in rows if r.new_offset is not None}
-            per_partition = admin.alter_group_offsets(group, moves, deadline) if moves else {}
-            rows = [_applied(r, per_partition) for r in rows]
+            deletes = [(r.topic, r.partition) for r in rows if r.delete]
+            snapshot_id = snapshots.save(group, cluster, strategy.label, offsets, [*moves, *deletes]).snapshot_id
+            rows = _apply(admin, group, rows, moves, deletes, snapshot_id, deadline)
             applied = True
     result = OffsetResetResult(group_id=group, strategy=strategy.label, executed=applied, partitions=tuple(rows),
                                active_members=len(desc.members), snapshot_id=snapshot_id)
@@ -187,11 +201,28 @@ def undo(conf: dict, timeout: float, group: str, snapshot_id: str | None = None,
                          confirm=confirm)
 
 
-def _source(admin: AdminClient, strategy: ResetStrategy, group: str, deadline: Deadline) -> dict | None:
-    if strategy.kind == "file":
-        from kctl.services.groups.files import read_offsets_file
+def _apply(admin: AdminClient, group: str, rows: list[OffsetReset], moves: dict, deletes: list,
+           snapshot_id: str, deadline: Deadline) -> list[OffsetReset]:
+    """Commit the moves, then delete the offsets to delete (OffsetDelete): the rows with what the
+    broker answered for each partition. An error after the first change says what was changed."""
+    try:
+        per_partition = admin.alter_group_offsets(group, moves, deadline) if moves else {}
+    except KctlError as exc:
+        if getattr(exc, "code_name", None) == "_TIMED_OUT":
+            exc.message += "; the broker may have applied it"
+        exc.hint = (f"the previous offsets are snapshot {snapshot_id}: `kctl groups describe {group}` shows the "
+                    f"offsets now, `kctl groups undo {group} --snapshot {snapshot_id}` restores them")
+        raise
+    if deletes:
+        try:
+            per_partition.update(admin.delete_group_offsets(group, deletes, deadline))
+        except KctlError as exc:
+            # The moves are applied: the rows say so, and these partitions say why they kept their offset.
+            per_partition.update({key: exc for key in deletes})
+    return [_applied(r, per_partition) for r in rows]
 
-        return read_offsets_file(strategy.source, group)
+
+def _source(admin: AdminClient, strategy: ResetStrategy, group: str, deadline: Deadline) -> dict | None:
     if strategy.kind == "group":
         described, committed = read_groups(admin, [strategy.source], deadline)
         desc, offsets = group_or_raise(described[strategy.source], committed[strategy.source])
@@ -202,8 +233,8 @@ def _source(admin: AdminClient, strategy: ResetStrategy, group: str, deadline: D
     return None
 
 
-def _reset_targets(known: dict, topics: dict, offsets: dict, all_topics: bool, group: str,
-                   source: dict | None) -> tuple[list[TopicPartitionKey], list[tuple[TopicPartitionKey, str]]]:
+def _reset_targets(known: dict, topics: dict, offsets: dict, all_topics: bool, group: str, source: dict | None,
+                   cleared: bool = False) -> tuple[list[TopicPartitionKey], list[tuple[TopicPartitionKey, str]]]:
     """(partitions to plan, [(partition, why it cannot be)]) for a source's partitions that do not exist."""
     if all_topics:
         if not offsets:
@@ -217,7 +248,7 @@ def _reset_targets(known: dict, topics: dict, offsets: dict, all_topics: bool, g
                 unknown.append((key, f"{'topic' if info is None else 'partition'} does not exist"))
             else:
                 out.append(key)
-        if not out and not unknown:
+        if not out and not unknown and not cleared:
             raise NotFoundError("the target has no offsets")
         return out, unknown
     out = []
@@ -239,6 +270,14 @@ def _missing_row(key, current, why: str, skip_missing: bool) -> OffsetReset:
         return OffsetReset(topic, partition, current, None, detail=f"left out: {why}")
     return OffsetReset(topic, partition, current, None, ok=False, error=f"{why} (--skip-missing leaves it out)",
                        exit_code=int(NotFoundError.exit_code))
+
+
+def _cleared_row(key, current) -> OffsetReset:
+    topic, partition = key
+    if current is None:
+        return OffsetReset(topic, partition, None, None, detail="no committed offset, as before")
+    return OffsetReset(topic, partition, current, None, detail="delete the committed offset: it had none before",
+                       delete=True)
 
 
 def _plan_row(key, strategy: ResetStrategy, current, low, high, at_time, target, skip_missing: bool) -> OffsetReset:

@@ -3,6 +3,8 @@
     $KCTL_STATE_DIR (else $XDG_STATE_HOME/kctl, else ~/.local/state/kctl)
       groups/<group, %-escaped>/<snapshot id>.json   {snapshot_id, group_id, cluster_id, created_ms, reason, offsets}
 
+offsets: [{topic, partition, offset}], offset null for a partition of the reset without a committed offset.
+
 The id starts with the UTC time (20261201T220501.123Z-1a2b): ids sort in creation order.
 """
 
@@ -15,8 +17,10 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+from kctl.decode import NonEmptyStr, NonNegativeInt, Strict, decode, inside, parse_json, read_regular_file
 from kctl.errors import NotFoundError, UsageError
 from kctl.models import GroupSnapshot, SnapshotOffset
+from kctl.services.groups.files import Offset, Partition
 from kctl.services.local.paths import state_root
 
 
@@ -24,8 +28,24 @@ def group_dir(group: str) -> Path:
     return state_root() / "groups" / quote(group, safe="")
 
 
-def save(group: str, cluster_id: str | None, reason: str, offsets: dict) -> GroupSnapshot:
+def check_writable(group: str) -> None:
+    """Refuse (before anything is asked or changed) a state folder the snapshot cannot be saved in."""
+    folder = group_dir(group)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot save the snapshot of {group!r} under {folder}: {exc.strerror or exc}",
+                         hint="nothing was changed; set KCTL_STATE_DIR to a writable folder") from None
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot save the snapshot of {group!r} under {folder}: permission denied",
+                         hint="nothing was changed; set KCTL_STATE_DIR to a writable folder")
+
+
+def save(group: str, cluster_id: str | None, reason: str, offsets: dict, moving=()) -> GroupSnapshot:
+    """Save the group's committed offsets ({(topic, partition): offset}); a partition in `moving`
+    (the reset's) without a committed offset is saved as null: undo deletes the offset it gets."""
     now = time.time()
+    offsets = {**{key: None for key in moving}, **offsets}
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
     snapshot = GroupSnapshot(
         snapshot_id=f"{stamp}-{uuid.uuid4().hex[:4]}", group_id=group, cluster_id=cluster_id,
@@ -45,22 +65,45 @@ def save(group: str, cluster_id: str | None, reason: str, offsets: dict) -> Grou
     return snapshot
 
 
+class _Offset(Strict):
+    topic: NonEmptyStr
+    partition: Partition
+    offset: Offset | None  # null: none was committed (the reset gave it one)
+
+
+class _Snapshot(Strict):
+    """A snapshot file as save() writes it."""
+
+    snapshot_id: NonEmptyStr
+    group_id: str
+    cluster_id: str | None
+    created_ms: NonNegativeInt
+    offsets: list[_Offset]
+    reason: str = ""
+
+
 def history(group: str) -> list[GroupSnapshot]:
-    """The group's snapshots, oldest first (unreadable files are left out)."""
+    """The group's snapshots, oldest first. A file that is not a snapshot of this group (bad JSON,
+    an unknown key, another group's or another id's, a link out of the folder) is a UsageError
+    naming it: undo must never restore offsets it cannot vouch for."""
     folder = group_dir(group)
     if not folder.is_dir():
         return []
-    out = []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            out.append(GroupSnapshot(data["snapshot_id"], data["group_id"], data.get("cluster_id"),
-                                     int(data["created_ms"]), data.get("reason", ""),
-                                     tuple(SnapshotOffset(o["topic"], int(o["partition"]), int(o["offset"]))
-                                           for o in data["offsets"])))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-    return sorted(out, key=lambda s: s.snapshot_id)
+    return sorted((_read(folder, path.name, group) for path in folder.glob("*.json")), key=lambda s: s.snapshot_id)
+
+
+def _read(folder: Path, name: str, group: str) -> GroupSnapshot:
+    path = inside(str(folder), name, f"snapshot {folder / name}")
+    source = f"snapshot {path}"
+    data = decode(parse_json(read_regular_file(path, source), source), _Snapshot, source)
+    if data.snapshot_id != name[: -len(".json")]:
+        raise UsageError(f"{source}: snapshot_id {data.snapshot_id!r} is not the file's name",
+                         hint="move the file out of the folder if it does not belong there")
+    if data.group_id != group:
+        raise UsageError(f"{source}: a snapshot of group {data.group_id!r}, not {group!r}",
+                         hint="move the file out of the folder if it does not belong there")
+    return GroupSnapshot(data.snapshot_id, data.group_id, data.cluster_id, data.created_ms, data.reason,
+                         tuple(SnapshotOffset(o.topic, o.partition, o.offset) for o in data.offsets))
 
 
 def find(group: str, snapshot_id: str | None) -> GroupSnapshot:
