@@ -66,6 +66,9 @@ ENVELOPES_THEN_BAD = [
     ("hex that is not", b'{"value": "zz", "value_encoding": "hex"}'),
     ("int32 of a string", b'{"value": "x", "value_encoding": "int32"}'),
     ("invalid UTF-8 in the line", b'{"value": "\xff\xfe"}'),
+    ("nested too deeply", b'{"value": ' + b"[" * 5000 + b"]" * 5000 + b"}"),
+    ("nested too deeply in a header", b'{"value": "x", "headers": [{"key": "h", "value": '
+     + b"{\"a\":" * 3000 + b"1" + b"}" * 3000 + b', "encoding": "json"}]}'),
 ]
 
 
@@ -93,9 +96,30 @@ def test_a_truncated_compressed_file_is_exit_5_and_says_what_was_sent(kafka, new
     assert stored == [b"line-%03d" % i for i in range(len(stored))]
 
 
+def test_json_nested_too_deeply_after_5000_records_stops_there_and_keeps_them(kafka, new_topic, tmp_path):
+    topic = new_topic(partitions=1)
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"".join(b'{"value": "v%d"}\n' % i for i in range(4999)) + b'{"value": '
+                     + b"[" * 2000 + b"]" * 2000 + b"}\n")
+    result = run_kctl("produce", topic, "--input", "envelope", "--file", str(path), "-b", kafka["bootstrap"])
+    line = _one_error_line(result, 5)
+    assert line.startswith(f"kctl: error: {path}:5000: ") and "nested too deeply" in line, line
+    assert len(_stored(kafka, topic)) == 4999
+
+
+def test_a_key_field_nested_too_deeply_is_a_bad_record(kafka, new_topic):
+    topic = new_topic(partitions=1)
+    deep = b'{"k": ' + b"[" * 3000 + b"]" * 3000 + b"}"
+    result = run_kctl("produce", topic, "--key-field", "k", "-b", kafka["bootstrap"], input=b'{"k": 1}\n' + deep + b"\n")
+    line = _one_error_line(result, 5)
+    assert line.startswith("kctl: error: line 2: ") and "nested too deeply" in line, line
+    assert _stored(kafka, topic) == [b'{"k": 1}']
+
+
 @pytest.mark.parametrize("serializer, data, where", [
     ("string", b"ok\n\xff\xfe\nlater\n", "line 2"),
     ("json", b'{"a": 1}\n{nope\n', "line 2"),
+    ("json", b'{"a": 1}\n' + b"[" * 5000 + b"]" * 5000 + b"\n", "line 2"),
     ("int32", b"1\n2\nthree\n", "line 3"),
     ("int64", b"1\n99999999999999999999\n", "line 2"),
     ("double", b"1.5\nx\n", "line 2"),
