@@ -116,6 +116,38 @@ def test_a_key_field_nested_too_deeply_is_a_bad_record(kafka, new_topic):
     assert _stored(kafka, topic) == [b'{"k": 1}']
 
 
+def _decodable_lines(codec: str, data: bytes) -> list[bytes]:
+    """The complete lines a streaming decompressor gets out of a truncated input."""
+    import zlib
+
+    decompressor = {"gz": lambda: zlib.decompressobj(wbits=31), "lz4": lz4.frame.LZ4FrameDecompressor,
+                    "zst": lambda: zstandard.ZstdDecompressor().decompressobj()}[codec]()
+    return decompressor.decompress(data).split(b"\n")[:-1]
+
+
+@pytest.mark.parametrize("codec", ["gz", "lz4", "zst"])
+def test_a_truncated_file_sends_every_complete_record_stdin_sends(kafka, new_topic, tmp_path, codec):
+    import random
+
+    rng = random.Random(7)  # incompressible enough that the cut lands megabytes into the text
+    lines = b"".join(b"%06d-%s\n" % (i, rng.randbytes(60).hex().encode()) for i in range(40000))
+    compress = {"gz": gzip.compress, "lz4": lz4.frame.compress,
+                "zst": lambda d: zstandard.ZstdCompressor().compress(d)}[codec]
+    data = compress(lines)
+    data = data[: len(data) * 3 // 4]
+    expected = _decodable_lines(codec, data)
+    assert 20000 < len(expected) < 40000
+    path = tmp_path / f"in.{codec}"
+    path.write_bytes(data)
+    for how in ("--file", "stdin"):
+        topic = new_topic(partitions=1)
+        args = ("--file", str(path)) if how == "--file" else ()
+        result = run_kctl("produce", topic, *args, "-b", kafka["bootstrap"], input=data if how == "stdin" else None)
+        line = _one_error_line(result, 5)
+        assert "truncated" in line, (how, line)
+        assert _stored(kafka, topic) == expected, how
+
+
 @pytest.mark.parametrize("serializer, data, where", [
     ("string", b"ok\n\xff\xfe\nlater\n", "line 2"),
     ("json", b'{"a": 1}\n{nope\n', "line 2"),
