@@ -21,10 +21,12 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from kctl.deadline import Deadline
 from kctl.errors import KctlError, TransactionAborted, TransactionFatal, UsageError
 from kctl.models.txn_plan import PlanResult, PlanStep
 
 BARE = ("begin", "commit", "abort")
+INTERRUPT_GRACE_S = 1.5  # the abort (and closing) after a Ctrl-C or SIGTERM
 FIELDS = {"send": {"topic", "key", "value", "headers", "partition", "timestamp_ms"},
           "send-offsets": {"group", "topic", "partition", "offset"},
           "sleep": None}
@@ -116,7 +118,7 @@ def parse_plan(text: str, source: str = "plan") -> tuple[str | None, list[Step]]
 
 class PlanRun:
     def __init__(self, conf: dict, txn_id: str | None, steps: list[Step], timeout: float):
-        self.conf, self.steps, self.timeout = conf, steps, max(timeout, 10.0)
+        self.conf, self.steps, self.timeout = conf, steps, timeout  # each wait is bounded by --timeout
         self.txn_id = txn_id or f"kctl-txn-run-{uuid.uuid4().hex[:12]}"
         self.rows: list[PlanStep] = []
         self.open = False
@@ -127,7 +129,7 @@ class PlanRun:
         from kctl.client import TransactionClient
 
         self.txn = TransactionClient(self.txn_id, self.conf)
-        outcome, error = "ok", None
+        outcome, error, interrupted = "ok", None, False
         try:
             self.txn.init(timeout=self.timeout)
             for index, step in enumerate(self.steps, 1):
@@ -148,25 +150,28 @@ class PlanRun:
                 if self.open:
                     outcome, error = "failed", "the plan ended inside a transaction"
                     self._abort_open()
-        except BaseException:
-            self._abort_open()
+        except BaseException as exc:
+            # Ctrl-C/SIGTERM: kctl is gone within 2 s, whatever the coordinator does
+            interrupted = isinstance(exc, KeyboardInterrupt)
+            self._abort_open(Deadline.after(INTERRUPT_GRACE_S) if interrupted else None)
             raise
         finally:
+            grace = INTERRUPT_GRACE_S / 4 if interrupted else min(self.timeout, 5.0)
             for consumer in self.consumers.values():
-                consumer.close(2.0)
-            self.txn.close(5.0)
+                consumer.close(grace)
+            self.txn.close(grace)
         return PlanResult(self.txn_id, outcome, self.committed, self.aborted, tuple(self.rows), error)
 
     def _row(self, index, kind, detail, status, started, error=None) -> None:
         self.rows.append(PlanStep(index, kind, detail, status, round((time.perf_counter() - started) * 1000, 1), error))
 
-    def _abort_open(self) -> None:
+    def _abort_open(self, deadline: Deadline | None = None) -> None:
         if not self.open:
             return
         started = time.perf_counter()
         self.open = False
         try:
-            self.txn.abort(timeout=self.timeout)
+            self.txn.abort(timeout=deadline or self.timeout)
             self.aborted += 1
             self._row(0, "abort", "automatic, after the failure", "ok", started)
         except KctlError as exc:
