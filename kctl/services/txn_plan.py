@@ -94,7 +94,8 @@ def _step(source: str, index: int, item: str | dict) -> Step:
     ((kind, raw),) = item.items()
     if kind not in ARGS:
         raise UsageError(f"{where}: unknown step {kind!r}", hint=KINDS)
-    args = decode(raw, ARGS[kind], source, at=f"steps[{index}]")
+    # a step's fields are named from the step (steps[3].partition); sleep's one value by its name
+    args = decode(raw, ARGS[kind], source, at=f"steps[{index}]" + (".sleep" if kind == "sleep" else ""))
     if kind == "sleep":
         return Step(kind, float(args))
     if kind == "send-offsets":
