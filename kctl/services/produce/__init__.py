@@ -107,8 +107,7 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
             try:
                 txn.commit(deadline)
             except KctlError as exc:
-                aborted = isinstance(exc, TransactionFatal) or _abort(txn, deadline.sooner(ABORT_GRACE_S)
-                                                                     if deadline.expired else deadline)
+                aborted = isinstance(exc, TransactionFatal) or _abort(txn, _abort_deadline(deadline))
                 raise ProduceError(f"transaction aborted: {exc.message}" if aborted else
                                    f"{exc.message}; {NOT_ABORTED}", hint=exc.hint,
                                    summary=_summary(loop, committed=False),
@@ -116,7 +115,7 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
             loop.deliveries.write_failed_file()
             return _summary(loop, committed=True)
         client.flush(deadline)  # the failures of records already handed over, for the summary
-        aborted = _abort(txn, deadline.sooner(ABORT_GRACE_S) if deadline.expired else deadline)
+        aborted = _abort(txn, _abort_deadline(deadline))
         failed = loop.deliveries
         why = f"{stop.where}: {stop.reason}" if stop else f"{failed.failed} messages failed ({failed.first_error})"
         failed.write_failed_file()
@@ -187,6 +186,11 @@ def _interrupted(loop: ProduceLoop, client, txn, timeout: float) -> ProduceInter
     summary = _summary(loop, not_sent=not_sent)
     loop.deliveries.write_failed_file()
     return ProduceInterrupted(f"interrupted after {summary.sent} acknowledged messages", summary=summary)
+
+
+def _abort_deadline(deadline: Deadline) -> Deadline:
+    """What is left of the command's deadline, but at least ABORT_GRACE_S."""
+    return Deadline(max(deadline.at, time.monotonic() + ABORT_GRACE_S))
 
 
 def _abort(txn, deadline: Deadline) -> bool:
