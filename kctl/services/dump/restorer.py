@@ -16,9 +16,10 @@ from kctl import serde
 from kctl.decode import NonEmptyStr, NonNegativeInt, PositiveInt, Strict, decode, inside, parse_json, read_regular_file
 from kctl.errors import InvalidRequest, NotFoundError, PartialFailure, UsageError
 from kctl.models.moving import RestorePartition, RestoreSummary
-from kctl.services.dump.files import MANIFEST, open_lines, sha256_of
+from kctl.services.dump.files import COMPRESSIONS, FORMAT, MANIFEST, open_lines, sha256_of
 
 Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+Compression = Literal[tuple(COMPRESSIONS)]  # the names dump writes, defined once in files.py
 
 
 class FileEntry(Strict):
@@ -44,8 +45,8 @@ class TopicEntry(Strict):
 
 
 class Manifest(Strict):
-    format: Literal["kctl-dump/1"]
-    compression: Literal["zstd", "lz4", "gzip", "none"]
+    format: Literal[FORMAT]
+    compression: Compression
     topics: Annotated[list[TopicEntry], msgspec.Meta(min_length=1)]
     created: str | None = None
     cluster_id: str | None = None
