@@ -206,3 +206,45 @@ def test_raw_binary_input_is_sent_as_is(kafka, new_topic, tmp_path):
     result = run_kctl("produce", topic, "--input", "raw", "--file", str(tmp_path / "blob.bin"), "-b", kafka["bootstrap"])
     assert result.code == 0, result
     assert _stored(kafka, topic) == [blob]
+
+
+def _flip(data: bytes, at: float) -> bytes:
+    out = bytearray(data)
+    out[int(len(out) * at)] ^= 0xFF
+    return bytes(out)
+
+
+_COMPRESS = {"gz": gzip.compress, "lz4": lz4.frame.compress, "zst": lambda d: zstandard.ZstdCompressor().compress(d)}
+# A flipped byte is only found where the format checks: gzip's CRC comes at the end of the stream (the lines
+# before it were sent, damaged or not), and a zstd frame without a checksum (zstandard's default) hides it.
+BAD_COMPRESSED_FILES = [
+    (codec, what, make)
+    for codec in ("gz", "lz4", "zst")
+    for what, make in [
+        ("empty file", lambda c: b""),
+        ("header only", lambda c: _COMPRESS[c](LINES)[:6]),
+        ("cut in the middle", lambda c: _COMPRESS[c](LINES)[: len(_COMPRESS[c](LINES)) // 2]),
+        ("a byte flipped in the middle", lambda c: _flip(_COMPRESS[c](LINES), 0.5)),
+        ("garbage after a complete stream", lambda c: _COMPRESS[c](LINES) + b"garbage!"),
+        ("not compressed at all", lambda c: LINES),
+    ]
+    if not (codec == "zst" and what == "a byte flipped in the middle")
+]
+
+
+@pytest.mark.parametrize("codec, what, make", BAD_COMPRESSED_FILES, ids=[f"{c[0]}: {c[1]}" for c in BAD_COMPRESSED_FILES])
+def test_a_damaged_compressed_file_is_one_error_and_a_prefix_of_its_lines(kafka, new_topic, tmp_path, codec, what, make):
+    topic = new_topic(partitions=1)
+    path = tmp_path / f"in.{codec}"
+    path.write_bytes(make(codec))
+    result = run_kctl("produce", topic, "--file", str(path), "-b", kafka["bootstrap"])
+    stored = _stored(kafka, topic)
+    if what == "empty file":  # no records; lz4 (alone) calls an empty file a truncated frame
+        assert stored == [] and (result.code == 0 or _one_error_line(result, 5)), result
+        return
+    line = _one_error_line(result, 5)
+    assert str(path) in line, line
+    if not (codec == "gz" and "flipped" in what):
+        assert stored == [b"line-%03d" % i for i in range(len(stored))]  # what came before the damage, in order
+    sent = int(result.stderr.split(" sent")[0].rsplit(" ", 1)[-1]) if " sent" in result.stderr else 0
+    assert sent == len(stored), result
