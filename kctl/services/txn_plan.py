@@ -16,7 +16,6 @@ ends inside a transaction has it aborted: that is a failure too.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import uuid
@@ -27,6 +26,7 @@ import msgspec
 
 from kctl.deadline import Deadline
 from kctl.decode import NonEmptyStr, NonNegativeInt, Strict, decode, read_regular_file
+from kctl import serde
 from kctl.errors import KctlError, TransactionAborted, TransactionFatal, UsageError
 from kctl.models.txn_plan import PlanResult, PlanStep
 
@@ -75,11 +75,14 @@ class Step:
     args: object = None
 
 
-def _text(value: Field) -> str | None:
+def _text(value: Field, where: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
+        try:  # YAML gives dates and other values JSON has no text for
+            return serde.json_text(value).decode("utf-8")
+        except serde.SerdeError as exc:
+            raise UsageError(f"{where}: {exc}") from None
     return str(value)
 
 
@@ -102,8 +105,9 @@ def _step(source: str, index: int, item: str | dict) -> Step:
         return Step(kind, {"group": args.group, "topic": args.topic, "partition": args.partition,
                            "offset": args.offset})
     headers = list(args.headers.items()) if isinstance(args.headers, dict) else [(h.key, h.value) for h in args.headers]
-    return Step(kind, {"topic": args.topic, "key": _text(args.key), "value": _text(args.value),
-                       "headers": [(k, _text(v)) for k, v in headers], "partition": args.partition,
+    return Step(kind, {"topic": args.topic, "key": _text(args.key, f"{where}.key"),
+                       "value": _text(args.value, f"{where}.value"),
+                       "headers": [(k, _text(v, f"{where}.headers.{k}")) for k, v in headers], "partition": args.partition,
                        "timestamp_ms": args.timestamp_ms})
 
 
