@@ -248,3 +248,14 @@ def test_a_damaged_compressed_file_is_one_error_and_a_prefix_of_its_lines(kafka,
         assert stored == [b"line-%03d" % i for i in range(len(stored))]  # what came before the damage, in order
     sent = int(result.stderr.split(" sent")[0].rsplit(" ", 1)[-1]) if " sent" in result.stderr else 0
     assert sent == len(stored), result
+
+
+@pytest.mark.parametrize("options", [("--pretty",), ("--value-deserializer", "json", "-o", "json")],
+                         ids=["pretty", "json deserializer"])
+def test_consuming_json_nested_too_deeply_shows_the_record_as_it_is(kafka, new_topic, options):
+    topic = new_topic(partitions=1)
+    deep = b"[" * 3000 + b"]" * 3000
+    assert run_kctl("produce", topic, "-b", kafka["bootstrap"], input=deep + b"\n").code == 0
+    result = run_kctl("consume", topic, "--until", "end", *options, "-b", kafka["bootstrap"])
+    assert result.code == 0, result
+    assert deep.decode() in result.stdout and "Traceback" not in result.stderr
