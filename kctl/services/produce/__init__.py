@@ -99,6 +99,8 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
     except InputError as exc:
         stop = Stop("input", str(exc))
     if txn is not None:
+        if stop is None:
+            _deliver(client, loop, timeout)
         # Commit, or flush and abort, within one --timeout (+ ABORT_GRACE_S to abort after a commit
         # that ran out of time): librdkafka's commit waits for every delivery, which a record the
         # broker rejects holds up until delivery.timeout.ms.
@@ -135,6 +137,20 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
                            f"(first error: {loop.deliveries.first_error}){where}", hint=hint, summary=summary,
                            exit_code=ExitCode.PARTIAL)
     return summary
+
+
+def _deliver(client, loop: ProduceLoop, timeout: float) -> None:
+    """Before a commit: wait for the deliveries while they make progress (a large transaction may
+    take longer than --timeout to deliver), until the first failed one (the transaction must abort
+    then; a record the broker rejects holds the rest of its partition back until
+    delivery.timeout.ms) or --timeout without progress."""
+    pending = client.pending()
+    stalled = Deadline.after(timeout)
+    while pending and not loop.deliveries.failed and not stalled.expired:
+        left = client.flush(stalled.sooner(0.5))
+        if left < pending:
+            stalled = Deadline.after(timeout)
+        pending = left
 
 
 def _flush(client) -> None:
