@@ -44,25 +44,24 @@ PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
 _AT = re.compile(r"^(?P<what>.*?) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
 
 
-def describe_error(exc: msgspec.ValidationError) -> str:
+def describe_error(exc: msgspec.ValidationError, at: str = "") -> str:
     """msgspec's "Expected `int`, got `str` - at `$.files[3].partition`" as
-    "files[3].partition: expected `int`, got `str`"."""
+    "files[3].partition: expected `int`, got `str`" (`at`: the path of the value decoded, prefixed)."""
     text = str(exc)
     match = _AT.match(text)
-    if not match:
-        return text[:1].lower() + text[1:]
-    what, path = match.group("what"), match.group("path").lstrip(".")
+    what, path = (match.group("what"), match.group("path")) if match else (text, "")
+    path = at + path if path.startswith("[") else ".".join(filter(None, (at, path.lstrip("."))))
     what = what[:1].lower() + what[1:]
     return f"{path}: {what}" if path else what
 
 
-def decode(value: Any, type_: type[T], source: str, error: type[KctlError] = UsageError) -> T:
+def decode(value: Any, type_: type[T], source: str, error: type[KctlError] = UsageError, at: str = "") -> T:
     """`value` (parsed JSON/YAML: dicts, lists, scalars) as `type_`, strictly; `source` names the input
-    in the error (a file name, `--params-file x.json`)."""
+    in the error (a file name, `--params-file x.json`), `at` the path of `value` inside it (`steps[3]`)."""
     try:
         return msgspec.convert(value, type_, strict=True)
     except msgspec.ValidationError as exc:
-        raise error(f"{source}: {describe_error(exc)}") from None
+        raise error(f"{source}: {describe_error(exc, at)}") from None
 
 
 def parse_json(text: str | bytes, source: str, error: type[KctlError] = UsageError) -> Any:

@@ -225,11 +225,37 @@ def _read(stream: BinaryIO, size: int, name: str, partial: bool = False) -> byte
         raise InputError(f"cannot decompress {name}: {exc}") from None
 
 
+def _read_chunk(stream: BinaryIO, size: int, name: str, partial: bool) -> tuple[bytes, InputError | None]:
+    """(data, the error that ended it): up to `size` bytes (partial: whatever one read gives).
+    A file is read in decompressed pieces, so that what came before a truncation or a corrupt
+    frame is handed out (as it is from stdin) before the error; one read(size) would drop it."""
+    if partial:
+        try:
+            return _read(stream, size, name, partial=True), None
+        except InputError as exc:
+            return b"", exc
+    parts: list[bytes] = []
+    have = 0
+    while have < size:
+        try:
+            data = _read(stream, size - have, name, partial=True)
+        except InputError as exc:
+            return b"".join(parts), exc
+        if not data:
+            break
+        parts.append(data)
+        have += len(data)
+    return (parts[0] if len(parts) == 1 else b"".join(parts)), None
+
+
 def iter_record_batches(stream: BinaryIO, delimiter: bytes = b"\n", chunk_size: int = CHUNK_SIZE,
                         name: str = "input", partial: bool = False) -> Iterator[list[bytes]]:
     """Lists of records split on delimiter, in input order. The text after the last
     delimiter is a record if it is not empty (a file need not end with a newline);
     empty records between delimiters are kept (an empty line is an empty message).
+    An input that cannot be read to its end (truncated, corrupt) raises InputError after
+    every record complete before the damage was handed out; the text after the last
+    delimiter is then a cut-off record and is not.
 
     partial=True (stdin, pipes) hands out whatever has arrived instead of waiting for a
     full chunk, so `tail -f log | kctl produce t` sends lines as they come."""
@@ -237,14 +263,17 @@ def iter_record_batches(stream: BinaryIO, delimiter: bytes = b"\n", chunk_size: 
         raise InputError("the delimiter must not be empty")
     rest = b""
     while True:
-        chunk = _read(stream, chunk_size, name, partial)
+        chunk, error = _read_chunk(stream, chunk_size, name, partial)
+        if chunk:
+            data = rest + chunk if rest else chunk
+            records = data.split(delimiter)
+            rest = records.pop()
+            if records:
+                yield records
+        if error is not None:
+            raise error
         if not chunk:
             break
-        data = rest + chunk if rest else chunk
-        records = data.split(delimiter)
-        rest = records.pop()
-        if records:
-            yield records
     if rest:
         yield [rest]
 

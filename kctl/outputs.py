@@ -64,10 +64,13 @@ def _text_of(name: str | None, pretty: bool, what: str) -> Callable[[object, byt
         if pretty:
             if isinstance(value, (bytes, str)):
                 try:
-                    value = json.loads(value)
-                except ValueError:
+                    value = serde.parse_json(value)
+                except serde.SerdeError:  # not JSON, or nested too deeply: shown as it is
                     return value if isinstance(value, bytes) else value.encode("utf-8")
-            return json.dumps(value, indent=2, ensure_ascii=False).encode("utf-8")
+            try:
+                return json.dumps(value, indent=2, ensure_ascii=False).encode("utf-8")
+            except RecursionError:  # the indenting encoder is pure Python: it reaches fewer levels than parsing
+                return data
         if isinstance(value, bytes):
             return value
         if isinstance(value, str):

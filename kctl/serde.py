@@ -37,6 +37,31 @@ class SerdeError(ValueError):
     """Input that the chosen serializer cannot encode (reported with its line number)."""
 
 
+TOO_DEEP = "nested too deeply (Python's json reaches about 1,000 levels)"
+
+
+def parse_json(data: bytes | str):
+    """JSON text as plain values; SerdeError when it is not JSON or nests too deeply to decode
+    (json raises RecursionError there, which is no ValueError: it would end the whole run)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise SerdeError(TOO_DEEP) from None
+    except ValueError as exc:
+        raise SerdeError(f"invalid JSON: {exc}") from None
+
+
+def json_text(value, errors: str = "strict") -> bytes:
+    """A JSON value as compact UTF-8 JSON text (`errors` for unpaired surrogates, as str.encode);
+    SerdeError when it cannot be (or nests too deeply)."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", errors)
+    except RecursionError:
+        raise SerdeError(TOO_DEEP) from None
+    except (TypeError, ValueError) as exc:
+        raise SerdeError(f"cannot encode as JSON: {exc}") from None
+
+
 def _to_text(data: bytes) -> str:
     try:
         return data.decode("utf-8")
@@ -45,10 +70,7 @@ def _to_text(data: bytes) -> str:
 
 
 def _ser_json(data: bytes) -> bytes:
-    try:
-        json.loads(data)
-    except ValueError as exc:
-        raise SerdeError(f"invalid JSON: {exc}") from None
+    parse_json(data)
     return data
 
 
@@ -106,10 +128,7 @@ SERIALIZERS: dict[str, Callable[[bytes], bytes]] = {
 
 
 def _value_json(value) -> bytes:
-    try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    except (TypeError, ValueError) as exc:
-        raise SerdeError(f"cannot encode as JSON: {exc}") from None
+    return json_text(value)
 
 
 def _value_int(bits: int) -> Callable[[object], bytes]:
@@ -194,10 +213,7 @@ def _de_double(data: bytes) -> float:
 
 
 def _de_json(data: bytes):
-    try:
-        return json.loads(data)
-    except ValueError as exc:
-        raise SerdeError(f"invalid JSON: {exc}") from None
+    return parse_json(data)
 
 
 # bytes from Kafka -> a Python value: str for text-like formats, int/float/JSON value otherwise.
@@ -248,7 +264,7 @@ def decode_field(value, encoding: str | None) -> bytes | None:
             raise SerdeError(f"expected a string, got {type(value).__name__} (set an encoding)")
         return value.encode("utf-8")
     if encoding == "json":
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return json_text(value)
     if encoding in ("int32", "int64", "double"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise SerdeError(f"expected a number for {encoding}, got {value!r}")

@@ -35,6 +35,9 @@ DEFAULTS = {
     "delivery.timeout.ms": 120_000,
 }
 
+# The longest single wait inside a transaction call: signals are handled between two of them.
+TXN_SLICE_S = 1.0
+
 # (error, metadata) for one record; failures only in errors-only mode.
 DeliveryCallback = Callable[[KctlError | None, RecordMetadata], None]
 # (error, metadata, key, value): the client-wide sink for failed deliveries of records sent without a callback.
@@ -296,12 +299,17 @@ class LibProducer:
     def _txn(self, what: str, call, deadline) -> None:
         """librdkafka's three kinds of transaction errors as kctl errors: retriable ones are
         retried until the deadline; txn_requires_abort -> TransactionAbortable; fatal (fenced...)
-        -> TransactionFatal."""
+        -> TransactionFatal.
+
+        The call runs in slices of at most TXN_SLICE_S: a commit waits for every record's delivery
+        (up to delivery.timeout.ms) inside one C call that Python signal handlers cannot enter, and
+        a commit/abort/init that times out is resumed by calling it again (its error is retriable),
+        so a Ctrl-C or SIGTERM is seen between slices and the deadline is kept."""
         from kctl.deadline import Deadline
 
         deadline = Deadline.of(deadline) if deadline is not None else None
         while True:
-            timeout = deadline.remaining(0.1) if deadline is not None else 0
+            timeout = min(TXN_SLICE_S, deadline.remaining(0.1)) if deadline is not None else 0
             try:
                 call(timeout)
                 return
@@ -318,7 +326,8 @@ class LibProducer:
                     raise _classified(TransactionAbortable, error, f"transaction {what} failed",
                                       "abort the transaction; a new one can begin after that") from None
                 if error.retriable() and deadline is not None and not deadline.expired:
-                    time.sleep(min(0.1, deadline.remaining()))
+                    if error.code() != confluent().KafkaError._TIMED_OUT:  # a slice running out needs no pause
+                        time.sleep(min(0.1, deadline.remaining()))
                     continue
                 auth = self.auth_failure()
                 if auth is not None:

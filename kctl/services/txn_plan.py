@@ -16,18 +16,57 @@ ends inside a transaction has it aborted: that is a failure too.
 
 from __future__ import annotations
 
-import json
+import os
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Annotated, Any
 
+import msgspec
+
+from kctl.deadline import Deadline
+from kctl.decode import NonEmptyStr, NonNegativeInt, Strict, decode, read_regular_file
+from kctl import serde
 from kctl.errors import KctlError, TransactionAborted, TransactionFatal, UsageError
 from kctl.models.txn_plan import PlanResult, PlanStep
 
 BARE = ("begin", "commit", "abort")
-FIELDS = {"send": {"topic", "key", "value", "headers", "partition", "timestamp_ms"},
-          "send-offsets": {"group", "topic", "partition", "offset"},
-          "sleep": None}
+KINDS = "begin, commit, abort, send, send-offsets, sleep"
+INTERRUPT_GRACE_S = 1.5  # the abort (and closing) after a Ctrl-C or SIGTERM
+
+# A record field as YAML gives it: text, a number (sent as its text) or a mapping/list (sent as
+# compact JSON). A boolean is refused: `true` is more likely a mistake than the text "True".
+Field = str | int | float | dict | list | None
+
+
+class Header(Strict):
+    key: str
+    value: Field = None
+
+
+class Send(Strict):
+    topic: NonEmptyStr
+    key: Field = None
+    value: Field = None
+    headers: dict[str, Field] | list[Header] = {}
+    partition: NonNegativeInt | None = None
+    timestamp_ms: Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)] | None = None
+
+
+class SendOffsets(Strict):
+    group: NonEmptyStr
+    topic: NonEmptyStr
+    partition: NonNegativeInt
+    offset: NonNegativeInt
+
+
+class Plan(Strict):
+    steps: Annotated[list[str | dict[str, Any]], msgspec.Meta(min_length=1)]
+    transactional_id: NonEmptyStr | None = None
+
+
+ARGS = {"send": Send, "send-offsets": SendOffsets,
+        "sleep": Annotated[float, msgspec.Meta(ge=0, le=3600, description="seconds")]}
 
 
 @dataclass(frozen=True)
@@ -36,87 +75,60 @@ class Step:
     args: object = None
 
 
-def _text(value, what: str):
+def _text(value: Field, where: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
-    if isinstance(value, bool):
-        raise UsageError(f"{what}: a boolean is not a record field (quote it)")
+        try:  # YAML gives dates and other values JSON has no text for
+            return serde.json_text(value).decode("utf-8")
+        except serde.SerdeError as exc:
+            raise UsageError(f"{where}: {exc}") from None
     return str(value)
 
 
-def _int(value, what: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise UsageError(f"{what} must be an integer of at least {minimum}, got {value!r}")
-    return value
-
-
-def _step(index: int, item) -> Step:
-    where = f"step {index}"
+def _step(source: str, index: int, item: str | dict) -> Step:
+    where = f"{source}: steps[{index}]"
     if isinstance(item, str):
         if item not in BARE:
-            raise UsageError(f"{where}: unknown step {item!r}", hint="begin, commit, abort, send, send-offsets, sleep")
+            raise UsageError(f"{where}: unknown step {item!r}", hint=KINDS)
         return Step(item)
-    if not isinstance(item, dict) or len(item) != 1:
-        raise UsageError(f"{where}: a step is a name or a mapping with one key, got {item!r}")
-    ((kind, args),) = item.items()
-    if kind not in FIELDS:
-        raise UsageError(f"{where}: unknown step {kind!r}", hint="begin, commit, abort, send, send-offsets, sleep")
+    if len(item) != 1:
+        raise UsageError(f"{where}: a step is a name or a mapping with one key, got {len(item)} keys", hint=KINDS)
+    ((kind, raw),) = item.items()
+    if kind not in ARGS:
+        raise UsageError(f"{where}: unknown step {kind!r}", hint=KINDS)
+    # a step's fields are named from the step (steps[3].partition); sleep's one value by its name
+    args = decode(raw, ARGS[kind], source, at=f"steps[{index}]" + (".sleep" if kind == "sleep" else ""))
     if kind == "sleep":
-        if isinstance(args, bool) or not isinstance(args, (int, float)) or not 0 <= args <= 3600:
-            raise UsageError(f"{where}: sleep takes seconds from 0 to 3600, got {args!r}")
         return Step(kind, float(args))
-    if not isinstance(args, dict):
-        raise UsageError(f"{where}: {kind} takes a mapping ({', '.join(sorted(FIELDS[kind]))})")
-    unknown = sorted(set(args) - FIELDS[kind])
-    if unknown:
-        raise UsageError(f"{where}: {kind} has no field {unknown[0]!r} (fields: {', '.join(sorted(FIELDS[kind]))})")
-    if not isinstance(args.get("topic"), str) or not args["topic"]:
-        raise UsageError(f"{where}: {kind} needs a topic")
     if kind == "send-offsets":
-        if not isinstance(args.get("group"), str) or not args["group"]:
-            raise UsageError(f"{where}: send-offsets needs a group")
-        return Step(kind, {"group": args["group"], "topic": args["topic"],
-                           "partition": _int(args.get("partition"), f"{where}: partition"),
-                           "offset": _int(args.get("offset"), f"{where}: offset")})
-    headers = args.get("headers") or {}
-    if isinstance(headers, dict):
-        headers = list(headers.items())
-    elif isinstance(headers, list) and all(isinstance(h, dict) and "key" in h for h in headers):
-        headers = [(h["key"], h.get("value")) for h in headers]
-    else:
-        raise UsageError(f"{where}: headers are a mapping or a list of {{key, value}}")
-    headers = [(str(k), _text(v, f"{where}: header {k}")) for k, v in headers]
-    partition = args.get("partition")
-    timestamp = args.get("timestamp_ms")
-    return Step(kind, {"topic": args["topic"], "key": _text(args.get("key"), f"{where}: key"),
-                       "value": _text(args.get("value"), f"{where}: value"), "headers": headers,
-                       "partition": None if partition is None else _int(partition, f"{where}: partition"),
-                       "timestamp_ms": None if timestamp is None else _int(timestamp, f"{where}: timestamp_ms", 1)})
+        return Step(kind, {"group": args.group, "topic": args.topic, "partition": args.partition,
+                           "offset": args.offset})
+    headers = list(args.headers.items()) if isinstance(args.headers, dict) else [(h.key, h.value) for h in args.headers]
+    return Step(kind, {"topic": args.topic, "key": _text(args.key, f"{where}.key"),
+                       "value": _text(args.value, f"{where}.value"),
+                       "headers": [(k, _text(v, f"{where}.headers.{k}")) for k, v in headers], "partition": args.partition,
+                       "timestamp_ms": args.timestamp_ms})
 
 
 def parse_plan(text: str, source: str = "plan") -> tuple[str | None, list[Step]]:
+    """A plan's transactional id and steps, decoded strictly: unknown keys are refused and an error
+    names its place (`plan.yaml: steps[3].partition: expected `int` >= 0`), before anything is sent."""
     import yaml
 
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise UsageError(f"{source}: nested too deeply to decode") from None
     except yaml.YAMLError as exc:
         raise UsageError(f"{source} is not valid YAML: {' '.join(str(exc).split())}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("steps"), list) or not data["steps"]:
-        raise UsageError(f"{source}: a plan is a mapping with a non-empty 'steps:' list")
-    unknown = sorted(set(data) - {"steps", "transactional_id"})
-    if unknown:
-        raise UsageError(f"{source}: unknown key {unknown[0]!r} (steps, transactional_id)")
-    txn_id = data.get("transactional_id")
-    if txn_id is not None and (not isinstance(txn_id, str) or not txn_id):
-        raise UsageError(f"{source}: transactional_id must be a non-empty string")
-    return txn_id, [_step(i, item) for i, item in enumerate(data["steps"], 1)]
+    plan = decode(data, Plan, source)
+    return plan.transactional_id, [_step(source, i, item) for i, item in enumerate(plan.steps)]
 
 
 class PlanRun:
     def __init__(self, conf: dict, txn_id: str | None, steps: list[Step], timeout: float):
-        self.conf, self.steps, self.timeout = conf, steps, max(timeout, 10.0)
+        self.conf, self.steps, self.timeout = conf, steps, timeout  # each wait is bounded by --timeout
         self.txn_id = txn_id or f"kctl-txn-run-{uuid.uuid4().hex[:12]}"
         self.rows: list[PlanStep] = []
         self.open = False
@@ -127,7 +139,7 @@ class PlanRun:
         from kctl.client import TransactionClient
 
         self.txn = TransactionClient(self.txn_id, self.conf)
-        outcome, error = "ok", None
+        outcome, error, interrupted = "ok", None, False
         try:
             self.txn.init(timeout=self.timeout)
             for index, step in enumerate(self.steps, 1):
@@ -148,25 +160,28 @@ class PlanRun:
                 if self.open:
                     outcome, error = "failed", "the plan ended inside a transaction"
                     self._abort_open()
-        except BaseException:
-            self._abort_open()
+        except BaseException as exc:
+            # Ctrl-C/SIGTERM: kctl is gone within 2 s, whatever the coordinator does
+            interrupted = isinstance(exc, KeyboardInterrupt)
+            self._abort_open(Deadline.after(INTERRUPT_GRACE_S) if interrupted else None)
             raise
         finally:
+            grace = INTERRUPT_GRACE_S / 4 if interrupted else min(self.timeout, 5.0)
             for consumer in self.consumers.values():
-                consumer.close(2.0)
-            self.txn.close(5.0)
+                consumer.close(grace)
+            self.txn.close(grace)
         return PlanResult(self.txn_id, outcome, self.committed, self.aborted, tuple(self.rows), error)
 
     def _row(self, index, kind, detail, status, started, error=None) -> None:
         self.rows.append(PlanStep(index, kind, detail, status, round((time.perf_counter() - started) * 1000, 1), error))
 
-    def _abort_open(self) -> None:
+    def _abort_open(self, deadline: Deadline | None = None) -> None:
         if not self.open:
             return
         started = time.perf_counter()
         self.open = False
         try:
-            self.txn.abort(timeout=self.timeout)
+            self.txn.abort(timeout=deadline or self.timeout)
             self.aborted += 1
             self._row(0, "abort", "automatic, after the failure", "ok", started)
         except KctlError as exc:
@@ -221,13 +236,12 @@ def _describe(step: Step) -> str:
 
 
 def run_plan(conf: dict, path: str, transactional_id: str | None = None, timeout: float = 10.0) -> PlanResult:
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as exc:
+    if not os.path.lexists(path):
         from kctl.errors import NotFoundError
 
-        raise NotFoundError(f"cannot read {path}: {exc.strerror}") from None
+        raise NotFoundError(f"cannot read {path}: No such file or directory")
+    try:
+        text = read_regular_file(path).decode("utf-8")
     except UnicodeDecodeError:
         raise UsageError(f"{path} is not UTF-8 text") from None
     txn_id, steps = parse_plan(text, path)

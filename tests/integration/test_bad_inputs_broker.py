@@ -66,6 +66,9 @@ ENVELOPES_THEN_BAD = [
     ("hex that is not", b'{"value": "zz", "value_encoding": "hex"}'),
     ("int32 of a string", b'{"value": "x", "value_encoding": "int32"}'),
     ("invalid UTF-8 in the line", b'{"value": "\xff\xfe"}'),
+    ("nested too deeply", b'{"value": ' + b"[" * 5000 + b"]" * 5000 + b"}"),
+    ("nested too deeply in a header", b'{"value": "x", "headers": [{"key": "h", "value": '
+     + b"{\"a\":" * 3000 + b"1" + b"}" * 3000 + b', "encoding": "json"}]}'),
 ]
 
 
@@ -93,9 +96,62 @@ def test_a_truncated_compressed_file_is_exit_5_and_says_what_was_sent(kafka, new
     assert stored == [b"line-%03d" % i for i in range(len(stored))]
 
 
+def test_json_nested_too_deeply_after_5000_records_stops_there_and_keeps_them(kafka, new_topic, tmp_path):
+    topic = new_topic(partitions=1)
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"".join(b'{"value": "v%d"}\n' % i for i in range(4999)) + b'{"value": '
+                     + b"[" * 2000 + b"]" * 2000 + b"}\n")
+    result = run_kctl("produce", topic, "--input", "envelope", "--file", str(path), "-b", kafka["bootstrap"])
+    line = _one_error_line(result, 5)
+    assert line.startswith(f"kctl: error: {path}:5000: ") and "nested too deeply" in line, line
+    assert len(_stored(kafka, topic)) == 4999
+
+
+def test_a_key_field_nested_too_deeply_is_a_bad_record(kafka, new_topic):
+    topic = new_topic(partitions=1)
+    deep = b'{"k": ' + b"[" * 3000 + b"]" * 3000 + b"}"
+    result = run_kctl("produce", topic, "--key-field", "k", "-b", kafka["bootstrap"], input=b'{"k": 1}\n' + deep + b"\n")
+    line = _one_error_line(result, 5)
+    assert line.startswith("kctl: error: line 2: ") and "nested too deeply" in line, line
+    assert _stored(kafka, topic) == [b'{"k": 1}']
+
+
+def _decodable_lines(codec: str, data: bytes) -> list[bytes]:
+    """The complete lines a streaming decompressor gets out of a truncated input."""
+    import zlib
+
+    decompressor = {"gz": lambda: zlib.decompressobj(wbits=31), "lz4": lz4.frame.LZ4FrameDecompressor,
+                    "zst": lambda: zstandard.ZstdDecompressor().decompressobj()}[codec]()
+    return decompressor.decompress(data).split(b"\n")[:-1]
+
+
+@pytest.mark.parametrize("codec", ["gz", "lz4", "zst"])
+def test_a_truncated_file_sends_every_complete_record_stdin_sends(kafka, new_topic, tmp_path, codec):
+    import random
+
+    rng = random.Random(7)  # incompressible enough that the cut lands megabytes into the text
+    lines = b"".join(b"%06d-%s\n" % (i, rng.randbytes(60).hex().encode()) for i in range(40000))
+    compress = {"gz": gzip.compress, "lz4": lz4.frame.compress,
+                "zst": lambda d: zstandard.ZstdCompressor().compress(d)}[codec]
+    data = compress(lines)
+    data = data[: len(data) * 3 // 4]
+    expected = _decodable_lines(codec, data)
+    assert 20000 < len(expected) < 40000
+    path = tmp_path / f"in.{codec}"
+    path.write_bytes(data)
+    for how in ("--file", "stdin"):
+        topic = new_topic(partitions=1)
+        args = ("--file", str(path)) if how == "--file" else ()
+        result = run_kctl("produce", topic, *args, "-b", kafka["bootstrap"], input=data if how == "stdin" else None)
+        line = _one_error_line(result, 5)
+        assert "truncated" in line, (how, line)
+        assert _stored(kafka, topic) == expected, how
+
+
 @pytest.mark.parametrize("serializer, data, where", [
     ("string", b"ok\n\xff\xfe\nlater\n", "line 2"),
     ("json", b'{"a": 1}\n{nope\n', "line 2"),
+    ("json", b'{"a": 1}\n' + b"[" * 5000 + b"]" * 5000 + b"\n", "line 2"),
     ("int32", b"1\n2\nthree\n", "line 3"),
     ("int64", b"1\n99999999999999999999\n", "line 2"),
     ("double", b"1.5\nx\n", "line 2"),
@@ -150,3 +206,56 @@ def test_raw_binary_input_is_sent_as_is(kafka, new_topic, tmp_path):
     result = run_kctl("produce", topic, "--input", "raw", "--file", str(tmp_path / "blob.bin"), "-b", kafka["bootstrap"])
     assert result.code == 0, result
     assert _stored(kafka, topic) == [blob]
+
+
+def _flip(data: bytes, at: float) -> bytes:
+    out = bytearray(data)
+    out[int(len(out) * at)] ^= 0xFF
+    return bytes(out)
+
+
+_COMPRESS = {"gz": gzip.compress, "lz4": lz4.frame.compress, "zst": lambda d: zstandard.ZstdCompressor().compress(d)}
+# A flipped byte is only found where the format checks: gzip's CRC comes at the end of the stream (the lines
+# before it were sent, damaged or not), and a zstd frame without a checksum (zstandard's default) hides it.
+BAD_COMPRESSED_FILES = [
+    (codec, what, make)
+    for codec in ("gz", "lz4", "zst")
+    for what, make in [
+        ("empty file", lambda c: b""),
+        ("header only", lambda c: _COMPRESS[c](LINES)[:6]),
+        ("cut in the middle", lambda c: _COMPRESS[c](LINES)[: len(_COMPRESS[c](LINES)) // 2]),
+        ("a byte flipped in the middle", lambda c: _flip(_COMPRESS[c](LINES), 0.5)),
+        ("garbage after a complete stream", lambda c: _COMPRESS[c](LINES) + b"garbage!"),
+        ("not compressed at all", lambda c: LINES),
+    ]
+    if not (codec == "zst" and what == "a byte flipped in the middle")
+]
+
+
+@pytest.mark.parametrize("codec, what, make", BAD_COMPRESSED_FILES, ids=[f"{c[0]}: {c[1]}" for c in BAD_COMPRESSED_FILES])
+def test_a_damaged_compressed_file_is_one_error_and_a_prefix_of_its_lines(kafka, new_topic, tmp_path, codec, what, make):
+    topic = new_topic(partitions=1)
+    path = tmp_path / f"in.{codec}"
+    path.write_bytes(make(codec))
+    result = run_kctl("produce", topic, "--file", str(path), "-b", kafka["bootstrap"])
+    stored = _stored(kafka, topic)
+    if what == "empty file":  # no records; lz4 (alone) calls an empty file a truncated frame
+        assert stored == [] and (result.code == 0 or _one_error_line(result, 5)), result
+        return
+    line = _one_error_line(result, 5)
+    assert str(path) in line, line
+    if not (codec == "gz" and "flipped" in what):
+        assert stored == [b"line-%03d" % i for i in range(len(stored))]  # what came before the damage, in order
+    sent = int(result.stderr.split(" sent")[0].rsplit(" ", 1)[-1]) if " sent" in result.stderr else 0
+    assert sent == len(stored), result
+
+
+@pytest.mark.parametrize("options", [("--pretty",), ("--value-deserializer", "json", "-o", "json")],
+                         ids=["pretty", "json deserializer"])
+def test_consuming_json_nested_too_deeply_shows_the_record_as_it_is(kafka, new_topic, options):
+    topic = new_topic(partitions=1)
+    deep = b"[" * 3000 + b"]" * 3000
+    assert run_kctl("produce", topic, "-b", kafka["bootstrap"], input=deep + b"\n").code == 0
+    result = run_kctl("consume", topic, "--until", "end", *options, "-b", kafka["bootstrap"])
+    assert result.code == 0, result
+    assert deep.decode() in result.stdout and "Traceback" not in result.stderr

@@ -99,3 +99,126 @@ def test_dump_from_and_until_bound_each_partition(kafka, new_topic, tmp_path):
     assert result.code == 0, result
     for part in result.json["partitions"]:
         assert (part["first_offset"], part["last_offset"], part["records"]) == (70, 89, 20)
+
+
+# ---- a manifest is input like any other: decoded strictly before anything is written ----------------------
+
+
+@pytest.fixture(scope="module")
+def a_dump(kafka, tmp_path_factory):
+    """A dump of a 2-partition topic (20 records), made once; each case alters a copy of it."""
+    import uuid
+
+    bootstrap = kafka["bootstrap"]
+    topic = f"dump-manifest-{uuid.uuid4().hex[:8]}"
+    assert run_kctl("-b", bootstrap, "topics", "create", topic, "--partitions", "2").code == 0
+    fill(bootstrap, topic, 20, 2)
+    directory = tmp_path_factory.mktemp("dump") / "d"
+    assert run_kctl("-b", bootstrap, "topics", "dump", topic, "-d", str(directory), "--compression", "none").code == 0
+    yield directory
+    delete(bootstrap, topic)
+
+
+def _outside_file(d, manifest):
+    """A file beside the dump, with the right checksum: only its place gives it away."""
+    entry = manifest["topics"][0]["files"][0]
+    (d.parent / "outside.jsonl").write_bytes((d / entry["file"]).read_bytes())
+    entry["file"] = "../outside.jsonl"
+
+
+def _symlink_out(d, manifest):
+    entry = manifest["topics"][0]["files"][0]
+    (d.parent / "elsewhere.jsonl").write_bytes((d / entry["file"]).read_bytes())
+    (d / "link.jsonl").symlink_to(d.parent / "elsewhere.jsonl")
+    entry["file"] = "link.jsonl"
+
+
+def _absolute(d, manifest):
+    entry = manifest["topics"][0]["files"][0]
+    entry["file"] = str(d / entry["file"])
+
+
+def _fifo(d, manifest):
+    import os
+
+    os.mkfifo(d / "fifo.jsonl")
+    manifest["topics"][0]["files"][0]["file"] = "fifo.jsonl"
+
+
+def _file_0(**changes):
+    def alter(d, manifest):
+        manifest["topics"][0]["files"][0].update(changes)
+    return alter
+
+
+def _top(**changes):
+    def alter(d, manifest):
+        manifest.update(changes)
+    return alter
+
+
+def _topic(**changes):
+    def alter(d, manifest):
+        manifest["topics"][0].update(changes)
+    return alter
+
+
+def _duplicate_partition(d, manifest):
+    files = manifest["topics"][0]["files"]
+    files[1]["partition"] = files[0]["partition"]
+
+
+BAD_MANIFESTS = [
+    ("partition -1", _file_0(partition=-1), "topics[0].files[0].partition"),
+    ("partition beyond the topic", _file_0(partition=2), "topics[0].files[0].partition"),
+    ("partition a string", _file_0(partition="0"), "topics[0].files[0].partition"),
+    ("partition twice", _duplicate_partition, "topics[0].files[1].partition"),
+    ("file outside the dump", _outside_file, "leaves the folder"),
+    ("file a symlink out of the dump", _symlink_out, "leaves the folder"),
+    ("file an absolute path", _absolute, "is not a path inside"),
+    ("file a FIFO", _fifo, "not a regular file"),
+    ("file empty", _file_0(file=""), "topics[0].files[0].file"),
+    ("unknown key in a file entry", _file_0(offset_base=3), "topics[0].files[0]"),
+    ("unknown key at the top", _top(signature="x"), "signature"),
+    ("records a string", _file_0(records="10"), "topics[0].files[0].records"),
+    ("sha256 not a digest", _file_0(sha256="abc"), "topics[0].files[0].sha256"),
+    ("no files list", _topic(files=None), "topics[0].files"),
+    ("partitions 0", _topic(partitions=0), "topics[0].partitions"),
+    ("configs not strings", _topic(configs={"retention.ms": 5}), "topics[0].configs"),
+    ("another format", _top(format="kctl-dump/9"), "format"),
+    ("unknown compression", _top(compression="brotli"), "compression"),
+    ("no topics", _top(topics=[]), "topics"),
+]
+
+
+@pytest.mark.parametrize("what, alter, says", BAD_MANIFESTS, ids=[c[0] for c in BAD_MANIFESTS])
+def test_a_bad_manifest_is_refused_before_anything_is_written(kafka, a_dump, tmp_path, unique_name, what, alter,
+                                                             says):
+    import shutil
+
+    d = tmp_path / "d"
+    shutil.copytree(a_dump, d)
+    manifest = json.loads((d / "manifest.json").read_text())
+    alter(d, manifest)
+    (d / "manifest.json").write_text(json.dumps(manifest))
+    target = unique_name("restored")
+    result = run_kctl("-b", kafka["bootstrap"], "topics", "restore", str(d), "--to", target)
+    assert result.code == 2, result
+    errors = [line for line in result.stderr.splitlines() if line.startswith("kctl: error: ")]
+    assert len(errors) == 1 and "Traceback" not in result.stderr, result
+    assert f"{d / 'manifest.json'}: " in errors[0] and says in errors[0], result
+    listed = run_kctl("-b", kafka["bootstrap"], "-o", "json", "topics", "list")
+    assert target not in json.dumps(listed.json)  # nothing was created
+
+
+@pytest.mark.parametrize("what, text", [("not JSON", b"{"), ("nested too deeply", b"[" * 5000 + b"]" * 5000),
+                                        ("not UTF-8", b'{"format": "\xff"}')], ids=["not JSON", "deep", "not UTF-8"])
+def test_a_manifest_that_is_not_json_is_refused(kafka, a_dump, tmp_path, what, text):
+    import shutil
+
+    d = tmp_path / "d"
+    shutil.copytree(a_dump, d)
+    (d / "manifest.json").write_bytes(text)
+    result = run_kctl("-b", kafka["bootstrap"], "topics", "restore", str(d), "--to", "never-made")
+    assert result.code == 2 and "Traceback" not in result.stderr, result
+    assert f"{d / 'manifest.json'}: " in result.stderr

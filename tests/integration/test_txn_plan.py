@@ -73,8 +73,9 @@ steps:
 
 
 def test_a_plan_that_is_not_valid_is_a_usage_error(tmp_path):
-    for text, message in [("steps: [begin, fly]", "unknown step 'fly'"), ("steps: []", "non-empty"),
-                          ("steps: [{send: {value: x}}]", "needs a topic"), ("steps: [{sleep: -1}]", "sleep"),
+    for text, message in [("steps: [begin, fly]", "unknown step 'fly'"), ("steps: []", "steps: expected `array` of length >= 1"),
+                          ("steps: [{send: {value: x}}]", "steps[0]: object missing required field `topic`"),
+                          ("steps: [{sleep: -1}]", "steps[0].sleep: expected `float` >= 0.0"),
                           ("[", "not valid YAML")]:
         result = run_kctl("-b", "127.0.0.1:1", "txn", "run", write_plan(tmp_path, text))
         assert result.code == 2, result

@@ -137,3 +137,71 @@ def test_settings_kafka_python_cannot_map_are_a_config_error():
 
     with pytest.raises(ConfigError, match="kafka-python"):  # a security setting it cannot express
         txn.list_transactions({"bootstrap.servers": "x:1", "sasl.oauthbearer.config": "a"}, 1)
+
+
+# ---- transaction calls in slices (librdkafka's commit cannot be interrupted from Python while it waits) ----
+
+
+class _SlowCoordinator:
+    """A confluent Producer whose commit/abort time out (retriable, as librdkafka's do) until `then`."""
+
+    def __init__(self, then=None, after: int = 1):
+        self.timeouts: list[float] = []
+        self.then, self.after = then, after
+
+    def commit_transaction(self, timeout):
+        from confluent_kafka import KafkaError, KafkaException
+
+        self.timeouts.append(timeout)
+        if self.then is not None and len(self.timeouts) > self.after:
+            raise self.then
+        raise KafkaException(KafkaError(KafkaError._TIMED_OUT, "Timed out", retriable=True))
+
+    abort_transaction = commit_transaction
+
+    def poll(self, timeout=0):  # the adapter looks for an authentication failure once the time is up
+        return 0
+
+
+def _lib_producer(fake):
+    from confluent_kafka import KafkaException
+
+    from kctl.kafka.clients import ClientErrors
+    from kctl.kafka.producer import LibProducer
+
+    lib = object.__new__(LibProducer)
+    lib.conf, lib.errors, lib._producer, lib._kafka_exception = {"transactional.id": "t"}, ClientErrors(), fake, \
+        KafkaException
+    return lib
+
+
+@pytest.mark.parametrize("call", ["commit_transaction", "abort_transaction"])
+def test_a_commit_or_abort_waits_in_slices_and_stops_at_the_deadline(call):
+    from kctl.deadline import Deadline
+    from kctl.kafka.producer import TXN_SLICE_S
+
+    fake = _SlowCoordinator()
+    with pytest.raises(BrokerUnavailable):
+        getattr(_lib_producer(fake), call)(Deadline.after(0.3))
+    assert len(fake.timeouts) > 1 and max(fake.timeouts) <= TXN_SLICE_S  # Python (and its signals) runs between
+
+
+def test_a_commit_resumed_after_a_slice_sees_that_the_transaction_must_abort():
+    from confluent_kafka import KafkaError, KafkaException
+
+    from kctl.deadline import Deadline
+    from kctl.errors import TransactionAbortable
+    from kctl.kafka.producer import TXN_SLICE_S
+
+    abortable = KafkaException(KafkaError(KafkaError.INVALID_TXN_STATE, "abortable",
+                                          txn_requires_abort=True))
+    fake = _SlowCoordinator(then=abortable)
+    with pytest.raises(TransactionAbortable):
+        _lib_producer(fake).commit_transaction(Deadline.after(120))
+    assert len(fake.timeouts) == 2 and fake.timeouts[0] <= TXN_SLICE_S
+
+
+def test_txn_run_waits_no_longer_than_its_timeout():
+    from kctl.services.txn_plan import PlanRun, parse_plan
+
+    assert PlanRun({}, None, parse_plan("steps: [begin]")[1], timeout=2.0).timeout == 2.0

@@ -29,6 +29,11 @@ from kctl.services.produce.request import (
     FORMATS, ProduceError, ProduceInterrupted, ProduceRequest, check_request, text_argument,
 )
 
+# What an abort may take after the deadline or a signal ran out (kctl is gone within 2 s of a Ctrl-C).
+ABORT_GRACE_S = 1.5
+NOT_ABORTED = ("nothing was committed (the abort did not finish in time: the coordinator aborts the "
+               "transaction after transaction.timeout.ms)")
+
 __all__ = ["FORMATS", "ProduceError", "ProduceInterrupted", "ProduceRequest", "partition_for", "produce"]
 
 
@@ -94,23 +99,29 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
     except InputError as exc:
         stop = Stop("input", str(exc))
     if txn is not None:
+        if stop is None:
+            _deliver(client, loop, timeout)
+        # Commit, or flush and abort, within one --timeout (+ ABORT_GRACE_S to abort after a commit
+        # that ran out of time): librdkafka's commit waits for every delivery, which a record the
+        # broker rejects holds up until delivery.timeout.ms.
+        deadline = Deadline.after(timeout)
         if stop is None and not loop.deliveries.failed:
             try:
-                txn.commit(max(timeout, client.delivery_timeout))
+                txn.commit(deadline)
             except KctlError as exc:
-                if not isinstance(exc, TransactionFatal):  # a fenced producer can neither abort nor flush
-                    _abort(txn, timeout)
-                    _flush(client)
-                raise ProduceError(f"transaction aborted: {exc.message}", hint=exc.hint,
-                                   summary=_summary(loop, committed=False), exit_code=ExitCode.TXN_ABORTED) from None
+                aborted = isinstance(exc, TransactionFatal) or _abort(txn, _abort_deadline(deadline))
+                raise ProduceError(f"transaction aborted: {exc.message}" if aborted else
+                                   f"{exc.message}; {NOT_ABORTED}", hint=exc.hint,
+                                   summary=_summary(loop, committed=False),
+                                   exit_code=ExitCode.TXN_ABORTED if aborted else exc.exit_code) from None
             loop.deliveries.write_failed_file()
             return _summary(loop, committed=True)
-        _flush(client)
-        _abort(txn, timeout)
+        client.flush(deadline)  # the failures of records already handed over, for the summary
+        aborted = _abort(txn, _abort_deadline(deadline))
         failed = loop.deliveries
         why = f"{stop.where}: {stop.reason}" if stop else f"{failed.failed} messages failed ({failed.first_error})"
         failed.write_failed_file()
-        raise ProduceError(f"{why}; transaction aborted, nothing was committed",
+        raise ProduceError(f"{why}; transaction aborted, nothing was committed" if aborted else f"{why}; {NOT_ABORTED}",
                            summary=_summary(loop, committed=False), exit_code=ExitCode.TXN_ABORTED)
     _flush(client)
     summary = _summary(loop)
@@ -126,6 +137,20 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
                            f"(first error: {loop.deliveries.first_error}){where}", hint=hint, summary=summary,
                            exit_code=ExitCode.PARTIAL)
     return summary
+
+
+def _deliver(client, loop: ProduceLoop, timeout: float) -> None:
+    """Before a commit: wait for the deliveries while they make progress (a large transaction may
+    take longer than --timeout to deliver), until the first failed one (the transaction must abort
+    then; a record the broker rejects holds the rest of its partition back until
+    delivery.timeout.ms) or --timeout without progress."""
+    pending = client.pending()
+    stalled = Deadline.after(timeout)
+    while pending and not loop.deliveries.failed and not stalled.expired:
+        left = client.flush(stalled.sooner(0.5))
+        if left < pending:
+            stalled = Deadline.after(timeout)
+        pending = left
 
 
 def _flush(client) -> None:
@@ -156,13 +181,14 @@ def _delivered_text(loop: ProduceLoop, summary: ProduceSummary) -> str:
 
 
 def _interrupted(loop: ProduceLoop, client, txn, timeout: float) -> ProduceInterrupted:
-    """Ctrl-C: abort the transaction, or deliver what was already handed to librdkafka."""
+    """Ctrl-C/SIGTERM: abort the transaction (kctl is gone within 2 s of the signal), or deliver
+    what was already handed to librdkafka."""
     not_sent = 0
     try:
         if txn is not None:
-            _abort(txn, timeout)
-            return ProduceInterrupted("interrupted: transaction aborted, nothing was committed",
-                                      summary=_summary(loop, committed=False))
+            aborted = _abort(txn, Deadline.after(ABORT_GRACE_S))
+            return ProduceInterrupted("interrupted: transaction aborted, nothing was committed" if aborted else
+                                      f"interrupted: {NOT_ABORTED}", summary=_summary(loop, committed=False))
         client.flush(Deadline.after(max(timeout, 5.0)))
         not_sent = client.pending()
     except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
@@ -178,11 +204,20 @@ def _interrupted(loop: ProduceLoop, client, txn, timeout: float) -> ProduceInter
     return ProduceInterrupted(f"interrupted after {summary.sent} acknowledged messages", summary=summary)
 
 
-def _abort(txn, timeout: float) -> None:
+def _abort_deadline(deadline: Deadline) -> Deadline:
+    """What is left of the command's deadline, but at least ABORT_GRACE_S."""
+    return Deadline(max(deadline.at, time.monotonic() + ABORT_GRACE_S))
+
+
+def _abort(txn, deadline: Deadline) -> bool:
+    """Abort within the deadline; False when it did not finish (the transaction is dead either way:
+    nothing was committed, and the coordinator aborts it after transaction.timeout.ms)."""
     try:
-        txn.abort(timeout)
-    except KctlError as exc:  # the transaction is dead either way
+        txn.abort(deadline)
+        return True
+    except KctlError as exc:
         log.event("txn_abort_failed", error=exc.message)
+        return False
 
 
 # ---- kctl topics partition-for ------------------------------------------------------------------

@@ -6,7 +6,6 @@ line that cannot become one raises BadRecord (the loop stops or skips it, with i
 
 from __future__ import annotations
 
-import json
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -32,8 +31,8 @@ class BadRecord(Exception):
 def _json_object(record: bytes, invalid: str, not_an_object: str) -> dict:
     """One input line parsed as a JSON object, or BadRecord saying which of the two it is not."""
     try:
-        obj = json.loads(record)
-    except ValueError as exc:
+        obj = serde.parse_json(record)
+    except serde.SerdeError as exc:
         raise BadRecord(f"{invalid}: {exc}") from None
     if not isinstance(obj, dict):
         raise BadRecord(not_an_object)
@@ -75,6 +74,13 @@ class RecordEncoder:
         except serde.SerdeError as exc:
             raise BadRecord(f"{what}: {exc}") from None
 
+    @staticmethod
+    def _json(value, what: str, errors: str = "strict") -> bytes:
+        try:
+            return serde.json_text(value, errors)
+        except serde.SerdeError as exc:
+            raise BadRecord(f"{what}: {exc}") from None
+
     def literal(self, text: bytes) -> Record:
         """--value: the message as typed."""
         value = None if self.null_marker is not None and text == self.null_marker else text
@@ -106,8 +112,8 @@ class RecordEncoder:
         if raw is None:
             key = self.const_key
         else:
-            text = raw if isinstance(raw, str) else json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
-            key = self._ser(self.key_ser, text.encode("utf-8"), "key")
+            key = self._ser(self.key_ser, raw.encode("utf-8") if isinstance(raw, str) else self._json(raw, "key"),
+                            "key")
         return Record(key, self._ser(self.value_ser, record, "value"), self.headers, self.partition, None)
 
     def split_lines(self, records: list[bytes]) -> tuple[list | None, list]:
@@ -154,15 +160,15 @@ class RecordEncoder:
             return None
         if hasattr(ser, "schema_id") and encoding in (None, "json"):
             # a schema serializer encodes the JSON value itself (`consume -o json` of a decoded record)
-            return self._ser(ser, json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), name)
+            return self._ser(ser, self._json(raw, name), name)
         if encoding is not None:
             try:
                 return serde.decode_field(raw, encoding)
             except serde.SerdeError as exc:
                 raise BadRecord(f"{name}: {exc}") from None
         # No encoding: a string is the text itself; anything else is JSON text for the serializer.
-        text = raw if isinstance(raw, str) else json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
-        return self._ser(ser, text.encode("utf-8", "surrogatepass"), name)
+        data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else self._json(raw, name, "surrogatepass")
+        return self._ser(ser, data, name)
 
     def _headers(self, obj: dict) -> list | None:
         headers = list(self.headers or [])
