@@ -77,8 +77,11 @@ def _start(ctx, kind: Kind, params_file, temporal, namespace, task_queue, workfl
     params = workflows.load_params(kind.value, params_file, overrides)
     if not _approve(obj, kind, params, task_queue, yes, dry_run):
         return
-    address = workflows.temporal_address(obj.registry_data, obj.target.instance, temporal)
-    result = workflows.start_workflow(address, namespace, task_queue, kind.value, params, workflow_id, wait)
+    # The workflow's Temporal is that of the instance it names (`--instance-id 2`: instance 2's).
+    instance = params.instance_id if params.instance_id is not None else obj.target.instance
+    address = workflows.temporal_address(obj.registry_data, instance, temporal)
+    result = workflows.start_workflow(address, namespace, task_queue, kind.value, params, workflow_id, wait,
+                                      obj.timeout)
     if not wait:
         typer.echo(result)
         return
@@ -134,7 +137,7 @@ def result(ctx: typer.Context, workflow_id: str = typer.Argument(..., help="The 
 
     obj = app_context(ctx)
     address = workflows.temporal_address(obj.registry_data, obj.target.instance, temporal)
-    value = workflows.workflow_result(address, namespace, workflow_id)
+    value = workflows.workflow_result(address, namespace, workflow_id, obj.timeout)
     render(value, obj.output)
     error = workflows.failure_of(value)
     if error is not None:
