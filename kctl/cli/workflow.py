@@ -100,6 +100,8 @@ def run(ctx: typer.Context, kind: Kind = typer.Argument(..., help="e2e, produce,
         workflow_id: Optional[str] = _ID, yes: bool = _YES, dry_run: bool = _DRY_RUN):
     """Start a workflow, wait for it and print its result (exit 8 when an e2e check fails).
 
+    A worker must pick the workflow up within --timeout (else exit 6 and the workflow is terminated).
+
     Example: kctl workflow run e2e --test-messages-count 100 --num-partitions 3 --instance-id 0
     """
     overrides = {"topic_name": topic_name, "test_messages_count": test_messages_count,

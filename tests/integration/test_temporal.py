@@ -413,7 +413,8 @@ def test_recorded_histories_replay_deterministically(kafka, temporal, workers, n
     topic = new_topic(partitions=1)
     workers()
     for kind, params in (("produce", {"messages": [{"topic": topic, "value": "r"}], "bootstrap_servers": [kafka["bootstrap"]]}),
-                         ("topic", {"operation": "list", "bootstrap_servers": [kafka["bootstrap"]]})):
+                         ("topic", {"operation": "list", "bootstrap_servers": [kafka["bootstrap"]]}),
+                         ("e2e", {"test_messages_count": 5, "num_partitions": 1, "bootstrap_servers": [kafka["bootstrap"]]})):
         workflow_id = f"kctl-replay-{kind}-{uuid.uuid4().hex[:8]}"
         result = workflow(temporal, workers.queue, kind, params, "--workflow-id", workflow_id)
         assert result.code == 0, result
