@@ -31,7 +31,7 @@ class MessageIn(Strict):
     topic: NonEmptyStr
     value: str | None = None
     key: str | None = None
-    headers: dict[NonEmptyStr, str] | None = None
+    headers: dict[str, str | None] | None = None
     partition: NonNegativeInt | None = None
 
 
