@@ -32,9 +32,8 @@ def run(
 
     Example: kctl worker run -i 0
     """
-    from kctl.temporal import commands as workflows
-
     from kctl.cli.confirm import where
+    from kctl.temporal import commands as workflows
 
     obj = app_context(ctx)
     options = workflows.worker_options(obj.registry_data, obj.target.instance, temporal, namespace, task_queue,

@@ -11,14 +11,6 @@ from kctl.temporal import TASK_QUEUE
 KINDS = ("e2e", "produce", "consume", "topic")
 
 
-def params_from(kind: str, document, source: str | None = None):
-    """The workflow's parameter dataclass from a JSON object (the spec's dictionaries), decoded
-    strictly (kctl.temporal.params): unknown keys and bad values are usage errors naming the path."""
-    from kctl.temporal.params import decode_params
-
-    return decode_params(kind, document, source or f"{kind} workflow parameters")
-
-
 def _workflow_and_result(kind: str):
     from kctl.models import E2EReport
     from kctl.models.workflow import ConsumerResult, ProducerResult, TopicResult
