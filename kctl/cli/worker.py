@@ -32,9 +32,17 @@ def run(
 
     Example: kctl worker run -i 0
     """
+    from kctl.cli.confirm import where
     from kctl.temporal import commands as workflows
 
     obj = app_context(ctx)
     options = workflows.worker_options(obj.registry_data, obj.target.instance, temporal, namespace, task_queue,
-                                       max_concurrent_activities, grace)
-    workflows.run_worker(obj.client_conf(), options)
+                                       max_concurrent_activities, grace, obj.timeout, obj.debug)
+
+    def ready() -> None:
+        if not obj.quiet:
+            typer.echo(f"kctl: worker polling task queue {options.task_queue} at {options.address} "
+                       f"(namespace {options.namespace}); Kafka: {where(obj)} unless a workflow names its own",
+                       err=True)
+
+    workflows.run_worker(obj.client_conf(), options, ready)

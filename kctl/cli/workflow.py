@@ -77,8 +77,11 @@ def _start(ctx, kind: Kind, params_file, temporal, namespace, task_queue, workfl
     params = workflows.load_params(kind.value, params_file, overrides)
     if not _approve(obj, kind, params, task_queue, yes, dry_run):
         return
-    address = workflows.temporal_address(obj.registry_data, obj.target.instance, temporal)
-    result = workflows.start_workflow(address, namespace, task_queue, kind.value, params, workflow_id, wait)
+    # The workflow's Temporal is that of the instance it names (`--instance-id 2`: instance 2's).
+    instance = params.instance_id if params.instance_id is not None else obj.target.instance
+    address = workflows.temporal_address(obj.registry_data, instance, temporal)
+    result = workflows.start_workflow(address, namespace, task_queue, kind.value, params, workflow_id, wait,
+                                      obj.timeout)
     if not wait:
         typer.echo(result)
         return
@@ -96,6 +99,8 @@ def run(ctx: typer.Context, kind: Kind = typer.Argument(..., help="e2e, produce,
         temporal: Optional[str] = _TEMPORAL, namespace: str = _NAMESPACE, task_queue: str = _QUEUE,
         workflow_id: Optional[str] = _ID, yes: bool = _YES, dry_run: bool = _DRY_RUN):
     """Start a workflow, wait for it and print its result (exit 8 when an e2e check fails).
+
+    A worker must pick the workflow up within --timeout (else exit 6 and the workflow is terminated).
 
     Example: kctl workflow run e2e --test-messages-count 100 --num-partitions 3 --instance-id 0
     """
@@ -134,7 +139,7 @@ def result(ctx: typer.Context, workflow_id: str = typer.Argument(..., help="The 
 
     obj = app_context(ctx)
     address = workflows.temporal_address(obj.registry_data, obj.target.instance, temporal)
-    value = workflows.workflow_result(address, namespace, workflow_id)
+    value = workflows.workflow_result(address, namespace, workflow_id, obj.timeout)
     render(value, obj.output)
     error = workflows.failure_of(value)
     if error is not None:

@@ -1,5 +1,6 @@
 """The Temporal side of kctl: a worker on `kafka-messaging-queue` running the product spec's four
-workflows (producer, consumer, topic management, end-to-end) made of its nineteen activities.
+workflows (producer, consumer, topic management, end-to-end) made of its nineteen activities
+(and delete_consumer_group, the end-to-end workflow's cleanup).
 
 Activities are thin wrappers over kctl's client API and services (kctl.client, kctl.services); the
 workflows are deterministic (no I/O, clock or randomness outside activities). temporalio is an

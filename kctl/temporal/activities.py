@@ -1,5 +1,5 @@
-"""The product spec's nineteen activities (`<name>_activity`), thin wrappers over kctl's client API
-and services.
+"""The product spec's nineteen activities (`<name>_activity`) and delete_consumer_group (the end-to-end
+workflow's cleanup), thin wrappers over kctl's client API and services.
 
 Producers, consumers and transaction clients are stateful; activities are not. Each worker keeps
 its clients in a `ClientHandles` table keyed by a handle the workflow chooses, and the workflow
@@ -22,7 +22,7 @@ import time
 from temporalio import activity
 
 from kctl import log
-from kctl.errors import KctlError, NotFoundError
+from kctl.errors import KctlError, NotFoundError, UsageError
 from kctl.models.workflow import CommittedOffset, Connection, Message, ReceivedRecord, SentRecord
 from kctl.temporal.inputs import (
     BeginInput, CommitInput, GroupInput, HandleInput, PollInput, SeekInput, SendBatchInput, SendInput, TopicInput,
@@ -126,11 +126,13 @@ class KafkaActivities:
         """The cluster a workflow names (bootstrap list or registry instance), else the worker's own."""
         from kctl.client.conf import resolve_conf
 
+        # The worker's own bootstrap.servers must not ride along: resolve_conf lays the conf it is
+        # given over the target it resolves, so the worker's cluster would win over the workflow's.
+        others = {k: v for k, v in self.default_conf.items() if k != "bootstrap.servers"}
         if connection.bootstrap_servers:
-            return resolve_conf(self.default_conf, bootstrap=",".join(connection.bootstrap_servers))
+            return resolve_conf(others, bootstrap=",".join(connection.bootstrap_servers))
         if connection.instance_id is not None:
-            return resolve_conf({k: v for k, v in self.default_conf.items() if k != "bootstrap.servers"},
-                                instance=connection.instance_id)
+            return resolve_conf(others, instance=connection.instance_id)
         return dict(self.default_conf)
 
     def all(self) -> list:
@@ -197,6 +199,9 @@ class KafkaActivities:
     @_activity("poll_messages")
     def poll_messages(self, params: PollInput) -> list[ReceivedRecord]:
         from kctl.client import ConsumerClient
+
+        if not params.group_id:  # librdkafka aborts the process on an empty group.id
+            raise UsageError("group_id must not be empty")
 
         def make():
             conf = {**self.conf(params.connection), "auto.offset.reset": params.offset_reset,
@@ -288,6 +293,18 @@ class KafkaActivities:
 
         result = groups.describe_groups(self.conf(params.connection), params.timeout_s, [params.group_id])
         return _checked(result, groups.describe_failure)
+
+    @_activity("delete_consumer_group")
+    def delete_consumer_group(self, params: GroupInput):
+        """Delete a group; one that does not exist is not an error (a cleanup that is run again)."""
+        from dataclasses import replace
+
+        from kctl.services import groups
+
+        result = groups.delete_groups(self.conf(params.connection), params.timeout_s, [params.group_id])
+        items = tuple(replace(i, ok=True, detail="does not exist (skipped)", error=None, exit_code=0)
+                      if not i.ok and i.exit_code == NotFoundError.exit_code else i for i in result.items)
+        return _checked(replace(result, items=items), groups.failure)
 
     # --- transactions -----------------------------------------------------------------------------
 

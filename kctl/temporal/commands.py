@@ -4,15 +4,16 @@ signal, and starting/awaiting workflows (kctl.temporal does the Temporal work)."
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 
+from kctl.decode import parse_json, read_regular_file
 from kctl.errors import KctlError, UsageError
 
 
 def temporal_address(registry, instance: int | None, explicit: str | None) -> str:
-    """--temporal > $KCTL_TEMPORAL_ADDRESS > the registry instance's Temporal frontend port."""
+    """--temporal > $KCTL_TEMPORAL_ADDRESS > the registry instance's Temporal frontend port (a
+    workflow's: the instance its parameters name, else the command's)."""
     if explicit:
         return explicit
     if os.environ.get("KCTL_TEMPORAL_ADDRESS"):
@@ -20,18 +21,20 @@ def temporal_address(registry, instance: int | None, explicit: str | None) -> st
     return registry.temporal_of(instance or 0).address
 
 
-def worker_options(registry, instance, temporal, namespace, task_queue, max_concurrent_activities, grace):
+def worker_options(registry, instance, temporal, namespace, task_queue, max_concurrent_activities, grace,
+                   connect_timeout: float = 10.0, debug: bool = False):
     from kctl.temporal import require_temporalio
 
     require_temporalio()
     from kctl.temporal.worker import WorkerOptions
 
     return WorkerOptions(temporal_address(registry, instance, temporal), namespace, task_queue,
-                         max_concurrent_activities, grace)
+                         max_concurrent_activities, grace, connect_timeout, debug)
 
 
-def run_worker(kafka_conf: dict, options) -> None:
-    """Run the worker until SIGTERM (drain, then return) or SIGINT (drain, then KeyboardInterrupt: 130)."""
+def run_worker(kafka_conf: dict, options, on_ready=None) -> None:
+    """Run the worker until SIGTERM (drain, then return) or SIGINT (drain, then KeyboardInterrupt: 130);
+    on_ready() once it polls."""
     from kctl.temporal.worker import run_worker as run
 
     received: list[int] = []
@@ -41,7 +44,7 @@ def run_worker(kafka_conf: dict, options) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, lambda s=sig: (received.append(s), stop.set()))
-        await run(kafka_conf, options, stop)
+        await run(kafka_conf, options, stop, on_ready)
 
     asyncio.run(main())
     if received and received[0] == signal.SIGINT:
@@ -49,28 +52,21 @@ def run_worker(kafka_conf: dict, options) -> None:
 
 
 def load_params(kind: str, params_file: str | None, overrides: dict):
-    """Workflow parameters: the JSON file (or {}) with the command-line options on top."""
-    from kctl.temporal import require_temporalio
+    """Workflow parameters: the JSON file (or {}) with the command-line options on top, decoded
+    strictly (kctl.decode) before anything is started."""
+    from kctl.temporal.params import decode_params
 
-    require_temporalio()
-    from kctl.temporal.starter import params_from
-
-    document: dict = {}
+    source = f"--params-file {params_file}" if params_file else f"{kind} workflow parameters"
+    document: object = {}
     if params_file:
-        try:
-            with open(params_file, encoding="utf-8") as handle:
-                document = json.load(handle)
-        except OSError as exc:
-            raise UsageError(f"--params-file {params_file}: {exc.strerror}") from None
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise UsageError(f"--params-file {params_file}: not valid JSON ({exc})") from None
+        document = parse_json(read_regular_file(params_file, source), source)
         if not isinstance(document, dict):
-            raise UsageError(f"--params-file {params_file}: expected a JSON object")
-    document.update({k: v for k, v in overrides.items() if v is not None})
-    return params_from(kind, document)
+            raise UsageError(f"{source}: expected a JSON object")
+    document = {**document, **{k: v for k, v in overrides.items() if v is not None}}
+    return decode_params(kind, document, source)
 
 
-def _run_with_client(address: str, namespace: str, work):
+def _run_with_client(address: str, namespace: str, timeout_s: float, work):
     """asyncio.run(work(client)). Errors are raised only after the loop and the Temporal client are
     gone: a client still referenced by a traceback while the interpreter shuts down aborts it
     (a Rust runtime thread releases the GIL too late)."""
@@ -88,7 +84,7 @@ def _run_with_client(address: str, namespace: str, work):
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, lambda s=sig: (received.append(s), task.cancel()))
         try:
-            return await work(await connect(address, namespace)), None
+            return await work(await connect(address, namespace, timeout_s)), None
         except KctlError as exc:
             return None, exc
         except asyncio.CancelledError:
@@ -113,24 +109,31 @@ def _run_with_client(address: str, namespace: str, work):
 
 
 def start_workflow(address: str, namespace: str, task_queue: str, kind: str, params, workflow_id: str | None,
-                   wait: bool):
-    """Start a workflow; with wait, return its result, else its id."""
-    from kctl.temporal import starter
-
-    async def work(client):
-        handle = await starter.start(client, kind, params, workflow_id, task_queue)
-        return await starter.result(client, handle.id, kind) if wait else handle.id
-
-    return _run_with_client(address, namespace, work)
-
-
-def workflow_result(address: str, namespace: str, workflow_id: str):
+                   wait: bool, timeout_s: float):
+    """Start a workflow; with wait, return its result, else its id. Connecting and (with wait) a
+    worker picking the workflow up are bounded by timeout_s; the run itself is not (a signal ends the wait)."""
     from kctl.temporal import require_temporalio
 
     require_temporalio()
     from kctl.temporal import starter
 
-    return _run_with_client(address, namespace, lambda client: starter.result(client, workflow_id))
+    async def work(client):
+        handle = await starter.start(client, kind, params, workflow_id, task_queue)
+        if not wait:
+            return handle.id
+        await starter.picked_up(client, handle.id, task_queue, address, timeout_s)
+        return await starter.result(client, handle.id, kind)
+
+    return _run_with_client(address, namespace, timeout_s, work)
+
+
+def workflow_result(address: str, namespace: str, workflow_id: str, timeout_s: float):
+    from kctl.temporal import require_temporalio
+
+    require_temporalio()
+    from kctl.temporal import starter
+
+    return _run_with_client(address, namespace, timeout_s, lambda client: starter.result(client, workflow_id))
 
 
 def failure_of(result) -> KctlError | None:

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
+import asyncio
 import uuid
 
-from kctl.errors import KctlError, NotFoundError, UsageError
+from kctl.errors import KctlError, NotFoundError
 from kctl.temporal import TASK_QUEUE
 
 KINDS = ("e2e", "produce", "consume", "topic")
-
-
-def params_from(kind: str, document: dict):
-    """The workflow's parameter dataclass from a JSON object (the spec's dictionaries); unknown
-    keys are a usage error, not silently dropped."""
-    from temporalio.converter import value_to_type
-
-    from kctl.models.workflow import ConsumerParams, E2EParams, ProducerParams, TopicParams
-
-    cls = {"e2e": E2EParams, "produce": ProducerParams, "consume": ConsumerParams, "topic": TopicParams}[kind]
-    if not isinstance(document, dict):
-        raise UsageError(f"{kind} workflow parameters must be a JSON object")
-    unknown = sorted(set(document) - {f.name for f in dataclasses.fields(cls)})
-    if unknown:
-        raise UsageError(f"unknown {kind} workflow parameter(s): {', '.join(unknown)}",
-                         hint=f"known: {', '.join(f.name for f in dataclasses.fields(cls))}")
-    try:
-        return value_to_type(cls, document, [])
-    except (TypeError, ValueError, KeyError) as exc:
-        raise UsageError(f"bad {kind} workflow parameters: {exc}") from None
 
 
 def _workflow_and_result(kind: str):
@@ -44,6 +24,34 @@ async def start(client, kind: str, params, workflow_id: str | None = None, task_
     workflow, _ = _workflow_and_result(kind)
     workflow_id = workflow_id or f"kctl-{kind}-{uuid.uuid4().hex[:12]}"
     return await client.start_workflow(workflow.run, params, id=workflow_id, task_queue=task_queue)
+
+
+async def picked_up(client, workflow_id: str, task_queue: str, address: str, timeout_s: float) -> None:
+    """Wait (at most timeout_s) until a worker started the workflow's first task. A workflow nobody
+    picks up is terminated, so that a worker started later does not run a change the command
+    already reported as failed, and is BrokerUnavailable (exit 6)."""
+    from temporalio.api.enums.v1 import EventType
+    from temporalio.service import RPCError
+
+    from kctl.errors import BrokerUnavailable
+
+    handle = client.get_workflow_handle(workflow_id)
+
+    async def first_task() -> None:
+        async for event in handle.fetch_history_events(wait_new_event=True):
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+                return
+
+    try:
+        await asyncio.wait_for(first_task(), timeout_s)
+    except asyncio.TimeoutError:
+        try:
+            await handle.terminate(reason=f"no worker picked it up within {timeout_s:g}s")
+        except RPCError:
+            pass  # it ended meanwhile
+        raise BrokerUnavailable(f"no worker polls task queue {task_queue} at {address} within {timeout_s:g}s "
+                                f"(workflow {workflow_id} terminated)",
+                                hint="start one with `kctl worker run`, or wait longer with --timeout") from None
 
 
 async def result(client, workflow_id: str, kind: str | None = None):

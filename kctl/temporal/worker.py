@@ -10,6 +10,7 @@ workflows pin to it). SIGTERM/Ctrl-C drain: polling stops, in-flight activities 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import uuid
@@ -28,6 +29,8 @@ class WorkerOptions:
     task_queue: str = TASK_QUEUE
     max_concurrent_activities: int = 20
     grace_s: float = 10.0
+    connect_timeout_s: float = 10.0
+    debug: bool = False  # temporalio's traceback of an activity that failed with a kctl error
 
 
 def worker_queue_name(task_queue: str) -> str:
@@ -50,14 +53,25 @@ async def connect(address: str, namespace: str, timeout_s: float = 10.0):
                                 hint="is it running? `kctl local up --temporal` starts one") from None
 
 
-async def run_worker(kafka_conf: dict, options: WorkerOptions, stop: asyncio.Event) -> None:
-    """Run until `stop` is set, then drain."""
+class _KctlFailures(logging.Filter):
+    """temporalio logs every failed activity with its traceback. An activity that failed with a kctl
+    error (an ApplicationError carrying its exit code) was already logged as one activity_failed
+    line: an expected outcome (a missing topic), not a bug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        details = getattr(error, "details", None)
+        return not (details and isinstance(details[0], dict) and "exit_code" in details[0])
+
+
+async def run_worker(kafka_conf: dict, options: WorkerOptions, stop: asyncio.Event, on_ready=None) -> None:
+    """Run until `stop` is set, then drain; on_ready() once both workers poll."""
     from temporalio.worker import Worker
 
     from kctl.temporal.activities import KafkaActivities
     from kctl.temporal.workflows import WORKFLOWS
 
-    client = await connect(options.address, options.namespace)
+    client = await connect(options.address, options.namespace, options.connect_timeout_s)
     own_queue = worker_queue_name(options.task_queue)
     activities = KafkaActivities(kafka_conf, own_queue)
     executor = ThreadPoolExecutor(max_workers=max(2, options.max_concurrent_activities),
@@ -69,12 +83,19 @@ async def run_worker(kafka_conf: dict, options: WorkerOptions, stop: asyncio.Eve
     pinned = Worker(client, task_queue=own_queue, **common)
     log.event("worker_started", task_queue=options.task_queue, worker_queue=own_queue, address=options.address,
               namespace=options.namespace)
+    quiet = _KctlFailures()
+    activity_log = logging.getLogger("temporalio.activity")
+    if not options.debug:
+        activity_log.addFilter(quiet)
     try:
         async with shared, pinned:
             log.event("worker_polling", task_queue=options.task_queue, worker_queue=own_queue)
+            if on_ready is not None:
+                on_ready()
             await stop.wait()
             log.event("worker_draining", grace_s=options.grace_s)
     finally:
+        activity_log.removeFilter(quiet)
         activities.handles.close_all()
         executor.shutdown(wait=False, cancel_futures=True)
         log.event("worker_stopped", task_queue=options.task_queue)

@@ -99,6 +99,9 @@ class ConsumerWorkflow:
     async def run(self, params: ConsumerParams) -> ConsumerResult:
         if params.poll_count < 1 or params.timeout_ms < 1:
             raise ApplicationError("poll_count and timeout_ms must be at least 1", {"exit_code": 2}, non_retryable=True)
+        if not params.group_id:  # started by another Temporal client: an empty group id aborts librdkafka
+            raise ApplicationError("group_id must not be empty", {"exit_code": 2}, type="UsageError",
+                                   non_retryable=True)
         records, committed, attempt = await consume_polls(
             params.group_id, tuple(params.topics), connection_of(params), params.poll_count, params.timeout_ms,
             params.max_records, params.offset_reset)

@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from tests.helpers import run_kctl
+from tests.helpers import run_kctl, run_kctl_process
 
 pytestmark = pytest.mark.temporal
 
@@ -44,15 +44,15 @@ def temporal(kafka):
 class Worker:
     """A `kctl worker run` process with its log in a file."""
 
-    def __init__(self, kafka, temporal, log_path, task_queue):
+    def __init__(self, kafka, temporal, log_path, task_queue, verbose=True):
         self.log_path = log_path
         self.log = open(log_path, "wb")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kctl", "-b", kafka["bootstrap"], "-v", "worker", "run", "--temporal",
-             temporal["address"], "--task-queue", task_queue, "--grace", "2"],
+            [sys.executable, "-m", "kctl", "-b", kafka["bootstrap"], *(["-v"] if verbose else []), "worker", "run",
+             "--temporal", temporal["address"], "--task-queue", task_queue, "--grace", "2"],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        self.wait_for("worker_polling", 1)
+        self.wait_for("kctl: worker polling task queue", 1)
 
     def text(self) -> str:
         with open(self.log_path, encoding="utf-8", errors="replace") as handle:
@@ -90,8 +90,8 @@ def workers(kafka, temporal, tmp_path):
     started: list[Worker] = []
     queue = f"kafka-messaging-queue-test-{uuid.uuid4().hex[:8]}"
 
-    def start() -> Worker:
-        worker = Worker(kafka, temporal, tmp_path / f"worker-{len(started)}.log", queue)
+    def start(verbose=True) -> Worker:
+        worker = Worker(kafka, temporal, tmp_path / f"worker-{len(started)}.log", queue, verbose)
         started.append(worker)
         return worker
 
@@ -218,6 +218,10 @@ def test_end_to_end_workflow_passes_and_leaves_no_topic(kafka, temporal, workers
     assert len(report["offsets"]) == 3 and all(o["committed"] == o["end_offset"] for o in report["offsets"])
     topics = [t["name"] for t in run_kctl("topics", "list", "-b", kafka["bootstrap"], "-o", "json").json]
     assert report["topic"] not in topics
+    # Its consumer group goes too, as with `kctl e2e run`.
+    groups = [g["group_id"] for g in run_kctl("groups", "list", "-b", kafka["bootstrap"], "-o", "json").json]
+    assert report["group"] not in groups
+    assert report["steps"][-1]["detail"] == f"deleted {report['topic']} and group {report['group']}"
 
 
 def test_a_non_retryable_error_fails_the_workflow_at_once(kafka, temporal, workers, unique_name):
@@ -230,6 +234,88 @@ def test_a_non_retryable_error_fails_the_workflow_at_once(kafka, temporal, worke
     assert result.stderr.count("\n") == 1
     # Tried once: not retried with backoff.
     assert worker.count("event=activity_failed") == 1 and "attempt=1" in worker.text()
+    # An expected kctl error is that one line, not also temporalio's traceback of it.
+    assert "Traceback" not in worker.text() and "Completing activity as failed" not in worker.text()
+
+
+def test_the_worker_says_where_it_polls_without_v(kafka, temporal, workers, unique_name):
+    worker = workers(verbose=False)
+    lines = worker.text().splitlines()
+    assert lines == [f"kctl: worker polling task queue {workers.queue} at {temporal['address']} (namespace default); "
+                     f"Kafka: bootstrap {kafka['bootstrap']} unless a workflow names its own"], lines
+    # A workflow failing as expected (a missing topic) leaves one warning line, no traceback.
+    params = {"messages": [{"topic": unique_name("no-such-topic"), "value": "x"}]}
+    assert workflow(temporal, workers.queue, "produce", params).code == 4
+    failed = [line for line in worker.text().splitlines()[1:] if line.strip()]
+    assert len(failed) == 1 and "event=activity_failed" in failed[0], failed
+
+
+def test_a_workflows_own_cluster_is_the_one_it_changes(kafka, kafka3, temporal, workers, unique_name):
+    """The worker runs on instance 0 (-b); the workflow names the 3-broker cluster: the plan is read
+    there and the delete happens there, and the same-named topic of the worker's cluster stays."""
+    from kctl.client import AdminClient
+
+    topic = unique_name("wf-own-cluster")
+    for bootstrap, partitions in ((kafka["bootstrap"], 1), (kafka3["bootstrap"], 2)):
+        assert run_kctl("topics", "create", topic, "-p", partitions, "-b", bootstrap).code == 0
+    workers()
+    params = {"operation": "delete", "topic_name": topic, "bootstrap_servers": kafka3["bootstrap"].split(",")}
+    refused = workflow(temporal, workers.queue, "topic", params)
+    assert refused.code == 2 and "would delete: 2 partitions" in refused.stderr, refused
+    deleted = workflow(temporal, workers.queue, "topic", params, "--yes")
+    assert deleted.code == 0, deleted
+    with AdminClient({"bootstrap.servers": kafka3["bootstrap"]}) as admin:
+        assert admin.topic(topic, 10) is None
+    with AdminClient({"bootstrap.servers": kafka["bootstrap"]}) as admin:
+        assert admin.topic(topic, 10) is not None
+        admin.delete_topics([topic], timeout=10)
+
+
+def test_a_workflow_nobody_picks_up_exits_6_within_the_timeout(temporal, tmp_path):
+    import asyncio
+
+    from temporalio.client import Client
+
+    queue, workflow_id = f"nobody-{uuid.uuid4().hex[:6]}", f"kctl-nobody-{uuid.uuid4().hex[:8]}"
+    path = tmp_path / "params.json"
+    path.write_text(json.dumps({"operation": "list"}))
+    result = run_kctl_process("workflow", "run", "topic", "--params-file", path, "--temporal", temporal["address"],
+                              "--task-queue", queue, "--workflow-id", workflow_id, "--timeout", "2", timeout=60)
+    assert result.code == 6, result
+    assert result.stderr.startswith(f"kctl: error: no worker polls task queue {queue} at {temporal['address']} "
+                                    "within 2s"), result.stderr
+    assert "--timeout" in result.stderr
+
+    async def status() -> str:
+        client = await Client.connect(temporal["address"])
+        return (await client.get_workflow_handle(workflow_id).describe()).status.name
+
+    assert asyncio.run(status()) == "TERMINATED"  # a worker started later does not run it
+
+
+def test_connecting_to_temporal_is_bounded_by_timeout():
+    """A server that accepts the connection and never answers (a SIGSTOPped Temporal)."""
+    import socket
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        result = run_kctl_process("workflow", "result", "x", "--temporal", address, "--timeout", "2", timeout=60)
+    assert result.code == 6, result
+    assert result.stderr.startswith(f"kctl: error: cannot reach Temporal at {address} (no answer within 2s)"), result
+
+
+def test_a_workflows_temporal_is_that_of_the_instance_it_names():
+    """`workflow run e2e --instance-id N` (no global -i): instance N's Temporal, not instance 0's."""
+    from kctl.config.registry import load_registry
+
+    instance = 5  # no Temporal runs there: the error names the address tried
+    address = load_registry().temporal_of(instance).address
+    result = run_kctl_process("workflow", "run", "e2e", "--instance-id", instance, "--timeout", "2",
+                              "--task-queue", f"nobody-{uuid.uuid4().hex[:6]}", timeout=60)
+    assert result.code == 6, result
+    assert result.stderr.startswith(f"kctl: error: cannot reach Temporal at {address} (connection refused)"), result
 
 
 def test_killed_worker_mid_producer_workflow_loses_nothing(kafka, temporal, workers, new_topic):
@@ -327,7 +413,8 @@ def test_recorded_histories_replay_deterministically(kafka, temporal, workers, n
     topic = new_topic(partitions=1)
     workers()
     for kind, params in (("produce", {"messages": [{"topic": topic, "value": "r"}], "bootstrap_servers": [kafka["bootstrap"]]}),
-                         ("topic", {"operation": "list", "bootstrap_servers": [kafka["bootstrap"]]})):
+                         ("topic", {"operation": "list", "bootstrap_servers": [kafka["bootstrap"]]}),
+                         ("e2e", {"test_messages_count": 5, "num_partitions": 1, "bootstrap_servers": [kafka["bootstrap"]]})):
         workflow_id = f"kctl-replay-{kind}-{uuid.uuid4().hex[:8]}"
         result = workflow(temporal, workers.queue, kind, params, "--workflow-id", workflow_id)
         assert result.code == 0, result
