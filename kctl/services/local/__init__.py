@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterable
 
 from kctl.config.registry import Registry
 from kctl.errors import ConfigError, NotFoundError, UsageError
@@ -73,14 +74,14 @@ def describe(registry: Registry, instance: int, already: bool = False, started: 
 
 
 def up(registry: Registry, instance: int, brokers: int | None = None, reset: bool = False, wait: float = 90.0,
-       heap: str = DEFAULT_HEAP, with_temporal: bool = False, security: str | None = None,
-       with_schema_registry: bool = False, kafka_version: str | None = None) -> LocalInstance:
+       heap: str = DEFAULT_HEAP, servers: Iterable[str] = (), security: str | None = None,
+       kafka_version: str | None = None) -> LocalInstance:
     """Start whatever of the instance is not running, and return once it all answers.
 
     brokers: None takes the count the instance was created with (1 for a new one). Live brokers
-    are left alone: after a crash only the missing ones start. with_temporal also starts the
-    instance's Temporal dev server (or just it, when the brokers already run); with_schema_registry
-    likewise its Schema Registry. security: none or scram (SASL/SCRAM over TLS,
+    are left alone: after a crash only the missing ones start. servers: the managed servers to
+    start too (names of SERVERS: "temporal", "schema_registry"), or just them when the brokers
+    already run. security: none or scram (SASL/SCRAM over TLS,
     kctl.services.local.security); None takes the instance's own. kafka_version: the Apache Kafka
     release a new instance runs (None: the instance's own, else the default); an instance keeps
     the version it was created with."""
@@ -94,6 +95,9 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
         raise UsageError(f"--heap must look like 512m or 1g, got {heap!r}")
     if kafka_version is not None:
         check_kafka_version(kafka_version)
+    unknown = sorted(set(servers) - set(SERVERS))
+    if unknown:
+        raise UsageError(f"no local server {unknown[0]!r}; there are {', '.join(SERVERS)}")
     registry.check_instance(instance)
     if reset:
         down(registry, instance)
@@ -123,8 +127,8 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
         # metadata log refuses) is not what `up` should do.
         raise ConfigError(f"instance {instance} was created with Kafka {recorded}",
                           hint="leave --kafka-version out, or add --reset to wipe it and start anew")
-    servers = [server for server, on in ((temporal.SERVER, with_temporal), (schema_registry.SERVER, with_schema_registry)) if on]
-    for server in servers:  # a missing tool, a taken port, the one-time fetch: before any broker starts
+    wanted = [server for name, server in SERVERS.items() if name in servers]
+    for server in wanted:  # a missing tool, a taken port, the one-time fetch: before any broker starts
         supervisor.preflight(server, registry, instance)
         supervisor.fetch(server)
     version = None if os.environ.get("KAFKA_HOME") else (kafka_version or recorded or jars.kafka_version())
@@ -134,7 +138,7 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
 
         write_meta(instance, {**new_meta, "context": secure.make_context(instance)})
     servers_started = []
-    for server in servers:
+    for server in wanted:
         try:
             if supervisor.start(server, registry, instance, wait):
                 servers_started.append(server)
@@ -225,12 +229,10 @@ def status(registry: Registry, instance: int | None = None) -> list[LocalInstanc
     return [describe(registry, n) for n in known_instances() if 0 <= n < registry.max_instances]
 
 
-def log_path(instance: int, broker: int = 1, of_temporal: bool = False, of_schema_registry: bool = False):
-    """The log file of one broker, or of the instance's Temporal server or Schema Registry."""
-    if of_schema_registry:
-        return supervisor.log_path(schema_registry.SERVER, instance)
-    if of_temporal:
-        return supervisor.log_path(temporal.SERVER, instance)
+def log_path(instance: int, broker: int = 1, server: str | None = None):
+    """The log file of one broker, or of one of the instance's managed servers (a name of SERVERS)."""
+    if server is not None:
+        return supervisor.log_path(SERVERS[server], instance)
     meta = read_meta(instance)
     if not meta:
         raise NotFoundError(f"instance {instance} has never been started here", hint=f"`kctl local up -i {instance}`")

@@ -62,6 +62,7 @@ class Server:
     ready: Callable[[Run], bool]  # the readiness probe, polled until the --wait deadline
     describe: Callable[[Registry, int, Path, int | None], Any]  # its `local status` entry (root, pid)
     fetch: Callable[[], Path] | None = None  # a one-time download (e.g. by Maven), before any broker starts
+    prepare: Callable[[Run], None] | None = None  # before each start: its config files, in run.root
     after_ready: Callable[[Run], None] | None = None  # once ready, still within a failed start's clean-up
     poll: float = 0.2
 
@@ -121,6 +122,8 @@ def start(server: Server, registry: Registry, instance: int, wait: float) -> boo
     root, log_path, pid_file = server.root(instance), server.log(instance), server.pid_file(instance)
     root.mkdir(parents=True, exist_ok=True)
     run = Run(registry, instance, root, log_path, tool, app, log_path.stat().st_size if log_path.exists() else 0)
+    if server.prepare is not None:
+        server.prepare(run)
     what = f"the {server.label} of instance {instance}"
     with log.timed(f"local_{server.name.replace('-', '_')}_up", instance=instance):
         proc = launch(server.command(run), log_path, pid_file, cwd=root)
