@@ -38,7 +38,8 @@ __all__ = [
 
 DEFAULT_HEAP = "512m"
 BROKER_COUNTS = (1, 3)
-# The managed servers beside the brokers, in the order `up` starts them (kctl.services.local.supervisor).
+# The managed servers beside the brokers (kctl.services.local.supervisor), in the order `up` starts
+# them; each key is also the server's field in LocalInstance and what up(servers=) and log_path take.
 SERVERS = {"temporal": temporal.SERVER, "schema_registry": schema_registry.SERVER}
 
 # The names other modules and tests used when this was one module.
@@ -95,6 +96,7 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
         raise UsageError(f"--heap must look like 512m or 1g, got {heap!r}")
     if kafka_version is not None:
         check_kafka_version(kafka_version)
+    servers = tuple(servers)
     unknown = sorted(set(servers) - set(SERVERS))
     if unknown:
         raise UsageError(f"no local server {unknown[0]!r}; there are {', '.join(SERVERS)}")
