@@ -17,6 +17,11 @@ def _instance(ctx: typer.Context, instance: Optional[int]) -> int:
     return instance if instance is not None else (app_context(ctx).instance or 0)
 
 
+def _servers(**flags: bool) -> list[str]:
+    """The managed servers (kctl.services.local.SERVERS) whose --<name> option was given."""
+    return [name for name, given in flags.items() if given]
+
+
 INSTANCE = typer.Option(None, "--instance", "-i", help="Instance number (default 0, or the global -i).")
 
 
@@ -74,7 +79,7 @@ def up(
     if not _approve_wipe(ctx, [_instance(ctx, instance)] if reset else None, yes, dry_run):
         return
     result = local.up(obj.registry_data, _instance(ctx, instance), brokers=brokers, reset=reset, wait=wait, heap=heap,
-                      with_temporal=temporal, security=security, with_schema_registry=schema_registry,
+                      servers=_servers(temporal=temporal, schema_registry=schema_registry), security=security,
                       kafka_version=kafka_version)
     if result.already_running and not obj.quiet:
         print(f"instance {result.instance} is already running", file=sys.stderr)
@@ -159,7 +164,8 @@ def logs(
     """
     from kctl.services import local
 
-    path = local.log_path(_instance(ctx, instance), broker, of_temporal=temporal, of_schema_registry=schema_registry)
+    server = next(iter(_servers(schema_registry=schema_registry, temporal=temporal)), None)
+    path = local.log_path(_instance(ctx, instance), broker, server)
     if follow:
         for line in local.follow(path, lines):
             print(line, flush=True)

@@ -19,7 +19,7 @@ from kctl.models.local import state_of
 from kctl.render import render
 from kctl.render.blocks import to_rich
 from kctl.render.tables import build_table
-from kctl.services.local import processes, temporal
+from kctl.services.local import processes, supervisor, temporal
 from tests.helpers import run_kctl
 
 
@@ -111,15 +111,18 @@ def test_missing_temporal_binary_is_one_config_error(monkeypatch, tmp_path):
     assert not (tmp_path / "state" / "instances" / "6" / "instance.json").exists()
 
 
-def test_server_command_is_local_and_keeps_its_db_in_the_state_folder(tmp_path):
+def test_server_command_is_local_and_keeps_its_db_in_the_state_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("KCTL_STATE_DIR", str(tmp_path))
     registry = load_registry()
-    paths = temporal.TemporalPaths(tmp_path / "temporal")
-    command = temporal.server_command("/bin/temporal", registry.temporal_of(6), paths)
+    root = temporal.SERVER.root(6)
+    command = temporal.server_command("/bin/temporal", registry.temporal_of(6), root)
     joined = " ".join(command)
     assert command[:3] == ["/bin/temporal", "server", "start-dev"]
     assert "--ip 127.0.0.1 --port 7833 --ui-port 8833" in joined
-    assert f"--db-filename {paths.db}" in joined and "--namespace default" in joined
-    assert temporal.temporal_pid(paths) is None
+    db = tmp_path / "instances" / "6" / "temporal" / "temporal.db"
+    assert f"--db-filename {db}" in joined and "--namespace default" in joined
+    assert temporal.SERVER.needles(6) == ("start-dev", str(db))  # what makes a pid this instance's server
+    assert supervisor.pid(temporal.SERVER, 6) is None
 
 
 # ---------------------------------------------------------------- registry: Temporal ports

@@ -1,12 +1,14 @@
-"""`kctl local`: run Apache Kafka (KRaft, combined broker+controller) and optionally the Temporal
-dev server on this machine, on the ports the registry gives an instance.
+"""`kctl local`: run Apache Kafka (KRaft, combined broker+controller) and optionally managed
+servers beside it (the Temporal dev server, the Schema Registry) on this machine, on the ports the
+registry gives an instance.
 
     paths.py      the state folder layout (instance.json, broker-<k>/, temporal/)
     jars.py       java and the Kafka jars (Maven cache or $KAFKA_HOME)
     processes.py  pid files checked against /proc/PID/cmdline, stopping, ports, logs
     kafka.py      the brokers: properties, storage, start exactly the missing ones, readiness
-    temporal.py   the Temporal dev server: binary lookup, start, readiness, stop
-    schema_registry.py  the Schema Registry (Apicurio): Maven fetch, Java 21+, start, readiness, stop
+    supervisor.py the managed servers (`Server`): fetch, preflight, start, readiness, stop, status, log
+    temporal.py   the Temporal dev server as a Server: binary lookup, command line, readiness
+    schema_registry.py  the Schema Registry (Apicurio) as a Server: Maven fetch, Java 21+, readiness
 """
 
 from __future__ import annotations
@@ -14,27 +16,31 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterable
 
 from kctl.config.registry import Registry
 from kctl.errors import ConfigError, NotFoundError, UsageError
 from kctl.local import LOG4J_TEMPLATE
 from kctl.models import LocalInstance
 from kctl.models.local import state_of
-from kctl.services.local import jars, kafka, schema_registry, temporal
+from kctl.services.local import jars, kafka, paths, schema_registry, supervisor, temporal
 from kctl.services.local.jars import check_kafka_version, find_java, kafka_libs, kafka_version, pom_kafka_version
 from kctl.services.local.kafka import java_base, new_cluster_id, start_broker, stop_broker
-from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, known_instances, read_meta, state_root, temporal_paths
+from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, read_meta, state_root
 from kctl.services.local.processes import follow, log_tail, port_free, stop_processes
 from kctl.services.local.temporal import find_temporal_binary
 
 __all__ = [
     "BrokerPaths", "LOG4J_TEMPLATE", "DEFAULT_HEAP", "down", "down_all", "find_java", "find_temporal_binary",
     "follow", "instance_dir", "kafka_libs", "kafka_version", "known_instances", "log_path", "log_tail",
-    "pom_kafka_version", "port_free", "start_schema_registry", "start_temporal", "state_root", "status", "stop_schema_registry", "stop_temporal", "up", "wipe",
+    "pom_kafka_version", "port_free", "start_schema_registry", "start_server", "start_temporal", "state_root", "status", "stop_schema_registry", "stop_server", "stop_temporal", "up", "wipe",
 ]
 
 DEFAULT_HEAP = "512m"
 BROKER_COUNTS = (1, 3)
+# The managed servers beside the brokers (kctl.services.local.supervisor), in the order `up` starts
+# them; each key is also the server's field in LocalInstance and what up(servers=) and log_path take.
+SERVERS = {"temporal": temporal.SERVER, "schema_registry": schema_registry.SERVER}
 
 # The names other modules and tests used when this was one module.
 _port_free = port_free
@@ -62,22 +68,21 @@ def describe(registry: Registry, instance: int, already: bool = False, started: 
         already_running=already,
         state=state,
         started=started,
-        temporal=temporal.describe(registry, instance),
         security=meta.get("security", "none"),
         context=meta.get("context"),
-        schema_registry=schema_registry.describe(registry, instance),
+        **{field: supervisor.describe(server, registry, instance) for field, server in SERVERS.items()},
     )
 
 
 def up(registry: Registry, instance: int, brokers: int | None = None, reset: bool = False, wait: float = 90.0,
-       heap: str = DEFAULT_HEAP, with_temporal: bool = False, security: str | None = None,
-       with_schema_registry: bool = False, kafka_version: str | None = None) -> LocalInstance:
+       heap: str = DEFAULT_HEAP, servers: Iterable[str] = (), security: str | None = None,
+       kafka_version: str | None = None) -> LocalInstance:
     """Start whatever of the instance is not running, and return once it all answers.
 
     brokers: None takes the count the instance was created with (1 for a new one). Live brokers
-    are left alone: after a crash only the missing ones start. with_temporal also starts the
-    instance's Temporal dev server (or just it, when the brokers already run); with_schema_registry
-    likewise its Schema Registry. security: none or scram (SASL/SCRAM over TLS,
+    are left alone: after a crash only the missing ones start. servers: the managed servers to
+    start too (names of SERVERS: "temporal", "schema_registry"), or just them when the brokers
+    already run. security: none or scram (SASL/SCRAM over TLS,
     kctl.services.local.security); None takes the instance's own. kafka_version: the Apache Kafka
     release a new instance runs (None: the instance's own, else the default); an instance keeps
     the version it was created with."""
@@ -91,6 +96,10 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
         raise UsageError(f"--heap must look like 512m or 1g, got {heap!r}")
     if kafka_version is not None:
         check_kafka_version(kafka_version)
+    servers = tuple(servers)
+    unknown = sorted(set(servers) - set(SERVERS))
+    if unknown:
+        raise UsageError(f"no local server {unknown[0]!r}; there are {', '.join(SERVERS)}")
     registry.check_instance(instance)
     if reset:
         down(registry, instance)
@@ -120,58 +129,58 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
         # metadata log refuses) is not what `up` should do.
         raise ConfigError(f"instance {instance} was created with Kafka {recorded}",
                           hint="leave --kafka-version out, or add --reset to wipe it and start anew")
-    if with_temporal:
-        temporal.preflight(registry, instance)  # a missing binary or a taken port, before any broker starts
-    if with_schema_registry:
-        schema_registry.preflight(registry, instance)  # no Java 21+ or a taken port, before any broker starts
-        schema_registry.app_dir()  # the one-time Maven fetch, before any broker starts
+    wanted = [server for name, server in SERVERS.items() if name in servers]
+    for server in wanted:  # a missing tool, a taken port, the one-time fetch: before any broker starts
+        supervisor.preflight(server, registry, instance)
+        supervisor.fetch(server)
     version = None if os.environ.get("KAFKA_HOME") else (kafka_version or recorded or jars.kafka_version())
     started, new_meta = kafka.start_missing(registry, instance, count, meta, heap, wait, mode, version)
     if mode == "scram" and started:
         from kctl.services.local.paths import write_meta
 
         write_meta(instance, {**new_meta, "context": secure.make_context(instance)})
-    temporal_started = False
-    if with_temporal:
+    servers_started = []
+    for server in wanted:
         try:
-            temporal_started = temporal.start(registry, instance, wait)
+            if supervisor.start(server, registry, instance, wait):
+                servers_started.append(server)
         except BaseException:
-            stop_processes(kafka.stop_targets([p for p in broker_paths(instance, count) if p.node_id in started]), 20.0)
-            raise
-    registry_started = False
-    if with_schema_registry:
-        try:
-            registry_started = schema_registry.start(registry, instance, wait)
-        except BaseException:
+            # Leave nothing of this `up` running: the brokers and servers it started.
             stop_processes(kafka.stop_targets([p for p in broker_paths(instance, count) if p.node_id in started])
-                           + ([temporal.stop_target(instance)] if temporal_started else []), 20.0)
+                           + [supervisor.stop_target(s, instance) for s in servers_started], 20.0)
             raise
-    already = not started and not temporal_started and not registry_started
+    already = not started and not servers_started
     return describe(registry, instance, already=already, started=tuple(started))
 
 
-def start_temporal(registry: Registry, instance: int, wait: float = 60.0) -> bool:
-    """Just the instance's Temporal dev server (for test suites): True if started, False if it ran.
-    Address: registry.temporal_of(instance).address."""
+def start_server(registry: Registry, instance: int, server: supervisor.Server, wait: float) -> bool:
+    """Just one managed server of the instance, no brokers (for test suites): True if started,
+    False if it ran."""
     registry.check_instance(instance)
-    return temporal.start(registry, instance, wait)
+    return supervisor.start(server, registry, instance, wait)
+
+
+def stop_server(registry: Registry, instance: int, server: supervisor.Server, grace: float) -> bool:
+    registry.check_instance(instance)
+    return supervisor.stop(server, instance, grace)
+
+
+# For test suites: the Temporal address is registry.temporal_of(instance).address, the Schema
+# Registry's URL registry.schema_registry_of(instance).url.
+def start_temporal(registry: Registry, instance: int, wait: float = 60.0) -> bool:
+    return start_server(registry, instance, temporal.SERVER, wait)
 
 
 def stop_temporal(registry: Registry, instance: int, grace: float = 10.0) -> bool:
-    registry.check_instance(instance)
-    return temporal.stop(instance, grace)
+    return stop_server(registry, instance, temporal.SERVER, grace)
 
 
 def start_schema_registry(registry: Registry, instance: int, wait: float = 90.0) -> bool:
-    """Just the instance's Schema Registry (for test suites): True if started, False if it ran.
-    URL: registry.schema_registry_of(instance).url."""
-    registry.check_instance(instance)
-    return schema_registry.start(registry, instance, wait)
+    return start_server(registry, instance, schema_registry.SERVER, wait)
 
 
 def stop_schema_registry(registry: Registry, instance: int, grace: float = 15.0) -> bool:
-    registry.check_instance(instance)
-    return schema_registry.stop(instance, grace)
+    return stop_server(registry, instance, schema_registry.SERVER, grace)
 
 
 def wipe(instance: int) -> None:
@@ -200,9 +209,14 @@ def down(registry: Registry, instance: int, grace: float = 20.0) -> LocalInstanc
 
     count = _created_brokers(read_meta(instance)) or 1
     with log.timed("local_down", instance=instance):
-        stop_processes(kafka.stop_targets(broker_paths(instance, count)) + [temporal.stop_target(instance),
-                                                                         schema_registry.stop_target(instance)], grace)
+        stop_processes(kafka.stop_targets(broker_paths(instance, count))
+                       + [supervisor.stop_target(server, instance) for server in SERVERS.values()], grace)
     return describe(registry, instance)
+
+
+def known_instances() -> list[int]:
+    """The instances with a state folder here: brokers created, or a managed server started."""
+    return paths.known_instances([server.name for server in SERVERS.values()])
 
 
 def down_all(registry: Registry, grace: float = 20.0) -> list[LocalInstance]:
@@ -217,20 +231,11 @@ def status(registry: Registry, instance: int | None = None) -> list[LocalInstanc
     return [describe(registry, n) for n in known_instances() if 0 <= n < registry.max_instances]
 
 
-def log_path(instance: int, broker: int = 1, of_temporal: bool = False, of_schema_registry: bool = False):
-    """The log file of one broker, or of the instance's Temporal server or Schema Registry."""
+def log_path(instance: int, broker: int = 1, server: str | None = None):
+    """The log file of one broker, or of one of the instance's managed servers (a name of SERVERS)."""
+    if server is not None:
+        return supervisor.log_path(SERVERS[server], instance)
     meta = read_meta(instance)
-    if of_schema_registry:
-        path = schema_registry.schema_registry_paths(instance).log
-        if not path.exists():
-            raise NotFoundError(f"instance {instance} has no Schema Registry log",
-                                hint=f"`kctl local up -i {instance} --schema-registry`")
-        return path
-    if of_temporal:
-        path = temporal_paths(instance).log
-        if not path.exists():
-            raise NotFoundError(f"instance {instance} has no Temporal server log", hint=f"`kctl local up -i {instance} --temporal`")
-        return path
     if not meta:
         raise NotFoundError(f"instance {instance} has never been started here", hint=f"`kctl local up -i {instance}`")
     count = _created_brokers(meta) or 1

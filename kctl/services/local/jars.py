@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
-from kctl import log
 from kctl.errors import ConfigError, UsageError
 from kctl.local import POM
 from kctl.services.local.paths import cache_root
+from kctl.services.local.supervisor import maven_fetch
 
 
 def pom_kafka_version() -> str:
@@ -57,7 +56,7 @@ def find_java() -> str:
     return java
 
 
-def kafka_libs(fetch: bool = True, version: str | None = None) -> Path:
+def kafka_libs(version: str | None = None) -> Path:
     """The folder of Kafka jars of `version` (default: kafka_version()); fills the Maven cache on first use."""
     kafka_home = os.environ.get("KAFKA_HOME")
     if kafka_home:
@@ -66,25 +65,7 @@ def kafka_libs(fetch: bool = True, version: str | None = None) -> Path:
             raise ConfigError(f"KAFKA_HOME={kafka_home} has no libs/kafka_2.13-*.jar", hint="point it at an unpacked Apache Kafka release")
         return libs
     version = version or kafka_version()
-    libs = cache_root() / f"kafka-{version}" / "libs"
-    if (libs / ".complete").exists():
-        return libs
-    if not fetch:
-        raise ConfigError(f"Kafka {version} jars are not cached yet", hint="run `kctl local up` once")
-    mvn = shutil.which("mvn")
-    if not mvn:
-        raise ConfigError("mvn not found: kctl needs Maven once to fetch the Kafka jars", hint="install Maven, or set KAFKA_HOME")
-    partial = libs.with_name("libs.partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.parent.mkdir(parents=True, exist_ok=True)
-    command = [mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-               f"-DoutputDirectory={partial}", f"-Dkafka.version={version}"]
-    with log.timed("local_fetch_jars", kafka_version=version):
-        proc = subprocess.run(command, capture_output=True, text=True)
-    if proc.returncode != 0:
-        tail = " | ".join((proc.stdout + proc.stderr).strip().splitlines()[-3:])
-        raise ConfigError(f"Maven could not fetch Kafka {version}: {tail}", hint="check network access to Maven Central, or set KAFKA_HOME")
-    (partial / ".complete").write_text(version + "\n")
-    shutil.rmtree(libs, ignore_errors=True)
-    partial.rename(libs)
-    return libs
+    return maven_fetch(cache_root() / f"kafka-{version}" / "libs", f"Kafka {version}", POM,
+                       lambda folder: ["dependency:copy-dependencies", f"-DoutputDirectory={folder}",
+                                       f"-Dkafka.version={version}"],
+                       "local_fetch_jars", alternative=", or set KAFKA_HOME", kafka_version=version)

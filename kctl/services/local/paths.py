@@ -3,6 +3,7 @@
     $KCTL_STATE_DIR (else $XDG_STATE_HOME/kctl, else ~/.local/state/kctl)
       instances/<N>/instance.json            broker count, cluster id, Kafka version
       instances/<N>/broker-<k>/server.properties, data/, server.log, pid
+      instances/<N>/<server>/ its data, log and pid: a managed server (supervisor.Server.name)
       instances/<N>/temporal/temporal.db, temporal.log, pid
       instances/<N>/schema-registry/registry.mv.db (H2), registry.log, pid
 """
@@ -22,14 +23,14 @@ def write_meta(instance: int, meta: dict) -> None:
     (instance_dir(instance) / "instance.json").write_text(json.dumps(meta) + "\n")
 
 
-def known_instances() -> list[int]:
+def known_instances(server_dirs: list[str]) -> list[int]:
+    """The instances with brokers created (instance.json) or a folder of one of `server_dirs`."""
     root = state_root() / "instances"
     if not root.is_dir():
         return []
     return sorted(
         int(p.name) for p in root.iterdir()
-        if is_int(p.name) and ((p / "instance.json").exists() or (p / "temporal").is_dir()
-                                 or (p / "schema-registry").is_dir())
+        if is_int(p.name) and ((p / "instance.json").exists() or any((p / name).is_dir() for name in server_dirs))
     )
 
 
@@ -62,59 +63,3 @@ class BrokerPaths:
 
 def broker_paths(instance: int, count: int) -> list[BrokerPaths]:
     return [BrokerPaths(k + 1, instance_dir(instance) / f"broker-{k + 1}") for k in range(count)]
-
-
-@dataclass(frozen=True)
-class TemporalPaths:
-    root: Path
-
-    @property
-    def db(self) -> Path:
-        return self.root / "temporal.db"
-
-    @property
-    def log(self) -> Path:
-        return self.root / "temporal.log"
-
-    @property
-    def pid_file(self) -> Path:
-        return self.root / "pid"
-
-    @property
-    def marker(self) -> str:
-        return str(self.db)
-
-
-def temporal_paths(instance: int) -> TemporalPaths:
-    return TemporalPaths(instance_dir(instance) / "temporal")
-
-
-@dataclass(frozen=True)
-class SchemaRegistryPaths:
-    root: Path
-
-    @property
-    def db(self) -> Path:
-        """The H2 database's base path (H2 adds .mv.db)."""
-        return self.root / "registry"
-
-    @property
-    def log(self) -> Path:
-        return self.root / "registry.log"
-
-    @property
-    def pid_file(self) -> Path:
-        return self.root / "pid"
-
-    @property
-    def configured(self) -> Path:
-        """Written once the default compatibility was set (on the first start)."""
-        return self.root / "compatibility-set"
-
-    @property
-    def marker(self) -> str:
-        return f"jdbc:h2:file:{self.db}"
-
-
-def schema_registry_paths(instance: int) -> SchemaRegistryPaths:
-    return SchemaRegistryPaths(instance_dir(instance) / "schema-registry")
