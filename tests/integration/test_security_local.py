@@ -172,3 +172,42 @@ def test_consume_without_read_names_the_topic(secured):
     denied = kctl("--context", "bob", "--timeout", 8, "consume", topic, "--from", "beginning", "--until", "end",
                   env={"BOB_PW": ALICE_PW})
     assert denied.code == 9 and topic in denied.stderr, denied
+
+
+def test_state_as_code_round_trips_acls_and_users_on_the_secured_instance(secured, tmp_path):
+    """export -> the ACLs and the user removed by hand -> diff names them (exit 8) -> apply puts them
+    back -> diff is equal; the document never holds a credential, and apply reads the reference."""
+    import yaml
+
+    admin = ("--context", secured["context"])
+    topic = "secured-state"
+    assert kctl(*admin, "topics", "create", topic, "-p", 2).code == 0
+    assert kctl(*admin, "users", "create", "erin", "--password-env", "ALICE_PW", env={"ALICE_PW": ALICE_PW}).code == 0
+    for operation in ("read", "describe"):
+        assert kctl(*admin, "acls", "create", "--principal", "User:erin", "--operation", operation, "--resource-type",
+                    "topic", "--resource-name", topic).code == 0
+    exported = kctl(*admin, "export", "--only", "topics,acls,users")
+    assert exported.code == 0 and ALICE_PW not in exported.stdout, exported
+    document = yaml.safe_load(exported.stdout)
+    erin = next(u for u in document["users"] if u["name"] == "erin")
+    assert erin == {"name": "erin", "mechanisms": ["SCRAM-SHA-512"]}
+    erin["password"] = "${env:ERIN_PW}"
+    path = tmp_path / "secured.yaml"
+    path.write_text(yaml.safe_dump(document))
+    env = {"ERIN_PW": ALICE_PW}
+    assert kctl(*admin, "diff", "-f", path, env=env).code == 0
+
+    assert kctl(*admin, "acls", "delete", "--principal", "User:erin", "--resource-type", "topic", "--yes").code == 0
+    assert kctl(*admin, "users", "delete", "erin", "--yes").code == 0
+    drift = kctl(*admin, "-o", "json", "diff", "-f", path, env=env)
+    assert drift.code == 8, drift
+    assert {(d["kind"], d["change"]) for d in drift.json["differences"]} == {("acls", "missing"), ("users", "missing")}
+    applied = kctl(*admin, "-o", "json", "apply", "-f", path, "--yes", env=env)
+    assert applied.code == 0, applied
+    assert sorted(c["kind"] for c in applied.json["changes"]) == ["acls", "acls", "users"]
+    assert kctl(*admin, "diff", "-f", path, env=env).code == 0
+    # the credential apply set is the one the reference names: erin can log in with it
+    assert kctl("config", "set-context", "erin", "-b", secured["up"]["bootstrap"], "--sasl-mechanism", "SCRAM-SHA-512",
+                "--username", "erin", "--password-env", "ERIN_PW", "--ca-file",
+                str(secured["state"] / "tls" / "ca.pem")).code == 0
+    assert kctl("--context", "erin", "topics", "list", env=env).code == 0

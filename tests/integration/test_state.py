@@ -169,3 +169,60 @@ def test_features_are_listed_and_a_level_changed(clusters):
                        (("downgrade", "group.version", "--level", 5), 2), (("sideways", "group.version", "--level", 1), 2)):
         bad = on(b, "cluster", "features", *args, "--yes")
         assert bad.code == code and bad.stderr.count("kctl: error:") == 1, (args, bad)
+
+
+def test_a_broker_stopped_mid_apply_is_exit_6_and_nothing_after_that_point(clusters, tmp_path):
+    """SIGSTOP the broker once the first topics of a long document exist: apply stops at the change
+    the cluster no longer answers (exit 6), later changes are not run, and the rows say which were made."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from confluent_kafka.admin import AdminClient
+
+    b = clusters["b"]
+    names = [f"fault-{i:02d}" for i in range(40)]
+    path = tmp_path / "many.yaml"
+    path.write_text(yaml.safe_dump({"apiVersion": "kctl/v1", "kind": "ClusterState", "topics": [
+        {"name": n, "partitions": 1, "replication_factor": 1} for n in names]}))
+    local = ("--registry", str(clusters["root"] / "registry.yaml"))
+    status = run_kctl(*local, "-o", "json", "local", "status", "-i", 1, env=clusters["env"])
+    pid = status.json[0]["brokers"][0]["pid"]
+    env = {**os.environ, "KCTL_STATE_DIR": str(tmp_path / "snapshots")}
+    proc = subprocess.Popen([sys.executable, "-m", "kctl", "-b", b, "--timeout", "4", "-o", "json", "apply", "-f", str(path),
+                             "--yes"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    admin = AdminClient({"bootstrap.servers": b})
+    try:
+        deadline = time.monotonic() + 60
+        while not any(n in admin.list_topics(timeout=5).topics for n in names):
+            assert time.monotonic() < deadline and proc.poll() is None, "apply made no topic"
+            time.sleep(0.02)
+        del admin  # no client of this process is left mid-request with the broker stopped
+        os.kill(pid, signal.SIGSTOP)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 6, (out[-2000:], err)
+    assert err.count("kctl: error:") == 1 and "apply stopped at step" in err, err
+    rows = json.loads(out)["changes"]
+    statuses = [r["status"] for r in rows]
+    failed = statuses.index("failed")
+    assert statuses[:failed] == ["applied"] * failed and set(statuses[failed + 1:]) <= {"not run"}, statuses
+    assert 0 < failed < len(names) - 1, statuses
+    admin = AdminClient({"bootstrap.servers": b})
+    deadline = time.monotonic() + 90  # the resumed broker is fenced until its next heartbeat
+    while True:
+        try:
+            topics = admin.list_topics(timeout=5).topics
+            if topics:
+                break
+        except Exception:  # noqa: BLE001 - not back yet
+            pass
+        assert time.monotonic() < deadline, "the broker did not come back"
+        time.sleep(0.2)
+    assert {r["name"] for r in rows if r["status"] == "applied"} <= set(topics)
+    assert not {r["name"] for r in rows if r["status"] == "not run"} & set(topics)

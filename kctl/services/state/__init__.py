@@ -109,7 +109,7 @@ def apply_file(conf: dict, timeout: float, path: str, target: str, confirm, prun
         plan, actual = _plan(admin, deadline, desired, target, kinds)
     if any(c.error for c in plan.changes) or not plan.changes or not confirm(plan):
         return plan
-    return applying.run(conf, deadline.remaining(0.1), plan, actual, conf.get("bootstrap.servers", target))
+    return applying.run(conf, timeout, plan, actual, conf.get("bootstrap.servers", target))
 
 
 def failure(result: StatePlan) -> KctlError | None:

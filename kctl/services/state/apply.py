@@ -128,7 +128,6 @@ def run(conf: dict, timeout: float, plan: StatePlan, actual: ClusterState | None
         if why:
             not_undone.append(why)
     snapshot = _write_snapshot(bootstrap, undo) if actual is not None else None
-    deadline = Deadline.after(timeout)
     done: list[StateChange] = []
     stopped = False
     with AdminClient(conf, timeout=timeout) as admin:
@@ -136,8 +135,8 @@ def run(conf: dict, timeout: float, plan: StatePlan, actual: ClusterState | None
             if stopped:
                 done.append(replace(change, status="not run"))
                 continue
-            try:
-                execute(admin, change, deadline, conf, timeout)
+            try:  # --timeout bounds each change: a long document is not a slow cluster
+                execute(admin, change, Deadline.after(timeout), conf, timeout)
                 done.append(replace(change, status="applied"))
                 log.event("state_apply_change", step=change.step, kind=change.kind, resource=change.name, action=change.action)
             except KctlError as exc:
