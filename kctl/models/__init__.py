@@ -47,6 +47,7 @@ _HOME = {
     "ProduceSummary": "data",
     "KeyPartition": "data",
     "ConsumeSummary": "data",
+    "SearchCount": "data",
     "GroupSummary": "groups",
     "GroupMember": "groups",
     "GroupPartitionOffset": "groups",

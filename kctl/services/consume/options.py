@@ -136,6 +136,7 @@ class ConsumeOptions:
     max_messages: int | None = None
     idle_timeout: float | None = None
     matches: tuple[Match, ...] = field(default_factory=tuple)
+    where: object = None  # a kctl.services.where.Where: only records it holds for (with every --match)
     isolation: str = "read_committed"
     batch_size: int = 10000
 
