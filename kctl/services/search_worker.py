@@ -133,10 +133,18 @@ def _read_range(client, task, where, render, results, stop, parent, spec: Worker
                 if item.offset >= end - 1:
                     done = True
                     break
-            if not done and now - last_send >= SEND_EVERY_S:
+                if not scanned & 255:  # a slow expression: matches and the stop event seen within a batch
+                    now = time.monotonic()
+                    if stop.is_set():
+                        break
+                    if now - last_send >= SEND_EVERY_S:
+                        results.put(("matches", out, {key: (scanned, matched)}))
+                        out, scanned, matched = [], 0, 0
+                        last_send = now
+            if not done and time.monotonic() - last_send >= SEND_EVERY_S:
                 results.put(("matches", out, {key: (scanned, matched)}))
                 out, scanned, matched = [], 0, 0
-                last_send = now
+                last_send = time.monotonic()
     finally:
         if out or scanned or matched or done:
             results.put(("matches", out, {key: (scanned, matched)}))
