@@ -175,3 +175,13 @@ def test_ctrl_c_on_a_long_search_ends_every_worker(kafka, new_topic):
     assert b"Traceback" not in err
     assert len(rest.splitlines()) < 19999  # stopped early; what was found so far was written
     assert _session_pids(proc.pid) == []
+
+
+def test_copy_where_copies_only_matching_records(k, orders, new_topic):
+    topic, rows = orders
+    dst = new_topic(partitions=3)
+    copied = k("copy", topic, dst, "--where", COMPOUND)
+    assert copied.code == 0, copied
+    assert "1 record could not be evaluated by --where" in copied.stderr
+    back = k("consume", dst, "--until", "end")
+    assert _ids(back) == sorted(r["id"] for r in rows if r["status"] == "failed" and r["amount"] > 490.0)
