@@ -65,7 +65,7 @@ def test_a_result_that_is_not_a_bool_is_no_match():
 @pytest.mark.parametrize("expression, message", [
     ('value.status ==', "--where: syntax error at column 16"),
     ("foo > 1", "--where: unknown variable 'foo' at column 1"),
-    ('value.x && bar', "unknown variable 'bar' at column 12"),
+    ('value.x && bar', "--where: unknown variable 'bar' at column 12"),
     ("   ", "--where: the expression is empty"),
 ])
 def test_compile_errors_name_the_position(expression, message):
