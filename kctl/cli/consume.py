@@ -127,7 +127,7 @@ def summary_line(summary) -> str:
     """The line `kctl consume` ends with on a terminal: records, partitions, why it stopped."""
     records = f"{summary.messages:,} record{'' if summary.messages == 1 else 's'}"
     partitions = f"{summary.partitions} partition{'' if summary.partitions == 1 else 's'}"
-    skipped = f", {summary.skipped:,} skipped by --match/--where" if summary.skipped else ""
+    skipped = f", {summary.skipped:,} skipped by --match" if summary.skipped else ""
     group = f", group {summary.group}" if summary.group else ""
     reason = _REASONS.get(summary.reason, summary.reason or "stopped")
     return f"{records} from {partitions}{skipped}{group} in {summary.duration_ms / 1000:.1f}s ({reason})"

@@ -19,7 +19,7 @@ def search(
     where: str = typer.Option(..., "--where", metavar="EXPR", help=WHERE_HELP),
     from_: Optional[str] = typer.Option(None, "--from", click_type=Position("from"),
                                         help="Start of the window: beginning (default)|end|OFFSET|-N (last N)|TIME (-6h, @TIME, ISO 8601)."),
-    until: Optional[str] = typer.Option(None, "--until", help="End of the window: end (default: each partition's end when "
+    until: Optional[str] = typer.Option(None, "--until", click_type=Position("until"), help="End of the window: end (default: each partition's end when "
                                         "the search starts)|now|TIME (-1h, @TIME, ISO 8601)|OFFSET (exclusive)."),
     first: Optional[int] = typer.Option(None, "--first", help="Stop as soon as N records matched."),
     count: bool = typer.Option(False, "--count", help="Print only the records read and matched per partition."),
@@ -29,7 +29,7 @@ def search(
     value_deserializer: Optional[str] = typer.Option(None, "--value-deserializer", metavar="NAME", help=f"How to show values: {', '.join(_SERDE_NAMES)}."),
     pretty: bool = typer.Option(False, "--pretty", help="Indent JSON values (and -o json records)."),
 ):
-    """Find the records where a CEL expression holds: every partition of the window, read in parallel.
+    """Find records by a CEL expression (--where), every partition, in parallel.
 
     Read-only (no group, nothing committed). Matches are written as consume writes them (values,
     -f, or -o json lines); --count prints per-partition counts instead. On a terminal a progress
@@ -38,15 +38,14 @@ def search(
     Example: kctl search orders --from -6h --where 'value.status == "failed" && value.amount > 490.0'
     """
     from kctl.services import search as service
-    from kctl.services.consume.options import Position as Pos, parse_from, parse_until
+    from kctl.services.consume.options import parse_from, parse_until
     from kctl.services.where import compile_where
 
     obj = app_context(ctx)
     expression = compile_where(where)  # before any connection: syntax errors, unknown variables
-    now = until is not None and until.strip() == "now"
     options = service.SearchOptions(
         topics=tuple(topics), where=expression, start=parse_from(from_, expression.now_ms),
-        until=Pos("time", expression.now_ms) if now else parse_until(until, expression.now_ms), first=first, count=count,
+        until=parse_until(until, expression.now_ms), first=first, count=count,
         workers=workers, output=obj.output, fmt=fmt, key_deserializer=key_deserializer,
         value_deserializer=value_deserializer, pretty=pretty)
     progress = _progress if obj.progress_on_stderr else None

@@ -72,6 +72,8 @@ def parse_until(text: str | None, now_ms: int | None = None) -> Position | None:
     value = utf8(text, "--until").strip()
     if value in ("end", "eof"):
         return Position("end")
+    if value == "now":
+        return Position("time", parse_time("-0s", now_ms, option="--until"))
     if is_time(value):
         return Position("time", parse_time(value, now_ms, option="--until"))
     if is_int(value):
