@@ -185,3 +185,19 @@ def test_copy_where_copies_only_matching_records(k, orders, new_topic):
     assert "1 record could not be evaluated by --where" in copied.stderr
     back = k("consume", dst, "--until", "end")
     assert _ids(back) == sorted(r["id"] for r in rows if r["status"] == "failed" and r["amount"] > 490.0)
+
+
+def test_dump_where_writes_only_matching_records_and_restores_them(kafka, k, orders, tmp_path, unique_name):
+    topic, rows = orders
+    expected = sorted(r["id"] for r in rows if r["status"] == "failed" and r["amount"] > 490.0)
+    dumped = k("-o", "json", "topics", "dump", topic, "-d", str(tmp_path / "d"), "--where", COMPOUND)
+    assert dumped.code == 0, dumped
+    assert dumped.json["records"] == len(expected)
+    assert "1 record could not be evaluated by --where" in dumped.stderr
+    restored_name = unique_name("restored")
+    restored = k("topics", "restore", str(tmp_path / "d"), "--to", restored_name)
+    try:
+        assert restored.code == 0, restored
+        assert _ids(k("consume", restored_name, "--until", "end")) == expected
+    finally:
+        k("topics", "delete", restored_name, "--yes")
