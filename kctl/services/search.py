@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import os
-import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -149,8 +148,6 @@ def search(conf: dict, opts: SearchOptions, write: Callable[[bytes], None], time
            on_done: Callable[[SearchResult], None] | None = None) -> SearchResult:
     """Run the search; write(bytes) gets the rendered matches as they arrive (not with --count).
     on_done gets the result on every way out that has one (interrupted too, before the re-raise)."""
-    import multiprocessing
-
     from kctl.client.consumer import ConsumerClient
     from kctl.outputs import make_output
 
@@ -171,48 +168,31 @@ def search(conf: dict, opts: SearchOptions, write: Callable[[bytes], None], time
         if on_done:
             on_done(result)
         return result
-    context = multiprocessing.get_context("spawn")  # never fork: the parent's librdkafka threads
-    task_queue, results, stop = context.Queue(), context.Queue(), context.Event()
-    for task in tasks:
-        task_queue.put(task)
     workers = min(opts.workers, len(tasks))
-    for _ in range(workers):
-        task_queue.put(None)
     spec = WorkerSpec(conf, where.source, where.now_ms, opts.output, opts.fmt, opts.key_deserializer, opts.value_deserializer,
                       opts.pretty, opts.count, opts.first, timeout)
-    procs = [context.Process(target=worker_main, args=(spec, task_queue, results, stop), daemon=True,
-                             name=f"kctl-search-{i}") for i in range(workers)]
     index = {(c.topic, c.partition): i for i, c in enumerate(result.counts)}
     scanned: dict = {}
     matched: dict = {}
+    pool = _Pool(spec, tasks, workers)
     try:
-        for proc in procs:
-            proc.start()
-        finished = 0
+        pool.start()
         last_progress = time.monotonic()
-        while finished < workers:
-            try:
-                message = results.get(timeout=0.1)
-            except queue.Empty:
-                message = None
-                if not any(p.is_alive() for p in procs):
-                    try:  # what the last of them sent may still be on its way through the pipe
-                        message = results.get(timeout=1.0)
-                    except queue.Empty:
-                        raise KctlError("a search worker ended without a word (killed?)") from None
-            if message is not None:
+        while pool.readers:
+            for message in pool.receive(0.1):
                 kind = message[0]
                 if kind == "matches":
                     _, records, counts = message
+                    found = 0
                     for key, (s, m) in counts.items():
                         scanned[key] = scanned.get(key, 0) + s
                         matched[key] = matched.get(key, 0) + m
                         result.scanned += s
+                        found += m
                     if opts.first is not None:
                         records = records[:max(0, opts.first - result.matched)]
-                        result.matched += min(sum(m for _, m in counts.values()), opts.first - result.matched)
-                    else:
-                        result.matched += sum(m for _, m in counts.values())
+                        found = min(found, opts.first - result.matched)
+                    result.matched += found
                     if records:
                         write(b"".join(records))
                     if opts.first is not None and result.matched >= opts.first:
@@ -220,24 +200,24 @@ def search(conf: dict, opts: SearchOptions, write: Callable[[bytes], None], time
                         break
                 elif kind == "stats":
                     where.add(*message[1:])
-                    finished += 1
                 elif kind == "error":
                     _, code, text, hint = message
                     error = KctlError(text, hint=hint)
                     error.exit_code = code
                     raise error
+            if result.reason == "first":
+                break
             if on_progress is not None and time.monotonic() - last_progress >= 0.5:
                 last_progress = time.monotonic()
                 on_progress(result)
     except BaseException:
         result.reason = "interrupted" if result.reason == "end" else result.reason
-        _stop(procs, stop)
+        pool.stop()
         _finish(result, index, scanned, matched)
         if on_done:
             on_done(result)
         raise
-    _stop(procs, stop)
-    _drain_stats(results, where, procs)
+    pool.stop()
     _finish(result, index, scanned, matched)
     if on_done:
         on_done(result)
@@ -251,32 +231,69 @@ def _finish(result: SearchResult, index: dict, scanned: dict, matched: dict) -> 
         result.counts[i] = replace(result.counts[i], scanned=scanned.get(key, 0), matched=matched.get(key, 0))
 
 
-def _drain_stats(results, where: Where, procs) -> None:
-    """After --first stopped the workers early: their evaluation counts, as far as they arrived."""
-    while True:
-        try:
-            message = results.get_nowait()
-        except (queue.Empty, OSError, ValueError):
-            return
-        if message[0] == "stats":
-            where.add(*message[1:])
+class _Pool:
+    """The worker processes, each with its ranges (biggest first, dealt round-robin), a pipe of results
+    and a stop pipe (closing it, or the parent's death, tells the worker to stop)."""
 
+    def __init__(self, spec: WorkerSpec, tasks: list, workers: int):
+        import multiprocessing
 
-def _stop(procs, stop) -> None:
-    """Every worker ended within STOP_BUDGET_S: asked (stop event), then SIGTERM, then SIGKILL."""
-    stop.set()
-    deadline = time.monotonic() + STOP_BUDGET_S * 0.6
-    for proc in procs:
-        if proc.pid is not None:
+        context = multiprocessing.get_context("spawn")  # never fork: the parent's librdkafka threads
+        self.procs, self.readers, self.stoppers, self._child_ends = [], [], [], []
+        for i in range(workers):
+            results_r, results_w = context.Pipe(duplex=False)
+            stop_r, stop_w = context.Pipe(duplex=False)
+            self.procs.append(context.Process(target=worker_main, args=(spec, tasks[i::workers], results_w, stop_r),
+                                              daemon=True, name=f"kctl-search-{i}"))
+            self.readers.append(results_r)
+            self.stoppers.append(stop_w)
+            self._child_ends += [results_w, stop_r]
+        self.said_done: set = set()
+
+    def start(self) -> None:
+        for proc in self.procs:
+            proc.start()
+        for conn in self._child_ends:  # the children's ends: a worker's death is then EOF here
+            conn.close()
+        self._child_ends = []
+
+    def receive(self, timeout: float) -> list:
+        """The messages that arrived within timeout; a worker's pipe is dropped at its EOF."""
+        from multiprocessing.connection import wait
+
+        out = []
+        for conn in wait(self.readers, timeout):
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                self.readers.remove(conn)
+                if id(conn) not in self.said_done:
+                    raise KctlError("a search worker ended without a word (killed?)") from None
+                continue
+            if message[0] == "stats":
+                self.said_done.add(id(conn))
+            out.append(message)
+        return out
+
+    def stop(self) -> None:
+        """Every worker ended within STOP_BUDGET_S: asked (stop pipe closed), then SIGTERM, then SIGKILL."""
+        for conn in self.stoppers:
+            conn.close()
+        self.stoppers = []
+        procs = [p for p in self.procs if p.pid is not None]
+        deadline = time.monotonic() + STOP_BUDGET_S * 0.6
+        for proc in procs:
             proc.join(max(0.0, deadline - time.monotonic()))
-    for proc in procs:
-        if proc.is_alive():
-            proc.terminate()
-    deadline = time.monotonic() + STOP_BUDGET_S * 0.3
-    for proc in procs:
-        if proc.pid is not None:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        deadline = time.monotonic() + STOP_BUDGET_S * 0.3
+        for proc in procs:
             proc.join(max(0.0, deadline - time.monotonic()))
-    for proc in procs:
-        if proc.is_alive():
-            proc.kill()
-            proc.join(0.1)
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+                proc.join(0.1)
+        for conn in self.readers:
+            conn.close()
+        self.readers = []

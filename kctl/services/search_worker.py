@@ -1,16 +1,15 @@
-"""One worker process of `kctl search`: takes offset ranges from the task queue, reads each in
-assign mode (no group, nothing committed), evaluates the --where expression on every record and
-sends the rendered matches (or only counts) to the parent.
+"""One worker process of `kctl search`: reads its offset ranges one after the other in assign mode
+(no group, nothing committed), evaluates the --where expression on every record and sends the
+rendered matches (or only counts) to the parent through a pipe.
 
-It ignores SIGINT (Ctrl-C reaches the whole process group: the parent decides when workers end),
-stops at the parent's stop event or when the parent is gone, and never blocks its exit on a
-queue the parent no longer reads.
+It ignores SIGINT (Ctrl-C reaches the whole process group: the parent decides when workers end)
+and stops when its stop pipe becomes readable: the parent closed it, or the parent is gone.
+Pipes rather than multiprocessing queues and events: those are named semaphores, which an exit
+after Ctrl-C (os._exit, no finalizers) would leave to the resource tracker's warnings.
 """
 
 from __future__ import annotations
 
-import os
-import queue
 import signal
 import time
 from dataclasses import dataclass
@@ -34,14 +33,38 @@ class WorkerSpec:
     timeout: float
 
 
-def main(spec: WorkerSpec, tasks, results, stop) -> None:
+class _Stop:
+    """The stop pipe: set once the parent closed its end (or died)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.set = False
+
+    def is_set(self) -> bool:
+        if not self.set:
+            self.set = self.conn.poll()
+        return self.set
+
+
+class _Results:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def put(self, message) -> None:
+        try:
+            self.conn.send(message)
+        except (BrokenPipeError, OSError):  # the parent stopped reading: it is ending the search
+            raise SystemExit(0) from None
+
+
+def main(spec: WorkerSpec, tasks: list, results_conn, stop_conn) -> None:
     """The process's target. Messages to the parent: ("matches", [bytes], {(t, p): (scanned, matched)}),
     ("stats", evaluated, failed, first_error) once at the end, ("error", exit_code, message, hint)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
+    results, stop = _Results(results_conn), _Stop(stop_conn)
     state: dict = {}
     try:
-        _run(spec, tasks, results, stop, parent, state)
+        _run(spec, tasks, results, stop, state)
     except Exception as exc:  # noqa: BLE001 - every failure goes to the parent as (code, message)
         from kctl.errors import KctlError
 
@@ -52,11 +75,9 @@ def main(spec: WorkerSpec, tasks, results, stop) -> None:
     finally:  # the last message of every worker
         where = state.get("where")
         results.put(("stats", where.evaluated, where.failed, where.first_error) if where else ("stats", 0, 0, None))
-        if stop.is_set() or os.getppid() != parent:
-            results.cancel_join_thread()  # stopped: exiting never waits for a parent that no longer reads
 
 
-def _run(spec: WorkerSpec, tasks, results, stop, parent: int, state: dict) -> None:
+def _run(spec: WorkerSpec, tasks: list, results, stop, state: dict) -> None:
     from kctl.client.consumer import ConsumerClient
     from kctl.outputs import make_output
     from kctl.services.where import compile_where
@@ -67,23 +88,17 @@ def _run(spec: WorkerSpec, tasks, results, stop, parent: int, state: dict) -> No
     client = ConsumerClient(spec.conf)
     matched_here = 0
     try:
-        while not stop.is_set():
-            try:
-                task = tasks.get(timeout=POLL_S)
-            except queue.Empty:
-                if os.getppid() != parent:
-                    return
-                continue
-            if task is None:
+        for task in tasks:
+            if stop.is_set():
                 return
-            matched_here += _read_range(client, task, where, render, results, stop, parent, spec, matched_here)
+            matched_here += _read_range(client, task, where, render, results, stop, spec, matched_here)
             if spec.first is not None and matched_here >= spec.first:
                 return
     finally:
         client.close(1.0)
 
 
-def _read_range(client, task, where, render, results, stop, parent, spec: WorkerSpec, matched_before: int) -> int:
+def _read_range(client, task, where, render, results, stop, spec: WorkerSpec, matched_before: int) -> int:
     """Read [start, end) of one partition; returns the records matched."""
     from kctl.errors import BrokerUnavailable
     from kctl.models.records import ConsumerRecord
@@ -98,7 +113,7 @@ def _read_range(client, task, where, render, results, stop, parent, spec: Worker
     done = False
     try:
         while not done:
-            if stop.is_set() or os.getppid() != parent:
+            if stop.is_set():
                 break
             items = client.poll_items(10000, POLL_S)
             now = time.monotonic()
