@@ -77,3 +77,9 @@ def test_compile_errors_name_the_position(expression, message):
 def test_only_the_variables_named_are_built():
     where = compile_where("offset == 7", now_ms=NOW)
     assert where.variables(record(value=b"\xff")) == {"offset": 7}
+
+
+def test_until_now_is_the_time_the_command_started():
+    from kctl.services.consume.options import Position, parse_until
+
+    assert parse_until("now", NOW) == Position("time", NOW)
