@@ -36,6 +36,7 @@ COMMANDS = {
     "produce": Lazy("kctl.cli.produce", "produce", "Produce messages to a topic from stdin, files or the command line."),
     "consume": Lazy("kctl.cli.consume", "consume",
                     "Read records from topics to stdout: values by default, --format, or -o json (JSON Lines)."),
+    "search": Lazy("kctl.cli.search", "search", "Find records by a CEL expression (--where), every partition, in parallel."),
     "copy": Lazy("kctl.cli.copy", "copy", "Copy a topic's records (key, value, headers, timestamp), resumably."),
     "topics": Lazy("kctl.cli.topics", "app", "Create, inspect, change and delete topics."),
     "groups": Lazy("kctl.cli.groups", "app",

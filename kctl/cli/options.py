@@ -16,6 +16,9 @@ says what it is now (`kctl produce -F json`: renamed to --input).
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
+
 import typer
 
 from kctl.cli.clicklib import ParamType
@@ -26,6 +29,34 @@ from kctl.cli.context import no_empty_names
 # configs alter): -c/--config KEY=VALUE (--set is the same), --delete KEY (--unset is the same).
 CONFIG_OPTION = typer.Option([], "--config", "-c", "--set", metavar="KEY=VALUE",
                              help="Set a config (repeatable), e.g. -c retention.ms=60000 (--set is the same).")
+# --where EXPR of consume, search (kctl.services.where).
+WHERE_HELP = ("Only records where this CEL expression holds (and every --match), over key, value (JSON-decoded), "
+              "headers, topic, partition, offset, timestamp, size, now: 'value.status == \"failed\" && value.amount > 490.0', "
+              "'headers[\"trace-id\"].startsWith(\"abc\")', 'timestamp > now - duration(\"1h\")', "
+              "'has(value.customer) && value.customer.country in [\"DE\",\"AT\"]'.")
+
+
+@contextmanager
+def where_reported(where):
+    """Around a run filtered by a kctl.services.where.Where: the line about records it could not be
+    evaluated on, on stderr at the end (also after Ctrl-C); exit 2 when it could be evaluated on none."""
+    try:
+        yield
+    except BaseException:
+        _report(where)
+        raise
+    if where is not None:
+        where.check()
+        _report(where)
+
+
+def _report(where) -> None:
+    report = where.report() if where is not None else None
+    if report:
+        sys.stderr.write(f"kctl: warning: {report}\n")
+        sys.stderr.flush()
+
+
 DELETE_OPTION = typer.Option([], "--delete", "--unset", metavar="KEY", callback=no_empty_names,
                              help="Remove an override, back to the default (repeatable; --unset is the same).")
 
