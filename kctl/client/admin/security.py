@@ -69,18 +69,26 @@ class SecurityAdmin:
         return outcome.value
 
     def describe_scram_users(self, users: list[str] | None = None, timeout: "float | Deadline | None" = None):
-        """(ScramUser...) with their mechanisms and iterations (None: every user)."""
+        """(ScramUser...) with their mechanisms and iterations (None: every user). Needs DESCRIBE
+        on the cluster: AuthError (exit 9) without it, NotFoundError for a named user without
+        credentials."""
+        from kctl.errors import AuthError
         from kctl.kafka import security_admin
 
         if users:
             users = check_names(users, "user name")
         deadline = self._deadline(timeout)
-        self._ensure_reachable(deadline)
-        (outcome,) = wait_each({"users": security_admin.describe_users(self._admin, users, deadline.remaining(0.1))},
-                               deadline, "describe users").values()
-        if outcome.error is not None:
-            raise outcome.error
-        return outcome.value
+        try:
+            return security_admin.describe_users(self._kpy(deadline), users, deadline)
+        except AuthError as exc:
+            if exc.code_name != "CLUSTER_AUTHORIZATION_FAILED":
+                raise
+            denied = AuthError("describe users: not authorized: reading SCRAM credentials needs the DESCRIBE "
+                               "operation on the cluster resource",
+                               hint="an admin can grant it: kctl acls create --principal User:NAME --operation describe "
+                                    "--resource-type cluster --resource-name kafka-cluster")
+            denied.code_name = exc.code_name
+            raise denied from None
 
     def upsert_scram_user(self, user: str, mechanism: str, password: str, iterations: int = 8192,
                           timeout: "float | Deadline | None" = None) -> Outcome:
