@@ -116,7 +116,7 @@ class ConsumerClient:
             conf.setdefault("enable.auto.commit", False)
         self.conf = conf
         self._kafka = KafkaConsumer(conf)  # refuses a group.id librdkafka would read as empty
-        self._closed = False
+        self._closed = self._closing = False
 
     # -- context manager --
 
@@ -272,10 +272,11 @@ class ConsumerClient:
         """Leave the group and free the client, giving up after timeout (a coordinator that is gone
         can hold librdkafka's close for a minute). Returns False when it gave up; offsets not committed
         by then are read again by the next member (at-least-once). Safe to call twice."""
-        if self._closed:
+        if self._closed or self._closing:
             return True
         check_timeout(timeout)
-        self._closed = True
+        # Open until the library's close returns: it runs the revoke callback, which may commit.
+        self._closing = True
         deadline = Deadline.of(timeout)
         seconds = round(deadline.remaining(), 3)
         try:
@@ -288,6 +289,8 @@ class ConsumerClient:
         except Exception as exc:  # noqa: BLE001 - reported, the exit proceeds
             log.event("consumer_close_failed", logging.WARNING, error=str(exc))
             return False
+        finally:
+            self._closed = True
         return True
 
 
