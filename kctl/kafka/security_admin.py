@@ -55,6 +55,13 @@ def describe_acls(admin, filter_: AclEntry, timeout: float) -> Future:
                   lambda bindings: tuple(sorted((_entry(b) for b in bindings), key=_sort_key)))
 
 
+def cluster_operations(admin, timeout: float) -> Future:
+    """A future of the names of the operations this principal may perform on the cluster (DESCRIBE,
+    ALTER...): empty when it may not even describe it (the broker then reports none)."""
+    return mapped(admin.describe_cluster(include_authorized_operations=True, request_timeout=timeout),
+                  lambda cluster: frozenset(_enum_name(op) for op in (cluster.authorized_operations or ())))
+
+
 def create_acls(admin, acls: list[AclEntry], timeout: float) -> dict[AclEntry, Future]:
     bindings = {_binding(a, False): a for a in acls}
     futures = admin.create_acls(list(bindings), request_timeout=timeout)
