@@ -112,6 +112,8 @@ class ProducerClient:
                 partitioner = partitioners.partitioner(partitioner, batch)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
+        if partitioner is not None and not callable(getattr(partitioner, "partition", None)):
+            raise UsageError(f"a partitioner is a name or has a partition(key, value, count) method, got {partitioner!r}")
         self.partitioner = partitioner if partitioner is not None else partitioners.partitioner("murmur2")
         self.conf = producer_conf(base, partitioner=getattr(self.partitioner, "librdkafka_name", None), **options)
         self._placed_by_python = getattr(self.partitioner, "librdkafka_name", None) is None

@@ -91,6 +91,9 @@ CASES = [
     ("consumer option group_id blank via conf", "usage", lambda: consumer(conf={"group.id": "\r"})),
     ("consumer client_id not UTF-8", "kctl", lambda: consumer(client_id=SURROGATE)),
     ("consumer unknown property", "kctl", lambda: consumer(no_such_property=1)),
+    ("consumer instance not a number", "usage", lambda: __import__("kctl.client", fromlist=["x"]).ConsumerClient(instance="x")),
+    ("consumer conf not a dict", "usage", lambda: __import__("kctl.client", fromlist=["x"]).ConsumerClient(conf="x")),
+    ("consumer bootstrap not a string", "usage", lambda: __import__("kctl.client", fromlist=["x"]).ConsumerClient(bootstrap=5)),
     # -- ConsumerClient methods --
     ("subscribe no topics", "usage", _with(C, lambda c: c.subscribe([]))),
     ("subscribe a bare string", "usage", _with(C, lambda c: c.subscribe("orders"))),
@@ -140,6 +143,7 @@ CASES = [
     # -- ProducerClient(...) and its methods --
     ("producer unknown option", "usage", lambda: producer(no_such_option=1)),
     ("producer on_delivery_error not callable", "usage", lambda: producer(on_delivery_error=5)),
+    ("producer partitioner without partition()", "usage", lambda: producer(partitioner=5)),
     ("producer client.id not UTF-8", "kctl", lambda: producer(conf={"client.id": SURROGATE})),
     ("producer property name not UTF-8", "kctl", lambda: producer(conf={SURROGATE: "1"})),
     ("send not a record", "usage", _with(producer, lambda p: p.send("hello"))),
@@ -186,6 +190,8 @@ CASES = [
     ("closed transaction abort", "closed", _closed_then(txn, lambda t: t.abort(1))),
     ("closed transaction close again", "ok", _closed_then(txn, lambda t: t.close())),
     # -- AdminClient --
+    ("admin negative default timeout", "usage",
+     lambda: __import__("kctl.client", fromlist=["x"]).AdminClient(bootstrap=NOWHERE, timeout=-1)),
     ("admin create_topics a bare string", "usage", _with(admin, lambda a: a.create_topics("orders"))),
     ("admin create_topics empty name", "usage", _with(admin, lambda a: a.create_topics([""]))),
     ("admin describe_topics NUL in name", "usage", _with(admin, lambda a: a.describe_topics(["a\x00b"]))),

@@ -23,6 +23,7 @@ class AdminCore:
         from kctl.client.conf import resolve_conf
         from kctl.kafka.clients import ClientErrors, new_admin
 
+        check_timeout(timeout, "timeout", allow_none=False)
         self._conf = resolve_conf(conf, instance=instance, bootstrap=bootstrap, context=context)
         self.timeout = timeout  # the default of every call that gets no timeout
         self.errors = ClientErrors()
