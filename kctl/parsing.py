@@ -221,3 +221,19 @@ def check_group_id(value, what: str = "group id") -> str:
     if not text.split("\x00")[0].strip():
         raise UsageError(f"{what} must not be empty or blank, got {text!r}")
     return check_name(text, what)
+
+
+def check_writable_dir(path: str, option: str) -> None:
+    """Refuse an output folder that cannot be made or written before anything is read: it must be a
+    folder, or be creatable below the nearest existing one."""
+    import os
+
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UsageError(f"cannot write {option} {path}: it is a file, not a folder")
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise UsageError(f"cannot write {option} {path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {option} {path}: permission denied on {existing}")

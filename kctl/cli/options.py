@@ -229,6 +229,20 @@ FLAG_HINTS = {
     ("consume", "--whitelist"): "kctl's is --pattern REGEX",
     ("produce", "--request-required-acks"): "kctl's is --acks 0|1|all",
     ("produce", "--compression-codec"): "kctl's is -z/--compression none|gzip|snappy|lz4|zstd",
+    # the console tools' --property formatter settings, which land on kctl's -X/--property
+    ("-X", "print.key"): "kctl's is the record template: kctl consume T -f '%k %v'",
+    ("-X", "print.value"): "kctl's is the record template: kctl consume T -f '%v'",
+    ("-X", "print.timestamp"): "kctl's is the record template: kctl consume T -f '%T %v'",
+    ("-X", "print.partition"): "kctl's is the record template: kctl consume T -f '%p %v'",
+    ("-X", "print.offset"): "kctl's is the record template: kctl consume T -f '%o %v'",
+    ("-X", "print.headers"): "kctl's is the record template: kctl consume T -f '%h %v'",
+    ("-X", "print.*"): "kctl's is the record template: kctl consume T -f '%p:%o %k %v' (-f/--format)",
+    ("-X", "key.separator"): "kctl's are kctl consume T -f '%k<SEP>%v' and kctl produce T -K/--key-separator SEP",
+    ("-X", "parse.key"): "kctl's is kctl produce T -K/--key-separator SEP (or -f '%k\\t%v\\n')",
+    ("-X", "parse.headers"): "kctl's are kctl produce T -H/--header NAME=VALUE and --input envelope",
+    ("-X", "headers.separator"): "kctl's are kctl produce T -H/--header NAME=VALUE and --input envelope",
+    ("-X", "line.separator"): "kctl's is the record template's end: kctl consume T -f '%v\\n'",
+    ("-X", "null.literal"): "kctl's is kctl produce T --null-marker TEXT",
 }
 
 
@@ -236,6 +250,13 @@ def renamed_hint(command_path: str, option: str) -> str | None:
     """What to use instead of a flag kctl does not have here (None: nothing known)."""
     path = command_path.split(" ", 1)[1] if " " in command_path else ""
     return FLAG_HINTS.get((path, option)) or FLAG_HINTS.get(("*", option))
+
+
+def console_property_hint(key: str) -> str | None:
+    """What to use instead of a Kafka console tool's --property (print.key=true, key.separator=:),
+    given to kctl's -X/--property, which takes client properties only (None: not one of them)."""
+    name = key.strip().lower()
+    return FLAG_HINTS.get(("-X", name)) or (FLAG_HINTS[("-X", "print.*")] if name.startswith("print.") else None)
 
 
 def output_hint(value: str) -> str | None:

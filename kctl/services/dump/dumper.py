@@ -14,6 +14,7 @@ from typing import Callable
 from kctl import serde
 from kctl.errors import NotFoundError, UsageError
 from kctl.models.moving import DumpPartition, DumpSummary
+from kctl.parsing import check_writable_dir
 from kctl.services.consume.options import Position
 from kctl.services.dump.files import FORMAT, MANIFEST, open_writer, sha256_of, suffix
 
@@ -80,6 +81,7 @@ def dump(conf: dict, topics: list[str], directory: str, compression: str = "zstd
 
     suffix(compression)
     topics = list(dict.fromkeys(topics))
+    check_writable_dir(directory, "--dir")
     root = Path(directory)
     if (root / MANIFEST).exists():
         raise UsageError(f"{root / MANIFEST} exists: {directory} already holds a dump", hint="choose another -d")
