@@ -40,6 +40,10 @@ class UsageError(KctlError):
     exit_code = ExitCode.USAGE
 
 
+class ClientClosed(UsageError):
+    """A call on a kctl.client client (producer, consumer, admin, transaction) after its close()."""
+
+
 class ConfigError(KctlError):
     exit_code = ExitCode.CONFIG
 

@@ -176,3 +176,64 @@ def check_writable(path: str, option: str) -> None:
         raise UsageError(f"cannot write {option} {path}: no folder {folder}")
     if not os.access(path if os.path.exists(path) else folder, os.W_OK):
         raise UsageError(f"cannot write {option} {path}: permission denied")
+
+
+def check_names(names, kind: str) -> list[str]:
+    """The names as a list; UsageError (exit 2) for one that is not text, is empty, holds a NUL
+    or is not valid UTF-8 (a command-line argument of raw bytes arrives surrogate-escaped):
+    none may reach librdkafka, which can crash on them (a surrogate in a subscribed topic or a
+    header name is a segmentation fault; a NUL ends the name early), or kafka-python, which can
+    hang on them."""
+    if isinstance(names, (str, bytes)):
+        raise UsageError(f"{kind}s are given as a list, got {type(names).__name__} {names!r}")
+    try:
+        out = list(names)
+    except TypeError:
+        raise UsageError(f"{kind}s are given as a list, got {type(names).__name__}") from None
+    for name in out:
+        check_name(name, kind)
+    return out
+
+
+def check_name(name, kind: str) -> str:
+    """One name, checked as check_names does."""
+    if not isinstance(name, str):
+        raise UsageError(f"{kind} must be text, got {type(name).__name__}")
+    if name == "":
+        raise UsageError(f"{kind} must not be empty")
+    if "\x00" in name:
+        raise UsageError(f"{kind} must not contain a NUL character: {name!r}")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"{kind} is not valid UTF-8: {name!r}") from None
+    return name
+
+
+def check_group_id(value, what: str = "group id") -> str:
+    """A consumer's group.id as librdkafka will read it. librdkafka strips white space from a
+    property value (and C ends it at a NUL): a group id that comes out empty leaves the consumer
+    without its queue, and confluent-kafka then aborts the whole process (an assertion in
+    Consumer_init). None is refused too (confluent-kafka sets it as an empty value)."""
+    if value is None:
+        raise UsageError(f"{what} must be a name, got None")
+    text = value if isinstance(value, str) else str(value)
+    if not text.split("\x00")[0].strip():
+        raise UsageError(f"{what} must not be empty or blank, got {text!r}")
+    return check_name(text, what)
+
+
+def check_writable_dir(path: str, option: str) -> None:
+    """Refuse an output folder that cannot be made or written before anything is read: it must be a
+    folder, or be creatable below the nearest existing one."""
+    import os
+
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UsageError(f"cannot write {option} {path}: it is a file, not a folder")
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise UsageError(f"cannot write {option} {path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {option} {path}: permission denied on {existing}")

@@ -22,6 +22,33 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.integration)
 
 
+# What a user's environment sets that would change which cluster or settings a test's command uses.
+USER_CHOICES = ("KCTL_CONFIG", "KCTL_CONTEXT", "KCTL_BOOTSTRAP", "KCTL_INSTANCE", "KCTL_SASL_PASSWORD")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_home(tmp_path_factory):
+    """The session runs with an empty HOME and config dir of its own: a user's kctl config file
+    (contexts, a current context) must neither change what a test's command does nor what it
+    imports (yaml, for one). The local instances stay where `kctl local` keeps them (the state
+    and jar cache folders are pinned to the user's real ones), so tests still find their brokers;
+    Maven's repository is the user's too."""
+    from kctl.services.local.paths import cache_root, state_root
+
+    home = tmp_path_factory.mktemp("home")
+    real_m2 = os.path.join(os.path.expanduser("~"), ".m2")
+    if os.path.isdir(real_m2):
+        os.symlink(real_m2, home / ".m2")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KCTL_STATE_DIR", str(state_root()))
+        mp.setenv("XDG_CACHE_HOME", str(cache_root().parent))
+        mp.setenv("HOME", str(home))
+        mp.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+        for name in USER_CHOICES:
+            mp.delenv(name, raising=False)
+        yield home
+
+
 SINGLE_INSTANCE = int(os.environ.get("KCTL_TEST_INSTANCE", "0"))
 CLUSTER_INSTANCE = int(os.environ.get("KCTL_TEST_CLUSTER_INSTANCE", "1"))
 

@@ -13,7 +13,8 @@ import typer
 from kctl.cli.argv import GLOBAL_FLAG_OPTIONS, GLOBAL_VALUE_OPTIONS  # noqa: F401 - re-exported
 from kctl.cli.context import AppContext, no_empty_names
 from kctl.cli.lazy import Lazy, LazyGroup
-from kctl.cli.options import Duration
+from kctl.cli.options import Duration, console_property_hint
+from kctl.errors import UsageError
 
 
 class OutputFormat(str, Enum):
@@ -36,6 +37,7 @@ COMMANDS = {
     "produce": Lazy("kctl.cli.produce", "produce", "Produce messages to a topic from stdin, files or the command line."),
     "consume": Lazy("kctl.cli.consume", "consume",
                     "Read records from topics to stdout: values by default, --format, or -o json (JSON Lines)."),
+    "search": Lazy("kctl.cli.search", "search", "Find records by a CEL expression (--where), every partition, in parallel."),
     "copy": Lazy("kctl.cli.copy", "copy", "Copy a topic's records (key, value, headers, timestamp), resumably."),
     "topics": Lazy("kctl.cli.topics", "app", "Create, inspect, change and delete topics."),
     "groups": Lazy("kctl.cli.groups", "app",
@@ -136,13 +138,19 @@ def root(
     from kctl.config.client_conf import parse_key_values
 
     log.setup(verbose, log_format.value, log_file)
+    overrides = parse_key_values(properties, "-X")
+    for key in overrides:
+        hint = console_property_hint(key)
+        if hint:
+            raise UsageError(f"-X/--property {key}: a Kafka console tool's formatter property, not a client "
+                             "property", hint=hint)
     ctx.obj = AppContext(
         output=output.value,
         bootstrap=bootstrap,
         instance=instance,
         context_name=context,
         registry=registry,
-        overrides=parse_key_values(properties, "-X"),
+        overrides=overrides,
         command_config=command_config,
         timeout=timeout,
         verbose=verbose,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from enum import Enum
 from typing import List, Optional
 
 import typer
 
 from kctl.cli.context import app_context, no_empty_names
-from kctl.cli.options import Duration, Position, some_topics, topics_option
+from kctl.cli.options import WHERE_HELP, Duration, Position, some_topics, topics_option, where_reported
 
 _SERDE_NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")  # = kctl.serde.NAMES
 
@@ -60,6 +61,7 @@ def consume(
     value_deserializer: Optional[Deserializer] = typer.Option(None, "--value-deserializer", help="How to show values."),
     pretty: bool = typer.Option(False, "--pretty", help="Indent JSON values (and -o json records)."),
     match: Optional[List[str]] = typer.Option(None, "--match", help="Only records where key=RE, value=RE or header.NAME=RE (repeatable, all must match)."),
+    where: Optional[str] = typer.Option(None, "--where", metavar="EXPR", help=WHERE_HELP),
     isolation: Isolation = typer.Option(Isolation.read_committed, "--isolation", help="Skip records of open/aborted transactions or not."),
     value_format: Optional[SchemaFormat] = typer.Option(None, "--value-format", help="Decode Schema Registry values to JSON: avro|json-schema|protobuf|auto (auto: Confluent-framed records decoded, others shown as they are)."),
     key_format: Optional[SchemaFormat] = typer.Option(None, "--key-format", help="Decode Schema Registry keys to JSON (as --value-format)."),
@@ -73,8 +75,6 @@ def consume(
 
     Example: kctl consume orders --group audit --from -10 --until end -f '%p:%o %k %v'
     """
-    import sys
-
     from kctl.outputs import make_output
     from kctl.parsing import parse_partitions
     from kctl.services import consume as service
@@ -96,6 +96,7 @@ def consume(
     )
     kd = key_deserializer.value if key_deserializer else None
     vd = value_deserializer.value if value_deserializer else None
+    key_decoder = value_decoder = None
     if value_format is None and key_format is None:
         output = make_output(obj.output, fmt, kd, vd, pretty)
     else:
@@ -106,9 +107,16 @@ def consume(
             schema_registry, obj.context, obj.registry_data, obj.target.instance, obj.timeout,
             key_format.value if key_format else None, value_format.value if value_format else None)
         output = schema_output(obj.output, fmt, kd, vd, pretty, key_decoder, value_decoder)
+    if where is not None:
+        from dataclasses import replace
+
+        from kctl.services.where import compile_where
+
+        options = replace(options, where=compile_where(where, key_decoder=key_decoder, value_decoder=value_decoder))
     # The summary line on stderr: on a terminal only (scripts read a clean stderr), never with -q.
     on_done = (lambda summary: obj.note(summary_line(summary))) if obj.progress_on_stderr else None
-    service.consume(obj.client_conf(), options, output, sys.stdout.buffer, obj.timeout, on_done)
+    with where_reported(options.where):
+        service.consume(obj.client_conf(), options, output, sys.stdout.buffer, obj.timeout, on_done)
 
 
 _REASONS = {"end": "end reached", "until": "--until reached", "max_messages": "max messages reached",

@@ -9,7 +9,7 @@ import typer
 
 from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context, no_empty_names, positive_number
-from kctl.cli.options import Duration, Position
+from kctl.cli.options import WHERE_HELP, Duration, Position, where_reported
 from kctl.cli.progress import ProgressLine
 
 
@@ -37,6 +37,7 @@ def copy(
     follow: bool = typer.Option(False, "--follow", help="Keep copying new records until Ctrl-C/SIGTERM."),
     match: List[str] = typer.Option([], "--match", metavar="FIELD=REGEX",
                                     help="Copy only records where key=, value= or header.NAME= matches (repeatable)."),
+    where: Optional[str] = typer.Option(None, "--where", metavar="EXPR", help=WHERE_HELP),
     rate: Optional[float] = typer.Option(None, "--rate", metavar="N", help="At most N records per second.",
                                          callback=positive_number),
     batch: int = typer.Option(5000, "--batch", metavar="N", min=1, help="Records per transaction (at most)."),
@@ -65,6 +66,10 @@ def copy(
                              transactional_id=transactional_id, follow=follow, rate=rate, batch=batch,
                              batch_ms=batch_ms, partition_preserve=partition_preserve, create=create,
                              timeout=obj.timeout)
+    if where is not None:
+        from kctl.services.where import compile_where
+
+        opts = dataclasses.replace(opts, where=compile_where(where))
     src = obj
     if from_instance is not None or from_context is not None:  # replaces the global -b/-i/--context
         src = dataclasses.replace(obj, instance=from_instance, context_name=from_context, bootstrap=None)
@@ -74,7 +79,8 @@ def copy(
         dst_conf = dst.client_conf()
     progress = ProgressLine.copy() if obj.progress_on_stderr else None
     try:
-        summary = run_copy(opts, src.client_conf(), dst_conf, progress)
+        with where_reported(opts.where):
+            summary = run_copy(opts, src.client_conf(), dst_conf, progress)
     finally:
         if progress:
             progress.close()

@@ -57,8 +57,11 @@ def list_(
     from kctl.services import groups
 
     obj = app_context(ctx)
-    render(groups.list_groups(obj.client_conf(), obj.timeout, state, type_, lag=not no_lag, pattern=pattern), obj.output,
-           kind=GroupSummary)
+    listed = groups.list_groups(obj.client_conf(), obj.timeout, state, type_, lag=not no_lag, pattern=pattern)
+    render(listed, obj.output, kind=GroupSummary)
+    error = groups.list_failure(listed)
+    if error is not None:
+        raise error
 
 
 @app.command()

@@ -16,6 +16,9 @@ says what it is now (`kctl produce -F json`: renamed to --input).
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
+
 import typer
 
 from kctl.cli.clicklib import ParamType
@@ -26,6 +29,34 @@ from kctl.cli.context import no_empty_names
 # configs alter): -c/--config KEY=VALUE (--set is the same), --delete KEY (--unset is the same).
 CONFIG_OPTION = typer.Option([], "--config", "-c", "--set", metavar="KEY=VALUE",
                              help="Set a config (repeatable), e.g. -c retention.ms=60000 (--set is the same).")
+# --where EXPR of consume, search (kctl.services.where).
+WHERE_HELP = ("Only records where this CEL expression holds (and every --match), over key, value (JSON-decoded), "
+              "headers, topic, partition, offset, timestamp, size, now: 'value.status == \"failed\" && value.amount > 490.0', "
+              "'headers[\"trace-id\"].startsWith(\"abc\")', 'timestamp > now - duration(\"1h\")', "
+              "'has(value.customer) && value.customer.country in [\"DE\",\"AT\"]'.")
+
+
+@contextmanager
+def where_reported(where):
+    """Around a run filtered by a kctl.services.where.Where: the line about records it could not be
+    evaluated on, on stderr at the end (also after Ctrl-C); exit 2 when it could be evaluated on none."""
+    try:
+        yield
+    except BaseException:
+        _report(where)
+        raise
+    if where is not None:
+        where.check()
+        _report(where)
+
+
+def _report(where) -> None:
+    report = where.report() if where is not None else None
+    if report:
+        sys.stderr.write(f"kctl: warning: {report}\n")
+        sys.stderr.flush()
+
+
 DELETE_OPTION = typer.Option([], "--delete", "--unset", metavar="KEY", callback=no_empty_names,
                              help="Remove an override, back to the default (repeatable; --unset is the same).")
 
@@ -198,6 +229,20 @@ FLAG_HINTS = {
     ("consume", "--whitelist"): "kctl's is --pattern REGEX",
     ("produce", "--request-required-acks"): "kctl's is --acks 0|1|all",
     ("produce", "--compression-codec"): "kctl's is -z/--compression none|gzip|snappy|lz4|zstd",
+    # the console tools' --property formatter settings, which land on kctl's -X/--property
+    ("-X", "print.key"): "kctl's is the record template: kctl consume T -f '%k %v'",
+    ("-X", "print.value"): "kctl's is the record template: kctl consume T -f '%v'",
+    ("-X", "print.timestamp"): "kctl's is the record template: kctl consume T -f '%T %v'",
+    ("-X", "print.partition"): "kctl's is the record template: kctl consume T -f '%p %v'",
+    ("-X", "print.offset"): "kctl's is the record template: kctl consume T -f '%o %v'",
+    ("-X", "print.headers"): "kctl's is the record template: kctl consume T -f '%h %v'",
+    ("-X", "print.*"): "kctl's is the record template: kctl consume T -f '%p:%o %k %v' (-f/--format)",
+    ("-X", "key.separator"): "kctl's are kctl consume T -f '%k<SEP>%v' and kctl produce T -K/--key-separator SEP",
+    ("-X", "parse.key"): "kctl's is kctl produce T -K/--key-separator SEP (or -f '%k\\t%v\\n')",
+    ("-X", "parse.headers"): "kctl's are kctl produce T -H/--header NAME=VALUE and --input envelope",
+    ("-X", "headers.separator"): "kctl's are kctl produce T -H/--header NAME=VALUE and --input envelope",
+    ("-X", "line.separator"): "kctl's is the record template's end: kctl consume T -f '%v\\n'",
+    ("-X", "null.literal"): "kctl's is kctl produce T --null-marker TEXT",
 }
 
 
@@ -205,6 +250,13 @@ def renamed_hint(command_path: str, option: str) -> str | None:
     """What to use instead of a flag kctl does not have here (None: nothing known)."""
     path = command_path.split(" ", 1)[1] if " " in command_path else ""
     return FLAG_HINTS.get((path, option)) or FLAG_HINTS.get(("*", option))
+
+
+def console_property_hint(key: str) -> str | None:
+    """What to use instead of a Kafka console tool's --property (print.key=true, key.separator=:),
+    given to kctl's -X/--property, which takes client properties only (None: not one of them)."""
+    name = key.strip().lower()
+    return FLAG_HINTS.get(("-X", name)) or (FLAG_HINTS[("-X", "print.*")] if name.startswith("print.") else None)
 
 
 def output_hint(value: str) -> str | None:

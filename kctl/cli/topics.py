@@ -285,6 +285,8 @@ def dump(
                                         help="Start: beginning (default), end, OFFSET, -N, TIME (@TIME, -1h, ISO 8601)."),
     until: Optional[str] = typer.Option(None, "--until", click_type=Position("until"),
                                         help="Stop before: end (default), OFFSET, TIME (@TIME, -1h, ISO 8601)."),
+    where: Optional[str] = typer.Option(None, "--where", metavar="EXPR", help="Dump only the records where this CEL "
+                                        "expression holds (as `kctl consume --where`)."),
 ):
     """Back topics up: a compressed JSON Lines file per partition and manifest.json (configs, offsets, SHA-256).
 
@@ -296,12 +298,18 @@ def dump(
     from kctl.services.consume.options import parse_from, parse_until
     from kctl.services.dump import dump as run_dump
 
+    from kctl.cli.options import where_reported
+    from kctl.services.where import compile_where
+
     obj = app_context(ctx)
     names = some_topics(names, topic)
     start, stop = parse_from(from_), parse_until(until)
+    expression = compile_where(where) if where is not None else None
     progress = ProgressLine("dumped") if obj.progress_on_stderr else None
     try:
-        summary = run_dump(obj.client_conf(), names, directory, compression, start, stop, obj.timeout, progress)
+        with where_reported(expression):
+            summary = run_dump(obj.client_conf(), names, directory, compression, start, stop, obj.timeout, progress,
+                               expression)
     finally:
         if progress:
             progress.close()

@@ -12,10 +12,18 @@ def resolve_conf(conf: dict | None = None, *, instance: int | None = None, boots
     as it is; otherwise the target is resolved like `kctl -i N` / `-b` / `--context`.
     """
     from kctl.config.client_conf import build_conf
+    from kctl.errors import UsageError
     from kctl.config.contexts import get_context
     from kctl.config.registry import resolve_target
     from kctl.config.state import target_properties
 
+    if conf is not None and not isinstance(conf, dict):
+        raise UsageError(f"conf is a dict of librdkafka properties, got {type(conf).__name__}")
+    if instance is not None and (isinstance(instance, bool) or not isinstance(instance, int)):
+        raise UsageError(f"instance is a number, got {instance!r}")
+    for name, value in (("bootstrap", bootstrap), ("context", context), ("registry", registry)):
+        if value is not None and not isinstance(value, str):
+            raise UsageError(f"{name} is a string, got {type(value).__name__}")
     conf = dict(conf or {})
     if instance is None and bootstrap is None and context is None and "bootstrap.servers" in conf:
         return conf

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from kctl.client.checks import check_callable, check_partition, check_timeout, refuse_when_closed
 from kctl.client.records import ProducerRecord, RecordMetadata
 from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable, KctlError, UsageError
+from kctl.parsing import check_name
 
 # ProducerClient(**options) -> the producer_conf keyword it sets.
 OPTIONS = ("acks", "idempotence", "compression", "linger_ms", "batch_size", "retry_backoff_ms",
@@ -74,6 +76,7 @@ class SendFuture:
         return None
 
 
+@refuse_when_closed("producer client")
 class ProducerClient:
     """A Kafka producer. conf: librdkafka properties (or instance=/bootstrap=/context= resolved
     like `kctl -i N`); options: acks, idempotence, compression, linger_ms, batch_size,
@@ -82,6 +85,7 @@ class ProducerClient:
     (string json bytes int32 int64 double hex base64) or an object with serialize(value);
     default bytes (bytes as they are, str as UTF-8). partitioner: a name (murmur2 = the Java
     producer's placement, default; consistent random round-robin sticky) or an object.
+    A bad argument is a UsageError; every call after close() raises ClientClosed (a UsageError).
     """
 
     def __init__(self, conf: dict | None = None, *, instance: int | None = None, bootstrap: str | None = None,
@@ -96,6 +100,7 @@ class ProducerClient:
             raise UsageError(f"unknown producer option {unknown[0]!r} (one of: {', '.join(OPTIONS)})")
         if delivery_reports not in ("all", "errors"):
             raise UsageError("delivery_reports is 'all' or 'errors'")
+        check_callable(on_delivery_error, "on_delivery_error")
         self.key_serializer = _serializer(key_serializer)
         self.value_serializer = _serializer(value_serializer)
         base = resolve_conf(conf, instance=instance, bootstrap=bootstrap, context=context)
@@ -107,12 +112,15 @@ class ProducerClient:
                 partitioner = partitioners.partitioner(partitioner, batch)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
+        if partitioner is not None and not callable(getattr(partitioner, "partition", None)):
+            raise UsageError(f"a partitioner is a name or has a partition(key, value, count) method, got {partitioner!r}")
         self.partitioner = partitioner if partitioner is not None else partitioners.partitioner("murmur2")
         self.conf = producer_conf(base, partitioner=getattr(self.partitioner, "librdkafka_name", None), **options)
         self._placed_by_python = getattr(self.partitioner, "librdkafka_name", None) is None
         self._partition_counts: dict[str, int] = {}
         self._errors_only = delivery_reports == "errors"
         self._lib = LibProducer(self.conf, errors_only=self._errors_only, on_failure=on_delivery_error)
+        self._closed = False
 
     @property
     def delivery_timeout(self) -> float:
@@ -124,6 +132,8 @@ class ProducerClient:
     # ---- metadata --------------------------------------------------------------------------
     def partitions_for(self, topic: str, timeout: float | Deadline | None = None) -> int:
         """How many partitions topic has; NotFoundError (exit 4) when it does not exist."""
+        check_name(topic, "topic name")
+        check_timeout(timeout)
         count = self._lib.partitions(topic, Deadline.of(timeout).remaining(0.1))
         self._partition_counts[topic] = count
         return count
@@ -136,6 +146,7 @@ class ProducerClient:
         statistics.interval.ms (say 20); a producer that is not idempotent has nothing to wait for."""
         if str(self.conf.get("enable.idempotence")).lower() in ("false", "0"):
             return True
+        check_timeout(timeout)
         if not self._lib.statistics_enabled():
             raise UsageError("wait_for_producer_id needs statistics.interval.ms in the producer's settings")
         deadline = Deadline.of(timeout)
@@ -151,6 +162,10 @@ class ProducerClient:
         delivery report is in (from poll/flush/get), like the future's callbacks."""
         if self._errors_only:
             raise UsageError("send() needs every delivery report: make the client with delivery_reports='all'")
+        if not isinstance(record, ProducerRecord):
+            raise UsageError(f"send() takes a ProducerRecord, got {type(record).__name__}")
+        check_callable(on_delivery, "on_delivery")
+        check_name(record.topic, "topic name")
         key = _serialize(self.key_serializer, record.key, "key", record.topic)
         value = _serialize(self.value_serializer, record.value, "value", record.topic)
         future = SendFuture(self._lib.poll)
@@ -173,6 +188,10 @@ class ProducerClient:
         RecordRejected when librdkafka refuses it at once (say, too large)."""
         if partition is None:
             partition = self._place(topic, key, value)
+        elif partition != -1:
+            check_partition(partition)
+        if headers:
+            headers = _checked_headers(headers)
         if timestamp_ms is not None:
             check_timestamp(timestamp_ms)
         self._lib.produce(topic, value, key, partition, headers, timestamp_ms or 0, on_delivery)
@@ -182,6 +201,10 @@ class ProducerClient:
         """The bulk path: every (encoded) value of the list with one key (or keys[i] for
         values[i]) and the same headers, one C call each. Returns how many were handed over;
         RecordRejected (.index) stops at a refused one."""
+        if headers:
+            headers = _checked_headers(headers)
+        if partition is not None:
+            check_partition(partition)
         if partition is None and self._placed_by_python:
             for index, value in enumerate(values):
                 try:
@@ -203,12 +226,14 @@ class ProducerClient:
     # ---- waiting ---------------------------------------------------------------------------
     def poll(self, timeout: float = 0) -> int:
         """Serve delivery reports (callbacks, futures); returns how many were served."""
+        check_timeout(timeout, allow_none=False)
         return self._lib.poll(timeout)
 
     def flush(self, timeout: float | Deadline | None = None) -> int:
         """Wait until every record is acknowledged or failed, at most until the timeout (default:
         the delivery timeout); returns how many are still pending. Waits in short steps, so that
         Ctrl-C is noticed."""
+        check_timeout(timeout)
         deadline = Deadline.of(timeout, default=self.delivery_timeout)
         while True:
             remaining = self._lib.flush(min(0.5, deadline.remaining()))
@@ -227,21 +252,23 @@ class ProducerClient:
         self._lib.purge()
 
     def close(self, timeout: float | Deadline | None = None) -> int:
-        """Flush (within timeout) and return how many records were left undelivered."""
-        if self._lib is None:
+        """Flush (within timeout) and return how many records were left undelivered. Safe to
+        call twice; any other call after it raises ClientClosed."""
+        if self._closed:
             return 0
+        check_timeout(timeout)
         try:
             return self.flush(timeout)
         except KctlError:  # a producer that failed fatally: nothing more will be delivered
             return self._lib.pending()
         finally:
-            self._lib = None
+            self._closed = True
 
     def __enter__(self) -> "ProducerClient":
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._lib is not None:
+        if not self._closed:
             self.close(None if exc[0] is None else 5.0)
 
 
@@ -277,10 +304,28 @@ def _serializer(value):
 def _headers(headers) -> list | None:
     if not headers:
         return None
-    items = headers.items() if isinstance(headers, dict) else headers
+    return _checked_headers(headers.items() if isinstance(headers, dict) else headers)
+
+
+def _checked_headers(headers) -> list:
+    """[(name, bytes or None)], names text and values bytes, text (as UTF-8) or None: a name that
+    is not valid UTF-8 crashes confluent-kafka (a segmentation fault), not a clean error."""
+    if isinstance(headers, dict):
+        headers = headers.items()
     out = []
-    for name, value in items:
-        if isinstance(value, str):
-            value = value.encode("utf-8")
-        out.append((str(name), value))
+    try:
+        for name, value in headers:
+            if not isinstance(name, str):
+                raise UsageError(f"a header name must be text, got {type(name).__name__}")
+            try:
+                name.encode("utf-8")
+                if isinstance(value, str):
+                    value = value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise UsageError(f"header {name!r}: not valid UTF-8") from None
+            if value is not None and not isinstance(value, (bytes, bytearray, memoryview)):
+                raise UsageError(f"header {name!r}: a value is bytes, text or None, got {type(value).__name__}")
+            out.append((name, value))
+    except (TypeError, ValueError):
+        raise UsageError(f"headers are a dict or (name, value) pairs, got {headers!r}"[:300]) from None
     return out

@@ -201,6 +201,16 @@ def _existing_file(path: str, option: str) -> str:
     return str(full)
 
 
+def _url_password(url: str) -> bool:
+    """Whether url's userinfo holds a password (scheme://user:PASSWORD@host)."""
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url.strip()).password is not None
+    except ValueError:  # not a URL kctl could use: refused later by the registry client, holds no userinfo
+        return "@" in url and ":" in url.split("@", 1)[0].split("://", 1)[-1]
+
+
 def schema_registry_entry(url: str | None, user: str | None = None, password_env: str | None = None,
                           password_file: str | None = None, ca_file: str | None = None) -> dict | None:
     """A context's `schema_registry` mapping (the password as a reference), or None when no URL is given."""
@@ -212,6 +222,10 @@ def schema_registry_entry(url: str | None, user: str | None = None, password_env
         return None
     if password_env and password_file:
         raise UsageError("give --schema-registry-password-env or --schema-registry-password-file, not both")
+    if _url_password(url):
+        raise UsageError("--schema-registry: a password in the URL is not accepted as a command-line value",
+                         hint="give the URL without it, and --schema-registry-user USER with "
+                              "--schema-registry-password-env VAR or --schema-registry-password-file PATH")
     entry: dict = {"url": url}
     if user:
         entry["user"] = user

@@ -168,6 +168,11 @@ def new_client(factory, conf: dict, refused=config_error):
     interrupt (see interrupts_kept)."""
     ck = confluent()
 
+    for key, value in conf.items():
+        if not all(_is_utf8(text) for text in (key, value) if isinstance(text, str)):
+            # confluent-kafka fails with a SystemError (an exception set behind its back) on these
+            raise ConfigError(f"invalid client configuration: property {key!r} or its value is not valid UTF-8",
+                              hint="check -X, --command-config and the context's properties")
     try:
         with interrupts_kept():
             return factory(conf)
@@ -176,6 +181,14 @@ def new_client(factory, conf: dict, refused=config_error):
                 and all(isinstance(name, str) for name in conf):  # Python's own SIGINT handler raised (a program using kctl.client)
             raise KeyboardInterrupt() from None
         raise refused(exc) from None
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def new_admin(conf: dict, errors: ClientErrors):

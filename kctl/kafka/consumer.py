@@ -19,6 +19,7 @@ from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError
 from kctl.kafka.clients import (
     ClientErrors, interrupts_kept, library_conf, lost_interrupt, new_client, to_kctl_error, unreachable,
 )
+from kctl.parsing import check_group_id
 from kctl.models.records import ConsumerEvent, ConsumerRecord, TopicPartitionOffset
 from kctl.kafka.lib import confluent
 
@@ -175,6 +176,8 @@ class KafkaConsumer:
         self.errors = ClientErrors()
         self.conf = conf
         self.cooperative = "cooperative" in str(conf.get("partition.assignment.strategy", ""))
+        if "group.id" in conf:  # without one, librdkafka refuses the consumer (exit 3 below)
+            check_group_id(conf["group.id"], "group.id")
         self._consumer = new_client(ck.Consumer, library_conf(conf, self.errors), refused=_refused)
 
     def _error(self, exc: BaseException, what: str, timeout: float | None = None) -> KctlError:
@@ -223,9 +226,14 @@ class KafkaConsumer:
     # -- assignment --
 
     def subscribe(self, topics: list[str], listener: RebalanceListener) -> None:
-        with interrupts_kept():  # a Ctrl-C while the topic names become strings
-            self._consumer.subscribe(list(topics), on_assign=listener.on_assign, on_revoke=listener.on_revoke,
-                                     on_lost=listener.on_lost)
+        ck = confluent()
+
+        try:
+            with interrupts_kept():  # a Ctrl-C while the topic names become strings
+                self._consumer.subscribe(list(topics), on_assign=listener.on_assign, on_revoke=listener.on_revoke,
+                                         on_lost=listener.on_lost)
+        except ck.KafkaException as exc:  # _INVALID_ARG: a regular expression librdkafka cannot compile
+            raise to_kctl_error(exc, f"subscribe {', '.join(topics)}") from None
 
     def assign(self, offsets) -> None:
         self._consumer.assign(_parts(offsets))
@@ -246,6 +254,22 @@ class KafkaConsumer:
             raise to_kctl_error(exc, f"seek {topic}[{partition}]") from None
 
     # -- reading --
+
+    def poll_available(self, max_records: int, timeout: float) -> Batch:
+        """What has been fetched already (up to max_records), at once; when nothing has, the first
+        message to arrive within timeout and what is queued with it. librdkafka's consume() itself
+        waits until it has max_records or the timeout passed: a poll(100, timeout=10) of a topic
+        holding 3 records took the whole 10 s."""
+        consume = self._consumer.consume
+        try:
+            msgs = consume(num_messages=max_records, timeout=0)
+            if not msgs and timeout > 0:
+                msgs = consume(num_messages=1, timeout=timeout)
+                if msgs and max_records > 1:  # a fetch response is queued whole: the rest came with it
+                    msgs += consume(num_messages=max_records - 1, timeout=0)
+            return Batch(msgs)
+        except SystemError as exc:
+            raise lost_interrupt(exc) from None
 
     def poll_batch(self, max_records: int, timeout: float) -> Batch:
         # consume() serves error_cb, the logger and the rebalance callbacks (Python): an interrupt

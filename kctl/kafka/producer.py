@@ -178,6 +178,8 @@ class LibProducer:
                     self._wait_for_room(topic, value, key, partition, **kwargs)
         except self._kafka_exception as exc:
             raise self._rejected(exc, value, 0) from None
+        except (TypeError, ValueError, OverflowError) as exc:  # a value that is not bytes, a topic not UTF-8...
+            raise _bad_argument(exc, topic, 0) from None
 
     def produce_values(self, topic: str, values: list, key: bytes | None = None, partition: int = -1, *,
                        keys: list | None = None, headers: list | None = None) -> int:
@@ -218,6 +220,8 @@ class LibProducer:
                             self._wait_for_room(topic, value, k, partition, headers=headers)
         except self._kafka_exception as exc:
             raise self._rejected(exc, values[index], index) from None
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise _bad_argument(exc, topic, index) from None
         return len(values)
 
     def _wait_for_room(self, topic, value, key, partition, **kwargs) -> None:
@@ -337,6 +341,13 @@ class LibProducer:
                     mapped = _classified(BrokerUnavailable, error, f"transaction {what} timed out", None)
                 raise mapped from None
 
+
+
+def _bad_argument(exc: BaseException, topic, index: int) -> RecordRejected:
+    """The RecordRejected (exit 2) for an argument confluent-kafka refuses with a Python error."""
+    rejected = RecordRejected(f"cannot produce to {topic!r}: {exc}")
+    rejected.index = index
+    return rejected
 
 
 def _positive(value) -> bool:

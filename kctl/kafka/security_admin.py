@@ -55,6 +55,13 @@ def describe_acls(admin, filter_: AclEntry, timeout: float) -> Future:
                   lambda bindings: tuple(sorted((_entry(b) for b in bindings), key=_sort_key)))
 
 
+def cluster_operations(admin, timeout: float) -> Future:
+    """A future of the names of the operations this principal may perform on the cluster (DESCRIBE,
+    ALTER...): empty when it may not even describe it (the broker then reports none)."""
+    return mapped(admin.describe_cluster(include_authorized_operations=True, request_timeout=timeout),
+                  lambda cluster: frozenset(_enum_name(op) for op in (cluster.authorized_operations or ())))
+
+
 def create_acls(admin, acls: list[AclEntry], timeout: float) -> dict[AclEntry, Future]:
     bindings = {_binding(a, False): a for a in acls}
     futures = admin.create_acls(list(bindings), request_timeout=timeout)
@@ -71,35 +78,28 @@ def _sort_key(a: AclEntry):
     return (a.resource_type, a.resource_name, a.principal, a.operation, a.permission, a.host)
 
 
-def describe_users(admin, users: list[str] | None, timeout: float) -> Future:
-    """A future of (ScramUser...) (None users: every user with SCRAM credentials)."""
-    ScramMechanism = _ca().ScramMechanism
+def describe_users(kpy, users: list[str] | None, deadline) -> tuple[ScramUser, ...]:
+    """DescribeUserScramCredentials of these users (None: every user with SCRAM credentials),
+    over kafka-python (a kctl.kafka.kafka_python.KafkaPythonAdmin). NotFoundError for a named
+    user without credentials; AuthError (CLUSTER_AUTHORIZATION_FAILED) without DESCRIBE on the cluster.
 
-    def convert(answer) -> tuple[ScramUser, ...]:
-        out = []
-        for name, desc in sorted(answer.items()):
-            if isinstance(desc, Future):
-                desc = desc.result()
-            creds = tuple(ScramCredential(_enum_name(ScramMechanism(c.mechanism)).replace("_", "-"), c.iterations)
-                          for c in desc.scram_credential_infos)
-            out.append(ScramUser(name, creds))
-        return tuple(out)
+    Not over confluent-kafka: librdkafka 2.16 frees memory twice when it parses the broker's
+    refusal ("munmap_chunk(): invalid pointer", the process aborts), so a principal without
+    DESCRIBE on the cluster killed `kctl users list`. "Every user" is asked as an empty list,
+    which the protocol reads as all users: a Kafka 4.1 broker that refuses a null list fails
+    building its error answer (a NullPointerException) and drops the connection instead."""
+    from kctl.errors import NotFoundError
 
-    if users:
-        futures = admin.describe_user_scram_credentials(list(users), request_timeout=timeout)
-        combined: Future = Future()
-
-        def done(_):
-            if all(f.done() for f in futures.values()) and not combined.done():
-                try:
-                    combined.set_result(convert({u: f.result() for u, f in futures.items()}))
-                except BaseException as exc:  # noqa: BLE001 - handed on to whoever waits
-                    combined.set_exception(exc)
-
-        for f in futures.values():
-            f.add_done_callback(done)
-        return combined
-    return mapped(admin.describe_user_scram_credentials(request_timeout=timeout), convert)
+    wanted = list(dict.fromkeys(users or ()))
+    answer = kpy.call("describe users", deadline, "describe_user_scram_credentials", wanted)
+    out = []
+    for name, desc in sorted(answer.items()):
+        if desc.get("error"):
+            raise NotFoundError(str(desc["error"]), hint="`kctl users list` shows the users with SCRAM credentials")
+        creds = tuple(ScramCredential(_enum_name(c["mechanism"]).replace("_", "-"), c["iterations"])
+                      for c in desc.get("credential_infos") or ())
+        out.append(ScramUser(name, creds))
+    return tuple(out)
 
 
 def upsert_user(admin, user: str, mechanism: str, password: str, iterations: int, timeout: float) -> Future:

@@ -55,6 +55,7 @@ _HOME = {
     "ProduceSummary": "data",
     "KeyPartition": "data",
     "ConsumeSummary": "data",
+    "SearchCount": "data",
     "GroupSummary": "groups",
     "GroupMember": "groups",
     "GroupPartitionOffset": "groups",

@@ -51,3 +51,15 @@ class ConsumeSummary:
     duration_ms: int
     group: str | None = None
     partitions: int = 0  # partitions read (assigned at some point of the run)
+
+
+@dataclass(frozen=True)
+class SearchCount:
+    """One partition of a `kctl search`: the offsets of its window, records read, records matched."""
+
+    topic: str
+    partition: int
+    start_offset: int
+    end_offset: int  # exclusive
+    scanned: int
+    matched: int

@@ -12,7 +12,8 @@ class GroupSummary:
     """One consumer group of `kctl groups list`. state and type use the names Kafka's tools print
     (Stable, Empty, PreparingRebalance, CompletingRebalance, Dead, Unknown; Classic, Consumer);
     simple: a group that only commits offsets (assign mode), with no membership protocol. members, total_lag and max_time_lag_ms are
-filled when the listing asked for lag (null otherwise, or when unknown)."""
+filled when the listing asked for lag (null otherwise, or when unknown); lag_error says why a
+group's lag that was asked for could not be read."""
 
     group_id: str
     state: str
@@ -21,6 +22,7 @@ filled when the listing asked for lag (null otherwise, or when unknown)."""
     members: int | None = None
     total_lag: int | None = None
     max_time_lag_ms: int | None = None
+    lag_error: str | None = None  # why the lag asked for could not be read (kctl exits 5 or 6)
 
 
 @dataclass(frozen=True)

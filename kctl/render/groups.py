@@ -34,7 +34,7 @@ def _time_lag(ms: int | None) -> str:
 
 
 def group_list_blocks(groups):
-    with_lag = any(g.members is not None for g in groups)
+    with_lag = any(g.members is not None or g.lag_error for g in groups)
     if not with_lag:
         table = new_table("GROUP", "STATE", "TYPE", give_way=("GROUP",))
         for g in groups:
@@ -42,7 +42,8 @@ def group_list_blocks(groups):
         return table
     table = new_table("GROUP", "STATE", "TYPE", "MEMBERS", "LAG", "TIME-LAG", give_way=("-TYPE", "GROUP"))
     for g in groups:
-        table.add_row(g.group_id, g.state, _group_type(g), _opt(g.members), _opt(g.total_lag), _time_lag(g.max_time_lag_ms))
+        lag = "?" if g.lag_error else _opt(g.total_lag)  # why: lag_error in -o json
+        table.add_row(g.group_id, g.state, _group_type(g), _opt(g.members), lag, _time_lag(g.max_time_lag_ms))
     return table
 
 

@@ -199,6 +199,15 @@ def key_partition_table(rows):
     return table
 
 
+@table_for("SearchCount")
+def search_count_table(rows):
+    table = new_table("TOPIC", "PARTITION", "START", "END", "READ", "MATCHED")
+    for row in rows if isinstance(rows, list) else [rows]:
+        table.add_row(row.topic, str(row.partition), str(row.start_offset), str(row.end_offset), f"{row.scanned:,}",
+                      f"{row.matched:,}")
+    return table
+
+
 # ---------------------------------------------------------------------------------------- consumer groups
 
 

@@ -15,10 +15,24 @@ def temporal_address(registry, instance: int | None, explicit: str | None) -> st
     """--temporal > $KCTL_TEMPORAL_ADDRESS > the registry instance's Temporal frontend port (a
     workflow's: the instance its parameters name, else the command's)."""
     if explicit:
-        return explicit
+        return checked_address(explicit, "--temporal")
     if os.environ.get("KCTL_TEMPORAL_ADDRESS"):
-        return os.environ["KCTL_TEMPORAL_ADDRESS"]
+        return checked_address(os.environ["KCTL_TEMPORAL_ADDRESS"], "$KCTL_TEMPORAL_ADDRESS")
     return registry.temporal_of(instance or 0).address
+
+
+def checked_address(address: str, source: str) -> str:
+    """A Temporal frontend address is HOST:PORT (temporalio adds the scheme itself: no http://);
+    an IPv6 host in brackets ([::1]:7233)."""
+    value = address.strip()
+    host, sep, port = value.rpartition(":")
+    if host.startswith("["):
+        ok = host.endswith("]") and len(host) > 2 and "]" not in host[1:-1]
+    else:
+        ok = bool(host) and not any(c in host for c in ":/[]@ ")
+    if not (sep and ok and port.isdigit() and 0 < int(port) < 65536):
+        raise UsageError(f"{source}: expected HOST:PORT (e.g. localhost:7233), got {address!r}")
+    return value
 
 
 def worker_options(registry, instance, temporal, namespace, task_queue, max_concurrent_activities, grace,

@@ -41,10 +41,12 @@ async def connect(address: str, namespace: str, timeout_s: float = 10.0):
     """A Temporal client; BrokerUnavailable (exit 6) when the server does not answer in time."""
     from temporalio.client import Client
 
-    from kctl.errors import BrokerUnavailable
+    from kctl.errors import BrokerUnavailable, ConfigError
 
     try:
         return await asyncio.wait_for(Client.connect(address, namespace=namespace), timeout_s)
+    except ValueError as exc:  # temporalio refuses the target before connecting (a malformed address)
+        raise ConfigError(f"invalid Temporal address {address!r} ({str(exc).splitlines()[0][:120]})") from None
     except (asyncio.TimeoutError, RuntimeError, OSError) as exc:
         text = str(exc)
         reason = ("connection refused" if "refused" in text.lower() else "no answer within "

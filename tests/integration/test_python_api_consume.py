@@ -36,3 +36,24 @@ def test_readme_consuming_example_reads_and_commits(kafka, new_topic):
     lines = sorted(tuple(line.split()) for line in out.getvalue().splitlines())
     assert lines == sorted((str(i % 2), str(i // 2), f"k{i}", f"v{i}") for i in range(10))
     assert committed(kafka["bootstrap"], group, topic, 2) == {0: 5, 1: 5}
+
+
+def test_poll_returns_the_records_there_are_without_waiting_for_max_records(kafka, new_topic):
+    """poll(max_records=100, timeout=10) of a partition holding 3 records returned them only after
+    the whole 10 s (librdkafka's consume() waits for max_records): Kafka's poll returns as soon
+    as there are records and waits only while there are none."""
+    import time
+
+    from kctl.client import ConsumerClient
+
+    topic = new_topic()
+    produce(kafka["bootstrap"], topic, [{"value": f"v{i}".encode(), "partition": 0} for i in range(3)])
+    timeout = 10
+    with ConsumerClient(bootstrap=kafka["bootstrap"]) as consumer:
+        consumer.assign({(topic, 0): ConsumerClient.OFFSET_BEGINNING})
+        started = time.monotonic()
+        records = consumer.poll(max_records=100, timeout=timeout)
+        elapsed = time.monotonic() - started
+        assert [r.value for r in records] == [b"v0", b"v1", b"v2"]
+        assert elapsed < timeout / 2, elapsed  # loosely: it did not wait out the timeout
+        assert consumer.poll(max_records=100, timeout=0) == []  # nothing more, and no wait asked

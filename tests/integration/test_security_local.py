@@ -211,3 +211,30 @@ def test_state_as_code_round_trips_acls_and_users_on_the_secured_instance(secure
                 "--username", "erin", "--password-env", "ERIN_PW", "--ca-file",
                 str(secured["state"] / "tls" / "ca.pem")).code == 0
     assert kctl("--context", "erin", "topics", "list", env=env).code == 0
+
+
+def test_users_and_acls_list_without_describe_on_the_cluster_exit_9_naming_the_permission(secured):
+    """librdkafka aborted the process ('munmap_chunk(): invalid pointer') parsing the broker's
+    refusal of DescribeUserScramCredentials; kctl asks over kafka-python and says what is missing."""
+    admin = ("--context", secured["context"])
+    env = {"DAVE_PW": ALICE_PW}
+    assert kctl(*admin, "users", "create", "dave", "--password-env", "DAVE_PW", env=env).code == 0
+    ca = str(secured["state"] / "tls" / "ca.pem")
+    assert kctl("config", "set-context", "dave", "-b", secured["up"]["bootstrap"], "--sasl-mechanism", "SCRAM-SHA-512",
+                "--username", "dave", "--password-env", "DAVE_PW", "--ca-file", ca).code == 0
+    for args in ((), ("dave",)):
+        denied = kctl("--context", "dave", "users", "list", *args, env=env)
+        assert denied.code == 9, denied
+        [line] = [line for line in denied.stderr.splitlines() if line.strip()]
+        assert line.startswith("kctl: error: ") and "DESCRIBE operation on the cluster" in line, denied
+    # librdkafka read the refusal of DescribeAcls as "0 ACL(s)", exit 0.
+    acls = kctl("--context", "dave", "acls", "list", env=env)
+    assert acls.code == 9 and "DESCRIBE operation on the cluster" in acls.stderr, acls
+    # The hint's grant is enough.
+    grant = kctl(*admin, "acls", "create", "--principal", "User:dave", "--operation", "describe", "--resource-type",
+                 "cluster", "--resource-name", "kafka-cluster")
+    assert grant.code == 0, grant
+    listed = kctl("--context", "dave", "users", "list", "-o", "json", env=env)
+    assert listed.code == 0 and "dave" in {u["user"] for u in listed.json}, listed
+    acls = kctl("--context", "dave", "acls", "list", "--principal", "User:dave", "-o", "json", env=env)
+    assert acls.code == 0 and [a["operation"] for a in acls.json] == ["describe"], acls

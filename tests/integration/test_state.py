@@ -226,3 +226,20 @@ def test_a_broker_stopped_mid_apply_is_exit_6_and_nothing_after_that_point(clust
         time.sleep(0.2)
     assert {r["name"] for r in rows if r["status"] == "applied"} <= set(topics)
     assert not {r["name"] for r in rows if r["status"] == "not run"} & set(topics)
+
+
+def test_a_config_the_broker_refuses_is_in_the_plan_and_nothing_is_applied(clusters, tmp_path):
+    b = clusters["b"]
+    path = tmp_path / "refused.yaml"
+    path.write_text(yaml.safe_dump({"apiVersion": "kctl/v1", "kind": "ClusterState", "topics": [
+        {"name": "refused-a", "partitions": 1, "replication_factor": 1},
+        {"name": "refused-b", "partitions": 1, "replication_factor": 1, "configs": {"retention.ms": "soon"}},
+        {"name": "refused-c", "partitions": 1, "replication_factor": 1, "configs": {"no.such.config": "1"}}]}))
+    plan = on(b, "-o", "json", "plan", "-f", path)
+    assert plan.code == 2, plan
+    errors = {c["name"]: c["error"] for c in plan.json["changes"]}
+    assert errors["refused-a"] is None and "the broker refuses it" in errors["refused-b"], errors
+    assert "the broker refuses it" in errors["refused-c"], errors
+    applied = on(b, "apply", "-f", path, "--yes")
+    assert applied.code == 2 and "nothing was changed" in applied.stderr, applied
+    assert on(b, "topics", "describe", "refused-a").code == 4  # not even the valid one: every check comes first

@@ -17,6 +17,7 @@ same properties, behind the same methods.
 from __future__ import annotations
 
 from kctl.client.admin.cluster import ClusterAdmin
+from kctl.client.checks import refuse_when_closed
 from kctl.client.admin.core import AdminCore, check_names
 from kctl.client.admin.groups import GroupAdmin
 from kctl.client.admin.quotas import QuotaAdmin
@@ -27,6 +28,8 @@ from kctl.client.admin.txn import TransactionAdmin
 __all__ = ["AdminClient", "check_names"]
 
 
+@refuse_when_closed("admin client")
 class AdminClient(TopicAdmin, GroupAdmin, TransactionAdmin, ClusterAdmin, SecurityAdmin, QuotaAdmin, AdminCore):
     """One admin connection to a cluster (a librdkafka AdminClient, plus a kafka-python one
-    made on first use of an API only it has). Use it as a context manager, or close() it."""
+    made on first use of an API only it has). Use it as a context manager, or close() it; every
+    call after close() raises ClientClosed (a UsageError)."""

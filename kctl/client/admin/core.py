@@ -4,33 +4,17 @@ every request starts with, and the one metadata wait."""
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterable
+from typing import Callable
 
 from kctl import log
+from kctl.client.checks import check_timeout
 from kctl.deadline import Deadline
-from kctl.errors import UsageError
 from kctl.models import ClusterInfo
 from kctl.models.admin import TopicInfo
+from kctl.parsing import check_names
 
 # How often to re-read metadata while waiting for a change to become visible.
 _POLL_S = 0.05
-
-
-def check_names(names: Iterable[str], kind: str) -> list[str]:
-    """The names as a list; UsageError (exit 2) for one that is not valid UTF-8 (a command-line
-    argument of raw bytes arrives surrogate-escaped) or is empty: neither may reach librdkafka,
-    which can crash on them, or kafka-python, which can hang on them."""
-    out = list(names)
-    for name in out:
-        if not isinstance(name, str):
-            raise UsageError(f"{kind} must be text, got {type(name).__name__}")
-        if name == "":
-            raise UsageError(f"{kind} must not be empty")
-        try:
-            name.encode("utf-8")
-        except UnicodeEncodeError:
-            raise UsageError(f"{kind} is not valid UTF-8: {name!r}") from None
-    return out
 
 
 class AdminCore:
@@ -39,6 +23,7 @@ class AdminCore:
         from kctl.client.conf import resolve_conf
         from kctl.kafka.clients import ClientErrors, new_admin
 
+        check_timeout(timeout, "timeout", allow_none=False)
         self._conf = resolve_conf(conf, instance=instance, bootstrap=bootstrap, context=context)
         self.timeout = timeout  # the default of every call that gets no timeout
         self.errors = ClientErrors()
@@ -47,6 +32,7 @@ class AdminCore:
         self._kafka_python = None
         self._reachable = False
         self._brokers: dict[int, tuple[str, int]] = {}  # {id: (host, port)} the metadata named, for kctl's own requests
+        self._closed = False
 
     # ---------------------------------------------------------------------------- lifecycle
 
@@ -57,6 +43,10 @@ class AdminCore:
         self.close()
 
     def close(self) -> None:
+        """Free the connections; safe to call twice, any other call after it raises ClientClosed."""
+        if self._closed:
+            return
+        self._closed = True
         if self._kafka_python is not None:
             self._kafka_python.close()
             self._kafka_python = None
@@ -80,6 +70,7 @@ class AdminCore:
         return self._conf.get("bootstrap.servers")
 
     def _deadline(self, timeout: "float | Deadline | None") -> Deadline:
+        check_timeout(timeout)
         return Deadline.of(timeout, self.timeout)
 
     # ---------------------------------------------------------------------------- cluster

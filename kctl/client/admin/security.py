@@ -31,6 +31,16 @@ def check_acl(acl: AclEntry, filter_: bool = False) -> None:
         check_names([acl.resource_name], "resource name")
 
 
+def _denied(what: str, doing: str):
+    from kctl.errors import AuthError
+
+    error = AuthError(f"{what}: not authorized: {doing} needs the DESCRIBE operation on the cluster resource",
+                      hint="an admin can grant it: kctl acls create --principal User:NAME --operation describe "
+                           "--resource-type cluster --resource-name kafka-cluster")
+    error.code_name = "CLUSTER_AUTHORIZATION_FAILED"
+    return error
+
+
 class SecurityAdmin:
     def describe_acls(self, filter_: AclEntry, timeout: "float | Deadline | None" = None) -> tuple[AclEntry, ...]:
         """The ACLs matching the filter (empty principal/host/name: any)."""
@@ -39,6 +49,12 @@ class SecurityAdmin:
         check_acl(filter_, filter_=True)
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
+        # librdkafka 2.16 reads the broker's refusal of DescribeAcls as an empty answer ("0 ACLs"
+        # for a principal that may not see them): ask what the principal may do first.
+        (allowed,) = wait_each({"cluster": security_admin.cluster_operations(self._admin, deadline.remaining(0.1))},
+                               deadline, "describe cluster").values()
+        if allowed.error is None and "DESCRIBE" not in allowed.value:
+            raise _denied("describe acls", "reading ACLs")
         (outcome,) = wait_each({"acls": security_admin.describe_acls(self._admin, filter_, deadline.remaining(0.1))},
                                deadline, "describe acls").values()
         if outcome.error is not None:
@@ -69,18 +85,21 @@ class SecurityAdmin:
         return outcome.value
 
     def describe_scram_users(self, users: list[str] | None = None, timeout: "float | Deadline | None" = None):
-        """(ScramUser...) with their mechanisms and iterations (None: every user)."""
+        """(ScramUser...) with their mechanisms and iterations (None: every user). Needs DESCRIBE
+        on the cluster: AuthError (exit 9) without it, NotFoundError for a named user without
+        credentials."""
+        from kctl.errors import AuthError
         from kctl.kafka import security_admin
 
         if users:
             users = check_names(users, "user name")
         deadline = self._deadline(timeout)
-        self._ensure_reachable(deadline)
-        (outcome,) = wait_each({"users": security_admin.describe_users(self._admin, users, deadline.remaining(0.1))},
-                               deadline, "describe users").values()
-        if outcome.error is not None:
-            raise outcome.error
-        return outcome.value
+        try:
+            return security_admin.describe_users(self._kpy(deadline), users, deadline)
+        except AuthError as exc:
+            if exc.code_name != "CLUSTER_AUTHORIZATION_FAILED":
+                raise
+            raise _denied("describe users", "reading SCRAM credentials") from None
 
     def upsert_scram_user(self, user: str, mechanism: str, password: str, iterations: int = 8192,
                           timeout: "float | Deadline | None" = None) -> Outcome:

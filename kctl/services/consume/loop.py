@@ -45,7 +45,7 @@ class ConsumeLoop:
         self.until_end = until is not None and until.kind == "end"
         self.until_offset = until.value if until is not None and until.kind == "offset" else None
         self.until_time = until.value if until is not None and until.kind == "time" else None
-        self.fast = output.raw_values and not opts.matches and self.until_offset is None and self.until_time is None
+        self.fast = output.raw_values and not opts.matches and opts.where is None and self.until_offset is None and self.until_time is None
         # Into a pipe, a group member writes (and then commits) at most 64 KiB at a time, so a
         # slow reader still sees progress committed; files and /dev/null get whole batches.
         self.chunk_bytes = 1 << 22
@@ -135,6 +135,7 @@ class ConsumeLoop:
         """Render, filter and write records. Returns True when the run is complete."""
         render = self.output.render
         rules = self.opts.matches
+        where = self.opts.where
         max_messages = self.opts.max_messages
         until_offset, until_time = self.until_offset, self.until_time
         stopped = self.partitions.stopped
@@ -161,7 +162,7 @@ class ConsumeLoop:
             if until_time is not None and item.timestamp_ms is not None and item.timestamp_ms >= until_time:
                 self.partitions.stop(key)
                 continue
-            if rules and not matches(item, rules):
+            if (rules and not matches(item, rules)) or (where is not None and not where(item)):
                 entries.append((None, key, offset + 1))
                 self.skipped += 1
             else:

@@ -72,6 +72,8 @@ def parse_until(text: str | None, now_ms: int | None = None) -> Position | None:
     value = utf8(text, "--until").strip()
     if value in ("end", "eof"):
         return Position("end")
+    if value == "now":
+        return Position("time", parse_time("-0s", now_ms, option="--until"))
     if is_time(value):
         return Position("time", parse_time(value, now_ms, option="--until"))
     if is_int(value):
@@ -136,6 +138,7 @@ class ConsumeOptions:
     max_messages: int | None = None
     idle_timeout: float | None = None
     matches: tuple[Match, ...] = field(default_factory=tuple)
+    where: object = None  # a kctl.services.where.Where: only records it holds for (with every --match)
     isolation: str = "read_committed"
     batch_size: int = 10000
 

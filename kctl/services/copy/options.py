@@ -25,6 +25,7 @@ class CopyOptions:
     until: Position | None = None  # default: the end offsets at start (unless follow)
     follow: bool = False
     matches: tuple[Match, ...] = field(default_factory=tuple)
+    where: object = None  # a kctl.services.where.Where: copy only records it holds for (and every --match)
     rate: float | None = None  # records per second
     batch: int = 5000
     batch_ms: float = 200.0

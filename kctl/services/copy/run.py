@@ -96,7 +96,7 @@ class CopyRun:
             if left <= 0:
                 break
             for record in reader.poll(limit - len(records), min(left, 0.1)):
-                if not opts.matches or matches(record, opts.matches):
+                if (not opts.matches or matches(record, opts.matches)) and (opts.where is None or opts.where(record)):
                     records.append(record)
                 else:
                     key = (record.topic, record.partition)

@@ -14,6 +14,7 @@ from typing import Callable
 from kctl import serde
 from kctl.errors import NotFoundError, UsageError
 from kctl.models.moving import DumpPartition, DumpSummary
+from kctl.parsing import check_writable_dir
 from kctl.services.consume.options import Position
 from kctl.services.dump.files import FORMAT, MANIFEST, open_writer, sha256_of, suffix
 
@@ -71,7 +72,8 @@ def _describe(admin, topics: list[str], timeout: float) -> dict:
 
 def dump(conf: dict, topics: list[str], directory: str, compression: str = "zstd", start: Position | None = None,
          until: Position | None = None, timeout: float = 10.0,
-         progress: Callable[[int, "int | None"], None] | None = None) -> DumpSummary:
+         progress: Callable[[int, "int | None"], None] | None = None, where=None) -> DumpSummary:
+    """where: a kctl.services.where.Where; only the records it holds for are written."""
     from kctl.client import AdminClient, ConsumerClient
     from kctl.services.copy.positions import start_offsets, stop_offsets
     from kctl.services.copy.reader import BoundedReader
@@ -79,6 +81,7 @@ def dump(conf: dict, topics: list[str], directory: str, compression: str = "zstd
 
     suffix(compression)
     topics = list(dict.fromkeys(topics))
+    check_writable_dir(directory, "--dir")
     root = Path(directory)
     if (root / MANIFEST).exists():
         raise UsageError(f"{root / MANIFEST} exists: {directory} already holds a dump", hint="choose another -d")
@@ -100,6 +103,8 @@ def dump(conf: dict, topics: list[str], directory: str, compression: str = "zstd
         while not reader.all_done():
             reader.check_progress(max(timeout, 30.0))
             for record in reader.poll(10000, 0.5):
+                if where is not None and not where(record):
+                    continue
                 files[(record.topic, record.partition)].write(record)
                 written += 1
             if progress:

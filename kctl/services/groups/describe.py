@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
 from kctl import log
 from kctl.client.admin import AdminClient
 from kctl.deadline import Deadline
-from kctl.errors import NotFoundError
+from kctl.errors import BrokerUnavailable, KctlError, NotFoundError, failure_of
 from kctl.models import GroupDescribeResult, GroupDetail, GroupPartitionOffset, GroupSummary, ItemResult, OperationResult
 from kctl.models.admin import GroupDescription
 from kctl.models.choices import GROUP_STATES as STATES, GROUP_TYPES as TYPES
@@ -44,17 +45,34 @@ def list_groups(conf: dict, timeout: float, state: str | None = None, type_: str
                and (regex is None or regex.fullmatch(g.group_id))]
         if lag and out:
             snapshot = read_lag(admin, [g.group_id for g in out], deadline)
-            out = [_with_lag(g, snapshot.get(g.group_id)) for g in out]
+            out = [_with_lag(g, snapshot.get(g.group_id), deadline.expired) for g in out]
     log.event("group_list", groups=len(out), listed=len(listing.groups), state=want_state, type=want_type,
               lag=lag, duration_ms=ms_since(start))
     return out
 
 
-def _with_lag(group: GroupSummary, detail: "GroupDetail | None | ItemResult") -> GroupSummary:
+def _with_lag(group: GroupSummary, detail: "GroupDetail | None | ItemResult", late: bool) -> GroupSummary:
+    """The summary with the group's lag, or with lag_error when it could not be read: the group's
+    requests failed, or (late: the deadline passed) a committed offset's log end was not read in
+    time. A log end missing otherwise is a partition that is gone (a deleted topic): no lag, no error."""
+    if isinstance(detail, ItemResult):
+        if detail.exit_code == NotFoundError.exit_code:
+            return group  # deleted since it was listed
+        return dataclasses.replace(group, lag_error=detail.error or "not read")
     if not isinstance(detail, GroupDetail):
         return group
+    unread = late and any(o.committed_offset is not None and o.log_end_offset is None for o in detail.offsets)
     return GroupSummary(group.group_id, group.state, group.type, group.simple, members=len(detail.members),
-                        total_lag=detail.total_lag, max_time_lag_ms=detail.max_time_lag_ms)
+                        total_lag=detail.total_lag, max_time_lag_ms=detail.max_time_lag_ms,
+                        lag_error="log end offsets not read in time" if unread else None)
+
+
+def list_failure(groups: list[GroupSummary]) -> "KctlError | None":
+    """Exit 6 when no group's lag could be read within the deadline, 5 when some groups' could not
+    (the rows say which); None when every lag was read."""
+    rows = [ItemResult(g.group_id, g.lag_error is None, error=g.lag_error, exit_code=int(BrokerUnavailable.exit_code))
+            for g in groups]
+    return failure_of(rows, "reading the lag", hint="LAG ? marks them (-o json: lag_error says why); a longer --timeout may help")
 
 
 # ---------------------------------------------------------------------------------------- describe

@@ -1,7 +1,7 @@
 """Snapshots of a group's committed offsets, saved before every executed reset (`groups undo`).
 
     $KCTL_STATE_DIR (else $XDG_STATE_HOME/kctl, else ~/.local/state/kctl)
-      groups/<group, %-escaped>/<snapshot id>.json   {snapshot_id, group_id, cluster_id, created_ms, reason, offsets}
+      groups/<group, %-escaped (a long one cut, with a hash)>/<snapshot id>.json   {snapshot_id, group_id, cluster_id, created_ms, reason, offsets}
 
 offsets: [{topic, partition, offset}], offset null for a partition of the reset without a committed offset.
 
@@ -10,6 +10,7 @@ The id starts with the UTC time (20261201T220501.123Z-1a2b): ids sort in creatio
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -24,8 +25,24 @@ from kctl.services.groups.files import Offset, Partition
 from kctl.services.local.paths import state_root
 
 
+# A file name is at most 255 bytes (NAME_MAX); Kafka accepts group ids of any length.
+_NAME_MAX = 200
+_KEPT = 150
+
+
 def group_dir(group: str) -> Path:
-    return state_root() / "groups" / quote(group, safe="")
+    return state_root() / "groups" / folder_name(group)
+
+
+def folder_name(group: str) -> str:
+    """The group's folder: its %-escaped id; a longer one than a file name can be is cut, with a
+    hash of the whole id after a '~' (the snapshots inside name their group: no mix-up)."""
+    name = quote(group, safe="")
+    if name in (".", ".."):
+        return name.replace(".", "%2E")
+    if len(name) <= _NAME_MAX:
+        return name
+    return name[:_KEPT] + "~" + hashlib.sha256(group.encode("utf-8")).hexdigest()[:32]
 
 
 def check_writable(group: str) -> None:

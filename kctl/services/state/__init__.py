@@ -75,6 +75,8 @@ def _plan(admin: AdminClient, deadline: Deadline, desired: ClusterState, target:
         factor = change.params.get("replication_factor")
         if error is None and factor is not None and factor > brokers:
             error = f"replication factor {factor} is more than the cluster's {brokers} broker(s)"
+        if error is None:
+            error = _refused(admin, change, deadline)
         if error is None and change.kind == "users" and change.action == "set":
             try:
                 resolve_secret("sasl.password", change.params["password"])
@@ -82,6 +84,22 @@ def _plan(admin: AdminClient, deadline: Deadline, desired: ClusterState, target:
                 error = f"password {change.params['password']}: {exc.message}"
         checked.append(change if error == change.error else _with_error(change, error))
     return StatePlan(target, tuple(checked)), actual
+
+
+def _refused(admin: AdminClient, change, deadline: Deadline) -> str | None:
+    """The broker's own verdict on a topic change (CreateTopics / AlterConfigs with validate_only):
+    a config it refuses is shown in the plan, and apply then changes nothing."""
+    p = change.params
+    if change.kind != "topics" or change.action not in ("create", "alter-configs", "add-partitions"):
+        return None
+    if change.action == "create":
+        outcome = admin.create_topics([change.name], p["partitions"], p["replication_factor"], p["configs"],
+                                      validate_only=True, timeout=deadline)[change.name]
+    elif change.action == "alter-configs":
+        outcome = admin.alter_topic_config(change.name, p["set"], p["delete"], validate_only=True, timeout=deadline)
+    else:
+        outcome = admin.add_partitions(change.name, p["partitions"], validate_only=True, timeout=deadline)
+    return None if outcome.error is None else f"the broker refuses it: {outcome.error.message}"
 
 
 def _with_error(change, error):
