@@ -122,7 +122,7 @@ def test_list_shows_the_group_and_filters_by_state(k, kafka, topic_with_data, gr
     assert listed.code == 0, listed
     rows = [g for g in listed.json if g["group_id"] == group]
     assert rows == [{"group_id": group, "state": "Empty", "type": "Classic", "simple": False, "members": 0,
-                     "total_lag": 4, "max_time_lag_ms": rows[0]["max_time_lag_ms"]}]
+                     "total_lag": 4, "max_time_lag_ms": rows[0]["max_time_lag_ms"], "lag_error": None}]
     assert rows[0]["max_time_lag_ms"] > 0
 
     empty = k("groups", "list", "--state", "empty", "-o", "json")

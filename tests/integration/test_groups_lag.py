@@ -95,7 +95,7 @@ def test_list_shows_members_total_lag_and_max_time_lag(k, kafka, new_topic, grou
         assert "TIME-LAG" in table.stdout and "MEMBERS" in table.stdout
     plain = k("groups", "list", "--no-lag", "-o", "json")
     assert {"group_id": idle, "state": "Empty", "type": "Classic", "simple": False, "members": None,
-            "total_lag": None, "max_time_lag_ms": None} in plain.json
+            "total_lag": None, "max_time_lag_ms": None, "lag_error": None} in plain.json
 
 
 # ------------------------------------------------------------------------------------------- groups lag
