@@ -10,7 +10,7 @@ resource on the shared broker is either one this fuzzer made (its prefix) or one
 have; addresses of services other than instance 0 (Temporal, Schema Registry, other clusters) are
 always ones that fail at once (127.0.0.1:1).
 
-The invariants (`broken`): exit code in the README's table without 1 (an internal error is a bug),
+The invariants (`broken`): exit code in the README's exit code table without 1 (an internal error is a bug),
 no death by signal, no hang, no traceback, finished within --timeout + 5 s, and a failure says
 so in exactly one `kctl: error: MESSAGE (HINT)` line, the last of stderr (kctl.__main__ prints the
 hint in parentheses on the same line; plans, notes and warnings may come before it).
