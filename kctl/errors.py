@@ -207,9 +207,6 @@ def from_kafka_error(kafka_error, context: str = "") -> KctlError:
     return error
 
 
-def is_retriable(kafka_error) -> bool:
-    return bool(getattr(kafka_error, "retriable", lambda: False)())
-
 
 def failure_of(items, operation: str = "operation", hint: str | None = None) -> KctlError | None:
     """The error a multi-item operation ends with (None when every item succeeded).

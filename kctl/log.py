@@ -122,9 +122,6 @@ def setup(verbosity: int = 0, fmt: str = "logfmt", log_file: str | None = None) 
     root.propagate = False
 
 
-def get_logger(name: str | None = None) -> logging.Logger:
-    return logging.getLogger(f"{LOGGER_NAME}.{name}" if name else LOGGER_NAME)
-
 
 def event(name: str, level: int = logging.INFO, **fields) -> None:
     """Log one structured event: event(name, topic=..., duration_ms=...)."""

@@ -57,10 +57,6 @@ def parse_duration_ms(text: str, option: str = "duration") -> int:
     return int(ms)
 
 
-def parse_duration(text: str, option: str = "duration") -> float:
-    """A duration in seconds (see parse_duration_ms)."""
-    return parse_duration_ms(text, option) / 1000.0
-
 
 def parse_time(text: str, now_ms: int | None = None, option: str = "time") -> int:
     """A point in time as epoch ms: '@' optional; epoch ms, ISO 8601 (naive = local time), or
