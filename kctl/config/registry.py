@@ -137,25 +137,6 @@ def find_registry_path(explicit: str | None = None) -> Path:
 MAX_PORT = 65535
 
 
-def _int_field(section: dict, key: str, path: Path, default: int | None = None, prefix: str = "kafka") -> int:
-    if key not in section and default is None:
-        raise ConfigError(f"malformed registry {path}: {prefix}.{key} is missing", hint="see port_registry.yaml in the kctl README")
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"malformed registry {path}: {prefix}.{key} must be a non-negative integer, got {value!r}")
-    return value
-
-
-def _yaml_problem(exc: Exception) -> str:
-    """One line for a YAML error: what is wrong and where (PyYAML's str() spans several lines)."""
-    problem = getattr(exc, "problem", None)
-    mark = getattr(exc, "problem_mark", None)
-    if problem and mark is not None:
-        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def _instance_ports(registry: "Registry"):
     """(port, what) of every port of every instance: Kafka first (up to 3 brokers each), then the UIs and Temporal."""
     step = registry.instance_increment
@@ -241,54 +222,38 @@ def _parse_plain_registry(text: str) -> dict | None:
     return data
 
 
-def _optional_section(data: dict, name: str, path: Path) -> dict:
-    section = data.get(name)
-    if section is None:
-        return {}
-    if not isinstance(section, dict):
-        raise ConfigError(f"malformed registry {path}: {name} must be a mapping")
-    return section
-
-
 def load_registry(explicit: str | None = None) -> Registry:
+    """The registry file (kctl.config.files.RegistryFile, decoded strictly: unknown keys and values of the
+    wrong type are a ConfigError naming their path, exit 3), its ports checked to be valid and distinct."""
     path = find_registry_path(explicit)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"cannot read registry {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"cannot read registry {path}: not a UTF-8 text file") from None
-    data = _parse_plain_registry(text)
-    if data is None:
-        import yaml
+    if path == PACKAGED_REGISTRY:
+        # kctl's own file, in the plain shape: read without yaml and msgspec (every command resolves it).
+        data = _parse_plain_registry(PACKAGED_REGISTRY.read_text())
+        kafka, ui, temporal, schema_registry = (data.get(k, {}) for k in ("kafka", "kafka_ui", "temporal", "schema_registry"))
+    else:
+        from kctl.config.files import decode_registry, parse_registry
+        from kctl.decode import read_regular_file
 
+        raw = read_regular_file(str(path), f"cannot read registry {path}", ConfigError)
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"malformed registry {path}: {_yaml_problem(exc)}") from None
-    kafka = data.get("kafka") if isinstance(data, dict) else None
-    if not isinstance(kafka, dict):
-        raise ConfigError(f"malformed registry {path}: no 'kafka' mapping", hint="see port_registry.yaml in the kctl README")
-    ui = _optional_section(data, "kafka_ui", path)
-    temporal = _optional_section(data, "temporal", path)
-    schema_registry = _optional_section(data, "schema_registry", path)
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError(f"cannot read registry {path}: not a UTF-8 text file") from None
+        data = _parse_plain_registry(text)
+        file = decode_registry(parse_registry(text, str(path)) if data is None else data, str(path))
+        kafka, ui, temporal, schema_registry = (
+            {} if section is None else {f: getattr(section, f) for f in section.__struct_fields__}
+            for section in (file.kafka, file.kafka_ui, file.temporal, file.schema_registry))
     host = kafka.get("host", "127.0.0.1")
-    if not isinstance(host, str) or not host.strip() or any(c in host for c in " ,/"):
+    if not host.strip() or any(c in host for c in " ,/"):
         raise ConfigError(f"malformed registry {path}: kafka.host must be a host name, got {host!r}")
     registry = Registry(
-        path=str(path),
-        host=host,
-        broker_port=_int_field(kafka, "broker_port", path),
-        controller_port=_int_field(kafka, "controller_port", path),
-        instance_increment=_int_field(kafka, "instance_increment", path),
-        max_instances=_int_field(kafka, "max_instances", path),
-        broker_stride=_int_field(kafka, "broker_stride", path, default=10),
-        ui_port=_int_field(ui, "ui_port", path, default=8080, prefix="kafka_ui"),
-        temporal_frontend_port=_int_field(temporal, "frontend_port", path, default=7233, prefix="temporal"),
-        temporal_ui_port=_int_field(temporal, "ui_port", path, default=8233, prefix="temporal"),
-        schema_registry_port=_int_field(schema_registry, "port", path, default=8081, prefix="schema_registry"),
-        schema_registry_management_port=_int_field(schema_registry, "management_port", path, default=9081,
-                                                   prefix="schema_registry"),
+        path=str(path), host=host, broker_port=kafka["broker_port"], controller_port=kafka["controller_port"],
+        instance_increment=kafka["instance_increment"], max_instances=kafka["max_instances"],
+        broker_stride=kafka.get("broker_stride", 10), ui_port=ui.get("ui_port", 8080),
+        temporal_frontend_port=temporal.get("frontend_port", 7233), temporal_ui_port=temporal.get("ui_port", 8233),
+        schema_registry_port=schema_registry.get("port", 8081),
+        schema_registry_management_port=schema_registry.get("management_port", 9081),
     )
     _check_ports(registry)
     return registry
