@@ -35,7 +35,7 @@ def load_config() -> dict:
     """The contexts file as plain values, decoded strictly first (kctl.config.files.ContextsFile):
     unknown keys and values of the wrong type are a ConfigError naming their path (exit 3)."""
     path = config_path()
-    if not os.path.lexists(path):
+    if not os.path.lexists(path) or str(path) == os.devnull:  # KCTL_CONFIG=/dev/null: no contexts
         return {"contexts": {}}
     # only now: most runs have no config file, and yaml and msgspec cost ~35 ms to import
     from kctl.config.files import load_contexts

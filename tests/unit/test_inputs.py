@@ -52,7 +52,7 @@ def _write(path, compression, data):
     elif compression == "zstd":
         # two frames: streaming readers must read across frames
         half = len(data) // 2
-        cctx = zstandard.ZstdCompressor()
+        cctx = zstandard.ZstdCompressor(write_checksum=True)
         path.write_bytes(cctx.compress(data[:half]) + cctx.compress(data[half:]))
     else:
         path.write_bytes(data)
@@ -94,7 +94,7 @@ def test_missing_file(tmp_path):
 def test_sniff_magic_bytes():
     assert inputs.sniff_compression(gzip.compress(b"x")[:4]) == "gzip"
     assert inputs.sniff_compression(lz4.frame.compress(b"x")[:4]) == "lz4"
-    assert inputs.sniff_compression(zstandard.ZstdCompressor().compress(b"x")[:4]) == "zstd"
+    assert inputs.sniff_compression(zstandard.ZstdCompressor(write_checksum=True).compress(b"x")[:4]) == "zstd"
     assert inputs.sniff_compression(b"plain") == "none"
 
 
@@ -113,7 +113,7 @@ def test_parse_escapes(text, expected):
 
 
 def test_stdin_compression_is_sniffed_without_losing_bytes(monkeypatch):
-    data = zstandard.ZstdCompressor().compress(b"a\nb\n")
+    data = zstandard.ZstdCompressor(write_checksum=True).compress(b"a\nb\n")
     fake = io.TextIOWrapper(io.BytesIO(data))
     monkeypatch.setattr("sys.stdin", fake)
     with open_source(Source("-")) as (stream, _):
@@ -162,7 +162,7 @@ def test_sniffing_waits_while_the_bytes_could_start_a_magic_number(monkeypatch):
 
 
 def test_truncated_zstd_is_an_input_error_after_the_complete_frames(tmp_path):
-    cctx = zstandard.ZstdCompressor()
+    cctx = zstandard.ZstdCompressor(write_checksum=True)
     whole = cctx.compress(b"first\nframe\n") + cctx.compress(b"".join(b"line %d\n" % i for i in range(5000)))
     path = tmp_path / "cut.zst"
     path.write_bytes(whole[:-10])
