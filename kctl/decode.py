@@ -64,6 +64,14 @@ def decode(value: Any, type_: type[T], source: str, error: type[KctlError] = Usa
         raise error(f"{source}: {describe_error(exc, at)}") from None
 
 
+def decode_dict(value: Any, type_: type[T], source: str, error: type[KctlError] = UsageError,
+                at: str = "") -> dict[str, T]:
+    """A mapping of names to `type_`, each value decoded strictly, an error naming its key
+    (`contexts.prod.bootstrap: ...`; msgspec itself says only `contexts[...]`)."""
+    decode(value, dict[str, Any], source, error, at)
+    return {key: decode(item, type_, source, error, f"{at}.{key}" if at else key) for key, item in value.items()}
+
+
 def parse_json(text: str | bytes, source: str, error: type[KctlError] = UsageError) -> Any:
     """JSON text as plain values; invalid JSON (or nesting too deep to decode) is `error` naming the source."""
     try:

@@ -100,6 +100,7 @@ class _ZstdReader:
         self._frame = self._context.decompressobj()
         self._in_frame = False
         self._head = b""  # the first bytes of a frame whose header is still incomplete
+        self._pending = b""  # read, not yet decompressed: the frames after those handed out
         self._frames = 0
         self._done = False
 
@@ -118,16 +119,24 @@ class _ZstdReader:
     def read1(self, size: int = -1) -> bytes:
         if self._done and (self._in_frame or self._head):
             raise EOFError("it ends inside a zstd frame")
-        while not self._done:
-            data = _read1(self._raw, 1 << 17)
-            if not data:
-                self._done = True
-                if self._in_frame or self._head:
-                    raise EOFError("it ends inside a zstd frame")
-                break
+        while True:
+            if self._pending:
+                data, self._pending = self._pending, b""
+            elif self._done:
+                return b""
+            else:
+                data = _read1(self._raw, 1 << 17)
+                if not data:
+                    self._done = True
+                    if self._in_frame or self._head:
+                        raise EOFError("it ends inside a zstd frame")
+                    return b""
             out = []
             while data:
                 if not self._in_frame:
+                    if any(out):  # hand out the finished frames before the next one is looked at
+                        self._pending = data
+                        break
                     data, self._head = self._head + data, b""
                     if not self._started(data):
                         self._head = data
@@ -141,7 +150,6 @@ class _ZstdReader:
                 self._in_frame = False
             if any(out):
                 return b"".join(out)
-        return b""
 
     def read(self, size: int = -1) -> bytes:
         parts: list[bytes] = []

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Union
 
 import msgspec
 
-from kctl.decode import Strict, decode, load_yaml_file, parse_yaml, read_regular_file
+from kctl.decode import MAX_CONFIG_BYTES, Strict, decode, decode_dict, parse_yaml, read_regular_file
 from kctl.errors import ConfigError
 
 # A librdkafka property's value as YAML gives it: kctl passes it on as text (true/false for booleans).
@@ -31,20 +31,22 @@ class SchemaRegistryEntry(Strict):
 class Context(Strict, omit_defaults=True):
     bootstrap: Union[str, None] = None
     instance: Union[int, str, None] = None  # a whole number; "2" as text too (kctl.config.registry.parse_instance)
-    properties: Union[dict[str, PropertyValue], None] = None
+    properties: Union[dict[str, Any], None] = None  # each value a PropertyValue (decode_dict names the key)
     schema_registry: Union[str, SchemaRegistryEntry, None] = None
 
 
 class ContextsFile(Strict, omit_defaults=True):
     current_context: Union[str, None] = msgspec.field(default=None, name="current-context")
-    contexts: Union[dict[str, Context], None] = None
+    contexts: Union[dict[str, Any], None] = None  # each a Context (decode_dict names the context)
 
 
 def load_contexts(path: str) -> dict:
     """The contexts file as plain values (what save_config writes back), after a strict decode."""
     source = f"malformed config file {path}"
-    data = parse_yaml(read_regular_file(path, source, ConfigError), source, ConfigError)
-    decode({} if data is None else data, ContextsFile, source, ConfigError)
+    data = parse_yaml(read_regular_file(path, source, ConfigError, limit=MAX_CONFIG_BYTES), source, ConfigError)
+    document = decode({} if data is None else data, ContextsFile, source, ConfigError)
+    for name, context in decode_dict(document.contexts or {}, Context, source, ConfigError, "contexts").items():
+        decode_dict(context.properties or {}, PropertyValue, source, ConfigError, f"contexts.{name}.properties")
     data = dict(data or {})
     if data.get("contexts") is None:
         data["contexts"] = {}
@@ -93,5 +95,7 @@ def parse_registry(text: str, path: str) -> Any:
 
 
 def load_command_config(path: str) -> dict[str, PropertyValue]:
-    """A YAML --command-config: a mapping of librdkafka properties."""
-    return load_yaml_file(path, dict[str, PropertyValue], f"malformed --command-config {path}", ConfigError, empty={})
+    """A YAML --command-config: a mapping of librdkafka properties (an empty file: none)."""
+    source = f"malformed --command-config {path}"
+    data = parse_yaml(read_regular_file(path, source, ConfigError, limit=MAX_CONFIG_BYTES), source, ConfigError)
+    return decode_dict({} if data is None else data, PropertyValue, source, ConfigError)

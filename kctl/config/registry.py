@@ -117,16 +117,14 @@ class TemporalPorts:
 
 def find_registry_path(explicit: str | None = None) -> Path:
     """The registry file to read, by the lookup order in the module docstring."""
-    if explicit:
-        path = Path(explicit)
-        if not path.is_file():
-            raise ConfigError(f"registry file not found: {explicit}")
-        return path
-    env = os.environ.get("KCTL_REGISTRY")
-    if env:
-        path = Path(env)
-        if not path.is_file():
-            raise ConfigError(f"registry file not found: {env} (from KCTL_REGISTRY)")
+    for given, origin in ((explicit, ""), (os.environ.get("KCTL_REGISTRY"), " (from KCTL_REGISTRY)")):
+        if not given:
+            continue
+        path = Path(given)
+        if not path.exists():
+            raise ConfigError(f"registry file not found: {given}{origin}")
+        if not path.is_file():  # a folder, a FIFO (reading it would wait for a writer), a device
+            raise ConfigError(f"cannot read registry {given}{origin}: not a regular file")
         return path
     for candidate in (Path.cwd() / "port_registry.yaml", user_config_dir() / "port_registry.yaml"):
         if candidate.is_file():
@@ -232,9 +230,9 @@ def load_registry(explicit: str | None = None) -> Registry:
         kafka, ui, temporal, schema_registry = (data.get(k, {}) for k in ("kafka", "kafka_ui", "temporal", "schema_registry"))
     else:
         from kctl.config.files import decode_registry, parse_registry
-        from kctl.decode import read_regular_file
+        from kctl.decode import MAX_CONFIG_BYTES, read_regular_file
 
-        raw = read_regular_file(str(path), f"cannot read registry {path}", ConfigError)
+        raw = read_regular_file(str(path), f"malformed registry {path}", ConfigError, limit=MAX_CONFIG_BYTES)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:

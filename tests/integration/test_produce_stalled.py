@@ -88,6 +88,7 @@ def _stopped_mid_produce(broker, topic: str, *options, signal_after=None):
         started = time.monotonic()
         proc.stdin.write(rest)
         proc.stdin.close()
+        proc.stdin = None  # closed: communicate() must not flush it
         if signal_after is not None:
             time.sleep(signal_after[0])  # kctl is then waiting for acknowledgements that do not come
             proc.send_signal(signal_after[1])

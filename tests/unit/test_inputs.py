@@ -184,3 +184,50 @@ def test_truncated_gzip_and_lz4_say_truncated(tmp_path, compression):
     with pytest.raises(InputError, match="is truncated"):
         with open_source(Source(str(path))) as (stream, _):
             inputs.read_all(stream, path.name)
+
+
+def _file_records(path) -> list[bytes]:
+    with open_source(Source(str(path))) as (stream, _):
+        return [r for batch in iter_record_batches(stream, b"\n", 4096, name=str(path)) for r in batch]
+
+
+def test_a_zstd_frame_without_a_checksum_is_refused_and_what_came_before_is_kept(tmp_path):
+    """Issue 22: a flipped byte in a frame without a content checksum decompresses to wrong bytes with no
+    error, so such a frame is refused before it is decompressed; the checked frames before it are read."""
+    first = b"".join(b"a-%d\n" % i for i in range(1000))
+    path = tmp_path / "in.zst"
+    path.write_bytes(zstandard.ZstdCompressor(write_checksum=True).compress(first)
+                     + zstandard.ZstdCompressor().compress(b"b\n"))
+    got: list[bytes] = []
+    with pytest.raises(InputError, match=r"zstd frame 2 has no content checksum"):
+        with open_source(Source(str(path))) as (stream, _):
+            for batch in iter_record_batches(stream, b"\n", 4096, name=str(path)):
+                got += batch
+    assert got == first.split(b"\n")[:-1]
+    path.write_bytes(zstandard.ZstdCompressor().compress(first))
+    with pytest.raises(InputError, match=r"zstd frame 1 has no content checksum"):
+        _file_records(path)
+
+
+def test_zstd_frame_headers_split_between_reads_are_checked_whole():
+    data = b"x\ny\n"
+    frame = zstandard.ZstdCompressor(write_checksum=True).compress(data)
+
+    class Trickle(io.RawIOBase):  # two bytes a read: every frame header arrives in pieces
+        def __init__(self, raw: bytes):
+            self.raw = raw
+
+        def readable(self):
+            return True
+
+        def read1(self, size=-1):
+            out, self.raw = self.raw[:2], self.raw[2:]
+            return out
+
+        read = read1
+
+    stream = inputs._decompressor(Trickle(frame * 3), "zstd")
+    assert inputs.read_all(stream) == data * 3
+    stream = inputs._decompressor(Trickle(frame + frame[:3]), "zstd")  # cut inside the second header
+    with pytest.raises(InputError, match="truncated"):
+        inputs.read_all(stream, "in.zst")
