@@ -33,11 +33,18 @@ def read_all(bootstrap: str, topic: str, isolation: str = "read_uncommitted", ti
     try:
         metadata = consumer.list_topics(topic, timeout=10)
         partitions = sorted(metadata.topics[topic].partitions)
+        # The ends are the high watermarks, for read_committed too: its own watermark is the last stable
+        # offset, which stays before a committed transaction's records until the coordinator has written
+        # the commit marker (after commit_transaction returned): such a partition would look empty.
+        watermarks = Consumer({"bootstrap.servers": bootstrap, "group.id": "kctl-test-reader"})
         ends = {}
-        for p in partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-            if high > low:
-                ends[p] = high
+        try:
+            for p in partitions:
+                low, high = watermarks.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+                if high > low:
+                    ends[p] = high
+        finally:
+            watermarks.close()
         consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in ends])
         records = []
         done = {p: False for p in ends}
