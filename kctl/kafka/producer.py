@@ -243,8 +243,8 @@ class LibProducer:
         deadline = None if self.stall_timeout is None else Deadline.after(self.stall_timeout)
         while True:
             if deadline is not None and deadline.expired:
-                raise QueueStalled(f"no message was acknowledged for {self.stall_timeout:g}s (--timeout) while "
-                                   "the local queue was full", hint="is the cluster answering? (kctl cluster health)")
+                raise QueueStalled(f"the local queue stayed full for {self.stall_timeout:g}s (--timeout): "
+                                   "no message was acknowledged", hint="is the cluster answering? (kctl cluster health)")
             self.poll(0.05)
             try:
                 self._producer.produce(topic, value, key, partition, **kwargs)

@@ -124,16 +124,17 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
         failed.write_failed_file()
         raise ProduceError(f"{why}; transaction aborted, nothing was committed" if aborted else f"{why}; {NOT_ABORTED}",
                            summary=_summary(loop, committed=False), exit_code=ExitCode.TXN_ABORTED)
-    undelivered = _flush(client, loop, timeout)
+    # after a stall (--timeout without an acknowledgement already passed) only a last look
+    undelivered = _flush(client, loop, min(timeout, 1.0) if stop is not None and stop.stalled else timeout)
     summary = _summary(loop)
     loop.deliveries.write_failed_file()
     if undelivered:
         where = f"; written to {req.failed_file}" if req.failed_file and loop.deliveries.failures else ""
-        stopped = f"{stop.where}: {stop.reason}; " if stop is not None else ""
-        raise ProduceError(f"{stopped}{summary.failed} of {loop.produced} messages were not delivered: {undelivered} "
-                           f"got no acknowledgement for {timeout:g}s (--timeout){where}",
-                           hint=f"is the cluster answering? {_delivered_text(loop, summary)}", summary=summary,
-                           exit_code=ExitCode.PARTIAL)
+        stopped = f"{stop.where}: {stop.reason}; of the messages before it " if stop is not None else ""
+        raise ProduceError(f"{stopped}{summary.failed} of {loop.produced} messages were not delivered ({undelivered} "
+                           f"got no acknowledgement for {timeout:g}s, --timeout){where}",
+                           hint=f"{summary.sent} were acknowledged; is the cluster answering? (kctl cluster health)",
+                           summary=summary, exit_code=ExitCode.PARTIAL)
     if stop is not None:
         advice = "" if stop.where == "input" else "; fix it or use --on-error skip"
         raise ProduceError(f"{stop.where}: {stop.reason}", hint=f"stopped there: {_delivered_text(loop, summary)}{advice}",

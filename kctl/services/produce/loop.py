@@ -19,12 +19,14 @@ from kctl.services.produce.request import ProduceRequest
 
 
 class Stop(Exception):
-    """A bad record with --on-error stop (or an unreadable input): where and why."""
+    """A bad record with --on-error stop (or an unreadable input): where and why. stalled: the
+    brokers acknowledged nothing for --timeout (a full queue, --sync): not worth another wait."""
 
-    def __init__(self, where: str, reason: str):
+    def __init__(self, where: str, reason: str, stalled: bool = False):
         super().__init__(f"{where}: {reason}")
         self.where = where
         self.reason = reason
+        self.stalled = stalled
 
 
 class ProduceLoop:
@@ -125,7 +127,7 @@ class ProduceLoop:
                 self.bytes += _size(values, keys, key, start, index)
                 if index:
                     self.last_pos = (source, first_line + index - 1)
-                raise Stop(describe(source, first_line + index, self.several), exc.message) from None
+                raise Stop(describe(source, first_line + index, self.several), exc.message, stalled=True) from None
             except KctlError as exc:  # RecordRejected: .index went before it
                 index = start + exc.index
                 self.produced += index - start
@@ -180,7 +182,7 @@ class ProduceLoop:
             self.client.produce(self.req.topic, record.value, record.key, partition=record.partition,
                                 headers=record.headers, timestamp_ms=record.timestamp_ms, on_delivery=callback)
         except BrokerUnavailable as exc:  # the local queue stayed full for --timeout: not a bad record
-            raise Stop(describe(source, line, self.several), exc.message) from None
+            raise Stop(describe(source, line, self.several), exc.message, stalled=True) from None
         except KctlError as exc:
             self._bad(describe(source, line, self.several), exc.message)
             return
@@ -189,7 +191,7 @@ class ProduceLoop:
         self.last_pos = (source, line)
         if self.req.sync and self.client.flush(self.client.stall_timeout):
             raise Stop(describe(source, line, self.several),
-                       f"not acknowledged within {self.client.stall_timeout:g}s (--timeout)")
+                       f"not acknowledged within {self.client.stall_timeout:g}s (--timeout)", stalled=True)
 
     def _throttle(self) -> None:
         now = time.monotonic()
