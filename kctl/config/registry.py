@@ -220,6 +220,34 @@ def _parse_plain_registry(text: str) -> dict | None:
     return data
 
 
+MAX_CONFIG_BYTES = 1 << 20  # kctl.decode.MAX_CONFIG_BYTES, without importing the decoder
+
+# kctl.config.files.RegistryFile's fields, for the plain path: a file in the plain shape with only these
+# keys and types is used as it is, without msgspec's import (~25 ms); any other goes to the decoder.
+# tests/unit/test_config_files.py checks that the two agree.
+PLAIN_FIELDS = {
+    "kafka": {"host": str, "broker_port": int, "controller_port": int, "instance_increment": int,
+              "max_instances": int, "broker_stride": int},
+    "kafka_ui": {"ui_port": int},
+    "temporal": {"frontend_port": int, "ui_port": int},
+    "schema_registry": {"port": int, "management_port": int},
+}
+PLAIN_REQUIRED = {"broker_port", "controller_port", "instance_increment", "max_instances"}  # of kafka
+
+
+def _plainly_valid(data: dict) -> bool:
+    if not isinstance(data.get("kafka"), dict) or not PLAIN_REQUIRED <= data["kafka"].keys():
+        return False
+    for name, section in data.items():
+        fields = PLAIN_FIELDS.get(name)
+        if fields is None or not isinstance(section, dict):
+            return False
+        for key, value in section.items():
+            if type(value) is not fields.get(key) or (type(value) is int and value < 0):
+                return False
+    return True
+
+
 def load_registry(explicit: str | None = None) -> Registry:
     """The registry file (kctl.config.files.RegistryFile, decoded strictly: unknown keys and values of the
     wrong type are a ConfigError naming their path, exit 3), its ports checked to be valid and distinct."""
@@ -229,8 +257,7 @@ def load_registry(explicit: str | None = None) -> Registry:
         data = _parse_plain_registry(PACKAGED_REGISTRY.read_text())
         kafka, ui, temporal, schema_registry = (data.get(k, {}) for k in ("kafka", "kafka_ui", "temporal", "schema_registry"))
     else:
-        from kctl.config.files import decode_registry, parse_registry
-        from kctl.decode import MAX_CONFIG_BYTES, read_regular_file
+        from kctl.regular import read_regular_file
 
         raw = read_regular_file(str(path), f"malformed registry {path}", ConfigError, limit=MAX_CONFIG_BYTES)
         try:
@@ -238,10 +265,13 @@ def load_registry(explicit: str | None = None) -> Registry:
         except UnicodeDecodeError:
             raise ConfigError(f"cannot read registry {path}: not a UTF-8 text file") from None
         data = _parse_plain_registry(text)
-        file = decode_registry(parse_registry(text, str(path)) if data is None else data, str(path))
-        kafka, ui, temporal, schema_registry = (
-            {} if section is None else {f: getattr(section, f) for f in section.__struct_fields__}
-            for section in (file.kafka, file.kafka_ui, file.temporal, file.schema_registry))
+        if data is None or not _plainly_valid(data):  # anything else: the strict decoder, its errors
+            from kctl.config.files import decode_registry, parse_registry
+
+            file = decode_registry(parse_registry(text, str(path)) if data is None else data, str(path))
+            data = {name: {f: getattr(section, f) for f in section.__struct_fields__}
+                    for name, section in ((n, getattr(file, n)) for n in PLAIN_FIELDS) if section is not None}
+        kafka, ui, temporal, schema_registry = (data.get(k, {}) for k in PLAIN_FIELDS)
     host = kafka.get("host", "127.0.0.1")
     if not host.strip() or any(c in host for c in " ,/"):
         raise ConfigError(f"malformed registry {path}: kafka.host must be a host name, got {host!r}")

@@ -116,3 +116,43 @@ def test_an_empty_file_is_no_settings(tmp_path, kind):
     result = run_kctl("config", "view", "-o", "json", env={"KCTL_CONFIG": path}) if kind == "contexts" else \
         run_kctl("--command-config", path, "config", "view", "-o", "json", env={"KCTL_CONFIG": os.devnull})
     assert result.code == 0, result
+
+
+def test_the_registry_plain_path_knows_the_models_fields():
+    """kctl.config.registry reads a plain-shaped registry without msgspec: its list of fields must be
+    RegistryFile's, or a key the model refuses would pass (or one it accepts be sent to the decoder)."""
+    import typing
+
+    from kctl.config import files, registry
+    from kctl.decode import MAX_CONFIG_BYTES
+
+    assert registry.MAX_CONFIG_BYTES == MAX_CONFIG_BYTES
+    assert set(registry.PLAIN_FIELDS) == set(files.RegistryFile.__struct_fields__)
+    for name, fields in registry.PLAIN_FIELDS.items():
+        model = typing.get_args(typing.get_type_hints(files.RegistryFile)[name])[0] if name != "kafka" else files.KafkaPorts
+        hints = typing.get_type_hints(model)
+        assert set(fields) == set(model.__struct_fields__), name
+        assert {k: typing.get_args(hints[k])[0] if typing.get_args(hints[k]) else hints[k] for k in fields} == fields
+
+
+@pytest.mark.parametrize("missing", sorted(["broker_port", "controller_port", "instance_increment", "max_instances"]))
+def test_a_plain_registry_without_a_required_key_goes_to_the_decoder(tmp_path, missing):
+    text = "".join(line + "\n" for line in REGISTRY.splitlines() if not line.strip().startswith(missing))
+    path = _make(tmp_path, "registry", text)
+    result = _run("registry", path)
+    assert result.code == 3 and f"object missing required field `{missing}`" in result.stderr, result
+
+
+def test_a_users_plain_registry_is_read_without_the_decoder(tmp_path):
+    """A registry in the usual plain shape (cwd, --registry) costs no msgspec import (start-up rule)."""
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "port_registry.yaml"
+    path.write_text(REGISTRY.replace("9092", "29092"))
+    code = ("import sys, json; from kctl.__main__ import main; c = main(['--registry', sys.argv[1], '-i', '0', "
+            "'--timeout', '0.3', 'topics', 'list']); print(json.dumps([c, 'msgspec' in sys.modules]))")
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "KCTL_CONFIG": os.devnull})
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [6, False], proc.stderr
