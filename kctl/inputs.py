@@ -78,9 +78,19 @@ def _decompressor(raw: BinaryIO, compression: str) -> BinaryIO:
     return raw
 
 
+_ZSTD_FRAME = b"\x28\xb5\x2f\xfd"
+
+
+class UncheckedFrame(ValueError):
+    """A zstd frame without a content checksum: damage inside it decompresses to wrong bytes
+    without any error (zstandard's own compressor writes none by default; the zstd tool does)."""
+
+
 class _ZstdReader:
     """zstd frames, one after another, decompressed as they arrive. Unlike zstandard's
-    stream_reader it notices an input that ends inside a frame (a truncated file)."""
+    stream_reader it notices an input that ends inside a frame (a truncated file), and it refuses
+    a frame without a content checksum before decompressing it: a flipped byte in such a frame
+    is sent as wrong data with no error at all."""
 
     def __init__(self, raw: BinaryIO):
         import zstandard
@@ -89,20 +99,48 @@ class _ZstdReader:
         self._context = zstandard.ZstdDecompressor()
         self._frame = self._context.decompressobj()
         self._in_frame = False
+        self._head = b""  # the first bytes of a frame whose header is still incomplete
+        self._pending = b""  # read, not yet decompressed: the frames after those handed out
+        self._frames = 0
         self._done = False
 
+    def _started(self, data: bytes) -> bool:
+        """Whether the frame starting at data can be decompressed: False while its header is not
+        all there; UncheckedFrame when it has no content checksum (skippable frames have none)."""
+        if len(data) < 5:
+            return False
+        self._frames += 1
+        if data[:4] == _ZSTD_FRAME and not data[4] & 0x04:  # Frame_Header_Descriptor's Content_Checksum_flag
+            raise UncheckedFrame(f"zstd frame {self._frames} has no content checksum, so damage in it could not be "
+                                 "detected (compress with the zstd tool, which writes one, or decompress it yourself: "
+                                 "zstd -dc FILE | kctl produce ...)")
+        return True
+
     def read1(self, size: int = -1) -> bytes:
-        if self._done and self._in_frame:
+        if self._done and (self._in_frame or self._head):
             raise EOFError("it ends inside a zstd frame")
-        while not self._done:
-            data = _read1(self._raw, 1 << 17)
-            if not data:
-                self._done = True
-                if self._in_frame:
-                    raise EOFError("it ends inside a zstd frame")
-                break
+        while True:
+            if self._pending:
+                data, self._pending = self._pending, b""
+            elif self._done:
+                return b""
+            else:
+                data = _read1(self._raw, 1 << 17)
+                if not data:
+                    self._done = True
+                    if self._in_frame or self._head:
+                        raise EOFError("it ends inside a zstd frame")
+                    return b""
             out = []
             while data:
+                if not self._in_frame:
+                    if any(out):  # hand out the finished frames before the next one is looked at
+                        self._pending = data
+                        break
+                    data, self._head = self._head + data, b""
+                    if not self._started(data):
+                        self._head = data
+                        break
                 self._in_frame = True
                 out.append(self._frame.decompress(data))
                 if not self._frame.eof:
@@ -112,7 +150,6 @@ class _ZstdReader:
                 self._in_frame = False
             if any(out):
                 return b"".join(out)
-        return b""
 
     def read(self, size: int = -1) -> bytes:
         parts: list[bytes] = []

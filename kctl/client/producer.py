@@ -123,6 +123,16 @@ class ProducerClient:
         self._closed = False
 
     @property
+    def stall_timeout(self) -> float | None:
+        """How long produce() waits for room in a full local queue before it raises BrokerUnavailable
+        (None, the default: until librdkafka fails queued records after the delivery timeout)."""
+        return self._lib.stall_timeout
+
+    @stall_timeout.setter
+    def stall_timeout(self, seconds: float | None) -> None:
+        self._lib.stall_timeout = seconds
+
+    @property
     def delivery_timeout(self) -> float:
         """Seconds librdkafka may keep trying to deliver a record (plus a margin)."""
         from kctl.kafka.producer import delivery_timeout_s

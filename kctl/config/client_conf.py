@@ -127,24 +127,20 @@ def parse_key_values(pairs: list[str] | tuple[str, ...], option: str) -> dict[st
 
 
 def read_command_config(path: str) -> dict[str, str]:
-    """A Java-style .properties file or a YAML mapping of librdkafka properties."""
+    """A Java-style .properties file or a YAML mapping of librdkafka properties (decoded strictly:
+    kctl.config.files.load_command_config). Only a regular file is read."""
     file = Path(path).expanduser()
+    if file.suffix in (".yaml", ".yml"):
+        from kctl.config.files import load_command_config
+
+        return {k: _scalar(v) for k, v in load_command_config(str(file)).items()}
+    from kctl.decode import read_regular_file
+
+    raw = read_regular_file(str(file), f"cannot read --command-config {path}", ConfigError)
     try:
-        text = file.read_text()
-    except OSError as exc:
-        raise ConfigError(f"cannot read --command-config {path}: {exc.strerror}") from None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"cannot read --command-config {path}: not a UTF-8 text file") from None
-    if file.suffix in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"malformed --command-config {path}: {str(exc).splitlines()[0]}") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"malformed --command-config {path}: expected a mapping of properties")
-        return {str(k): _scalar(v) for k, v in data.items()}
     out: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()

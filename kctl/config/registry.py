@@ -117,16 +117,14 @@ class TemporalPorts:
 
 def find_registry_path(explicit: str | None = None) -> Path:
     """The registry file to read, by the lookup order in the module docstring."""
-    if explicit:
-        path = Path(explicit)
-        if not path.is_file():
-            raise ConfigError(f"registry file not found: {explicit}")
-        return path
-    env = os.environ.get("KCTL_REGISTRY")
-    if env:
-        path = Path(env)
-        if not path.is_file():
-            raise ConfigError(f"registry file not found: {env} (from KCTL_REGISTRY)")
+    for given, origin in ((explicit, ""), (os.environ.get("KCTL_REGISTRY"), " (from KCTL_REGISTRY)")):
+        if not given:
+            continue
+        path = Path(given)
+        if not path.exists():
+            raise ConfigError(f"registry file not found: {given}{origin}")
+        if not path.is_file():  # a folder, a FIFO (reading it would wait for a writer), a device
+            raise ConfigError(f"cannot read registry {given}{origin}: not a regular file")
         return path
     for candidate in (Path.cwd() / "port_registry.yaml", user_config_dir() / "port_registry.yaml"):
         if candidate.is_file():
@@ -135,25 +133,6 @@ def find_registry_path(explicit: str | None = None) -> Path:
 
 
 MAX_PORT = 65535
-
-
-def _int_field(section: dict, key: str, path: Path, default: int | None = None, prefix: str = "kafka") -> int:
-    if key not in section and default is None:
-        raise ConfigError(f"malformed registry {path}: {prefix}.{key} is missing", hint="see the port_registry.yaml packaged with kctl, and kctl's docs/contexts.md")
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"malformed registry {path}: {prefix}.{key} must be a non-negative integer, got {value!r}")
-    return value
-
-
-def _yaml_problem(exc: Exception) -> str:
-    """One line for a YAML error: what is wrong and where (PyYAML's str() spans several lines)."""
-    problem = getattr(exc, "problem", None)
-    mark = getattr(exc, "problem_mark", None)
-    if problem and mark is not None:
-        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _instance_ports(registry: "Registry"):
@@ -241,54 +220,68 @@ def _parse_plain_registry(text: str) -> dict | None:
     return data
 
 
-def _optional_section(data: dict, name: str, path: Path) -> dict:
-    section = data.get(name)
-    if section is None:
-        return {}
-    if not isinstance(section, dict):
-        raise ConfigError(f"malformed registry {path}: {name} must be a mapping")
-    return section
+MAX_CONFIG_BYTES = 1 << 20  # kctl.decode.MAX_CONFIG_BYTES, without importing the decoder
+
+# kctl.config.files.RegistryFile's fields, for the plain path: a file in the plain shape with only these
+# keys and types is used as it is, without msgspec's import (~25 ms); any other goes to the decoder.
+# tests/unit/test_config_files.py checks that the two agree.
+PLAIN_FIELDS = {
+    "kafka": {"host": str, "broker_port": int, "controller_port": int, "instance_increment": int,
+              "max_instances": int, "broker_stride": int},
+    "kafka_ui": {"ui_port": int},
+    "temporal": {"frontend_port": int, "ui_port": int},
+    "schema_registry": {"port": int, "management_port": int},
+}
+PLAIN_REQUIRED = {"broker_port", "controller_port", "instance_increment", "max_instances"}  # of kafka
+
+
+def _plainly_valid(data: dict) -> bool:
+    if not isinstance(data.get("kafka"), dict) or not PLAIN_REQUIRED <= data["kafka"].keys():
+        return False
+    for name, section in data.items():
+        fields = PLAIN_FIELDS.get(name)
+        if fields is None or not isinstance(section, dict):
+            return False
+        for key, value in section.items():
+            if type(value) is not fields.get(key) or (type(value) is int and value < 0):
+                return False
+    return True
 
 
 def load_registry(explicit: str | None = None) -> Registry:
+    """The registry file (kctl.config.files.RegistryFile, decoded strictly: unknown keys and values of the
+    wrong type are a ConfigError naming their path, exit 3), its ports checked to be valid and distinct."""
     path = find_registry_path(explicit)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"cannot read registry {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"cannot read registry {path}: not a UTF-8 text file") from None
-    data = _parse_plain_registry(text)
-    if data is None:
-        import yaml
+    if path == PACKAGED_REGISTRY:
+        # kctl's own file, in the plain shape: read without yaml and msgspec (every command resolves it).
+        data = _parse_plain_registry(PACKAGED_REGISTRY.read_text())
+        kafka, ui, temporal, schema_registry = (data.get(k, {}) for k in ("kafka", "kafka_ui", "temporal", "schema_registry"))
+    else:
+        from kctl.regular import read_regular_file
 
+        raw = read_regular_file(str(path), f"malformed registry {path}", ConfigError, limit=MAX_CONFIG_BYTES)
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"malformed registry {path}: {_yaml_problem(exc)}") from None
-    kafka = data.get("kafka") if isinstance(data, dict) else None
-    if not isinstance(kafka, dict):
-        raise ConfigError(f"malformed registry {path}: no 'kafka' mapping", hint="see the port_registry.yaml packaged with kctl, and kctl's docs/contexts.md")
-    ui = _optional_section(data, "kafka_ui", path)
-    temporal = _optional_section(data, "temporal", path)
-    schema_registry = _optional_section(data, "schema_registry", path)
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError(f"cannot read registry {path}: not a UTF-8 text file") from None
+        data = _parse_plain_registry(text)
+        if data is None or not _plainly_valid(data):  # anything else: the strict decoder, its errors
+            from kctl.config.files import decode_registry, parse_registry
+
+            file = decode_registry(parse_registry(text, str(path)) if data is None else data, str(path))
+            data = {name: {f: getattr(section, f) for f in section.__struct_fields__}
+                    for name, section in ((n, getattr(file, n)) for n in PLAIN_FIELDS) if section is not None}
+        kafka, ui, temporal, schema_registry = (data.get(k, {}) for k in PLAIN_FIELDS)
     host = kafka.get("host", "127.0.0.1")
-    if not isinstance(host, str) or not host.strip() or any(c in host for c in " ,/"):
+    if not host.strip() or any(c in host for c in " ,/"):
         raise ConfigError(f"malformed registry {path}: kafka.host must be a host name, got {host!r}")
     registry = Registry(
-        path=str(path),
-        host=host,
-        broker_port=_int_field(kafka, "broker_port", path),
-        controller_port=_int_field(kafka, "controller_port", path),
-        instance_increment=_int_field(kafka, "instance_increment", path),
-        max_instances=_int_field(kafka, "max_instances", path),
-        broker_stride=_int_field(kafka, "broker_stride", path, default=10),
-        ui_port=_int_field(ui, "ui_port", path, default=8080, prefix="kafka_ui"),
-        temporal_frontend_port=_int_field(temporal, "frontend_port", path, default=7233, prefix="temporal"),
-        temporal_ui_port=_int_field(temporal, "ui_port", path, default=8233, prefix="temporal"),
-        schema_registry_port=_int_field(schema_registry, "port", path, default=8081, prefix="schema_registry"),
-        schema_registry_management_port=_int_field(schema_registry, "management_port", path, default=9081,
-                                                   prefix="schema_registry"),
+        path=str(path), host=host, broker_port=kafka["broker_port"], controller_port=kafka["controller_port"],
+        instance_increment=kafka["instance_increment"], max_instances=kafka["max_instances"],
+        broker_stride=kafka.get("broker_stride", 10), ui_port=ui.get("ui_port", 8080),
+        temporal_frontend_port=temporal.get("frontend_port", 7233), temporal_ui_port=temporal.get("ui_port", 8233),
+        schema_registry_port=schema_registry.get("port", 8081),
+        schema_registry_management_port=schema_registry.get("management_port", 9081),
     )
     _check_ports(registry)
     return registry

@@ -89,6 +89,13 @@ def delivery_timeout_s(conf: dict) -> float:
         return 125.0
 
 
+class QueueStalled(BrokerUnavailable):
+    """The local queue stayed full for stall_timeout: nothing more can be handed over. .index: how
+    many of the values given to produce_values went before."""
+
+    index = 0
+
+
 def _metadata(msg, ok: bool) -> RecordMetadata:
     kind, timestamp = msg.timestamp()
     return RecordMetadata(msg.topic(), msg.partition(), msg.offset() if ok else -1, timestamp if kind else None)
@@ -113,6 +120,9 @@ class LibProducer:
 
             lib["on_delivery"] = sink
         self.idempotence_state: str | None = None  # librdkafka's eos.idemp_state, from its statistics
+        # How long a full local queue may stay full before produce gives up (QueueStalled); None:
+        # until librdkafka fails the queued messages (delivery.timeout.ms).
+        self.stall_timeout: float | None = None
         if _positive(conf.get("statistics.interval.ms")):
             lib["stats_cb"] = self._stats_hook(conf.get("stats_cb"))
         self._producer = new_client(ck.Producer, lib)
@@ -218,6 +228,9 @@ class LibProducer:
                             produce(topic, value, k, partition, None, None, 0, headers)
                         except BufferError:
                             self._wait_for_room(topic, value, k, partition, headers=headers)
+        except QueueStalled as exc:
+            exc.index = index
+            raise
         except self._kafka_exception as exc:
             raise self._rejected(exc, values[index], index) from None
         except (TypeError, ValueError, OverflowError) as exc:
@@ -225,8 +238,13 @@ class LibProducer:
         return len(values)
 
     def _wait_for_room(self, topic, value, key, partition, **kwargs) -> None:
-        """The local queue is full: serve delivery reports until there is room again."""
+        """The local queue is full: serve delivery reports until there is room again, at most
+        stall_timeout seconds (a stopped broker acknowledges nothing: the queue never drains)."""
+        deadline = None if self.stall_timeout is None else Deadline.after(self.stall_timeout)
         while True:
+            if deadline is not None and deadline.expired:
+                raise QueueStalled(f"the local queue stayed full for {self.stall_timeout:g}s (--timeout): "
+                                   "no message was acknowledged", hint="is the cluster answering? (kctl cluster health)")
             self.poll(0.05)
             try:
                 self._producer.produce(topic, value, key, partition, **kwargs)

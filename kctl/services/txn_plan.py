@@ -25,7 +25,7 @@ from typing import Annotated, Any
 import msgspec
 
 from kctl.deadline import Deadline
-from kctl.decode import NonEmptyStr, NonNegativeInt, Strict, decode, read_regular_file
+from kctl.decode import NonEmptyStr, NonNegativeInt, Strict, decode, parse_yaml, read_regular_file
 from kctl import serde
 from kctl.errors import KctlError, TransactionAborted, TransactionFatal, UsageError
 from kctl.models.txn_plan import PlanResult, PlanStep
@@ -114,14 +114,7 @@ def _step(source: str, index: int, item: str | dict) -> Step:
 def parse_plan(text: str, source: str = "plan") -> tuple[str | None, list[Step]]:
     """A plan's transactional id and steps, decoded strictly: unknown keys are refused and an error
     names its place (`plan.yaml: steps[3].partition: expected `int` >= 0`), before anything is sent."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(text)
-    except RecursionError:
-        raise UsageError(f"{source}: nested too deeply to decode") from None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{source} is not valid YAML: {' '.join(str(exc).split())}") from None
+    data = parse_yaml(text, source)
     plan = decode(data, Plan, source)
     return plan.transactional_id, [_step(source, i, item) for i, item in enumerate(plan.steps)]
 

@@ -17,7 +17,7 @@ LINES = b"".join(b"line-%03d\n" % i for i in range(300))
 
 def _truncated(codec: str) -> bytes:
     data = {"gz": gzip.compress, "lz4": lz4.frame.compress,
-            "zst": lambda d: zstandard.ZstdCompressor().compress(d)}[codec](LINES)
+            "zst": lambda d: zstandard.ZstdCompressor(write_checksum=True).compress(d)}[codec](LINES)
     return data[: len(data) - 12]
 
 
@@ -132,7 +132,7 @@ def test_a_truncated_file_sends_every_complete_record_stdin_sends(kafka, new_top
     rng = random.Random(7)  # incompressible enough that the cut lands megabytes into the text
     lines = b"".join(b"%06d-%s\n" % (i, rng.randbytes(60).hex().encode()) for i in range(40000))
     compress = {"gz": gzip.compress, "lz4": lz4.frame.compress,
-                "zst": lambda d: zstandard.ZstdCompressor().compress(d)}[codec]
+                "zst": lambda d: zstandard.ZstdCompressor(write_checksum=True).compress(d)}[codec]
     data = compress(lines)
     data = data[: len(data) * 3 // 4]
     expected = _decodable_lines(codec, data)
@@ -214,9 +214,10 @@ def _flip(data: bytes, at: float) -> bytes:
     return bytes(out)
 
 
-_COMPRESS = {"gz": gzip.compress, "lz4": lz4.frame.compress, "zst": lambda d: zstandard.ZstdCompressor().compress(d)}
+_COMPRESS = {"gz": gzip.compress, "lz4": lz4.frame.compress, "zst": lambda d: zstandard.ZstdCompressor(write_checksum=True).compress(d)}
 # A flipped byte is only found where the format checks: gzip's CRC comes at the end of the stream (the lines
-# before it were sent, damaged or not), and a zstd frame without a checksum (zstandard's default) hides it.
+# before it were sent, damaged or not); a zstd frame without a checksum (zstandard's default) would hide it,
+# so kctl refuses such a frame (the last case).
 BAD_COMPRESSED_FILES = [
     (codec, what, make)
     for codec in ("gz", "lz4", "zst")
@@ -228,8 +229,8 @@ BAD_COMPRESSED_FILES = [
         ("garbage after a complete stream", lambda c: _COMPRESS[c](LINES) + b"garbage!"),
         ("not compressed at all", lambda c: LINES),
     ]
-    if not (codec == "zst" and what == "a byte flipped in the middle")
-]
+] + [("zst", "a frame without a checksum, a byte flipped", lambda c: _flip(zstandard.ZstdCompressor().compress(LINES), 0.5)),
+     ("zst", "a second frame without a checksum", lambda c: _COMPRESS[c](LINES) + zstandard.ZstdCompressor().compress(LINES))]
 
 
 @pytest.mark.parametrize("codec, what, make", BAD_COMPRESSED_FILES, ids=[f"{c[0]}: {c[1]}" for c in BAD_COMPRESSED_FILES])
@@ -248,6 +249,23 @@ def test_a_damaged_compressed_file_is_one_error_and_a_prefix_of_its_lines(kafka,
         assert stored == [b"line-%03d" % i for i in range(len(stored))]  # what came before the damage, in order
     sent = int(result.stderr.split(" sent")[0].rsplit(" ", 1)[-1]) if " sent" in result.stderr else 0
     assert sent == len(stored), result
+
+
+@pytest.mark.parametrize("how", ["--file", "stdin"])
+def test_a_zstd_frame_without_a_checksum_is_refused_after_the_checked_ones(kafka, new_topic, tmp_path, how):
+    """Issue 22: a corrupt zstd frame without a content checksum decompresses to wrong bytes with no error
+    (it was sent, exit 0): such a frame is refused before any of it is sent, saying what came before."""
+    topic = new_topic(partitions=1)
+    checked = zstandard.ZstdCompressor(write_checksum=True).compress(LINES)
+    unchecked = _flip(zstandard.ZstdCompressor().compress(b"".join(b"more-%03d\n" % i for i in range(300))), 0.5)
+    path = tmp_path / "in.zst"
+    path.write_bytes(checked + unchecked)
+    args = ("--file", str(path)) if how == "--file" else ()
+    result = run_kctl("produce", topic, *args, "-b", kafka["bootstrap"], input=None if args else checked + unchecked)
+    line = _one_error_line(result, 5)
+    assert "zstd frame 2 has no content checksum" in line, line
+    assert "300 messages before it were delivered" in result.stderr, result.stderr
+    assert _stored(kafka, topic) == LINES.split(b"\n")[:-1]
 
 
 @pytest.mark.parametrize("options", [("--pretty",), ("--value-deserializer", "json", "-o", "json")],

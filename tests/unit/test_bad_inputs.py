@@ -185,25 +185,31 @@ def _files(tmp: Path) -> dict[str, str]:
         dangling.symlink_to(tmp / "gone")
     files["dangling"] = str(dangling)
     files["eio"] = "/proc/self/mem"  # exists, readable by name, fails on read (EIO) even for root
+    if not (tmp / "fifo").exists():
+        os.mkfifo(tmp / "fifo")  # no writer ever comes: opening it for reading would wait for good
+    files["fifo"] = str(tmp / "fifo")
     return files
 
 
 FILE_CASES = []  # (id, argv template with {name}, code, env template)
 YAMLS = ["binary.yaml", "bad.yaml", "tabs.yaml", "list.yaml", "scalar.yaml", "wrong-shape.yaml", "anchor.yaml",
-         "adir", "missing", "eio"]
+         "adir", "missing", "eio", "fifo"]
 for f in YAMLS:
     FILE_CASES.append((f"--registry {f}", ["--registry", "<%s>" % f, "-i", "0", "topics", "list", "--timeout", "1"],
                        CONFIG, {}))
-# (a missing config file is no config; keys it does not know are not its business)
-for f in [y for y in YAMLS if y not in ("missing", "wrong-shape.yaml")] + ["wrong-ctx.yaml", "ctx-missing.yaml",
+# (a missing config file is no config; a key it does not know is refused: issue 22)
+for f in [y for y in YAMLS if y != "missing"] + ["wrong-ctx.yaml", "ctx-missing.yaml",
                                                                             "ctx-bad.yaml"]:
     FILE_CASES.append((f"KCTL_CONFIG {f}", ["topics", "list", *NO_BROKER], CONFIG, {"KCTL_CONFIG": "<%s>" % f}))
 for f in ["binary.yaml", "bad.properties", "noequals.properties", "unknown.properties", "badvalue.properties",
-          "adir", "missing", "eio", "missing-file.properties", "bad.yaml", "list.yaml"]:
+          "adir", "missing", "eio", "fifo", "missing-file.properties", "bad.yaml", "list.yaml"]:
     FILE_CASES.append((f"--command-config {f}", ["--command-config", "<%s>" % f, "topics", "list", *NO_BROKER],
                        CONFIG, {}))
 for f in ["adir", "missing", "dangling"]:
     FILE_CASES.append((f"produce --file {f}", ["produce", "t", "--file", "<%s>" % f, *NO_BROKER], USAGE, {}))
+for f, code in [("adir", USAGE), ("fifo", USAGE), ("missing", 4), ("eio", 4)]:
+    FILE_CASES.append((f"perf produce --payload-file {f}", ["perf", "produce", "t", "--payload-file", "<%s>" % f,
+                                                            *NO_BROKER], code, {}))
 FILE_CASES += [
     ("produce --failed-file a directory", ["produce", "t", "--value", "x", "--failed-file", "<adir>", *NO_BROKER],
      USAGE, {}),

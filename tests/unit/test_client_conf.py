@@ -74,7 +74,7 @@ def test_yaml_command_config(tmp_path):
 
 @pytest.mark.parametrize("name,text,pattern", [
     ("bad.properties", "just words\n", r"line 1: expected key=value"),
-    ("bad.yaml", "- a list\n", r"expected a mapping"),
+    ("bad.yaml", "- a list\n", r"malformed --command-config .*: expected `object`, got `array`"),
     ("broken.yml", "a: [\n", r"malformed --command-config"),
 ])
 def test_bad_command_config(tmp_path, name, text, pattern):

@@ -52,7 +52,7 @@ def _write(path, compression, data):
     elif compression == "zstd":
         # two frames: streaming readers must read across frames
         half = len(data) // 2
-        cctx = zstandard.ZstdCompressor()
+        cctx = zstandard.ZstdCompressor(write_checksum=True)
         path.write_bytes(cctx.compress(data[:half]) + cctx.compress(data[half:]))
     else:
         path.write_bytes(data)
@@ -94,7 +94,7 @@ def test_missing_file(tmp_path):
 def test_sniff_magic_bytes():
     assert inputs.sniff_compression(gzip.compress(b"x")[:4]) == "gzip"
     assert inputs.sniff_compression(lz4.frame.compress(b"x")[:4]) == "lz4"
-    assert inputs.sniff_compression(zstandard.ZstdCompressor().compress(b"x")[:4]) == "zstd"
+    assert inputs.sniff_compression(zstandard.ZstdCompressor(write_checksum=True).compress(b"x")[:4]) == "zstd"
     assert inputs.sniff_compression(b"plain") == "none"
 
 
@@ -113,7 +113,7 @@ def test_parse_escapes(text, expected):
 
 
 def test_stdin_compression_is_sniffed_without_losing_bytes(monkeypatch):
-    data = zstandard.ZstdCompressor().compress(b"a\nb\n")
+    data = zstandard.ZstdCompressor(write_checksum=True).compress(b"a\nb\n")
     fake = io.TextIOWrapper(io.BytesIO(data))
     monkeypatch.setattr("sys.stdin", fake)
     with open_source(Source("-")) as (stream, _):
@@ -162,7 +162,7 @@ def test_sniffing_waits_while_the_bytes_could_start_a_magic_number(monkeypatch):
 
 
 def test_truncated_zstd_is_an_input_error_after_the_complete_frames(tmp_path):
-    cctx = zstandard.ZstdCompressor()
+    cctx = zstandard.ZstdCompressor(write_checksum=True)
     whole = cctx.compress(b"first\nframe\n") + cctx.compress(b"".join(b"line %d\n" % i for i in range(5000)))
     path = tmp_path / "cut.zst"
     path.write_bytes(whole[:-10])
@@ -184,3 +184,50 @@ def test_truncated_gzip_and_lz4_say_truncated(tmp_path, compression):
     with pytest.raises(InputError, match="is truncated"):
         with open_source(Source(str(path))) as (stream, _):
             inputs.read_all(stream, path.name)
+
+
+def _file_records(path) -> list[bytes]:
+    with open_source(Source(str(path))) as (stream, _):
+        return [r for batch in iter_record_batches(stream, b"\n", 4096, name=str(path)) for r in batch]
+
+
+def test_a_zstd_frame_without_a_checksum_is_refused_and_what_came_before_is_kept(tmp_path):
+    """Issue 22: a flipped byte in a frame without a content checksum decompresses to wrong bytes with no
+    error, so such a frame is refused before it is decompressed; the checked frames before it are read."""
+    first = b"".join(b"a-%d\n" % i for i in range(1000))
+    path = tmp_path / "in.zst"
+    path.write_bytes(zstandard.ZstdCompressor(write_checksum=True).compress(first)
+                     + zstandard.ZstdCompressor().compress(b"b\n"))
+    got: list[bytes] = []
+    with pytest.raises(InputError, match=r"zstd frame 2 has no content checksum"):
+        with open_source(Source(str(path))) as (stream, _):
+            for batch in iter_record_batches(stream, b"\n", 4096, name=str(path)):
+                got += batch
+    assert got == first.split(b"\n")[:-1]
+    path.write_bytes(zstandard.ZstdCompressor().compress(first))
+    with pytest.raises(InputError, match=r"zstd frame 1 has no content checksum"):
+        _file_records(path)
+
+
+def test_zstd_frame_headers_split_between_reads_are_checked_whole():
+    data = b"x\ny\n"
+    frame = zstandard.ZstdCompressor(write_checksum=True).compress(data)
+
+    class Trickle(io.RawIOBase):  # two bytes a read: every frame header arrives in pieces
+        def __init__(self, raw: bytes):
+            self.raw = raw
+
+        def readable(self):
+            return True
+
+        def read1(self, size=-1):
+            out, self.raw = self.raw[:2], self.raw[2:]
+            return out
+
+        read = read1
+
+    stream = inputs._decompressor(Trickle(frame * 3), "zstd")
+    assert inputs.read_all(stream) == data * 3
+    stream = inputs._decompressor(Trickle(frame + frame[:3]), "zstd")  # cut inside the second header
+    with pytest.raises(InputError, match="truncated"):
+        inputs.read_all(stream, "in.zst")

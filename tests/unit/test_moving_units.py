@@ -68,7 +68,7 @@ BAD_PLANS = [
     ("sleep too long", "steps: [{sleep: 3601}]", "steps[0].sleep: expected `float` <= 3600.0"),
     ("sleep a string", "steps: [{sleep: soon}]", "steps[0].sleep: expected `float`, got `str`"),
     ("sleep a boolean", "steps: [{sleep: true}]", "steps[0].sleep: expected `float`, got `bool`"),
-    ("not YAML", "steps: [", "plan is not valid YAML"),
+    ("not YAML", "steps: [", "plan: not valid YAML"),
     ("a date inside a value", "steps: [{send: {topic: a, value: {day: 2024-01-01}}}]",
      "plan: steps[0].value: cannot encode as JSON"),
     ("nested too deeply", "steps: " + "[" * 5000 + "]" * 5000, "plan: nested too deeply"),

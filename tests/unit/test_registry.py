@@ -108,19 +108,19 @@ MALFORMED = {
     "kafka_is_a_list": ("kafka: [9092]\n", r"no 'kafka' mapping"),
     "missing_key": (
         "kafka:\n  broker_port: 9092\n  controller_port: 19093\n  max_instances: 10\n",
-        r"kafka\.instance_increment is missing",
+        r"kafka: object missing required field `instance_increment`",
     ),
     "string_port": (
         "kafka:\n  broker_port: '9092'\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 10\n",
-        r"kafka\.broker_port must be a non-negative integer, got '9092'",
+        r"kafka\.broker_port: expected `int`, got `str`",
     ),
     "bool_value": (
         "kafka:\n  broker_port: 9092\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: true\n",
-        r"kafka\.max_instances must be a non-negative integer, got True",
+        r"kafka\.max_instances: expected `int`, got `bool`",
     ),
     "negative": (
         "kafka:\n  broker_port: -1\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 10\n",
-        r"kafka\.broker_port must be a non-negative integer",
+        r"kafka\.broker_port: expected `int` >= 0",
     ),
     "zero_instances": (
         "kafka:\n  broker_port: 9092\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 0\n",
@@ -128,17 +128,17 @@ MALFORMED = {
     ),
     "host_not_a_string": (
         "kafka:\n  host: [a, b]\n  broker_port: 9092\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 10\n",
-        r"kafka\.host must be a host name",
+        r"kafka\.host: expected `str`, got `array`",
     ),
     "ui_not_a_mapping": (
         "kafka:\n  broker_port: 9092\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 10\n"
         "kafka_ui: 8080\n",
-        r"kafka_ui must be a mapping",
+        r"kafka_ui: expected `object \| null`, got `int`",
     ),
     "ui_port_string": (
         "kafka:\n  broker_port: 9092\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 10\n"
         "kafka_ui:\n  ui_port: http\n",
-        r"kafka_ui\.ui_port must be a non-negative integer",
+        r"kafka_ui\.ui_port: expected `int`, got `str`",
     ),
     "port_above_65535": (
         "kafka:\n  broker_port: 65000\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 10\n",
@@ -151,12 +151,12 @@ MALFORMED = {
     "temporal_not_a_mapping": (
         "kafka:\n  broker_port: 9092\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 10\n"
         "temporal: 7233\n",
-        r"temporal must be a mapping",
+        r"temporal: expected `object \| null`, got `int`",
     ),
     "temporal_port_string": (
         "kafka:\n  broker_port: 9092\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 10\n"
         "temporal:\n  frontend_port: grpc\n",
-        r"temporal\.frontend_port must be a non-negative integer",
+        r"temporal\.frontend_port: expected `int`, got `str`",
     ),
     "temporal_collides_with_a_broker": (
         "kafka:\n  broker_port: 9092\n  controller_port: 19093\n  instance_increment: 100\n  max_instances: 10\n"

@@ -24,7 +24,7 @@ WRAPPER = (
     "open(sys.argv[1], 'w').write(json.dumps({'code': code, 'modules': modules}))\n"
 )
 # Nothing on the way to a first answer needs these (TLS is librdkafka's own, in C).
-NEVER = ("asyncio", "ssl", "rich", "yaml", "temporalio", "pydantic", "kafka",
+NEVER = ("asyncio", "ssl", "rich", "yaml", "msgspec", "temporalio", "pydantic", "kafka",
          "confluent_kafka.deserializing_consumer", "confluent_kafka.serializing_producer",
          "confluent_kafka.serialization", "confluent_kafka.schema_registry")
 UNREACHABLE = ["-b", "127.0.0.1:1", "--timeout", "0.5"]  # port 1 never answers: the same path up to the network

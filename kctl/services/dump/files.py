@@ -25,7 +25,7 @@ def open_writer(path, compression: str):
     if compression == "zstd":
         import zstandard
 
-        return zstandard.ZstdCompressor(level=3).stream_writer(open(path, "wb"), closefd=True)
+        return zstandard.ZstdCompressor(level=3, write_checksum=True).stream_writer(open(path, "wb"), closefd=True)
     if compression == "lz4":
         import lz4.frame
 

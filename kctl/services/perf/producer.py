@@ -42,13 +42,20 @@ def payloads(opts: ProducePerfOptions) -> list[bytes]:
     file's non-empty lines (records cycle through them)."""
     if opts.payload_file is None:
         return [os.urandom(opts.record_size)]
-    try:
-        with open(opts.payload_file, "rb") as f:
-            lines = [line.rstrip(b"\r\n") for line in f if line.strip()]
-    except OSError as exc:
-        from kctl.errors import NotFoundError
+    import stat
 
-        raise NotFoundError(f"cannot read --payload-file {opts.payload_file}: {exc.strerror}") from None
+    from kctl.decode import read_regular_file
+    from kctl.errors import NotFoundError
+
+    source = f"cannot read --payload-file {opts.payload_file}"
+    try:
+        regular = stat.S_ISREG(os.stat(opts.payload_file).st_mode)
+    except OSError:
+        regular = True  # missing or unreadable: read_regular_file says why (exit 4)
+    if not regular:  # a FIFO would block the open until a writer comes, a device may never end
+        raise UsageError(f"{source}: not a regular file")
+    data = read_regular_file(opts.payload_file, source, NotFoundError, limit=1 << 30)
+    lines = [line.rstrip(b"\r") for line in data.split(b"\n") if line.strip()]
     if not lines:
         raise UsageError(f"--payload-file {opts.payload_file} has no non-empty line")
     return lines

@@ -57,6 +57,7 @@ def produce(conf: dict, timeout: float, req: ProduceRequest, **options) -> Produ
                   on_delivery_error=deliveries.on_failure, **options)
     txn = TransactionClient(req.transactional_id, conf, **kwargs) if req.transactional_id else None
     client = txn.producer if txn else ProducerClient(conf, **kwargs)
+    client.stall_timeout = timeout  # a full queue that does not drain for --timeout stops the loop
     with log.timed("produce", topic=req.topic):
         partitions = encoder.partitions = client.partitions_for(req.topic, timeout)
         if req.partition is not None and not 0 <= req.partition < partitions:
@@ -123,9 +124,17 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
         failed.write_failed_file()
         raise ProduceError(f"{why}; transaction aborted, nothing was committed" if aborted else f"{why}; {NOT_ABORTED}",
                            summary=_summary(loop, committed=False), exit_code=ExitCode.TXN_ABORTED)
-    _flush(client)
+    # after a stall (--timeout without an acknowledgement already passed) only a last look
+    undelivered = _flush(client, loop, min(timeout, 1.0) if stop is not None and stop.stalled else timeout)
     summary = _summary(loop)
     loop.deliveries.write_failed_file()
+    if undelivered:
+        where = f"; written to {req.failed_file}" if req.failed_file and loop.deliveries.failures else ""
+        stopped = f"{stop.where}: {stop.reason}; of the messages before it " if stop is not None else ""
+        raise ProduceError(f"{stopped}{summary.failed} of {loop.produced} messages were not delivered ({undelivered} "
+                           f"got no acknowledgement for {timeout:g}s, --timeout){where}",
+                           hint=f"{summary.sent} were acknowledged; is the cluster answering? (kctl cluster health)",
+                           summary=summary, exit_code=ExitCode.PARTIAL)
     if stop is not None:
         advice = "" if stop.where == "input" else "; fix it or use --on-error skip"
         raise ProduceError(f"{stop.where}: {stop.reason}", hint=f"stopped there: {_delivered_text(loop, summary)}{advice}",
@@ -139,24 +148,31 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
     return summary
 
 
-def _deliver(client, loop: ProduceLoop, timeout: float) -> None:
-    """Before a commit: wait for the deliveries while they make progress (a large transaction may
-    take longer than --timeout to deliver), until the first failed one (the transaction must abort
-    then; a record the broker rejects holds the rest of its partition back until
-    delivery.timeout.ms) or --timeout without progress."""
+def _deliver(client, loop: ProduceLoop, timeout: float, until_failure: bool = True) -> int:
+    """Wait for the deliveries while they make progress (a large input may take longer than
+    --timeout to deliver), until --timeout passes without progress (a broker stopped or gone) or,
+    until_failure (before a commit), the first failed one (the transaction must abort then; a
+    record the broker rejects holds the rest of its partition back until delivery.timeout.ms).
+    Returns how many are still pending."""
     pending = client.pending()
     stalled = Deadline.after(timeout)
-    while pending and not loop.deliveries.failed and not stalled.expired:
+    while pending and not (until_failure and loop.deliveries.failed) and not stalled.expired:
         left = client.flush(stalled.sooner(0.5))
         if left < pending:
             stalled = Deadline.after(timeout)
         pending = left
+    return pending
 
 
-def _flush(client) -> None:
-    """Wait for every delivery report (librdkafka fails a message after delivery.timeout.ms)."""
-    while client.flush():
-        pass
+def _flush(client, loop: ProduceLoop, timeout: float) -> int:
+    """Wait for every delivery report while they make progress, bounded by --timeout without any;
+    what is still pending then is purged (librdkafka reports it as failed: counted, and kept in
+    --failed-file) and its count returned."""
+    pending = _deliver(client, loop, timeout, until_failure=False)
+    if pending:
+        client.purge()
+        client.flush(1.0)
+    return pending
 
 
 def _summary(loop: ProduceLoop, not_sent: int = 0, committed: bool | None = None) -> ProduceSummary:
@@ -189,7 +205,7 @@ def _interrupted(loop: ProduceLoop, client, txn, timeout: float) -> ProduceInter
             aborted = _abort(txn, Deadline.after(ABORT_GRACE_S))
             return ProduceInterrupted("interrupted: transaction aborted, nothing was committed" if aborted else
                                       f"interrupted: {NOT_ABORTED}", summary=_summary(loop, committed=False))
-        client.flush(Deadline.after(max(timeout, 5.0)))
+        client.flush(Deadline.after(ABORT_GRACE_S))  # what is in flight, within the 2 s a signal allows
         not_sent = client.pending()
     except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
         not_sent = client.pending()

@@ -11,7 +11,7 @@ import gc
 import time
 
 from kctl import log
-from kctl.errors import KctlError, UsageError
+from kctl.errors import BrokerUnavailable, KctlError, UsageError
 from kctl.inputs import Source, iter_record_batches, open_source, read_all, total_size
 from kctl.services.produce.deliveries import Deliveries, describe
 from kctl.services.produce.records import BadRecord, Record, RecordEncoder
@@ -19,12 +19,14 @@ from kctl.services.produce.request import ProduceRequest
 
 
 class Stop(Exception):
-    """A bad record with --on-error stop (or an unreadable input): where and why."""
+    """A bad record with --on-error stop (or an unreadable input): where and why. stalled: the
+    brokers acknowledged nothing for --timeout (a full queue, --sync): not worth another wait."""
 
-    def __init__(self, where: str, reason: str):
+    def __init__(self, where: str, reason: str, stalled: bool = False):
         super().__init__(f"{where}: {reason}")
         self.where = where
         self.reason = reason
+        self.stalled = stalled
 
 
 class ProduceLoop:
@@ -119,6 +121,13 @@ class ProduceLoop:
             todo_keys = None if keys is None else (keys[start:] if start else keys)
             try:
                 self.client.produce_values(self.req.topic, todo, key, partition, keys=todo_keys, headers=headers)
+            except BrokerUnavailable as exc:  # the local queue stayed full for --timeout: .index went before it
+                index = start + exc.index
+                self.produced += index - start
+                self.bytes += _size(values, keys, key, start, index)
+                if index:
+                    self.last_pos = (source, first_line + index - 1)
+                raise Stop(describe(source, first_line + index, self.several), exc.message, stalled=True) from None
             except KctlError as exc:  # RecordRejected: .index went before it
                 index = start + exc.index
                 self.produced += index - start
@@ -172,14 +181,17 @@ class ProduceLoop:
         try:
             self.client.produce(self.req.topic, record.value, record.key, partition=record.partition,
                                 headers=record.headers, timestamp_ms=record.timestamp_ms, on_delivery=callback)
+        except BrokerUnavailable as exc:  # the local queue stayed full for --timeout: not a bad record
+            raise Stop(describe(source, line, self.several), exc.message, stalled=True) from None
         except KctlError as exc:
             self._bad(describe(source, line, self.several), exc.message)
             return
         self.produced += 1
         self.bytes += len(record.value or b"") + len(record.key or b"")
         self.last_pos = (source, line)
-        if self.req.sync:
-            self.client.flush()
+        if self.req.sync and self.client.flush(self.client.stall_timeout):
+            raise Stop(describe(source, line, self.several),
+                       f"not acknowledged within {self.client.stall_timeout:g}s (--timeout)", stalled=True)
 
     def _throttle(self) -> None:
         now = time.monotonic()

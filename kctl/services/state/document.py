@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from kctl.decode import NonEmptyStr, PositiveInt, Strict, decode, read_regular_file
+from kctl.decode import NonEmptyStr, PositiveInt, Strict, decode, parse_yaml, read_regular_file
 from kctl.errors import UsageError
 from kctl.models.choices import CLIENT_QUOTA_KEYS, IP_QUOTA_KEYS, QUOTA_ENTITY_TYPES
 
@@ -75,31 +75,6 @@ def config_text(value: ConfigValue) -> str:
     return str(value)
 
 
-class _UniqueKeyLoader:
-    """A YAML safe loader that refuses a key given twice in one mapping (YAML's last-one-wins would
-    silently drop a setting)."""
-
-    @staticmethod
-    def make():
-        import yaml
-
-        class Loader(yaml.SafeLoader):
-            pass
-
-        def mapping(loader, node, deep=False):
-            keys = set()
-            for key_node, _ in node.value:
-                key = loader.construct_object(key_node, deep=deep)
-                if key in keys:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"the key {key!r} is given twice", key_node.start_mark)
-                keys.add(key)
-            return loader.construct_mapping(node, deep=deep)
-
-        Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-        return Loader
-
-
 def _files(path: str) -> list[str]:
     if os.path.isdir(path):
         names = sorted(n for n in os.listdir(path) if n.endswith((".yaml", ".yml", ".json")) and not n.startswith("."))
@@ -112,18 +87,9 @@ def _files(path: str) -> list[str]:
 def load(path: str) -> ClusterState:
     """The document in a file, or the documents of a folder's files merged (a resource may be
     declared in one file only)."""
-    import yaml
-
-    loader = _UniqueKeyLoader.make()
     states = []
     for file in _files(path):
-        text = read_regular_file(file, file, limit=MAX_FILE_BYTES)
-        try:
-            raw = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
-        except yaml.YAMLError as exc:
-            raise UsageError(f"{file}: not valid YAML ({' '.join(str(exc).split())})") from None
-        except RecursionError:
-            raise UsageError(f"{file}: nested too deeply to decode") from None
+        raw = parse_yaml(read_regular_file(file, file, limit=MAX_FILE_BYTES), file, unique_keys=True)
         state = decode(raw, ClusterState, file)
         _check(state, file)
         states.append((file, state))
