@@ -8,6 +8,9 @@ from functools import cached_property
 
 import typer
 
+from kctl.errors import UsageError
+from kctl.parsing import check_name
+
 
 @dataclass
 class AppContext:
@@ -133,8 +136,12 @@ def no_empty_names(value):
     """Typer callback for names (topics, groups): an empty string is a usage error, not a request
     the client library rejects with an internal error (or, for an option, silently ignores)."""
     values = value if isinstance(value, (list, tuple)) else [value]
-    if any(v is not None and str(v) == "" for v in values):
-        raise typer.BadParameter("a name must not be empty")
+    for v in values:
+        if v is not None:
+            try:  # a NUL or a raw byte either: librdkafka would cut the name short or crash on it
+                check_name(str(v), "a name")
+            except UsageError as error:
+                raise typer.BadParameter(error.message) from None
     return value
 
 

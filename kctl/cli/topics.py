@@ -10,6 +10,7 @@ from kctl.cli.complete import complete_topics
 from kctl.cli.confirm import DRY_RUN as PLAN_ONLY
 from kctl.cli.confirm import EXECUTE, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
+from kctl.errors import UsageError
 from kctl.cli.options import CONFIG_OPTION, DELETE_OPTION, Position, one_topic, some_topics, topic_option, topics_option
 
 app = typer.Typer(help="Create, inspect, change and delete topics.", no_args_is_help=True)
@@ -413,7 +414,10 @@ def move(
 
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
-    ids = [parse_int(b.strip(), "--brokers") for b in brokers.split(",") if b.strip()]
+    # every id checked before reaching for the cluster: an empty or repeated one is a typo, not a wish
+    ids = [parse_int(b.strip(), "--brokers", maximum=2**31 - 1) for b in brokers.split(",")]
+    if len(set(ids)) != len(ids):
+        raise UsageError(f"--brokers: a broker is named twice in {brokers!r}")
     conf = obj.client_conf()
     _plan(obj, lambda execute: replicas.plan(conf, obj.timeout, "move", topic, brokers=ids, execute=execute,
                                              throttle=throttle), yes, dry_run)

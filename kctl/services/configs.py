@@ -32,6 +32,8 @@ def _check(kind: str, name: str | None, default: bool) -> None:
     if not default and not name:
         raise UsageError(f"give the {kind}'s {'id' if kind == 'broker' else 'name'}"
                          + (" (or --default)" if kind == "broker" else ""))
+    if kind == "broker" and name and not (name.isascii() and name.isdigit()):
+        raise UsageError(f"a broker id is a whole number, got {name!r}")  # before reaching for the cluster
 
 
 def _broker(admin: AdminClient, name: str | None, deadline: Deadline) -> str:
