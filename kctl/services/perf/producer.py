@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from kctl.decode import read_regular_file
 from kctl.errors import UsageError
 from kctl.models.perf import PerfInterval, PerfResult
 from kctl.services.perf.histogram import Recorder
@@ -42,13 +43,9 @@ def payloads(opts: ProducePerfOptions) -> list[bytes]:
     file's non-empty lines (records cycle through them)."""
     if opts.payload_file is None:
         return [os.urandom(opts.record_size)]
-    try:
-        with open(opts.payload_file, "rb") as f:
-            lines = [line.rstrip(b"\r\n") for line in f if line.strip()]
-    except OSError as exc:
-        from kctl.errors import NotFoundError
-
-        raise NotFoundError(f"cannot read --payload-file {opts.payload_file}: {exc.strerror}") from None
+    # a regular file of bounded size: /dev/zero was read until the kernel killed kctl, a FIFO blocked it
+    data = read_regular_file(opts.payload_file, f"--payload-file {opts.payload_file}")
+    lines = [line.rstrip(b"\r") for line in data.split(b"\n") if line.strip()]
     if not lines:
         raise UsageError(f"--payload-file {opts.payload_file} has no non-empty line")
     return lines
