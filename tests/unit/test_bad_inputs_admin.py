@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bad_input_table import (CONFIG, HUGE, LONG, NO_BROKER, NUL, UNAVAILABLE, USAGE, Table,
+from tests.bad_input_table import (CONFIG, HUGE, NO_BROKER, NUL, UNAVAILABLE, USAGE, Table,
                                    one_error_line, run_bounded)
 
 T = Table()

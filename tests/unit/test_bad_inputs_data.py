@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bad_input_table import (CONFIG, HUGE, LONG, NO_BROKER, NOT_FOUND, NUL, UNAVAILABLE, USAGE, Table,
+from tests.bad_input_table import (CONFIG, HUGE, NO_BROKER, NOT_FOUND, NUL, UNAVAILABLE, USAGE, Table,
                                    one_error_line, run_bounded)
 
 T = Table()
