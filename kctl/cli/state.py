@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from typing import List, Optional
 
@@ -32,14 +31,15 @@ def export(
     Example: kctl export -i 1 --only topics,acls -f cluster.yaml
     """
     from kctl.errors import UsageError
+    from kctl.parsing import check_writable
     from kctl.services import state
 
     obj = app_context(ctx)
     kinds = state.parse_sections(only, "--only")
     if file is not None:  # checked before the cluster is read (the file itself is written only at the end)
-        folder = os.path.dirname(os.path.abspath(file)) if file else ""
-        if not file or os.path.isdir(file) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-            raise UsageError(f"--file {file!r}: not a file in a writable folder")
+        if not file:
+            raise UsageError("--file must not be empty (leave it out for stdout)")
+        check_writable(file, "--file")
     text = state.export(obj.client_conf(), obj.timeout, kinds, include_internal)
     if not file:
         sys.stdout.write(text)

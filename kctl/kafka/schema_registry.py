@@ -121,9 +121,8 @@ def schema_type_of_file(path: str, explicit: str | None = None) -> str:
 
 
 def read_schema_file(path: str, kind: str = "PROTOBUF") -> str:
-    """The text of a schema file: a regular file (a FIFO blocked, /dev/zero filled the memory),
-    UTF-8, not blank, and JSON for the Avro and JSON Schema types (checked here, before the
-    registry is asked)."""
+    """A regular file's text (a FIFO blocked, /dev/zero filled the memory), not blank, JSON for
+    Avro and JSON Schema: checked before the registry is asked."""
     from kctl.decode import read_regular_file
 
     try:
@@ -135,9 +134,7 @@ def read_schema_file(path: str, kind: str = "PROTOBUF") -> str:
     if kind in ("AVRO", "JSON"):
         try:
             json.loads(text)
-        except RecursionError:
-            raise UsageError(f"schema file {path}: nested too deeply to decode") from None
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise UsageError(f"schema file {path} is not valid JSON ({exc})") from None
     return text
 
