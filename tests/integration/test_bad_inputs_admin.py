@@ -22,6 +22,8 @@ CASES = [
     ("configs alter broker huge", ["configs", "alter", "broker", HUGE, "-c", "log.cleaner.threads=2"], NOT_FOUND,
      None),
     ("configs alter broker unknown key", ["configs", "alter", "broker", "1", "-c", "no.such.key=1"], USAGE, "unknown"),
+    ("configs alter broker delete unknown key", ["configs", "alter", "broker", "1", "--delete", "no.such.key"], USAGE,
+     "unknown"),
     ("acls create without an authorizer", ["acls", "create", "--principal", "User:alice", "--operation", "read",
                                            "--resource-type", "topic", "--resource-name", "{t}"], USAGE, None),
     ("acls delete without an authorizer", ["acls", "delete", "--principal", "User:alice", "--yes"], USAGE, None),
@@ -70,6 +72,8 @@ def test_bad_admin_inputs_on_a_broker(k, kafka, new_topic, id_, argv, code, says
     ["-c", "no.such.config=1"],
     ["-c", "retention.ms=1000", "-c", "cleanup.policy=bogus"],  # one bad value: neither is applied
     ["-c", NUL + "=1"],
+    ["--delete", "no.such.config"],  # was exit 0, "deleted (back to the default)"
+    ["--delete", "no.such.config", "-c", "retention.ms=1000"],
 ], ids=lambda c: " ".join(c)[:40])
 def test_a_refused_configs_alter_changes_nothing(k, new_topic, change):
     topic = new_topic(partitions=1, config={"retention.ms": "86400000"})
