@@ -8,9 +8,6 @@ from functools import cached_property
 
 import typer
 
-from kctl.errors import UsageError
-from kctl.parsing import check_name
-
 
 @dataclass
 class AppContext:
@@ -136,12 +133,10 @@ def no_empty_names(value):
     """Typer callback for names (topics, groups): an empty string is a usage error, not a request
     the client library rejects with an internal error (or, for an option, silently ignores)."""
     values = value if isinstance(value, (list, tuple)) else [value]
-    for v in values:
-        if v is not None:
-            try:  # a NUL or a raw byte either: librdkafka would cut the name short or crash on it
-                check_name(str(v), "a name")
-            except UsageError as error:
-                raise typer.BadParameter(error.message) from None
+    if any(v is not None and str(v) == "" for v in values):
+        raise typer.BadParameter("a name must not be empty")
+    if any(v is not None and "\x00" in str(v) for v in values):  # librdkafka would cut the name short there
+        raise typer.BadParameter("a name must not contain a NUL character")
     return value
 
 

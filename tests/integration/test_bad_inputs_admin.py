@@ -75,10 +75,11 @@ def test_bad_admin_inputs_on_a_broker(k, kafka, new_topic, id_, argv, code, says
     ["--delete", "no.such.config"],  # was exit 0, "deleted (back to the default)"
     ["--delete", "no.such.config", "-c", "retention.ms=1000"],
 ], ids=lambda c: " ".join(c)[:40])
-def test_a_refused_configs_alter_changes_nothing(k, new_topic, change):
+@pytest.mark.parametrize("command", ["configs alter topic", "topics alter-config"])
+def test_a_refused_configs_alter_changes_nothing(k, new_topic, change, command):
     topic = new_topic(partitions=1, config={"retention.ms": "86400000"})
     before = k("configs", "describe", "topic", topic, "-o", "json").json
-    result = k("configs", "alter", "topic", topic, *change, "--timeout", "5")
+    result = k(*command.split(), topic, *change, "--timeout", "5")
     assert result.code == USAGE and result.stderr.count("kctl: error:") == 1, result
     assert "Traceback" not in result.stderr, result
     assert k("configs", "describe", "topic", topic, "-o", "json").json == before
