@@ -165,6 +165,7 @@ _BY_CODE_NAME: dict[str, type[KctlError]] = {
     "_AUTHENTICATION": AuthError,
     "_SSL": AuthError,
     "TOPIC_DELETION_DISABLED": InvalidRequest,
+    "SECURITY_DISABLED": InvalidRequest,  # ACL requests to a cluster without an authorizer
     # transactions and producer state (kafka-python's admin requests report these)
     "COORDINATOR_LOAD_IN_PROGRESS": BrokerUnavailable,
     "NOT_COORDINATOR": BrokerUnavailable,

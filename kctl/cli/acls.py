@@ -8,6 +8,7 @@ import typer
 
 from kctl.cli.confirm import DRY_RUN, YES, approved, plural
 from kctl.cli.context import app_context
+from kctl.errors import UsageError
 
 app = typer.Typer(help="List, create and delete ACLs (principal, host, operation, permission, resource).",
                   no_args_is_help=True)
@@ -25,11 +26,20 @@ PERMISSION = typer.Option(None, "--permission", metavar="allow|deny", help="Perm
 def _entry(principal, host, operation, permission, resource_type, resource_name, pattern, create: bool):
     from kctl.models.security import AclEntry
 
+    def given(value, default):  # an option left out takes its default; an empty one is refused by check_acl
+        return default if value is None else value
+
     if create:
-        return AclEntry(principal or "", host or "*", operation or "", permission or "allow", resource_type or "",
-                        resource_name or ("kafka-cluster" if resource_type == "cluster" else ""), pattern or "literal")
-    return AclEntry(principal or "", host or "", operation or "any", permission or "any", resource_type or "any",
-                    resource_name or "", pattern or "any")
+        return AclEntry(given(principal, ""), given(host, "*"), given(operation, ""), given(permission, "allow"),
+                        given(resource_type, ""),
+                        given(resource_name, "kafka-cluster" if resource_type == "cluster" else ""),
+                        given(pattern, "literal"))
+    # filters: an empty principal, host or resource name is "any" to the service; say so with the option left out
+    for option, value in (("--principal", principal), ("--host", host), ("--resource-name", resource_name)):
+        if value == "":
+            raise UsageError(f"{option} must not be empty (leave it out to match any)")
+    return AclEntry(given(principal, ""), given(host, ""), given(operation, "any"), given(permission, "any"),
+                    given(resource_type, "any"), given(resource_name, ""), given(pattern, "any"))
 
 
 @app.command("list")

@@ -8,6 +8,7 @@ import typer
 
 from kctl.cli.confirm import DRY_RUN, YES, approve, approved, plural
 from kctl.cli.context import app_context, no_empty_names
+from kctl.errors import UsageError
 
 app = typer.Typer(help="Inspect the cluster: id, controller, brokers, health.", no_args_is_help=True)
 
@@ -86,6 +87,8 @@ def reassignments(
     from kctl.services import plans, replicas
 
     obj = app_context(ctx)
+    if (yes or dry_run) and not cancel:
+        raise UsageError("--yes and --dry-run go with --cancel (without it nothing changes)")
     conf = obj.client_conf()
     go = False
     if cancel:
@@ -142,7 +145,8 @@ def elect_leaders(
 def features(
     ctx: typer.Context,
     direction: Optional[str] = typer.Argument(None, metavar="[upgrade|downgrade]", help="Change a feature's level."),
-    feature: Optional[str] = typer.Argument(None, metavar="[FEATURE]", help="The feature (group.version, share.version...)."),
+    feature: Optional[str] = typer.Argument(None, metavar="[FEATURE]", help="The feature (group.version, share.version...).",
+                                           callback=no_empty_names),
     level: Optional[int] = typer.Option(None, "--level", help="The level to finalize (0: off)."),
     unsafe: bool = typer.Option(False, "--unsafe", help="downgrade: Kafka's unsafe downgrade (may lose metadata)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Change without asking (needed when stdin is not a terminal)."),

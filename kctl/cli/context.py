@@ -135,6 +135,8 @@ def no_empty_names(value):
     values = value if isinstance(value, (list, tuple)) else [value]
     if any(v is not None and str(v) == "" for v in values):
         raise typer.BadParameter("a name must not be empty")
+    if any(v is not None and "\x00" in str(v) for v in values):  # librdkafka would cut the name short there
+        raise typer.BadParameter("a name must not contain a NUL character")
     return value
 
 

@@ -29,7 +29,8 @@ def copy(
                                         "(default kctl-copy-SRC--DST): the same group resumes.",
                                         callback=no_empty_names),
     transactional_id: Optional[str] = typer.Option(None, "--transactional-id", metavar="ID",
-                                                   help="Transactional id (default: the group)."),
+                                                   help="Transactional id (default: the group).",
+                                                   callback=no_empty_names),
     from_: Optional[str] = typer.Option(None, "--from", click_type=Position("from"), help="Where partitions the group "
                                         "never copied start: beginning (default), end, OFFSET, -N, TIME (@TIME, -1h, ISO 8601)."),
     until: Optional[str] = typer.Option(None, "--until", click_type=Position("until"),
@@ -40,7 +41,7 @@ def copy(
     where: Optional[str] = typer.Option(None, "--where", metavar="EXPR", help=WHERE_HELP),
     rate: Optional[float] = typer.Option(None, "--rate", metavar="N", help="At most N records per second.",
                                          callback=positive_number),
-    batch: int = typer.Option(5000, "--batch", metavar="N", min=1, help="Records per transaction (at most)."),
+    batch: int = typer.Option(5000, "--batch", metavar="N", min=1, max=1_000_000, help="Records per transaction (at most)."),
     batch_ms: float = typer.Option(200.0, "--batch-ms", click_type=Duration("ms", minimum=1, maximum=600000),
                                    help="How long a batch collects records, at most (ms, or 1s)."),
     partition_preserve: Optional[bool] = typer.Option(None, "--partition-preserve/--no-partition-preserve",

@@ -16,6 +16,15 @@ app = typer.Typer(help="Measure a cluster: throughput and latency percentiles (H
 TOPIC = typer.Argument(..., help="The topic to test.", autocompletion=complete_topics, callback=no_empty_names)
 INTERVAL = typer.Option(5.0, "--interval", click_type=Duration(minimum=0.1, maximum=86400),
                         help="Time between the progress lines on stderr (5s, 1m; bare seconds).")
+
+
+def _one_of(value, allowed):
+    """A choice checked by kctl (as produce's): librdkafka's refusal was a configuration error (exit 3)."""
+    if value is not None and value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
 PLOT = typer.Option(False, "--plot", help="Draw the latency percentile curve (stderr).")
 
 
@@ -48,19 +57,21 @@ def _interval(test: str, obj):
 def produce(
     ctx: typer.Context,
     topic: str = TOPIC,
-    records: int = typer.Option(100_000, "--records", "-n", metavar="N", min=1, help="Records to send."),
+    records: int = typer.Option(100_000, "--records", "-n", metavar="N", min=1, max=2**53, help="Records to send."),
     record_size: int = typer.Option(100, "--record-size", "-s", metavar="B", min=0, max=100_000_000,
                                     help="Bytes of each (random) record."),
     payload_file: Optional[str] = typer.Option(None, "--payload-file", metavar="FILE",
                                                help="Send these lines (cycled) instead of random bytes."),
     throughput: Optional[float] = typer.Option(None, "--throughput", metavar="N", callback=positive_number,
                                                help="Target records per second (default: as fast as possible)."),
-    acks: str = typer.Option("all", "--acks", metavar="all|1|0", help="Acknowledgements to wait for."),
+    acks: str = typer.Option("all", "--acks", metavar="all|1|0", help="Acknowledgements to wait for.",
+                             callback=lambda v: _one_of(v, ("all", "1", "0"))),
     compression: Optional[str] = typer.Option(None, "--compression", "-z", metavar="CODEC",
-                                              help="none, gzip, snappy, lz4 or zstd."),
+                                              help="none, gzip, snappy, lz4 or zstd.",
+                                              callback=lambda v: _one_of(v, ("none", "gzip", "snappy", "lz4", "zstd"))),
     linger_ms: Optional[float] = typer.Option(None, "--linger-ms", click_type=Duration("ms", minimum=0, maximum=900_000),
                                               help="linger.ms (ms, or 1s)."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", metavar="B", min=1, help="batch.size in bytes."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", metavar="B", min=1, max=2**31 - 1, help="batch.size in bytes."),
     interval: float = INTERVAL,
     plot: bool = PLOT,
 ):
@@ -80,7 +91,7 @@ def produce(
 def consume(
     ctx: typer.Context,
     topic: str = TOPIC,
-    records: Optional[int] = typer.Option(None, "--records", "-n", metavar="N", min=1,
+    records: Optional[int] = typer.Option(None, "--records", "-n", metavar="N", min=1, max=2**53,
                                           help="Records to read (default: all, up to the end offsets at start)."),
     group: Optional[str] = typer.Option(None, "--group", "-g", help="Join this group (default: assign every partition).",
                                         callback=no_empty_names),
@@ -101,9 +112,10 @@ def consume(
 def latency(
     ctx: typer.Context,
     topic: str = TOPIC,
-    records: int = typer.Option(1000, "--records", "-n", metavar="N", min=1, help="Round trips."),
+    records: int = typer.Option(1000, "--records", "-n", metavar="N", min=1, max=2**53, help="Round trips."),
     size: int = typer.Option(100, "--record-size", "-s", "--size", metavar="B", min=1, max=10_000_000, help="Bytes of each record."),
-    acks: str = typer.Option("all", "--acks", metavar="all|1|0", help="Acknowledgements to wait for."),
+    acks: str = typer.Option("all", "--acks", metavar="all|1|0", help="Acknowledgements to wait for.",
+                             callback=lambda v: _one_of(v, ("all", "1", "0"))),
     interval: float = INTERVAL,
     plot: bool = PLOT,
 ):

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from kctl.cli.confirm import DRY_RUN, YES, approved, plural
-from kctl.cli.context import app_context
+from kctl.cli.context import app_context, no_empty_names
 
 app = typer.Typer(help="Schema Registry subjects and schemas (Confluent API; `kctl local up --schema-registry`).",
                   no_args_is_help=True)
@@ -44,9 +44,10 @@ def list_(ctx: typer.Context, deleted: bool = typer.Option(False, "--deleted", h
 
 
 @app.command()
-def get(ctx: typer.Context, subject: Optional[str] = typer.Argument(None, help="The subject (or use --id)."),
+def get(ctx: typer.Context, subject: Optional[str] = typer.Argument(None, help="The subject (or use --id).", callback=no_empty_names),
         version: str = typer.Option("latest", "--version", help="A version number or latest."),
-        schema_id: Optional[int] = typer.Option(None, "--id", help="Get the schema of this global id instead."),
+        schema_id: Optional[int] = typer.Option(None, "--id", min=1, max=2**31 - 1,
+                                                help="Get the schema of this global id instead."),
         schema_registry: Optional[str] = REGISTRY):
     """Show one schema: a subject's version (latest by default) or a schema id.
 
@@ -58,7 +59,7 @@ def get(ctx: typer.Context, subject: Optional[str] = typer.Argument(None, help="
 
 
 @app.command()
-def register(ctx: typer.Context, subject: str = typer.Argument(..., help="The subject to register under."),
+def register(ctx: typer.Context, subject: str = typer.Argument(..., help="The subject to register under.", callback=no_empty_names),
              file: str = typer.Argument(..., help="Schema file (.avsc, .proto, .json)."),
              schema_type: Optional[SchemaType] = typer.Option(None, "--type", help="Schema type (default from the file's suffix; avro otherwise)."),
              schema_registry: Optional[str] = REGISTRY):
@@ -72,7 +73,8 @@ def register(ctx: typer.Context, subject: str = typer.Argument(..., help="The su
 
 
 @app.command()
-def check(ctx: typer.Context, subject: str = typer.Argument(..., help="The subject to check against (its latest version)."),
+def check(ctx: typer.Context, subject: str = typer.Argument(..., help="The subject to check against (its latest version).",
+                                         callback=no_empty_names),
           file: str = typer.Argument(..., help="Schema file (.avsc, .proto, .json)."),
           schema_type: Optional[SchemaType] = typer.Option(None, "--type", help="Schema type (default from the file's suffix)."),
           schema_registry: Optional[str] = REGISTRY):
@@ -90,7 +92,7 @@ def check(ctx: typer.Context, subject: str = typer.Argument(..., help="The subje
 
 
 @app.command()
-def delete(ctx: typer.Context, subject: str = typer.Argument(..., help="The subject to delete."),
+def delete(ctx: typer.Context, subject: str = typer.Argument(..., help="The subject to delete.", callback=no_empty_names),
            version: Optional[str] = typer.Option(None, "--version", help="Only this version."),
            permanent: bool = typer.Option(False, "--permanent", help="Delete for good (not just soft-delete)."),
            yes: bool = YES, dry_run: bool = DRY_RUN, schema_registry: Optional[str] = REGISTRY):
@@ -109,7 +111,8 @@ def delete(ctx: typer.Context, subject: str = typer.Argument(..., help="The subj
 
 
 @app.command()
-def config(ctx: typer.Context, subject: Optional[str] = typer.Argument(None, help="A subject (default: the registry's global setting)."),
+def config(ctx: typer.Context, subject: Optional[str] = typer.Argument(None, help="A subject (default: the registry's global setting).",
+                                                  callback=no_empty_names),
            set_compatibility: Optional[str] = typer.Option(None, "--set-compatibility", help="Set the compatibility level: BACKWARD, FORWARD, FULL (_TRANSITIVE), NONE."),
            schema_registry: Optional[str] = REGISTRY):
     """Show (or set) the compatibility level, globally or of a subject.

@@ -31,10 +31,15 @@ def export(
     Example: kctl export -i 1 --only topics,acls -f cluster.yaml
     """
     from kctl.errors import UsageError
+    from kctl.parsing import check_writable
     from kctl.services import state
 
     obj = app_context(ctx)
     kinds = state.parse_sections(only, "--only")
+    if file is not None:  # checked before the cluster is read (the file itself is written only at the end)
+        if not file:
+            raise UsageError("--file must not be empty (leave it out for stdout)")
+        check_writable(file, "--file")
     text = state.export(obj.client_conf(), obj.timeout, kinds, include_internal)
     if not file:
         sys.stdout.write(text)
@@ -69,15 +74,25 @@ def diff(
     other = (to_instance, to_context, to_bootstrap)
     if (file is None) == all(v is None for v in other):
         raise UsageError("compare with what? give --file FILE, or another cluster: --to-instance/--to-context/--to-bootstrap")
+    kinds = state.parse_sections(only, "--only")  # checked before any cluster is read
+    if file is not None and only is not None:  # it was silently ignored: the document says what it manages
+        raise UsageError("--only goes with another cluster; with --file the document's kinds are compared")
     if file is not None:
         result = state.diff_file(obj.client_conf(), obj.timeout, file, where(obj), tuple(ignore))
     else:
         right = dataclasses.replace(obj, instance=to_instance, context_name=to_context, bootstrap=to_bootstrap)
         result = state.diff_clusters(obj.client_conf(), right.client_conf(), obj.timeout, (where(obj), where(right)),
-                                     state.parse_sections(only, "--only"), tuple(ignore))
+                                     kinds, tuple(ignore))
     render(result, obj.output)
     if not result.equal:
         raise CheckFailed(f"{plural(len(result.differences), 'difference')} between {result.left} and {result.right}")
+
+
+def _one_prune(prune, prune_all: bool) -> None:
+    from kctl.errors import UsageError
+
+    if prune is not None and prune_all:
+        raise UsageError("give --prune KINDS or --prune-all, not both")
 
 
 def plan(ctx: typer.Context, file: str = FILE, prune: Optional[str] = PRUNE, prune_all: bool = PRUNE_ALL):
@@ -89,6 +104,7 @@ def plan(ctx: typer.Context, file: str = FILE, prune: Optional[str] = PRUNE, pru
     from kctl.services import state
 
     obj = app_context(ctx)
+    _one_prune(prune, prune_all)
     kinds = state.parse_sections(prune, "--prune") if prune is not None else None
     result = state.plan_file(obj.client_conf(), obj.timeout, file, where(obj), kinds, prune_all)
     render(result, obj.output)
@@ -128,6 +144,7 @@ def apply(
     if undo is not None:
         result = state.undo(obj.client_conf(), obj.timeout, undo, confirm)
     else:
+        _one_prune(prune, prune_all)
         kinds = state.parse_sections(prune, "--prune") if prune is not None else None
         result = state.apply_file(obj.client_conf(), obj.timeout, file, where(obj), confirm, kinds, prune_all)
     render(result, obj.output)

@@ -11,6 +11,7 @@ from kctl.cli.confirm import DRY_RUN as PLAN_ONLY
 from kctl.cli.confirm import EXECUTE, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
 from kctl.cli.options import CONFIG_OPTION, DELETE_OPTION, Position, one_topic, some_topics, topic_option, topics_option
+from kctl.errors import UsageError
 
 app = typer.Typer(help="Create, inspect, change and delete topics.", no_args_is_help=True)
 
@@ -238,7 +239,6 @@ def partition_for(
 
     Example: kctl topics partition-for orders customer-1 customer-2
     """
-    from kctl.errors import UsageError
     from kctl.models import KeyPartition
     from kctl.render import render
     from kctl.services import produce
@@ -279,7 +279,7 @@ def dump(
     names: Optional[List[str]] = typer.Argument(None, metavar="TOPIC...", help="Topics to dump (or -t/--topic).",
                                                 autocompletion=complete_topics, callback=no_empty_names, show_default=False),
     topic: List[str] = topics_option(),
-    directory: str = typer.Option(..., "--dir", "-d", metavar="DIR", help="Directory to write (created; must hold no dump)."),
+    directory: str = typer.Option(..., "--dir", "-d", metavar="DIR", help="Directory to write (created; must hold no dump).", callback=no_empty_names),
     compression: str = typer.Option("zstd", "--compression", metavar="zstd|lz4|gzip|none", help="File compression."),
     from_: Optional[str] = typer.Option(None, "--from", click_type=Position("from"),
                                         help="Start: beginning (default), end, OFFSET, -N, TIME (@TIME, -1h, ISO 8601)."),
@@ -413,7 +413,8 @@ def move(
 
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
-    ids = [parse_int(b.strip(), "--brokers") for b in brokers.split(",") if b.strip()]
+    ids = [parse_int(b.strip(), "--brokers", maximum=2**31 - 1) for b in brokers.split(",")]  # before the cluster
+    if len(set(ids)) != len(ids): raise UsageError(f"--brokers: a broker is named twice in {brokers!r}")  # noqa: E701
     conf = obj.client_conf()
     _plan(obj, lambda execute: replicas.plan(conf, obj.timeout, "move", topic, brokers=ids, execute=execute,
                                              throttle=throttle), yes, dry_run)

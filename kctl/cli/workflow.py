@@ -128,7 +128,7 @@ def start(ctx: typer.Context, kind: Kind = typer.Argument(..., help="e2e, produc
 
 
 @app.command("result")
-def result(ctx: typer.Context, workflow_id: str = typer.Argument(..., help="The workflow id."),
+def result(ctx: typer.Context, workflow_id: str = typer.Argument(..., help="The workflow id.", callback=no_empty_names),
            temporal: Optional[str] = _TEMPORAL, namespace: str = _NAMESPACE):
     """Wait for a workflow and print its result (exit 4 for an unknown id).
 

@@ -120,13 +120,23 @@ def schema_type_of_file(path: str, explicit: str | None = None) -> str:
     return {".avsc": "AVRO", ".proto": "PROTOBUF", ".json": "JSON"}.get(suffix, "AVRO")
 
 
-def read_schema_file(path: str) -> str:
+def read_schema_file(path: str, kind: str = "PROTOBUF") -> str:
+    """A regular file's text (a FIFO blocked, /dev/zero filled the memory), not blank, JSON for
+    Avro and JSON Schema: checked before the registry is asked."""
+    from kctl.decode import read_regular_file
+
     try:
-        return Path(path).read_text()
-    except OSError as exc:
-        raise UsageError(f"cannot read schema file {path}: {exc.strerror}") from None
+        text = read_regular_file(path, f"cannot read schema file {path}").decode()
     except UnicodeDecodeError:
         raise UsageError(f"schema file {path} is not UTF-8 text") from None
+    if not text.strip():
+        raise UsageError(f"schema file {path} is empty")
+    if kind in ("AVRO", "JSON"):
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise UsageError(f"schema file {path} is not valid JSON ({exc})") from None
+    return text
 
 
 def new_schema(path: str, schema_type: str | None = None, client=None, register_imports: bool = False):
@@ -135,7 +145,8 @@ def new_schema(path: str, schema_type: str | None = None, client=None, register_
     become references (registered first with register_imports)."""
     Schema = confluent_module("schema_registry").Schema
 
-    text, kind = read_schema_file(path), schema_type_of_file(path, schema_type)
+    kind = schema_type_of_file(path, schema_type)
+    text = read_schema_file(path, kind)
     if kind != "PROTOBUF" or client is None:
         return Schema(text, kind)
     from kctl.kafka import protobuf_schema

@@ -32,6 +32,8 @@ def _check(kind: str, name: str | None, default: bool) -> None:
     if not default and not name:
         raise UsageError(f"give the {kind}'s {'id' if kind == 'broker' else 'name'}"
                          + (" (or --default)" if kind == "broker" else ""))
+    if kind == "broker" and name and not (name.isascii() and name.isdigit()):
+        raise UsageError(f"a broker id is a whole number, got {name!r}")  # before reaching for the cluster
 
 
 def _broker(admin: AdminClient, name: str | None, deadline: Deadline) -> str:
@@ -95,10 +97,16 @@ def alter(conf: dict, timeout: float, kind: str, name: str | None, set_: dict[st
             known = admin.describe_resource_configs([("broker", target)], deadline)[("broker", target)]
             if known.error is not None:
                 raise known.error
-            unknown = sorted(set(set_) - {e.name for e in known.value})
+            unknown = sorted((set(set_) | set(delete)) - {e.name for e in known.value})
             if unknown:
                 raise UsageError(f"unknown broker config: {', '.join(unknown)} (broker {target} does not describe it)",
                                  hint=f"`kctl configs describe broker {target} --all` lists the broker's configs")
+        elif delete:  # the broker takes a DELETE of a key no topic has and kctl said "deleted (back to the default)"
+            known = admin.describe_resource_configs([("topic", name)], deadline)[("topic", name)]
+            unknown = sorted(set(delete) - {e.name for e in known.value}) if known.error is None else []
+            if unknown:
+                raise UsageError(f"unknown topic config: {', '.join(unknown)} (nothing was changed)",
+                                 hint=f"`kctl configs describe topic {name} --all` lists the topic's configs")
         if default:
             error = admin.alter_broker_default_config(set_, list(delete), validate_only=dry_run, timeout=deadline).error
             shown_by = target  # a live broker describes the cluster-wide defaults

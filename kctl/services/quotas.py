@@ -10,6 +10,7 @@ addresses: the address, then the default address.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 
@@ -17,6 +18,7 @@ from kctl import log
 from kctl.client.admin import AdminClient
 from kctl.deadline import Deadline
 from kctl.errors import UsageError, failure_of
+from kctl.parsing import check_name
 from kctl.models import AppliedQuota, ItemResult, OperationResult, QuotaEntry, QuotaResolution
 from kctl.models.choices import CLIENT_QUOTA_KEYS, IP_QUOTA_KEYS, QUOTA_ENTITY_TYPES
 from kctl.models.quotas import entity_text
@@ -38,6 +40,12 @@ def entity_of(user: str | None = None, default_user: bool = False, client_id: st
         if name is not None:
             if not name.strip():
                 raise UsageError(f"--{kind} needs a name (--default-{kind} names the default)")
+            check_name(name, f"--{kind}")
+            if kind == "ip":
+                try:  # the broker refuses anything else, after a dry run would have shown it as fine
+                    ipaddress.ip_address(name)
+                except ValueError:
+                    raise UsageError(f"--ip: not an IP address: {name!r}") from None
             entity[kind] = name
         elif default:
             entity[kind] = None

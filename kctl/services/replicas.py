@@ -121,6 +121,8 @@ def reassignments(conf: dict, timeout: float, topic: str | None = None, cancel: 
     """The reassignments in progress ((Reassignment...)), or with cancel a ReassignmentPlan of cancelled ones."""
     deadline = Deadline.after(timeout)
     with AdminClient(conf, timeout=timeout) as admin:
+        if topic is not None:
+            _topic(admin, topic, deadline)  # a misspelt topic is exit 4, not "no reassignment in progress"
         running = admin.list_reassignments([topic] if topic else None, deadline)
         if not cancel:
             return running
@@ -161,4 +163,6 @@ def log_dirs(conf: dict, timeout: float, broker: int | None = None, topic: str |
             live = [b.id for b in admin.describe_cluster(deadline).brokers]
             if broker not in live:
                 raise NotFoundError(f"broker {broker} is not in the cluster (brokers: {', '.join(map(str, live))})")
+        if topic is not None:
+            _topic(admin, topic, deadline)  # a misspelt topic is exit 4, not every dir with no replica
         return admin.log_dirs([broker] if broker is not None else None, [topic] if topic else None, deadline)

@@ -298,9 +298,15 @@ def alter_config(
     both = sorted(set(set_) & set(delete))
     if both:
         raise UsageError(f"--set and --delete name the same key: {', '.join(both)}")
-    start = time.perf_counter()
+    start, deadline = time.perf_counter(), Deadline.after(timeout)  # one --timeout for both requests
     with AdminClient(conf, timeout=timeout) as admin:
-        error = admin.alter_topic_config(topic, set_, list(delete), validate_only=dry_run).error
+        if delete:  # the broker takes a DELETE of a key no topic has: a typo reported as "deleted"
+            known = admin.describe_resource_configs([("topic", topic)], deadline)[("topic", topic)]
+            unknown = sorted(set(delete) - {e.name for e in known.value}) if known.error is None else []
+            if unknown:
+                raise UsageError(f"unknown topic config: {', '.join(unknown)} (nothing was changed)",
+                                 hint=f"`kctl configs describe topic {topic} --all` lists the topic's configs")
+        error = admin.alter_topic_config(topic, set_, list(delete), validate_only=dry_run, timeout=deadline).error
     items = []
     changes = [(k, f"set to {v}") for k, v in set_.items()] + [(k, "deleted (back to the default)") for k in delete]
     for key, what in changes:

@@ -207,7 +207,7 @@ for f in ["binary.yaml", "bad.properties", "noequals.properties", "unknown.prope
                        CONFIG, {}))
 for f in ["adir", "missing", "dangling"]:
     FILE_CASES.append((f"produce --file {f}", ["produce", "t", "--file", "<%s>" % f, *NO_BROKER], USAGE, {}))
-for f, code in [("adir", USAGE), ("fifo", USAGE), ("missing", 4), ("eio", 4)]:
+for f, code in [("adir", USAGE), ("fifo", USAGE), ("missing", USAGE), ("eio", USAGE)]:
     FILE_CASES.append((f"perf produce --payload-file {f}", ["perf", "produce", "t", "--payload-file", "<%s>" % f,
                                                             *NO_BROKER], code, {}))
 FILE_CASES += [

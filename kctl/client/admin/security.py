@@ -25,10 +25,17 @@ def check_acl(acl: AclEntry, filter_: bool = False) -> None:
     one_of(acl.pattern_type, [k for k in PATTERN_TYPES if filter_ or k in ("literal", "prefixed")], "pattern type")
     one_of(acl.operation, [k for k in OPERATIONS if filter_ or k != "any"], "operation")
     one_of(acl.permission, [k for k in PERMISSIONS if filter_ or k != "any"], "permission")
-    if not filter_:
-        if not acl.principal or ":" not in acl.principal:
+    if acl.principal or not filter_:  # TYPE:NAME, both parts there (a filter's "" is any principal)
+        kind, _, name = acl.principal.partition(":")
+        if not kind or not name:
             raise UsageError(f"a principal looks like User:NAME, got {acl.principal!r}")
+        check_names([acl.principal], "principal")
+    if acl.host or not filter_:
+        check_names([acl.host], "host")
+    if acl.resource_name or not filter_:
         check_names([acl.resource_name], "resource name")
+        if acl.resource_type == "cluster" and acl.resource_name != "kafka-cluster":
+            raise UsageError(f"the cluster resource is named kafka-cluster, got {acl.resource_name!r}")
 
 
 def _denied(what: str, doing: str):

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from kctl.decode import read_regular_file
 from kctl.errors import UsageError
 from kctl.models.perf import PerfInterval, PerfResult
 from kctl.services.perf.histogram import Recorder
@@ -42,19 +43,9 @@ def payloads(opts: ProducePerfOptions) -> list[bytes]:
     file's non-empty lines (records cycle through them)."""
     if opts.payload_file is None:
         return [os.urandom(opts.record_size)]
-    import stat
-
-    from kctl.decode import read_regular_file
-    from kctl.errors import NotFoundError
-
-    source = f"cannot read --payload-file {opts.payload_file}"
-    try:
-        regular = stat.S_ISREG(os.stat(opts.payload_file).st_mode)
-    except OSError:
-        regular = True  # missing or unreadable: read_regular_file says why (exit 4)
-    if not regular:  # a FIFO would block the open until a writer comes, a device may never end
-        raise UsageError(f"{source}: not a regular file")
-    data = read_regular_file(opts.payload_file, source, NotFoundError, limit=1 << 30)
+    # a regular file of bounded size: /dev/zero was read until the kernel killed kctl, a FIFO blocked it
+    # (a missing input file is a usage error, exit 2, as for produce --file)
+    data = read_regular_file(opts.payload_file, f"--payload-file {opts.payload_file}", limit=1 << 30)
     lines = [line.rstrip(b"\r") for line in data.split(b"\n") if line.strip()]
     if not lines:
         raise UsageError(f"--payload-file {opts.payload_file} has no non-empty line")

@@ -55,7 +55,7 @@ def get(settings, subject: str | None = None, version: str = "latest", schema_id
 def _version_number(text) -> int:
     from kctl.parsing import parse_int
 
-    return parse_int(str(text), "--version")
+    return parse_int(str(text), "--version", minimum=1, maximum=2**31 - 1)  # versions count from 1
 
 
 def register(settings, subject: str, path: str, schema_type: str | None = None) -> SchemaVersion:

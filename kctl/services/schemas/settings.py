@@ -21,7 +21,8 @@ def registry_settings(url: str | None, context: dict | None, registry, instance:
     """The RegistrySettings for a command; ConfigError (exit 3) when no registry is known."""
     from kctl.client.schema_registry import RegistrySettings
 
-    if url:
+    if url is not None:
+        _check_url(url)
         return RegistrySettings(url.rstrip("/"), timeout=timeout)
     if os.environ.get("KCTL_SCHEMA_REGISTRY"):
         return RegistrySettings(os.environ["KCTL_SCHEMA_REGISTRY"].rstrip("/"), timeout=timeout)
@@ -38,6 +39,30 @@ def registry_settings(url: str | None, context: dict | None, registry, instance:
     raise ConfigError(f"no schema registry given{where}",
                       hint="--schema-registry URL, $KCTL_SCHEMA_REGISTRY, a context's schema_registry, "
                            "or `kctl local up --schema-registry`")
+
+
+def _check_url(url: str) -> None:
+    """--schema-registry: http(s)://HOST[:PORT][/path], checked before any request (an empty
+    value fell back to the instance's registry; a port out of range was a connection error)."""
+    from urllib.parse import urlsplit
+
+    from kctl.config.client_conf import redact_urls
+    from kctl.errors import UsageError
+
+    def bad(why: str):
+        return UsageError(f"--schema-registry {redact_urls(url)}: {why}", hint="give http(s)://HOST[:PORT]")
+
+    if "\x00" in url or not url.strip():
+        raise bad("not a URL")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise bad(str(exc)) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise bad("not an http(s) URL with a host")
+    if port == 0:
+        raise bad("port 0")
 
 
 def _from_context(entry, name: str, timeout: float):

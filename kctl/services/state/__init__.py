@@ -76,7 +76,7 @@ def _plan(admin: AdminClient, deadline: Deadline, desired: ClusterState, target:
         if error is None and factor is not None and factor > brokers:
             error = f"replication factor {factor} is more than the cluster's {brokers} broker(s)"
         if error is None:
-            error = _refused(admin, change, deadline)
+            error = _refused(admin, change, deadline) or _acl_refused(change)
         if error is None and change.kind == "users" and change.action == "set":
             try:
                 resolve_secret("sasl.password", change.params["password"])
@@ -100,6 +100,23 @@ def _refused(admin: AdminClient, change, deadline: Deadline) -> str | None:
     else:
         outcome = admin.add_partitions(change.name, p["partitions"], validate_only=True, timeout=deadline)
     return None if outcome.error is None else f"the broker refuses it: {outcome.error.message}"
+
+
+def _acl_refused(change) -> str | None:
+    """An ACL kctl would refuse on the command line (User:NAME, an operation it knows) blocks the
+    plan: found only at its step, it failed after the steps before it had changed the cluster."""
+    if change.kind != "acls" or change.action != "create":
+        return None
+    from kctl.client.admin.security import check_acl
+    from kctl.models.security import AclEntry
+
+    p = change.params
+    try:
+        check_acl(AclEntry(p["principal"], p["host"], p["operation"], p["permission"], p["resource_type"],
+                           p["resource_name"], p["pattern_type"]))
+    except UsageError as exc:
+        return exc.message
+    return None
 
 
 def _with_error(change, error):
