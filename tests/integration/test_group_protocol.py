@@ -153,6 +153,67 @@ def test_reset_is_refused_while_a_consumer_protocol_member_is_in_the_group(k, ka
         assert "gp-member" in _error_line(refused)
 
 
+def _member(bootstrap: str, group: str, topic: str, client_id: str, protocol: str):
+    """(a subscribed member, the list its on_assign fills)."""
+    from kctl.client import ConsumerClient
+
+    assigned: list = []
+    consumer = ConsumerClient(bootstrap=bootstrap, group_id=group, group_protocol=protocol, client_id=client_id,
+                              auto_offset_reset="earliest")
+    consumer.subscribe([topic], on_assign=lambda parts: assigned.extend(parts))
+    return consumer, assigned
+
+
+def _poll_until(consumers, done, seconds: float = 30) -> None:
+    """Poll every member (a member that gives partitions up does so in its poll) until done()."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        for consumer in consumers:
+            consumer.poll(100, 0.1)
+
+
+def test_describe_shows_member_epochs_and_target_assignments(k, kafka, topic, group_name):  # noqa: F811
+    group = group_name()
+    members = [_member(kafka["bootstrap"], group, topic, f"gp-{n}", "consumer") for n in ("one", "two")]
+    consumers = [c for c, _ in members]
+    state = {}
+
+    def reconciled() -> bool:
+        state["doc"] = doc = k("groups", "describe", group, "-o", "json").json[0]
+        return len(doc["members"]) == 2 and all(
+            m["assignment"] and m["assignment"] == m["target_assignment"] and m["member_epoch"] == doc["assignment_epoch"]
+            for m in doc["members"])
+
+    try:
+        _poll_until(consumers, reconciled)
+        doc = state["doc"]
+        assert doc["type"] == "Consumer" and doc["group_epoch"] >= 2 and doc["assignment_epoch"] >= 2, doc
+        assert {m["client_id"] for m in doc["members"]} == {"gp-one", "gp-two"}, doc["members"]
+        owned = sorted(p for m in doc["members"] for p in m["assignment"][topic])
+        assert owned == [0, 1, 2], doc["members"]  # every partition once, reconciled to the target
+        for m in doc["members"]:
+            assert m["member_epoch"] == doc["assignment_epoch"] and m["assignment"] == m["target_assignment"], m
+        table = k("groups", "describe", group)
+        assert table.code == 0 and "EPOCH" in table.stdout and "TARGET" in table.stdout, table
+        assert f"group epoch {doc['group_epoch']}" in table.stdout
+    finally:
+        for consumer in consumers:
+            consumer.close(10)
+
+
+def test_a_classic_group_has_no_epochs(k, kafka, topic, group_name):  # noqa: F811
+    group = group_name()
+    member, assigned = _member(kafka["bootstrap"], group, topic, "gp-classic", "classic")
+    try:
+        _poll_until([member], lambda: bool(assigned))
+        doc = k("groups", "describe", group, "-o", "json").json[0]
+    finally:
+        member.close(10)
+    assert doc["type"] == "Classic" and doc["group_epoch"] is None and doc["assignment_epoch"] is None, doc
+    (m,) = doc["members"]
+    assert m["member_epoch"] is None and m["target_assignment"] is None and m["assignment"][topic] == [0, 1, 2], m
+
+
 def test_consumer_client_takes_the_protocol_and_refuses_classic_settings(kafka):
     from kctl.client import ConsumerClient
     from kctl.errors import UsageError
