@@ -196,3 +196,12 @@ def feature_table(features):
         note = f"can go up to {f.max_supported}" if f.upgradable else ""
         table.add_row(f.name, "-" if f.finalized is None else str(f.finalized), f"{f.min_supported}-{f.max_supported}", note)
     return table
+
+
+@table_for("ClientMetricsSubscription")
+def client_metrics_table(subscriptions):
+    table = new_table("NAME", "METRICS", "INTERVAL", "MATCH", give_way=("MATCH", "METRICS"))
+    for s in subscriptions:
+        interval = f"{s.interval_ms} ms" if s.interval_ms is not None else "default"
+        table.add_row(s.name, ",".join(s.metrics) or "-", interval, ",".join(s.match) or "every client")
+    return table
