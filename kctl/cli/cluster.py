@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
 from kctl.cli.confirm import DRY_RUN, YES, approve, approved, plural
 from kctl.cli.context import app_context, no_empty_names
 from kctl.errors import UsageError
+from kctl.cli.options import Duration
 
 app = typer.Typer(help="Inspect the cluster: id, controller, brokers, health.", no_args_is_help=True)
 
@@ -174,6 +175,94 @@ def features(
         return approve(obj, plan, plan.operation + f" to level {level}", yes=yes, dry_run=dry_run)
 
     result = cluster.change_feature(obj.client_conf(), obj.timeout, direction, feature, level, unsafe, confirm)
+    render(result, obj.output)
+    error = failure_of(result.items, result.operation)
+    if error is not None:
+        raise error
+
+
+client_metrics_app = typer.Typer(help="KIP-714 client metrics subscriptions: which metrics matching clients push, how often.",
+                                 no_args_is_help=True)
+app.add_typer(client_metrics_app, name="client-metrics")
+
+
+@client_metrics_app.command("list")
+def client_metrics_list(ctx: typer.Context):
+    """List the client metrics subscriptions with their metrics, interval and client match.
+
+    Example: kctl cluster client-metrics list -o json
+    """
+    from kctl.models import ClientMetricsSubscription
+    from kctl.render import render
+    from kctl.services import client_metrics
+
+    obj = app_context(ctx)
+    render(client_metrics.list_subscriptions(obj.client_conf(), obj.timeout), obj.output, kind=ClientMetricsSubscription)
+
+
+@client_metrics_app.command("describe")
+def client_metrics_describe(ctx: typer.Context, name: str = typer.Argument(..., help="The subscription.")):
+    """Show one subscription (exit 4 when there is none).
+
+    Example: kctl cluster client-metrics describe producers
+    """
+    from kctl.models import ClientMetricsSubscription
+    from kctl.render import render
+    from kctl.services import client_metrics
+
+    obj = app_context(ctx)
+    render([client_metrics.describe(obj.client_conf(), obj.timeout, name)], obj.output, kind=ClientMetricsSubscription)
+
+
+@client_metrics_app.command("set")
+def client_metrics_set(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The subscription (made when it does not exist)."),
+    metrics: Optional[List[str]] = typer.Option(None, "--metrics", help="Metric name prefixes, comma-separated or repeated ('*': all; '': none)."),
+    interval: Optional[float] = typer.Option(None, "--interval", click_type=Duration(minimum=0.1, maximum=3600),
+                                             help="How often matching clients push: 100ms to 1h (30s, 5m; bare seconds)."),
+    match: Optional[List[str]] = typer.Option(None, "--match", help="Which clients: KEY=REGEX (client_id, client_software_name, ...), repeatable (all must match)."),
+    yes: bool = YES,
+    dry_run: bool = DRY_RUN,
+):
+    """Create or change a subscription: checked by the broker first, shown as a plan, then applied.
+
+    Example: kctl cluster client-metrics set producers --metrics org.apache.kafka.producer. --interval 1m --match client_id=billing-.* --yes
+    """
+    from kctl.errors import failure_of
+    from kctl.render import render
+    from kctl.services import client_metrics
+
+    obj = app_context(ctx)
+
+    def confirm(plan) -> bool:
+        return approve(obj, plan, plan.operation, yes=yes, dry_run=dry_run)
+
+    interval_ms = None if interval is None else round(interval * 1000, 3)
+    result = client_metrics.set_subscription(obj.client_conf(), obj.timeout, name, metrics, interval_ms, match, confirm)
+    render(result, obj.output)
+    error = failure_of(result.items, result.operation)
+    if error is not None:
+        raise error
+
+
+@client_metrics_app.command("delete")
+def client_metrics_delete(ctx: typer.Context, name: str = typer.Argument(..., help="The subscription."),
+                          yes: bool = YES, dry_run: bool = DRY_RUN):
+    """Delete a subscription (shows it and asks first); exit 4 when there is none.
+
+    Example: kctl cluster client-metrics delete producers --yes
+    """
+    from kctl.errors import failure_of
+    from kctl.render import render
+    from kctl.services import client_metrics
+
+    obj = app_context(ctx)
+
+    def confirm(plan) -> bool:
+        return approve(obj, plan, plan.operation, yes=yes, dry_run=dry_run)
+
+    result = client_metrics.delete_subscription(obj.client_conf(), obj.timeout, name, confirm)
     render(result, obj.output)
     error = failure_of(result.items, result.operation)
     if error is not None:

@@ -23,6 +23,7 @@ DESTRUCTIVE = (
     "topics delete", "topics delete-records", "topics set-replication", "topics move",
     "groups delete", "groups delete-offsets", "groups reset-offsets", "groups undo",
     "txn abort", "acls delete", "users delete", "schemas delete", "quotas set", "quotas delete", "apply", "cluster features",
+    "cluster client-metrics set", "cluster client-metrics delete",
     "cluster elect-leaders", "cluster reassignments", "local up", "local down",
     "workflow run", "workflow start",
 )

@@ -9,7 +9,10 @@ from typing import List, Optional
 import typer
 
 from kctl.cli.context import app_context, no_empty_names
-from kctl.cli.options import WHERE_HELP, Duration, Position, some_topics, topics_option, where_reported
+from kctl.cli.options import (
+    ASSIGNOR_HELP, GROUP_PROTOCOL_HELP, WHERE_HELP, Assignor, Duration, GroupProtocol, Position, some_topics,
+    topics_option, where_reported,
+)
 
 _SERDE_NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")  # = kctl.serde.NAMES
 
@@ -46,6 +49,8 @@ def consume(
     group: Optional[str] = typer.Option(None, "--group", "-g", help="Join this consumer group (subscribe, commit).",
                                         callback=no_empty_names),
     assignment: Optional[Assignment] = typer.Option(None, "--assignment", help="Partition assignment strategy (with --group)."),
+    group_protocol: Optional[GroupProtocol] = typer.Option(None, "--group-protocol", help=GROUP_PROTOCOL_HELP + " With --group."),
+    assignor: Optional[Assignor] = typer.Option(None, "--assignor", help=ASSIGNOR_HELP),
     commit: Optional[CommitMode] = typer.Option(
         None, "--commit", help="When to commit (with --group; default after-write: only records already written)."),
     from_: Optional[str] = typer.Option(
@@ -85,6 +90,8 @@ def consume(
         pattern=pattern,
         group=group,
         assignment=assignment.value if assignment else None,
+        group_protocol=group_protocol.value if group_protocol else None,
+        assignor=assignor.value if assignor else None,
         commit=commit.value if commit else None,
         start=service.parse_from(from_),
         partitions=parse_partitions(partition),

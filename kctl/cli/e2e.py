@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from kctl.cli.context import app_context, no_empty_names
-from kctl.cli.options import Duration
+from kctl.cli.options import ASSIGNOR_HELP, GROUP_PROTOCOL_HELP, Assignor, Duration, GroupProtocol
 
 # As in `kctl topics create`: Kafka's limits, so a huge number is a usage error, not an overflow.
 MAX_PARTITIONS = 2**31 - 1
@@ -28,6 +28,8 @@ def run(
     group: Optional[str] = typer.Option(None, "--group", "-g", help="Consumer group (default: a new unique name).",
                                         callback=no_empty_names),
     consumers: int = typer.Option(2, "--consumers", min=1, help="Members of the consumer group."),
+    group_protocol: Optional[GroupProtocol] = typer.Option(None, "--group-protocol", help=GROUP_PROTOCOL_HELP),
+    assignor: Optional[Assignor] = typer.Option(None, "--assignor", help=ASSIGNOR_HELP),
     no_cleanup: bool = typer.Option(False, "--no-cleanup", help="Keep the topic and group afterwards."),
     reuse: bool = typer.Option(False, "--reuse", help="Use an existing --topic/--group instead of failing."),
     transactional: bool = typer.Option(False, "--transactional", help="Also check committed and aborted transactions."),
@@ -56,7 +58,8 @@ def run(
     options = e2e.E2EOptions(
         topic=topic, messages=messages, partitions=partitions, replication_factor=replication_factor, group=group,
         consumers=consumers, cleanup=not no_cleanup, reuse=reuse, transactional=transactional,
-        max_p99_ms=max_p99_ms, timeout=obj.timeout,
+        max_p99_ms=max_p99_ms, timeout=obj.timeout, group_protocol=group_protocol.value if group_protocol else None,
+        assignor=assignor.value if assignor else None,
     )
     given = tuple(name for name, value in (("--bootstrap", obj.bootstrap), ("--instance", obj.instance),
                                            ("--context", obj.context_name)) if value is not None)

@@ -18,12 +18,21 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from enum import Enum
 
 import typer
 
 from kctl.cli.clicklib import ParamType
 from kctl.cli.complete import complete_topics
 from kctl.cli.context import no_empty_names
+from kctl.models.choices import GROUP_PROTOCOLS, REMOTE_ASSIGNORS
+
+# KIP-848 (consume --group, e2e run): the group protocol and the consumer protocol's broker-side assignor.
+GroupProtocol = Enum("GroupProtocol", {name: name for name in GROUP_PROTOCOLS}, type=str)
+Assignor = Enum("Assignor", {name: name for name in REMOTE_ASSIGNORS}, type=str)
+GROUP_PROTOCOL_HELP = ("Group protocol: classic, or consumer (KIP-848: the broker assigns the partitions; "
+                       "needs group.version 1, Kafka 4.0+).")
+ASSIGNOR_HELP = "The broker's assignor (with --group-protocol consumer): uniform or range."
 
 # One key=value option and one removal option wherever a config is set (topics create/alter-config,
 # configs alter): -c/--config KEY=VALUE (--set is the same), --delete KEY (--unset is the same).

@@ -96,10 +96,14 @@ class ConsumerClient:
     OFFSET_STORED = -1000
 
     def __init__(self, conf: dict | None = None, *, instance: int | None = None, bootstrap: str | None = None,
-                 context: str | None = None, group_id: str | None = None, **options):
+                 context: str | None = None, group_id: str | None = None, group_protocol: str | None = None,
+                 assignor: str | None = None, **options):
         """conf: librdkafka properties (or resolved from instance/bootstrap/context, like kctl -i/-b/--context);
+        group_protocol: "classic" (the default) or "consumer" (KIP-848: the broker assigns, with
+        assignor "uniform" or "range"; subscribe() checks the cluster's group.version first);
         options: more properties with '_' for '.' (auto_offset_reset="earliest")."""
         from kctl.client.conf import resolve_conf
+        from kctl.client.group_protocol import protocol_conf
         from kctl.kafka.consumer import KafkaConsumer
 
         if group_id is not None:
@@ -110,6 +114,9 @@ class ConsumerClient:
         conf.update({name.replace("_", "."): value for name, value in options.items()})
         if group_id is not None:
             conf["group.id"] = group_id
+        conf = protocol_conf(conf, group_protocol, assignor)
+        # Checked on the first subscribe() (the cluster is asked once per client).
+        self._protocol_checked = conf.get("group.protocol") != "consumer"
         self.has_group = "group.id" in conf  # a group of the caller's: commits go there
         if "group.id" not in conf:  # assign() only: a private group that never commits
             conf["group.id"] = f"kctl-client-{uuid.uuid4().hex[:12]}"
@@ -139,8 +146,19 @@ class ConsumerClient:
             raise UsageError("subscribe() needs at least one topic (names, or regular expressions starting with ^)")
         for name, callback in (("on_assign", on_assign), ("on_revoke", on_revoke), ("on_lost", on_lost)):
             check_callable(callback, name)
+        self.check_group_protocol()
         listener = RebalanceListener(self._kafka.cooperative, on_assign, on_revoke, on_lost)
         self._kafka.subscribe(topics, listener)
+
+    def check_group_protocol(self, timeout: float | Deadline = 10.0) -> None:
+        """With group_protocol="consumer": UsageError when the cluster cannot run it (group.version
+        below 1), asked once per client (subscribe() calls it); a no-op for the classic protocol."""
+        from kctl.client.group_protocol import check_broker
+
+        check_timeout(timeout)
+        if not self._protocol_checked:
+            check_broker(self.conf, timeout)
+            self._protocol_checked = True
 
     def assign(self, partitions) -> None:
         """Read these partitions from these offsets: {(topic, partition): offset} or [TopicPartitionOffset]

@@ -175,7 +175,10 @@ class KafkaConsumer:
             conf.setdefault("log_level", 2)
         self.errors = ClientErrors()
         self.conf = conf
-        self.cooperative = "cooperative" in str(conf.get("partition.assignment.strategy", ""))
+        # The consumer protocol (KIP-848) is incremental: librdkafka hands over only the partitions
+        # added or taken away, to be applied with incremental_assign/unassign.
+        self.cooperative = ("cooperative" in str(conf.get("partition.assignment.strategy", ""))
+                            or str(conf.get("group.protocol", "")).lower() == "consumer")
         if "group.id" in conf:  # without one, librdkafka refuses the consumer (exit 3 below)
             check_group_id(conf["group.id"], "group.id")
         self._consumer = new_client(ck.Consumer, library_conf(conf, self.errors), refused=_refused)

@@ -76,6 +76,13 @@ def describe_groups(admin, group_ids: list[str], timeout: float) -> dict[str, Fu
     return {group: mapped(future, _description) for group, future in futures.items()}
 
 
+def _by_topic(assignment) -> dict[str, tuple[int, ...]]:
+    out: dict[str, list[int]] = {}
+    for tp in assignment.topic_partitions or ():
+        out.setdefault(tp.topic, []).append(tp.partition)
+    return {t: tuple(sorted(ps)) for t, ps in sorted(out.items())}
+
+
 def _description(d) -> GroupDescription:
     from kctl.models import GroupMember
 
@@ -88,6 +95,8 @@ def _description(d) -> GroupDescription:
         members.append(GroupMember(
             member_id=m.member_id, client_id=m.client_id, host=m.host, group_instance_id=m.group_instance_id,
             assignment={t: tuple(sorted(ps)) for t, ps in sorted(assignment.items())},
+            # set for consumer-protocol members only (KIP-848)
+            target_assignment=_by_topic(m.target_assignment) if getattr(m, "target_assignment", None) else None,
         ))
     return GroupDescription(
         group_id=d.group_id, state=_state(d.state), type=_type(getattr(d, "type", None)),

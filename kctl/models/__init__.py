@@ -26,6 +26,7 @@ _HOME = {
     "StateChange": "state",
     "StatePlan": "state",
     "FeatureLevel": "features",
+    "ClientMetricsSubscription": "client_metrics",
     "TopicSummary": "topics",
     "TopicSize": "topics",
     "PartitionDetail": "topics",

@@ -3,6 +3,9 @@ tuples, cheap to import at start-up. The names are the ones Kafka's own tools pr
 
 GROUP_STATES = ("Stable", "Empty", "PreparingRebalance", "CompletingRebalance", "Dead", "Unknown")
 GROUP_TYPES = ("Classic", "Consumer")
+# KIP-848: the consumer group protocols, and the broker-side assignors of the consumer protocol.
+GROUP_PROTOCOLS = ("classic", "consumer")
+REMOTE_ASSIGNORS = ("uniform", "range")
 TXN_STATES = ("Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort", "Dead",
               "PrepareEpochFence")
 

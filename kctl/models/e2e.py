@@ -30,6 +30,8 @@ class E2ESettings:
     reuse: bool
     max_p99_ms: float | None
     timeout_s: float
+    group_protocol: str = "classic"  # classic or consumer (KIP-848)
+    assignor: str | None = None  # the consumer protocol's broker-side assignor, when one was chosen
 
 
 @dataclass(frozen=True)

@@ -27,13 +27,18 @@ group's lag that was asked for could not be read."""
 
 @dataclass(frozen=True)
 class GroupMember:
-    """A member of a consumer group; assignment maps topic -> assigned partitions."""
+    """A member of a consumer group; assignment maps topic -> assigned partitions. Consumer-protocol
+    groups (KIP-848) only, else null: target_assignment, the partitions the broker is moving the
+    member to (equal to assignment once it reconciled); member_epoch, the member's epoch (it
+    reconciled when it equals the group's assignment_epoch)."""
 
     member_id: str
     client_id: str
     host: str
     group_instance_id: str | None = None
     assignment: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    target_assignment: dict[str, tuple[int, ...]] | None = None
+    member_epoch: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,10 @@ class GroupDetail:
     members: tuple[GroupMember, ...]
     offsets: tuple[GroupPartitionOffset, ...]
     measured_at_ms: int | None = None
+    # Consumer-protocol groups (KIP-848), else null: the group epoch (bumped by every change of
+    # members or subscriptions) and the epoch of the target assignment the broker computed.
+    group_epoch: int | None = None
+    assignment_epoch: int | None = None
 
     @property
     def total_lag(self) -> int | None:

@@ -47,6 +47,10 @@ def group_list_blocks(groups):
     return table
 
 
+def _partitions(assignment: dict) -> str:
+    return " ".join(f"{t}:{','.join(map(str, ps))}" for t, ps in assignment.items()) or "-"
+
+
 def group_detail_blocks(groups):
     parts = []
     for g in groups:
@@ -56,6 +60,8 @@ def group_detail_blocks(groups):
             f"strategy {g.assignment_strategy or '-'}, {len(g.members)} member(s), total lag {_opt(g.total_lag)}, "
             f"max time lag {_time_lag(g.max_time_lag_ms)}"
         )
+        if g.group_epoch is not None:
+            heading += f", group epoch {g.group_epoch}, assignment epoch {g.assignment_epoch}"
         parts.append(heading)
         # The member and client ids are in the members table below: here only with -o wide.
         offsets = new_table("TOPIC", "PARTITION", "COMMITTED", "LOG-END", "LAG", "TIME-LAG", "MEMBER", "HOST",
@@ -73,11 +79,20 @@ def group_detail_blocks(groups):
                 rollup.add_row(t.topic, str(t.partitions), _opt(t.lag), _time_lag(t.max_time_lag_ms))
             parts.append(rollup)
         if g.members:
-            members = new_table("MEMBER", "CLIENT-ID", "HOST", "INSTANCE-ID", "ASSIGNED",
-                                give_way=("-INSTANCE-ID", "MEMBER", "CLIENT-ID", "HOST", "ASSIGNED"))
+            # Consumer-protocol groups (KIP-848): each member's epoch and the assignment the broker
+            # is moving it to (TARGET differs from ASSIGNED until the member reconciled).
+            kip848 = any(m.member_epoch is not None or m.target_assignment is not None for m in g.members)
+            columns = ("MEMBER", "CLIENT-ID", "HOST", "INSTANCE-ID") + (("EPOCH",) if kip848 else ()) + ("ASSIGNED",) \
+                + (("TARGET",) if kip848 else ())
+            members = new_table(*columns, give_way=("-INSTANCE-ID", "MEMBER", "CLIENT-ID", "HOST", "ASSIGNED"))
             for m in g.members:
-                assigned = " ".join(f"{t}:{','.join(map(str, ps))}" for t, ps in m.assignment.items()) or "-"
-                members.add_row(m.member_id, m.client_id, m.host, _opt(m.group_instance_id), assigned)
+                row = [m.member_id, m.client_id, m.host, _opt(m.group_instance_id)]
+                if kip848:
+                    row.append(_opt(m.member_epoch))
+                row.append(_partitions(m.assignment))
+                if kip848:
+                    row.append(_partitions(m.target_assignment) if m.target_assignment is not None else "-")
+                members.add_row(*row)
             parts.append(members)
     return parts
 

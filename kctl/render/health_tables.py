@@ -213,3 +213,12 @@ def _parameters_table(params):
 
 for _name in ("ProducerParams", "ConsumerParams", "TopicParams", "E2EParams"):
     table_for(_name)(_parameters_table)
+
+
+@table_for("ClientMetricsSubscription")
+def client_metrics_table(subscriptions):
+    table = new_table("NAME", "METRICS", "INTERVAL", "MATCH", give_way=("MATCH", "METRICS"))
+    for s in subscriptions:
+        interval = f"{s.interval_ms} ms" if s.interval_ms is not None else "default"
+        table.add_row(s.name, ",".join(s.metrics) or "-", interval, ",".join(s.match) or "every client")
+    return table

@@ -2,7 +2,7 @@
 verdict (ok, info, warning, error), the evidence and what to do.
 
 One round of batched requests, whatever the number of topics: one metadata request; then, side
-by side, one DescribeConfigs (every topic and broker), DescribeQuorum + DescribeLogDirs + one
+by side, one DescribeConfigs (every topic and broker), DescribeQuorum + DescribeLogDirs + DescribeFeatures + one
 ApiVersions per broker + DescribeQuorum again for the clock (kafka-python), ListGroups, and `txn find-hanging` (DescribeProducers
 per broker); plus a TCP connect per broker. The checks themselves (kctl.services.doctor_checks)
 are pure functions of what came back.
@@ -45,6 +45,8 @@ class Evidence:
     groups_error: str | None = None
     hanging: object = None  # HangingReport
     hanging_error: str | None = None
+    features: list | None = None  # FeatureLevel (`kctl cluster features`)
+    features_error: str | None = None
 
 
 def doctor(conf: dict, timeout: float, expect: int | None = None, instance: int | None = None) -> DoctorReport:
@@ -85,7 +87,7 @@ def _configs(admin: AdminClient, ev: Evidence, deadline: Deadline) -> None:
 
 
 def _kafka_python(admin: AdminClient, ev: Evidence, deadline: Deadline) -> None:
-    """DescribeQuorum (and the quorum leader's clock), DescribeLogDirs, ApiVersions of each broker:
+    """DescribeQuorum (and the quorum leader's clock), DescribeLogDirs, the feature levels, ApiVersions of each broker:
     one after the other on the one kafka-python client."""
     try:
         ev.quorum = admin.describe_quorum(deadline)
@@ -95,6 +97,10 @@ def _kafka_python(admin: AdminClient, ev: Evidence, deadline: Deadline) -> None:
         ev.log_dirs = admin.log_dirs(timeout=deadline)
     except KctlError as error:
         ev.log_dirs_error = error.message
+    try:
+        ev.features = admin.features(deadline)
+    except KctlError as error:
+        ev.features_error = error.message
     for broker in ev.info.brokers:
         try:
             ev.versions[broker.id] = admin.broker_version(broker.id, deadline)

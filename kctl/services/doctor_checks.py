@@ -26,7 +26,7 @@ def _min_isr(ev, topic: str) -> int:
 
 def run_all(ev) -> list[DoctorCheck]:
     return [brokers(ev), partitions(ev), reachability(ev), clock_skew(ev), rf_vs_min_isr(ev), single_replica(ev), unclean_election(ev),
-            balance(ev), internal_topics(ev), log_dir_usage(ev), groups(ev), hanging(ev)]
+            balance(ev), internal_topics(ev), log_dir_usage(ev), groups(ev), hanging(ev), features(ev)]
 
 
 def brokers(ev) -> DoctorCheck:
@@ -249,3 +249,24 @@ def hanging(ev) -> DoctorCheck:
     if report.errors:
         return DoctorCheck("hanging-transactions", title, "info", f"{evidence}; {len(report.errors)} partition(s) unreadable")
     return DoctorCheck("hanging-transactions", title, "ok", evidence)
+
+
+def features(ev) -> DoctorCheck:
+    """Features every broker supports at a higher level than the finalized one: a Kafka upgrade
+    does not raise them (share.version off on 4.1, group.version 0 after an upgrade from 3.x)."""
+    title = "Feature levels finalized"
+    if ev.features is None:
+        return DoctorCheck("features", title, "info", f"not checked: {ev.features_error}")
+    behind = [f for f in ev.features if f.upgradable]
+    if not behind:
+        shown = ", ".join(f"{f.name} {f.finalized or 0}" for f in ev.features) or "no features reported"
+        return DoctorCheck("features", title, "ok", f"every feature at its highest supported level: {shown}")
+    evidence = "supported but not enabled: " + _names(
+        f"{f.name} {f.finalized or 0} (brokers support up to {f.max_supported})" for f in behind)
+    # kraft.version is not one to raise in passing: level 1 is the dynamic controller quorum (KIP-853).
+    example = next((f for f in behind if f.name != "kraft.version"), None)
+    advice = (f"raise one when its users need it: `kctl cluster features upgrade {example.name} "
+              f"--level {example.max_supported}`" if example else "")
+    if any(f.name == "kraft.version" for f in behind):
+        advice += ("; " if advice else "") + "kraft.version 1 is the dynamic controller quorum (KIP-853): plan it apart"
+    return DoctorCheck("features", title, "info", evidence, advice)

@@ -11,11 +11,17 @@ def test_doctor_on_one_broker_lists_rf1_topics_as_information(kafka, new_topic):
     result = run_kctl("-i", kafka["instance"], "doctor", "-o", "json")
     checks = {c["check"]: c for c in result.json["checks"]}
     assert set(checks) >= {"brokers", "partitions", "reachability", "clock-skew", "rf-min-isr", "rf-1", "unclean-election",
-                           "balance", "internal-topics", "log-dirs", "groups", "hanging-transactions"}
+                           "balance", "internal-topics", "log-dirs", "groups", "hanging-transactions", "features"}
     assert checks["rf-1"]["verdict"] == "info" and "1-broker cluster" in checks["rf-1"]["evidence"]
     assert checks["rf-min-isr"]["verdict"] == "info"
     assert checks["reachability"]["verdict"] == "ok" and "Kafka " in checks["reachability"]["evidence"]
     assert checks["clock-skew"]["verdict"] == "ok"
+    # the features supported above their finalized level (share.version on Kafka 4.1.1, unless a
+    # test raised it): information naming each, as `cluster features` lists them
+    levels = run_kctl("-i", kafka["instance"], "cluster", "features", "-o", "json").json
+    behind = [f["name"] for f in levels if f["upgradable"]]
+    assert checks["features"]["verdict"] == ("info" if behind else "ok"), checks["features"]
+    assert all(f"{name} " in checks["features"]["evidence"] for name in behind), (behind, checks["features"])
     failing = [c for c in checks.values() if c["verdict"] in ("warning", "error")]
     assert result.code == (8 if failing else 0), result  # other sessions share instance 0: judge by the verdicts
     assert result.json["healthy"] is (not failing)

@@ -92,14 +92,36 @@ def test_group_detail_without_members_or_coordinator():
 def test_group_detail_json_shape():
     (data,) = _json([DETAIL])
     assert list(data) == ["group_id", "state", "type", "simple", "coordinator", "coordinator_host", "assignment_strategy",
-                          "members", "offsets", "measured_at_ms", "total_lag", "max_time_lag_ms", "topics"]
+                          "members", "offsets", "measured_at_ms", "group_epoch", "assignment_epoch", "total_lag",
+                          "max_time_lag_ms", "topics"]
+    assert data["group_epoch"] is None and data["assignment_epoch"] is None  # a classic group
     assert data["total_lag"] == 8
     assert data["members"] == [{"member_id": "consumer-1-abc", "client_id": "billing-app", "host": "/10.0.0.7",
-                                "group_instance_id": None, "assignment": {"orders": [0, 1]}}]
+                                "group_instance_id": None, "assignment": {"orders": [0, 1]},
+                                "target_assignment": None, "member_epoch": None}]
     assert data["offsets"][1] == {"topic": "orders", "partition": 1, "committed_offset": None, "log_end_offset": 12,
                                   "lag": None, "member_id": "consumer-1-abc", "client_id": "billing-app", "host": "/10.0.0.7",
                                   "time_lag_ms": None, "next_timestamp_ms": None}
     assert _json(EMPTY)["total_lag"] is None
+
+
+KIP848 = GroupDetail(
+    "orders-app", "Reconciling", "Consumer", False, 1, "b1:9092", "uniform",
+    (GroupMember("m-1", "app", "/10.0.0.8", None, {"orders": (0, 1)}, {"orders": (0,)}, 6),
+     GroupMember("m-2", "app", "/10.0.0.9", None, {}, {"orders": (1,)}, 7)),
+    (), group_epoch=7, assignment_epoch=7)
+
+
+def test_a_consumer_protocol_group_shows_epochs_and_targets():
+    text = _text(KIP848)
+    assert "group epoch 7, assignment epoch 7" in " ".join(text.split())  # the heading may wrap
+    assert "EPOCH" in text and "TARGET" in text
+    assert _line_with(text, "m-1").split() == ["m-1", "app", "/10.0.0.8", "-", "6", "orders:0,1", "orders:0"]
+    assert _line_with(text, "m-2").split() == ["m-2", "app", "/10.0.0.9", "-", "7", "-", "orders:1"]
+    (data,) = _json([KIP848])
+    assert data["members"][0]["target_assignment"] == {"orders": [0]} and data["members"][0]["member_epoch"] == 6
+    assert (data["group_epoch"], data["assignment_epoch"]) == (7, 7)
+    assert "EPOCH" not in _text(DETAIL)  # a classic group's members table is as before
 
 
 def test_group_detail_yaml_matches_json():

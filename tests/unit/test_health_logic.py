@@ -178,3 +178,21 @@ def test_reachability_verdicts():
     assert doctor_checks.reachability(ev).verdict == "error"
     ev = _evidence([1], [], tcp={1: None}, versions={1: ConfigError("sasl.mechanism=OAUTHBEARER has no kafka-python equivalent")})
     assert doctor_checks.reachability(ev).verdict == "ok"
+
+
+def test_doctor_reports_features_supported_but_not_enabled():
+    from types import SimpleNamespace
+
+    from kctl.models import FeatureLevel
+    from kctl.services.doctor_checks import features
+
+    behind = SimpleNamespace(features=[FeatureLevel("group.version", 1, 0, 1), FeatureLevel("share.version", None, 0, 1),
+                                       FeatureLevel("kraft.version", None, 0, 1)], features_error=None)
+    check = features(behind)
+    assert check.verdict == "info" and check.check == "features"
+    assert "share.version 0 (brokers support up to 1)" in check.evidence and "group.version" not in check.evidence
+    assert "kctl cluster features upgrade share.version --level 1" in check.advice and "KIP-853" in check.advice
+    done = features(SimpleNamespace(features=[FeatureLevel("group.version", 1, 0, 1)], features_error=None))
+    assert done.verdict == "ok" and "group.version 1" in done.evidence and not done.advice
+    unread = features(SimpleNamespace(features=None, features_error="no answer within 5s"))
+    assert unread.verdict == "info" and "not checked: no answer within 5s" in unread.evidence

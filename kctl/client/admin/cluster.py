@@ -58,6 +58,26 @@ class ClusterAdmin:
                                             validate_only)
         return wait_each({(kind, name): future}, deadline, "alter config")[(kind, name)]
 
+    def client_metrics(self, names: list[str] | None = None, timeout: "float | Deadline | None" = None) -> dict:
+        """{name: {config: value}} of the KIP-714 client metrics subscriptions (names: these only;
+        an unknown name: {}), every one when names is None."""
+        from kctl.kafka import client_metrics
+
+        deadline = self._deadline(timeout)
+        client = self._kpy(deadline)
+        wanted = client_metrics.names(client, deadline) if names is None else check_names(list(names), "subscription name")
+        return client_metrics.describe(client, deadline, wanted)
+
+    def alter_client_metrics(self, name: str, set_: dict[str, str], delete: list[str] = (), *,
+                             validate_only: bool = False, timeout: "float | Deadline | None" = None) -> None:
+        """Set and delete configs of one subscription in one IncrementalAlterConfigs (deleting every
+        config deletes the subscription); InvalidRequest when the broker refuses."""
+        from kctl.kafka import client_metrics
+
+        check_names([name], "subscription name")
+        deadline = self._deadline(timeout)
+        client_metrics.alter(self._kpy(deadline), deadline, name, dict(set_), list(delete), validate_only)
+
     def alter_broker_default_config(self, set_: dict[str, str], delete: list[str] = (), *, validate_only: bool = False,
                                     timeout: "float | Deadline | None" = None) -> Outcome:
         """One incremental AlterConfigs of the cluster-wide dynamic broker default: Outcome(None)."""

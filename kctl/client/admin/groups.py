@@ -38,6 +38,23 @@ class GroupAdmin:
         return retrying(lambda ids, timeout: group_admin.describe_groups(self._admin, ids, timeout), group_ids,
                         deadline, "describe group", COORDINATOR_RETRIABLE)
 
+    def consumer_group_epochs(self, coordinators: dict[str, int], timeout: "float | Deadline | None" = None) -> dict:
+        """{group: GroupEpochs} (kctl.kafka.consumer_group_describe) of consumer-protocol groups
+        ({group: coordinator broker id}): group, assignment and member epochs, the assignments;
+        one request per coordinator. KctlError when a request fails."""
+        from kctl.kafka import consumer_group_describe
+
+        check_names(list(coordinators), "group id")
+        deadline = self._deadline(timeout)
+        by_coordinator: dict[int, list[str]] = {}
+        for group, node in coordinators.items():
+            by_coordinator.setdefault(node, []).append(group)
+        out: dict = {}
+        client = self._kpy(deadline)
+        for node, groups in sorted(by_coordinator.items()):
+            out.update(consumer_group_describe.describe(client, deadline, node, groups))
+        return out
+
     def committed_offsets(self, group_ids: list[str], timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:
         """{group: Outcome({(topic, partition): offset})} of every partition each group committed
         an offset for (ListConsumerGroupOffsets; the requests are in flight together)."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from kctl.client.consumer import BULK_DEFAULTS
 from kctl.errors import UsageError
+from kctl.models.choices import GROUP_PROTOCOLS, REMOTE_ASSIGNORS
 from kctl.parsing import is_int, parse_int, parse_partition_offsets, parse_time
 
 COMMIT_MODES = ("after-write", "auto", "sync", "async", "none")
@@ -131,6 +132,8 @@ class ConsumeOptions:
     pattern: str | None = None
     group: str | None = None
     assignment: str | None = None
+    group_protocol: str | None = None  # classic (librdkafka's default) or consumer (KIP-848)
+    assignor: str | None = None  # the consumer protocol's server-side assignor: uniform or range
     commit: str | None = None  # default: after-write with a group, none without
     start: Position | None = None  # default: beginning without a group, stored with one
     partitions: tuple[int, ...] | None = None
@@ -152,6 +155,16 @@ class ConsumeOptions:
                 utf8(value, option)
         if self.assignment and self.assignment not in ASSIGNMENTS:
             raise UsageError(f"--assignment must be one of {', '.join(ASSIGNMENTS)}")
+        if self.group_protocol is not None and self.group_protocol not in GROUP_PROTOCOLS:
+            raise UsageError(f"--group-protocol must be one of {', '.join(GROUP_PROTOCOLS)}")
+        if self.assignor is not None and self.assignor not in REMOTE_ASSIGNORS:
+            raise UsageError(f"--assignor must be one of {', '.join(REMOTE_ASSIGNORS)}")
+        if self.group_protocol == "consumer" and self.assignment:
+            raise UsageError("--assignment is a client-side strategy of the classic protocol",
+                             hint="with --group-protocol consumer the broker assigns: choose it with --assignor uniform|range")
+        if self.assignor and self.group_protocol != "consumer":
+            raise UsageError("--assignor needs --group-protocol consumer",
+                             hint="the classic protocol's client-side strategies are chosen with --assignment")
         if self.isolation not in ISOLATION:
             raise UsageError("--isolation must be read_committed or read_uncommitted")
         partitions = self.partitions
@@ -170,8 +183,10 @@ class ConsumeOptions:
         if not self.group:
             if commit != "none":
                 raise UsageError(f"--commit {commit} needs --group", hint="without a group kctl never commits")
-            if self.assignment:
-                raise UsageError("--assignment needs --group")
+            for value, option in ((self.assignment, "--assignment"), (self.group_protocol, "--group-protocol"),
+                                  (self.assignor, "--assignor")):
+                if value:
+                    raise UsageError(f"{option} needs --group")
             if self.start and self.start.kind == "stored":
                 raise UsageError("--from stored needs --group")
         elif self.partitions:
@@ -206,6 +221,10 @@ def consumer_conf(base: dict, opts: ConsumeOptions) -> dict:
         conf.setdefault("auto.offset.reset", "earliest")
         if opts.assignment:
             conf["partition.assignment.strategy"] = ASSIGNMENTS[opts.assignment]
+        if opts.group_protocol:
+            conf["group.protocol"] = opts.group_protocol
+        if opts.assignor:
+            conf["group.remote.assignor"] = opts.assignor
         # after-write: librdkafka auto-commits only what kctl stored after writing it.
         conf["enable.auto.commit"] = opts.commit in ("after-write", "auto")
         conf["enable.auto.offset.store"] = opts.commit == "auto"

@@ -103,6 +103,10 @@ class ConsumeSession:
     def start(self) -> None:
         client, opts = self.client, self.opts
         topics = self.interruptible(lambda: resolve_topics(client, opts, self.timeout), "metadata")
+        if opts.group:
+            # The consumer protocol's broker check (group.version), once the cluster answered (a
+            # cluster that does not is the metadata step's error), and where a signal ends it.
+            self.bounded(lambda: client.check_group_protocol(self.timeout), "features")
         self.loop = ConsumeLoop(client, opts, self.output, ChunkWriter(self.stream, stop=lambda: self.interrupts.pending),
                                 self.partitions, self.commits,
                                 TopicWatch(client, topics, self.timeout, self.conf.get("bootstrap.servers")),

@@ -40,7 +40,7 @@ JSON document of one run (`-o json`; kctl.models.E2EReport, validated against sc
     "started_at": "2025-01-01T12:00:00.000+00:00", "duration_ms": 812.4,
     "settings": {"messages": 100, "partitions": 3, "replication_factor": null, "consumers": 2,
                  "transactional": false, "cleanup": true, "reuse": false, "max_p99_ms": null,
-                 "timeout_s": 10.0},
+                 "timeout_s": 10.0, "group_protocol": "classic" | "consumer", "assignor": null | "uniform" | "range"},
     "cluster": {"cluster_id": "...", "controller_id": 1, "topic_count": 12,
                 "brokers": [{"id": 1, "host": "127.0.0.1", "port": 9092, "is_controller": true}]} | null,
     "steps": [{"name": "connect", "title": "...", "status": "passed" | "failed" | "skipped",

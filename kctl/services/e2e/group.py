@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from kctl.client.group_protocol import CLASSIC_ONLY, protocol_of
 from kctl.client.records import ConsumerRecord
 from kctl.deadline import Deadline
 
@@ -32,8 +33,14 @@ CONSUMER_DEFAULTS = {
 
 
 def consumer_conf(conf: dict, **forced) -> dict:
-    """CONSUMER_DEFAULTS < the user's settings < what the check needs (forced, '.' spelled '_')."""
-    return {**CONSUMER_DEFAULTS, **conf, **{name.replace("_", "."): value for name, value in forced.items()}}
+    """CONSUMER_DEFAULTS < the user's settings < what the check needs (forced, '.' spelled '_').
+    With the consumer group protocol the broker owns sessions and heartbeats: the classic-only
+    defaults are left out (a classic-only setting of the user's is refused by ConsumerClient)."""
+    out = {**conf, **{name.replace("_", "."): value for name, value in forced.items()}}
+    defaults = CONSUMER_DEFAULTS
+    if protocol_of(out) == "consumer":
+        defaults = {k: v for k, v in defaults.items() if k not in CLASSIC_ONLY}
+    return {**defaults, **out}
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,8 @@ class GroupMembers:
     """K members of `group` reading `topic` under read_committed, never committing on their own."""
 
     def __init__(self, conf: dict, topic: str, group: str, count: int, start_offsets: dict[int, int],
-                 client_prefix: str):
+                 client_prefix: str, group_protocol: str | None = None, assignor: str | None = None):
+        self.group_protocol, self.assignor = group_protocol, assignor
         self.conf, self.topic, self.group, self.count = conf, topic, group, count
         self.client_prefix = client_prefix
         self.clients: list = []
@@ -74,7 +82,9 @@ class GroupMembers:
         for member in range(self.count):
             client = ConsumerClient(consumer_conf(
                 self.conf, group_id=self.group, client_id=self.client_id(member), enable_auto_commit=False,
-                auto_offset_reset="earliest", isolation_level="read_committed", max_poll_interval_ms=300000))
+                auto_offset_reset="earliest", isolation_level="read_committed", max_poll_interval_ms=300000,
+                **({"group_protocol": self.group_protocol} if self.group_protocol else {})),
+                assignor=self.assignor)
             self.clients.append(client)
             self.assignments[member] = None
             client.subscribe([self.topic], on_assign=self._on_assign(member), on_revoke=self._on_revoke(member),

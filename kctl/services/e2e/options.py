@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from kctl.errors import UsageError
+from kctl.models.choices import GROUP_PROTOCOLS, REMOTE_ASSIGNORS
 
 # Cleanup runs after the run's deadline too: it gets at least min(timeout, this) more seconds.
 CLEANUP_GRACE_S = 5.0
@@ -26,6 +27,8 @@ class E2EOptions:
     transactional: bool = False
     max_p99_ms: float | None = None
     timeout: float = 10.0
+    group_protocol: str | None = None  # classic or consumer (KIP-848); None: the settings' (classic)
+    assignor: str | None = None  # with the consumer protocol: uniform or range (the broker's default: uniform)
 
     def validate(self) -> None:
         for name, value in (("--messages", self.messages), ("--partitions", self.partitions),
@@ -38,6 +41,13 @@ class E2EOptions:
             # nan compares false with everything: it would switch the latency check off.
             if not math.isfinite(self.max_p99_ms) or self.max_p99_ms < 0:
                 raise UsageError(f"--max-p99-ms must be a finite number of 0 or more, got {self.max_p99_ms:g}")
+        if self.group_protocol is not None and self.group_protocol not in GROUP_PROTOCOLS:
+            raise UsageError(f"--group-protocol must be one of {', '.join(GROUP_PROTOCOLS)}")
+        if self.assignor is not None:
+            if self.assignor not in REMOTE_ASSIGNORS:
+                raise UsageError(f"--assignor must be one of {', '.join(REMOTE_ASSIGNORS)}")
+            if self.group_protocol != "consumer":
+                raise UsageError("--assignor needs --group-protocol consumer")
         if not math.isfinite(self.timeout) or self.timeout <= 0:
             raise UsageError(f"--timeout must be a finite number above 0, got {self.timeout:g}")
 

@@ -132,6 +132,7 @@ class StepRunner:
                 messages=opts.messages, partitions=s.partitions, replication_factor=opts.replication_factor,
                 consumers=opts.consumers, transactional=opts.transactional, cleanup=opts.cleanup,
                 reuse=opts.reuse, max_p99_ms=opts.max_p99_ms, timeout_s=opts.timeout,
+                group_protocol=s.group_protocol, assignor=opts.assignor,
             ),
             cluster=s.cluster,
             steps=tuple(self.steps[name] for name, _ in STEPS),

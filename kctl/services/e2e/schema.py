@@ -32,7 +32,9 @@ REPORT_SCHEMA = {
                          "reuse", "max_p99_ms", "timeout_s"],
             "properties": {"messages": _INT, "partitions": _INT, "replication_factor": {"type": ["integer", "null"]},
                            "consumers": _INT, "transactional": {"type": "boolean"}, "cleanup": {"type": "boolean"},
-                           "reuse": {"type": "boolean"}, "max_p99_ms": _NUM_OR_NULL, "timeout_s": _NUM},
+                           "reuse": {"type": "boolean"}, "max_p99_ms": _NUM_OR_NULL, "timeout_s": _NUM,
+                           "group_protocol": {"type": "string", "enum": ["classic", "consumer"]},
+                           "assignor": {"type": ["string", "null"], "enum": ["uniform", "range", None]}},
         },
         "cluster": {
             "type": ["object", "null"],

@@ -75,6 +75,13 @@ class RunState:
         self.group_owned = self.options.group is None  # this run made the group: cleanup deletes it
 
     @property
+    def group_protocol(self) -> str:
+        """The group protocol of the members: --group-protocol, else the settings' (classic by default)."""
+        from kctl.client.group_protocol import protocol_of
+
+        return self.options.group_protocol or protocol_of(self.conf)
+
+    @property
     def unreachable(self) -> bool:
         """A step found the cluster unreachable and a probe confirmed it."""
         return self.first_failure == ExitCode.UNAVAILABLE and not self.cluster_answers()

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import time
 
+from kctl.client.group_protocol import check_broker, protocol_conf
 from kctl.errors import BrokerUnavailable, CheckFailed, NotFoundError
 from kctl.models import E2ELatency, E2EMemberAssignment, E2EPartitionOffsets, PartitionLatency
 from kctl.services.e2e.checks import check_assignment, latency_stats, verify
-from kctl.services.e2e.group import GroupMembers
+from kctl.services.e2e.group import GroupMembers, consumer_conf
 from kctl.services.e2e.producer import TIMEOUT_CODES, RunProducer
 from kctl.services.e2e.state import CheckFailedWith, RunState
 from kctl.services.e2e.txn import TransactionCheck
@@ -32,6 +33,12 @@ class Steps:
             admin.close()
             raise
         s.admin = admin
+        # The members' settings, and the cluster's group.version for the consumer protocol, are
+        # checked before anything is made (a usage error, exit 2, naming what to change).
+        forced = {"group_protocol": s.options.group_protocol} if s.options.group_protocol else {}
+        protocol_conf(consumer_conf(s.conf, **forced), None, s.options.assignor)
+        if s.group_protocol == "consumer":
+            check_broker(s.conf, s.deadline)
         # Made now, so that getting its producer id overlaps the topic creation and the group join.
         s.producer = RunProducer(s.conf, s.deadline)
         controller = s.cluster.controller_id if s.cluster.controller_id is not None else "?"
@@ -73,7 +80,8 @@ class Steps:
     def produce(self) -> str:
         s, opts = self.state, self.state.options
         s.members = members = GroupMembers(s.conf, s.topic, s.group, opts.consumers, s.start_offsets,
-                                           client_prefix=f"kctl-e2e-{s.run_id}")
+                                           client_prefix=f"kctl-e2e-{s.run_id}", group_protocol=opts.group_protocol,
+                                           assignor=opts.assignor)
         t_group = time.monotonic()
         members.start()
         producer_ready = s.producer.ready(s.topic, s.deadline)

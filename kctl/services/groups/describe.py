@@ -90,11 +90,41 @@ def describe_groups(conf: dict, timeout: float, group_ids: list[str], time_lag: 
     deadline = Deadline.after(timeout)
     with AdminClient(conf, timeout=timeout) as admin:
         found = read_lag(admin, group_ids, deadline, time_lag=time_lag)
-    groups = [d for d in found.values() if isinstance(d, GroupDetail)]
+        groups = with_epochs(admin, [d for d in found.values() if isinstance(d, GroupDetail)], deadline)
     missing = [d for d in found.values() if isinstance(d, ItemResult)]
     log.event("group_describe", groups=len(group_ids), missing=len(missing),
               total_lag=sum(g.total_lag or 0 for g in groups), duration_ms=ms_since(start))
     return GroupDescribeResult(groups=tuple(groups), missing=tuple(missing))
+
+
+def with_epochs(admin: AdminClient, groups: list[GroupDetail], deadline: Deadline) -> list[GroupDetail]:
+    """The consumer-protocol groups with their group, assignment and member epochs (one
+    ConsumerGroupDescribe per coordinator); without them (a warning says why) when that fails:
+    the rest of the description stands."""
+    wanted = {g.group_id: g.coordinator for g in groups if g.type == "Consumer" and g.coordinator is not None}
+    if not wanted:
+        return groups
+    try:
+        epochs = admin.consumer_group_epochs(wanted, deadline)
+    except KctlError as error:
+        log.event("group_epochs_not_read", logging.WARNING, groups=len(wanted), error=error.message)
+        return groups
+    out = []
+    for group in groups:
+        found = epochs.get(group.group_id)
+        if found is None or found.error is not None:
+            if found is not None:
+                log.event("group_epochs_not_read", logging.WARNING, group=group.group_id, error=found.error)
+            out.append(group)
+            continue
+        members = []
+        for member in group.members:
+            epoch = found.members.get(member.member_id)
+            members.append(member if epoch is None else dataclasses.replace(
+                member, member_epoch=epoch.member_epoch, target_assignment=epoch.target_assignment))
+        out.append(dataclasses.replace(group, members=tuple(members), group_epoch=found.group_epoch,
+                                       assignment_epoch=found.assignment_epoch))
+    return out
 
 
 def read_lag(admin: AdminClient, group_ids: list[str], deadline: Deadline, time_lag: bool = True,
