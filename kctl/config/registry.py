@@ -47,6 +47,7 @@ class Registry:
     temporal_ui_port: int = 8233
     schema_registry_port: int = 8081
     schema_registry_management_port: int = 9081
+    oidc_port: int = 8090
 
     def check_instance(self, instance: int) -> None:
         if not 0 <= instance < self.max_instances:
@@ -81,6 +82,30 @@ class Registry:
         self.check_instance(instance)
         offset = instance * self.instance_increment
         return SchemaRegistryPorts(self.host, self.schema_registry_port + offset, self.schema_registry_management_port + offset)
+
+    def oidc_of(self, instance: int) -> "OidcPorts":
+        """The OIDC issuer's port of an instance (`kctl local up --security oauth`)."""
+        self.check_instance(instance)
+        return OidcPorts(self.host, self.oidc_port + instance * self.instance_increment)
+
+
+@dataclass(frozen=True)
+class OidcPorts:
+    host: str
+    port: int
+
+    @property
+    def issuer(self) -> str:
+        """The issuer URL (the `iss` of its tokens); /token and /jwks below it."""
+        return f"http://{self.host}:{self.port}/kctl"
+
+    @property
+    def token_url(self) -> str:
+        return self.issuer + "/token"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.issuer + "/jwks"
 
 
 @dataclass(frozen=True)
@@ -171,6 +196,7 @@ def _instance_ports(registry: "Registry"):
         yield registry.schema_registry_port + instance * step, f"Schema Registry port of instance {instance}"
         yield (registry.schema_registry_management_port + instance * step,
                f"Schema Registry management port of instance {instance}")
+        yield registry.oidc_port + instance * step, f"OIDC issuer port of instance {instance}"
 
 
 def _check_ports(registry: "Registry") -> None:
@@ -180,7 +206,7 @@ def _check_ports(registry: "Registry") -> None:
         raise ConfigError(f"malformed registry {path}: max_instances and instance_increment must be at least 1")
     if min(registry.broker_port, registry.controller_port, registry.ui_port,
            registry.temporal_frontend_port, registry.temporal_ui_port,
-           registry.schema_registry_port, registry.schema_registry_management_port) < 1:
+           registry.schema_registry_port, registry.schema_registry_management_port, registry.oidc_port) < 1:
         raise ConfigError(f"malformed registry {path}: ports must be at least 1")
     seen: dict[int, str] = {}
     for port, where in _instance_ports(registry):
@@ -272,6 +298,7 @@ def load_registry(explicit: str | None = None) -> Registry:
     ui = _optional_section(data, "kafka_ui", path)
     temporal = _optional_section(data, "temporal", path)
     schema_registry = _optional_section(data, "schema_registry", path)
+    oidc = _optional_section(data, "oidc", path)
     host = kafka.get("host", "127.0.0.1")
     if not isinstance(host, str) or not host.strip() or any(c in host for c in " ,/"):
         raise ConfigError(f"malformed registry {path}: kafka.host must be a host name, got {host!r}")
@@ -289,6 +316,7 @@ def load_registry(explicit: str | None = None) -> Registry:
         schema_registry_port=_int_field(schema_registry, "port", path, default=8081, prefix="schema_registry"),
         schema_registry_management_port=_int_field(schema_registry, "management_port", path, default=9081,
                                                    prefix="schema_registry"),
+        oidc_port=_int_field(oidc, "port", path, default=8090, prefix="oidc"),
     )
     _check_ports(registry)
     return registry

@@ -23,7 +23,7 @@ from kctl.errors import ConfigError, NotFoundError, UsageError
 from kctl.local import LOG4J_TEMPLATE
 from kctl.models import LocalInstance
 from kctl.models.local import state_of
-from kctl.services.local import jars, kafka, paths, schema_registry, supervisor, temporal
+from kctl.services.local import jars, kafka, oidc, paths, schema_registry, supervisor, temporal
 from kctl.services.local.jars import check_kafka_version, find_java, kafka_libs, kafka_version, pom_kafka_version
 from kctl.services.local.kafka import java_base, new_cluster_id, start_broker, stop_broker
 from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, read_meta, state_root
@@ -70,6 +70,7 @@ def describe(registry: Registry, instance: int, already: bool = False, started: 
         started=started,
         security=meta.get("security", "none"),
         context=meta.get("context"),
+        oidc=supervisor.describe(oidc.SERVER, registry, instance),
         **{field: supervisor.describe(server, registry, instance) for field, server in SERVERS.items()},
     )
 
@@ -134,11 +135,20 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
         supervisor.preflight(server, registry, instance)
         supervisor.fetch(server)
     version = None if os.environ.get("KAFKA_HOME") else (kafka_version or recorded or jars.kafka_version())
-    started, new_meta = kafka.start_missing(registry, instance, count, meta, heap, wait, mode, version)
-    if mode == "scram" and started:
+    issuer_started = False
+    if mode == "oauth":  # the brokers fetch its JWKS when they start
+        meta = {**meta, "oidc": _oidc_meta(registry, instance)}
+        issuer_started = supervisor.start(oidc.SERVER, registry, instance, wait)
+    try:
+        started, new_meta = kafka.start_missing(registry, instance, count, meta, heap, wait, mode, version)
+    except BaseException:
+        if issuer_started:
+            supervisor.stop(oidc.SERVER, instance, 10.0)
+        raise
+    if mode != "none" and started:
         from kctl.services.local.paths import write_meta
 
-        write_meta(instance, {**new_meta, "context": secure.make_context(instance)})
+        write_meta(instance, {**new_meta, "context": secure.make_context(instance, mode)})
     servers_started = []
     for server in wanted:
         try:
@@ -151,6 +161,14 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
             raise
     already = not started and not servers_started
     return describe(registry, instance, already=already, started=tuple(started))
+
+
+def _oidc_meta(registry: Registry, instance: int) -> dict:
+    """What instance.json records of the issuer, for the oauth context and `-i N` (kctl.config.state)."""
+    from kctl.services.local.security import _secret_file
+
+    _secret_file(oidc.client_secret_file(instance))
+    return {"token_url": registry.oidc_of(instance).token_url, "client_id": oidc.CLIENT_ID, "scope": oidc.SCOPE}
 
 
 def start_server(registry: Registry, instance: int, server: supervisor.Server, wait: float) -> bool:
@@ -210,13 +228,14 @@ def down(registry: Registry, instance: int, grace: float = 20.0) -> LocalInstanc
     count = _created_brokers(read_meta(instance)) or 1
     with log.timed("local_down", instance=instance):
         stop_processes(kafka.stop_targets(broker_paths(instance, count))
-                       + [supervisor.stop_target(server, instance) for server in SERVERS.values()], grace)
+                       + [supervisor.stop_target(server, instance) for server in (*SERVERS.values(), oidc.SERVER)],
+                       grace)
     return describe(registry, instance)
 
 
 def known_instances() -> list[int]:
     """The instances with a state folder here: brokers created, or a managed server started."""
-    return paths.known_instances([server.name for server in SERVERS.values()])
+    return paths.known_instances([server.name for server in (*SERVERS.values(), oidc.SERVER)])
 
 
 def down_all(registry: Registry, grace: float = 20.0) -> list[LocalInstance]:
