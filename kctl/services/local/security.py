@@ -167,6 +167,11 @@ def secure_properties(text: str, instance: int, tls: dict[str, str], host: str, 
             f"sasl.oauthbearer.jwks.endpoint.url={oidc.jwks_url}",
             f"sasl.oauthbearer.expected.audience={AUDIENCE}",
             f"sasl.oauthbearer.expected.issuer={oidc.issuer}",
+            # Kafka 4.1's public OAuthBearerValidatorCallbackHandler.configure makes the default
+            # DefaultJwtValidator without a key resolver, which then checks only the claims and
+            # not the signature (a forged token was accepted here): name the broker validator.
+            # Kafka 3.x has no such setting and verifies by itself (it warns of an unknown config).
+            "sasl.oauthbearer.jwt.validator.class=org.apache.kafka.common.security.oauthbearer.BrokerJwtValidator",
         ]
         users += f";User:{CLIENT_ID}"
     replaced.append(f"super.users={users}")
