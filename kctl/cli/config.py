@@ -174,3 +174,37 @@ def set_context(
                                            schema_registry_password_file, schema_registry_ca_file)
     _, created, path = store(name, bootstrap, instance, props, unset, use, schema_registry=registry_entry)
     _done(ctx, "set-context", name, ("created in " if created else "updated in ") + str(path) + (" (current)" if use else ""))
+
+
+@app.command("test-auth")
+def test_auth(
+    ctx: typer.Context,
+    name: Optional[str] = typer.Argument(None, metavar="[CONTEXT]", help="The context to test (default: the target of this invocation: --context, -b, -i, the current context)."),
+):
+    """Log in step by step (DNS, TCP, TLS, token, login, metadata) and report each; exit with the failing step's code.
+
+    Exit codes: 6 a host that does not resolve or answer (or an OAuth issuer that is down), 3 a
+    certificate that does not verify against the CA file (or a file that cannot be read), 9 a
+    login, token or client certificate the broker or issuer refuses. All within --timeout.
+
+    Example: kctl config test-auth prod --timeout 10
+    """
+    import dataclasses
+
+    from kctl.errors import UsageError
+    from kctl.render import render
+    from kctl.services import auth_test
+
+    obj = app_context(ctx)
+    if name is not None:
+        if obj.bootstrap or obj.instance is not None:
+            raise UsageError("give a CONTEXT or -b/-i, not both")
+        obj = dataclasses.replace(obj, context_name=name)  # a fresh AppContext: its context and target anew
+    conf = obj.client_conf()
+    context = (obj.context or {}).get("name") if obj.bootstrap is None and obj.instance is None else None
+    try:
+        result = auth_test.run(conf, context, obj.timeout)
+    except auth_test.AuthTestFailed as failed:
+        render(failed.result, obj.output)  # the steps so far, the failed one last
+        raise auth_test.step_error(failed) from None
+    render(result, obj.output)

@@ -42,6 +42,8 @@ _HOME = {
     "SchemaConfig": "schemas",
     "SchemaDeleted": "schemas",
     "ContextInfo": "config",
+    "AuthStep": "config",
+    "AuthTest": "config",
     "ConfigView": "config",
     "E2EStep": "e2e",
     "E2ESettings": "e2e",
