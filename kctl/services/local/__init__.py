@@ -9,6 +9,8 @@ registry gives an instance.
     supervisor.py the managed servers (`Server`): fetch, preflight, start, readiness, stop, status, log
     temporal.py   the Temporal dev server as a Server: binary lookup, command line, readiness
     schema_registry.py  the Schema Registry (Apicurio) as a Server: Maven fetch, Java 21+, readiness
+    security.py   --security scram|oauth|mtls: the CA and certificates, the brokers' secured properties
+    oidc.py       the OIDC issuer of --security oauth (mock-oauth2-server) as a Server, started before the brokers
 """
 
 from __future__ import annotations
