@@ -13,10 +13,14 @@ from tests.helpers import run_kctl_process
 
 PORTS = {
     "kafka": {"host": "127.0.0.1", "broker_port": 31092, "controller_port": 32892, "instance_increment": 100,
-              "max_instances": 2, "broker_stride": 3},
+              "max_instances": 4, "broker_stride": 3},
     "kafka_ui": {"ui_port": 31070}, "temporal": {"frontend_port": 31071, "ui_port": 31072},
     "schema_registry": {"port": 31073, "management_port": 31074}, "oidc": {"port": 31080},
 }
+
+
+# Kafka release -> (oauth instance, mtls instance)
+VERSIONS = {"4.1.1": (0, 1), "3.9.2": (2, 3)}
 
 
 def private_env(root) -> dict:

@@ -12,24 +12,25 @@ import stat
 
 import pytest
 
-from tests.integration.login_helpers import Kctl, one_error_line, private_env
+from tests.integration.login_helpers import VERSIONS, Kctl, one_error_line, private_env
 
-INSTANCE = 1
 TIMEOUT = 5
 
 
-@pytest.fixture(scope="module")
-def mtls(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mtls")
+@pytest.fixture(scope="module", params=list(VERSIONS), ids=lambda v: f"kafka-{v}")
+def mtls(request, tmp_path_factory):
+    version, instance = request.param, VERSIONS[request.param][1]
+    root = tmp_path_factory.mktemp(f"mtls-{version}")
     kctl = Kctl(private_env(root))
-    up = kctl("local", "up", "-i", INSTANCE, "--security", "mtls", "--heap", "256m", "--wait", 180, "-o", "json",
-              timeout=300)
+    up = kctl("local", "up", "-i", instance, "--security", "mtls", "--kafka-version", version, "--heap", "256m",
+              "--wait", 180, "-o", "json", timeout=300)
     assert up.code == 0, up
-    state = root / "state" / "instances" / str(INSTANCE)
+    state = root / "state" / "instances" / str(instance)
     try:
-        yield {"kctl": kctl, "up": up.json, "state": state, "root": root, "ctx": ("--context", up.json["context"])}
+        yield {"kctl": kctl, "up": up.json, "state": state, "root": root, "ctx": ("--context", up.json["context"]),
+               "instance": instance, "version": version}
     finally:
-        kctl("local", "down", "-i", INSTANCE, "--grace", "10")
+        kctl("local", "down", "-i", instance, "--grace", "10")
         key = (state / "tls" / "admin.key").read_text()
         body = "".join(key.strip().splitlines()[1:-1])
         assert kctl.leaks([body[:60], (state / "tls" / "store.password").read_text().strip()]) == []
@@ -57,7 +58,8 @@ def _self_signed(folder) -> tuple[str, str]:
 
 def test_up_makes_the_client_certificate_and_the_context(mtls):
     up, state = mtls["up"], mtls["state"]
-    assert up["security"] == "mtls" and up["context"] == f"local-{INSTANCE}-mtls" and up["oidc"] is None
+    assert up["security"] == "mtls" and up["context"] == f"local-{mtls['instance']}-mtls" and up["oidc"] is None
+    assert up["kafka_version"] == mtls["version"]
     assert stat.S_IMODE(os.stat(state / "tls" / "admin.key").st_mode) == 0o600
     assert (state / "tls" / "admin.pem").read_text().startswith("-----BEGIN CERTIFICATE-----")
     props = (state / "broker-1" / "server.properties").read_text()
@@ -76,7 +78,7 @@ def test_produce_consume_list_and_kafka_python_paths_over_mtls(mtls):
     for command in (("topics", "list"), ("txn", "list"), ("cluster", "log-dirs"), ("acls", "list")):
         result = kctl(*ctx, "--timeout", 10, *command, "-o", "json")
         assert result.code == 0, (command, result)
-    by_instance = kctl("-i", INSTANCE, "--timeout", TIMEOUT, "topics", "list", "-o", "json")
+    by_instance = kctl("-i", mtls["instance"], "--timeout", TIMEOUT, "topics", "list", "-o", "json")
     assert by_instance.code == 0 and topic in {t["name"] for t in by_instance.json}, by_instance
 
 
