@@ -160,6 +160,7 @@ def logs(
     broker: int = typer.Option(1, "--broker", help="Which broker of the instance (1..3)."),
     temporal: bool = typer.Option(False, "--temporal", help="The Temporal dev server's log instead of a broker's."),
     schema_registry: bool = typer.Option(False, "--schema-registry", help="The Schema Registry's log instead of a broker's."),
+    oidc: bool = typer.Option(False, "--oidc", help="The OIDC issuer's log (--security oauth) instead of a broker's."),
     follow: bool = typer.Option(False, "--follow", help="Keep printing new lines (like tail -f)."),
     lines: int = typer.Option(50, "--lines", "-n", min=0, help="How many last lines to show."),
 ):
@@ -169,7 +170,7 @@ def logs(
     """
     from kctl.services import local
 
-    server = next(iter(_servers(schema_registry=schema_registry, temporal=temporal)), None)
+    server = next(iter(_servers(schema_registry=schema_registry, temporal=temporal, oidc=oidc)), None)
     path = local.log_path(_instance(ctx, instance), broker, server)
     if follow:
         for line in local.follow(path, lines):

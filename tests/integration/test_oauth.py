@@ -52,6 +52,7 @@ def test_up_starts_the_issuer_and_writes_the_context(oauth):
     assert f"sasl.oauthbearer.jwks.endpoint.url={issuer}/jwks" in props
     status = oauth["kctl"]("local", "status", "-i", instance, "-o", "json")
     assert status.code == 0 and status.json[0]["oidc"]["running"], status
+    assert oauth["kctl"]("local", "logs", "-i", instance, "--oidc").code == 0
 
 
 def test_produce_consume_and_list_over_oauth(oauth):

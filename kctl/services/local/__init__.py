@@ -255,7 +255,7 @@ def status(registry: Registry, instance: int | None = None) -> list[LocalInstanc
 def log_path(instance: int, broker: int = 1, server: str | None = None):
     """The log file of one broker, or of one of the instance's managed servers (a name of SERVERS)."""
     if server is not None:
-        return supervisor.log_path(SERVERS[server], instance)
+        return supervisor.log_path(oidc.SERVER if server == "oidc" else SERVERS[server], instance)
     meta = read_meta(instance)
     if not meta:
         raise NotFoundError(f"instance {instance} has never been started here", hint=f"`kctl local up -i {instance}`")
