@@ -106,7 +106,7 @@ def kafka_python_kwargs(conf: dict, timeout: float) -> dict:
     if kwargs.get("sasl_mechanism") == "OAUTHBEARER":
         if str(conf.get("sasl.oauthbearer.method", "default")).lower() != "oidc":
             # librdkafka's default method takes an unsecured JWT (sasl.oauthbearer.config): testing only.
-            raise _untranslatable("sasl.oauthbearer.method=default (an unsecured token)")
+            raise _untranslatable("sasl.mechanism=OAUTHBEARER with sasl.oauthbearer.method=default (an unsecured token)")
         from kctl.kafka.oauth import OidcTokenProvider
 
         kwargs["sasl_oauth_token_provider"] = OidcTokenProvider(conf, timeout)
