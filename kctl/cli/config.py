@@ -123,6 +123,7 @@ def set_context(
     password_env: Optional[str] = typer.Option(None, "--password-env", metavar="VAR", help="Read the password from this environment variable at run time."),
     password_file: Optional[str] = typer.Option(None, "--password-file", metavar="PATH", help="Read the password from this file at run time."),
     oauth_token_url: Optional[str] = typer.Option(None, "--oauth-token-url", help="OAUTHBEARER: OIDC token endpoint (client credentials)."),
+    oauth_scope: Optional[str] = typer.Option(None, "--oauth-scope", help="OAUTHBEARER: the scope to ask the token endpoint for."),
     ca_file: Optional[str] = typer.Option(None, "--ca-file", help="TLS: CA certificate(s) to trust (PEM)."),
     cert_file: Optional[str] = typer.Option(None, "--cert-file", help="mTLS: client certificate (PEM)."),
     key_file: Optional[str] = typer.Option(None, "--key-file", help="mTLS: client private key (PEM)."),
@@ -161,6 +162,7 @@ def set_context(
             password_env=password_env,
             password_file=password_file,
             oauth_token_url=oauth_token_url,
+            oauth_scope=oauth_scope,
             ca_file=ca_file,
             cert_file=cert_file,
             key_file=key_file,
@@ -174,3 +176,37 @@ def set_context(
                                            schema_registry_password_file, schema_registry_ca_file)
     _, created, path = store(name, bootstrap, instance, props, unset, use, schema_registry=registry_entry)
     _done(ctx, "set-context", name, ("created in " if created else "updated in ") + str(path) + (" (current)" if use else ""))
+
+
+@app.command("test-auth")
+def test_auth(
+    ctx: typer.Context,
+    name: Optional[str] = typer.Argument(None, metavar="[CONTEXT]", help="The context to test (default: the target of this invocation: --context, -b, -i, the current context)."),
+):
+    """Log in step by step (DNS, TCP, TLS, token, login, metadata) and report each; exit with the failing step's code.
+
+    Exit codes: 6 a host that does not resolve or answer (or an OAuth issuer that is down), 3 a
+    certificate that does not verify against the CA file (or a file that cannot be read), 9 a
+    login, token or client certificate the broker or issuer refuses. All within --timeout.
+
+    Example: kctl config test-auth prod --timeout 10
+    """
+    import dataclasses
+
+    from kctl.errors import UsageError
+    from kctl.render import render
+    from kctl.services import auth_test
+
+    obj = app_context(ctx)
+    if name is not None:
+        if obj.bootstrap or obj.instance is not None:
+            raise UsageError("give a CONTEXT or -b/-i, not both")
+        obj = dataclasses.replace(obj, context_name=name)  # a fresh AppContext: its context and target anew
+    conf = obj.client_conf()
+    context = (obj.context or {}).get("name") if obj.bootstrap is None and obj.instance is None else None
+    try:
+        result = auth_test.run(conf, context, obj.timeout)
+    except auth_test.AuthTestFailed as failed:
+        render(failed.result, obj.output)  # the steps so far, the failed one last
+        raise auth_test.step_error(failed) from None
+    render(result, obj.output)

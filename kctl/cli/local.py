@@ -58,8 +58,8 @@ def up(
                                help="How long to wait for the brokers (and Temporal) to answer (90s, 5m; bare seconds)."),
     heap: str = typer.Option("512m", "--heap", help="JVM heap of each broker."),
     temporal: bool = typer.Option(False, "--temporal", help="Also start the instance's Temporal dev server."),
-    security: Optional[str] = typer.Option(None, "--security", metavar="none|scram",
-                                           help="scram: SASL/SCRAM over TLS, the standard authorizer, a super user and a kctl context (new instances)."),
+    security: Optional[str] = typer.Option(None, "--security", metavar="none|scram|oauth|mtls",
+                                           help="TLS, the standard authorizer, a super user and a kctl context (new instances): scram (SASL/SCRAM), oauth (OAUTHBEARER tokens of a local OIDC issuer), mtls (client certificates)."),
     schema_registry: bool = typer.Option(
         False, "--schema-registry", help="Also start the instance's Schema Registry (Apicurio; needs Java 21+)."),
     kafka_version: Optional[str] = typer.Option(
@@ -89,7 +89,12 @@ def up(
             note = " (started now)" if broker.node_id in result.started else ""
             print(f"broker {broker.node_id}: pid {broker.pid}{note}, data {broker.data_dir}, log {broker.log_file}", file=sys.stderr)
         if result.context:
-            print(f"secured (SASL/SCRAM over TLS): `kctl --context {result.context} ...` logs in as the super user", file=sys.stderr)
+            how = {"scram": "SASL/SCRAM over TLS", "oauth": "SASL/OAUTHBEARER over TLS",
+                   "mtls": "TLS client certificates"}.get(result.security, result.security)
+            print(f"secured ({how}): `kctl --context {result.context} ...` logs in as the super user", file=sys.stderr)
+        if result.oidc is not None and result.oidc.running:
+            o = result.oidc
+            print(f"oidc issuer: pid {o.pid}, {o.issuer}, token {o.token_url}, log {o.log_file}", file=sys.stderr)
         if result.temporal is not None and result.temporal.running:
             t = result.temporal
             print(f"temporal: pid {t.pid}, {t.address}, UI {t.ui_url}, db {t.db_file}, log {t.log_file}", file=sys.stderr)
@@ -155,6 +160,7 @@ def logs(
     broker: int = typer.Option(1, "--broker", help="Which broker of the instance (1..3)."),
     temporal: bool = typer.Option(False, "--temporal", help="The Temporal dev server's log instead of a broker's."),
     schema_registry: bool = typer.Option(False, "--schema-registry", help="The Schema Registry's log instead of a broker's."),
+    oidc: bool = typer.Option(False, "--oidc", help="The OIDC issuer's log (--security oauth) instead of a broker's."),
     follow: bool = typer.Option(False, "--follow", help="Keep printing new lines (like tail -f)."),
     lines: int = typer.Option(50, "--lines", "-n", min=0, help="How many last lines to show."),
 ):
@@ -164,7 +170,7 @@ def logs(
     """
     from kctl.services import local
 
-    server = next(iter(_servers(schema_registry=schema_registry, temporal=temporal)), None)
+    server = next(iter(_servers(schema_registry=schema_registry, temporal=temporal, oidc=oidc)), None)
     path = local.log_path(_instance(ctx, instance), broker, server)
     if follow:
         for line in local.follow(path, lines):

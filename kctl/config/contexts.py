@@ -235,6 +235,7 @@ def security_properties(
     password_env: str | None = None,
     password_file: str | None = None,
     oauth_token_url: str | None = None,
+    oauth_scope: str | None = None,
     ca_file: str | None = None,
     cert_file: str | None = None,
     key_file: str | None = None,
@@ -263,13 +264,15 @@ def security_properties(
         if oauth_token_url:
             props["sasl.oauthbearer.method"] = "oidc"
             props["sasl.oauthbearer.token.endpoint.url"] = oauth_token_url
+        if oauth_scope:
+            props["sasl.oauthbearer.scope"] = oauth_scope
         if username:
             props["sasl.oauthbearer.client.id"] = username
         if password:
             props["sasl.oauthbearer.client.secret"] = password
     else:
-        if oauth_token_url:
-            raise UsageError("--oauth-token-url needs --sasl-mechanism OAUTHBEARER")
+        if oauth_token_url or oauth_scope:
+            raise UsageError(f"{'--oauth-token-url' if oauth_token_url else '--oauth-scope'} needs --sasl-mechanism OAUTHBEARER")
         if username:
             props["sasl.username"] = username
         if password:

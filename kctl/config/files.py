@@ -76,11 +76,16 @@ class SchemaRegistryPorts(Strict):
     management_port: Port = 9081
 
 
+class OidcPorts(Strict):
+    port: Port = 8090
+
+
 class RegistryFile(Strict):
     kafka: KafkaPorts
     kafka_ui: Union[KafkaUiPorts, None] = None
     temporal: Union[TemporalPorts, None] = None
     schema_registry: Union[SchemaRegistryPorts, None] = None
+    oidc: Union[OidcPorts, None] = None
 
 
 def decode_registry(data: Any, path: str) -> RegistryFile:

@@ -47,6 +47,7 @@ class Registry:
     temporal_ui_port: int = 8233
     schema_registry_port: int = 8081
     schema_registry_management_port: int = 9081
+    oidc_port: int = 8090
 
     def check_instance(self, instance: int) -> None:
         if not 0 <= instance < self.max_instances:
@@ -81,6 +82,30 @@ class Registry:
         self.check_instance(instance)
         offset = instance * self.instance_increment
         return SchemaRegistryPorts(self.host, self.schema_registry_port + offset, self.schema_registry_management_port + offset)
+
+    def oidc_of(self, instance: int) -> "OidcPorts":
+        """The OIDC issuer's port of an instance (`kctl local up --security oauth`)."""
+        self.check_instance(instance)
+        return OidcPorts(self.host, self.oidc_port + instance * self.instance_increment)
+
+
+@dataclass(frozen=True)
+class OidcPorts:
+    host: str
+    port: int
+
+    @property
+    def issuer(self) -> str:
+        """The issuer URL (the `iss` of its tokens); /token and /jwks below it."""
+        return f"http://{self.host}:{self.port}/kctl"
+
+    @property
+    def token_url(self) -> str:
+        return self.issuer + "/token"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.issuer + "/jwks"
 
 
 @dataclass(frozen=True)
@@ -150,6 +175,7 @@ def _instance_ports(registry: "Registry"):
         yield registry.schema_registry_port + instance * step, f"Schema Registry port of instance {instance}"
         yield (registry.schema_registry_management_port + instance * step,
                f"Schema Registry management port of instance {instance}")
+        yield registry.oidc_port + instance * step, f"OIDC issuer port of instance {instance}"
 
 
 def _check_ports(registry: "Registry") -> None:
@@ -159,7 +185,7 @@ def _check_ports(registry: "Registry") -> None:
         raise ConfigError(f"malformed registry {path}: max_instances and instance_increment must be at least 1")
     if min(registry.broker_port, registry.controller_port, registry.ui_port,
            registry.temporal_frontend_port, registry.temporal_ui_port,
-           registry.schema_registry_port, registry.schema_registry_management_port) < 1:
+           registry.schema_registry_port, registry.schema_registry_management_port, registry.oidc_port) < 1:
         raise ConfigError(f"malformed registry {path}: ports must be at least 1")
     seen: dict[int, str] = {}
     for port, where in _instance_ports(registry):
@@ -231,6 +257,7 @@ PLAIN_FIELDS = {
     "kafka_ui": {"ui_port": int},
     "temporal": {"frontend_port": int, "ui_port": int},
     "schema_registry": {"port": int, "management_port": int},
+    "oidc": {"port": int},
 }
 PLAIN_REQUIRED = {"broker_port", "controller_port", "instance_increment", "max_instances"}  # of kafka
 
@@ -255,7 +282,7 @@ def load_registry(explicit: str | None = None) -> Registry:
     if path == PACKAGED_REGISTRY:
         # kctl's own file, in the plain shape: read without yaml and msgspec (every command resolves it).
         data = _parse_plain_registry(PACKAGED_REGISTRY.read_text())
-        kafka, ui, temporal, schema_registry = (data.get(k, {}) for k in ("kafka", "kafka_ui", "temporal", "schema_registry"))
+        kafka, ui, temporal, schema_registry, oidc = (data.get(k, {}) for k in PLAIN_FIELDS)
     else:
         from kctl.regular import read_regular_file
 
@@ -271,7 +298,7 @@ def load_registry(explicit: str | None = None) -> Registry:
             file = decode_registry(parse_registry(text, str(path)) if data is None else data, str(path))
             data = {name: {f: getattr(section, f) for f in section.__struct_fields__}
                     for name, section in ((n, getattr(file, n)) for n in PLAIN_FIELDS) if section is not None}
-        kafka, ui, temporal, schema_registry = (data.get(k, {}) for k in PLAIN_FIELDS)
+        kafka, ui, temporal, schema_registry, oidc = (data.get(k, {}) for k in PLAIN_FIELDS)
     host = kafka.get("host", "127.0.0.1")
     if not host.strip() or any(c in host for c in " ,/"):
         raise ConfigError(f"malformed registry {path}: kafka.host must be a host name, got {host!r}")
@@ -282,6 +309,7 @@ def load_registry(explicit: str | None = None) -> Registry:
         temporal_frontend_port=temporal.get("frontend_port", 7233), temporal_ui_port=temporal.get("ui_port", 8233),
         schema_registry_port=schema_registry.get("port", 8081),
         schema_registry_management_port=schema_registry.get("management_port", 9081),
+        oidc_port=oidc.get("port", 8090),
     )
     _check_ports(registry)
     return registry

@@ -58,10 +58,33 @@ def super_user_properties(instance: int) -> dict[str, str]:
             "ssl.ca.location": str(tls_dir(instance) / "ca.pem")}
 
 
+def oauth_secret_file(instance: int) -> Path:
+    return instance_dir(instance) / "oauth-client.secret"
+
+
+def mode_properties(instance: int, mode: str) -> dict[str, str]:
+    """librdkafka properties of a secured instance's super user in one of its modes: scram (the
+    SCRAM user admin), oauth (OIDC client credentials of the instance's issuer, whose token URL
+    and client id instance.json records), mtls (the client certificate CN=admin)."""
+    tls = tls_dir(instance)
+    if mode == "mtls":
+        return {"security.protocol": "SSL", "ssl.ca.location": str(tls / "ca.pem"),
+                "ssl.certificate.location": str(tls / "admin.pem"), "ssl.key.location": str(tls / "admin.key")}
+    if mode == "oauth":
+        oidc = read_meta(instance).get("oidc") or {}
+        return {"security.protocol": "SASL_SSL", "sasl.mechanism": "OAUTHBEARER", "sasl.oauthbearer.method": "oidc",
+                "sasl.oauthbearer.token.endpoint.url": str(oidc.get("token_url", "")),
+                "sasl.oauthbearer.client.id": str(oidc.get("client_id", "")),
+                "sasl.oauthbearer.client.secret": "${file:" + str(oauth_secret_file(instance)) + "}",
+                "sasl.oauthbearer.scope": str(oidc.get("scope", "")), "ssl.ca.location": str(tls / "ca.pem")}
+    return super_user_properties(instance)
+
+
 def secured_client_properties(instance: int) -> dict[str, str]:
     """The super user's properties when the instance was started secured here, else {}: `-i N` on a
-    `kctl local up --security scram` instance logs in as `--context local-N-scram` does."""
-    return super_user_properties(instance) if read_meta(instance).get("security") == "scram" else {}
+    `kctl local up --security MODE` instance logs in as `--context local-N-MODE` does."""
+    mode = read_meta(instance).get("security")
+    return mode_properties(instance, mode) if mode in ("scram", "oauth", "mtls") else {}
 
 
 def target_properties(context: dict | None, instance: int | None) -> dict | None:

@@ -18,6 +18,11 @@ from kctl.errors import (
 from kctl.kafka.lib import confluent, confluent_admin
 
 _AUTH_CODES = ("_AUTHENTICATION", "SASL_AUTHENTICATION_FAILED", "_SSL")
+# A broker with ssl.client.auth=required ends the TLS handshake with an alert that librdkafka
+# reports as a transport failure (TLS 1.3: after the handshake, on the first receive): without
+# this, a missing or rejected client certificate looked like a broker that is down.
+_CERT_ALERT = re.compile(r"alert (bad certificate|certificate required|unknown ca|certificate unknown|"
+                         r"certificate revoked|certificate expired|unsupported certificate|access denied)")
 UNAVAILABLE_HINT = hint_for(BrokerUnavailable)  # kctl.cli.app replaces it for a cluster that is not local
 
 
@@ -53,6 +58,11 @@ class ClientErrors:
                 text = re.sub(r"\s*\(after \d+ms in state \w+\)\s*$", "", error.str())
                 return AuthError(f"authentication failed: {text}",
                                  hint="check the security settings of your context (`kctl config view`)")
+            alert = _CERT_ALERT.search(error.str())
+            if error.name() == "_TRANSPORT" and alert:
+                return AuthError(f"the broker refused the TLS client certificate (TLS alert: {alert.group(1)})",
+                                 hint="check ssl.certificate.location / ssl.key.location of your context "
+                                      "(`kctl config view`): a certificate signed by a CA the broker trusts")
         return None
 
 

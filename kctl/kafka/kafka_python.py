@@ -40,7 +40,10 @@ _TRANSLATED = {
 _SECURITY_PREFIXES = ("security.", "sasl.", "ssl.")
 # Security settings that do not change what kafka-python does (librdkafka-only tuning).
 _SECURITY_HARMLESS = ("sasl.kerberos.min.time.before.relogin", "ssl.engine.id", "ssl_engine_callback_data")
-_UNSUPPORTED_MECHANISMS = ("OAUTHBEARER", "GSSAPI")
+_UNSUPPORTED_MECHANISMS = ("GSSAPI",)
+# OAUTHBEARER with OIDC client credentials: kctl.kafka.oauth's token provider reads these.
+_OIDC_KEYS = ("sasl.oauthbearer.method", "sasl.oauthbearer.token.endpoint.url", "sasl.oauthbearer.client.id",
+              "sasl.oauthbearer.client.secret", "sasl.oauthbearer.scope")
 
 # kafka-python names errors as Kafka's Java client does; librdkafka (kctl.errors) differs for a few.
 _LIBRDKAFKA_NAME = {"UNKNOWN_TOPIC_OR_PARTITION": "UNKNOWN_TOPIC_OR_PART", "INVALID_TOPIC": "TOPIC_EXCEPTION"}
@@ -92,12 +95,21 @@ def kafka_python_kwargs(conf: dict, timeout: float) -> dict:
         if key in _TRANSLATED:
             name, convert = _TRANSLATED[key]
             kwargs[name] = convert(value)
+        elif key in _OIDC_KEYS:
+            continue
         elif key.startswith(_SECURITY_PREFIXES) and key not in _SECURITY_HARMLESS:
             raise _untranslatable(key)
         elif key != "bootstrap.servers":
             ignored.append(key)
     if kwargs.get("sasl_mechanism") in _UNSUPPORTED_MECHANISMS:
         raise _untranslatable(f"sasl.mechanism={kwargs['sasl_mechanism']}")
+    if kwargs.get("sasl_mechanism") == "OAUTHBEARER":
+        if str(conf.get("sasl.oauthbearer.method", "default")).lower() != "oidc":
+            # librdkafka's default method takes an unsecured JWT (sasl.oauthbearer.config): testing only.
+            raise _untranslatable("sasl.mechanism=OAUTHBEARER with sasl.oauthbearer.method=default (an unsecured token)")
+        from kctl.kafka.oauth import OidcTokenProvider
+
+        kwargs["sasl_oauth_token_provider"] = OidcTokenProvider(conf, timeout)
     if ignored:
         log.event("kafka_python_conf_ignored", logging.DEBUG, keys=",".join(sorted(ignored)))
     return kwargs

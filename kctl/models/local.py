@@ -47,6 +47,19 @@ class LocalSchemaRegistry:
 
 
 @dataclass(frozen=True)
+class LocalOidc:
+    """The instance's OIDC issuer (`kctl local up --security oauth`: mock-oauth2-server)."""
+
+    running: bool
+    pid: int | None
+    port: int
+    issuer: str  # the `iss` of its tokens; what the brokers expect
+    token_url: str  # client credentials: what a context's --oauth-token-url takes
+    jwks_url: str  # the brokers' sasl.oauthbearer.jwks.endpoint.url
+    log_file: str
+
+
+@dataclass(frozen=True)
 class LocalInstance:
     instance: int
     bootstrap: str
@@ -57,9 +70,10 @@ class LocalInstance:
     state: str = DOWN  # up | degraded | down
     started: tuple[int, ...] = ()  # node ids of the brokers this command started
     temporal: LocalTemporal | None = None  # None: Temporal was never started for this instance
-    security: str = "none"  # none | scram (`kctl local up --security scram`)
+    security: str = "none"  # none | scram | oauth | mtls (`kctl local up --security MODE`)
     context: str | None = None  # the kctl context of the super user of a secured instance
     schema_registry: LocalSchemaRegistry | None = None  # None: never started for this instance
+    oidc: LocalOidc | None = None  # None: the instance is not an `--security oauth` one
 
     @property
     def down_brokers(self) -> tuple[int, ...]:

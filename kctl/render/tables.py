@@ -172,8 +172,18 @@ def contexts_table(contexts: list[models.ContextInfo]):
         security = " ".join(v for v in (c.properties.get("security.protocol"), c.properties.get("sasl.mechanism")) if v)
         table.add_row(
             "*" if c.current else "", c.name, target, security or "-",
-            str(c.properties.get("sasl.username", "-")),
+            str(c.properties.get("sasl.username") or c.properties.get("sasl.oauthbearer.client.id") or "-"),
         )
+    return table
+
+
+@table_for("AuthTest")
+def auth_test_table(result: models.AuthTest):
+    table = new_table("STEP", "RESULT", "DETAIL")
+    for step in result.steps:
+        table.add_row(step.step, "ok" if step.ok else "FAILED", step.detail)
+    if result.principal:
+        table.add_row("principal", "-", f"{result.principal} ({result.principal_source})")
     return table
 
 

@@ -9,6 +9,8 @@ registry gives an instance.
     supervisor.py the managed servers (`Server`): fetch, preflight, start, readiness, stop, status, log
     temporal.py   the Temporal dev server as a Server: binary lookup, command line, readiness
     schema_registry.py  the Schema Registry (Apicurio) as a Server: Maven fetch, Java 21+, readiness
+    security.py   --security scram|oauth|mtls: the CA and certificates, the brokers' secured properties
+    oidc.py       the OIDC issuer of --security oauth (mock-oauth2-server) as a Server, started before the brokers
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from kctl.errors import ConfigError, NotFoundError, UsageError
 from kctl.local import LOG4J_TEMPLATE
 from kctl.models import LocalInstance
 from kctl.models.local import state_of
-from kctl.services.local import jars, kafka, paths, schema_registry, supervisor, temporal
+from kctl.services.local import jars, kafka, oidc, paths, schema_registry, supervisor, temporal
 from kctl.services.local.jars import check_kafka_version, find_java, kafka_libs, kafka_version, pom_kafka_version
 from kctl.services.local.kafka import java_base, new_cluster_id, start_broker, stop_broker
 from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, read_meta, state_root
@@ -70,6 +72,7 @@ def describe(registry: Registry, instance: int, already: bool = False, started: 
         started=started,
         security=meta.get("security", "none"),
         context=meta.get("context"),
+        oidc=supervisor.describe(oidc.SERVER, registry, instance),
         **{field: supervisor.describe(server, registry, instance) for field, server in SERVERS.items()},
     )
 
@@ -134,11 +137,20 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
         supervisor.preflight(server, registry, instance)
         supervisor.fetch(server)
     version = None if os.environ.get("KAFKA_HOME") else (kafka_version or recorded or jars.kafka_version())
-    started, new_meta = kafka.start_missing(registry, instance, count, meta, heap, wait, mode, version)
-    if mode == "scram" and started:
+    issuer_started = False
+    if mode == "oauth":  # the brokers fetch its JWKS when they start
+        meta = {**meta, "oidc": _oidc_meta(registry, instance)}
+        issuer_started = supervisor.start(oidc.SERVER, registry, instance, wait)
+    try:
+        started, new_meta = kafka.start_missing(registry, instance, count, meta, heap, wait, mode, version)
+    except BaseException:
+        if issuer_started:
+            supervisor.stop(oidc.SERVER, instance, 10.0)
+        raise
+    if mode != "none" and started:
         from kctl.services.local.paths import write_meta
 
-        write_meta(instance, {**new_meta, "context": secure.make_context(instance)})
+        write_meta(instance, {**new_meta, "context": secure.make_context(instance, mode)})
     servers_started = []
     for server in wanted:
         try:
@@ -151,6 +163,14 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
             raise
     already = not started and not servers_started
     return describe(registry, instance, already=already, started=tuple(started))
+
+
+def _oidc_meta(registry: Registry, instance: int) -> dict:
+    """What instance.json records of the issuer, for the oauth context and `-i N` (kctl.config.state)."""
+    from kctl.services.local.security import _secret_file
+
+    _secret_file(oidc.client_secret_file(instance))
+    return {"token_url": registry.oidc_of(instance).token_url, "client_id": oidc.CLIENT_ID, "scope": oidc.SCOPE}
 
 
 def start_server(registry: Registry, instance: int, server: supervisor.Server, wait: float) -> bool:
@@ -210,13 +230,14 @@ def down(registry: Registry, instance: int, grace: float = 20.0) -> LocalInstanc
     count = _created_brokers(read_meta(instance)) or 1
     with log.timed("local_down", instance=instance):
         stop_processes(kafka.stop_targets(broker_paths(instance, count))
-                       + [supervisor.stop_target(server, instance) for server in SERVERS.values()], grace)
+                       + [supervisor.stop_target(server, instance) for server in (*SERVERS.values(), oidc.SERVER)],
+                       grace)
     return describe(registry, instance)
 
 
 def known_instances() -> list[int]:
     """The instances with a state folder here: brokers created, or a managed server started."""
-    return paths.known_instances([server.name for server in SERVERS.values()])
+    return paths.known_instances([server.name for server in (*SERVERS.values(), oidc.SERVER)])
 
 
 def down_all(registry: Registry, grace: float = 20.0) -> list[LocalInstance]:
@@ -234,7 +255,7 @@ def status(registry: Registry, instance: int | None = None) -> list[LocalInstanc
 def log_path(instance: int, broker: int = 1, server: str | None = None):
     """The log file of one broker, or of one of the instance's managed servers (a name of SERVERS)."""
     if server is not None:
-        return supervisor.log_path(SERVERS[server], instance)
+        return supervisor.log_path(oidc.SERVER if server == "oidc" else SERVERS[server], instance)
     meta = read_meta(instance)
     if not meta:
         raise NotFoundError(f"instance {instance} has never been started here", hint=f"`kctl local up -i {instance}`")

@@ -73,10 +73,11 @@ def installed_version(libs: Path) -> str:
 def write_properties(registry: Registry, instance: int, count: int, which: list[BrokerPaths],
                      security: str = "none") -> None:
     """server.properties of the brokers in `which` (of an instance of `count` brokers); security
-    scram: SASL/SCRAM over TLS (kctl.services.local.security)."""
+    scram, oauth, mtls: TLS and a login (kctl.services.local.security)."""
     from kctl.services.local import security as secure
 
-    tls = secure.ensure_tls(instance, find_java(), registry.host) if security == "scram" else None
+    tls = secure.ensure_tls(instance, find_java(), registry.host) if security != "none" else None
+    oidc = registry.oidc_of(instance) if security == "oauth" else None
     voters = ",".join(
         f"{k + 1}@{registry.host}:{registry.controller_port_of(instance, k)}" for k in range(count)
     )
@@ -96,7 +97,8 @@ def write_properties(registry: Registry, instance: int, count: int, which: list[
                 min_isr=min(2, count),
             )
         if tls is not None:
-            text = secure.secure_properties(text, instance, tls, registry.host, registry.broker_port_of(instance, k))
+            text = secure.secure_properties(text, instance, tls, registry.host, registry.broker_port_of(instance, k),
+                                            security, oidc)
         paths.properties.write_text(text)
         if tls is not None:
             paths.properties.chmod(0o600)  # it holds the super user's and the key stores' passwords
@@ -138,8 +140,9 @@ def format_storage(java: str, libs: Path, brokers: list[BrokerPaths], cluster_id
             raise ConfigError(f"formatting storage of broker {paths.node_id} failed: {tail}")
 
 
-def start_broker(java: str, libs: Path, paths: BrokerPaths, heap: str) -> subprocess.Popen:
+def start_broker(java: str, libs: Path, paths: BrokerPaths, heap: str, jvm: list[str] | tuple[str, ...] = ()) -> subprocess.Popen:
     command = java_base(java, libs) + [
+        *jvm,
         f"-Xms{heap}",
         f"-Xmx{heap}",
         "-XX:+UseG1GC",
@@ -182,18 +185,23 @@ def start_missing(registry: Registry, instance: int, count: int, meta: dict, hea
     instance_dir(instance).mkdir(parents=True, exist_ok=True)
     write_properties(registry, instance, count, missing, security)
     new_meta = {**meta, "brokers": count, "cluster_id": cluster_id, "kafka_version": version, "security": security}
-    extra, conf = [], None
-    if security == "scram":
+    extra, conf, jvm = [], None, []
+    if security != "none":
         from kctl.services.local import security as secure
 
-        extra, conf = secure.format_arguments(instance), secure.resolved_client_conf(instance)
+        if security == "mtls":
+            secure.ensure_client_certificate(instance, java, registry.host)
+        else:
+            extra = secure.format_arguments(instance)
+        conf = secure.resolved_client_conf(instance, security)
+        jvm = secure.jvm_options(security, registry.oidc_of(instance) if security == "oauth" else None)
     write_meta(instance, new_meta)  # before formatting: storage formatted with this cluster id must find it again
     with log.timed("local_up", instance=instance, brokers=count, starting=len(missing)):
         format_storage(java, libs, missing, cluster_id, Deadline.after(max(60.0, wait)), extra)
         procs = []
         try:
             for paths in missing:
-                procs.append((paths, start_broker(java, libs, paths, heap)))
+                procs.append((paths, start_broker(java, libs, paths, heap, jvm)))
             wait_ready(registry, instance, count, procs, Deadline.after(wait), wait, conf)
         except BaseException:
             kill_started(procs)

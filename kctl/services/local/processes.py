@@ -116,13 +116,15 @@ def stop_processes(targets: list[tuple[Path, tuple[str, ...]]], grace: float) ->
     return [pid for _, pid in running]
 
 
-def launch(command: list[str], log_path: Path, pid_file: Path, cwd: Path | None = None) -> subprocess.Popen:
+def launch(command: list[str], log_path: Path, pid_file: Path, cwd: Path | None = None,
+           env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start a server that outlives this command: output to its log, its pid in its pid file.
+    env: variables added to this process's environment.
 
     A session of its own, so that the terminal's Ctrl-C does not reach it."""
     with open(log_path, "ab") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, cwd=cwd)
+                                start_new_session=True, cwd=cwd, env={**os.environ, **env} if env else None)
     pid_file.write_text(f"{proc.pid}\n")
     return proc
 

@@ -1,4 +1,11 @@
-"""`kctl local up --security scram`: SASL/SCRAM over TLS on an instance's broker listeners.
+"""`kctl local up --security scram|oauth|mtls`: TLS and a login on an instance's broker listeners.
+
+    scram  SASL_SSL, SCRAM-SHA-256/512; the super user `admin`
+    oauth  SASL_SSL, OAUTHBEARER tokens of the instance's OIDC issuer (kctl.services.local.oidc),
+           validated against its JWKS with the expected audience; SCRAM-SHA-512 stays enabled for
+           the brokers' own traffic (and the super user `admin`)
+    mtls   SSL with ssl.client.auth=required: a client certificate signed by the instance CA,
+           the principal its CN (CN=admin -> User:admin); brokers use their own certificate
 
 Into the instance's state folder (tls/): a CA and one broker certificate (SAN 127.0.0.1 and
 localhost; every broker of an instance runs on this host) made with the JDK's keytool (Java
@@ -20,8 +27,10 @@ from pathlib import Path
 from kctl.errors import ConfigError
 from kctl.config.state import MECHANISM, SUPER_USER, password_file, super_user_properties, tls_dir  # noqa: F401 - re-exported
 
-SECURITY_MODES = ("none", "scram")
+SECURITY_MODES = ("none", "scram", "oauth", "mtls")
+SASL_MODES = ("scram", "oauth")
 _STORE_PASSWORD_FILE = "store.password"
+BROKER_CN = "localhost"  # the brokers' certificate; under mtls their principal User:localhost
 
 
 def _secret_file(path: Path) -> str:
@@ -74,7 +83,7 @@ def ensure_tls(instance: int, java: str, host: str) -> dict[str, str]:
                        "-storepass", password], "CA certificate")
         paths["ca_pem"].write_text(ca_pem)
         _run([keytool, "-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-validity", "3650",
-              "-dname", "CN=localhost", "-ext", san, "-keystore", str(paths["keystore"]), *common], "broker key")
+              "-dname", f"CN={BROKER_CN}", "-ext", san, "-keystore", str(paths["keystore"]), *common], "broker key")
         request = _run([keytool, "-certreq", "-alias", "broker", "-keystore", str(paths["keystore"]),
                         "-storepass", password], "certificate request")
         signed = _run([keytool, "-gencert", "-alias", "ca", "-keystore", str(paths["ca_store"]), "-storepass", password,
@@ -87,29 +96,23 @@ def ensure_tls(instance: int, java: str, host: str) -> dict[str, str]:
             "password": password}
 
 
-def secure_properties(text: str, instance: int, tls: dict[str, str], host: str, port: int) -> str:
-    """server.properties of the plain template, turned into SASL_SSL (SCRAM) with the authorizer."""
-    password = admin_password(instance)
+def _listener_lines(text: str, protocol: str, host: str, port: int) -> list[str]:
     replaced = []
     for line in text.splitlines():
         if line.startswith("listeners="):
-            line = line.replace(f"PLAINTEXT://{host}:{port}", f"SASL_SSL://{host}:{port}")
+            line = line.replace(f"PLAINTEXT://{host}:{port}", f"{protocol}://{host}:{port}")
         elif line.startswith("advertised.listeners="):
-            line = f"advertised.listeners=SASL_SSL://{host}:{port}"
+            line = f"advertised.listeners={protocol}://{host}:{port}"
         elif line.startswith("inter.broker.listener.name="):
-            line = "inter.broker.listener.name=SASL_SSL"
+            line = f"inter.broker.listener.name={protocol}"
         elif line.startswith("listener.security.protocol.map="):
-            line = "listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT"
+            line = f"listener.security.protocol.map={protocol}:{protocol},CONTROLLER:PLAINTEXT"
         replaced.append(line)
-    jaas = (f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{SUPER_USER}" '
-            f'password="{password}";')
-    replaced += [
-        "",
-        "# kctl local up --security scram: SASL/SCRAM over TLS, KRaft's standard authorizer.",
-        "sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512",
-        f"sasl.mechanism.inter.broker.protocol={MECHANISM}",
-        f"listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config={jaas}",
-        f"listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config={jaas}",
+    return replaced
+
+
+def _store_lines(tls: dict[str, str]) -> list[str]:
+    return [
         "ssl.keystore.type=PKCS12",
         f"ssl.keystore.location={tls['keystore']}",
         f"ssl.keystore.password={tls['password']}",
@@ -119,9 +122,98 @@ def secure_properties(text: str, instance: int, tls: dict[str, str], host: str, 
         f"ssl.truststore.password={tls['password']}",
         "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
         "allow.everyone.if.no.acl.found=false",
-        f"super.users=User:{SUPER_USER};User:ANONYMOUS",
     ]
+
+
+def secure_properties(text: str, instance: int, tls: dict[str, str], host: str, port: int, mode: str = "scram",
+                      oidc=None) -> str:
+    """server.properties of the plain template, secured by `mode` (scram, oauth: SASL_SSL; mtls: SSL)
+    with the authorizer. oidc: the instance's OidcPorts (mode oauth)."""
+    if mode == "mtls":
+        replaced = _listener_lines(text, "SSL", host, port)
+        replaced += [
+            "",
+            "# kctl local up --security mtls: TLS with client certificates, KRaft's standard authorizer.",
+            "ssl.client.auth=required",
+            # The principal is the certificate's CN (CN=admin -> User:admin), not the whole DN.
+            "ssl.principal.mapping.rules=RULE:^CN=([^,]+).*$/$1/,DEFAULT",
+            *_store_lines(tls),
+            f"super.users=User:{SUPER_USER};User:{BROKER_CN};User:ANONYMOUS",
+        ]
+        return "\n".join(replaced) + "\n"
+    password = admin_password(instance)
+    replaced = _listener_lines(text, "SASL_SSL", host, port)
+    jaas = (f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{SUPER_USER}" '
+            f'password="{password}";')
+    mechanisms = "SCRAM-SHA-256,SCRAM-SHA-512" + (",OAUTHBEARER" if mode == "oauth" else "")
+    replaced += [
+        "",
+        f"# kctl local up --security {mode}: SASL over TLS, KRaft's standard authorizer.",
+        f"sasl.enabled.mechanisms={mechanisms}",
+        f"sasl.mechanism.inter.broker.protocol={MECHANISM}",
+        f"listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config={jaas}",
+        f"listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config={jaas}",
+        *_store_lines(tls),
+    ]
+    users = f"User:{SUPER_USER};User:ANONYMOUS"
+    if mode == "oauth":
+        from kctl.services.local.oidc import AUDIENCE, CLIENT_ID
+
+        replaced += [
+            "listener.name.sasl_ssl.oauthbearer.sasl.jaas.config="
+            "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required ;",
+            "listener.name.sasl_ssl.oauthbearer.sasl.server.callback.handler.class="
+            "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler",
+            f"sasl.oauthbearer.jwks.endpoint.url={oidc.jwks_url}",
+            f"sasl.oauthbearer.expected.audience={AUDIENCE}",
+            f"sasl.oauthbearer.expected.issuer={oidc.issuer}",
+            # Kafka 4.1's public OAuthBearerValidatorCallbackHandler.configure makes the default
+            # DefaultJwtValidator without a key resolver, which then checks only the claims and
+            # not the signature (a forged token was accepted here): name the broker validator.
+            # Kafka 3.x has no such setting and verifies by itself (it warns of an unknown config).
+            "sasl.oauthbearer.jwt.validator.class=org.apache.kafka.common.security.oauthbearer.BrokerJwtValidator",
+        ]
+        users += f";User:{CLIENT_ID}"
+    replaced.append(f"super.users={users}")
     return "\n".join(replaced) + "\n"
+
+
+def jvm_options(mode: str, oidc=None) -> list[str]:
+    """The brokers' extra JVM options: Kafka 4 fetches only the OAuth URLs it is allowed to."""
+    if mode != "oauth":
+        return []
+    return [f"-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls={oidc.jwks_url},{oidc.token_url}"]
+
+
+def ensure_client_certificate(instance: int, java: str, host: str) -> dict[str, str]:
+    """The super user's client certificate (CN=admin, signed by the instance CA) and its key, as PEM
+    files for librdkafka and kafka-python (made once; the key mode 0600): {cert, key}."""
+    tls = ensure_tls(instance, java, host)
+    folder = tls_dir(instance)
+    cert, key = folder / "admin.pem", folder / "admin.key"
+    if cert.exists() and key.exists():
+        return {"cert": str(cert), "key": str(key)}
+    password, keytool = tls["password"], _keytool(java)
+    store = folder / "admin.p12"
+    store.unlink(missing_ok=True)
+    common = ["-storetype", "PKCS12", "-storepass", password, "-keypass", password]
+    _run([keytool, "-genkeypair", "-alias", "admin", "-keyalg", "RSA", "-keysize", "2048", "-validity", "3650",
+          "-dname", f"CN={SUPER_USER}", "-keystore", str(store), *common], "client key")
+    request = _run([keytool, "-certreq", "-alias", "admin", "-keystore", str(store), "-storepass", password],
+                   "client certificate request")
+    signed = _run([keytool, "-gencert", "-alias", "ca", "-keystore", str(folder / "ca.p12"), "-storepass", password,
+                   "-rfc", "-validity", "3650", "-ext", "eku=clientAuth"], "sign the client certificate", stdin=request)
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    private, _, _ = pkcs12.load_key_and_certificates(store.read_bytes(), password.encode())
+    fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()))
+    cert.write_text(signed)
+    store.unlink()
+    return {"cert": str(cert), "key": str(key)}
 
 
 def format_arguments(instance: int) -> list[str]:
@@ -129,31 +221,39 @@ def format_arguments(instance: int) -> list[str]:
     return ["--add-scram", f"{MECHANISM}=[name={SUPER_USER},password={admin_password(instance)}]"]
 
 
-def client_properties(instance: int) -> dict[str, str]:
-    """librdkafka properties of the super user (the password as a ${file:...} reference)."""
-    return super_user_properties(instance)
+def client_properties(instance: int, mode: str = "scram") -> dict[str, str]:
+    """librdkafka properties of the instance's super user in `mode` (secrets as ${file:...} references)."""
+    from kctl.config.state import mode_properties
+
+    return mode_properties(instance, mode)
 
 
-def resolved_client_conf(instance: int) -> dict[str, str]:
-    """The same with the password itself (for kctl's own readiness checks; never printed)."""
+def resolved_client_conf(instance: int, mode: str = "scram") -> dict[str, str]:
+    """kctl's own readiness checks log in as the SCRAM super user under scram and oauth (the issuer
+    starts before the brokers, but SCRAM needs nothing beside them), with the client certificate
+    under mtls. The password itself: never printed."""
     from kctl.config.client_conf import remember_secrets
 
-    props = dict(client_properties(instance))
+    if mode == "mtls":
+        return client_properties(instance, "mtls")
+    props = dict(client_properties(instance, "scram"))
     props["sasl.password"] = admin_password(instance)
     remember_secrets({"sasl.password": props["sasl.password"]})
     return props
 
 
-def context_name(instance: int) -> str:
-    return f"local-{instance}-scram"
+def context_name(instance: int, mode: str = "scram") -> str:
+    return f"local-{instance}-{mode}"
 
 
-def make_context(instance: int) -> str:
+def make_context(instance: int, mode: str = "scram") -> str:
     """The kctl context of the super user (created or updated); its name. It names the instance
     (not a bootstrap), so that commands know it is a local one (`cluster health` expects its
-    broker count)."""
+    broker count). Under oauth a second context, local-N-scram, keeps the SCRAM login."""
     from kctl.config.contexts import set_context
 
-    name = context_name(instance)
-    set_context(name, instance=instance, properties=client_properties(instance))
+    if mode == "oauth":
+        set_context(context_name(instance, "scram"), instance=instance, properties=client_properties(instance, "scram"))
+    name = context_name(instance, mode)
+    set_context(name, instance=instance, properties=client_properties(instance, mode))
     return name

@@ -64,6 +64,7 @@ class Server:
     fetch: Callable[[], Path] | None = None  # a one-time download (e.g. by Maven), before any broker starts
     prepare: Callable[[Run], None] | None = None  # before each start: its config files, in run.root
     after_ready: Callable[[Run], None] | None = None  # once ready, still within a failed start's clean-up
+    environment: Callable[[Run], dict[str, str]] | None = None  # variables its process needs
     poll: float = 0.2
 
     def root(self, instance: int) -> Path:
@@ -126,7 +127,8 @@ def start(server: Server, registry: Registry, instance: int, wait: float) -> boo
         server.prepare(run)
     what = f"the {server.label} of instance {instance}"
     with log.timed(f"local_{server.name.replace('-', '_')}_up", instance=instance):
-        proc = launch(server.command(run), log_path, pid_file, cwd=root)
+        env = server.environment(run) if server.environment is not None else None
+        proc = launch(server.command(run), log_path, pid_file, cwd=root, env=env)
         try:
             wait_until_ready(what, proc, log_path, lambda: server.ready(run), Deadline.after(wait), wait, server.poll)
             if server.after_ready is not None:
