@@ -40,7 +40,9 @@ def test_the_installed_wheel_runs_the_main_job(tmp_path, kafka):
 
     venv = tmp_path / "venv"
     assert _run([sys.executable, "-m", "venv", str(venv)], timeout=120).returncode == 0
-    installed = _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], timeout=600)
+    # Without PYTHONPATH: a checkout on it carries kctl_kafka's egg-info, and pip would take that for installed.
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    installed = _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], env=clean, timeout=600)
     assert installed.returncode == 0, installed.stderr[-3000:]
 
     home = tmp_path / "home"
