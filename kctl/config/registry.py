@@ -47,6 +47,7 @@ class Registry:
     temporal_ui_port: int = 8233
     schema_registry_port: int = 8081
     schema_registry_management_port: int = 9081
+    connect_rest_port: int = 8083
 
     def check_instance(self, instance: int) -> None:
         if not 0 <= instance < self.max_instances:
@@ -81,6 +82,22 @@ class Registry:
         self.check_instance(instance)
         offset = instance * self.instance_increment
         return SchemaRegistryPorts(self.host, self.schema_registry_port + offset, self.schema_registry_management_port + offset)
+
+    def connect_of(self, instance: int) -> "ConnectPorts":
+        """The local Kafka Connect worker's REST port of an instance (`kctl local up --connect`)."""
+        self.check_instance(instance)
+        return ConnectPorts(self.host, self.connect_rest_port + instance * self.instance_increment)
+
+
+@dataclass(frozen=True)
+class ConnectPorts:
+    host: str
+    rest_port: int
+
+    @property
+    def url(self) -> str:
+        """The worker's REST API: what `kctl connect --connect-url` takes."""
+        return f"http://{self.host}:{self.rest_port}"
 
 
 @dataclass(frozen=True)
@@ -171,6 +188,7 @@ def _instance_ports(registry: "Registry"):
         yield registry.schema_registry_port + instance * step, f"Schema Registry port of instance {instance}"
         yield (registry.schema_registry_management_port + instance * step,
                f"Schema Registry management port of instance {instance}")
+        yield registry.connect_rest_port + instance * step, f"Connect REST port of instance {instance}"
 
 
 def _check_ports(registry: "Registry") -> None:
@@ -180,7 +198,7 @@ def _check_ports(registry: "Registry") -> None:
         raise ConfigError(f"malformed registry {path}: max_instances and instance_increment must be at least 1")
     if min(registry.broker_port, registry.controller_port, registry.ui_port,
            registry.temporal_frontend_port, registry.temporal_ui_port,
-           registry.schema_registry_port, registry.schema_registry_management_port) < 1:
+           registry.schema_registry_port, registry.schema_registry_management_port, registry.connect_rest_port) < 1:
         raise ConfigError(f"malformed registry {path}: ports must be at least 1")
     seen: dict[int, str] = {}
     for port, where in _instance_ports(registry):
@@ -272,6 +290,7 @@ def load_registry(explicit: str | None = None) -> Registry:
     ui = _optional_section(data, "kafka_ui", path)
     temporal = _optional_section(data, "temporal", path)
     schema_registry = _optional_section(data, "schema_registry", path)
+    connect = _optional_section(data, "connect", path)
     host = kafka.get("host", "127.0.0.1")
     if not isinstance(host, str) or not host.strip() or any(c in host for c in " ,/"):
         raise ConfigError(f"malformed registry {path}: kafka.host must be a host name, got {host!r}")
@@ -289,6 +308,7 @@ def load_registry(explicit: str | None = None) -> Registry:
         schema_registry_port=_int_field(schema_registry, "port", path, default=8081, prefix="schema_registry"),
         schema_registry_management_port=_int_field(schema_registry, "management_port", path, default=9081,
                                                    prefix="schema_registry"),
+        connect_rest_port=_int_field(connect, "rest_port", path, default=8083, prefix="connect"),
     )
     _check_ports(registry)
     return registry

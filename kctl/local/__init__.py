@@ -8,3 +8,4 @@ SERVER_TEMPLATE = LOCAL_FILES / "server.properties.template"
 LOG4J_TEMPLATE = LOCAL_FILES / "log4j2.properties"
 LOG4J1_TEMPLATE = LOCAL_FILES / "log4j.properties"  # Kafka 3.x logs through log4j 1 (reload4j)
 APICURIO_POM = LOCAL_FILES / "apicurio-pom.xml"
+CONNECT_POM = LOCAL_FILES / "connect-pom.xml"

@@ -35,6 +35,7 @@ _HOME = {
     "LocalInstance": "local",
     "LocalTemporal": "local",
     "LocalSchemaRegistry": "local",
+    "LocalConnect": "local",
     "SchemaSubject": "schemas",
     "SchemaVersion": "schemas",
     "SchemaCheck": "schemas",

@@ -47,6 +47,19 @@ class LocalSchemaRegistry:
 
 
 @dataclass(frozen=True)
+class LocalConnect:
+    """The instance's Kafka Connect worker (`kctl local up --connect`: distributed mode)."""
+
+    running: bool
+    pid: int | None
+    rest_port: int
+    url: str  # its REST API: what `kctl connect --connect-url` takes
+    group_id: str
+    config_file: str  # the worker.properties kctl wrote
+    log_file: str
+
+
+@dataclass(frozen=True)
 class LocalInstance:
     instance: int
     bootstrap: str
@@ -60,6 +73,7 @@ class LocalInstance:
     security: str = "none"  # none | scram (`kctl local up --security scram`)
     context: str | None = None  # the kctl context of the super user of a secured instance
     schema_registry: LocalSchemaRegistry | None = None  # None: never started for this instance
+    connect: LocalConnect | None = None  # None: never started for this instance
 
     @property
     def down_brokers(self) -> tuple[int, ...]:

@@ -9,6 +9,7 @@ registry gives an instance.
     supervisor.py the managed servers (`Server`): fetch, preflight, start, readiness, stop, status, log
     temporal.py   the Temporal dev server as a Server: binary lookup, command line, readiness
     schema_registry.py  the Schema Registry (Apicurio) as a Server: Maven fetch, Java 21+, readiness
+    connect.py    the Kafka Connect worker as a Server: Maven fetch, worker.properties, readiness
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from kctl.errors import ConfigError, NotFoundError, UsageError
 from kctl.local import LOG4J_TEMPLATE
 from kctl.models import LocalInstance
 from kctl.models.local import state_of
-from kctl.services.local import jars, kafka, paths, schema_registry, supervisor, temporal
+from kctl.services.local import connect, jars, kafka, paths, schema_registry, supervisor, temporal
 from kctl.services.local.jars import check_kafka_version, find_java, kafka_libs, kafka_version, pom_kafka_version
 from kctl.services.local.kafka import java_base, new_cluster_id, start_broker, stop_broker
 from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, read_meta, state_root
@@ -40,7 +41,7 @@ DEFAULT_HEAP = "512m"
 BROKER_COUNTS = (1, 3)
 # The managed servers beside the brokers (kctl.services.local.supervisor), in the order `up` starts
 # them; each key is also the server's field in LocalInstance and what up(servers=) and log_path take.
-SERVERS = {"temporal": temporal.SERVER, "schema_registry": schema_registry.SERVER}
+SERVERS = {"temporal": temporal.SERVER, "schema_registry": schema_registry.SERVER, "connect": connect.SERVER}
 
 # The names other modules and tests used when this was one module.
 _port_free = port_free
@@ -132,7 +133,7 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
     wanted = [server for name, server in SERVERS.items() if name in servers]
     for server in wanted:  # a missing tool, a taken port, the one-time fetch: before any broker starts
         supervisor.preflight(server, registry, instance)
-        supervisor.fetch(server)
+        supervisor.fetch(server, instance)
     version = None if os.environ.get("KAFKA_HOME") else (kafka_version or recorded or jars.kafka_version())
     started, new_meta = kafka.start_missing(registry, instance, count, meta, heap, wait, mode, version)
     if mode == "scram" and started:
@@ -183,6 +184,14 @@ def stop_schema_registry(registry: Registry, instance: int, grace: float = 15.0)
     return stop_server(registry, instance, schema_registry.SERVER, grace)
 
 
+def start_connect(registry: Registry, instance: int, wait: float = 120.0) -> bool:
+    return start_server(registry, instance, connect.SERVER, wait)
+
+
+def stop_connect(registry: Registry, instance: int, grace: float = 15.0) -> bool:
+    return stop_server(registry, instance, connect.SERVER, grace)
+
+
 def wipe(instance: int) -> None:
     """Delete an instance's data and settings (it must be stopped)."""
     shutil.rmtree(instance_dir(instance), ignore_errors=True)
@@ -204,7 +213,7 @@ def wipe_plan(instances: list[int]):
 
 
 def down(registry: Registry, instance: int, grace: float = 20.0) -> LocalInstance:
-    """Stop the instance's brokers, its Temporal server and Schema Registry: SIGTERM to all at once, SIGKILL after grace."""
+    """Stop the instance's brokers, its Temporal server, Schema Registry and Connect worker: SIGTERM to all at once, SIGKILL after grace."""
     from kctl import log
 
     count = _created_brokers(read_meta(instance)) or 1
