@@ -24,7 +24,7 @@ DESTRUCTIVE = (
     "groups delete", "groups delete-offsets", "groups reset-offsets", "groups undo",
     "txn abort", "acls delete", "users delete", "schemas delete", "quotas set", "quotas delete", "apply", "cluster features",
     "cluster elect-leaders", "cluster reassignments", "local up", "local down",
-    "workflow run", "workflow start",
+    "workflow run", "workflow start", "connect delete",
 )
 
 YES_HELP = "Do it without asking (needed when stdin is not a terminal)."

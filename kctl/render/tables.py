@@ -364,4 +364,7 @@ def topic_result_table(result: models.TopicResult):
 
 from kctl.render.schema_tables import BUILDERS as _SCHEMA_BUILDERS  # noqa: E402 - the `kctl schemas` tables
 
+from kctl.render.connect_tables import BUILDERS as _CONNECT_BUILDERS  # noqa: E402 - the `kctl connect` tables
+
 _BUILDERS.update(_SCHEMA_BUILDERS)
+_BUILDERS.update(_CONNECT_BUILDERS)
