@@ -48,6 +48,9 @@ class Registry:
     schema_registry_port: int = 8081
     schema_registry_management_port: int = 9081
     connect_rest_port: int = 8083
+    # A registry written before Connect had no `connect` section: its other ports were checked
+    # without Connect's, and such a file must keep loading (8083 + 50·N can meet Temporal's UI port).
+    connect_section: bool = True
 
     def check_instance(self, instance: int) -> None:
         if not 0 <= instance < self.max_instances:
@@ -188,7 +191,8 @@ def _instance_ports(registry: "Registry"):
         yield registry.schema_registry_port + instance * step, f"Schema Registry port of instance {instance}"
         yield (registry.schema_registry_management_port + instance * step,
                f"Schema Registry management port of instance {instance}")
-        yield registry.connect_rest_port + instance * step, f"Connect REST port of instance {instance}"
+        if registry.connect_section:
+            yield registry.connect_rest_port + instance * step, f"Connect REST port of instance {instance}"
 
 
 def _check_ports(registry: "Registry") -> None:
@@ -309,6 +313,7 @@ def load_registry(explicit: str | None = None) -> Registry:
         schema_registry_management_port=_int_field(schema_registry, "management_port", path, default=9081,
                                                    prefix="schema_registry"),
         connect_rest_port=_int_field(connect, "rest_port", path, default=8083, prefix="connect"),
+        connect_section="connect" in data,
     )
     _check_ports(registry)
     return registry
