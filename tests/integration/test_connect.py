@@ -208,3 +208,31 @@ def test_secrets_in_configs_are_masked_and_references_shown(worker, tmp_path):
     info = ok("-o", "json", "describe", name).json
     assert info["config"]["extra.sasl.jaas.config"] == "********"
     assert info["config"]["extra.password"] == "${env:KCTL_CONNECT_TEST_UNSET}"
+
+
+def test_mirror_maker_2_source_connector_copies_a_topic(worker, tmp_path):
+    """MirrorMaker 2's MirrorSourceConnector on the same worker, the instance as both clusters:
+    the topic's records arrive in `a.<topic>` (the default replication policy), in order."""
+    topic, name = unique("cx-mm2"), unique("mirror")
+    assert run_kctl("-b", BOOTSTRAP, "topics", "create", topic).code == 0
+    values = [f"m-{i}" for i in range(100)]
+    assert run_kctl("-b", BOOTSTRAP, "produce", topic, input="\n".join(values) + "\n").code == 0
+    config = {
+        "connector.class": "org.apache.kafka.connect.mirror.MirrorSourceConnector",
+        "source.cluster.alias": "a", "target.cluster.alias": "b",
+        "source.cluster.bootstrap.servers": BOOTSTRAP, "target.cluster.bootstrap.servers": BOOTSTRAP,
+        "topics": topic, "tasks.max": 1, "replication.factor": 1, "offset-syncs.topic.replication.factor": 1,
+        "sync.topic.acls.enabled": False, "refresh.topics.interval.seconds": 5,
+        "key.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
+        "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
+    }
+    ok("create", name, "-f", write(tmp_path, "mm2.yaml", config))
+    mirrored = f"a.{topic}"
+    wait_for("MirrorMaker 2 created the remote topic",
+             lambda: run_kctl("-b", BOOTSTRAP, "topics", "describe", mirrored).code == 0)
+    read = run_kctl("-b", BOOTSTRAP, "--timeout", 60, "consume", mirrored, "--from", "beginning", "-n", len(values))
+    assert read.code == 0, read
+    assert read.stdout.splitlines() == values
+    info = ok("-o", "json", "describe", name).json
+    assert info["type"] == "source" and info["tasks"][0]["state"] == "RUNNING", info
+    ok("delete", name, "--yes")
