@@ -89,8 +89,12 @@ def _summary(name: str, entry: dict) -> ConnectorSummary:
 
 
 def list_connectors(settings: ConnectSettings) -> list[ConnectorSummary]:
-    answer = request(settings, "GET", "/connectors?expand=status&expand=info", what="list connectors")
-    return [_summary(name, _dict(entry)) for name, entry in sorted(_dict(answer).items())]
+    """Every connector. The expanded list leaves out a connector whose status the worker has not
+    written yet (just created): the plain list of names is read first, and such a one is UNASSIGNED."""
+    names = request(settings, "GET", "/connectors", what="list connectors")
+    expanded = _dict(request(settings, "GET", "/connectors?expand=status&expand=info", what="list connectors"))
+    every = {str(n) for n in names or () if isinstance(n, str)} | set(expanded)
+    return [_summary(name, _dict(expanded.get(name))) for name in sorted(every)]
 
 
 def _status(settings: ConnectSettings, name: str) -> dict:
