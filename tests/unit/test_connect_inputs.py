@@ -118,3 +118,22 @@ def test_masked_hides_secrets_and_keeps_references():
                     "topic": "t", "tasks.max": 1})
     assert shown == {"a.password": "********", "b.sasl.jaas.config": "********",
                      "c.password": "${file:/s.properties:pw}", "tasks.max": "1", "topic": "t"}
+
+
+@pytest.mark.parametrize("url", ["http://alice:pw-in-url@h:8083", "ftp://h:8083", "h:8083", ""])
+def test_a_context_refuses_a_connect_url_with_a_password_or_no_scheme(tmp_path, url):
+    result = run_kctl("config", "set-context", "c", "-i", 0, "--connect-url", url,
+                      env={"KCTL_CONFIG": str(tmp_path / "config.yaml")})
+    assert result.code == USAGE and "--connect-url must be" in result.stderr, result
+    assert "pw-in-url" not in result.stderr and not (tmp_path / "config.yaml").exists()
+
+
+def test_a_context_connect_url_is_used_and_must_be_a_url(tmp_path):
+    config = {"KCTL_CONFIG": str(tmp_path / "config.yaml")}
+    made = run_kctl("config", "set-context", "c", "-i", 0, "--connect-url", "http://127.0.0.1:1/", env=config)
+    assert made.code == 0, made
+    used = run_kctl("--context", "c", "--timeout", 2, "connect", "list", env=config)
+    assert used.code == UNAVAILABLE and "http://127.0.0.1:1 " in used.stderr, used
+    (tmp_path / "config.yaml").write_text("contexts:\n  c:\n    instance: 0\n    connect_url: 5\n")
+    bad = run_kctl("--context", "c", "connect", "list", env=config)
+    assert bad.code == CONFIG and "connect_url must be a URL" in bad.stderr, bad
