@@ -98,6 +98,11 @@ def test_local_status_and_logs_show_the_worker(worker):
     assert "replication.factor=1" in properties and f"listeners=http://127.0.0.1:{REST_PORT}" in properties
     logs = run_kctl(*worker["local"], "local", "logs", "-i", 0, "--connect", "-n", 5, env=worker["env"])
     assert logs.code == 0 and len(logs.stdout.splitlines()) == 5, logs
+    # Without --connect-url: the target instance's worker, found through the registry and state folder
+    found = run_kctl(*worker["local"], "-i", 0, "-o", "json", "connect", "list", env=worker["env"])
+    assert found.code == 0 and isinstance(found.json, list), found
+    again = run_kctl(*worker["local"], "-o", "json", "local", "up", "-i", 0, "--connect", env=worker["env"])
+    assert again.code == 0 and again.json["already_running"] and again.json["connect"]["pid"] == connect["pid"], again
     plugins = ok("-o", "json", "plugins").json
     classes = {p["class_name"] for p in plugins}
     assert {"org.apache.kafka.connect.file.FileStreamSourceConnector",
