@@ -65,7 +65,7 @@ COMMANDS = {
     "schemas": Lazy("kctl.cli.schemas", "app",
                     "Schema Registry subjects and schemas (Confluent API; `kctl local up --schema-registry`)."),
     "connect": Lazy("kctl.cli.connect", "app",
-                    "Kafka Connect connectors: list, describe, create, update, pause, resume, restart, delete."),
+                    "Kafka Connect connectors: list, describe, create, update, pause, stop, resume, restart, delete."),
     "config": Lazy("kctl.cli.config", "app", "Named contexts and the effective client configuration."),
     "worker": Lazy("kctl.cli.worker", "app", "Run the Temporal worker for kctl's Kafka workflows."),
     "workflow": Lazy("kctl.cli.workflow", "app", "Start the Kafka workflows on Temporal (a `kctl worker` runs them)."),

@@ -9,7 +9,7 @@ import typer
 from kctl.cli.confirm import DRY_RUN, YES, approved
 from kctl.cli.context import app_context
 
-app = typer.Typer(help="Kafka Connect connectors: list, describe, create, update, pause, resume, restart, delete.",
+app = typer.Typer(help="Kafka Connect connectors: list, describe, create, update, pause, stop, resume, restart, delete.",
                   no_args_is_help=True)
 
 CONNECT_URL = typer.Option(None, "--connect-url", metavar="URL",
@@ -136,8 +136,19 @@ def pause(ctx: typer.Context, name: str = NAME, connect_url: Optional[str] = CON
 
 
 @app.command()
+def stop(ctx: typer.Context, name: str = NAME, connect_url: Optional[str] = CONNECT_URL):
+    """Stop a connector: it and its tasks shut down and give up their assignment; its config stays (`resume` starts it).
+
+    Example: kctl connect stop orders-source
+    """
+    from kctl.services import connect
+
+    _render(ctx, connect.stop(_settings(ctx, connect_url), name))
+
+
+@app.command()
 def resume(ctx: typer.Context, name: str = NAME, connect_url: Optional[str] = CONNECT_URL):
-    """Resume a paused connector.
+    """Resume a paused or stopped connector.
 
     Example: kctl connect resume orders-source
     """

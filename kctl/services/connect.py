@@ -252,6 +252,12 @@ def pause(settings: ConnectSettings, name: str) -> OperationResult:
     return OperationResult("connect pause", (ItemResult(name, True, "pausing (the connector and its tasks stop processing)"),))
 
 
+def stop(settings: ConnectSettings, name: str) -> OperationResult:
+    """PUT .../stop (KIP-875): the connector and its tasks shut down, its config stays (`resume` starts it)."""
+    request(settings, "PUT", _path(name, "stop"), what=f"stop connector {name}")
+    return OperationResult("connect stop", (ItemResult(name, True, "stopping (its tasks shut down, its config stays)"),))
+
+
 def resume(settings: ConnectSettings, name: str) -> OperationResult:
     request(settings, "PUT", _path(name, "resume"), what=f"resume connector {name}")
     return OperationResult("connect resume", (ItemResult(name, True, "resuming"),))

@@ -156,7 +156,7 @@ def test_a_failing_task_shows_failed_with_its_trace_and_restart_only_failed(work
     wait_for("the sink wrote every record", lambda: out.exists() and out.read_text().split() == ["a", "b", "c"])
 
 
-def test_pause_and_resume(worker, tmp_path):
+def test_pause_stop_and_resume(worker, tmp_path):
     name = unique("pause")
     (tmp_path / "in.txt").write_text("x\n")
     ok("create", name, "-f", write(tmp_path, "c.yaml", source_config(tmp_path / "in.txt", unique("cx-pause"))))
@@ -164,6 +164,13 @@ def test_pause_and_resume(worker, tmp_path):
     wait_for("PAUSED", lambda: state_of(name)[0] == "PAUSED")
     assert ok("resume", name).code == 0
     wait_for("RUNNING again", lambda: state_of(name)[0] == "RUNNING")
+    stopped = ok("-o", "json", "stop", name).json
+    assert stopped["operation"] == "connect stop" and stopped["items"][0]["ok"], stopped
+    wait_for("STOPPED, without tasks", lambda: state_of(name) == ("STOPPED", ()))
+    assert ok("resume", name).code == 0
+    wait_for("RUNNING after the stop", lambda: state_of(name)[0] == "RUNNING")
+    missing = kc("stop", unique("nothing"))
+    assert missing.code == 4, missing
 
 
 def test_delete_shows_the_plan_and_needs_yes(worker, tmp_path):
