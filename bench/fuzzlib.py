@@ -10,7 +10,7 @@ resource on the shared broker is either one this fuzzer made (its prefix) or one
 have; addresses of services other than instance 0 (Temporal, Schema Registry, other clusters) are
 always ones that fail at once (127.0.0.1:1).
 
-The invariants (`broken`): exit code in the README's table without 1 (an internal error is a bug),
+The invariants (`broken`): exit code in the README's exit code table without 1 (an internal error is a bug),
 no death by signal, no hang, no traceback, finished within --timeout + 5 s, and a failure says
 so in exactly one `kctl: error: MESSAGE (HINT)` line, the last of stderr (kctl.__main__ prints the
 hint in parentheses on the same line; plans, notes and warnings may come before it).
@@ -152,7 +152,8 @@ INT_ROLES = {
     "from_instance": "instance", "to_instance": "instance", "instance": "instance", "instance_id": "instance",
     # sizes of work: a huge valid one would be a long run (or GBs of memory) this fuzzer asked for
     "records": "work", "count": "work", "messages": "work", "max_messages": "work", "consumers": "work",
-    "repeat": "work", "test_messages_count": "work", "lines": "work",
+    # --repeat N is N runs, each within --timeout (a canary keeps probing a cluster that is down)
+    "repeat": "repeat", "test_messages_count": "work", "lines": "work",
     "record_size": "size", "size": "size",
     "partitions": "partitions", "to": "partitions", "num_partitions": "partitions",
     "replication": "replication", "replication_factor": "replication", "factor": "replication",
@@ -226,6 +227,7 @@ class Pools:
             "int": ints,
             "instance": ["0", "-1", "99", "x", "99999999999999999999"],
             "work": ["1", "3", "0", "-1", "x", ""],
+            "repeat": ["1", "0", "-1", "x", ""],
             "size": ["100", "0", "-1", "2000000", "x"],
             # 2^31 would wrap to a negative int32; a count that wraps to a small positive one could
             # create that many partitions on the shared broker
@@ -280,7 +282,7 @@ class Pools:
 # How many of a role's values (its list's first ones) are valid; the rest are hostile.
 VALID_COUNT = {
     "duration": 3, "duration-bounded": 2, "position-from": 7, "position-until": 5, "time": 2, "int": 2,
-    "work": 2, "partitions": 2, "replication": 2, "topic": 3, "name": 4, "group": 2, "pattern": 2,
+    "work": 2, "repeat": 1, "partitions": 2, "replication": 2, "topic": 3, "name": 4, "group": 2, "pattern": 2,
     "property": 1, "header": 1, "config-key": 1, "partitions-spec": 2, "offsets-spec": 1, "mechanism": 2,
     "operation": 2, "permission": 2, "resource-type": 2, "pattern-type": 2, "host": 2, "compatibility": 2,
     "version": 2, "state": 3, "group-type": 2, "template": 2, "separator": 3, "match": 1, "acks": 3,

@@ -9,6 +9,7 @@ import sys
 
 from kctl.cli.argv import hoist_global_options  # noqa: F401 - kctl.__main__.hoist_global_options, as before
 from kctl.errors import SIGNALS_RAISED, ExitCode, KctlError, Terminated
+from kctl.kafka.lib import allow_light_import
 
 
 def _print_error(message: str, hint: str | None = None) -> None:
@@ -129,6 +130,7 @@ def _restore_signal_handlers(previous: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    allow_light_import()  # the command's process, not a library user's: see kctl/kafka/lib.py
     terminated: list = []
     previous = install_signal_handlers(terminated)
     try:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from pathlib import Path
 from unittest import mock
 
 from kctl.__main__ import main
@@ -90,3 +92,27 @@ def run_answering_on_a_tty(*args: str, answer: bytes, timeout: float = 60) -> tu
         if slave is not None:
             os.close(slave)
         os.close(master)
+
+
+# ------------------------------------------------------------------------------ user documentation
+# README.md is the user's front page; the depth is in docs/*.md. Tests that check the documentation
+# read the page that holds the content, or all pages together for "is X documented anywhere".
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DOCS_DIR = REPO_ROOT / "docs"
+
+
+def doc_pages() -> list[Path]:
+    """README.md and every docs/*.md page."""
+    return [REPO_ROOT / "README.md", *sorted(DOCS_DIR.glob("*.md"))]
+
+
+def all_docs_text() -> str:
+    return "\n".join(page.read_text() for page in doc_pages())
+
+
+def doc_section(page: str, heading: str) -> str:
+    """The body of the `## heading` section of docs/<page> (up to the next `#`/`##` heading)."""
+    text = (DOCS_DIR / page).read_text()
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^##? |\Z)", text, re.S | re.M)
+    assert match, f"docs/{page} needs a '## {heading}' section"
+    return match.group(1)

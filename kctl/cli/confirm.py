@@ -1,4 +1,4 @@
-"""One safety model for every command that destroys data or state (README: "Destructive commands").
+"""One safety model for every command that destroys data or state (docs/safety.md).
 
 Each such command first builds its plan (a read-only request: what would go, with record and
 offset counts), then asks `approve`:
@@ -18,7 +18,7 @@ import sys
 
 import typer
 
-# Command paths (as typed after `kctl`) that go through `approve`; the README lists the same.
+# Command paths (as typed after `kctl`) that go through `approve`; docs/safety.md lists the same.
 DESTRUCTIVE = (
     "topics delete", "topics delete-records", "topics set-replication", "topics move",
     "groups delete", "groups delete-offsets", "groups reset-offsets", "groups undo",

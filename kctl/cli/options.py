@@ -1,4 +1,4 @@
-"""The CLI grammar's value types, shared by every command (README "CLI grammar").
+"""The CLI grammar's value types, shared by every command (docs/cli.md "CLI grammar").
 
 - Duration: 500ms, 10s, 2m, 1h, 1d, PT30M; a bare number is seconds, or milliseconds for an
   option whose name ends in -ms (--linger-ms 5, as Kafka users write linger.ms=5).
@@ -61,7 +61,7 @@ DELETE_OPTION = typer.Option([], "--delete", "--unset", metavar="KEY", callback=
                              help="Remove an override, back to the default (repeatable; --unset is the same).")
 
 
-# -t/--topic wherever the topic is the argument (README "CLI grammar"): kcat users type -t.
+# -t/--topic wherever the topic is the argument (docs/cli.md "CLI grammar"): kcat users type -t.
 def topic_option(help: str = "The topic (the same as the TOPIC argument)."):
     return typer.Option(None, "--topic", "-t", metavar="TOPIC", help=help, autocompletion=complete_topics,
                         callback=no_empty_names, show_default=False)

@@ -81,7 +81,7 @@ class ProducerClient:
     """A Kafka producer. conf: librdkafka properties (or instance=/bootstrap=/context= resolved
     like `kctl -i N`); options: acks, idempotence, compression, linger_ms, batch_size,
     retry_backoff_ms, retry_backoff_max_ms, delivery_timeout_ms (kctl's defaults otherwise:
-    acks=all, idempotent, linger 10 ms, see README). key_serializer/value_serializer: a name
+    acks=all, idempotent, linger 10 ms, see docs/produce-consume.md). key_serializer/value_serializer: a name
     (string json bytes int32 int64 double hex base64) or an object with serialize(value);
     default bytes (bytes as they are, str as UTF-8). partitioner: a name (murmur2 = the Java
     producer's placement, default; consistent random round-robin sticky) or an object.

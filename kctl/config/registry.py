@@ -159,7 +159,7 @@ MAX_PORT = 65535
 
 def _int_field(section: dict, key: str, path: Path, default: int | None = None, prefix: str = "kafka") -> int:
     if key not in section and default is None:
-        raise ConfigError(f"malformed registry {path}: {prefix}.{key} is missing", hint="see port_registry.yaml in the kctl README")
+        raise ConfigError(f"malformed registry {path}: {prefix}.{key} is missing", hint="see the port_registry.yaml packaged with kctl, and kctl's docs/contexts.md")
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigError(f"malformed registry {path}: {prefix}.{key} must be a non-negative integer, got {value!r}")
@@ -290,7 +290,7 @@ def load_registry(explicit: str | None = None) -> Registry:
             raise ConfigError(f"malformed registry {path}: {_yaml_problem(exc)}") from None
     kafka = data.get("kafka") if isinstance(data, dict) else None
     if not isinstance(kafka, dict):
-        raise ConfigError(f"malformed registry {path}: no 'kafka' mapping", hint="see port_registry.yaml in the kctl README")
+        raise ConfigError(f"malformed registry {path}: no 'kafka' mapping", hint="see the port_registry.yaml packaged with kctl, and kctl's docs/contexts.md")
     ui = _optional_section(data, "kafka_ui", path)
     temporal = _optional_section(data, "temporal", path)
     schema_registry = _optional_section(data, "schema_registry", path)

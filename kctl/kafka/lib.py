@@ -13,9 +13,11 @@ _resolve_plugins for plugin.library.paths, ThrottleEvent, __all__...) runs the r
 the same module first (PEP 562 __getattr__): code in the same process that imports confluent_kafka
 itself still finds the whole package.
 
-The plain `import confluent_kafka` is used instead when the package was imported already, when
-its layout is not what this expects (a newer confluent-kafka), or when KCTL_PLAIN_CONFLUENT_IMPORT=1
-(the tests run the integration paths both ways).
+Only the kctl command does this (`kctl.__main__.main` calls `allow_light_import()`): a user's program
+that imports `kctl.client` gets the plain `import confluent_kafka`, and nothing of kctl in its
+sys.modules or sys.meta_path. The plain import is also used when the package was imported already,
+when its layout is not what this expects (a newer confluent-kafka), or when
+KCTL_PLAIN_CONFLUENT_IMPORT=1 (the tests run the CLI's integration paths both ways).
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ PACKAGE = "confluent_kafka"
 # Serialises the first load between threads (a Temporal worker's activities): a half-built module
 # in sys.modules must not be seen by a second thread. A lock, not state: nothing is recorded here.
 _LOAD_LOCK = threading.RLock()
+# Set by the kctl command only: a library user's process keeps the real package (see the docstring).
+_light_allowed = False
+
+
+def allow_light_import() -> None:
+    """Lets this process load the light package: the kctl command's own process only."""
+    global _light_allowed
+    _light_allowed = True
 
 
 def confluent() -> types.ModuleType:
@@ -45,7 +55,7 @@ def confluent() -> types.ModuleType:
         module = sys.modules.get(PACKAGE)
         if module is not None:
             return module
-        if os.environ.get(PLAIN_IMPORT_ENV, "") not in ("1", "true", "yes"):
+        if _light_allowed and os.environ.get(PLAIN_IMPORT_ENV, "") not in ("1", "true", "yes"):
             try:
                 return _load_light()
             except Exception:  # noqa: BLE001 - an unexpected layout: forget the attempt, import plainly

@@ -1,6 +1,6 @@
 """The producer adapter: the one place a confluent Producer lives (kctl.client wraps it).
 
-Defaults (measured on 1M 100-byte lines, see README): acks=all with idempotence, linger.ms=10,
+Defaults (measured on 1M 100-byte lines, see docs/produce-consume.md): acks=all with idempotence, linger.ms=10,
 batch.size=1000000, a deep local queue. In errors-only mode librdkafka reports failed deliveries
 only, so the bulk path (`produce_values`) costs one produce() call per message and successes
 are counted as produced - failed after a complete flush.

@@ -1,6 +1,6 @@
 """Frozen dataclasses returned by services, one module per command group.
 
-Their field names ARE the JSON/YAML output contract (see README "Output shapes"):
+Their field names ARE the JSON/YAML output contract (see docs/cli.md "Output shapes"):
 rename a field only together with a changelog entry.
 
 `from kctl.models import TopicSummary` works for every model: the submodule is imported on

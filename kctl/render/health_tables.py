@@ -1,5 +1,5 @@
 """Table builders of `cluster health`, `doctor`, `configs describe`, `topics list --sizes`, `quotas`,
-`export/diff/plan/apply` and `cluster features`
+`export/diff/plan/apply`, `cluster features` and `workflow run --dry-run` (a workflow's parameters)
 (registered with kctl.render.tables.table_for; imported by kctl.render before building a table)."""
 
 from __future__ import annotations
@@ -196,3 +196,20 @@ def feature_table(features):
         note = f"can go up to {f.max_supported}" if f.upgradable else ""
         table.add_row(f.name, "-" if f.finalized is None else str(f.finalized), f"{f.min_supported}-{f.max_supported}", note)
     return table
+
+
+def _parameters_table(params):
+    # A workflow's parameters as `workflow run --dry-run` shows them: one row a field, lists and
+    # messages as the JSON the workflow receives (the same values -o json prints).
+    import json
+
+    from kctl.render import to_jsonable
+
+    table = new_table("PARAMETER", "VALUE", title=f"{type(params).__name__} (nothing started: --dry-run)")
+    for name, value in to_jsonable(params).items():
+        table.add_row(name, value if isinstance(value, str) else json.dumps(value))
+    return table
+
+
+for _name in ("ProducerParams", "ConsumerParams", "TopicParams", "E2EParams"):
+    table_for(_name)(_parameters_table)

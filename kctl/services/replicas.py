@@ -5,7 +5,7 @@ A plan is computed from one metadata request and shown first; `execute` sends it
 AlterPartitionReassignments request to the controller (over kafka-python). The optional
 throttle sets Kafka's replication throttle (leader/follower.replication.throttled.rate on the
 brokers involved, *.replication.throttled.replicas=* on the topic) before the reassignment starts;
-it stays until removed (README: Log dirs and replicas).
+it stays until removed (docs/admin.md: Log dirs and replicas).
 """
 
 from __future__ import annotations

@@ -117,7 +117,7 @@ class KctlApp(App):
             if yes:
                 self.run_worker(lambda: self._write(action, done_message, after), thread=True, exit_on_error=False)
 
-        if self.data.label:  # every destructive question names the cluster (README: Destructive commands)
+        if self.data.label:  # every destructive question names the cluster (docs/safety.md)
             question = f"{question} (on {self.data.label})"
         self.push_screen(ConfirmScreen(question), answered)
 

@@ -6,6 +6,9 @@ confluent_kafka plainly already (conftest's admin fixture)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -51,3 +54,26 @@ def test_a_config_error_and_an_unknown_topic_map_the_same_in_both_modes(kafka, u
     assert bad.code == 3 and bad.stderr.startswith("kctl: error: invalid client configuration"), bad
     missing = run_kctl_process("-b", kafka["bootstrap"], "produce", unique_name("absent"), "--value", "x", env=env)
     assert missing.code == 4, missing
+
+
+def test_a_program_using_kctl_client_keeps_the_real_confluent_kafka(kafka, new_topic):
+    """The light load is the kctl command's business: a user's program that produces and consumes
+    with kctl.client has the real package (its __init__ run) and no kctl finder on sys.meta_path."""
+    topic = new_topic()
+    code = (
+        "import sys\n"
+        "from kctl.client import ConsumerClient, ProducerClient, ProducerRecord\n"
+        f"with ProducerClient(bootstrap={kafka['bootstrap']!r}) as p:\n"
+        f"    p.send(ProducerRecord({topic!r}, value=b'v1')).get(10)\n"
+        f"with ConsumerClient(bootstrap={kafka['bootstrap']!r}) as c:\n"
+        f"    c.assign({{({topic!r}, 0): c.OFFSET_BEGINNING}})\n"
+        "    records = c.poll(1, 10)\n"
+        "import confluent_kafka\n"
+        "finders = [type(f).__module__ for f in sys.meta_path if type(f).__module__.startswith('kctl')]\n"
+        "print([r.value for r in records], finders, 'DeserializingConsumer' in vars(confluent_kafka),\n"
+        "      getattr(confluent_kafka, '__kctl_light__', False))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={k: v for k, v in os.environ.items() if k != "KCTL_PLAIN_CONFLUENT_IMPORT"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[b'v1'] [] True False"

@@ -66,3 +66,12 @@ def test_perf_latency_one_record_in_flight(kafka, new_topic):
     assert high_watermarks(bootstrap, topic) == 200
     missing = run_kctl("-b", bootstrap, "perf", "produce", topic + "-nope", "-n", "1")
     assert missing.code == 4, missing
+
+
+def test_perf_consume_of_more_records_than_there_are_ends_after_the_timeout(kafka, new_topic):
+    topic = new_topic(prefix="perf")
+    assert run_kctl("-b", kafka["bootstrap"], "perf", "produce", topic, "-n", "5").code == 0
+    result = run_kctl("-b", kafka["bootstrap"], "--timeout", "2", "perf", "consume", topic, "--records", "100")
+    assert result.code == 6, result
+    assert result.stderr.count("kctl: error:") == 1
+    assert "kctl: error: no record for 2s after 5 of 100" in result.stderr  # --timeout, not a 10 s floor

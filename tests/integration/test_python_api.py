@@ -1,4 +1,4 @@
-"""kctl's client API against the real broker: the README's examples, run as they are written
+"""kctl's client API against the real broker: the examples of docs/python-api.md, run as they are written
 (with a fresh topic and transactional id), and the producer/transaction behaviour they promise."""
 
 from __future__ import annotations
@@ -15,17 +15,16 @@ from kctl.client import ProducerClient, ProducerRecord, TransactionClient
 from kctl.errors import BrokerUnavailable, KctlError, NotFoundError, TransactionAbortable, TransactionFatal
 from tests.integration.test_produce import read_all
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "python-api.md"
 
 
-def readme_blocks(subsection: str) -> list[str]:
-    """The ```python blocks of a `### subsection` of the README's `## Use kctl from Python`."""
-    text = README.read_text()
-    start = text.index("## Use kctl from Python")
-    section = text[start : text.index("\n## ", start + 1)]
-    part = section.split(f"### {subsection}\n", 1)[1].split("\n### ", 1)[0]
+def doc_blocks(subsection: str) -> list[str]:
+    """The ```python blocks of the `## subsection` of docs/python-api.md (`# Use kctl from Python`)."""
+    text = PAGE.read_text()
+    assert text.startswith("# Use kctl from Python\n"), "docs/python-api.md is the page of the Python API"
+    part = text.split(f"\n## {subsection}\n", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", part, re.S)
-    assert blocks, f"no python block under ### {subsection}"
+    assert blocks, f"no python block under ## {subsection}"
     return blocks
 
 
@@ -37,9 +36,9 @@ def run_example(code: str, **names: str) -> str:
     return proc.stdout
 
 
-def test_readme_producing_example(kafka, new_topic):
+def test_docs_producing_example(kafka, new_topic):
     topic = new_topic(3)
-    (code,) = readme_blocks("Producing")
+    (code,) = doc_blocks("Producing")
     out = run_example(code, orders=topic).splitlines()
     assert re.fullmatch(rf"stored at {topic}\[[0-2]\] offset 0", out[0]), out
     partition = int(out[0].split("[")[1][0])
@@ -53,9 +52,9 @@ def test_readme_producing_example(kafka, new_topic):
     assert out[1] == f"offsets {[offset for _, offset, _ in batch]}"
 
 
-def test_readme_transactions_example(kafka, new_topic, unique_name):
+def test_docs_transactions_example(kafka, new_topic, unique_name):
     topic = new_topic(1)
-    (code,) = readme_blocks("Transactions")
+    (code,) = doc_blocks("Transactions")
     out = run_example(code, orders=topic, **{"orders-loader": unique_name("readme-txn")})
     assert out.splitlines() == ["committed 3 records", "aborted 1 record"]
     committed = read_all(kafka["bootstrap"], topic, isolation="read_committed")

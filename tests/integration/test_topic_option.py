@@ -1,4 +1,4 @@
-"""-t/--topic wherever the topic is the argument (README "CLI grammar"), against a real broker."""
+"""-t/--topic wherever the topic is the argument (docs/cli.md "CLI grammar"), against a real broker."""
 
 from __future__ import annotations
 

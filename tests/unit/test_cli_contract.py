@@ -112,15 +112,14 @@ def test_every_model_is_a_frozen_dataclass():
     assert [c.__name__ for c in classes if not (dataclasses.is_dataclass(c) and c.__dataclass_params__.frozen)] == []
 
 
-def test_readme_documents_every_command_and_option():
+def test_the_docs_document_every_command_and_option():
+    """Every command and option is named somewhere in README.md or docs/*.md."""
     import re
-    from pathlib import Path
 
     from kctl.cli import clicklib as click
+    from tests.helpers import all_docs_text
 
-    root = Path(__file__).resolve().parents[2]
-    # The user documentation: the README and the topic pages of docs/ it links.
-    readme = "\n".join(p.read_text() for p in [root / "README.md", *sorted((root / "docs").glob("*.md"))])
+    readme = all_docs_text()
     undocumented = []
 
     def walk(command, prefix):

@@ -1,7 +1,7 @@
-"""The CLI grammar over the whole command tree (README "CLI grammar"), without a broker.
+"""The CLI grammar over the whole command tree (docs/cli.md "CLI grammar"), without a broker.
 
 Walks typer's click tree: one meaning per short flag, one time syntax, one duration syntax, one
-regex rule, one key=value and one removal option name; and the README's grammar section
+regex rule, one key=value and one removal option name; and the grammar section of docs/cli.md
 against the tree, so neither drifts from the other.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 import typer.main
@@ -18,7 +17,7 @@ from kctl.cli import clicklib as click
 from kctl.cli.app import app
 from kctl.cli.options import Duration, Position, Time
 from kctl.errors import UsageError
-from tests.helpers import run_kctl
+from tests.helpers import doc_section, run_kctl
 
 # short flag -> (its one meaning, the long names it may carry).
 SHORT_FLAGS = {
@@ -291,16 +290,13 @@ def test_consume_format_json_is_refused():
     assert result.code == 2 and "-o json" in result.stderr, result
 
 
-# ------------------------------------------------------------------------------ README
+# ------------------------------------------------------------------------------ docs/cli.md
 
 def _grammar_section() -> str:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    match = re.search(r"^## CLI grammar\n(.*?)(?=^## )", readme, re.S | re.M)
-    assert match, "README.md needs a '## CLI grammar' section"
-    return match.group(1)
+    return doc_section("cli.md", "CLI grammar")
 
 
-def test_readme_flag_table_matches_the_command_tree():
+def test_the_docs_flag_table_matches_the_command_tree():
     section = _grammar_section()
     rows = {}
     for line in section.splitlines():
@@ -312,13 +308,13 @@ def test_readme_flag_table_matches_the_command_tree():
         names = (*param.opts, *param.secondary_opts)
         for short in (n for n in names if not n.startswith("--")):
             used.setdefault(short, set()).update(n for n in names if n.startswith("--"))
-    assert sorted(set(used) - set(rows)) == [], "short flags missing from the README's flag table"
-    assert sorted(set(rows) - set(used)) == [], "README's flag table names a short flag no command has"
+    assert sorted(set(used) - set(rows)) == [], "short flags missing from the flag table of docs/cli.md"
+    assert sorted(set(rows) - set(used)) == [], "the flag table of docs/cli.md names a short flag no command has"
     for short, longs in used.items():
-        assert longs == rows[short], f"README row {short}: {sorted(rows[short])}, the commands: {sorted(longs)}"
+        assert longs == rows[short], f"docs/cli.md row {short}: {sorted(rows[short])}, the commands: {sorted(longs)}"
 
 
-def test_readme_names_every_time_and_duration_option():
+def test_the_docs_name_every_time_and_duration_option():
     section = _grammar_section()
     missing = [name for _, _, param in (*_time_options(), *_duration_options())
                for name in param.opts[:1] if f"`{name}`" not in section]

@@ -95,7 +95,7 @@ def test_the_commands_about_topics_are_found():
 
 @pytest.mark.parametrize("path", TOPIC_COMMANDS)
 def test_every_command_taking_topic_arguments_takes_dash_t(path):
-    """README: `-t/--topic` is accepted wherever the topic is the argument (kcat users type -t)."""
+    """docs/cli.md: `-t/--topic` is accepted wherever the topic is the argument (kcat users type -t)."""
     text = _help(path, 200)
     assert "-t, --topic TOPIC" in text, text
 

@@ -81,8 +81,8 @@ def test_the_light_package_completes_itself_for_other_users_of_confluent_kafka()
     """Code in the same process that wants the rest of confluent_kafka still gets it."""
     out = _fresh(
         "import sys\n"
-        "from kctl.kafka.lib import confluent, confluent_admin, is_light\n"
-        "ck = confluent(); confluent_admin()\n"
+        "from kctl.kafka.lib import allow_light_import, confluent, confluent_admin, is_light\n"
+        "allow_light_import(); ck = confluent(); confluent_admin()\n"
         "light = is_light(ck) and 'asyncio' not in sys.modules\n"
         "import confluent_kafka\n"
         "from confluent_kafka import DeserializingConsumer, Producer, OFFSET_BEGINNING\n"
@@ -97,6 +97,7 @@ def test_an_unexpected_layout_falls_back_to_the_plain_import():
     out = _fresh(
         "import importlib.util, sys\n"
         "import kctl.kafka.lib as lib\n"
+        "lib.allow_light_import()\n"
         "real = importlib.util.find_spec\n"
         "importlib.util.find_spec = lambda name, *a: None if name == 'confluent_kafka' else real(name, *a)\n"
         "ck = lib.confluent()\n"
@@ -154,7 +155,8 @@ def test_submodules_of_the_light_package_import_in_the_same_process():
     """After kctl's light load, code of the same process importing confluent_kafka's other
     submodules itself (the schema registry serdes: a user's script, the schema tests) gets them;
     they once failed with a circular import between serialization and error."""
-    code = ("from kctl.kafka.lib import confluent, confluent_admin, is_light\n"
+    code = ("from kctl.kafka.lib import allow_light_import, confluent, confluent_admin, is_light\n"
+            "allow_light_import()\n"
             "assert is_light(confluent()) and confluent_admin()\n"
             "from confluent_kafka.schema_registry.avro import AvroDeserializer\n"
             "from confluent_kafka.serialization import SerializationError\n"

@@ -146,3 +146,15 @@ def test_a_workflows_bootstrap_servers_win_over_the_workers_own():
     conf = activities.conf(Connection(("127.0.0.1:9192",)))
     assert conf["bootstrap.servers"] == "127.0.0.1:9192" and conf["client.id"] == "w"
     assert activities.conf(Connection())["bootstrap.servers"] == "127.0.0.1:9092"
+
+
+@pytest.mark.parametrize("output", ["table", "json"])
+def test_dry_run_shows_the_parameters_in_every_output(output):
+    """--dry-run prints what the workflow would receive and starts nothing (a table too, not exit 1)."""
+    result = run_kctl("-o", output, "workflow", "run", "e2e", "--topic-name", "orders", "--dry-run", *NOWHERE,
+                      "--timeout", "1")
+    assert result.code == 0, result
+    if output == "json":
+        assert result.json["topic_name"] == "orders" and result.json["test_messages_count"] == 100
+    else:
+        assert "nothing started: --dry-run" in result.stdout and "orders" in result.stdout
