@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from dataclasses import dataclass
 
 from kctl.config.client_conf import redact_text, remember_secret, split_userinfo
@@ -18,6 +19,7 @@ from kctl.errors import AuthError, BrokerUnavailable, KctlError, NotFoundError, 
 
 HINT = "check --connect-url (or `kctl local up --connect`)"
 MAX_BODY = 16 * 1024 * 1024  # a worker's answer larger than this is not a Connect answer
+REBALANCE_PAUSE = 0.25  # between requests while the worker's group rebalances
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,16 @@ def error_of(status: int, message: str, url: str, what: str) -> KctlError:
         return AuthError(f"{where}the Connect worker at {url} refused the credentials ({status})")
     if status == 404:
         return NotFoundError(f"{where}{text or 'not found'}")
-    if status == 409:  # a rebalance in progress, or a name taken
-        return UsageError(f"{where}{text}", hint="a name taken, or the worker is rebalancing: try again")
+    if status == 409:  # a name taken, or a rebalance that outlasted --timeout
+        return UsageError(f"{where}{text}", hint="a name taken, or the worker is still rebalancing: try again")
     if status == 400 or status == 422:
         return UsageError(f"{where}{text}")
     return BrokerUnavailable(f"{where}the Connect worker at {url} answered {status}: {text}")
+
+
+def rebalancing(exc: ConnectHTTPError) -> bool:
+    """Connect's answer while its group rebalances: 409 "rebalance in progress", or 500 "...because a rebalance is expected"."""
+    return exc.status in (409, 500) and "rebalance" in exc.message.lower()
 
 
 def _request(settings: ConnectSettings, method: str, path: str, body, deadline: Deadline):
@@ -116,8 +123,16 @@ def request(settings: ConnectSettings, method: str, path: str, body=None, what: 
                                  hint=HINT)
 
     try:
-        return run_bounded(lambda: _request(settings, method, path, body, deadline), deadline, "connect-rest",
-                           watch=raise_deferred_interrupt, timeout_error=timed_out)
+        while True:
+            try:
+                return run_bounded(lambda: _request(settings, method, path, body, deadline), deadline, "connect-rest",
+                                   watch=raise_deferred_interrupt, timeout_error=timed_out)
+            except ConnectHTTPError as exc:
+                # A worker refuses every request while its group rebalances (after each config change, a
+                # worker joining or leaving): nothing was done, and the answer comes once it settled.
+                if not rebalancing(exc) or deadline.remaining() < REBALANCE_PAUSE * 2:
+                    raise
+                time.sleep(REBALANCE_PAUSE)
     except ConnectHTTPError as exc:
         raise error_of(exc.status, exc.message, settings.url, what) from None
     except KctlError:

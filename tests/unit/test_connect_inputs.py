@@ -137,3 +137,17 @@ def test_a_context_connect_url_is_used_and_must_be_a_url(tmp_path):
     (tmp_path / "config.yaml").write_text("contexts:\n  c:\n    instance: 0\n    connect_url: 5\n")
     bad = run_kctl("--context", "c", "connect", "list", env=config)
     assert bad.code == CONFIG and "connect_url must be a URL" in bad.stderr, bad
+
+
+@pytest.mark.parametrize("status,message,expected", [
+    (500, "Request cannot be completed because a rebalance is expected", True),
+    (409, "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)", False),
+    (409, "Cannot complete request because of a conflicting operation (e.g. worker rebalance)", True),
+    (409, "Connector c already exists", False),
+    (500, "NullPointerException", False),
+    (404, "rebalance", False),
+])
+def test_only_a_rebalancing_worker_is_asked_again(status, message, expected):
+    from kctl.kafka.connect_rest import ConnectHTTPError, rebalancing
+
+    assert rebalancing(ConnectHTTPError(status, message)) is expected
