@@ -170,7 +170,7 @@ STRING_ROLES = {
         "params_file", "password_file", "key_password_file", "ca_file", "cert_file", "key_file",
         "schema_registry_password_file", "schema_registry_ca_file", "log_file", "registry", "command_config",
         "value_schema", "key_schema")},
-    **{n: "address" for n in ("schema_registry", "temporal", "bootstrap", "to_bootstrap", "oauth_token_url")},
+    **{n: "address" for n in ("schema_registry", "temporal", "bootstrap", "to_bootstrap", "oauth_token_url", "connect_url")},
     "context": "context", "from_context": "context", "to_context": "context",
     "config": "property", "set_": "property", "properties": "property",
     "header": "header", "delete": "config-key", "unset": "config-key",

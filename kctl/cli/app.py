@@ -64,6 +64,8 @@ COMMANDS = {
     "users": Lazy("kctl.cli.users", "app", "List, create and delete SCRAM users."),
     "schemas": Lazy("kctl.cli.schemas", "app",
                     "Schema Registry subjects and schemas (Confluent API; `kctl local up --schema-registry`)."),
+    "connect": Lazy("kctl.cli.connect", "app",
+                    "Kafka Connect connectors: list, describe, create, update, pause, stop, resume, restart, delete."),
     "config": Lazy("kctl.cli.config", "app", "Named contexts and the effective client configuration."),
     "worker": Lazy("kctl.cli.worker", "app", "Run the Temporal worker for kctl's Kafka workflows."),
     "workflow": Lazy("kctl.cli.workflow", "app", "Start the Kafka workflows on Temporal (a `kctl worker` runs them)."),

@@ -136,6 +136,7 @@ def set_context(
     schema_registry_password_env: Optional[str] = typer.Option(None, "--schema-registry-password-env", metavar="VAR", help="Schema Registry password from this environment variable at run time."),
     schema_registry_password_file: Optional[str] = typer.Option(None, "--schema-registry-password-file", metavar="PATH", help="Schema Registry password from this file at run time."),
     schema_registry_ca_file: Optional[str] = typer.Option(None, "--schema-registry-ca-file", help="TLS CA certificate(s) for the Schema Registry (PEM)."),
+    connect_url: Optional[str] = typer.Option(None, "--connect-url", metavar="URL", help="The context's Kafka Connect REST URL (`kctl connect`; no password in it)."),
 ):
     """Create or update a context: a target plus security settings and client properties.
 
@@ -174,7 +175,8 @@ def set_context(
 
     registry_entry = schema_registry_entry(schema_registry, schema_registry_user, schema_registry_password_env,
                                            schema_registry_password_file, schema_registry_ca_file)
-    _, created, path = store(name, bootstrap, instance, props, unset, use, schema_registry=registry_entry)
+    _, created, path = store(name, bootstrap, instance, props, unset, use, schema_registry=registry_entry,
+                             connect_url=connect_url)
     _done(ctx, "set-context", name, ("created in " if created else "updated in ") + str(path) + (" (current)" if use else ""))
 
 

@@ -25,7 +25,7 @@ DESTRUCTIVE = (
     "txn abort", "acls delete", "users delete", "schemas delete", "quotas set", "quotas delete", "apply", "cluster features",
     "cluster client-metrics set", "cluster client-metrics delete",
     "cluster elect-leaders", "cluster reassignments", "local up", "local down",
-    "workflow run", "workflow start",
+    "workflow run", "workflow start", "connect delete",
 )
 
 YES_HELP = "Do it without asking (needed when stdin is not a terminal)."

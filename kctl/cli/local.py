@@ -62,6 +62,8 @@ def up(
                                            help="TLS, the standard authorizer, a super user and a kctl context (new instances): scram (SASL/SCRAM), oauth (OAUTHBEARER tokens of a local OIDC issuer), mtls (client certificates)."),
     schema_registry: bool = typer.Option(
         False, "--schema-registry", help="Also start the instance's Schema Registry (Apicurio; needs Java 21+)."),
+    connect: bool = typer.Option(
+        False, "--connect", help="Also start the instance's Kafka Connect worker (distributed mode, same Kafka version)."),
     kafka_version: Optional[str] = typer.Option(
         None, "--kafka-version", metavar="VERSION",
         help="Apache Kafka release of a new instance: 3.9.0 or newer (default: the instance's own, else $KCTL_KAFKA_VERSION, else kctl's default)."),
@@ -79,7 +81,7 @@ def up(
     if not _approve_wipe(ctx, [_instance(ctx, instance)] if reset else None, yes, dry_run):
         return
     result = local.up(obj.registry_data, _instance(ctx, instance), brokers=brokers, reset=reset, wait=wait, heap=heap,
-                      servers=_servers(temporal=temporal, schema_registry=schema_registry), security=security,
+                      servers=_servers(temporal=temporal, schema_registry=schema_registry, connect=connect), security=security,
                       kafka_version=kafka_version)
     if result.already_running and not obj.quiet:
         print(f"instance {result.instance} is already running", file=sys.stderr)
@@ -101,6 +103,9 @@ def up(
         if result.schema_registry is not None and result.schema_registry.running:
             r = result.schema_registry
             print(f"schema registry: pid {r.pid}, {r.url}, db {r.db_file}, log {r.log_file}", file=sys.stderr)
+        if result.connect is not None and result.connect.running:
+            c = result.connect
+            print(f"connect: pid {c.pid}, {c.url}, config {c.config_file}, log {c.log_file}", file=sys.stderr)
 
 
 @app.command()
@@ -114,7 +119,7 @@ def down(
     yes: bool = typer.Option(False, "--yes", "-y", help="--reset: wipe without asking (needed when stdin is not a terminal)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="--reset: only show what would be wiped (nothing stops)."),
 ):
-    """Stop a local instance, its Temporal server and Schema Registry too (gracefully, then forcefully).
+    """Stop a local instance, its Temporal server, Schema Registry and Connect worker too (gracefully, then forcefully).
 
     Example: kctl local down --all
     """
@@ -161,6 +166,7 @@ def logs(
     temporal: bool = typer.Option(False, "--temporal", help="The Temporal dev server's log instead of a broker's."),
     schema_registry: bool = typer.Option(False, "--schema-registry", help="The Schema Registry's log instead of a broker's."),
     oidc: bool = typer.Option(False, "--oidc", help="The OIDC issuer's log (--security oauth) instead of a broker's."),
+    connect: bool = typer.Option(False, "--connect", help="The Kafka Connect worker's log instead of a broker's."),
     follow: bool = typer.Option(False, "--follow", help="Keep printing new lines (like tail -f)."),
     lines: int = typer.Option(50, "--lines", "-n", min=0, help="How many last lines to show."),
 ):
@@ -170,7 +176,7 @@ def logs(
     """
     from kctl.services import local
 
-    server = next(iter(_servers(schema_registry=schema_registry, temporal=temporal, oidc=oidc)), None)
+    server = next(iter(_servers(schema_registry=schema_registry, temporal=temporal, oidc=oidc, connect=connect)), None)
     path = local.log_path(_instance(ctx, instance), broker, server)
     if follow:
         for line in local.follow(path, lines):

@@ -114,6 +114,7 @@ def set_context(
     unset: list[str] | tuple[str, ...] = (),
     use: bool = False,
     schema_registry: dict | None = None,
+    connect_url: str | None = None,
 ) -> tuple[dict, bool, Path]:
     """Create or update a context: (the context, whether it was created, the config file).
 
@@ -121,6 +122,13 @@ def set_context(
     `unset` removes keys. Plain secret values must already have been refused by the caller.
     """
     check_name(name)
+    if connect_url is not None:
+        from kctl.config.client_conf import split_userinfo
+        from kctl.errors import UsageError
+
+        plain, _, secret = split_userinfo(connect_url)
+        if secret is not None or not plain.startswith(("http://", "https://")):
+            raise UsageError("--connect-url must be an http(s) URL without a password (a context stores no secret)")
     if bootstrap is not None and instance is not None:
         from kctl.errors import UsageError
 
@@ -150,6 +158,8 @@ def set_context(
         context.pop("properties", None)
     if schema_registry is not None:
         context["schema_registry"] = schema_registry
+    if connect_url is not None:
+        context["connect_url"] = connect_url.rstrip("/")
     data["contexts"][name] = context
     if use:
         data["current-context"] = name

@@ -33,6 +33,7 @@ class Context(Strict, omit_defaults=True):
     instance: Union[int, str, None] = None  # a whole number; "2" as text too (kctl.config.registry.parse_instance)
     properties: Union[dict[str, Any], None] = None  # each value a PropertyValue (decode_dict names the key)
     schema_registry: Union[str, SchemaRegistryEntry, None] = None
+    connect_url: Union[str, None] = None  # a Kafka Connect worker's REST API (`kctl connect`)
 
 
 class ContextsFile(Strict, omit_defaults=True):
@@ -80,12 +81,17 @@ class OidcPorts(Strict):
     port: Port = 8090
 
 
+class ConnectPorts(Strict):
+    rest_port: Port = 8083
+
+
 class RegistryFile(Strict):
     kafka: KafkaPorts
     kafka_ui: Union[KafkaUiPorts, None] = None
     temporal: Union[TemporalPorts, None] = None
     schema_registry: Union[SchemaRegistryPorts, None] = None
     oidc: Union[OidcPorts, None] = None
+    connect: Union[ConnectPorts, None] = None
 
 
 def decode_registry(data: Any, path: str) -> RegistryFile:

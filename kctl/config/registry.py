@@ -48,6 +48,10 @@ class Registry:
     schema_registry_port: int = 8081
     schema_registry_management_port: int = 9081
     oidc_port: int = 8090
+    connect_rest_port: int = 8083
+    # A registry written before Connect had no `connect` section: its other ports were checked
+    # without Connect's, and such a file must keep loading (8083 + 50·N can meet Temporal's UI port).
+    connect_section: bool = True
 
     def check_instance(self, instance: int) -> None:
         if not 0 <= instance < self.max_instances:
@@ -88,6 +92,11 @@ class Registry:
         self.check_instance(instance)
         return OidcPorts(self.host, self.oidc_port + instance * self.instance_increment)
 
+    def connect_of(self, instance: int) -> "ConnectPorts":
+        """The local Kafka Connect worker's REST port of an instance (`kctl local up --connect`)."""
+        self.check_instance(instance)
+        return ConnectPorts(self.host, self.connect_rest_port + instance * self.instance_increment)
+
 
 @dataclass(frozen=True)
 class OidcPorts:
@@ -106,6 +115,17 @@ class OidcPorts:
     @property
     def jwks_url(self) -> str:
         return self.issuer + "/jwks"
+
+
+@dataclass(frozen=True)
+class ConnectPorts:
+    host: str
+    rest_port: int
+
+    @property
+    def url(self) -> str:
+        """The worker's REST API: what `kctl connect --connect-url` takes."""
+        return f"http://{self.host}:{self.rest_port}"
 
 
 @dataclass(frozen=True)
@@ -176,6 +196,8 @@ def _instance_ports(registry: "Registry"):
         yield (registry.schema_registry_management_port + instance * step,
                f"Schema Registry management port of instance {instance}")
         yield registry.oidc_port + instance * step, f"OIDC issuer port of instance {instance}"
+        if registry.connect_section:
+            yield registry.connect_rest_port + instance * step, f"Connect REST port of instance {instance}"
 
 
 def _check_ports(registry: "Registry") -> None:
@@ -185,7 +207,8 @@ def _check_ports(registry: "Registry") -> None:
         raise ConfigError(f"malformed registry {path}: max_instances and instance_increment must be at least 1")
     if min(registry.broker_port, registry.controller_port, registry.ui_port,
            registry.temporal_frontend_port, registry.temporal_ui_port,
-           registry.schema_registry_port, registry.schema_registry_management_port, registry.oidc_port) < 1:
+           registry.schema_registry_port, registry.schema_registry_management_port, registry.oidc_port,
+           registry.connect_rest_port) < 1:
         raise ConfigError(f"malformed registry {path}: ports must be at least 1")
     seen: dict[int, str] = {}
     for port, where in _instance_ports(registry):
@@ -258,6 +281,7 @@ PLAIN_FIELDS = {
     "temporal": {"frontend_port": int, "ui_port": int},
     "schema_registry": {"port": int, "management_port": int},
     "oidc": {"port": int},
+    "connect": {"rest_port": int},
 }
 PLAIN_REQUIRED = {"broker_port", "controller_port", "instance_increment", "max_instances"}  # of kafka
 
@@ -282,7 +306,7 @@ def load_registry(explicit: str | None = None) -> Registry:
     if path == PACKAGED_REGISTRY:
         # kctl's own file, in the plain shape: read without yaml and msgspec (every command resolves it).
         data = _parse_plain_registry(PACKAGED_REGISTRY.read_text())
-        kafka, ui, temporal, schema_registry, oidc = (data.get(k, {}) for k in PLAIN_FIELDS)
+        kafka, ui, temporal, schema_registry, oidc, connect = (data.get(k, {}) for k in PLAIN_FIELDS)
     else:
         from kctl.regular import read_regular_file
 
@@ -298,7 +322,8 @@ def load_registry(explicit: str | None = None) -> Registry:
             file = decode_registry(parse_registry(text, str(path)) if data is None else data, str(path))
             data = {name: {f: getattr(section, f) for f in section.__struct_fields__}
                     for name, section in ((n, getattr(file, n)) for n in PLAIN_FIELDS) if section is not None}
-        kafka, ui, temporal, schema_registry, oidc = (data.get(k, {}) for k in PLAIN_FIELDS)
+        kafka, ui, temporal, schema_registry, oidc, connect = (data.get(k, {}) for k in PLAIN_FIELDS)
+    has_connect = "connect" in data
     host = kafka.get("host", "127.0.0.1")
     if not host.strip() or any(c in host for c in " ,/"):
         raise ConfigError(f"malformed registry {path}: kafka.host must be a host name, got {host!r}")
@@ -310,6 +335,8 @@ def load_registry(explicit: str | None = None) -> Registry:
         schema_registry_port=schema_registry.get("port", 8081),
         schema_registry_management_port=schema_registry.get("management_port", 9081),
         oidc_port=oidc.get("port", 8090),
+        connect_rest_port=connect.get("rest_port", 8083),
+        connect_section=has_connect,
     )
     _check_ports(registry)
     return registry

@@ -9,3 +9,4 @@ LOG4J_TEMPLATE = LOCAL_FILES / "log4j2.properties"
 LOG4J1_TEMPLATE = LOCAL_FILES / "log4j.properties"  # Kafka 3.x logs through log4j 1 (reload4j)
 APICURIO_POM = LOCAL_FILES / "apicurio-pom.xml"
 OIDC_POM = LOCAL_FILES / "oidc-pom.xml"  # the OIDC issuer of `kctl local up --security oauth`
+CONNECT_POM = LOCAL_FILES / "connect-pom.xml"

@@ -60,6 +60,19 @@ class LocalOidc:
 
 
 @dataclass(frozen=True)
+class LocalConnect:
+    """The instance's Kafka Connect worker (`kctl local up --connect`: distributed mode)."""
+
+    running: bool
+    pid: int | None
+    rest_port: int
+    url: str  # its REST API: what `kctl connect --connect-url` takes
+    group_id: str
+    config_file: str  # the worker.properties kctl wrote
+    log_file: str
+
+
+@dataclass(frozen=True)
 class LocalInstance:
     instance: int
     bootstrap: str
@@ -74,6 +87,7 @@ class LocalInstance:
     context: str | None = None  # the kctl context of the super user of a secured instance
     schema_registry: LocalSchemaRegistry | None = None  # None: never started for this instance
     oidc: LocalOidc | None = None  # None: the instance is not an `--security oauth` one
+    connect: LocalConnect | None = None  # None: never started for this instance
 
     @property
     def down_brokers(self) -> tuple[int, ...]:

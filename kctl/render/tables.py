@@ -110,13 +110,13 @@ def topic_detail_table(topics):
 
 @table_for("LocalInstance")
 def local_instances_table(instances):
-    table = new_table("INSTANCE", "STATUS", "KAFKA", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS", "TEMPORAL", "SCHEMA REGISTRY")
+    table = new_table("INSTANCE", "STATUS", "KAFKA", "BOOTSTRAP", "BROKERS", "PIDS", "PORTS", "TEMPORAL", "SCHEMA REGISTRY", "CONNECT")
     for inst in instances if isinstance(instances, list) else [instances]:
         table.add_row(
             str(inst.instance), _local_state(inst), inst.kafka_version or "-", inst.bootstrap, str(len(inst.brokers)),
             _ids(b.pid for b in inst.brokers if b.pid) or "-",
             _ids(f"{b.port}/{b.controller_port}" for b in inst.brokers), _local_temporal(inst.temporal),
-            _local_schema_registry(inst.schema_registry),
+            _local_schema_registry(inst.schema_registry), _local_connect(inst.connect),
         )
     return table
 
@@ -144,6 +144,14 @@ def _local_schema_registry(r) -> str:
         return "-"
     state = f"up pid {r.pid}" if r.running else "down"
     return f"{state} {r.port}/{r.management_port}"
+
+
+def _local_connect(c) -> str:
+    """-: never started here; else up/down, pid, REST port."""
+    if c is None:
+        return "-"
+    state = f"up pid {c.pid}" if c.running else "down"
+    return f"{state} {c.rest_port}"
 
 
 @table_for("ConfigView")
@@ -366,4 +374,7 @@ def topic_result_table(result: models.TopicResult):
 
 from kctl.render.schema_tables import BUILDERS as _SCHEMA_BUILDERS  # noqa: E402 - the `kctl schemas` tables
 
+from kctl.render.connect_tables import BUILDERS as _CONNECT_BUILDERS  # noqa: E402 - the `kctl connect` tables
+
 _BUILDERS.update(_SCHEMA_BUILDERS)
+_BUILDERS.update(_CONNECT_BUILDERS)

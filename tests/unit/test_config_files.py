@@ -43,7 +43,7 @@ CASES = {
         "an alias bomb": (ALIAS_BOMB, "more than 200000 values"),
     },
     "registry": {
-        "unknown key": (REGISTRY + "connect:\n  port: 8083\n", "object contains unknown field `connect`"),
+        "unknown key": (REGISTRY + "mirror:\n  port: 8083\n", "object contains unknown field `mirror`"),
         "unknown key in a section": (REGISTRY + "  brokers: 3\n", "kafka: object contains unknown field `brokers`"),
         "wrong type": (REGISTRY.replace("9092", "'9092'"), "kafka.broker_port: expected `int`, got `str`"),
         "nested wrong type": (REGISTRY + "temporal:\n  ui_port: [1]\n", "temporal.ui_port: expected `int`, got `array`"),

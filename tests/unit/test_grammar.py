@@ -75,7 +75,8 @@ def _label(path, param):
 
 # The one other meaning of a short flag, on purpose: in the state-as-code commands -f is the document
 # (`kctl apply -f cluster.yaml`: what kubectl and Terraform users type); they have no record template.
-DOCUMENT_FILE = {("export",), ("diff",), ("plan",), ("apply",)}
+DOCUMENT_FILE = {("export",), ("diff",), ("plan",), ("apply",),
+                 ("connect", "create"), ("connect", "update"), ("connect", "validate")}  # a connector's config file
 
 
 def test_every_short_flag_has_one_meaning():

@@ -165,7 +165,7 @@ def _instance(*running: bool, with_temporal: bool = True) -> LocalInstance:
 
 def _text(data) -> str:
     buffer = io.StringIO()
-    Console(file=buffer, width=160, color_system=None, highlight=False).print(
+    Console(file=buffer, width=180, color_system=None, highlight=False).print(
         to_rich(build_table(data, LocalInstance)))
     return buffer.getvalue()
 

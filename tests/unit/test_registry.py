@@ -338,3 +338,16 @@ def test_plain_registry_parser_leaves_anything_else_to_yaml(text):
     from kctl.config.registry import _parse_plain_registry
 
     assert _parse_plain_registry(text) is None
+
+
+def test_connect_rest_ports_follow_the_instance_increment(isolated):
+    path = write_registry(isolated / "c.yaml", extra="connect:\n  rest_port: 8383\n")
+    registry = reg.load_registry(str(path))
+    assert registry.connect_of(2).rest_port == 8583 and registry.connect_of(0).url == "http://127.0.0.1:8383"
+    assert reg.load_registry().connect_of(1).rest_port == 8183  # the packaged default: 8083 + 100·N
+
+
+def test_a_connect_port_meeting_another_is_refused(isolated):
+    path = write_registry(isolated / "c.yaml", extra="connect:\n  rest_port: 8081\n")  # the Schema Registry's
+    with pytest.raises(reg.ConfigError, match="Connect REST port of instance 0 .8081. is also"):
+        reg.load_registry(str(path))

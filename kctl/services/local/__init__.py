@@ -11,6 +11,7 @@ registry gives an instance.
     schema_registry.py  the Schema Registry (Apicurio) as a Server: Maven fetch, Java 21+, readiness
     security.py   --security scram|oauth|mtls: the CA and certificates, the brokers' secured properties
     oidc.py       the OIDC issuer of --security oauth (mock-oauth2-server) as a Server, started before the brokers
+    connect.py    the Kafka Connect worker as a Server: Maven fetch, worker.properties, readiness
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from kctl.errors import ConfigError, NotFoundError, UsageError
 from kctl.local import LOG4J_TEMPLATE
 from kctl.models import LocalInstance
 from kctl.models.local import state_of
-from kctl.services.local import jars, kafka, oidc, paths, schema_registry, supervisor, temporal
+from kctl.services.local import connect, jars, kafka, oidc, paths, schema_registry, supervisor, temporal
 from kctl.services.local.jars import check_kafka_version, find_java, kafka_libs, kafka_version, pom_kafka_version
 from kctl.services.local.kafka import java_base, new_cluster_id, start_broker, stop_broker
 from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, read_meta, state_root
@@ -42,7 +43,7 @@ DEFAULT_HEAP = "512m"
 BROKER_COUNTS = (1, 3)
 # The managed servers beside the brokers (kctl.services.local.supervisor), in the order `up` starts
 # them; each key is also the server's field in LocalInstance and what up(servers=) and log_path take.
-SERVERS = {"temporal": temporal.SERVER, "schema_registry": schema_registry.SERVER}
+SERVERS = {"temporal": temporal.SERVER, "schema_registry": schema_registry.SERVER, "connect": connect.SERVER}
 
 # The names other modules and tests used when this was one module.
 _port_free = port_free
@@ -135,7 +136,7 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
     wanted = [server for name, server in SERVERS.items() if name in servers]
     for server in wanted:  # a missing tool, a taken port, the one-time fetch: before any broker starts
         supervisor.preflight(server, registry, instance)
-        supervisor.fetch(server)
+        supervisor.fetch(server, instance)
     version = None if os.environ.get("KAFKA_HOME") else (kafka_version or recorded or jars.kafka_version())
     issuer_started = False
     if mode == "oauth":  # the brokers fetch its JWKS when they start
@@ -203,6 +204,14 @@ def stop_schema_registry(registry: Registry, instance: int, grace: float = 15.0)
     return stop_server(registry, instance, schema_registry.SERVER, grace)
 
 
+def start_connect(registry: Registry, instance: int, wait: float = 120.0) -> bool:
+    return start_server(registry, instance, connect.SERVER, wait)
+
+
+def stop_connect(registry: Registry, instance: int, grace: float = 15.0) -> bool:
+    return stop_server(registry, instance, connect.SERVER, grace)
+
+
 def wipe(instance: int) -> None:
     """Delete an instance's data and settings (it must be stopped)."""
     shutil.rmtree(instance_dir(instance), ignore_errors=True)
@@ -224,7 +233,7 @@ def wipe_plan(instances: list[int]):
 
 
 def down(registry: Registry, instance: int, grace: float = 20.0) -> LocalInstance:
-    """Stop the instance's brokers, its Temporal server and Schema Registry: SIGTERM to all at once, SIGKILL after grace."""
+    """Stop the instance's brokers, its Temporal server, Schema Registry and Connect worker: SIGTERM to all at once, SIGKILL after grace."""
     from kctl import log
 
     count = _created_brokers(read_meta(instance)) or 1

@@ -104,6 +104,6 @@ def _ports(registry: Registry, instance: int) -> tuple[tuple[str, int], ...]:
 
 SERVER = Server(
     name="oidc", label="OIDC issuer", flag="--security oauth", log_name="oidc.log",
-    program=MAIN, marker="-Dkctl.oidc.config={root}/" + CONFIG_NAME, ports=_ports, find_tool=find_java, fetch=app_dir,
+    program=MAIN, marker="-Dkctl.oidc.config={root}/" + CONFIG_NAME, ports=_ports, find_tool=find_java, fetch=lambda _instance: app_dir(),
     command=server_command, ready=_ready, describe=_describe, prepare=_prepare, environment=_environment, poll=0.1,
 )

@@ -6,6 +6,7 @@
       instances/<N>/<server>/ its data, log and pid: a managed server (supervisor.Server.name)
       instances/<N>/temporal/temporal.db, temporal.log, pid
       instances/<N>/schema-registry/registry.mv.db (H2), registry.log, pid
+      instances/<N>/connect/worker.properties, connect.log, pid
 """
 
 from __future__ import annotations

@@ -159,7 +159,7 @@ def _ports(registry: Registry, instance: int) -> tuple[tuple[str, int], ...]:
 
 SERVER = Server(
     name="schema-registry", label="Schema Registry", flag="--schema-registry", log_name="registry.log",
-    program="quarkus-run.jar", marker=DATASOURCE, ports=_ports, find_tool=find_java21, fetch=app_dir,
+    program="quarkus-run.jar", marker=DATASOURCE, ports=_ports, find_tool=find_java21, fetch=lambda _instance: app_dir(),
     command=lambda run: server_command(run.tool, run.app, run.registry.schema_registry_of(run.instance), run.root),
     ready=lambda run: http_status(run.registry.schema_registry_of(run.instance).ready_url) == 200,
     describe=_describe, after_ready=_set_default_compatibility, poll=0.25,

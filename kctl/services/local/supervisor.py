@@ -61,7 +61,7 @@ class Server:
     command: Callable[[Run], list[str]]
     ready: Callable[[Run], bool]  # the readiness probe, polled until the --wait deadline
     describe: Callable[[Registry, int, Path, int | None], Any]  # its `local status` entry (root, pid)
-    fetch: Callable[[], Path] | None = None  # a one-time download (e.g. by Maven), before any broker starts
+    fetch: Callable[[int], Path] | None = None  # a one-time download (e.g. by Maven) for an instance, before any broker starts
     prepare: Callable[[Run], None] | None = None  # before each start: its config files, in run.root
     after_ready: Callable[[Run], None] | None = None  # once ready, still within a failed start's clean-up
     environment: Callable[[Run], dict[str, str]] | None = None  # variables its process needs
@@ -109,8 +109,8 @@ def preflight(server: Server, registry: Registry, instance: int) -> str | None:
     return tool
 
 
-def fetch(server: Server) -> Path | None:
-    return server.fetch() if server.fetch is not None else None
+def fetch(server: Server, instance: int) -> Path | None:
+    return server.fetch(instance) if server.fetch is not None else None
 
 
 def start(server: Server, registry: Registry, instance: int, wait: float) -> bool:
@@ -119,7 +119,7 @@ def start(server: Server, registry: Registry, instance: int, wait: float) -> boo
     tool = preflight(server, registry, instance)
     if tool is None:
         return False
-    app = fetch(server)
+    app = fetch(server, instance)
     root, log_path, pid_file = server.root(instance), server.log(instance), server.pid_file(instance)
     root.mkdir(parents=True, exist_ok=True)
     run = Run(registry, instance, root, log_path, tool, app, log_path.stat().st_size if log_path.exists() else 0)

@@ -1,0 +1,250 @@
+"""`kctl local up --connect` and `kctl connect` against a real Kafka Connect worker.
+
+One worker for the module, on a single-broker instance of its own (a registry of its own: brokers
+on 30092, Connect's REST API on 30083, and a state folder of its own), started through
+`kctl local up --connect` as a user would. Waits poll the worker's own status, bounded by a
+deadline; nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+import yaml
+
+from tests.helpers import run_kctl
+
+REST_PORT = 30083
+BOOTSTRAP = "127.0.0.1:30092"
+URL = f"http://127.0.0.1:{REST_PORT}"
+STRING = "org.apache.kafka.connect.storage.StringConverter"
+
+
+@pytest.fixture(scope="module")
+def worker(tmp_path_factory):
+    from kctl.config.registry import PACKAGED_REGISTRY
+
+    root = tmp_path_factory.mktemp("connect")
+    registry = yaml.safe_load(PACKAGED_REGISTRY.read_text())
+    registry["kafka"].update(broker_port=30092, controller_port=31093)
+    registry["kafka_ui"] = {"ui_port": 30080}
+    registry["schema_registry"] = {"port": 30081, "management_port": 30082}
+    registry["temporal"] = {"frontend_port": 30084, "ui_port": 30085}
+    registry["connect"] = {"rest_port": REST_PORT}
+    (root / "registry.yaml").write_text(yaml.safe_dump(registry))
+    local = ("--registry", str(root / "registry.yaml"))
+    env = {"KCTL_STATE_DIR": str(root / "state")}
+    up = run_kctl(*local, "-o", "json", "local", "up", "-i", 0, "--connect", "--heap", "384m", "--wait", "180", env=env)
+    try:
+        assert up.code == 0, up
+        assert up.json["connect"]["running"] and up.json["connect"]["url"] == URL, up.json
+        yield {"local": local, "env": env, "root": root}
+    finally:
+        down = run_kctl(*local, "local", "down", "-i", 0, env=env)
+        assert down.code == 0, down
+
+
+def kc(*args, timeout=20, **kwargs):
+    return run_kctl("-b", BOOTSTRAP, "--timeout", timeout, "connect", *args, "--connect-url", URL, **kwargs)
+
+
+def ok(*args, **kwargs):
+    result = kc(*args, **kwargs)
+    assert result.code == 0, (args, result)
+    return result
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def wait_for(what: str, check, limit: float = 90.0):
+    """check() until it returns a true value (returned), or fail naming what never happened."""
+    deadline = time.monotonic() + limit
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {limit:g}s (last: {value!r})")
+        time.sleep(0.25)
+
+
+def state_of(name: str) -> tuple[str, tuple[str, ...]]:
+    info = run_kctl("--timeout", 20, "-o", "json", "connect", "describe", name, "--connect-url", URL).json
+    return info["state"], tuple(t["state"] for t in info["tasks"])
+
+
+def source_config(path, topic: str, **extra) -> dict:
+    return {"connector.class": "FileStreamSource", "file": str(path), "topic": topic, "tasks.max": 1,
+            "value.converter": STRING, **extra}
+
+
+def write(tmp_path, name: str, data) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(data) if name.endswith(".json") else yaml.safe_dump(data))
+    return str(path)
+
+
+def test_local_status_and_logs_show_the_worker(worker):
+    status = run_kctl(*worker["local"], "-o", "json", "local", "status", "-i", 0, env=worker["env"])
+    assert status.code == 0, status
+    connect = status.json[0]["connect"]
+    assert connect["running"] and connect["rest_port"] == REST_PORT and connect["group_id"] == "kctl-connect-0"
+    properties = open(connect["config_file"]).read()
+    assert "replication.factor=1" in properties and f"listeners=http://127.0.0.1:{REST_PORT}" in properties
+    logs = run_kctl(*worker["local"], "local", "logs", "-i", 0, "--connect", "-n", 5, env=worker["env"])
+    assert logs.code == 0 and len(logs.stdout.splitlines()) == 5, logs
+    # Without --connect-url: the target instance's worker, found through the registry and state folder
+    found = run_kctl(*worker["local"], "-i", 0, "-o", "json", "connect", "list", env=worker["env"])
+    assert found.code == 0 and isinstance(found.json, list), found
+    again = run_kctl(*worker["local"], "-o", "json", "local", "up", "-i", 0, "--connect", env=worker["env"])
+    assert again.code == 0 and again.json["already_running"] and again.json["connect"]["pid"] == connect["pid"], again
+    plugins = ok("-o", "json", "plugins").json
+    classes = {p["class_name"] for p in plugins}
+    assert {"org.apache.kafka.connect.file.FileStreamSourceConnector",
+            "org.apache.kafka.connect.mirror.MirrorSourceConnector"} <= classes, classes
+
+
+def test_file_source_into_a_topic_read_back_with_consume(worker, tmp_path):
+    topic, name = unique("cx-src"), unique("src")
+    assert run_kctl("-b", BOOTSTRAP, "topics", "create", topic).code == 0
+    lines = [f"line-{i}" for i in range(200)]
+    (tmp_path / "in.txt").write_text("\n".join(lines) + "\n")
+    created = ok("-o", "json", "create", name, "-f", write(tmp_path, "src.yaml", source_config(tmp_path / "in.txt", topic)))
+    assert created.json["name"] == name and created.json["type"] == "source", created.json
+    read = run_kctl("-b", BOOTSTRAP, "--timeout", 60, "consume", topic, "--from", "beginning", "-n", len(lines))
+    assert read.code == 0, read
+    assert read.stdout.splitlines() == lines
+    listed = {c["name"]: c for c in ok("-o", "json", "list").json}
+    assert listed[name]["state"] == "RUNNING" and listed[name]["tasks_running"] == 1 and listed[name]["tasks_failed"] == 0
+    info = ok("-o", "json", "describe", name).json
+    assert info["config"]["topic"] == topic and info["tasks"][0]["state"] == "RUNNING", info
+    # update: the plugin validates the new config, the worker restarts the connector with it
+    other = unique("cx-src2")
+    updated = ok("-o", "json", "update", name, "-f",
+                 write(tmp_path, "src2.json", {"name": name, "config": source_config(tmp_path / "in.txt", other)}))
+    assert updated.json["config"]["topic"] == other
+    again = kc("create", name, "-f", str(tmp_path / "src.yaml"))
+    assert again.code == 2 and "already exists" in again.stderr, again
+
+
+def test_a_failing_task_shows_failed_with_its_trace_and_restart_only_failed(worker, tmp_path):
+    topic, name = unique("cx-sink"), unique("sink")
+    assert run_kctl("-b", BOOTSTRAP, "topics", "create", topic).code == 0
+    assert run_kctl("-b", BOOTSTRAP, "produce", topic, input="a\nb\nc\n").code == 0
+    out = tmp_path / "missing-dir" / "out.txt"  # the sink's task cannot open it: it fails at start
+    config = {"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "topics": topic,
+              "file": str(out), "value.converter": STRING, "tasks.max": 1}
+    ok("create", name, "-f", write(tmp_path, "sink.yaml", config))
+    wait_for("the sink's task FAILED", lambda: state_of(name)[1] == ("FAILED",))
+    info = ok("-o", "json", "describe", name).json
+    trace = info["tasks"][0]["trace"]
+    assert "Couldn't find or create file" in trace and len(trace.splitlines()) <= 6, trace
+    listed = {c["name"]: c for c in ok("-o", "json", "list").json}
+    assert listed[name]["tasks_failed"] == 1 and listed[name]["tasks_running"] == 0
+    table = ok("describe", name).stdout
+    assert "FAILED" in table and "task 0 trace:" in table
+    out.parent.mkdir()
+    restarted = ok("-o", "json", "restart", name, "--only-failed").json
+    details = {item["name"]: item["detail"] for item in restarted["items"]}
+    assert details == {name: "left alone (RUNNING)", f"{name} task 0": "restarting"}, details
+    wait_for("the restarted task RUNNING", lambda: state_of(name)[1] == ("RUNNING",))
+    wait_for("the sink wrote every record", lambda: out.exists() and out.read_text().split() == ["a", "b", "c"])
+
+
+def test_pause_stop_and_resume(worker, tmp_path):
+    name = unique("pause")
+    (tmp_path / "in.txt").write_text("x\n")
+    ok("create", name, "-f", write(tmp_path, "c.yaml", source_config(tmp_path / "in.txt", unique("cx-pause"))))
+    assert ok("pause", name).code == 0
+    wait_for("PAUSED", lambda: state_of(name)[0] == "PAUSED")
+    assert ok("resume", name).code == 0
+    wait_for("RUNNING again", lambda: state_of(name)[0] == "RUNNING")
+    stopped = ok("-o", "json", "stop", name).json
+    assert stopped["operation"] == "connect stop" and stopped["items"][0]["ok"], stopped
+    wait_for("STOPPED, without tasks", lambda: state_of(name) == ("STOPPED", ()))
+    assert ok("resume", name).code == 0
+    wait_for("RUNNING after the stop", lambda: state_of(name)[0] == "RUNNING")
+    missing = kc("stop", unique("nothing"))
+    assert missing.code == 4, missing
+
+
+def test_delete_shows_the_plan_and_needs_yes(worker, tmp_path):
+    name = unique("del")
+    (tmp_path / "in.txt").write_text("x\n")
+    ok("create", name, "-f", write(tmp_path, "c.yaml", source_config(tmp_path / "in.txt", unique("cx-del"))))
+    refused = kc("delete", name)
+    assert refused.code == 2 and "refusing without --yes" in refused.stderr and "would delete" in refused.stderr, refused
+    plan = ok("-o", "json", "delete", name, "--dry-run").json
+    assert plan["dry_run"] and plan["items"][0]["detail"].startswith("would delete the source connector"), plan
+    assert name in {c["name"] for c in ok("-o", "json", "list").json}
+    deleted = ok("-o", "json", "delete", name, "--yes").json
+    assert deleted["items"] == [{"name": name, "ok": True, "detail": "deleted", "error": None, "exit_code": 0}]
+    assert name not in {c["name"] for c in ok("-o", "json", "list").json}
+    gone = kc("describe", name)
+    assert gone.code == 4 and gone.stderr.startswith("kctl: error: "), gone
+    missing = kc("delete", name, "--yes")
+    assert missing.code == 4, missing
+
+
+def test_invalid_configs_are_refused_and_nothing_is_created(worker, tmp_path):
+    name = unique("bad")
+    no_topics = {"connector.class": "FileStreamSink", "file": str(tmp_path / "o.txt")}
+    refused = kc("create", name, "-f", write(tmp_path, "bad.yaml", no_topics))
+    assert refused.code == 2, refused
+    assert "invalid setting" in refused.stderr and "nothing changed" in refused.stderr, refused
+    assert len(refused.stderr.strip().splitlines()) <= 2 and "Traceback" not in refused.stderr
+    validated = kc("-o", "json", "validate", name, "-f", str(tmp_path / "bad.yaml"))
+    assert validated.code == 2 and validated.json and all(e["errors"] for e in validated.json), validated
+    unknown = kc("create", name, "-f", write(tmp_path, "unknown.yaml", {"connector.class": "com.example.NoSuchConnector"}))
+    assert unknown.code == 4 and "no connector plugin" in unknown.stderr, unknown
+    assert name not in {c["name"] for c in ok("-o", "json", "list").json}
+    update_missing = kc("update", name, "-f", write(tmp_path, "fine.yaml", source_config(tmp_path / "i", "t")))
+    assert update_missing.code == 4, update_missing
+
+
+def test_secrets_in_configs_are_masked_and_references_shown(worker, tmp_path):
+    name = unique("secret")
+    (tmp_path / "in.txt").write_text("x\n")
+    config = source_config(tmp_path / "in.txt", unique("cx-secret"), **{
+        "extra.sasl.jaas.config": "org.example.Login required password=\"hunter2-top\";",
+        "extra.password": "${env:KCTL_CONNECT_TEST_UNSET}"})
+    created = kc("create", name, "-f", write(tmp_path, "c.yaml", config))
+    assert created.code == 0, created
+    for result in (created, kc("describe", name), kc("-o", "json", "describe", name), kc("-o", "yaml", "list")):
+        assert result.code == 0 and "hunter2-top" not in result.stdout + result.stderr, result
+    info = ok("-o", "json", "describe", name).json
+    assert info["config"]["extra.sasl.jaas.config"] == "********"
+    assert info["config"]["extra.password"] == "${env:KCTL_CONNECT_TEST_UNSET}"
+
+
+def test_mirror_maker_2_source_connector_copies_a_topic(worker, tmp_path):
+    """MirrorMaker 2's MirrorSourceConnector on the same worker, the instance as both clusters:
+    the topic's records arrive in `a.<topic>` (the default replication policy), in order."""
+    topic, name = unique("cx-mm2"), unique("mirror")
+    assert run_kctl("-b", BOOTSTRAP, "topics", "create", topic).code == 0
+    values = [f"m-{i}" for i in range(100)]
+    assert run_kctl("-b", BOOTSTRAP, "produce", topic, input="\n".join(values) + "\n").code == 0
+    config = {
+        "connector.class": "org.apache.kafka.connect.mirror.MirrorSourceConnector",
+        "source.cluster.alias": "a", "target.cluster.alias": "b",
+        "source.cluster.bootstrap.servers": BOOTSTRAP, "target.cluster.bootstrap.servers": BOOTSTRAP,
+        "topics": topic, "tasks.max": 1, "replication.factor": 1, "offset-syncs.topic.replication.factor": 1,
+        "sync.topic.acls.enabled": False, "refresh.topics.interval.seconds": 5,
+        "key.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
+        "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
+    }
+    ok("create", name, "-f", write(tmp_path, "mm2.yaml", config))
+    mirrored = f"a.{topic}"
+    wait_for("MirrorMaker 2 created the remote topic",
+             lambda: run_kctl("-b", BOOTSTRAP, "topics", "describe", mirrored).code == 0)
+    read = run_kctl("-b", BOOTSTRAP, "--timeout", 60, "consume", mirrored, "--from", "beginning", "-n", len(values))
+    assert read.code == 0, read
+    assert read.stdout.splitlines() == values
+    info = ok("-o", "json", "describe", name).json
+    assert info["type"] == "source" and info["tasks"][0]["state"] == "RUNNING", info
+    ok("delete", name, "--yes")
