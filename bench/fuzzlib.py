@@ -389,10 +389,10 @@ def build_line(tree: Tree, pools: Pools, pick: Picker, command: Command | None =
 
 
 def command_of(tree: Tree, line: Sequence[str]) -> str:
-    """The command path a line runs ("topics list")."""
+    """The command path a line runs ("topics list", "cluster client-metrics set"): the longest that matches."""
     paths = {c.path for c in tree.commands}
     words = [w for w in line if not w.startswith("-")]
-    for n in (2, 1):
+    for n in range(max(len(p.split()) for p in paths), 0, -1):
         for i in range(len(words) - n + 1):
             if " ".join(words[i:i + n]) in paths:
                 return " ".join(words[i:i + n])

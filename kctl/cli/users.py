@@ -60,14 +60,14 @@ def create(
 def delete(
     ctx: typer.Context,
     user: str = typer.Argument(..., help="User name.", callback=no_empty_names),
-    mechanism: List[str] = typer.Option(["SCRAM-SHA-512"], "--mechanism", metavar="SCRAM-SHA-256|SCRAM-SHA-512",
-                                        help="Credential to delete (repeatable)."),
+    mechanism: List[str] = typer.Option([], "--mechanism", metavar="SCRAM-SHA-256|SCRAM-SHA-512",
+                                        help="Credential to delete (repeatable; default: every one the user has)."),
     yes: bool = YES,
     dry_run: bool = DRY_RUN,
 ):
     """Delete a user's SCRAM credentials (shows them and asks first).
 
-    Example: kctl users delete alice --mechanism SCRAM-SHA-256 --mechanism SCRAM-SHA-512 --yes
+    Example: kctl users delete alice --yes   (or --mechanism SCRAM-SHA-256 for one of them)
     """
     from kctl.models import OperationResult
     from kctl.render import render
@@ -79,7 +79,14 @@ def delete(
                           lambda p: f"delete {plural(sum(i.ok for i in p.items), 'SCRAM credential')} of user {user}",
                           yes=yes, dry_run=dry_run)
     if go:
-        result = security.delete_user(conf, obj.timeout, user, mechanisms)
+        chosen = mechanisms
+        if not chosen:  # none named: every credential the user has (the plan's rows are "USER MECHANISM")
+            found = result or plans.delete_user(conf, obj.timeout, user, [])
+            chosen = [item.name.rsplit(" ", 1)[1] for item in found.items if item.ok]
+        if chosen:
+            result = security.delete_user(conf, obj.timeout, user, chosen)
+        else:
+            result = OperationResult("users delete", found.items)  # the user has no credential: exit 4
     render(result, obj.output, kind=OperationResult)
     error = security.operation_failure(result)
     if error is not None:

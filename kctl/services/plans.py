@@ -130,6 +130,11 @@ def delete_user(conf: dict, timeout: float, user: str, mechanisms: list[str]) ->
     except NotFoundError:
         found = {}
     have = {c.mechanism for c in found[user].credentials} if user in found else set()
+    if not mechanisms:  # none named: every credential the user has
+        if not have:
+            return OperationResult("users delete", (_missing(user, f"user {user!r} has no SCRAM credential"),),
+                                   dry_run=True)
+        mechanisms = sorted(have)
     items = tuple(ItemResult(f"{user} {m}", True, "would delete") if m in have
                   else _missing(f"{user} {m}", f"user {user!r} has no {m} credential") for m in mechanisms)
     return OperationResult("users delete", items, dry_run=True)

@@ -109,6 +109,20 @@ def test_users_delete_refuses_and_dry_run_keeps_the_user(k, kafka, unique_name):
         assert k("users", "delete", user, "--yes").code == 0
 
 
+def test_users_delete_without_a_mechanism_deletes_every_credential_the_user_has(k, unique_name):
+    user = unique_name("u")
+    env = {"KCTL_IT_PW": "pw-0123456789"}
+    for mechanism in ("SCRAM-SHA-256", "SCRAM-SHA-512"):
+        made = k("users", "create", user, "--mechanism", mechanism, "--password-env", "KCTL_IT_PW", env=env)
+        assert made.code == 0, made
+    gone = k("-o", "json", "users", "delete", user, "--yes")
+    assert gone.code == 0, gone
+    assert sorted(i["name"] for i in gone.json["items"]) == [f"{user} SCRAM-SHA-256", f"{user} SCRAM-SHA-512"]
+    assert k("users", "list", user, "-o", "json").code == 4  # no such user any more
+    again = k("users", "delete", user, "--yes")
+    assert again.code == 4 and again.stderr.count("kctl: error:") == 1, again
+
+
 def test_a_plan_that_changes_nothing_asks_nothing(k, new_topic):
     empty = new_topic()
     result = k("topics", "delete-records", empty, "--all")  # no records: nothing to refuse
