@@ -79,14 +79,7 @@ def delete(
                           lambda p: f"delete {plural(sum(i.ok for i in p.items), 'SCRAM credential')} of user {user}",
                           yes=yes, dry_run=dry_run)
     if go:
-        chosen = mechanisms
-        if not chosen:  # none named: every credential the user has (the plan's rows are "USER MECHANISM")
-            found = result or plans.delete_user(conf, obj.timeout, user, [])
-            chosen = [item.name.rsplit(" ", 1)[1] for item in found.items if item.ok]
-        if chosen:
-            result = security.delete_user(conf, obj.timeout, user, chosen)
-        else:
-            result = OperationResult("users delete", found.items)  # the user has no credential: exit 4
+        result = security.delete_user(conf, obj.timeout, user, mechanisms)
     render(result, obj.output, kind=OperationResult)
     error = security.operation_failure(result)
     if error is not None:

@@ -12,7 +12,7 @@ import time
 from kctl import log
 from kctl.client.admin import AdminClient
 from kctl.decode import read_regular_file
-from kctl.errors import ConfigError, UsageError, failure_of
+from kctl.errors import ConfigError, NotFoundError, UsageError, failure_of
 from kctl.models import ItemResult, OperationResult
 from kctl.models.security import AclChange, AclEntry, ScramUser
 
@@ -121,8 +121,19 @@ def create_user(conf: dict, timeout: float, user: str, password: str, mechanism:
 
 
 def delete_user(conf: dict, timeout: float, user: str, mechanisms: list[str]) -> OperationResult:
+    """Delete the user's credentials of these mechanisms; none named: every one the user has."""
     items = []
     with AdminClient(conf, timeout=timeout) as admin:
+        if not mechanisms:
+            try:
+                found = {u.user: u for u in admin.describe_scram_users([user])}
+            except NotFoundError:
+                found = {}
+            mechanisms = sorted({c.mechanism for c in found[user].credentials}) if user in found else []
+            if not mechanisms:
+                return OperationResult("users delete", (ItemResult(
+                    user, False, error=f"user {user!r} has no SCRAM credential",
+                    exit_code=int(NotFoundError.exit_code)),))
         for mechanism in mechanisms:
             outcome = admin.delete_scram_user(user, mechanism)
             items.append(ItemResult(f"{user} {mechanism}", True, "deleted") if outcome.ok
