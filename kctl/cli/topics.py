@@ -19,17 +19,15 @@ app = typer.Typer(help="Create, inspect, change and delete topics.", no_args_is_
 MAX_PARTITIONS = 100_000  # kctl.client.admin.topics.MAX_PARTITIONS (not imported: start-up speed)
 MAX_REPLICATION = 10_000
 
-CONFIG, DELETE = CONFIG_OPTION, DELETE_OPTION
 
-
-def _finish(obj, result) -> None:
+def _finish(obj, result, failure=None) -> None:
     """Render an OperationResult (one row per item), then fail if any item failed."""
     from kctl.models import OperationResult
     from kctl.render import render
     from kctl.services import topics
 
     render(result, obj.output, kind=OperationResult)
-    error = topics.failure(result)
+    error = (failure or topics.failure)(result)
     if error is not None:
         raise error
 
@@ -100,7 +98,7 @@ def create(
     partitions: Optional[int] = typer.Option(None, "-p", "--partitions", min=1, max=MAX_PARTITIONS, help="Partition count (default: the broker's num.partitions); -p as in rpk and kafkactl."),
     replication: Optional[int] = typer.Option(None, "--replication-factor", "-r", min=1, max=MAX_REPLICATION,
                                               help="Replicas of each partition (default: the broker's default.replication.factor)."),
-    config: List[str] = CONFIG,
+    config: List[str] = CONFIG_OPTION,
     if_not_exists: bool = typer.Option(False, "--if-not-exists", help="A topic that already exists is not an error."),
     validate_only: bool = VALIDATE_ONLY,
     dry_run: bool = DRY_RUN,
@@ -115,9 +113,8 @@ def create(
     obj = app_context(ctx)
     names = some_topics(names, topic)
     configs = parse_key_values(config, "-c/--config")
-    result = topics.create_topics(obj.client_conf(), obj.timeout, names, partitions, replication, configs,
-                                  if_not_exists=if_not_exists, validate_only=validate_only, dry_run=dry_run)
-    _finish(obj, result)
+    _finish(obj, topics.create_topics(obj.client_conf(), obj.timeout, names, partitions, replication, configs,
+                                      if_not_exists=if_not_exists, validate_only=validate_only, dry_run=dry_run))
 
 
 @app.command()
@@ -157,8 +154,8 @@ def alter_config(
     topic_arg: Optional[str] = typer.Argument(None, metavar="TOPIC", help="Topic to change (or -t/--topic).",
                                               autocompletion=complete_topics, callback=no_empty_names, show_default=False),
     topic: Optional[str] = topic_option(),
-    set_: List[str] = CONFIG,
-    delete: List[str] = DELETE,
+    set_: List[str] = CONFIG_OPTION,
+    delete: List[str] = DELETE_OPTION,
     validate_only: bool = VALIDATE_ONLY,
     dry_run: bool = DRY_RUN,
 ):
@@ -167,19 +164,14 @@ def alter_config(
     Example: kctl topics alter-config orders -c retention.ms=3600000 --delete cleanup.policy
     """
     from kctl.config.client_conf import parse_key_values
-    from kctl.models import OperationResult
-    from kctl.render import render
     from kctl.services import configs
 
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
     changes = parse_key_values(set_, "-c/--config")
-    result = configs.alter_topic_config(obj.client_conf(), obj.timeout, topic, changes, list(delete),
-                                        validate_only=validate_only, dry_run=dry_run)
-    render(result, obj.output, kind=OperationResult)
-    error = configs.alter_failure(result, "topics alter-config")
-    if error is not None:
-        raise error
+    _finish(obj, configs.alter_topic_config(obj.client_conf(), obj.timeout, topic, changes, list(delete),
+                                            validate_only=validate_only, dry_run=dry_run),
+            lambda result: configs.alter_failure(result, "topics alter-config"))
 
 
 @app.command("add-partitions")
@@ -200,8 +192,7 @@ def add_partitions(
 
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
-    _finish(obj, topics.add_partitions(obj.client_conf(), obj.timeout, topic, to, validate_only=validate_only,
-                                        dry_run=dry_run))
+    _finish(obj, topics.add_partitions(obj.client_conf(), obj.timeout, topic, to, validate_only=validate_only, dry_run=dry_run))
 
 
 @app.command("delete-records")

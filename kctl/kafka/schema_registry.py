@@ -14,7 +14,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from kctl.config.client_conf import remember_secret, split_userinfo
+from kctl.config.client_conf import split_userinfo
+from kctl.redact import remember_secret
 from kctl.deadline import raise_deferred_interrupt, run_bounded
 from kctl.errors import AuthError, BrokerUnavailable, KctlError, NotFoundError, UsageError
 from kctl.serde import SerdeError
