@@ -171,7 +171,7 @@ class KafkaPythonAdmin:
             kwargs.update(request_timeout_ms=ms, bootstrap_timeout_ms=ms)
             try:
                 self._client = KafkaAdminClient(**kwargs)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - kafka-python's errors, OSError, ssl: one KctlError
                 error = kctl_error(exc, "connect")
                 if is_connection_error(error):
                     error.message = f"no broker answered at {self._bootstrap} within the timeout"

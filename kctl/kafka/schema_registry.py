@@ -400,7 +400,7 @@ class SchemaDecoder:
             return json_safe(value), schema_id
         except (KeyboardInterrupt, SystemExit, KctlError):
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - the deserializer's complaints, sorted below
             SchemaRegistryError = confluent_module("schema_registry.error").SchemaRegistryError
 
             if isinstance(exc, SchemaRegistryError) or "httpx" in type(exc).__module__:
