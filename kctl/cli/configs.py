@@ -75,6 +75,6 @@ def alter(
     result = configs.alter(obj.client_conf(), obj.timeout, resource_type.value, name, changes, list(delete),
                            validate_only=validate_only, dry_run=dry_run, default=default)
     render(result, obj.output, kind=OperationResult)
-    error = configs.alter_failure(result)
+    error = configs.failure(result)
     if error is not None:
         raise error

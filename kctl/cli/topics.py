@@ -171,7 +171,7 @@ def alter_config(
     changes = parse_key_values(set_, "-c/--config")
     _finish(obj, configs.alter_topic_config(obj.client_conf(), obj.timeout, topic, changes, list(delete),
                                             validate_only=validate_only, dry_run=dry_run),
-            lambda result: configs.alter_failure(result, "topics alter-config"))
+            lambda result: configs.failure(result, "topics alter-config"))
 
 
 @app.command("add-partitions")
@@ -364,7 +364,7 @@ def _plan(obj, start, yes: bool, dry_run: bool) -> None:
     if go:
         result = start(True)
     render(result, obj.output)
-    error = replicas.plan_failure(result)
+    error = replicas.failure(result)
     if error is not None:
         raise error
 
@@ -389,7 +389,7 @@ def set_replication(
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
     conf = obj.client_conf()
-    _plan(obj, lambda execute: replicas.plan(conf, obj.timeout, "set-replication", topic, factor=factor,
+    _plan(obj, lambda execute: replicas.reassign(conf, obj.timeout, "set-replication", topic, factor=factor,
                                              execute=execute, throttle=throttle), yes, dry_run)
 
 
@@ -416,5 +416,5 @@ def move(
     ids = [parse_int(b.strip(), "--brokers", maximum=2**31 - 1) for b in brokers.split(",")]  # before the cluster
     if len(set(ids)) != len(ids): raise UsageError(f"--brokers: a broker is named twice in {brokers!r}")  # noqa: E701
     conf = obj.client_conf()
-    _plan(obj, lambda execute: replicas.plan(conf, obj.timeout, "move", topic, brokers=ids, execute=execute,
+    _plan(obj, lambda execute: replicas.reassign(conf, obj.timeout, "move", topic, brokers=ids, execute=execute,
                                              throttle=throttle), yes, dry_run)

@@ -234,7 +234,7 @@ def _wait_applied(admin: AdminClient, resource: tuple[str, str], source: str, se
     log.event("configs_alter_not_yet_applied", resource_type=resource[0], resource=resource[1])
 
 
-def alter_failure(result: OperationResult, command: str = "configs alter"):
+def failure(result: OperationResult, command: str = "configs alter"):
     """The error `configs alter` and `topics alter-config` end with after their rows (None: applied).
     The keys of one request fail together, so the error is the broker's message, with its exit code
     (2: unknown key or invalid value; 4: no such topic; nothing was changed)."""

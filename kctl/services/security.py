@@ -143,5 +143,5 @@ def delete_user(conf: dict, timeout: float, user: str, mechanisms: list[str]) ->
     return OperationResult("users delete", tuple(items))
 
 
-def operation_failure(result: OperationResult):
+def failure(result: OperationResult):
     return failure_of(result.items, result.operation)
