@@ -329,7 +329,7 @@ def delete_topics(bootstrap: str, names: list[str]) -> None:
     for future in admin(bootstrap).delete_topics(names).values():
         try:
             future.result(30)
-        except Exception as e:  # already gone: nothing to clean up
+        except Exception as e:  # noqa: BLE001 - already gone: nothing to clean up
             progress(f"warning: deleting a bench topic: {e}")
 
 

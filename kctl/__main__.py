@@ -13,7 +13,7 @@ from kctl.kafka.lib import allow_light_import
 
 
 def _print_error(message: str, hint: str | None = None) -> None:
-    from kctl.config.client_conf import redact_text
+    from kctl.redact import redact_text
 
     line = f"kctl: error: {message}"
     if hint:
@@ -29,7 +29,7 @@ def _print_traceback() -> None:
     """--debug's traceback, secrets redacted as in every other line kctl prints."""
     import traceback
 
-    from kctl.config.client_conf import redact_text
+    from kctl.redact import redact_text
 
     sys.stderr.write(redact_text(traceback.format_exc()))
     sys.stderr.flush()

@@ -21,6 +21,8 @@ import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from kctl.redact import redact_text
+
 LOGGER_NAME = "kctl"
 LIBRDKAFKA_LOGGER = f"{LOGGER_NAME}.librdkafka"
 # The trace of the current invocation, or of the current workflow task in a Temporal worker
@@ -64,8 +66,6 @@ class StructuredFormatter(logging.Formatter):
                 fields["logger"] = record.name
         fields.update(_FIELDS.get() or {})
         fields["trace_id"] = trace_id()
-        from kctl.config.client_conf import redact_text
-
         if self.fmt == "json":
             import json  # only for --log-format json: off every other command's start path
 

@@ -100,7 +100,7 @@ def reassignments(
         result = replicas.reassignments(conf, obj.timeout, topic, cancel=cancel)
     if cancel:
         render(result, obj.output)
-        error = replicas.plan_failure(result)
+        error = replicas.failure(result)
         if error is not None:
             raise error
     else:

@@ -249,7 +249,7 @@ def context_names() -> list[str]:
         from kctl.config.contexts import list_contexts
 
         return sorted(list_contexts()[1])
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - completion is silent
         return []
 
 
@@ -260,5 +260,5 @@ def instance_numbers(ctx) -> list[str]:
 
         registry = load_registry((ctx.find_root().params or {}).get("registry"))
         return [str(i) for i in range(registry.max_instances)]
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - completion is silent
         return []

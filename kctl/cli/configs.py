@@ -7,8 +7,9 @@ from typing import List, Optional
 
 import typer
 
+from kctl.cli.confirm import DRY_RUN
 from kctl.cli.context import app_context
-from kctl.cli.options import CONFIG_OPTION, DELETE_OPTION
+from kctl.cli.options import CONFIG_OPTION, DELETE_OPTION, VALIDATE_ONLY
 
 app = typer.Typer(help="Describe and change broker, topic and group configs.", no_args_is_help=True)
 
@@ -56,7 +57,8 @@ def alter(
     name: Optional[str] = typer.Argument(None, metavar="ID|NAME", help="Broker id or topic name."),
     set_: List[str] = CONFIG_OPTION,
     delete: List[str] = DELETE_OPTION,
-    dry_run: bool = typer.Option(False, "--dry-run", help="Let the broker validate the change without applying it."),
+    validate_only: bool = VALIDATE_ONLY,
+    dry_run: bool = DRY_RUN,
     default: bool = DEFAULT,
 ):
     """Change configs incrementally (other overrides stay); unknown key or invalid value: exit 2, nothing changed.
@@ -71,8 +73,8 @@ def alter(
     obj = app_context(ctx)
     changes = parse_key_values(set_, "-c/--config")
     result = configs.alter(obj.client_conf(), obj.timeout, resource_type.value, name, changes, list(delete),
-                           dry_run=dry_run, default=default)
+                           validate_only=validate_only, dry_run=dry_run, default=default)
     render(result, obj.output, kind=OperationResult)
-    error = configs.alter_failure(result)
+    error = configs.failure(result)
     if error is not None:
         raise error

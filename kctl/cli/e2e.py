@@ -88,6 +88,6 @@ def run(
         from kctl.render.junit import write_junit
 
         write_junit(result, junit)
-    error = e2e.failure_error(result)
+    error = e2e.failure(result)
     if error is not None:
         raise error

@@ -38,6 +38,10 @@ ASSIGNOR_HELP = "The broker's assignor (with --group-protocol consumer): uniform
 # configs alter): -c/--config KEY=VALUE (--set is the same), --delete KEY (--unset is the same).
 CONFIG_OPTION = typer.Option([], "--config", "-c", "--set", metavar="KEY=VALUE",
                              help="Set a config (repeatable), e.g. -c retention.ms=60000 (--set is the same).")
+# --validate-only: the broker's own check of a change (CreateTopics, CreatePartitions, AlterConfigs
+# validate_only), nothing applied; --dry-run (kctl.cli.confirm.DRY_RUN) sends no change request at all.
+VALIDATE_ONLY = typer.Option(False, "--validate-only",
+                             help="Have the broker validate the request without applying it (exit 2 if it refuses).")
 # --where EXPR of consume, search (kctl.services.where).
 WHERE_HELP = ("Only records where this CEL expression holds (and every --match), over key, value (JSON-decoded), "
               "headers, topic, partition, offset, timestamp, size, now: 'value.status == \"failed\" && value.amount > 490.0', "

@@ -7,10 +7,9 @@ from typing import List, Optional
 import typer
 
 from kctl.cli.complete import complete_topics
-from kctl.cli.confirm import DRY_RUN as PLAN_ONLY
-from kctl.cli.confirm import EXECUTE, YES, approved, plural
+from kctl.cli.confirm import DRY_RUN, EXECUTE, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
-from kctl.cli.options import CONFIG_OPTION, DELETE_OPTION, Position, one_topic, some_topics, topic_option, topics_option
+from kctl.cli.options import CONFIG_OPTION, DELETE_OPTION, VALIDATE_ONLY, Position, one_topic, some_topics, topic_option, topics_option
 from kctl.errors import UsageError
 
 app = typer.Typer(help="Create, inspect, change and delete topics.", no_args_is_help=True)
@@ -20,18 +19,15 @@ app = typer.Typer(help="Create, inspect, change and delete topics.", no_args_is_
 MAX_PARTITIONS = 100_000  # kctl.client.admin.topics.MAX_PARTITIONS (not imported: start-up speed)
 MAX_REPLICATION = 10_000
 
-DRY_RUN = typer.Option(False, "--dry-run", help="Let the broker validate the request without applying it.")
-CONFIG, DELETE = CONFIG_OPTION, DELETE_OPTION
 
-
-def _finish(obj, result) -> None:
+def _finish(obj, result, failure=None) -> None:
     """Render an OperationResult (one row per item), then fail if any item failed."""
     from kctl.models import OperationResult
     from kctl.render import render
     from kctl.services import topics
 
     render(result, obj.output, kind=OperationResult)
-    error = topics.failure(result)
+    error = (failure or topics.failure)(result)
     if error is not None:
         raise error
 
@@ -102,8 +98,9 @@ def create(
     partitions: Optional[int] = typer.Option(None, "-p", "--partitions", min=1, max=MAX_PARTITIONS, help="Partition count (default: the broker's num.partitions); -p as in rpk and kafkactl."),
     replication: Optional[int] = typer.Option(None, "--replication-factor", "-r", min=1, max=MAX_REPLICATION,
                                               help="Replicas of each partition (default: the broker's default.replication.factor)."),
-    config: List[str] = CONFIG,
+    config: List[str] = CONFIG_OPTION,
     if_not_exists: bool = typer.Option(False, "--if-not-exists", help="A topic that already exists is not an error."),
+    validate_only: bool = VALIDATE_ONLY,
     dry_run: bool = DRY_RUN,
 ):
     """Create topics.
@@ -116,9 +113,8 @@ def create(
     obj = app_context(ctx)
     names = some_topics(names, topic)
     configs = parse_key_values(config, "-c/--config")
-    result = topics.create_topics(obj.client_conf(), obj.timeout, names, partitions, replication, configs,
-                                  if_not_exists=if_not_exists, dry_run=dry_run)
-    _finish(obj, result)
+    _finish(obj, topics.create_topics(obj.client_conf(), obj.timeout, names, partitions, replication, configs,
+                                      if_not_exists=if_not_exists, validate_only=validate_only, dry_run=dry_run))
 
 
 @app.command()
@@ -130,7 +126,7 @@ def delete(
     regex: Optional[str] = typer.Option(None, "--regex", metavar="REGEX", help="Also delete every non-internal topic whose whole name matches this regular expression."),
     if_exists: bool = typer.Option(False, "--if-exists", help="A topic that does not exist is not an error."),
     yes: bool = YES,
-    dry_run: bool = PLAN_ONLY,
+    dry_run: bool = DRY_RUN,
 ):
     """Delete topics by name or regular expression (shows them with their record counts and asks first).
 
@@ -158,8 +154,9 @@ def alter_config(
     topic_arg: Optional[str] = typer.Argument(None, metavar="TOPIC", help="Topic to change (or -t/--topic).",
                                               autocompletion=complete_topics, callback=no_empty_names, show_default=False),
     topic: Optional[str] = topic_option(),
-    set_: List[str] = CONFIG,
-    delete: List[str] = DELETE,
+    set_: List[str] = CONFIG_OPTION,
+    delete: List[str] = DELETE_OPTION,
+    validate_only: bool = VALIDATE_ONLY,
     dry_run: bool = DRY_RUN,
 ):
     """Change topic configs incrementally (other overrides stay as they are).
@@ -167,12 +164,14 @@ def alter_config(
     Example: kctl topics alter-config orders -c retention.ms=3600000 --delete cleanup.policy
     """
     from kctl.config.client_conf import parse_key_values
-    from kctl.services import topics
+    from kctl.services import configs
 
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
     changes = parse_key_values(set_, "-c/--config")
-    _finish(obj, topics.alter_config(obj.client_conf(), obj.timeout, topic, changes, delete, dry_run=dry_run))
+    _finish(obj, configs.alter_topic_config(obj.client_conf(), obj.timeout, topic, changes, list(delete),
+                                            validate_only=validate_only, dry_run=dry_run),
+            lambda result: configs.failure(result, "topics alter-config"))
 
 
 @app.command("add-partitions")
@@ -182,6 +181,7 @@ def add_partitions(
                                               autocompletion=complete_topics, callback=no_empty_names, show_default=False),
     topic: Optional[str] = topic_option(),
     to: int = typer.Option(..., "--to", min=1, max=MAX_PARTITIONS, help="New total number of partitions (more than now)."),
+    validate_only: bool = VALIDATE_ONLY,
     dry_run: bool = DRY_RUN,
 ):
     """Add partitions to a topic, up to a new total (keyed messages may move partition).
@@ -192,7 +192,7 @@ def add_partitions(
 
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
-    _finish(obj, topics.add_partitions(obj.client_conf(), obj.timeout, topic, to, dry_run=dry_run))
+    _finish(obj, topics.add_partitions(obj.client_conf(), obj.timeout, topic, to, validate_only=validate_only, dry_run=dry_run))
 
 
 @app.command("delete-records")
@@ -205,7 +205,7 @@ def delete_records(
                                      help="Delete records before OFFSET in PARTITION (repeatable)."),
     purge: bool = typer.Option(False, "--all", help="Delete every record of every partition (up to the high watermark)."),
     yes: bool = YES,
-    dry_run: bool = PLAN_ONLY,
+    dry_run: bool = DRY_RUN,
 ):
     """Delete the oldest records of partitions (moves the low watermark; shows the counts and asks first).
 
@@ -364,7 +364,7 @@ def _plan(obj, start, yes: bool, dry_run: bool) -> None:
     if go:
         result = start(True)
     render(result, obj.output)
-    error = replicas.plan_failure(result)
+    error = replicas.failure(result)
     if error is not None:
         raise error
 
@@ -377,7 +377,7 @@ def set_replication(
     topic: Optional[str] = topic_option(),
     factor: int = typer.Option(..., "--factor", min=1, max=MAX_REPLICATION, help="New replication factor."),
     yes: bool = EXECUTE,
-    dry_run: bool = PLAN_ONLY,
+    dry_run: bool = DRY_RUN,
     throttle: Optional[int] = THROTTLE,
 ):
     """Change a topic's replication factor by reassigning its partitions (plan first, asks before starting).
@@ -389,7 +389,7 @@ def set_replication(
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
     conf = obj.client_conf()
-    _plan(obj, lambda execute: replicas.plan(conf, obj.timeout, "set-replication", topic, factor=factor,
+    _plan(obj, lambda execute: replicas.reassign(conf, obj.timeout, "set-replication", topic, factor=factor,
                                              execute=execute, throttle=throttle), yes, dry_run)
 
 
@@ -401,7 +401,7 @@ def move(
     topic: Optional[str] = topic_option(),
     brokers: str = typer.Option(..., "--brokers", metavar="ID,ID,...", help="Brokers to spread the replicas over."),
     yes: bool = EXECUTE,
-    dry_run: bool = PLAN_ONLY,
+    dry_run: bool = DRY_RUN,
     throttle: Optional[int] = THROTTLE,
 ):
     """Move a topic's replicas onto the given brokers, round-robin (plan first, asks before starting).
@@ -416,5 +416,5 @@ def move(
     ids = [parse_int(b.strip(), "--brokers", maximum=2**31 - 1) for b in brokers.split(",")]  # before the cluster
     if len(set(ids)) != len(ids): raise UsageError(f"--brokers: a broker is named twice in {brokers!r}")  # noqa: E701
     conf = obj.client_conf()
-    _plan(obj, lambda execute: replicas.plan(conf, obj.timeout, "move", topic, brokers=ids, execute=execute,
+    _plan(obj, lambda execute: replicas.reassign(conf, obj.timeout, "move", topic, brokers=ids, execute=execute,
                                              throttle=throttle), yes, dry_run)

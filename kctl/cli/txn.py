@@ -170,26 +170,26 @@ def abort(
 @app.command("run")
 def run_(
     ctx: typer.Context,
-    plan: str = typer.Argument(..., metavar="PLAN.yaml", help="The plan: steps (begin, send, send-offsets, sleep, "
+    script: str = typer.Argument(..., metavar="SCRIPT.yaml", help="The script: steps (begin, send, send-offsets, sleep, "
                                "commit, abort) and an optional transactional_id."),
     transactional_id: Optional[str] = typer.Option(None, "--transactional-id", metavar="ID",
-                                                   help="Overrides the plan's transactional_id.",
+                                                   help="Overrides the script's transactional_id.",
                                                    callback=no_empty_names),
 ):
     """Run a scripted transaction: each step a row; a failure aborts the open transaction (exit 7).
 
-    Example: kctl txn run plan.yaml -o json
+    Example: kctl txn run script.yaml -o json
     """
     from kctl.errors import TransactionAbortable, TransactionFatal
     from kctl.render import render
     from kctl.render.moving import register  # noqa: F401 - the table builders
-    from kctl.services.txn_plan import run_plan
+    from kctl.services.txn_script import run_script
 
     obj = app_context(ctx)
-    result = run_plan(obj.client_conf(), plan, transactional_id, obj.timeout)
+    result = run_script(obj.client_conf(), script, transactional_id, obj.timeout)
     render(result, obj.output)
     if result.outcome == "fatal":
         raise TransactionFatal(f"the transactional producer failed fatally: {result.error}",
                                hint="fenced by a newer producer with the same transactional id, or broken")
     if result.outcome != "ok":
-        raise TransactionAbortable(f"the plan failed and its open transaction was aborted: {result.error}")
+        raise TransactionAbortable(f"the script failed and its open transaction was aborted: {result.error}")

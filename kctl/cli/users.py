@@ -51,7 +51,7 @@ def create(
     password = security.read_password(password_env, password_file, password_prompt)
     result = security.create_user(conf, obj.timeout, user, password, mechanism, iterations)
     render(result, obj.output, kind=OperationResult)
-    error = security.operation_failure(result)
+    error = security.failure(result)
     if error is not None:
         raise error
 
@@ -81,6 +81,6 @@ def delete(
     if go:
         result = security.delete_user(conf, obj.timeout, user, mechanisms)
     render(result, obj.output, kind=OperationResult)
-    error = security.operation_failure(result)
+    error = security.failure(result)
     if error is not None:
         raise error

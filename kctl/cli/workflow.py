@@ -86,7 +86,7 @@ def _start(ctx, kind: Kind, params_file, temporal, namespace, task_queue, workfl
         typer.echo(result)
         return
     render(result, obj.output)
-    error = workflows.failure_of(result)
+    error = workflows.failure(result)
     if error is not None:
         raise error
 
@@ -141,6 +141,6 @@ def result(ctx: typer.Context, workflow_id: str = typer.Argument(..., help="The 
     address = workflows.temporal_address(obj.registry_data, obj.target.instance, temporal)
     value = workflows.workflow_result(address, namespace, workflow_id, obj.timeout)
     render(value, obj.output)
-    error = workflows.failure_of(value)
+    error = workflows.failure(value)
     if error is not None:
         raise error

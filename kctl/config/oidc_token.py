@@ -14,7 +14,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from kctl.config.client_conf import redact_text, remember_secret
+from kctl.redact import redact_text, remember_secret
 from kctl.errors import AuthError, BrokerUnavailable
 
 MAX_TOKEN_BYTES = 64 * 1024

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 
-from kctl.config.client_conf import REDACTED, is_reference, merge_layers, redact, resolve_secret
+from kctl.config.client_conf import merge_layers, resolve_secret
+from kctl.redact import REDACTED, is_reference, redact
 from kctl.config.contexts import config_path, list_contexts
 from kctl.config.registry import Target, load_registry
 from kctl.config.state import target_properties

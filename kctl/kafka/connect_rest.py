@@ -13,7 +13,8 @@ import json
 import time
 from dataclasses import dataclass
 
-from kctl.config.client_conf import redact_text, remember_secret, split_userinfo
+from kctl.config.client_conf import split_userinfo
+from kctl.redact import redact_text, remember_secret
 from kctl.deadline import Deadline, raise_deferred_interrupt, run_bounded
 from kctl.errors import AuthError, BrokerUnavailable, KctlError, NotFoundError, UsageError
 

@@ -253,7 +253,7 @@ class KafkaConsumer:
     def seek(self, topic: str, partition: int, offset: int) -> None:
         try:
             self._consumer.seek(_tp(topic, partition, offset))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - KafkaException, TypeError, ValueError: one KctlError
             raise to_kctl_error(exc, f"seek {topic}[{partition}]") from None
 
     # -- reading --
@@ -323,7 +323,7 @@ class KafkaConsumer:
             return {}
         try:
             result = self._consumer.position(parts)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - KafkaException, TypeError, ValueError: one KctlError
             raise to_kctl_error(exc, "position") from None
         return {(tp.topic, tp.partition): tp.offset for tp in result if tp.offset >= 0}
 
@@ -332,7 +332,7 @@ class KafkaConsumer:
             result = self._consumer.committed([_tp(t, p) for t, p in keys], timeout=timeout)
         except SystemError as exc:  # a blocking call: see kafka.clients.lost_interrupt
             raise lost_interrupt(exc) from None
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - KafkaException, TypeError, ValueError: one KctlError
             raise self._error(exc, "committed offsets", timeout) from None
         return {(tp.topic, tp.partition): tp.offset for tp in result}
 
@@ -341,7 +341,7 @@ class KafkaConsumer:
             return tuple(self._consumer.get_watermark_offsets(_tp(topic, partition), timeout=timeout))
         except SystemError as exc:  # a blocking call: see kafka.clients.lost_interrupt
             raise lost_interrupt(exc) from None
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - KafkaException, TypeError, ValueError: one KctlError
             raise self._error(exc, f"watermarks of {topic}[{partition}]", timeout) from None
 
     def watermark_ranges(self, keys: Iterable[Key], timeout: float) -> dict:
@@ -358,7 +358,7 @@ class KafkaConsumer:
             try:
                 result = self._consumer.offsets_for_times([_tp(t, p, logical) for t, p in keys],
                                                           timeout=deadline.remaining(0.001))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - KafkaException, TypeError, ValueError: one KctlError
                 raise self._error(exc, "watermarks", timeout) from None
             for tp in result:
                 if tp.error is not None:
@@ -384,7 +384,7 @@ class KafkaConsumer:
             result = self._consumer.offsets_for_times([_tp(topic, p, timestamp_ms) for p in partitions], timeout=timeout)
         except SystemError as exc:  # a blocking call: see kafka.clients.lost_interrupt
             raise lost_interrupt(exc) from None
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - KafkaException, TypeError, ValueError: one KctlError
             raise self._error(exc, f"offsets for time in {topic}", timeout) from None
         out = {}
         for tp in result:
@@ -406,5 +406,5 @@ class KafkaConsumer:
             raise lost_interrupt(exc) from None
         except RuntimeError:  # closed already
             pass
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - KafkaException, TypeError, ValueError: one KctlError
             raise to_kctl_error(exc, "close") from None

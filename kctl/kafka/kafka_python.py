@@ -149,28 +149,16 @@ class KafkaPythonAdmin:
 
     def call(self, what: str, deadline: Deadline, fn_name: str, *args, **kwargs):
         """client.<fn_name>(*args, **kwargs) within the deadline; KctlError on failure."""
-        def run():
-            client = self._connect(deadline)
-            return getattr(client, fn_name)(*args, **kwargs)
-
-        try:
-            return run_bounded(run, deadline, what)
-        except KctlError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - converted to the KctlError a caller can act on
-            raise kctl_error(exc, what) from None
+        return self.run(what, deadline, lambda client: getattr(client, fn_name)(*args, **kwargs))
 
     def run(self, what: str, deadline: Deadline, fn):
         """fn(kafka-python KafkaAdminClient) within the deadline, for requests its public methods
         cannot express; KctlError on failure."""
-        def run():
-            return fn(self._connect(deadline))
-
         try:
-            return run_bounded(run, deadline, what)
+            return run_bounded(lambda: fn(self._connect(deadline)), deadline, what)
         except KctlError:
             raise
-        except Exception as exc:  # noqa: BLE001 - converted to the KctlError a caller can act on
+        except Exception as exc:  # noqa: BLE001 - kafka-python raises its own tree and more: one KctlError
             raise kctl_error(exc, what) from None
 
     def _connect(self, deadline: Deadline):
@@ -183,7 +171,7 @@ class KafkaPythonAdmin:
             kwargs.update(request_timeout_ms=ms, bootstrap_timeout_ms=ms)
             try:
                 self._client = KafkaAdminClient(**kwargs)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - kafka-python's errors, OSError, ssl: one KctlError
                 error = kctl_error(exc, "connect")
                 if is_connection_error(error):
                     error.message = f"no broker answered at {self._bootstrap} within the timeout"

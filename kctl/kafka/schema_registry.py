@@ -14,7 +14,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from kctl.config.client_conf import remember_secret, split_userinfo
+from kctl.config.client_conf import split_userinfo
+from kctl.redact import remember_secret
 from kctl.deadline import raise_deferred_interrupt, run_bounded
 from kctl.errors import AuthError, BrokerUnavailable, KctlError, NotFoundError, UsageError
 from kctl.serde import SerdeError
@@ -399,7 +400,7 @@ class SchemaDecoder:
             return json_safe(value), schema_id
         except (KeyboardInterrupt, SystemExit, KctlError):
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - the deserializer's complaints, sorted below
             SchemaRegistryError = confluent_module("schema_registry.error").SchemaRegistryError
 
             if isinstance(exc, SchemaRegistryError) or "httpx" in type(exc).__module__:

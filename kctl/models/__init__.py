@@ -111,7 +111,7 @@ _HOME = {
     "GroupListing": "admin",
     "LogDirInfo": "admin",
     "ReplicaMove": "replicas",
-    "ReassignmentPlan": "replicas",
+    "ReplicaReassignment": "replicas",
     "Reassignment": "replicas",
     "AclEntry": "security",
     "AclChange": "security",

@@ -25,7 +25,7 @@ class ReplicaMove:
 
 
 @dataclass(frozen=True)
-class ReassignmentPlan:
+class ReplicaReassignment:
     """operation: set-replication, move or cancel; executed false: the plan only (no --execute);
     throttle_bytes: the replication throttle set on the brokers involved (bytes/s), or null."""
 

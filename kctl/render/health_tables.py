@@ -72,8 +72,8 @@ def _ids(values) -> str:
     return ",".join(str(v) for v in values)
 
 
-@table_for("ReassignmentPlan")
-def reassignment_plan_table(plan: models.ReassignmentPlan):
+@table_for("ReplicaReassignment")
+def reassignment_table(plan: models.ReplicaReassignment):
     if plan.executed:
         title = f"{plan.operation} {plan.topic or ''}".strip()
     else:

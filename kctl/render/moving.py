@@ -40,7 +40,7 @@ def _restore_summary(s):
     return [table, f"{s.written} of {s.expected} records restored from {s.directory} in {s.elapsed_s:.2f}s{created}"]
 
 
-@table_for("PlanResult")
+@table_for("ScriptResult")
 def _plan_result(r):
     table = new_table("STEP", "ACTION", "DETAIL", "STATUS", "MS", "ERROR")
     for s in r.steps:

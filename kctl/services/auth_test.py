@@ -24,7 +24,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from kctl.config.client_conf import bootstrap_hosts, redact_text
+from kctl.config.client_conf import bootstrap_hosts
+from kctl.redact import redact_text
 from kctl.deadline import Deadline, run_bounded
 from kctl.errors import AuthError, BrokerUnavailable, ConfigError, KctlError
 from kctl.models import AuthStep, AuthTest

@@ -16,7 +16,7 @@ import os
 import re
 from urllib.parse import quote
 
-from kctl.config.client_conf import REDACTED, is_secret_key
+from kctl.redact import REDACTED, is_secret_key
 from kctl.decode import Strict, decode, read_regular_file
 from kctl.errors import ConfigError, NotFoundError, UsageError
 from kctl.kafka.connect_rest import ConnectSettings, request

@@ -10,7 +10,7 @@ from kctl.client.admin import AdminClient, check_names
 from kctl.deadline import Deadline
 from kctl.errors import NotFoundError, UsageError
 from kctl.models import ItemResult, OperationResult
-from kctl.models.replicas import ReassignmentPlan, ReplicaMove
+from kctl.models.replicas import ReplicaReassignment, ReplicaMove
 
 
 def _missing(name: str, message: str) -> ItemResult:
@@ -166,10 +166,10 @@ def elect_leaders(conf: dict, timeout: float, topic: str | None = None, unclean:
     return OperationResult("elect-leaders", tuple(items), dry_run=True)
 
 
-def cancel_reassignments(conf: dict, timeout: float, topic: str | None = None) -> ReassignmentPlan:
+def cancel_reassignments(conf: dict, timeout: float, topic: str | None = None) -> ReplicaReassignment:
     """The reassignments in progress that a cancel would stop (the old replicas stay)."""
     with AdminClient(conf, timeout=timeout) as admin:
         running = admin.list_reassignments([topic] if topic else None, Deadline.after(timeout))
     moves = tuple(ReplicaMove(r.topic, r.partition, r.replicas, tuple(x for x in r.replicas if x not in r.adding),
                               "planned") for r in running)
-    return ReassignmentPlan("cancel", topic, moves, executed=False)
+    return ReplicaReassignment("cancel", topic, moves, executed=False)

@@ -16,7 +16,7 @@ from kctl.deadline import Deadline
 from kctl.errors import NotFoundError, UsageError, failure_of
 from kctl.models import ItemResult, OperationResult
 from kctl.models.admin import TopicInfo
-from kctl.models.replicas import ReassignmentPlan, ReplicaMove
+from kctl.models.replicas import ReplicaReassignment, ReplicaMove
 
 THROTTLED_REPLICAS = ("leader.replication.throttled.replicas", "follower.replication.throttled.replicas")
 THROTTLED_RATES = ("leader.replication.throttled.rate", "follower.replication.throttled.rate")
@@ -67,8 +67,8 @@ def move_targets(topic: TopicInfo, brokers: list[int], live: list[int]) -> dict[
     return {p.partition: tuple(brokers[(p.partition + i) % len(brokers)] for i in range(factor)) for p in topic.partitions}
 
 
-def plan(conf: dict, timeout: float, operation: str, topic: str, *, factor: int | None = None,
-         brokers: list[int] | None = None, execute: bool = False, throttle: int | None = None) -> ReassignmentPlan:
+def reassign(conf: dict, timeout: float, operation: str, topic: str, *, factor: int | None = None,
+         brokers: list[int] | None = None, execute: bool = False, throttle: int | None = None) -> ReplicaReassignment:
     """operation set-replication (factor) or move (brokers): the plan, and with execute its start."""
     if throttle is not None and throttle < 1:
         raise UsageError("--throttle must be at least 1 byte/s")
@@ -98,7 +98,7 @@ def plan(conf: dict, timeout: float, operation: str, topic: str, *, factor: int 
         else:
             moves.append(ReplicaMove(topic, p, current[p], target, "started"))
     log.event("reassignment_plan", operation=operation, topic=topic, partitions=len(changed), executed=execute)
-    return ReassignmentPlan(operation, topic, tuple(moves), executed=execute, throttle_bytes=throttle)
+    return ReplicaReassignment(operation, topic, tuple(moves), executed=execute, throttle_bytes=throttle)
 
 
 def _throttle(admin: AdminClient, topic: str, rate: int, brokers: set[int], deadline: Deadline) -> None:
@@ -112,13 +112,13 @@ def _throttle(admin: AdminClient, topic: str, rate: int, brokers: set[int], dead
         raise outcome.error
 
 
-def plan_failure(result: ReassignmentPlan):
+def failure(result: ReplicaReassignment):
     rows = [ItemResult(f"{m.topic}:{m.partition}", m.ok, error=m.error, exit_code=m.exit_code) for m in result.moves]
     return failure_of(rows, f"topics {result.operation}")
 
 
 def reassignments(conf: dict, timeout: float, topic: str | None = None, cancel: bool = False):
-    """The reassignments in progress ((Reassignment...)), or with cancel a ReassignmentPlan of cancelled ones."""
+    """The reassignments in progress ((Reassignment...)), or with cancel a ReplicaReassignment of cancelled ones."""
     deadline = Deadline.after(timeout)
     with AdminClient(conf, timeout=timeout) as admin:
         if topic is not None:
@@ -134,7 +134,7 @@ def reassignments(conf: dict, timeout: float, topic: str | None = None, cancel: 
         moves.append(ReplicaMove(r.topic, r.partition, r.replicas, tuple(x for x in r.replicas if x not in r.adding),
                                  "failed" if error else "cancelled", error.message if error else None,
                                  int(error.exit_code) if error else None))
-    return ReassignmentPlan("cancel", topic, tuple(moves), executed=True)
+    return ReplicaReassignment("cancel", topic, tuple(moves), executed=True)
 
 
 def elect_leaders(conf: dict, timeout: float, topic: str | None = None, unclean: bool = False) -> OperationResult:

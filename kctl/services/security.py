@@ -1,7 +1,7 @@
 """`kctl acls` and `kctl users`: ACL bindings and SCRAM credentials.
 
 Passwords come from the environment, a file or a prompt (never argv), and are never printed
-or logged: kctl.config.client_conf.remember_secrets makes the redaction hide them too.
+or logged: kctl.redact.remember_secrets makes the redaction hide them too.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def read_password(env: str | None, file: str | None, prompt: bool) -> str:
         from kctl.config.client_conf import prompt_password
 
         value = prompt_password("New password: ")
-    from kctl.config.client_conf import remember_secrets
+    from kctl.redact import remember_secrets
 
     remember_secrets({"sasl.password": value})
     return value
@@ -143,5 +143,5 @@ def delete_user(conf: dict, timeout: float, user: str, mechanisms: list[str]) ->
     return OperationResult("users delete", tuple(items))
 
 
-def operation_failure(result: OperationResult):
+def failure(result: OperationResult):
     return failure_of(result.items, result.operation)

@@ -14,7 +14,7 @@ from kctl import log
 from kctl.client.admin import AdminClient, check_names
 from kctl.deadline import Deadline
 from kctl.parsing import parse_regex
-from kctl.errors import KctlError, NotFoundError, UsageError, failure_of
+from kctl.errors import InvalidRequest, KctlError, NotFoundError, UsageError, failure_of
 from kctl.models import ItemResult, OperationResult, PartitionDetail, TopicDescribeResult, TopicDetail, TopicSize, TopicSummary
 from kctl.models.admin import TopicInfo
 
@@ -208,33 +208,62 @@ def create_topics(
     replication: int | None = None,
     config: dict[str, str] | None = None,
     if_not_exists: bool = False,
+    validate_only: bool = False,
     dry_run: bool = False,
 ) -> OperationResult:
-    """Create topics (None partitions/replication: the broker's defaults). dry_run validates on the broker.
-    Returns once every partition of the created topics has a leader (scripts go on with `kctl produce`)."""
+    """Create topics (None partitions/replication: the broker's defaults). validate_only: the broker
+    checks the request (CreateTopics validate_only) and creates nothing; dry_run: no request, the
+    plan (which topics would be created, which exist). Returns once every partition of the created
+    topics has a leader (scripts go on with `kctl produce`)."""
+    if validate_only and dry_run:
+        raise UsageError("give --dry-run (the plan, no request) or --validate-only (the broker checks it), not both")
     names = list(dict.fromkeys(names))
     config = dict(config or {})
+    if dry_run:
+        return _create_plan(conf, timeout, names, partitions, replication, config, if_not_exists)
     with AdminClient(conf, timeout=timeout) as admin:
-        results = admin.create_topics(names, partitions, replication, config, validate_only=dry_run)
+        results = admin.create_topics(names, partitions, replication, config, validate_only=validate_only)
     items = []
     for name in names:
         outcome = results[name]
         if outcome.ok:
-            items.append(ItemResult(name, True, _create_detail(partitions, replication, config, dry_run)))
+            items.append(ItemResult(name, True, ("valid: " if validate_only else "created: ") +
+                                    _create_detail(partitions, replication, config)))
         elif if_not_exists and outcome.error.code_name == "TOPIC_ALREADY_EXISTS":
             items.append(ItemResult(name, True, "already exists (unchanged)"))
         else:
             items.append(_failed(name, outcome.error))
-        log.event("topic_create", topic=name, partitions=partitions, replication=replication, dry_run=dry_run,
-                  ok=items[-1].ok, duration_ms=outcome.elapsed_ms)
-    return OperationResult("create", tuple(items), dry_run=dry_run)
+        log.event("topic_create", topic=name, partitions=partitions, replication=replication,
+                  validate_only=validate_only, ok=items[-1].ok, duration_ms=outcome.elapsed_ms)
+    return OperationResult("create", tuple(items), dry_run=validate_only)
 
 
-def _create_detail(partitions, replication, config, dry_run) -> str:
+def _create_plan(conf: dict, timeout: float, names: list[str], partitions: int | None, replication: int | None,
+                 config: dict[str, str], if_not_exists: bool) -> OperationResult:
+    """`topics create --dry-run`: what would be created, read from the cluster's metadata (the
+    broker's checks of the configs are --validate-only's)."""
+    check_names(names, "topic name")
+    with AdminClient(conf, timeout=timeout) as admin:
+        existing = {t.name for t in admin.list_topics()}
+        brokers = len(admin.describe_cluster().brokers) if replication is not None else None
+    items = []
+    for name in names:
+        if name in existing:
+            items.append(ItemResult(name, True, "already exists (unchanged)") if if_not_exists else
+                         _failed(name, InvalidRequest(f"Topic '{name}' already exists.")))
+        elif brokers is not None and replication > brokers:
+            items.append(_failed(name, InvalidRequest(f"replication factor {replication} is more than the cluster's "
+                                                      f"{brokers} broker{'' if brokers == 1 else 's'}")))
+        else:
+            items.append(ItemResult(name, True, "would create: " + _create_detail(partitions, replication, config)))
+    return OperationResult("create", tuple(items), dry_run=True)
+
+
+def _create_detail(partitions, replication, config) -> str:
     text = f"partitions={'default' if partitions is None else partitions} replication={'default' if replication is None else replication}"
     if config:
         text += " " + " ".join(f"{k}={v}" for k, v in sorted(config.items()))
-    return ("valid: " if dry_run else "created: ") + text
+    return text
 
 
 # ---------------------------------------------------------------------------------------- delete
@@ -285,59 +314,35 @@ def delete_topics(conf: dict, timeout: float, names: list[str], if_exists: bool 
     return OperationResult("delete", tuple(items))
 
 
-# ---------------------------------------------------------------------------------------- alter-config
-
-
-def alter_config(
-    conf: dict, timeout: float, topic: str, set_: dict[str, str], delete: list[str], dry_run: bool = False
-) -> OperationResult:
-    """Incremental config change of one topic: one row per key, all with the request's outcome
-    (the broker applies the request's changes together or not at all)."""
-    if not set_ and not delete:
-        raise UsageError("nothing to change: give --set KEY=VALUE and/or --delete KEY")
-    both = sorted(set(set_) & set(delete))
-    if both:
-        raise UsageError(f"--set and --delete name the same key: {', '.join(both)}")
-    start, deadline = time.perf_counter(), Deadline.after(timeout)  # one --timeout for both requests
-    with AdminClient(conf, timeout=timeout) as admin:
-        if delete:  # the broker takes a DELETE of a key no topic has: a typo reported as "deleted"
-            known = admin.describe_resource_configs([("topic", topic)], deadline)[("topic", topic)]
-            unknown = sorted(set(delete) - {e.name for e in known.value}) if known.error is None else []
-            if unknown:
-                raise UsageError(f"unknown topic config: {', '.join(unknown)} (nothing was changed)",
-                                 hint=f"`kctl configs describe topic {topic} --all` lists the topic's configs")
-        error = admin.alter_topic_config(topic, set_, list(delete), validate_only=dry_run, timeout=deadline).error
-    items = []
-    changes = [(k, f"set to {v}") for k, v in set_.items()] + [(k, "deleted (back to the default)") for k in delete]
-    for key, what in changes:
-        name = f"{topic}:{key}"
-        if error is None:
-            items.append(ItemResult(name, True, ("valid: " if dry_run else "") + what))
-        else:
-            items.append(_failed(name, error, topic=topic))
-    log.event("topic_alter_config", topic=topic, set=",".join(set_), delete=",".join(delete), dry_run=dry_run,
-              ok=error is None, duration_ms=_ms(start))
-    return OperationResult("alter-config", tuple(items), dry_run=dry_run)
-
-
 # ---------------------------------------------------------------------------------------- partitions
 
 
-def add_partitions(conf: dict, timeout: float, topic: str, total: int, dry_run: bool = False) -> OperationResult:
-    """Grow a topic to `total` partitions (Kafka cannot shrink one)."""
+def add_partitions(conf: dict, timeout: float, topic: str, total: int, validate_only: bool = False,
+                   dry_run: bool = False) -> OperationResult:
+    """Grow a topic to `total` partitions (Kafka cannot shrink one). validate_only: the broker checks
+    the request (CreatePartitions validate_only); dry_run: no request, the plan from the metadata."""
+    if validate_only and dry_run:
+        raise UsageError("give --dry-run (the plan, no request) or --validate-only (the broker checks it), not both")
     start = time.perf_counter()
     with AdminClient(conf, timeout=timeout) as admin:
         before = admin.topic(topic)
-        error = admin.add_partitions(topic, total, validate_only=dry_run).error
-    current = len(before.partitions) if before is not None else None
+        current = len(before.partitions) if before is not None else None
+        if not dry_run:
+            error = admin.add_partitions(topic, total, validate_only=validate_only).error
+        elif current is None:
+            error = NotFoundError(f"topic {topic!r} does not exist")
+        elif total <= current:
+            error = InvalidRequest(f"topic {topic!r} has {current} partitions: --to must be more (Kafka cannot shrink a topic)")
+        else:
+            error = None
     if error is None:
         grown = f"{current} -> {total} partitions" if current is not None else f"{total} partitions"
-        item = ItemResult(topic, True, ("valid: " if dry_run else "") + grown)
+        item = ItemResult(topic, True, ("would grow: " if dry_run else "valid: " if validate_only else "") + grown)
     else:
         item = _failed(topic, error, topic=topic)
-    log.event("topic_add_partitions", topic=topic, partitions=total, previous=current, dry_run=dry_run,
-              ok=item.ok, duration_ms=_ms(start))
-    return OperationResult("add-partitions", (item,), dry_run=dry_run)
+    log.event("topic_add_partitions", topic=topic, partitions=total, previous=current, validate_only=validate_only,
+              dry_run=dry_run, ok=item.ok, duration_ms=_ms(start))
+    return OperationResult("add-partitions", (item,), dry_run=dry_run or validate_only)
 
 
 # ---------------------------------------------------------------------------------------- delete-records

@@ -137,7 +137,7 @@ class Where:
             result = self.program.execute(self.variables(record))
         except (KeyboardInterrupt, SystemExit, KctlError):  # a registry that cannot be asked ends the run
             raise
-        except Exception as exc:  # the engine raises TypeError, KeyError, RuntimeError, ValueError
+        except Exception as exc:  # noqa: BLE001 - the engine raises TypeError, KeyError, RuntimeError, ValueError
             self._failed(record, _engine_message(exc))
             return False
         if result is True or result is False:
@@ -231,7 +231,7 @@ def compile_where(source: str, now_ms: int | None = None, key_decoder=None, valu
     engine = _cel()
     try:
         program = engine.compile(source)
-    except Exception as exc:  # ValueError with the parser's message
+    except Exception as exc:  # noqa: BLE001 - the parser's ValueError, the engine's own errors
         raise _syntax_error(source, str(exc)) from None
     names = program.variables()
     _unknown_variables(source, names)

@@ -150,12 +150,12 @@ def workflow_result(address: str, namespace: str, workflow_id: str, timeout_s: f
     return _run_with_client(address, namespace, timeout_s, lambda client: starter.result(client, workflow_id))
 
 
-def failure_of(result) -> KctlError | None:
+def failure(result) -> KctlError | None:
     """A workflow that ran but whose check failed (the e2e report) exits like `kctl e2e run`."""
     from kctl.models import E2EReport
 
     if isinstance(result, E2EReport):
-        from kctl.services.e2e import failure_error
+        from kctl.services import e2e
 
-        return failure_error(result)
+        return e2e.failure(result)
     return None

@@ -35,7 +35,13 @@ def test_topic_config_round_trip(kafka, new_topic):
     assert every["retention.ms"]["source"] == "default" and every["retention.ms"]["is_default"] is True
 
     dry = run_kctl("-i", kafka["instance"], "configs", "alter", "topic", topic, "--set", "retention.ms=1000", "--dry-run")
-    assert dry.code == 0 and "valid: set to 1000" in dry.stdout, dry
+    assert dry.code == 0 and "would set to 1000 (now 604800000, the default)" in dry.stdout, dry
+    checked = run_kctl("-i", kafka["instance"], "configs", "alter", "topic", topic, "--set", "retention.ms=1000",
+                       "--validate-only")
+    assert checked.code == 0 and "valid: set to 1000" in checked.stdout, checked
+    refused = run_kctl("-i", kafka["instance"], "configs", "alter", "topic", topic, "--set", "retention.ms=abc",
+                       "--validate-only")
+    assert refused.code == 2 and refused.stderr.count("kctl: error:") == 1, refused
     assert "retention.ms" not in _configs(kafka, "topic", topic)
 
 
@@ -56,6 +62,18 @@ def test_invalid_value_or_unknown_key_exits_2_and_changes_nothing(kafka, new_top
     assert broker_bad.code == 2 and f"Invalid value abc for configuration {BROKER_KEY}" in broker_bad.stderr, broker_bad
     broker_unknown = run_kctl("-i", kafka["instance"], "configs", "alter", "broker", "1", "--set", "no.such.key=1")
     assert broker_unknown.code == 2 and "unknown broker config: no.such.key" in broker_unknown.stderr, broker_unknown
+    assert BROKER_KEY not in _configs(kafka, "broker", "1")
+
+
+def test_broker_dry_run_is_the_plan_and_validate_only_asks_the_broker(kafka):
+    plan = run_kctl("-i", kafka["instance"], "configs", "alter", "broker", "1", "--set", f"{BROKER_KEY}=abc",
+                    "--dry-run", "-o", "json")
+    assert plan.code == 0 and plan.json["dry_run"] is True, plan  # the value is the broker's to check
+    (row,) = plan.json["items"]
+    assert row["name"] == f"broker 1:{BROKER_KEY}" and row["detail"].startswith("would set to abc (now "), row
+    refused = run_kctl("-i", kafka["instance"], "configs", "alter", "broker", "1", "--set", f"{BROKER_KEY}=abc",
+                       "--validate-only")
+    assert refused.code == 2 and f"Invalid value abc for configuration {BROKER_KEY}" in refused.stderr, refused
     assert BROKER_KEY not in _configs(kafka, "broker", "1")
 
 

@@ -247,7 +247,7 @@ def _run_with_the_broker_stopped(bootstrap: str, stop_at: str, how: str, timeout
 
     listener = _StopBrokerAt(load_registry(), stop_at, how)
     report = e2e.run(build_conf(bootstrap), e2e.E2EOptions(timeout=timeout), listener, instance=OWN_INSTANCE)
-    error = e2e.failure_error(report)  # None for a run that passed: the test says so
+    error = e2e.failure(report)  # None for a run that passed: the test says so
     answer.send((report, listener.stopped, error.exit_code if error is not None else None))
     answer.close()
     os._exit(0)

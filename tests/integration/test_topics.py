@@ -307,15 +307,40 @@ def test_create_one_good_one_bad_exits_5_with_both_rows(k, admin, unique_name, c
     assert "kctl: error: topics create failed for bad name!" in result.stderr
 
 
-def test_create_dry_run_validates_on_the_broker_and_changes_nothing(k, admin, unique_name):
+def test_create_validate_only_asks_the_broker_and_changes_nothing(k, admin, unique_name):
     name = unique_name()
-    result = k("topics", "create", name, "--partitions", "2", "--dry-run", "-o", "json")
+    result = k("topics", "create", name, "--partitions", "2", "--validate-only", "-o", "json")
     assert result.code == 0, result
     assert result.json["dry_run"] is True and result.json["items"][0]["ok"] is True
+    assert result.json["items"][0]["detail"] == "valid: partitions=2 replication=default"
     assert not _exists(admin, name)
-    invalid = k("topics", "create", name, "-c", "retention.ms=soon", "--dry-run")
+    invalid = k("topics", "create", name, "-c", "retention.ms=soon", "--validate-only")
     assert invalid.code == 2, invalid
     assert not _exists(admin, name)
+
+
+def test_create_dry_run_is_the_plan_and_sends_no_request(k, admin, unique_name, new_topic):
+    name, existing = unique_name(), new_topic()
+    result = k("topics", "create", name, existing, "-p", "2", "-c", "retention.ms=soon", "--dry-run", "-o", "json")
+    assert result.code == 5, result  # one would be created, one exists: the plan says so
+    rows = {item["name"]: item for item in result.json["items"]}
+    assert result.json["dry_run"] is True
+    assert rows[name]["detail"] == "would create: partitions=2 replication=default retention.ms=soon"  # values: --validate-only's
+    assert rows[existing]["ok"] is False and rows[existing]["exit_code"] == 2 and "already exists" in rows[existing]["error"]
+    assert not _exists(admin, name)
+    assert k("topics", "create", existing, "--if-not-exists", "--dry-run").code == 0
+    too_many = k("topics", "create", name, "-r", "99", "--dry-run")
+    assert too_many.code == 2 and "replication factor 99" in too_many.stderr, too_many
+    assert not _exists(admin, name)
+
+
+def test_dry_run_and_validate_only_together_are_a_usage_error(k, new_topic):
+    name = new_topic()
+    for argv in (["topics", "create", name + "-x"], ["topics", "alter-config", name, "-c", "retention.ms=1000"],
+                 ["topics", "add-partitions", name, "--to", "9"], ["configs", "alter", "topic", name, "-c", "retention.ms=1000"]):
+        result = k(*argv, "--dry-run", "--validate-only")
+        assert result.code == 2, result
+        assert "not both" in _one_error_line(result)
 
 
 def test_create_bad_config_syntax_is_a_usage_error(k, unique_name):
@@ -442,11 +467,27 @@ def test_alter_config_set_and_delete_visible_in_describe(k, new_topic):
     assert "cleanup.policy" not in configs
 
 
-def test_alter_config_dry_run_changes_nothing(k, new_topic):
+def test_alter_config_dry_run_is_the_plan_and_changes_nothing(k, new_topic):
     name = new_topic(config={"retention.ms": "100000"})
     result = k("topics", "alter-config", name, "--set", "retention.ms=5000", "--dry-run", "-o", "json")
     assert result.code == 0, result
     assert result.json["dry_run"] is True
+    assert result.json["items"] == [{"name": f"{name}:retention.ms", "ok": True, "detail": "would set to 5000 (now 100000)",
+                                     "error": None, "exit_code": 0}]
+    assert _describe(k, name)["configs"]["retention.ms"] == "100000"
+    unknown = k("topics", "alter-config", name, "--set", "no.such.config=1", "--dry-run")
+    assert unknown.code == 2 and "unknown topic config: no.such.config" in _one_error_line(unknown)
+    missing = k("topics", "alter-config", name + "-missing", "--set", "retention.ms=1", "--dry-run")
+    assert missing.code == 4 and "does not exist" in _one_error_line(missing)
+
+
+def test_alter_config_validate_only_asks_the_broker_and_changes_nothing(k, new_topic):
+    name = new_topic(config={"retention.ms": "100000"})
+    result = k("topics", "alter-config", name, "--set", "retention.ms=5000", "--validate-only", "-o", "json")
+    assert result.code == 0, result
+    assert result.json["dry_run"] is True and result.json["items"][0]["detail"] == "valid: set to 5000"
+    invalid = k("topics", "alter-config", name, "--set", "retention.ms=soon", "--validate-only")
+    assert invalid.code == 2 and "retention.ms" in _one_error_line(invalid)
     assert _describe(k, name)["configs"]["retention.ms"] == "100000"
 
 
@@ -484,10 +525,15 @@ def test_add_partitions(k, new_topic):
     assert [p["partition"] for p in _describe(k, name)["partitions"]] == [0, 1, 2, 3, 4]
 
 
-def test_add_partitions_dry_run_changes_nothing(k, new_topic):
+def test_add_partitions_dry_run_and_validate_only_change_nothing(k, new_topic):
     name = new_topic(partitions=2)
-    result = k("topics", "add-partitions", name, "--to", "4", "--dry-run")
+    result = k("topics", "add-partitions", name, "--to", "4", "--dry-run", "-o", "json")
     assert result.code == 0, result
+    assert result.json["dry_run"] is True and result.json["items"][0]["detail"] == "would grow: 2 -> 4 partitions"
+    checked = k("topics", "add-partitions", name, "--to", "4", "--validate-only", "-o", "json")
+    assert checked.code == 0 and checked.json["items"][0]["detail"] == "valid: 2 -> 4 partitions", checked
+    assert k("topics", "add-partitions", name, "--to", "2", "--dry-run").code == 2
+    assert k("topics", "add-partitions", name, "--to", "2", "--validate-only").code == 2
     assert len(_describe(k, name)["partitions"]) == 2
 
 

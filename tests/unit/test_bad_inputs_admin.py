@@ -35,6 +35,10 @@ case("configs describe broker 1 --default", ["configs", "describe", "broker", "1
 case("configs describe topic --default", ["configs", "describe", "topic", "t", "--default"], USAGE)
 case("configs alter: nothing to change", ["configs", "alter", "topic", "t"], USAGE)
 case("configs alter group", ["configs", "alter", "group", "g", "-c", "a=1"], USAGE)
+case("configs alter --dry-run --validate-only", ["configs", "alter", "topic", "t", "-c", "retention.ms=1", "--dry-run",
+                                                 "--validate-only"], USAGE)
+case("configs alter broker --dry-run --validate-only", ["configs", "alter", "broker", "1", "-c", "a=1", "--dry-run",
+                                                        "--validate-only"], USAGE)
 case("configs alter topic: no name", ["configs", "alter", "topic", "-c", "retention.ms=1"], USAGE)
 for v in ["noequals", "=1", "", "="]:
     case(f"configs alter -c {v!r}", ["configs", "alter", "topic", "t", "-c", v], USAGE)

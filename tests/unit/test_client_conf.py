@@ -1,9 +1,10 @@
-"""Client configuration layers, secret references and redaction (kctl/config/client_conf.py)."""
+"""Client configuration layers, secret references (kctl/config/client_conf.py) and redaction (kctl/redact.py)."""
 
 from __future__ import annotations
 
 import pytest
 
+from kctl import redact as rd
 from kctl.config import client_conf as cc
 from kctl.errors import ConfigError, UsageError
 
@@ -20,7 +21,7 @@ def no_kctl_password(monkeypatch):
     "SASL.PASSWORD",
 ])
 def test_secret_keys(key):
-    assert cc.is_secret_key(key)
+    assert rd.is_secret_key(key)
 
 
 @pytest.mark.parametrize("key", [
@@ -28,7 +29,7 @@ def test_secret_keys(key):
     "ssl.certificate.location", "ssl.certificate.pem", "sasl.oauthbearer.token.endpoint.url", "security.protocol",
 ])
 def test_not_secret_keys(key):
-    assert not cc.is_secret_key(key)
+    assert not rd.is_secret_key(key)
 
 
 def test_redact_hides_values_keeps_references_and_drops_callables():
@@ -41,9 +42,9 @@ def test_redact_hides_values_keeps_references_and_drops_callables():
         "error_cb": print,
         "linger.ms": 5,
     }
-    assert cc.redact(conf) == {
+    assert rd.redact(conf) == {
         "bootstrap.servers": "h:1",
-        "sasl.password": cc.REDACTED,
+        "sasl.password": rd.REDACTED,
         "ssl.key.password": "${env:KEY_PW}",
         "sasl.oauthbearer.client.secret": "${file:/run/secret}",
         "linger.ms": 5,
@@ -133,7 +134,7 @@ def test_references_on_the_command_line_are_fine(monkeypatch):
 def test_redact_text_scrubs_every_resolved_secret(monkeypatch):
     monkeypatch.setenv("LEAKY", "correct-horse-battery")
     cc.build_conf("h:1", {"sasl.password": "${env:LEAKY}"})
-    assert cc.redact_text("auth failed for correct-horse-battery!") == f"auth failed for {cc.REDACTED}!"
+    assert rd.redact_text("auth failed for correct-horse-battery!") == f"auth failed for {rd.REDACTED}!"
 
 
 @pytest.mark.parametrize("pairs,expected", [

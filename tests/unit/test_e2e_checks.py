@@ -106,14 +106,14 @@ def test_options_are_validated():
 
 
 def test_failure_error_carries_the_report_exit_code():
-    assert e2e.failure_error(passed_report()) is None
-    error = e2e.failure_error(failed_report())
+    assert e2e.failure(passed_report()) is None
+    error = e2e.failure(failed_report())
     assert isinstance(error, CheckFailed) and error.exit_code == ExitCode.CHECK_FAILED
     assert "latency" in error.message
     from dataclasses import replace
 
     unreachable = replace(failed_report(), exit_code=6)
-    error = e2e.failure_error(unreachable)
+    error = e2e.failure(unreachable)
     assert isinstance(error, BrokerUnavailable) and error.exit_code == 6
 
 

@@ -84,7 +84,7 @@ def test_a_rejected_login_exits_like_every_other_command():
     steps = tuple(replace(s, status="failed", error=text) if s.name == "connect" else replace(s, status="skipped")
                   for s in failed_report().steps)
     report = replace(failed_report(), exit_code=int(ExitCode.AUTH), steps=steps)
-    error = e2e.failure_error(report)
+    error = e2e.failure(report)
     assert isinstance(error, AuthError) and error.exit_code == ExitCode.AUTH
     assert error.message == text
     assert error.hint == hint_for(AuthError) and "kctl config view" in error.hint
@@ -92,7 +92,7 @@ def test_a_rejected_login_exits_like_every_other_command():
 
 @pytest.mark.parametrize("code,name", [(7, "TransactionAborted"), (4, "NotFoundError"), (1, "KctlError")])
 def test_failure_error_keeps_any_exit_code(code, name):
-    error = e2e.failure_error(replace(failed_report(), exit_code=code))
+    error = e2e.failure(replace(failed_report(), exit_code=code))
     assert type(error).__name__ == name and int(error.exit_code) == code
 
 

@@ -49,7 +49,7 @@ def test_the_first_failed_step_decides_the_exit_code_by_its_error(error, code):
     steps = {s.name: s for s in report.steps}
     assert steps["commit"].status == "failed"
     assert steps["cleanup"].status == "skipped"  # nothing was made: the fake steps create no clients
-    assert e2e.failure_error(report).exit_code == code
+    assert e2e.failure(report).exit_code == code
 
 
 def test_after_an_unreachable_cluster_every_later_step_is_skipped_but_cleanup_runs():
@@ -73,7 +73,7 @@ def test_a_failed_connect_skips_everything():
     report, fake = _run("connect", AuthError("authentication failed: bad password"))
     assert fake.ran == ["connect"]
     assert report.exit_code == 9
-    assert e2e.failure_error(report).message == "authentication failed: bad password"
+    assert e2e.failure(report).message == "authentication failed: bad password"
 
 
 def test_ctrl_c_still_runs_cleanup():

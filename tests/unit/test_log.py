@@ -13,6 +13,7 @@ import pytest
 
 from kctl import log
 from kctl.config import client_conf
+from kctl.redact import REDACTED
 from tests.helpers import run_kctl
 
 # An address where nothing listens: connection refused at once, no broker needed.
@@ -106,7 +107,7 @@ def test_secrets_are_scrubbed_from_log_lines(stderr_log, monkeypatch):
     log.event("oops", detail="connecting with pw-in-a-log-line")
     logging.getLogger("kctl.other").info("free text pw-in-a-log-line")
     text = read()
-    assert "pw-in-a-log-line" not in text and text.count(client_conf.REDACTED) == 2
+    assert "pw-in-a-log-line" not in text and text.count(REDACTED) == 2
 
 
 def test_trace_id_is_new_per_invocation_and_can_be_given(stderr_log, monkeypatch):

@@ -1,4 +1,4 @@
-"""Pure parts of txn run plans, dump files and perf histograms."""
+"""Pure parts of txn run scripts, dump files and perf histograms."""
 
 import hashlib
 
@@ -8,11 +8,11 @@ from kctl.errors import UsageError
 from kctl.services.dump.files import COMPRESSIONS, open_lines, open_writer, sha256_of
 from kctl.services.dump.restorer import record_of
 from kctl.services.perf.histogram import Recorder
-from kctl.services.txn_plan import parse_plan
+from kctl.services.txn_script import parse_script
 
 
 def test_a_plan_parses_every_step_kind():
-    txn_id, steps = parse_plan("""
+    txn_id, steps = parse_script("""
 transactional_id: t1
 steps:
   - begin
@@ -30,8 +30,8 @@ steps:
     assert steps[3].args == 0.5
 
 
-BAD_PLANS = [
-    ("unknown field", "steps: [{send: {topic: a, colour: red}}]", "plan: steps[0]: object contains unknown field `colour`"),
+BAD_SCRIPTS = [
+    ("unknown field", "steps: [{send: {topic: a, colour: red}}]", "script: steps[0]: object contains unknown field `colour`"),
     ("no group", "steps: [{send-offsets: {topic: a, partition: 0, offset: 1}}]", "steps[0]: object missing required field `group`"),
     ("negative partition", "steps: [{send-offsets: {group: g, topic: a, partition: -1, offset: 1}}]",
      "steps[0].partition: expected `int` >= 0"),
@@ -39,7 +39,7 @@ BAD_PLANS = [
      "steps[3].partition: expected `int | null`, got `str`"),
     ("send partition -1", "steps: [begin, begin, begin, {send: {topic: a, partition: -1}}]", "steps[3].partition"),
     ("two keys", "steps: [{begin: 1, commit: 2}]", "steps[0]: a step is a name or a mapping with one key"),
-    ("unknown top key", "steps: [begin]\nextra: 1", "plan: object contains unknown field `extra`"),
+    ("unknown top key", "steps: [begin]\nextra: 1", "script: object contains unknown field `extra`"),
     ("empty transactional_id", "transactional_id: ''\nsteps: [begin]", "transactional_id"),
     ("transactional_id a number", "transactional_id: 5\nsteps: [begin]", "transactional_id: expected `str | null`"),
     ("boolean value", "steps: [{send: {topic: a, value: true}}]", "steps[0].value: expected"),
@@ -49,8 +49,8 @@ BAD_PLANS = [
     ("steps empty", "steps: []", "steps: expected `array` of length >= 1"),
     ("steps missing", "transactional_id: x", "object missing required field `steps`"),
     ("steps a string", "steps: begin", "steps: expected `array`, got `str`"),
-    ("plan a list", "- begin", "plan: expected `object`, got `array`"),
-    ("plan empty", "", "plan: expected `object`, got `null`"),
+    ("plan a list", "- begin", "script: expected `object`, got `array`"),
+    ("plan empty", "", "script: expected `object`, got `null`"),
     ("topic empty", "steps: [{send: {topic: ''}}]", "steps[0].topic: expected `str` of length >= 1"),
     ("no topic", "steps: [{send: {value: x}}]", "steps[0]: object missing required field `topic`"),
     ("send not a mapping", "steps: [{send: x}]", "steps[0]: expected `object`, got `str`"),
@@ -68,17 +68,17 @@ BAD_PLANS = [
     ("sleep too long", "steps: [{sleep: 3601}]", "steps[0].sleep: expected `float` <= 3600.0"),
     ("sleep a string", "steps: [{sleep: soon}]", "steps[0].sleep: expected `float`, got `str`"),
     ("sleep a boolean", "steps: [{sleep: true}]", "steps[0].sleep: expected `float`, got `bool`"),
-    ("not YAML", "steps: [", "plan: not valid YAML"),
+    ("not YAML", "steps: [", "script: not valid YAML"),
     ("a date inside a value", "steps: [{send: {topic: a, value: {day: 2024-01-01}}}]",
-     "plan: steps[0].value: cannot encode as JSON"),
-    ("nested too deeply", "steps: " + "[" * 5000 + "]" * 5000, "plan: nested too deeply"),
+     "script: steps[0].value: cannot encode as JSON"),
+    ("nested too deeply", "steps: " + "[" * 5000 + "]" * 5000, "script: nested too deeply"),
 ]
 
 
-@pytest.mark.parametrize("what, text, message", BAD_PLANS, ids=[c[0] for c in BAD_PLANS])
-def test_bad_plans_name_the_problem(what, text, message):
+@pytest.mark.parametrize("what, text, message", BAD_SCRIPTS, ids=[c[0] for c in BAD_SCRIPTS])
+def test_bad_scripts_name_the_problem(what, text, message):
     with pytest.raises(UsageError) as info:
-        parse_plan(text)
+        parse_script(text)
     assert message in str(info.value)
 
 

@@ -87,7 +87,7 @@ def test_a_remote_bootstrap_gets_a_network_hint_and_a_local_one_keeps_kctl_local
 
 
 def test_url_passwords_are_redacted_in_text_and_in_shown_config():
-    from kctl.config.client_conf import REDACTED, redact, redact_text
+    from kctl.redact import REDACTED, redact, redact_text
 
     assert redact_text("at http://user:Pa55word@h:8081/x failed") == f"at http://user:{REDACTED}@h:8081/x failed"
     assert redact_text("'https://u:p@ss@h/' and http://h:8081/a b@c") == f"'https://u:{REDACTED}@h/' and http://h:8081/a b@c"

@@ -202,6 +202,6 @@ def test_a_commit_resumed_after_a_slice_sees_that_the_transaction_must_abort():
 
 
 def test_txn_run_waits_no_longer_than_its_timeout():
-    from kctl.services.txn_plan import PlanRun, parse_plan
+    from kctl.services.txn_script import ScriptRun, parse_script
 
-    assert PlanRun({}, None, parse_plan("steps: [begin]")[1], timeout=2.0).timeout == 2.0
+    assert ScriptRun({}, None, parse_script("steps: [begin]")[1], timeout=2.0).timeout == 2.0

@@ -14,17 +14,7 @@ import logging
 from kctl import log
 from kctl.deadline import Deadline
 from kctl.errors import KctlError, PartialFailure, TransactionAborted
-
-
-class _Failures:
-    def __init__(self):
-        self.count = 0
-        self.first: KctlError | None = None
-
-    def __call__(self, error, *_):
-        self.count += 1
-        if self.first is None:
-            self.first = error
+from kctl.services.failure_sink import FailureSink
 
 
 def _produce(producer, topic: str, records, preserve: bool) -> None:
@@ -41,7 +31,7 @@ class TransactionalWriter:
     def __init__(self, conf: dict, transactional_id: str, consumer, timeout: float):
         from kctl.client import TransactionClient
 
-        self.failures = _Failures()
+        self.failures = FailureSink()
         self.txn = TransactionClient(transactional_id, conf, linger_ms=5, on_delivery_error=self.failures)
         self.consumer = consumer
         self.timeout = max(timeout, 30.0)
@@ -86,7 +76,7 @@ class AcknowledgedWriter:
     def __init__(self, conf: dict, consumer, timeout: float):
         from kctl.client import ProducerClient
 
-        self.failures = _Failures()
+        self.failures = FailureSink()
         self.producer = ProducerClient(conf, idempotence=True, acks="all", linger_ms=5,
                                        on_delivery_error=self.failures)
         self.consumer = consumer
@@ -99,9 +89,9 @@ class AcknowledgedWriter:
         _produce(self.producer, topic, records, preserve)
         pending = self.producer.flush()
         if self.failures.count or pending:
-            error = self.failures.first
+            first = self.failures.first_text
             raise PartialFailure(f"{self.failures.count + pending} records of a batch were not acknowledged by "
-                                 f"the destination{': ' + str(error) if error else ''}",
+                                 f"the destination{': ' + first if first else ''}",
                                  hint="run the same copy again: it resumes from the last committed batch")
         self.consumer.commit(offsets, timeout=max(self.timeout, 30.0))
 

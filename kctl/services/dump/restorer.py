@@ -16,6 +16,7 @@ from kctl import serde
 from kctl.decode import NonEmptyStr, NonNegativeInt, PositiveInt, Strict, decode, inside, parse_json, read_regular_file
 from kctl.errors import InvalidRequest, NotFoundError, PartialFailure, UsageError
 from kctl.models.moving import RestorePartition, RestoreSummary
+from kctl.services.failure_sink import FailureSink
 from kctl.services.dump.files import COMPRESSIONS, FORMAT, MANIFEST, open_lines, sha256_of
 
 Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
@@ -116,16 +117,6 @@ def record_of(line: bytes):
     return key, value, headers, obj.get("timestamp_ms")
 
 
-class _Failures:
-    def __init__(self):
-        self.count = 0
-        self.first = None
-
-    def __call__(self, error, *_):
-        self.count += 1
-        self.first = self.first or error
-
-
 def _prepare(admin, topic: TopicEntry, name: str, if_not_exists: bool, timeout: float) -> bool:
     """Create `name` like the dumped topic; True when created."""
     existing = admin.topic(name, timeout)
@@ -161,7 +152,7 @@ def restore(conf: dict, directory: str, to: str | None = None, if_not_exists: bo
             if _prepare(admin, topic, names[topic.name], if_not_exists, timeout):
                 created.append(names[topic.name])
     expected_total = sum(e.records for t in manifest.topics for e in t.files)
-    failures = _Failures()
+    failures = FailureSink()
     rows = []
     with ProducerClient(conf, idempotence=True, acks="all", linger_ms=10, delivery_reports="errors",
                         on_delivery_error=failures) as producer:

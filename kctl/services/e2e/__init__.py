@@ -73,7 +73,7 @@ step runner), canary (several runs, summaries, the exit error), schema (the JSON
 from __future__ import annotations
 
 from kctl.services.e2e.canary import (
-    Target, answering_instances, failure_error, run_many, run_requested, summarise,
+    Target, answering_instances, failure, run_many, run_requested, summarise,
 )
 from kctl.services.e2e.checks import (
     STEPS, TITLES, Verification, check_assignment, latency_stats, payload, pending_steps, percentile, record_key,
@@ -85,7 +85,7 @@ from kctl.services.e2e.schema import REPORT_SCHEMA, SUMMARY_SCHEMA
 
 __all__ = [
     "CLEANUP_GRACE_S", "REPORT_SCHEMA", "STEPS", "SUMMARY_SCHEMA", "TITLES", "TXN_RECORDS", "E2EOptions", "Progress",
-    "Target", "Verification", "answering_instances", "check_assignment", "check_modes", "failure_error",
+    "Target", "Verification", "answering_instances", "check_assignment", "check_modes", "failure",
     "latency_stats", "payload", "pending_steps", "percentile", "record_key", "run", "run_many", "run_requested",
     "summarise", "verify",
 ]

@@ -99,7 +99,7 @@ def answering_instances(registry, conf_of: Callable[[str], dict], timeout: float
     return targets, silent
 
 
-def failure_error(result: E2EReport | E2ESummary) -> KctlError | None:
+def failure(result: E2EReport | E2ESummary) -> KctlError | None:
     """The error to raise (after rendering) for a failed run or summary, of the class that exits
     with its exit code; None when all passed. A rejected login is told as every command tells it."""
     if result.ok:

@@ -232,7 +232,7 @@ def resolved_client_conf(instance: int, mode: str = "scram") -> dict[str, str]:
     """kctl's own readiness checks log in as the SCRAM super user under scram and oauth (the issuer
     starts before the brokers, but SCRAM needs nothing beside them), with the client certificate
     under mtls. The password itself: never printed."""
-    from kctl.config.client_conf import remember_secrets
+    from kctl.redact import remember_secrets
 
     if mode == "mtls":
         return client_properties(instance, "mtls")

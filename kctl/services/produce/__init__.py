@@ -106,7 +106,7 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
         # that ran out of time): librdkafka's commit waits for every delivery, which a record the
         # broker rejects holds up until delivery.timeout.ms.
         deadline = Deadline.after(timeout)
-        if stop is None and not loop.deliveries.failed:
+        if stop is None and not loop.deliveries.failures.count:
             try:
                 txn.commit(deadline)
             except KctlError as exc:
@@ -119,9 +119,9 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
             return _summary(loop, committed=True)
         client.flush(deadline)  # the failures of records already handed over, for the summary
         aborted = _abort(txn, _abort_deadline(deadline))
-        failed = loop.deliveries
-        why = f"{stop.where}: {stop.reason}" if stop else f"{failed.failed} messages failed ({failed.first_error})"
-        failed.write_failed_file()
+        failures = loop.deliveries.failures
+        why = f"{stop.where}: {stop.reason}" if stop else f"{failures.count} messages failed ({failures.first_text})"
+        loop.deliveries.write_failed_file()
         raise ProduceError(f"{why}; transaction aborted, nothing was committed" if aborted else f"{why}; {NOT_ABORTED}",
                            summary=_summary(loop, committed=False), exit_code=ExitCode.TXN_ABORTED)
     # after a stall (--timeout without an acknowledgement already passed) only a last look
@@ -129,7 +129,7 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
     summary = _summary(loop)
     loop.deliveries.write_failed_file()
     if undelivered:
-        where = f"; written to {req.failed_file}" if req.failed_file and loop.deliveries.failures else ""
+        where = f"; written to {req.failed_file}" if req.failed_file and loop.deliveries.kept else ""
         stopped = f"{stop.where}: {stop.reason}; of the messages before it " if stop is not None else ""
         raise ProduceError(f"{stopped}{summary.failed} of {loop.produced} messages were not delivered ({undelivered} "
                            f"got no acknowledgement for {timeout:g}s, --timeout){where}",
@@ -141,9 +141,9 @@ def _run(loop: ProduceLoop, client, txn, timeout: float) -> ProduceSummary:
                            summary=summary, exit_code=ExitCode.PARTIAL)
     if summary.failed:
         hint = None if loop.tracking else "use --failed-file FILE to keep them (with line numbers) for a replay"
-        where = f"; written to {req.failed_file}" if req.failed_file and loop.deliveries.failures else ""
+        where = f"; written to {req.failed_file}" if req.failed_file and loop.deliveries.kept else ""
         raise ProduceError(f"{summary.failed} of {loop.produced} messages were not delivered "
-                           f"(first error: {loop.deliveries.first_error}){where}", hint=hint, summary=summary,
+                           f"(first error: {loop.deliveries.failures.first_text}){where}", hint=hint, summary=summary,
                            exit_code=ExitCode.PARTIAL)
     return summary
 
@@ -156,7 +156,7 @@ def _deliver(client, loop: ProduceLoop, timeout: float, until_failure: bool = Tr
     Returns how many are still pending."""
     pending = client.pending()
     stalled = Deadline.after(timeout)
-    while pending and not (until_failure and loop.deliveries.failed) and not stalled.expired:
+    while pending and not (until_failure and loop.deliveries.failures.count) and not stalled.expired:
         left = client.flush(stalled.sooner(0.5))
         if left < pending:
             stalled = Deadline.after(timeout)
@@ -176,7 +176,7 @@ def _flush(client, loop: ProduceLoop, timeout: float) -> int:
 
 
 def _summary(loop: ProduceLoop, not_sent: int = 0, committed: bool | None = None) -> ProduceSummary:
-    failed = loop.deliveries.failed
+    failed = loop.deliveries.failures.count
     sent = max(0, loop.produced - failed - not_sent)
     if committed is False:
         sent, not_sent = 0, loop.produced - failed
@@ -211,10 +211,10 @@ def _interrupted(loop: ProduceLoop, client, txn, timeout: float) -> ProduceInter
         not_sent = client.pending()
     if not_sent:
         # Purged messages come back as failed deliveries: count them as not sent instead.
-        failed_before = loop.deliveries.failed
+        failed_before = loop.deliveries.failures.count
         client.purge()
         client.flush(1.0)
-        loop.deliveries.failed = failed_before
+        loop.deliveries.failures.count = failed_before
     summary = _summary(loop, not_sent=not_sent)
     loop.deliveries.write_failed_file()
     return ProduceInterrupted(f"interrupted after {summary.sent} acknowledged messages", summary=summary)

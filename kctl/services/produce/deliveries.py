@@ -13,6 +13,7 @@ from functools import partial
 from typing import Callable
 
 from kctl import log, serde
+from kctl.services.failure_sink import FailureSink
 
 
 @dataclass
@@ -33,24 +34,23 @@ def describe(source: str | None, line: int, several: bool = False) -> str:
 
 
 class Deliveries:
+    """Produce's accounting around the one failure sink: where each failed record came from, the
+    records kept for --failed-file, and the per-message reports of --report."""
+
     def __init__(self, topic: str, report: Callable[[dict], None] | None, failed_file: str | None):
         self.topic = topic
         self.report = report
         self.failed_file = failed_file
-        self.failed = 0
-        self.failures: list[Failure] = []
-        self.first_error: str | None = None
+        self.failures = FailureSink()
+        self.kept: list[Failure] = []  # for --failed-file
         self.several = False  # more than one input: name the file in every position
 
     def _fail(self, source, line, error, partition, key, value, headers=None) -> None:
-        self.failed += 1
-        text = error.message
         where = describe(source, line, self.several) if line is not None else None
-        if self.first_error is None:
-            self.first_error = f"{where}: {text}" if where else text
+        self.failures.add(error, where)
         if self.failed_file is not None:
-            self.failures.append(Failure(source, line, key, value, headers, text))
-        log.event("produce_failed", where=where, partition=partition, error=text)
+            self.kept.append(Failure(source, line, key, value, headers, error.message))
+        log.event("produce_failed", where=where, partition=partition, error=error.message)
 
     def on_failure(self, error, metadata, key, value) -> None:
         """The client-wide sink (messages produced without a callback: the bulk path)."""
@@ -71,10 +71,10 @@ class Deliveries:
                          "error": None if error is None else error.message})
 
     def write_failed_file(self) -> None:
-        if not self.failed_file or not self.failures:
+        if not self.failed_file or not self.kept:
             return
         with open(self.failed_file, "w", encoding="utf-8") as out:
-            for failure in self.failures:
+            for failure in self.kept:
                 record = serde.envelope(self.topic, -1, -1, None, failure.key, failure.value, failure.headers)
                 for name in ("topic", "partition", "offset"):
                     record.pop(name, None)

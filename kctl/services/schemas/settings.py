@@ -46,7 +46,7 @@ def _check_url(url: str) -> None:
     value fell back to the instance's registry; a port out of range was a connection error)."""
     from urllib.parse import urlsplit
 
-    from kctl.config.client_conf import redact_urls
+    from kctl.redact import redact_urls
     from kctl.errors import UsageError
 
     def bad(why: str):

@@ -82,9 +82,9 @@ def execute(admin: AdminClient, change: StateChange, deadline: Deadline, conf: d
         elif change.action == "set-replication":
             from kctl.services import replicas
 
-            result = replicas.plan(conf, deadline.remaining(0.1), "set-replication", change.name,
+            result = replicas.reassign(conf, deadline.remaining(0.1), "set-replication", change.name,
                                    factor=p["replication_factor"], execute=True)
-            failure = replicas.plan_failure(result)
+            failure = replicas.failure(result)
             if failure is not None:
                 raise failure
     elif change.kind == "acls":

@@ -234,7 +234,7 @@ class MessagesScreen(KctlScreen):
                     records = browser.tail(0.5)
                 if records:
                     self.app.call_from_thread(self._append, records)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - the tail thread's end: the screen says why
             self.tailing = False
             self.app.call_from_thread(self._failed, getattr(exc, "message", None) or str(exc))
         finally:

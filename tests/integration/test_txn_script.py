@@ -1,4 +1,4 @@
-"""kctl txn run PLAN.yaml against the real broker: read_committed sees only the committed sends."""
+"""kctl txn run SCRIPT.yaml against the real broker: read_committed sees only the committed sends."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""`kctl txn run PLAN.yaml`: a scripted transaction lifecycle with one transactional producer,
+"""`kctl txn run SCRIPT.yaml`: a scripted transaction lifecycle with one transactional producer,
 for testing consumers against committed and aborted data.
 
-    transactional_id: plan-1          # optional
+    transactional_id: script-1          # optional
     steps:
       - begin
       - send: {topic: orders, key: k1, value: hello, headers: {trace: abc}, partition: 0}
@@ -10,7 +10,7 @@ for testing consumers against committed and aborted data.
       - commit                         # or abort
 
 Every step becomes a row. A failing step aborts the open transaction and skips the rest
-(outcome failed); a fenced or otherwise fatal producer cannot abort (outcome fatal). A plan that
+(outcome failed); a fenced or otherwise fatal producer cannot abort (outcome fatal). A script that
 ends inside a transaction has it aborted: that is a failure too.
 """
 
@@ -28,7 +28,7 @@ from kctl.deadline import Deadline
 from kctl.decode import NonEmptyStr, NonNegativeInt, Strict, decode, parse_yaml, read_regular_file
 from kctl import serde
 from kctl.errors import KctlError, TransactionAborted, TransactionFatal, UsageError
-from kctl.models.txn_plan import PlanResult, PlanStep
+from kctl.models.txn_script import ScriptResult, ScriptStep
 
 BARE = ("begin", "commit", "abort")
 KINDS = "begin, commit, abort, send, send-offsets, sleep"
@@ -60,7 +60,7 @@ class SendOffsets(Strict):
     offset: NonNegativeInt
 
 
-class Plan(Strict):
+class Script(Strict):
     steps: Annotated[list[str | dict[str, Any]], msgspec.Meta(min_length=1)]
     transactional_id: NonEmptyStr | None = None
 
@@ -111,24 +111,24 @@ def _step(source: str, index: int, item: str | dict) -> Step:
                        "timestamp_ms": args.timestamp_ms})
 
 
-def parse_plan(text: str, source: str = "plan") -> tuple[str | None, list[Step]]:
-    """A plan's transactional id and steps, decoded strictly: unknown keys are refused and an error
-    names its place (`plan.yaml: steps[3].partition: expected `int` >= 0`), before anything is sent."""
+def parse_script(text: str, source: str = "script") -> tuple[str | None, list[Step]]:
+    """A script's transactional id and steps, decoded strictly: unknown keys are refused and an error
+    names its place (`script.yaml: steps[3].partition: expected `int` >= 0`), before anything is sent."""
     data = parse_yaml(text, source)
-    plan = decode(data, Plan, source)
-    return plan.transactional_id, [_step(source, i, item) for i, item in enumerate(plan.steps)]
+    script = decode(data, Script, source)
+    return script.transactional_id, [_step(source, i, item) for i, item in enumerate(script.steps)]
 
 
-class PlanRun:
+class ScriptRun:
     def __init__(self, conf: dict, txn_id: str | None, steps: list[Step], timeout: float):
         self.conf, self.steps, self.timeout = conf, steps, timeout  # each wait is bounded by --timeout
         self.txn_id = txn_id or f"kctl-txn-run-{uuid.uuid4().hex[:12]}"
-        self.rows: list[PlanStep] = []
+        self.rows: list[ScriptStep] = []
         self.open = False
         self.committed = self.aborted = 0
         self.consumers: dict = {}
 
-    def run(self) -> PlanResult:
+    def run(self) -> ScriptResult:
         from kctl.client import TransactionClient
 
         self.txn = TransactionClient(self.txn_id, self.conf)
@@ -143,7 +143,7 @@ class PlanRun:
                     fatal = isinstance(exc, TransactionFatal)
                     outcome, error = ("fatal" if fatal else "failed"), str(exc)
                     self._row(index, step.kind, _describe(step), "fatal" if fatal else "failed", started, str(exc))
-                    self.rows.extend(PlanStep(i, s.kind, _describe(s), "skipped")
+                    self.rows.extend(ScriptStep(i, s.kind, _describe(s), "skipped")
                                      for i, s in enumerate(self.steps[index:], index + 1))
                     if not fatal:
                         self._abort_open()
@@ -151,7 +151,7 @@ class PlanRun:
                 self._row(index, step.kind, detail, "ok", started)
             else:
                 if self.open:
-                    outcome, error = "failed", "the plan ended inside a transaction"
+                    outcome, error = "failed", "the script ended inside a transaction"
                     self._abort_open()
         except BaseException as exc:
             # Ctrl-C/SIGTERM: kctl is gone within 2 s, whatever the coordinator does
@@ -163,10 +163,10 @@ class PlanRun:
             for consumer in self.consumers.values():
                 consumer.close(grace)
             self.txn.close(grace)
-        return PlanResult(self.txn_id, outcome, self.committed, self.aborted, tuple(self.rows), error)
+        return ScriptResult(self.txn_id, outcome, self.committed, self.aborted, tuple(self.rows), error)
 
     def _row(self, index, kind, detail, status, started, error=None) -> None:
-        self.rows.append(PlanStep(index, kind, detail, status, round((time.perf_counter() - started) * 1000, 1), error))
+        self.rows.append(ScriptStep(index, kind, detail, status, round((time.perf_counter() - started) * 1000, 1), error))
 
     def _abort_open(self, deadline: Deadline | None = None) -> None:
         if not self.open:
@@ -228,7 +228,7 @@ def _describe(step: Step) -> str:
     return ""
 
 
-def run_plan(conf: dict, path: str, transactional_id: str | None = None, timeout: float = 10.0) -> PlanResult:
+def run_script(conf: dict, path: str, transactional_id: str | None = None, timeout: float = 10.0) -> ScriptResult:
     if not os.path.lexists(path):
         from kctl.errors import NotFoundError
 
@@ -237,5 +237,5 @@ def run_plan(conf: dict, path: str, transactional_id: str | None = None, timeout
         text = read_regular_file(path).decode("utf-8")
     except UnicodeDecodeError:
         raise UsageError(f"{path} is not UTF-8 text") from None
-    txn_id, steps = parse_plan(text, path)
-    return PlanRun(conf, transactional_id or txn_id, steps, timeout).run()
+    txn_id, steps = parse_script(text, path)
+    return ScriptRun(conf, transactional_id or txn_id, steps, timeout).run()
