@@ -4,7 +4,7 @@ snapshots and the lag report of `groups lag` (also the live table of --watch).""
 from __future__ import annotations
 
 from kctl.render.blocks import Styled, duration_ms, text_of, time_ms
-from kctl.render.view import Column, Each, Lines, Section, View, text
+from kctl.render.view import Column, Each, Lines, Section, View, as_list, text
 
 
 def _group_type(group) -> str:
@@ -31,7 +31,7 @@ def _time_lag(ms: int | None) -> str:
 
 
 def _with_lag(groups) -> bool:
-    return any(g.members is not None or g.lag_error for g in groups)
+    return any(g.members is not None or g.lag_error for g in as_list(groups))
 
 
 def _without_lag(groups) -> bool:

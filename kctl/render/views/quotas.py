@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kctl.models.quotas import entity_text
-from kctl.render.view import Column, Section, View, item
+from kctl.render.view import Column, Section, View, as_list, item
 
 
 def _quota_rows(entries):
@@ -18,7 +18,7 @@ def _quota_rows(entries):
 
 QuotaEntry = View((
     Section("quotas", (Column("ENTITY", item(0)), Column("QUOTA", item(1)), Column("VALUE", item(2))),
-            rows=lambda entries: _quota_rows(entries if isinstance(entries, list) else [entries])),
+            rows=lambda entries: _quota_rows(as_list(entries))),
 ))
 
 QuotaResolution = View((

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kctl.render.blocks import Styled
-from kctl.render.view import Column, Lines, Section, View
+from kctl.render.view import Column, Lines, Section, View, as_list
 
 _ACL_COLUMNS = (
     Column("PRINCIPAL", "principal"),
@@ -17,7 +17,7 @@ _ACL_COLUMNS = (
 
 AclEntry = View((
     Section("acls", _ACL_COLUMNS),
-    Lines(lambda acls: f"{len(acls)} ACL(s)"),
+    Lines(lambda acls: f"{len(as_list(acls))} ACL(s)"),
 ))
 
 

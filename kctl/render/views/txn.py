@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kctl.render.blocks import duration_ms, time_ms
-from kctl.render.view import Column, Lines, Section, View
+from kctl.render.view import Column, Lines, Section, View, as_list
 
 
 def _ids(values) -> str:
@@ -36,8 +36,9 @@ TransactionDetail = View((
 
 
 def _producer_rows(partitions):
-    """(partition, producer): a row per active producer; a partition without any (or failed) as one row."""
-    return [(r, p) for r in partitions for p in (r.producers if r.ok and r.producers else [None])]
+    """(partition, producer): a row per active producer; a partition that failed or has none: one row without."""
+    return [row for r in as_list(partitions)
+            for row in ([(r, None)] if not r.ok or not r.producers else []) + [(r, p) for p in r.producers]]
 
 
 def _producer(name: str, show=str):
@@ -45,13 +46,18 @@ def _producer(name: str, show=str):
     return lambda row: show(getattr(row[1], name)) if row[1] is not None else ("-" if row[0].ok else "")
 
 
+def _producer_id(row) -> str:
+    if row[1] is not None:
+        return str(row[1].producer_id)
+    return "-" if row[0].ok else (row[0].error or "failed")
+
+
 PartitionProducers = View((
     Section("producers", (
         Column("TOPIC", lambda r: r[0].topic),
         Column("PARTITION", lambda r: r[0].partition),
         Column("BROKER", lambda r: r[0].broker),
-        Column("PRODUCER-ID", lambda r: (r[0].error or "failed") if not r[0].ok else
-               (str(r[1].producer_id) if r[1] is not None else "-"), style=lambda r: None if r[0].ok else "red"),
+        Column("PRODUCER-ID", _producer_id, style=lambda r: "red" if r[1] is None and not r[0].ok else None),
         Column("EPOCH", _producer("producer_epoch")),
         Column("LAST-SEQUENCE", _producer("last_sequence")),
         Column("LAST-TIMESTAMP", _producer("last_timestamp_ms", time_ms)),
