@@ -208,3 +208,12 @@ def test_models_without_a_view_are_not_rendered_as_tables():
     with pytest.raises(TypeError, match="no view for dict"):
         build_table({"a": 1})
     assert models  # the models package names every model the views name
+
+
+@pytest.mark.parametrize("argv", [["consume", "t"], ["search", "t", "--where", "true"]])
+def test_record_commands_refuse_csv_before_connecting(argv, capsys):
+    from kctl.__main__ import main
+
+    assert main(["-b", "127.0.0.1:1", *argv, "-o", "csv"]) == 2
+    assert capsys.readouterr().err.strip() == ("kctl: error: consume writes records as values, --format strings or "
+                                               "-o json (JSON Lines); not csv")
