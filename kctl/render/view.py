@@ -106,6 +106,8 @@ class Each:
 
 @dataclass(frozen=True)
 class View:
+    """A model's output: Sections, Lines and Each, in the order they are drawn."""
+
     parts: tuple = field(default_factory=tuple)
 
     def sections(self) -> list[tuple[Section, Optional[Each]]]:
@@ -120,10 +122,13 @@ class View:
 
 
 def view_of(kind: type) -> View:
+    """The view of a model: the attribute of its name in the views module of its models module."""
     module = kind.__module__.rsplit(".", 1)[-1]
     try:
         views = importlib.import_module(f"kctl.render.views.{module}")
-    except ModuleNotFoundError:
+    except ModuleNotFoundError as exc:
+        if exc.name != f"kctl.render.views.{module}":
+            raise
         views = None
     view = getattr(views, kind.__name__, None)
     if not isinstance(view, View):
