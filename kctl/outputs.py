@@ -204,8 +204,8 @@ def make_output(output: str, fmt: str | None, key_deserializer: str | None, valu
         if fmt:
             raise UsageError("--format and -o json exclude each other")
         return json_lines(key_deserializer, value_deserializer, pretty)
-    if output == "yaml":
-        raise UsageError("consume writes records as values, --format strings or -o json (JSON Lines); not yaml")
+    if output in ("yaml", "csv"):
+        raise UsageError(f"consume writes records as values, --format strings or -o json (JSON Lines); not {output}")
     if fmt:
         return compile_format(fmt, key_deserializer, value_deserializer, pretty)
     return value_only(value_deserializer, pretty)

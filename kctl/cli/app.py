@@ -15,13 +15,11 @@ from kctl.cli.context import AppContext, no_empty_names
 from kctl.cli.lazy import Lazy, LazyGroup
 from kctl.cli.options import Duration, console_property_hint
 from kctl.errors import UsageError
+from kctl.render import FORMATS, Output
 
 
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
-    yaml = "yaml"
-    wide = "wide"
+# -o's choices: kctl.render.FORMATS, the one list (csv included).
+OutputFormat = Enum("OutputFormat", {name: name for name in FORMATS}, type=str)
 
 
 class LogFormat(str, Enum):
@@ -115,7 +113,10 @@ def _version(value: bool):
 @app.callback()
 def root(
     ctx: typer.Context,
-    output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o", help="Output format: table, wide (every column), json or yaml.", envvar="KCTL_OUTPUT"),
+    output: OutputFormat = typer.Option("table", "--output", "-o", envvar="KCTL_OUTPUT",
+                                        help="Output format: table, wide (every column), csv (every table), json or yaml."),
+    section: Optional[str] = typer.Option(None, "--section", metavar="NAME",
+                                          help="With -o csv: only the table of that name (a describe's partitions)."),
     bootstrap: Optional[str] = typer.Option(None, "--bootstrap", "-b", help="Bootstrap servers HOST:PORT[,...] (overrides instance).",
                                             callback=no_empty_names),
     instance: Optional[int] = typer.Option(None, "--instance", "-i", help="Instance number in port_registry.yaml."),
@@ -140,6 +141,8 @@ def root(
     from kctl.config.client_conf import parse_key_values
 
     log.setup(verbose, log_format.value, log_file)
+    if section is not None and output.value != "csv":
+        raise UsageError("--section picks a table of -o csv", hint=f"kctl -o csv --section {section} ...")
     overrides = parse_key_values(properties, "-X")
     for key in overrides:
         hint = console_property_hint(key)
@@ -147,7 +150,7 @@ def root(
             raise UsageError(f"-X/--property {key}: a Kafka console tool's formatter property, not a client "
                              "property", hint=hint)
     ctx.obj = AppContext(
-        output=output.value,
+        output=Output(output.value, section),
         bootstrap=bootstrap,
         instance=instance,
         context_name=context,

@@ -7,7 +7,7 @@ from __future__ import annotations
 # Global options may appear anywhere on the command line (kctl.__main__ hoists them in front).
 GLOBAL_VALUE_OPTIONS = (
     "-o", "--output", "-b", "--bootstrap", "-i", "--instance", "--context", "--registry",
-    "-X", "--property", "--command-config", "--timeout", "--log-format", "--log-file",
+    "-X", "--property", "--command-config", "--timeout", "--log-format", "--log-file", "--section",
 )
 GLOBAL_FLAG_OPTIONS = ("-v", "--verbose", "--debug", "--ask-password", "-q", "--quiet", "--allow-plaintext-password")
 

@@ -75,7 +75,7 @@ def current_context(ctx: typer.Context):
     if not name:
         raise ConfigError(f"no current context is set in {config_path()}", hint="`kctl config use-context NAME`")
     output = app_context(ctx).output
-    if output in ("table", "wide"):
+    if output in ("table", "wide", "csv"):
         typer.echo(name)
     else:
         from kctl.render import render

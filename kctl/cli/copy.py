@@ -58,7 +58,6 @@ def copy(
     Example: kctl copy orders orders-backup --create
     """
     from kctl.render import render
-    from kctl.render.moving import register  # noqa: F401 - the table builders
     from kctl.services.copy import CopyOptions
     from kctl.services.copy import copy as run_copy
 

@@ -278,9 +278,9 @@ def output_hint(value: str) -> str | None:
 
     text = value.strip()
     if text in ("beginning", "end", "stored") or re.fullmatch(r"-?[0-9]+", text):
-        return f"-o is the output format here (table|wide|json|yaml); kcat's -o {text} is kctl's --from {text}"
+        return f"-o is the output format here (table|wide|csv|json|yaml); kcat's -o {text} is kctl's --from {text}"
     if re.fullmatch(r"s@-?[0-9]+", text):
-        return f"-o is the output format here (table|wide|json|yaml); kcat's -o {text} is kctl's --from {text[1:]}"
+        return f"-o is the output format here (table|wide|csv|json|yaml); kcat's -o {text} is kctl's --from {text[1:]}"
     if re.fullmatch(r"e@-?[0-9]+", text):
-        return f"-o is the output format here (table|wide|json|yaml); kcat's -o {text} is kctl's --until {text[1:]}"
+        return f"-o is the output format here (table|wide|csv|json|yaml); kcat's -o {text} is kctl's --until {text[1:]}"
     return None

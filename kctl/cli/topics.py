@@ -294,7 +294,6 @@ def dump(
     """
     from kctl.cli.progress import ProgressLine
     from kctl.render import render
-    from kctl.render.moving import register  # noqa: F401 - the table builders
     from kctl.services.consume.options import parse_from, parse_until
     from kctl.services.dump import dump as run_dump
 
@@ -331,7 +330,6 @@ def restore(
     from kctl.cli.progress import ProgressLine
     from kctl.errors import PartialFailure
     from kctl.render import render
-    from kctl.render.moving import register  # noqa: F401 - the table builders
     from kctl.services.dump import restore as run_restore
 
     obj = app_context(ctx)

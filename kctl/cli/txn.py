@@ -182,7 +182,6 @@ def run_(
     """
     from kctl.errors import TransactionAbortable, TransactionFatal
     from kctl.render import render
-    from kctl.render.moving import register  # noqa: F401 - the table builders
     from kctl.services.txn_script import run_script
 
     obj = app_context(ctx)

@@ -1,7 +1,7 @@
-"""One renderer: models -> table (rich on a terminal, plain columns in a pipe), JSON or YAML on stdout.
+"""One renderer: models -> table (rich on a terminal, plain columns in a pipe), CSV, JSON or YAML on stdout.
 
-The JSON/YAML shape is the dataclass fields (plus the properties a model lists in
-JSON_EXTRA); tables come from builders registered per model type in kctl.render.tables (and health_tables).
+The JSON/YAML shape is the dataclass fields (plus the properties a model lists in JSON_EXTRA); tables
+and CSV come from the model's view (kctl.render.view: kctl.render.views.<module>.<Model>).
 """
 
 from __future__ import annotations
@@ -10,6 +10,23 @@ import dataclasses
 import functools
 import sys
 from enum import Enum
+
+
+FORMATS = ("table", "json", "yaml", "wide", "csv")  # -o: the one list of output formats
+
+
+class Output(str):
+    """The -o format (a str: "table", "csv", ...) and the --section it picks (csv only)."""
+
+    section: str | None = None
+
+    def __new__(cls, fmt: str, section: str | None = None):
+        self = super().__new__(cls, fmt)
+        self.section = section
+        return self
+
+    def __reduce__(self):  # a search worker process receives it pickled
+        return (Output, (str(self), self.section))
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -54,10 +71,11 @@ def make_console(file=None, stderr: bool = False, min_width: int | None = None):
 
 
 def render(data, fmt: str = "table", *, kind: type | None = None, file=None) -> None:
-    """Write data to stdout (or file) as table/wide/json/yaml.
+    """Write data to stdout (or file) as table/wide/csv/json/yaml.
 
     table: the default columns, fitted to a terminal's width (kctl.render.blocks.fit); wide: every
-    column (`-o wide`). Piped tables are plain aligned columns, never fitted.
+    column (`-o wide`). Piped tables are plain aligned columns, never fitted. csv: every section's
+    table (or the one an Output's section names), kctl.render.view.write_csv.
 
     kind: the model type of a sequence's items, needed for the table of an empty list.
     """
@@ -70,11 +88,13 @@ def render(data, fmt: str = "table", *, kind: type | None = None, file=None) -> 
         import yaml
 
         out.write(yaml.safe_dump(to_jsonable(data), sort_keys=False, allow_unicode=True))
-    else:
-        from kctl.render import health_tables  # noqa: F401 - registers its builders
-        from kctl.render.tables import build_table
+    elif fmt == "csv":
+        from kctl.render.view import write_csv
 
+        write_csv(data, out, kind, getattr(fmt, "section", None))
+    else:
         from kctl.render.blocks import for_output
+        from kctl.render.view import build_table
 
         wide = fmt == "wide"
         blocks = for_output(build_table(data, kind), wide)

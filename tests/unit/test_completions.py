@@ -67,8 +67,8 @@ def test_completes_groups_commands_and_options():
 
 
 def test_completes_option_values_including_globals_after_the_subcommand():
-    assert bash_complete("kctl -o ") == ["table", "json", "yaml", "wide"]
-    assert bash_complete("kctl topics list -o ") == ["table", "json", "yaml", "wide"]
+    assert bash_complete("kctl -o ") == ["table", "json", "yaml", "wide", "csv"]
+    assert bash_complete("kctl topics list -o ") == ["table", "json", "yaml", "wide", "csv"]
     assert bash_complete("kctl topics list -v --log-format ") == ["logfmt", "json"]
     assert bash_complete("kctl config set-context x --sasl-mechanism SCRAM") == ["SCRAM-SHA-256", "SCRAM-SHA-512"]
     # a global option before the subcommand does not stop command completion

@@ -7,7 +7,7 @@ import pytest
 from kctl.errors import BrokerUnavailable
 from kctl.models import GroupDetail, GroupPartitionOffset
 from kctl.models.groups import eta_of, trend_of
-from kctl.render.groups import lag_report_blocks
+from kctl.render.view import build_table
 from kctl.render.blocks import plain_text
 from kctl.services.groups import lag
 
@@ -54,7 +54,7 @@ def test_a_refresh_no_broker_answers_is_a_warning_and_the_next_one_works(monkeyp
         back = monitor.sample(tolerate_unavailable=True)
     assert first.warning is None and first.groups[0].total_lag == 1000
     assert "still watching" in down.warning and down.groups == first.groups and down.refresh == 2
-    assert "still watching" in plain_text(lag_report_blocks(down))
+    assert "still watching" in plain_text(build_table(down))
     assert back.warning is None and back.groups[0].consume_rate > 0 and back.refresh == 3
     with lag.LagMonitor({"bootstrap.servers": "127.0.0.1:1"}, 1.0, ["g"]) as monitor:
         answers[:] = [BrokerUnavailable("down")]

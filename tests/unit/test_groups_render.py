@@ -9,7 +9,7 @@ from rich.console import Console
 from kctl.models import GroupDetail, GroupMember, GroupPartitionOffset, GroupSummary, OffsetReset, OffsetResetResult
 from kctl.render import render
 from kctl.render.blocks import to_rich
-from kctl.render.tables import build_table
+from kctl.render.view import build_table
 
 MEMBER = GroupMember("consumer-1-abc", "billing-app", "/10.0.0.7", None, {"orders": (0, 1)})
 DETAIL = GroupDetail(

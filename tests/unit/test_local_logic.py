@@ -18,7 +18,7 @@ from kctl.models import LocalBroker, LocalInstance, LocalTemporal
 from kctl.models.local import state_of
 from kctl.render import render
 from kctl.render.blocks import to_rich
-from kctl.render.tables import build_table
+from kctl.render.view import build_table
 from kctl.services.local import processes, supervisor, temporal
 from tests.helpers import run_kctl
 

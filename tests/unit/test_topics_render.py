@@ -11,7 +11,7 @@ from kctl.models import (
 )
 from kctl.render import render
 from kctl.render.blocks import to_rich
-from kctl.render.tables import build_table
+from kctl.render.view import build_table
 
 DETAIL = TopicDetail(
     name="orders",

@@ -12,7 +12,8 @@ from kctl.models import (
 )
 from kctl.render import render
 from kctl.render.blocks import to_rich
-from kctl.render.tables import _duration_ms, _time_ms, build_table
+from kctl.render.blocks import duration_ms as _duration_ms, time_ms as _time_ms
+from kctl.render.view import build_table
 
 T = 1_714_564_800_250  # 2024-05-01T12:00:00.250Z
 SUMMARIES = [TransactionSummary("pay-tx-0", 42, 3, "Ongoing", 1), TransactionSummary("pay-tx-1", 43, None, "Empty", 2)]
