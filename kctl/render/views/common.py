@@ -5,6 +5,11 @@ from __future__ import annotations
 from kctl.render.view import Column, Section, View, item
 
 
+def ids(values) -> str:
+    """Broker or partition ids as one cell: 1,2,3."""
+    return ",".join(str(v) for v in values)
+
+
 def status_style(ok: bool) -> str:
     return "green" if ok else "red"
 

@@ -6,10 +6,7 @@ from kctl.render.blocks import Styled
 
 
 from kctl.render.view import Column, Section, View
-
-
-def _ids(values) -> str:
-    return ",".join(str(v) for v in values)
+from kctl.render.views.common import ids
 
 
 def _state(inst) -> Styled | str:
@@ -17,7 +14,7 @@ def _state(inst) -> Styled | str:
         return Styled("up", "green")
     if inst.state == "degraded":
         down = inst.down_brokers
-        return Styled(f"degraded (broker{'s' if len(down) > 1 else ''} {_ids(down)} down)", "yellow")
+        return Styled(f"degraded (broker{'s' if len(down) > 1 else ''} {ids(down)} down)", "yellow")
     return "down"
 
 
@@ -36,8 +33,8 @@ LocalInstance = View((
         Column("KAFKA", lambda i: i.kafka_version or "-"),
         Column("BOOTSTRAP", "bootstrap"),
         Column("BROKERS", lambda i: len(i.brokers)),
-        Column("PIDS", lambda i: _ids(b.pid for b in i.brokers if b.pid) or "-"),
-        Column("PORTS", lambda i: _ids(f"{b.port}/{b.controller_port}" for b in i.brokers)),
+        Column("PIDS", lambda i: ids(b.pid for b in i.brokers if b.pid) or "-"),
+        Column("PORTS", lambda i: ids(f"{b.port}/{b.controller_port}" for b in i.brokers)),
         Column("TEMPORAL", lambda i: _server(i.temporal, lambda t: f"{t.frontend_port}/{t.ui_port}")),
         Column("SCHEMA REGISTRY", lambda i: _server(i.schema_registry, lambda r: f"{r.port}/{r.management_port}")),
         Column("CONNECT", lambda i: _server(i.connect, lambda c: f"{c.rest_port}")),

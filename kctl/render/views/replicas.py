@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from kctl.render.view import Column, Lines, Section, View
+from kctl.render.views.common import ids
 
 _MOVE_STYLES = {"failed": "red", "started": "green", "cancelled": "yellow", "planned": "cyan"}
-
-
-def _ids(values) -> str:
-    return ",".join(str(v) for v in values)
 
 
 def _plan_title(plan) -> str:
@@ -19,8 +16,8 @@ def _plan_title(plan) -> str:
 ReplicaReassignment = View((
     Section("moves", (
         Column("PARTITION", lambda m: f"{m.topic}:{m.partition}"),
-        Column("CURRENT", lambda m: _ids(m.current)),
-        Column("TARGET", lambda m: _ids(m.target)),
+        Column("CURRENT", lambda m: ids(m.current)),
+        Column("TARGET", lambda m: ids(m.target)),
         Column("STATUS", "status", style=lambda m: _MOVE_STYLES.get(m.status, "")),
         Column("DETAIL", lambda m: m.error or ""),
     ), rows=lambda p: p.moves, title=_plan_title),
@@ -31,9 +28,9 @@ ReplicaReassignment = View((
 Reassignment = View((
     Section("reassignments", (
         Column("PARTITION", lambda r: f"{r.topic}:{r.partition}"),
-        Column("REPLICAS", lambda r: _ids(r.replicas)),
-        Column("ADDING", lambda r: _ids(r.adding)),
-        Column("REMOVING", lambda r: _ids(r.removing)),
+        Column("REPLICAS", lambda r: ids(r.replicas)),
+        Column("ADDING", lambda r: ids(r.adding)),
+        Column("REMOVING", lambda r: ids(r.removing)),
     )),
     Lines(lambda rows: None if rows else "no reassignment in progress"),
 ))

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from kctl.render.blocks import Styled
 from kctl.render.view import Column, Each, Lines, Section, View, item, text
-
-
-def _ids(values) -> str:
-    return ",".join(str(v) for v in values)
+from kctl.render.views.common import ids
 
 
 def _name(topic) -> str:
@@ -48,8 +45,8 @@ TopicDetail = View((
         Section("partitions", (
             Column("PARTITION", "partition"),
             Column("LEADER", "leader"),
-            Column("REPLICAS", lambda p: _ids(p.replicas)),
-            Column("ISR", lambda p: _ids(p.isr)),
+            Column("REPLICAS", lambda p: ids(p.replicas)),
+            Column("ISR", lambda p: ids(p.isr)),
             Column("LOW", "low_watermark"),
             Column("HIGH", "high_watermark"),
             Column("MESSAGES", "messages"),

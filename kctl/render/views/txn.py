@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from kctl.render.blocks import duration_ms, time_ms
 from kctl.render.view import Column, Lines, Section, View, as_list
-
-
-def _ids(values) -> str:
-    return ",".join(str(v) for v in values)
+from kctl.render.views.common import ids
 
 
 TransactionSummary = View((
@@ -30,7 +27,7 @@ TransactionDetail = View((
         Column("STARTED", lambda t: time_ms(t.start_time_ms)),
         Column("DURATION", lambda t: duration_ms(t.duration_ms)),
         Column("COORDINATOR", "coordinator"),
-        Column("PARTITIONS", lambda t: " ".join(f"{topic}:{_ids(ps)}" for topic, ps in t.partitions.items()) or "-"),
+        Column("PARTITIONS", lambda t: " ".join(f"{topic}:{ids(ps)}" for topic, ps in t.partitions.items()) or "-"),
     )),
 ))
 
