@@ -236,6 +236,13 @@ def _silence_stdout() -> None:
 
 
 def run() -> None:
+    # main() puts these back when the command ends: a signal after that (while stdout flushes or the
+    # interpreter frees a producer) ends the process at once with 130/143, instead of a
+    # KeyboardInterrupt in interpreter shutdown, which CPython turns into a death by SIGINT.
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _end_now)
     try:
         code = main()
         try:
@@ -251,6 +258,11 @@ def run() -> None:
     except KeyboardInterrupt:
         code = int(ExitCode.INTERRUPTED)
     _exit(code)
+
+
+def _end_now(signum, frame) -> None:
+    # no flush: a stdout that blocks (a reader that stopped reading) is what the user interrupts
+    os._exit(128 + signum)
 
 
 def _exit(code: int) -> None:

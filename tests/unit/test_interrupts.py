@@ -259,3 +259,34 @@ def test_a_signal_inside_an_admin_call_that_became_a_value_error_is_that_interru
             admin.create_topics([])
     finally:
         _restore_signal_handlers(previous)
+
+
+_SIGNAL_AS_KCTL_EXITS = """
+import os, signal, sys
+import kctl.__main__
+
+real_exit = sys.exit
+
+def exit_with_a_signal(code):
+    os.kill(os.getpid(), signal.{name})  # the command is done: the signal lands as the process ends
+    for _ in range(1000):
+        pass
+    real_exit(code)
+
+sys.exit = exit_with_a_signal
+sys.argv = ["kctl", "--version"]
+kctl.__main__.run()
+"""
+
+
+@pytest.mark.parametrize("name, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_signal_after_the_command_ended_is_its_exit_code_not_a_death(name, code):
+    # main() has put the handlers back by then; CPython ends a process whose main module lets a
+    # KeyboardInterrupt escape by killing itself with SIGINT (returncode -2, no kctl exit code)
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _SIGNAL_AS_KCTL_EXITS.replace("{name}", name)],
+                          capture_output=True, timeout=60)
+    assert done.returncode == code, done
+    assert b"Traceback" not in done.stderr, done
