@@ -291,9 +291,114 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+# ---------------------------------------------------------------- the cluster under test
+
+@dataclass
+class Cluster:
+    """Where a benchmark runs and how each tool logs in there: PLAINTEXT on a bootstrap, or
+    (`--security scram`) the SASL_SSL listener of a local instance started with
+    `kctl local up -i N --security scram`, which every tool then uses (kctl through the
+    instance's context, kcat and the harness with the same librdkafka properties, the Apache
+    tools with the same settings in Java's names)."""
+
+    bootstrap: str
+    kcat: list[str] = field(default_factory=lambda: ["kcat"])  # the command that runs kcat
+    context: str | None = None
+    properties: dict[str, str] = field(default_factory=dict)  # librdkafka's, bootstrap excepted
+    files: Path | None = None  # where the login files of kcat and the Apache tools are written
+
+    @classmethod
+    def scram(cls, instance: int, kctl: "Kctl", files: Path, kcat: list[str]) -> "Cluster":
+        context = f"local-{instance}-scram"
+        up = subprocess.run([*kctl("local", "up", "-i", str(instance), "--security", "scram")],
+                            env=kctl.env, cwd=kctl.cwd, capture_output=True, text=True, timeout=300)
+        if up.returncode:
+            raise SystemExit(f"kctl local up -i {instance} --security scram: {up.stderr.strip()}")
+        view = subprocess.run([*kctl("--context", context, "-o", "json", "config", "view")],
+                              env=kctl.env, cwd=kctl.cwd, capture_output=True, text=True, timeout=60)
+        props = json.loads(view.stdout)["properties"]
+        for key, value in props.items():  # the password is a ${file:...} reference
+            if value.startswith("${file:") and value.endswith("}"):
+                props[key] = Path(value[len("${file:"):-1]).read_text().strip()
+        bootstrap = props.pop("bootstrap.servers")
+        props["sasl.mechanisms"] = props.pop("sasl.mechanism")  # kcat's librdkafka 2.0 knows both names
+        return cls(bootstrap, kcat, context, props, files)
+
+    @property
+    def secured(self) -> bool:
+        return bool(self.properties)
+
+    def kctl_target(self) -> list[str]:
+        return ["--context", self.context] if self.context else ["-b", self.bootstrap]
+
+    def kcat_target(self) -> list[str]:
+        """-b and, on a secured cluster, -F with the login (a file: no password on a command line)."""
+        if not self.secured:
+            return ["-b", self.bootstrap]
+        path = self.files / "kcat.conf"
+        if not path.exists():
+            path.write_text("".join(f"{k}={v}\n" for k, v in self.properties.items()))
+            path.chmod(0o600)
+        return ["-b", self.bootstrap, "-F", str(path)]
+
+    def java_config(self) -> str | None:
+        """A client properties file for the Apache tools, or None on PLAINTEXT."""
+        if not self.secured:
+            return None
+        path = self.files / "java-client.properties"
+        if not path.exists():
+            user, password = self.properties["sasl.username"], self.properties["sasl.password"]
+            path.write_text(
+                f"security.protocol={self.properties['security.protocol']}\n"
+                f"sasl.mechanism={self.properties['sasl.mechanisms']}\n"
+                "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+                f'username="{user}" password="{password}";\n'
+                "ssl.truststore.type=PEM\n"
+                f"ssl.truststore.location={self.properties['ssl.ca.location']}\n")
+            path.chmod(0o600)
+        return str(path)
+
+    def describe(self) -> str:
+        if not self.secured:
+            return f"{self.bootstrap} (PLAINTEXT)"
+        return f"{self.bootstrap} ({self.properties['security.protocol']}, {self.properties['sasl.mechanisms']})"
+
+
+def add_cluster_options(p) -> None:
+    p.add_argument("--bootstrap", default="127.0.0.1:9092", help="PLAINTEXT broker (default: instance 0)")
+    p.add_argument("--security", choices=("plaintext", "scram"), default="plaintext",
+                   help="scram: every tool on the SASL_SSL (SCRAM-SHA-512) listener of local instance --instance, "
+                        "started with `kctl local up -i N --security scram` if it is not up")
+    p.add_argument("--instance", type=int, default=9, help="the local instance of --security scram (default 9)")
+    p.add_argument("--kcat-librdkafka", choices=("system", "kctl"),
+                   help="the librdkafka kcat runs on: the system's (Debian 12: 2.0.2) or the one in kctl's "
+                        "confluent-kafka wheel (LD_PRELOAD); default: kctl's with --security scram, since "
+                        "librdkafka before 2.6.1 fails SCRAM on Kafka 4 brokers (confluentinc/librdkafka#4895)")
+
+
+def open_cluster(a, kctl: "Kctl", files: Path) -> Cluster:
+    """The cluster of add_cluster_options' arguments; the harness's own clients log in there too."""
+    kcat = kcat_command(a.kcat_librdkafka or ("kctl" if a.security == "scram" else "system"))
+    cluster = Cluster.scram(a.instance, kctl, files, kcat) if a.security == "scram" else Cluster(a.bootstrap, kcat)
+    _LOGINS[cluster.bootstrap] = dict(cluster.properties)
+    return cluster
+
+
+def kcat_command(librdkafka: str) -> list[str]:
+    if librdkafka == "system":
+        return ["kcat"]
+    import confluent_kafka
+
+    libs = sorted((Path(confluent_kafka.__file__).parent.parent / "confluent_kafka.libs").glob("librdkafka-*.so*"))
+    if not libs:
+        raise SystemExit("--kcat-librdkafka kctl: no librdkafka in confluent-kafka's wheel (confluent_kafka.libs)")
+    return ["env", f"LD_PRELOAD={libs[0]}", "kcat"]
+
+
 # ---------------------------------------------------------------- Kafka (the harness's own client)
 
 _ADMINS: dict = {}
+_LOGINS: dict[str, dict[str, str]] = {}  # bootstrap -> login properties (open_cluster)
 
 
 def admin(bootstrap: str):
@@ -301,7 +406,7 @@ def admin(bootstrap: str):
     from confluent_kafka.admin import AdminClient
 
     if bootstrap not in _ADMINS:
-        _ADMINS[bootstrap] = AdminClient({"bootstrap.servers": bootstrap})
+        _ADMINS[bootstrap] = AdminClient({"bootstrap.servers": bootstrap, **_LOGINS.get(bootstrap, {})})
     return _ADMINS[bootstrap]
 
 
