@@ -9,6 +9,7 @@ import typer
 from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context, no_empty_names
 from kctl.cli.options import Duration
+from kctl.errors import UsageError
 
 
 def groups_lag(
@@ -17,7 +18,7 @@ def groups_lag(
     topic: Optional[str] = typer.Option(None, "--topic", "-t", metavar="TOPIC", help="Only this topic's partitions.",
                                         autocompletion=complete_topics),
     watch: bool = typer.Option(False, "--watch", "-w", help="Refresh until Ctrl-C: a live table on a terminal, "
-                                                            "one JSON line per refresh otherwise."),
+                                                            "one JSON line per refresh otherwise (-o csv/yaml: exit 2)."),
     interval: float = typer.Option(2.0, "--interval", click_type=Duration(minimum=0.001, maximum=3600),
                                    help="Time between samples (the rate window of a one-shot report): 500ms, 2s, 1m; at most 1h."),
 ):
@@ -35,6 +36,9 @@ def groups_lag(
 
     obj = app_context(ctx)
     seconds = interval
+    if watch and obj.output in ("csv", "yaml"):
+        raise UsageError(f"--watch with -o {obj.output}: a watch streams a live table on a terminal or one JSON "
+                         "line per refresh", hint="-o json, or drop --watch for one report")
     if watch:
         follow(lag.watch_lag(obj.client_conf(), obj.timeout, group_ids, topic, seconds),
                live=obj.output in ("table", "wide") and obj.stdout_is_tty)

@@ -163,6 +163,8 @@ case("groups undo: no snapshot of the group", ["groups", "undo", "g", "--dry-run
 case("groups lag: no group", ["groups", "lag"], USAGE)
 case("groups history: no group", ["groups", "history"], USAGE)
 case("groups lag: unreachable", ["groups", "lag", "g", "--interval", "500ms"], UNAVAILABLE)
+for fmt in ["csv", "yaml"]:  # a watch is a live table or a stream of JSON lines
+    case(f"groups lag --watch -o {fmt}", ["-o", fmt, "groups", "lag", "g", "--watch"], USAGE)
 
 # --- workflow, worker -------------------------------------------------------------------------
 for v in ["", "e3e", "E2E", NUL]:
