@@ -163,6 +163,11 @@ def _topic(**changes):
     return alter
 
 
+def _one_record_more(d, manifest):
+    """A count the file does not hold (the checksum still matches): restore would end short."""
+    manifest["topics"][0]["files"][0]["records"] += 1
+
+
 def _duplicate_partition(d, manifest):
     files = manifest["topics"][0]["files"]
     files[1]["partition"] = files[0]["partition"]
@@ -181,6 +186,7 @@ BAD_MANIFESTS = [
     ("unknown key in a file entry", _file_0(offset_base=3), "topics[0].files[0]"),
     ("unknown key at the top", _top(signature="x"), "signature"),
     ("records a string", _file_0(records="10"), "topics[0].files[0].records"),
+    ("records more than the file holds", _one_record_more, "topics[0].files[0].records"),
     ("sha256 not a digest", _file_0(sha256="abc"), "topics[0].files[0].sha256"),
     ("no files list", _topic(files=None), "topics[0].files"),
     ("partitions 0", _topic(partitions=0), "topics[0].partitions"),

@@ -55,6 +55,16 @@ def open_lines(path, compression: str):
     return open(path, "rb")
 
 
+def count_records(path, compression: str) -> int:
+    """The envelope lines of a dump file (a last line without a newline counts too)."""
+    count, last = 0, b"\n"
+    with open_lines(path, compression) as f:
+        while chunk := f.read(1 << 20):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
 def sha256_of(path) -> tuple[str, int]:
     """(hex digest, size in bytes), read in chunks."""
     digest, size = hashlib.sha256(), 0

@@ -17,7 +17,7 @@ from kctl.decode import NonEmptyStr, NonNegativeInt, PositiveInt, Strict, decode
 from kctl.errors import InvalidRequest, NotFoundError, PartialFailure, UsageError
 from kctl.models.moving import RestorePartition, RestoreSummary
 from kctl.services.failure_sink import FailureSink
-from kctl.services.dump.files import COMPRESSIONS, FORMAT, MANIFEST, open_lines, sha256_of
+from kctl.services.dump.files import COMPRESSIONS, FORMAT, MANIFEST, count_records, open_lines, sha256_of
 
 Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
 Compression = Literal[tuple(COMPRESSIONS)]  # the names dump writes, defined once in files.py
@@ -106,6 +106,12 @@ def verify(directory: str, manifest: Manifest) -> None:
             if digest != entry.sha256:
                 raise PartialFailure(f"{os.path.join(directory, entry.file)} does not match its SHA-256 in the "
                                      "manifest (corrupted or altered); nothing was written")
+            # The count is what restore reports against: a manifest that says otherwise would create
+            # the topic and then end in a partial failure.
+            held = count_records(path, manifest.compression)
+            if held != entry.records:
+                raise UsageError(f"{manifest_path}: topics[{t}].files[{f}].records: {entry.records}, but "
+                                 f"{entry.file} holds {held} records; nothing was written")
 
 
 def record_of(line: bytes):
