@@ -7,9 +7,11 @@ from typing import Optional
 
 import typer
 
+from kctl.cli.clicklib import ParameterSource
 from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context, no_empty_names, positive_number
 from kctl.cli.options import Duration
+from kctl.errors import UsageError
 
 app = typer.Typer(help="Measure a cluster: throughput and latency percentiles (HDR histograms).", no_args_is_help=True)
 
@@ -59,7 +61,7 @@ def produce(
     topic: str = TOPIC,
     records: int = typer.Option(100_000, "--records", "-n", metavar="N", min=1, max=2**53, help="Records to send."),
     record_size: int = typer.Option(100, "--record-size", "-s", metavar="B", min=0, max=100_000_000,
-                                    help="Bytes of each (random) record."),
+                                    help="Bytes of each (random) record; not with --payload-file."),
     payload_file: Optional[str] = typer.Option(None, "--payload-file", metavar="FILE",
                                                help="Send these lines (cycled) instead of random bytes."),
     throughput: Optional[float] = typer.Option(None, "--throughput", metavar="N", callback=positive_number,
@@ -82,6 +84,9 @@ def produce(
     from kctl.services.perf import ProducePerfOptions, run_produce
 
     obj = app_context(ctx)
+    if payload_file is not None and ctx.get_parameter_source("record_size") is not ParameterSource.DEFAULT:
+        # as ProducerPerformance: the file's lines are the records, at their own sizes
+        raise UsageError("--record-size and --payload-file: use one (the file's lines are the records)")
     opts = ProducePerfOptions(topic, records, record_size, payload_file, throughput, acks, compression, linger_ms,
                               batch_size, interval)
     _show(obj, run_produce(obj.client_conf(), opts, _interval("produce", obj), obj.timeout), plot)

@@ -89,6 +89,9 @@ for v in ["0", "-1", "abc", "", "1.5", HUGE]:
     case(f"perf latency -n {v!r}", ["perf", "latency", "t", "-n", v], USAGE)
 for v in ["-1", "abc", "100000001", ""]:
     case(f"perf produce -s {v!r}", ["perf", "produce", "t", "-s", v], USAGE)
+for v in ["100", "0"]:  # ProducerPerformance's rule: the file's lines are the records, at their own sizes
+    case(f"perf produce -s {v} --payload-file", ["perf", "produce", "t", "-s", v, "--payload-file", "/etc/hostname"],
+         USAGE)
 for v in ["0", "-1", "10000001", "abc"]:
     case(f"perf latency -s {v!r}", ["perf", "latency", "t", "-s", v], USAGE)
 for v in ["0", "-1", "abc", "nan", "inf", ""]:
