@@ -78,8 +78,9 @@ for v in ["-1", "abc", HUGE]:
     case(f"copy -I {v!r}", ["copy", "a", "b", "-I", v], CONFIG if v != "abc" else USAGE)
 for v in ["", NUL]:
     case(f"copy --to-bootstrap {v!r}", ["copy", "a", "b", "--to-bootstrap", v], USAGE)
-for v in ["nohost", "h:abc", "h:99999"]:  # as -b's: tried, and unreachable within --timeout
-    case(f"copy --to-bootstrap {v!r}", ["copy", "a", "b", "--to-bootstrap", v], UNAVAILABLE)
+for v in ["h:abc", "h:99999", "h:1,,h:2"]:  # as -b's: malformed, refused before anything is tried
+    case(f"copy --to-bootstrap {v!r}", ["copy", "a", "b", "--to-bootstrap", v], USAGE)
+case("copy --to-bootstrap 'nohost'", ["copy", "a", "b", "--to-bootstrap", "nohost"], UNAVAILABLE)  # well formed
 case("copy: unreachable", ["copy", "a", "b"], UNAVAILABLE)
 
 # --- perf -------------------------------------------------------------------------------------

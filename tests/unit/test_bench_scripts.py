@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bench.benchlib import REPO_ROOT, Kctl
+from bench.benchlib import REPO_ROOT, Cluster, Kctl
 
 
 def _load(name):
@@ -23,8 +23,13 @@ def throughput():
 
 def _args(**overrides):
     base = dict(bootstrap="b:9092", messages=1000, size=100, linger_ms=10, batch_size=262144,
-                compression="lz4", fetch=["fetch.wait.max.ms=100"], tools={"kctl", "kcat", "apache"})
+                compression="lz4", fetch=["fetch.wait.max.ms=100"], tools={"kctl", "kcat", "apache"},
+                cluster=Cluster("b:9092"), kcat=["kcat"])
     return SimpleNamespace(**(base | overrides))
+
+
+SCRAM = {"security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": "admin",
+         "sasl.password": "S3cret-pw", "ssl.ca.location": "/x/ca.pem"}
 
 
 def test_make_input_writes_count_lines_of_exact_size(tmp_path, throughput):
@@ -70,7 +75,7 @@ def test_tools_filter_and_the_kctl_consume_command(throughput):
 
 def test_startup_cases_compare_topics_list_with_its_peers():
     startup = _load("startup")
-    cases = startup.build_cases(Kctl.parse("kctl", None), "b:9092", "T", with_java=True)
+    cases = startup.build_cases(Kctl.parse("kctl", None), Cluster("b:9092"), "T", with_java=True)
     groups = {c.name: c.group for c in cases}
     assert groups["kctl topics list"] == groups["kcat -L"] == groups["apache TopicCommand --list"]
     assert "org.apache.kafka.tools.TopicCommand" in next(c for c in cases if c.name.startswith("apache")).argv
@@ -117,3 +122,30 @@ def test_importtime_parse_keeps_a_module_seen_at_two_depths_and_takes_medians():
     med = importtime.medians([parsed, {("typer", 1): (700, 41000)}, {("typer", 1): (600, 40000)}])
     assert med[("typer", 1)] == (600, 40000)
     assert med[("typer.main", 0)] == (20, 39500)
+
+
+def test_a_secured_cluster_logs_every_tool_in_without_a_password_on_a_command_line(tmp_path, throughput):
+    cluster = Cluster("h:9992", ["env", "LD_PRELOAD=/lib/librdkafka.so.1", "kcat"], "local-9-scram", dict(SCRAM),
+                      tmp_path)
+    a = _args(cluster=cluster, bootstrap="h:9992", kcat=cluster.kcat)
+    cases = throughput.produce_cases(a, Kctl.parse("kctl", None), tmp_path / "in")
+    cases += throughput.consume_cases(a, Kctl.parse("kctl", None))
+    argv = {(c.group, c.name): c.argv for c in cases}
+    assert all("S3cret-pw" not in " ".join(v) for v in argv.values())
+    kctl = argv[("produce, each tool's defaults", "kctl produce --file")]
+    assert kctl[:3] == ["kctl", "--context", "local-9-scram"] and "-b" not in kctl
+    kcat = argv[("consume, each tool's defaults", "kcat -C -e -q")]
+    assert kcat[:3] == cluster.kcat and kcat[kcat.index("-F") + 1] == str(tmp_path / "kcat.conf")
+    assert "sasl.password=S3cret-pw\n" in (tmp_path / "kcat.conf").read_text()
+    assert (tmp_path / "kcat.conf").stat().st_mode & 0o077 == 0
+    console = argv[("consume, each tool's defaults", "apache ConsoleConsumer")]
+    java = (tmp_path / "java-client.properties").read_text()
+    assert console[console.index("--consumer.config") + 1] == str(tmp_path / "java-client.properties")
+    assert "ssl.truststore.type=PEM" in java and 'password="S3cret-pw"' in java and "SCRAM-SHA-512" in java
+    producer = argv[("produce, each tool's defaults", "apache ProducerPerformance (reference)")]
+    assert "--producer.config" in producer
+
+
+def test_plaintext_cases_carry_no_login(throughput, tmp_path):
+    cases = throughput.produce_cases(_args(), Kctl.parse("kctl", None), tmp_path / "in")
+    assert not any("--producer.config" in c.argv or "-F" in c.argv for c in cases)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -289,6 +290,29 @@ def test_resolution_reads_os_environ_by_default(monkeypatch):
 def test_resolution_uses_the_chosen_registry(isolated):
     custom = write_registry(isolated / "r.yaml", broker_port=7000, increment=50, host="kafka.local")
     assert reg.resolve_target(None, 2, None, registry_path=str(custom), environ={}).bootstrap == "kafka.local:7100"
+
+
+GOOD_BOOTSTRAPS = ["h:1", "localhost", "10.0.0.1:9092", "[::1]:9092", "a.b-c_d:65535", "h1:9092, h2:9093",
+                   "SASL_SSL://kafka.example.com:9093"]
+BAD_BOOTSTRAPS = [("h:0", "port 0"), ("h:99999", "port 99999"), ("h:", "is not host:port"), (":9092", "is not host:port"),
+                  ("a b:1", "is not host:port"), ("h:1,,h:2", "an empty entry"), ("http://h:1", "is not host:port"),
+                  ("h:1,", "an empty entry"), ("h:x", "is not host:port"), ("h\x00:1", "is not host:port")]
+
+
+@pytest.mark.parametrize("value", GOOD_BOOTSTRAPS)
+def test_well_formed_bootstraps_pass(value):
+    assert reg.resolve_target(value, None, None, environ={}).bootstrap == value
+
+
+@pytest.mark.parametrize("value, says", BAD_BOOTSTRAPS, ids=[v for v, _ in BAD_BOOTSTRAPS])
+def test_a_malformed_bootstrap_is_refused_naming_its_source(value, says):
+    # --bootstrap is a usage error (exit 2); the environment or a context a configuration error (exit 3)
+    with pytest.raises(reg.UsageError, match=f"from --bootstrap.*{re.escape(says)}"):
+        reg.resolve_target(value, None, None, environ={})
+    with pytest.raises(reg.ConfigError, match=f"from KCTL_BOOTSTRAP.*{re.escape(says)}"):
+        reg.resolve_target(None, None, None, environ={"KCTL_BOOTSTRAP": value})
+    with pytest.raises(reg.ConfigError, match=f"from context prod.*{re.escape(says)}"):
+        reg.resolve_target(None, None, {"name": "prod", "bootstrap": value}, environ={})
 
 
 def test_bootstrap_does_not_need_a_registry(isolated):
