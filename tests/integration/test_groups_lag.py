@@ -17,6 +17,7 @@ import threading
 import time
 from contextlib import contextmanager
 
+from tests.helpers import KEEP_OLD_RECORDS
 from tests.integration import test_groups as tg
 from tests.integration.test_groups import T0, _produce, active_member, make_group
 
@@ -28,7 +29,7 @@ def _rows(detail: dict) -> dict[int, dict]:
 
 
 def test_time_lag_is_exact_to_the_millisecond(k, kafka, new_topic, group_name):
-    topic = new_topic(partitions=3)
+    topic = new_topic(partitions=3, config=KEEP_OLD_RECORDS)
     _produce(kafka["bootstrap"], topic, {0: 10, 1: 4, 2: 2})
     group = group_name()
     make_group(kafka["bootstrap"], group, topic, {0: 4, 1: 4})  # 0: behind; 1: at the end; 2: nothing committed
@@ -50,7 +51,7 @@ def test_time_lag_is_exact_to_the_millisecond(k, kafka, new_topic, group_name):
 
 
 def test_time_lag_zero_after_consuming_to_the_end(k, kafka, new_topic, group_name):
-    topic = new_topic(partitions=2)
+    topic = new_topic(partitions=2, config=KEEP_OLD_RECORDS)
     _produce(kafka["bootstrap"], topic, {0: 5, 1: 3})
     group = group_name()
     make_group(kafka["bootstrap"], group, topic, {0: 1, 1: 0})
@@ -66,7 +67,7 @@ def test_time_lag_zero_after_consuming_to_the_end(k, kafka, new_topic, group_nam
 
 def test_time_lag_of_many_groups_on_one_partition(k, kafka, new_topic, group_name):
     """Groups at different offsets of the same partition (read in rounds by one consumer)."""
-    topic = new_topic(partitions=1)
+    topic = new_topic(partitions=1, config=KEEP_OLD_RECORDS)
     _produce(kafka["bootstrap"], topic, {0: 6})
     groups = [group_name() for _ in range(3)]
     for i, group in enumerate(groups):
@@ -80,7 +81,7 @@ def test_time_lag_of_many_groups_on_one_partition(k, kafka, new_topic, group_nam
 
 
 def test_list_shows_members_total_lag_and_max_time_lag(k, kafka, new_topic, group_name):
-    topic = new_topic(partitions=2)
+    topic = new_topic(partitions=2, config=KEEP_OLD_RECORDS)
     _produce(kafka["bootstrap"], topic, {0: 5, 1: 3})
     idle, busy = group_name(), group_name()
     make_group(kafka["bootstrap"], idle, topic, {0: 2, 1: 3})
@@ -150,7 +151,7 @@ def traffic(bootstrap: str, topic: str, group: str, produce_per_tick: int = 0, c
 
 
 def test_lag_report_has_rates_trend_and_eta(k, kafka, new_topic, group_name):
-    topic = new_topic(partitions=1)
+    topic = new_topic(partitions=1, config=KEEP_OLD_RECORDS)
     _bulk(kafka["bootstrap"], topic, 200_000)
     catching, behind = group_name(), group_name()
     make_group(kafka["bootstrap"], catching, topic, {0: 1000})
@@ -184,7 +185,7 @@ def _kctl_argv(kafka, *args) -> list[str]:
 
 
 def test_watch_without_a_terminal_prints_json_lines_with_positive_rates(kafka, new_topic, group_name):
-    topic = new_topic(partitions=1)
+    topic = new_topic(partitions=1, config=KEEP_OLD_RECORDS)
     _bulk(kafka["bootstrap"], topic, 100_000)
     group = group_name()
     make_group(kafka["bootstrap"], group, topic, {0: 10})
@@ -219,7 +220,7 @@ def _read_until(fd: int, want, timeout: float = 60) -> str:
 
 
 def test_watch_in_a_terminal_shows_rates_and_eta_and_stops_on_ctrl_c(kafka, new_topic, group_name):
-    topic = new_topic(partitions=1)
+    topic = new_topic(partitions=1, config=KEEP_OLD_RECORDS)
     _bulk(kafka["bootstrap"], topic, 200_000)
     group = group_name()
     make_group(kafka["bootstrap"], group, topic, {0: 10})
@@ -247,7 +248,7 @@ def test_watch_in_a_terminal_shows_rates_and_eta_and_stops_on_ctrl_c(kafka, new_
 
 
 def test_topics_lag_lists_every_group_with_offsets_on_the_topic(k, kafka, new_topic, group_name):
-    topic, other = new_topic(partitions=2), new_topic(partitions=1)
+    topic, other = new_topic(partitions=2, config=KEEP_OLD_RECORDS), new_topic(partitions=1, config=KEEP_OLD_RECORDS)
     _produce(kafka["bootstrap"], topic, {0: 5, 1: 3})
     _produce(kafka["bootstrap"], other, {0: 2})
     a, b, elsewhere = group_name(), group_name(), group_name()

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.helpers import run_kctl
+from tests.helpers import KEEP_OLD_RECORDS, run_kctl
 from tests.integration import test_groups as tg
 from tests.integration.test_groups import T0, _produce, active_member, committed, make_group
 
@@ -67,7 +67,7 @@ def _plan(result) -> dict[int, dict]:
 @pytest.fixture
 def timed_topic(kafka, new_topic, ts):
     """2 partitions, 10 records each: record i at NOW - (10 - i) * 10 min + 5 min (95 min ago .. 5 min ago)."""
-    topic = new_topic(partitions=2)
+    topic = new_topic(partitions=2, config=KEEP_OLD_RECORDS)
     _produce_at(kafka["bootstrap"], topic, 2, [ts(i) for i in range(10)])
     return topic
 
@@ -131,7 +131,7 @@ def test_a_datetime_resolves_an_empty_partition_and_one_with_only_older_records_
     nothing re-read."""
     from confluent_kafka import Producer
 
-    topic = new_topic(partitions=3)
+    topic = new_topic(partitions=3, config=KEEP_OLD_RECORDS)
     producer = Producer({"bootstrap.servers": kafka["bootstrap"], "linger.ms": 1})
     for i in range(10):
         producer.produce(topic, value=f"m{i}".encode(), partition=1, timestamp=ts(i) - 100 * STEP)  # all old
@@ -300,7 +300,7 @@ def test_reset_on_three_brokers_round_trips_with_undo(kafka3, unique_name, tmp_p
 
 
 def test_undo_names_partitions_that_no_longer_exist(k, kafka, admin, new_topic, group_name):
-    kept, dropped = new_topic(partitions=1), new_topic(partitions=1)
+    kept, dropped = new_topic(partitions=1, config=KEEP_OLD_RECORDS), new_topic(partitions=1, config=KEEP_OLD_RECORDS)
     _produce(kafka["bootstrap"], kept, {0: 5})
     _produce(kafka["bootstrap"], dropped, {0: 5})
     group = group_name()
