@@ -21,6 +21,7 @@ import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from kctl.errors import ConfigError
 from kctl.redact import redact_text
 
 LOGGER_NAME = "kctl"
@@ -104,8 +105,6 @@ def setup(verbosity: int = 0, fmt: str = "logfmt", log_file: str | None = None) 
         try:
             handler: logging.Handler = logging.FileHandler(log_file)
         except OSError as exc:
-            from kctl.errors import ConfigError
-
             raise ConfigError(f"cannot open --log-file {log_file}: {exc.strerror}") from None
     else:
         handler = logging.StreamHandler(sys.stderr)

@@ -10,6 +10,9 @@ import typer
 from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context, no_empty_names, positive_number
 from kctl.cli.options import Duration
+from kctl.errors import PartialFailure
+from kctl.render import render
+from kctl.render.moving import interval_line, percentile_plot
 
 app = typer.Typer(help="Measure a cluster: throughput and latency percentiles (HDR histograms).", no_args_is_help=True)
 
@@ -29,21 +32,14 @@ PLOT = typer.Option(False, "--plot", help="Draw the latency percentile curve (st
 
 
 def _show(obj, result, plot: bool) -> None:
-    from kctl.render import render
-    from kctl.render.moving import percentile_plot
-
     render(result, obj.output)
     if plot:
         sys.stderr.write("\n".join(percentile_plot(result.latency)) + "\n")
     if result.failed:
-        from kctl.errors import PartialFailure
-
         raise PartialFailure(f"{result.failed} records were not acknowledged")
 
 
 def _interval(test: str, obj):
-    from kctl.render.moving import interval_line
-
     def show(interval) -> None:
         if obj.quiet:  # -q: progress lines are silenced, the result is not
             return
@@ -79,7 +75,7 @@ def produce(
 
     Example: kctl perf produce bench -n 1000000 -s 100 --throughput 50000 -o json
     """
-    from kctl.services.perf import ProducePerfOptions, run_produce
+    from kctl.services.perf import ProducePerfOptions, run_produce  # not on perf --help's path
 
     obj = app_context(ctx)
     opts = ProducePerfOptions(topic, records, record_size, payload_file, throughput, acks, compression, linger_ms,
@@ -102,7 +98,7 @@ def consume(
 
     Example: kctl perf consume bench -n 1000000
     """
-    from kctl.services.perf import run_consume
+    from kctl.services.perf import run_consume  # not on perf --help's path
 
     obj = app_context(ctx)
     _show(obj, run_consume(obj.client_conf(), topic, records, group, interval, _interval("consume", obj), obj.timeout), plot)
@@ -123,7 +119,7 @@ def latency(
 
     Example: kctl perf latency bench-latency -n 5000 --plot
     """
-    from kctl.services.perf import run_latency
+    from kctl.services.perf import run_latency  # not on perf --help's path
 
     obj = app_context(ctx)
     _show(obj, run_latency(obj.client_conf(), topic, records, size, acks, _interval("latency", obj), interval,

@@ -9,6 +9,10 @@ import typer
 
 from kctl.cli.confirm import DRY_RUN, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
+from kctl.errors import CheckFailed
+from kctl.models import SchemaSubject
+from kctl.render import render
+from kctl.services import schemas
 
 app = typer.Typer(help="Schema Registry subjects and schemas (Confluent API; `kctl local up --schema-registry`).",
                   no_args_is_help=True)
@@ -18,15 +22,13 @@ REGISTRY = typer.Option(None, "--schema-registry", help="Schema Registry URL (de
 
 
 def _settings(ctx: typer.Context, url: Optional[str]):
-    from kctl.services.schemas.settings import registry_settings
+    from kctl.services.schemas.settings import registry_settings  # not on schemas --help's path
 
     obj = app_context(ctx)
     return registry_settings(url, obj.context, obj.registry_data, obj.target.instance, obj.timeout)
 
 
 def _render(ctx: typer.Context, data, kind=None) -> None:
-    from kctl.render import render
-
     render(data, app_context(ctx).output, kind=kind)
 
 
@@ -37,9 +39,6 @@ def list_(ctx: typer.Context, deleted: bool = typer.Option(False, "--deleted", h
 
     Example: kctl schemas list -o json
     """
-    from kctl.models import SchemaSubject
-    from kctl.services import schemas
-
     _render(ctx, schemas.list_subjects(_settings(ctx, schema_registry), deleted), SchemaSubject)
 
 
@@ -53,8 +52,6 @@ def get(ctx: typer.Context, subject: Optional[str] = typer.Argument(None, help="
 
     Example: kctl schemas get orders-value --version 2
     """
-    from kctl.services import schemas
-
     _render(ctx, schemas.get(_settings(ctx, schema_registry), subject, version, schema_id))
 
 
@@ -67,8 +64,6 @@ def register(ctx: typer.Context, subject: str = typer.Argument(..., help="The su
 
     Example: kctl schemas register orders-value order.avsc
     """
-    from kctl.services import schemas
-
     _render(ctx, schemas.register(_settings(ctx, schema_registry), subject, file, schema_type.value if schema_type else None))
 
 
@@ -82,9 +77,6 @@ def check(ctx: typer.Context, subject: str = typer.Argument(..., help="The subje
 
     Example: kctl schemas check orders-value order-v2.avsc
     """
-    from kctl.errors import CheckFailed
-    from kctl.services import schemas
-
     result = schemas.check(_settings(ctx, schema_registry), subject, file, schema_type.value if schema_type else None)
     _render(ctx, result)
     if not result.compatible:
@@ -100,8 +92,6 @@ def delete(ctx: typer.Context, subject: str = typer.Argument(..., help="The subj
 
     Example: kctl schemas delete old-value --permanent --yes
     """
-    from kctl.services import schemas
-
     settings = _settings(ctx, schema_registry)
     go, plan = approved(app_context(ctx), lambda: schemas.delete_plan(settings, subject, version, permanent),
                         lambda p: f"{'permanently ' if permanent else ''}delete {plural(len(p.versions), 'version')} of "
@@ -119,6 +109,4 @@ def config(ctx: typer.Context, subject: Optional[str] = typer.Argument(None, hel
 
     Example: kctl schemas config orders-value --set-compatibility FULL
     """
-    from kctl.services import schemas
-
     _render(ctx, schemas.config(_settings(ctx, schema_registry), subject, set_compatibility))

@@ -9,6 +9,7 @@ import typer
 
 from kctl.cli.context import app_context
 from kctl.cli.options import WHERE_HELP, Position, where_reported
+from kctl.render import render
 
 _SERDE_NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")  # = kctl.serde.NAMES
 
@@ -37,9 +38,9 @@ def search(
 
     Example: kctl search orders --from -6h --where 'value.status == "failed" && value.amount > 490.0'
     """
-    from kctl.services import search as service
-    from kctl.services.consume.options import parse_from, parse_until
-    from kctl.services.where import compile_where
+    from kctl.services import search as service  # not on search --help's path
+    from kctl.services.consume.options import parse_from, parse_until  # not on search --help's path
+    from kctl.services.where import compile_where  # not on search --help's path
 
     obj = app_context(ctx)
     expression = compile_where(where)  # before any connection: syntax errors, unknown variables
@@ -60,8 +61,6 @@ def search(
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
         if count:
-            from kctl.render import render
-
             render(result.counts, obj.output)
 
     with where_reported(expression):

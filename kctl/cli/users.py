@@ -8,6 +8,9 @@ import typer
 
 from kctl.cli.confirm import DRY_RUN, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
+from kctl.models import OperationResult
+from kctl.models.security import ScramUser
+from kctl.render import render
 
 app = typer.Typer(help="List, create and delete SCRAM users.", no_args_is_help=True)
 
@@ -20,9 +23,7 @@ def list_(ctx: typer.Context, users: Optional[List[str]] = typer.Argument(None, 
 
     Example: kctl users list -o json
     """
-    from kctl.models.security import ScramUser
-    from kctl.render import render
-    from kctl.services import security
+    from kctl.services import security  # not on users --help's path
 
     obj = app_context(ctx)
     render(security.list_users(obj.client_conf(), obj.timeout, users), obj.output, kind=ScramUser)
@@ -42,9 +43,7 @@ def create(
 
     Example: KAFKA_PW=... kctl users create alice --password-env KAFKA_PW
     """
-    from kctl.models import OperationResult
-    from kctl.render import render
-    from kctl.services import security
+    from kctl.services import security  # not on users --help's path
 
     obj = app_context(ctx)
     conf = obj.client_conf()
@@ -69,9 +68,7 @@ def delete(
 
     Example: kctl users delete alice --yes   (or --mechanism SCRAM-SHA-256 for one of them)
     """
-    from kctl.models import OperationResult
-    from kctl.render import render
-    from kctl.services import plans, security
+    from kctl.services import plans, security  # not on users --help's path
 
     obj = app_context(ctx)
     conf, mechanisms = obj.client_conf(), list(dict.fromkeys(mechanism))

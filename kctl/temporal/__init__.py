@@ -10,6 +10,7 @@ optional dependency (`pip install 'kctl-kafka[temporal]'`), imported only by the
 from __future__ import annotations
 
 from kctl import install_hint
+from kctl.errors import ConfigError
 
 TASK_QUEUE = "kafka-messaging-queue"
 NAMESPACE = "default"
@@ -20,7 +21,5 @@ def require_temporalio() -> None:
     try:
         import temporalio  # noqa: F401
     except ImportError:
-        from kctl.errors import ConfigError
-
         raise ConfigError("the Temporal worker needs the temporalio package",
                           hint=f"install it with `{install_hint('temporal')}`") from None

@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from kctl.client import ConsumerClient
+from kctl.client.consumer import BULK_DEFAULTS
 from kctl.errors import NotFoundError
 from kctl.models.moving import CopyPartition, CopySummary
 from kctl.services.consume.options import matches
@@ -18,8 +20,6 @@ Progress = Callable[[int, "int | None", float], None]
 
 
 def consumer_conf(base: dict, group: str) -> dict:
-    from kctl.client.consumer import BULK_DEFAULTS
-
     conf = {**BULK_DEFAULTS, "fetch.wait.max.ms": 100, **base}
     conf.update({"group.id": group, "isolation.level": "read_committed", "enable.auto.commit": False,
                  "enable.auto.offset.store": False, "enable.partition.eof": True,
@@ -42,8 +42,7 @@ class CopyRun:
     # ---------------------------------------------------------------------- setup
 
     def _open(self):
-        from kctl.client import ConsumerClient
-        from kctl.services.copy.writers import AcknowledgedWriter, TransactionalWriter
+        from kctl.services.copy.writers import AcknowledgedWriter, TransactionalWriter  # cycle
 
         self.consumer = ConsumerClient(consumer_conf(self.src_conf, self.opts.group))
         if self.same_cluster:

@@ -146,7 +146,7 @@ def _describe(registry: Registry, instance: int, root: Path, pid: int | None) ->
 
 def running_url(registry: Registry, instance: int) -> str | None:
     """The REST URL of the instance's worker when it runs here, else None."""
-    from kctl.services.local import supervisor
+    from kctl.services.local import supervisor  # cycle
 
     if not SERVER.pid_file(instance).exists() or supervisor.pid(SERVER, instance) is None:
         return None

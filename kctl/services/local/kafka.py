@@ -74,7 +74,7 @@ def write_properties(registry: Registry, instance: int, count: int, which: list[
                      security: str = "none") -> None:
     """server.properties of the brokers in `which` (of an instance of `count` brokers); security
     scram, oauth, mtls: TLS and a login (kctl.services.local.security)."""
-    from kctl.services.local import security as secure
+    from kctl.services.local import security as secure  # cycle
 
     tls = secure.ensure_tls(instance, find_java(), registry.host) if security != "none" else None
     oidc = registry.oidc_of(instance) if security == "oauth" else None
@@ -187,7 +187,7 @@ def start_missing(registry: Registry, instance: int, count: int, meta: dict, hea
     new_meta = {**meta, "brokers": count, "cluster_id": cluster_id, "kafka_version": version, "security": security}
     extra, conf, jvm = [], None, []
     if security != "none":
-        from kctl.services.local import security as secure
+        from kctl.services.local import security as secure  # cycle
 
         if security == "mtls":
             secure.ensure_client_certificate(instance, java, registry.host)

@@ -154,7 +154,7 @@ def resource_key(section: str, item) -> str:
 def to_yaml(state: ClusterState) -> str:
     """Stable YAML: sections in schema order, resources sorted by their key, configs by name, so that
     exporting the same cluster twice gives the same bytes."""
-    import yaml
+    import yaml  # heavy: yaml
 
     document: dict = {"apiVersion": API_VERSION, "kind": KIND}
     for section in SECTIONS:
