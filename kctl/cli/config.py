@@ -12,6 +12,7 @@ from kctl.cli.context import app_context
 from kctl.config.client_conf import parse_key_values, reject_plain_secrets
 from kctl.errors import ConfigError, UsageError
 from kctl.models import ContextInfo, ItemResult, OperationResult
+from kctl.models.choices import SASL_MECHANISMS
 from kctl.render import render
 
 app = typer.Typer(help="Named contexts and the effective client configuration.", no_args_is_help=True)
@@ -24,11 +25,7 @@ class SecurityProtocol(str, Enum):
     SASL_SSL = "SASL_SSL"
 
 
-class SaslMechanism(str, Enum):
-    PLAIN = "PLAIN"
-    SCRAM_SHA_256 = "SCRAM-SHA-256"
-    SCRAM_SHA_512 = "SCRAM-SHA-512"
-    OAUTHBEARER = "OAUTHBEARER"
+SaslMechanism = Enum("SaslMechanism", {name: name for name in SASL_MECHANISMS}, type=str)
 
 
 def _done(ctx: typer.Context, operation: str, name: str, detail: str) -> None:
@@ -140,7 +137,8 @@ def set_context(
 
     Example: kctl config set-context prod -b kafka:9093 --sasl-mechanism SCRAM-SHA-512 --username alice --password-env PROD_PW --ca-file ca.pem --use
     """
-    from kctl.config.contexts import security_properties, set_context as store  # not on config --help's path
+    from kctl.config.contexts import security_properties  # not on config --help's path
+    from kctl.config.contexts import set_context as store
 
     if password is not None:
         raise UsageError(

@@ -22,15 +22,14 @@ from kctl.cli.options import (
     topics_option,
     where_reported,
 )
+from kctl.models.choices import SCHEMA_FORMATS, SERDE_NAMES
 from kctl.outputs import make_output
 from kctl.parsing import parse_partitions
 
-_SERDE_NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")  # = kctl.serde.NAMES
-
-Deserializer = Enum("Deserializer", {name: name for name in _SERDE_NAMES}, type=str)
+Deserializer = Enum("Deserializer", {name: name for name in SERDE_NAMES}, type=str)
 
 
-SchemaFormat = Enum("SchemaFormat", {name: name for name in ("avro", "protobuf", "json-schema", "auto")}, type=str)
+SchemaFormat = Enum("SchemaFormat", {name: name for name in (*SCHEMA_FORMATS, "auto")}, type=str)
 
 
 class Assignment(str, Enum):

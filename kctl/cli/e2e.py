@@ -9,12 +9,11 @@ import typer
 
 from kctl.cli.context import app_context, no_empty_names
 from kctl.cli.options import ASSIGNOR_HELP, GROUP_PROTOCOL_HELP, Assignor, Duration, GroupProtocol
+from kctl.models.choices import MAX_PARTITIONS, MAX_REPLICATION
 from kctl.render import make_console, render
 from kctl.render.junit import check_writable, write_junit
 
 # As in `kctl topics create`: Kafka's limits, so a huge number is a usage error, not an overflow.
-MAX_PARTITIONS = 2**31 - 1
-MAX_REPLICATION = 10000
 
 app = typer.Typer(help="End-to-end health checks of a cluster.", no_args_is_help=True)
 

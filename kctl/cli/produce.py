@@ -16,6 +16,7 @@ from kctl.cli.context import app_context, no_empty_names, positive_number
 from kctl.cli.options import Duration, one_topic, topic_option
 from kctl.errors import PartialFailure, UsageError
 from kctl.inputs import COMPRESSIONS, FORMATS, compile_template, parse_escapes
+from kctl.models.choices import SCHEMA_FORMATS, SUBJECT_STRATEGIES
 from kctl.render import render
 
 
@@ -31,8 +32,8 @@ InputCompression = _choices("InputCompression", COMPRESSIONS)
 Compression = _choices("Compression", ("none", "gzip", "snappy", "lz4", "zstd"))
 Acks = _choices("Acks", ("0", "1", "all"))
 OnError = _choices("OnError", ("stop", "skip"))
-SchemaFormat = _choices("SchemaFormat", ("avro", "protobuf", "json-schema"))  # = kctl.kafka.schema_registry.FORMATS
-SubjectStrategy = _choices("SubjectStrategy", ("topic", "record", "topic-record"))
+SchemaFormat = _choices("SchemaFormat", SCHEMA_FORMATS)
+SubjectStrategy = _choices("SubjectStrategy", SUBJECT_STRATEGIES)
 
 
 def produce(

@@ -11,13 +11,14 @@ from kctl.cli.confirm import DRY_RUN, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
 from kctl.errors import CheckFailed
 from kctl.models import SchemaSubject
+from kctl.models.choices import SCHEMA_TYPES
 from kctl.render import render
 from kctl.services import schemas
 
 app = typer.Typer(help="Schema Registry subjects and schemas (Confluent API; `kctl local up --schema-registry`).",
                   no_args_is_help=True)
 
-SchemaType = Enum("SchemaType", {name: name for name in ("avro", "protobuf", "json")}, type=str)
+SchemaType = Enum("SchemaType", {name: name for name in SCHEMA_TYPES}, type=str)
 REGISTRY = typer.Option(None, "--schema-registry", help="Schema Registry URL (default: $KCTL_SCHEMA_REGISTRY, the context's, or the local instance's).")
 
 

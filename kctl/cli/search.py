@@ -9,9 +9,8 @@ import typer
 
 from kctl.cli.context import app_context
 from kctl.cli.options import WHERE_HELP, Position, where_reported
+from kctl.models.choices import SERDE_NAMES
 from kctl.render import render
-
-_SERDE_NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")  # = kctl.serde.NAMES
 
 
 def search(
@@ -26,8 +25,8 @@ def search(
     count: bool = typer.Option(False, "--count", help="Print only the records read and matched per partition."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Worker processes (1..64; default: the CPU count)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", metavar="TEMPLATE", help="Record template, as consume's -f (e.g. '%p:%o %k=%v')."),
-    key_deserializer: Optional[str] = typer.Option(None, "--key-deserializer", metavar="NAME", help=f"How to show keys: {', '.join(_SERDE_NAMES)}."),
-    value_deserializer: Optional[str] = typer.Option(None, "--value-deserializer", metavar="NAME", help=f"How to show values: {', '.join(_SERDE_NAMES)}."),
+    key_deserializer: Optional[str] = typer.Option(None, "--key-deserializer", metavar="NAME", help=f"How to show keys: {', '.join(SERDE_NAMES)}."),
+    value_deserializer: Optional[str] = typer.Option(None, "--value-deserializer", metavar="NAME", help=f"How to show values: {', '.join(SERDE_NAMES)}."),
     pretty: bool = typer.Option(False, "--pretty", help="Indent JSON values (and -o json records)."),
 ):
     """Find records by a CEL expression (--where), every partition, in parallel.

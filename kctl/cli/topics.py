@@ -22,6 +22,7 @@ from kctl.cli.options import (
 )
 from kctl.config.client_conf import parse_key_values
 from kctl.errors import PartialFailure, UsageError
+from kctl.models.choices import MAX_PARTITIONS, MAX_REPLICATION
 from kctl.parsing import parse_int, parse_partition_offsets
 from kctl.render import render
 
@@ -29,8 +30,6 @@ app = typer.Typer(help="Create, inspect, change and delete topics.", no_args_is_
 
 # librdkafka's limits (at most 100000 partitions per topic, 10000 replicas; the wire would
 # allow 2^31-1): larger numbers are usage errors, not failures deep in the client.
-MAX_PARTITIONS = 100_000  # kctl.client.admin.topics.MAX_PARTITIONS (not imported: start-up speed)
-MAX_REPLICATION = 10_000
 
 
 def _finish(obj, result, failure=None) -> None:

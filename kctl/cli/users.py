@@ -9,12 +9,13 @@ import typer
 from kctl.cli.confirm import DRY_RUN, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
 from kctl.models import OperationResult
+from kctl.models.choices import SCRAM_MECHANISMS
 from kctl.models.security import ScramUser
 from kctl.render import render
 
 app = typer.Typer(help="List, create and delete SCRAM users.", no_args_is_help=True)
 
-MECHANISM = typer.Option("SCRAM-SHA-512", "--mechanism", metavar="SCRAM-SHA-256|SCRAM-SHA-512", help="SCRAM mechanism.")
+MECHANISM = typer.Option("SCRAM-SHA-512", "--mechanism", metavar="|".join(SCRAM_MECHANISMS), help="SCRAM mechanism.")
 
 
 @app.command("list")
@@ -59,7 +60,7 @@ def create(
 def delete(
     ctx: typer.Context,
     user: str = typer.Argument(..., help="User name.", callback=no_empty_names),
-    mechanism: List[str] = typer.Option([], "--mechanism", metavar="SCRAM-SHA-256|SCRAM-SHA-512",
+    mechanism: List[str] = typer.Option([], "--mechanism", metavar="|".join(SCRAM_MECHANISMS),
                                         help="Credential to delete (repeatable; default: every one the user has)."),
     yes: bool = YES,
     dry_run: bool = DRY_RUN,

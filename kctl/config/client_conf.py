@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from kctl.errors import ConfigError, UsageError
+from kctl.models.choices import PASSWORD_MECHANISMS
 from kctl.redact import REFERENCE, is_reference, is_secret_key, remember_secret, remember_secrets
 
 
@@ -175,7 +176,6 @@ def prompt_password(prompt: str = "Password: ") -> str:
 
 # SASL mechanisms whose login a listener without TLS exposes: PLAIN sends the password itself,
 # SCRAM a proof that can be attacked offline (and either way every record crosses in clear).
-PASSWORD_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
 def is_loopback_host(host: str) -> bool:

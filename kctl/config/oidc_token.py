@@ -14,8 +14,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from kctl.redact import redact_text, remember_secret
 from kctl.errors import AuthError, BrokerUnavailable
+from kctl.redact import redact_text, remember_secret
 
 MAX_TOKEN_BYTES = 64 * 1024
 

@@ -21,12 +21,13 @@ from kctl.errors import AuthError, BrokerUnavailable, KctlError, NotFoundError, 
 from kctl.kafka import protobuf_schema
 from kctl.kafka.lib import confluent_module
 from kctl.kafka.protobuf_schema import ProtobufDecoder
+from kctl.models.choices import SCHEMA_FORMATS, SUBJECT_STRATEGIES
 from kctl.redact import remember_secret
 from kctl.serde import SerdeError
 
-FORMATS = ("avro", "protobuf", "json-schema")
+FORMATS = SCHEMA_FORMATS
 SCHEMA_TYPES = {"avro": "AVRO", "protobuf": "PROTOBUF", "json-schema": "JSON", "json": "JSON"}
-STRATEGIES = ("topic", "record", "topic-record")
+STRATEGIES = SUBJECT_STRATEGIES
 MAGIC = 0
 
 

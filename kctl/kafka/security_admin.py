@@ -7,6 +7,7 @@ from concurrent.futures import Future
 from kctl.errors import NotFoundError
 from kctl.kafka.lib import confluent_admin as _ca
 from kctl.kafka.topic_admin import mapped
+from kctl.models.choices import SCRAM_MECHANISMS
 from kctl.models.security import AclEntry, ScramCredential, ScramUser
 
 RESOURCE_TYPES = {"topic": "TOPIC", "group": "GROUP", "cluster": "BROKER", "transactional-id": "TRANSACTIONAL_ID",
@@ -15,7 +16,7 @@ PATTERN_TYPES = {"literal": "LITERAL", "prefixed": "PREFIXED", "match": "MATCH",
 OPERATIONS = ("all", "read", "write", "create", "delete", "alter", "describe", "cluster-action",
               "describe-configs", "alter-configs", "idempotent-write", "any")
 PERMISSIONS = ("allow", "deny", "any")
-MECHANISMS = {"SCRAM-SHA-256": "SCRAM_SHA_256", "SCRAM-SHA-512": "SCRAM_SHA_512"}
+MECHANISMS = {name: name.replace("-", "_") for name in SCRAM_MECHANISMS}  # -> ScramMechanism
 
 
 def _enum_name(value) -> str:

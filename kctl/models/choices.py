@@ -17,3 +17,21 @@ def help_list(choices: tuple[str, ...], leave_out: tuple[str, ...] = ()) -> str:
 QUOTA_ENTITY_TYPES = ("user", "client-id", "ip")
 CLIENT_QUOTA_KEYS = ("producer_byte_rate", "consumer_byte_rate", "request_percentage", "controller_mutation_rate")
 IP_QUOTA_KEYS = ("connection_creation_rate",)
+
+# SASL: the SCRAM mechanisms (KIP-554 credentials, `users`), the ones that take a password, and all
+# kctl's contexts accept.
+SCRAM_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
+PASSWORD_MECHANISMS = ("PLAIN", *SCRAM_MECHANISMS)
+SASL_MECHANISMS = (*PASSWORD_MECHANISMS, "OAUTHBEARER")
+
+# Record serdes by name (kctl.serde), and the Schema Registry formats produce/consume take
+# (consume also "auto": the format the registry names for the schema id) and their subject strategies.
+SERDE_NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")
+SCHEMA_FORMATS = ("avro", "protobuf", "json-schema")
+SUBJECT_STRATEGIES = ("topic", "record", "topic-record")
+# `schemas register --type`: the registry's own schema types, lower-case.
+SCHEMA_TYPES = ("avro", "protobuf", "json")
+
+# Bounds of `topics create` / `topics add-partitions` / `e2e run` (and the Temporal workflow params).
+MAX_PARTITIONS = 100_000
+MAX_REPLICATION = 10_000

@@ -30,6 +30,7 @@ from kctl.deadline import Deadline, run_bounded
 from kctl.errors import AuthError, BrokerUnavailable, ConfigError, KctlError
 from kctl.kafka.login_probe import login
 from kctl.models import AuthStep, AuthTest
+from kctl.models.choices import PASSWORD_MECHANISMS
 from kctl.redact import redact_text
 
 SASL_PROTOCOLS = ("SASL_SSL", "SASL_PLAINTEXT")
@@ -125,7 +126,7 @@ def run(conf: dict, context: str | None, timeout: float) -> AuthTest:
         sock.close()
     if state.mechanism == "OAUTHBEARER" and str(conf.get("sasl.oauthbearer.method", "")).lower() == "oidc":
         state.step("token", lambda: _token(conf, state))
-    elif state.mechanism in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"):
+    elif state.mechanism in PASSWORD_MECHANISMS:
         state.principal, state.principal_source = conf.get("sasl.username"), "the SASL user name"
     found: dict = {}
     state.step("login", lambda: _login(conf, state, found))

@@ -16,10 +16,11 @@ from kctl.config.client_conf import prompt_password
 from kctl.decode import read_regular_file
 from kctl.errors import ConfigError, NotFoundError, UsageError, failure_of
 from kctl.models import ItemResult, OperationResult
+from kctl.models.choices import SCRAM_MECHANISMS
 from kctl.models.security import AclChange, AclEntry, ScramUser
 from kctl.redact import remember_secrets
 
-MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
+MECHANISMS = SCRAM_MECHANISMS
 
 
 def _ms(start: float) -> int:

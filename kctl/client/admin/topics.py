@@ -13,10 +13,10 @@ from kctl.errors import UsageError
 from kctl.kafka import topic_admin
 from kctl.kafka.clients import wait_each
 from kctl.models.admin import Outcome
+from kctl.models.choices import MAX_PARTITIONS
 
 # librdkafka refuses a topic or a partition increase above this many partitions
 # (Kafka's wire type would allow 2^31-1).
-MAX_PARTITIONS = 100_000
 MAX_REPLICATION = 10_000
 # A partition whose leader just moved or was just elected answers ListOffsets with these for a moment
 # (retriable by Kafka's rules): asked again within the deadline. Unknown topics are not retried.

@@ -27,6 +27,7 @@ from pathlib import Path
 from kctl.config.contexts import set_context
 from kctl.config.state import MECHANISM, SUPER_USER, mode_properties, password_file, super_user_properties, tls_dir  # noqa: F401 - re-exported
 from kctl.errors import ConfigError
+from kctl.models.choices import SCRAM_MECHANISMS
 from kctl.redact import remember_secrets
 from kctl.services.local.oidc import AUDIENCE, CLIENT_ID
 
@@ -148,7 +149,7 @@ def secure_properties(text: str, instance: int, tls: dict[str, str], host: str, 
     replaced = _listener_lines(text, "SASL_SSL", host, port)
     jaas = (f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{SUPER_USER}" '
             f'password="{password}";')
-    mechanisms = "SCRAM-SHA-256,SCRAM-SHA-512" + (",OAUTHBEARER" if mode == "oauth" else "")
+    mechanisms = ",".join(SCRAM_MECHANISMS) + (",OAUTHBEARER" if mode == "oauth" else "")
     replaced += [
         "",
         f"# kctl local up --security {mode}: SASL over TLS, KRaft's standard authorizer.",
