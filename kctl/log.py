@@ -68,7 +68,7 @@ class StructuredFormatter(logging.Formatter):
         fields.update(_FIELDS.get() or {})
         fields["trace_id"] = trace_id()
         if self.fmt == "json":
-            import json  # only for --log-format json: off every other command's start path
+            import json  # not on topics --help's path (only --log-format json needs it)
 
             return redact_text(json.dumps(fields, default=str))
         return redact_text(" ".join(f"{key}={_logfmt_value(value)}" for key, value in fields.items()))

@@ -138,7 +138,7 @@ def set_context(
     Example: kctl config set-context prod -b kafka:9093 --sasl-mechanism SCRAM-SHA-512 --username alice --password-env PROD_PW --ca-file ca.pem --use
     """
     from kctl.config.contexts import security_properties  # not on config --help's path
-    from kctl.config.contexts import set_context as store
+    from kctl.config.contexts import set_context as store  # not on config --help's path
 
     if password is not None:
         raise UsageError(

@@ -78,7 +78,7 @@ class CompiledProto:
 def _protoc(include_dirs: list[str], target: str, shown_as: str) -> bytes:
     """Compile `target` (relative to the first include dir) to a FileDescriptorSet with its imports."""
     try:
-        import grpc_tools  # noqa: F401 - only to say what is missing before running it
+        import grpc_tools  # noqa: F401 - heavy: grpc_tools; only to say what is missing before running it
     except ImportError:
         raise ConfigError("compiling .proto schemas needs protoc, from the grpcio-tools package",
                           hint=INSTALL_HINT) from None

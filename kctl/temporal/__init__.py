@@ -19,7 +19,7 @@ NAMESPACE = "default"
 def require_temporalio() -> None:
     """One clear line instead of an ImportError when the extra is not installed."""
     try:
-        import temporalio  # noqa: F401
+        import temporalio  # noqa: F401 - heavy: temporalio
     except ImportError:
         raise ConfigError("the Temporal worker needs the temporalio package",
                           hint=f"install it with `{install_hint('temporal')}`") from None
