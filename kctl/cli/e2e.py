@@ -13,8 +13,6 @@ from kctl.models.choices import MAX_PARTITIONS, MAX_REPLICATION
 from kctl.render import make_console, render
 from kctl.render.junit import check_writable, write_junit
 
-# As in `kctl topics create`: Kafka's limits, so a huge number is a usage error, not an overflow.
-
 app = typer.Typer(help="End-to-end health checks of a cluster.", no_args_is_help=True)
 
 

@@ -28,9 +28,6 @@ from kctl.render import render
 
 app = typer.Typer(help="Create, inspect, change and delete topics.", no_args_is_help=True)
 
-# librdkafka's limits (at most 100000 partitions per topic, 10000 replicas; the wire would
-# allow 2^31-1): larger numbers are usage errors, not failures deep in the client.
-
 
 def _finish(obj, result, failure=None) -> None:
     """Render an OperationResult (one row per item), then fail if any item failed."""

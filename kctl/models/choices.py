@@ -32,6 +32,8 @@ SUBJECT_STRATEGIES = ("topic", "record", "topic-record")
 # `schemas register --type`: the registry's own schema types, lower-case.
 SCHEMA_TYPES = ("avro", "protobuf", "json")
 
-# Bounds of `topics create` / `topics add-partitions` / `e2e run` (and the Temporal workflow params).
+# Bounds of `topics create` / `topics add-partitions` / `e2e run` and the Temporal workflow params:
+# librdkafka's limits (at most 100000 partitions per topic, 10000 replicas; the wire would allow
+# 2^31-1), so larger numbers are usage errors, not failures deep in the client.
 MAX_PARTITIONS = 100_000
 MAX_REPLICATION = 10_000

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from kctl import log
 from kctl.client.admin import AdminClient, check_names
@@ -79,6 +78,8 @@ def describe_topics(conf: dict, timeout: float, names: list[str], sizes: bool = 
 
 
 def _describe_topics(conf: dict, timeout: float, names: list[str], sizes: bool) -> TopicDescribeResult:
+    from concurrent.futures import ThreadPoolExecutor  # not on topics list's path
+
     names = check_names(dict.fromkeys(names), "topic name")  # exit 2 before any request (or thread)
     start = time.perf_counter()
     deadline = Deadline.after(timeout)

@@ -31,7 +31,7 @@ HEAVY = {
     "asyncio": 39, "ssl": 8, "rich.console": 25, "yaml": 17, "msgspec": 21, "pydantic": 55, "temporalio": 163,
     "textual": 94, "kafka": 116,  # kafka-python
     "fastavro": 41, "google.protobuf.descriptor_pb2": 19, "cel": 238, "urllib.request": 22, "http.client": 20,
-    "multiprocessing": 6,
+    "multiprocessing": 6, "importlib.metadata": 28, "concurrent.futures.thread": 1,
     "confluent_kafka.deserializing_consumer": 34,  # confluent_kafka's __init__, beyond kctl/kafka/lib.py's light load
     "confluent_kafka.cimpl": 44, "concurrent.futures": 6,  # the C client and its futures: commands that talk to Kafka
 }

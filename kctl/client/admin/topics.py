@@ -13,11 +13,8 @@ from kctl.errors import UsageError
 from kctl.kafka import topic_admin
 from kctl.kafka.clients import wait_each
 from kctl.models.admin import Outcome
-from kctl.models.choices import MAX_PARTITIONS
+from kctl.models.choices import MAX_PARTITIONS, MAX_REPLICATION
 
-# librdkafka refuses a topic or a partition increase above this many partitions
-# (Kafka's wire type would allow 2^31-1).
-MAX_REPLICATION = 10_000
 # A partition whose leader just moved or was just elected answers ListOffsets with these for a moment
 # (retriable by Kafka's rules): asked again within the deadline. Unknown topics are not retried.
 LEADER_RETRIABLE = ("LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION", "NOT_LEADER_OR_FOLLOWER",

@@ -14,6 +14,7 @@ from kctl.services.consume.options import matches
 from kctl.services.copy.options import CopyOptions
 from kctl.services.copy.positions import start_offsets, stop_offsets
 from kctl.services.copy.reader import BoundedReader
+from kctl.services.copy.writers import AcknowledgedWriter, TransactionalWriter
 
 # (copied, records left to the stop point or None, records/s)
 Progress = Callable[[int, "int | None", float], None]
@@ -42,8 +43,6 @@ class CopyRun:
     # ---------------------------------------------------------------------- setup
 
     def _open(self):
-        from kctl.services.copy.writers import AcknowledgedWriter, TransactionalWriter  # cycle
-
         self.consumer = ConsumerClient(consumer_conf(self.src_conf, self.opts.group))
         if self.same_cluster:
             txn_id = self.opts.transactional_id or self.opts.group

