@@ -207,7 +207,6 @@ def from_kafka_error(kafka_error, context: str = "") -> KctlError:
     return error
 
 
-
 def failure_of(items, operation: str = "operation", hint: str | None = None) -> KctlError | None:
     """The error a multi-item operation ends with (None when every item succeeded).
 

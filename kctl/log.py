@@ -121,7 +121,6 @@ def setup(verbosity: int = 0, fmt: str = "logfmt", log_file: str | None = None) 
     root.propagate = False
 
 
-
 def event(name: str, level: int = logging.INFO, **fields) -> None:
     """Log one structured event: event(name, topic=..., duration_ms=...)."""
     logger = logging.getLogger(LOGGER_NAME)

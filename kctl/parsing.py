@@ -59,7 +59,6 @@ def parse_duration_ms(text: str, option: str = "duration") -> int:
     return int(ms)
 
 
-
 def parse_time(text: str, now_ms: int | None = None, option: str = "time") -> int:
     """A point in time as epoch ms: '@' optional; epoch ms, ISO 8601 (naive = local time), or
     relative to now (-1h, -30m, -90s, -2d, -PT30M)."""

@@ -98,7 +98,6 @@ app = typer.Typer(
 )
 
 
-
 def _version(value: bool):
     if value:
         from kctl.cli.version import print_versions  # not on --help's path

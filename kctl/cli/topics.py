@@ -340,7 +340,6 @@ def restore(
         raise PartialFailure(f"{summary.written} of {summary.expected} records acknowledged")
 
 
-
 THROTTLE = typer.Option(None, "--throttle", metavar="BYTES/S", min=1,
                         help="Replication throttle on the brokers involved while the replicas copy (bytes per second).")
 

@@ -174,10 +174,6 @@ def prompt_password(prompt: str = "Password: ") -> str:
     return password
 
 
-# SASL mechanisms whose login a listener without TLS exposes: PLAIN sends the password itself,
-# SCRAM a proof that can be attacked offline (and either way every record crosses in clear).
-
-
 def is_loopback_host(host: str) -> bool:
     name = host.strip().strip("[]").lower()
     if name == "localhost" or name.endswith(".localhost"):

@@ -52,8 +52,6 @@ def fetch_token(url: str, client_id: str, secret: str, scope: str | None, timeou
     return token, lifetime
 
 
-
-
 def claims(token: str) -> dict:
     """The (unverified) claims of a JWT, {} when it is not one: for showing sub, aud and exp."""
     try:

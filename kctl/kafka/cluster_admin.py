@@ -95,7 +95,6 @@ def alter_broker_default(client, deadline: Deadline, set_: dict[str, str], delet
     from kafka.admin import ConfigResource  # heavy: kafka
     from kafka.errors import for_code  # heavy: kafka
 
-
     configs = {k: ("SET", v) for k, v in set_.items()}
     configs.update({k: ("DELETE", None) for k in delete})
 
@@ -135,7 +134,6 @@ def describe_features(client, deadline: Deadline) -> list[tuple[str, int | None,
 def update_feature(client, deadline: Deadline, name: str, level: int, kind: str, validate_only: bool = False) -> None:
     """Finalize `name` at `level` (the controller checks every broker supports it); KctlError when refused."""
     from kafka.admin import UpdateFeatureType  # heavy: kafka
-
 
     update = (UpdateFeatureType[_UPDATE_TYPES[kind]], level)
     answer = client.call(f"update feature {name}", deadline, "update_features", {name: update},

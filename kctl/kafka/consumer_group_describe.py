@@ -35,7 +35,6 @@ class GroupEpochs:
 def _messages():
     from kafka.protocol.api_message import ApiMessage  # heavy: kafka
 
-
     class ConsumerGroupDescribeRequest(ApiMessage, load_json=schemas):
         pass
 

@@ -169,7 +169,6 @@ def delete_offsets(client, group: str, partitions: list[tuple[str, int]], deadli
     group...) raises a KctlError."""
     from kafka import TopicPartition  # heavy: kafka
 
-
     raw = client.call(f"delete offsets of group {group!r}", deadline, "delete_group_offsets", group,
                       [TopicPartition(t, p) for t, p in partitions])
     return {(tp.topic, tp.partition): None if error_class.errno == 0 else kctl_error(error_class())

@@ -363,7 +363,6 @@ class LibProducer:
                 raise mapped from None
 
 
-
 def _bad_argument(exc: BaseException, topic, index: int) -> RecordRejected:
     """The RecordRejected (exit 2) for an argument confluent-kafka refuses with a Python error."""
     rejected = RecordRejected(f"cannot produce to {topic!r}: {exc}")

@@ -66,7 +66,6 @@ def _sender(request):
 def _error(code: int, message: str | None, what: str) -> KctlError:
     from kafka.errors import for_code  # heavy: kafka
 
-
     error = kctl_error(for_code(code)(message), what)
     if message:
         error.message = f"{what}: {message}"

@@ -17,7 +17,6 @@ def alter_reassignments(client, deadline: Deadline, targets: dict[tuple[str, int
     """{(topic, partition): Outcome(None)}; a None target cancels that partition's reassignment."""
     from kafka import TopicPartition  # heavy: kafka
 
-
     request = {TopicPartition(t, p): (list(r) if r is not None else None) for (t, p), r in targets.items()}
     ms = max(1, int(deadline.remaining(0.1) * 1000))
     answered = client.call("alter partition reassignments", deadline, "alter_partition_reassignments", request,

@@ -18,9 +18,10 @@ QUOTA_ENTITY_TYPES = ("user", "client-id", "ip")
 CLIENT_QUOTA_KEYS = ("producer_byte_rate", "consumer_byte_rate", "request_percentage", "controller_mutation_rate")
 IP_QUOTA_KEYS = ("connection_creation_rate",)
 
-# SASL: the SCRAM mechanisms (KIP-554 credentials, `users`), the ones that take a password, and all
-# kctl's contexts accept.
+# SASL: the SCRAM mechanisms (KIP-554 credentials, `kctl users`), and all that kctl's contexts accept.
 SCRAM_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
+# The ones whose login a listener without TLS exposes: PLAIN sends the password itself, SCRAM a
+# proof that can be attacked offline (and either way every record crosses in clear).
 PASSWORD_MECHANISMS = ("PLAIN", *SCRAM_MECHANISMS)
 SASL_MECHANISMS = (*PASSWORD_MECHANISMS, "OAUTHBEARER")
 

@@ -101,7 +101,6 @@ def _caret(source: str, line: int, column: int) -> str:
     return f"{before} <-- here --> {after}" if after.strip() else f"{before} <-- here"
 
 
-
 def _unknown_variables(source: str, names) -> None:
     bound = {name for found in _BOUND.finditer(source) for name in found.groups() if name}
     for name in names:

@@ -34,7 +34,6 @@ async def picked_up(client, workflow_id: str, task_queue: str, address: str, tim
     from temporalio.api.enums.v1 import EventType  # heavy: temporalio
     from temporalio.service import RPCError  # heavy: temporalio
 
-
     handle = client.get_workflow_handle(workflow_id)
 
     async def first_task() -> None:

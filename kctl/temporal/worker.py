@@ -42,7 +42,6 @@ async def connect(address: str, namespace: str, timeout_s: float = 10.0):
     """A Temporal client; BrokerUnavailable (exit 6) when the server does not answer in time."""
     from temporalio.client import Client  # heavy: temporalio
 
-
     try:
         return await asyncio.wait_for(Client.connect(address, namespace=namespace), timeout_s)
     except ValueError as exc:  # temporalio refuses the target before connecting (a malformed address)
