@@ -5,7 +5,10 @@ from __future__ import annotations
 import errno
 import io
 import os
+import signal
 import sys
+import threading
+import traceback
 
 from kctl.cli.argv import hoist_global_options  # noqa: F401 - kctl.__main__.hoist_global_options, as before
 from kctl.errors import SIGNALS_RAISED, ExitCode, KctlError, Terminated
@@ -13,7 +16,7 @@ from kctl.kafka.lib import allow_light_import
 
 
 def _print_error(message: str, hint: str | None = None) -> None:
-    from kctl.redact import redact_text
+    from kctl.redact import redact_text  # not on --help's path
 
     line = f"kctl: error: {message}"
     if hint:
@@ -27,9 +30,7 @@ def _print_error(message: str, hint: str | None = None) -> None:
 
 def _print_traceback() -> None:
     """--debug's traceback, secrets redacted as in every other line kctl prints."""
-    import traceback
-
-    from kctl.redact import redact_text
+    from kctl.redact import redact_text  # not on --help's path
 
     sys.stderr.write(redact_text(traceback.format_exc()))
     sys.stderr.flush()
@@ -38,8 +39,8 @@ def _print_traceback() -> None:
 def _flag_hint(exc, argv: list[str]) -> str | None:
     """The usage error's message when kctl knows what the user meant (kctl.cli.options.FLAG_HINTS):
     a flag that means something else now, or a kcat / Apache console tool flag."""
-    from kctl.cli import clicklib as click
-    from kctl.cli.options import output_hint, renamed_hint
+    from kctl.cli import clicklib as click  # after main() has installed its signal handlers
+    from kctl.cli.options import output_hint, renamed_hint  # after main() has installed its signal handlers
 
     if isinstance(exc, click.NoSuchOption):
         hint = renamed_hint(exc.ctx.command_path, exc.option_name)
@@ -75,9 +76,6 @@ def install_signal_handlers(received: list) -> dict:
     the handler it replaced when it acts on one. Installed even when inherited as ignored (a
     background job of a non-interactive shell starts with SIGINT ignored, and `kill -INT` would be
     lost). Returns the previous handlers."""
-    import signal
-    import threading
-
     def on_sigint(signum, frame):
         # An instance, not Python's signal.default_int_handler: that one raises KeyboardInterrupt
         # without a value, and confluent-kafka loses such an exception when the signal lands in one
@@ -113,17 +111,12 @@ def _drops_exceptions(frame) -> bool:
 
 def _redeliver(signum: int) -> None:
     """The same signal again in 50 ms, when Python is (almost certainly) out of that frame."""
-    import signal
-    import threading
-
     timer = threading.Timer(0.05, signal.pthread_kill, (threading.main_thread().ident, signum))
     timer.daemon = True
     timer.start()
 
 
 def _restore_signal_handlers(previous: dict) -> None:
-    import signal
-
     for signum, handler in previous.items():
         signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
@@ -147,16 +140,16 @@ def _main(argv: list[str]) -> int:
     if sys.stdout is None:  # started with stdout closed (`>&-`): writing to it fails (exit 5), not crashes
         sys.stdout = _ClosedOutput()
     if os.environ.get("_KCTL_COMPLETE"):  # a shell asking for completions (completions/kctl.*)
-        import typer.main
+        import typer.main  # after main() has installed its signal handlers
 
-        from kctl.cli.app import app
-        from kctl.cli.complete import handle_completion
+        from kctl.cli.app import app  # after main() has installed its signal handlers
+        from kctl.cli.complete import handle_completion  # after main() has installed its signal handlers
 
         return handle_completion(os.environ["_KCTL_COMPLETE"], typer.main.get_command(app))
     try:
-        import typer.main
+        import typer.main  # after main() has installed its signal handlers
 
-        from kctl.cli.app import app
+        from kctl.cli.app import app  # after main() has installed its signal handlers
 
         command = typer.main.get_command(app)
         result = command.main(args=hoist_global_options(argv, command), prog_name="kctl", standalone_mode=False)
@@ -184,7 +177,7 @@ def _main(argv: list[str]) -> int:
             return int(ExitCode.OK)
         raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence
-        from kctl.cli import clicklib as click
+        from kctl.cli import clicklib as click  # after main() has installed its signal handlers
 
         if isinstance(exc, click.NoArgsIsHelpError):
             sys.stderr.write(exc.ctx.get_help() + "\n")
@@ -239,8 +232,6 @@ def run() -> None:
     # main() puts these back when the command ends: a signal after that (while stdout flushes or the
     # interpreter frees a producer) ends the process at once with 130/143, instead of a
     # KeyboardInterrupt in interpreter shutdown, which CPython turns into a death by SIGINT.
-    import signal
-
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _end_now)
     try:
@@ -275,8 +266,6 @@ def _exit(code: int) -> None:
     shutdown then aborts now and then ("PyGILState_Release: thread state ... must be current",
     SIGABRT or SIGSEGV: 2 `kctl worker run` of 40 stopped by SIGTERM). Log handlers flush every
     record already."""
-    import threading
-
     if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED) or "temporalio.bridge.temporal_sdk_bridge" in sys.modules \
             or any(t.daemon and t.name.startswith("kctl-") and t.is_alive() for t in threading.enumerate()):
         for stream in (sys.stdout, sys.stderr):

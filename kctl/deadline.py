@@ -9,10 +9,13 @@ run through `run_bounded`, in a daemon thread that is abandoned when the time is
 from __future__ import annotations
 
 import contextvars
+import signal
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, TypeVar
+
+from kctl.errors import BrokerUnavailable
 
 T = TypeVar("T")
 
@@ -56,8 +59,6 @@ def run_bounded(fn: Callable[[], T], deadline: "Deadline | float | None", what: 
 
     `watch` is called every 50 ms while waiting, in the caller's thread: it raises to give up
     the wait at once (a pending Ctrl-C or SIGTERM that a blocked call must not delay)."""
-    from kctl.errors import BrokerUnavailable
-
     limit = f"{deadline:g}s" if isinstance(deadline, (int, float)) else "the timeout"
     deadline = None if deadline is None else Deadline.of(deadline)
     box: dict = {}
@@ -90,8 +91,6 @@ def raise_deferred_interrupt() -> None:
     not acted on yet. Such a handler (kctl.services.consume.signals.DeferredInterrupts) is a
     method of an object with `pending` and `raise_pending()`; a call made while one is installed
     (a schema look-up while consume renders a record) must not make the interrupt wait for it."""
-    import signal
-
     for signum in (signal.SIGINT, signal.SIGTERM):
         owner = getattr(signal.getsignal(signum), "__self__", None)
         if getattr(owner, "pending", False):

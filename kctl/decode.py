@@ -96,7 +96,7 @@ def parse_yaml(text: str | bytes, source: str, error: type[KctlError] = UsageErr
     nesting deeper than MAX_DEPTH, more than MAX_VALUES values (aliases counted each time they are
     used) are `error` naming the source; unique_keys: a key given twice in one mapping is refused
     (YAML's last-one-wins would silently drop a setting). yaml is imported only here, when needed."""
-    import yaml
+    import yaml  # heavy: yaml
 
     try:
         data = yaml.load(text, Loader=_unique_key_loader() if unique_keys else yaml.SafeLoader)  # noqa: S506
@@ -143,7 +143,7 @@ _LOADERS: dict = {}
 def _unique_key_loader():
     """A yaml.SafeLoader that refuses a key given twice in one mapping."""
     if "unique" not in _LOADERS:
-        import yaml
+        import yaml  # heavy: yaml
 
         class Loader(yaml.SafeLoader):
             pass

@@ -6,6 +6,7 @@ kctl.__main__.main is the only place that turns them into a process exit status.
 
 from __future__ import annotations
 
+import signal
 from enum import IntEnum
 
 
@@ -102,8 +103,6 @@ SIGNALS_RAISED: list[int] = []
 
 
 def interrupt_for(signum: int) -> KeyboardInterrupt:
-    import signal
-
     return Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
@@ -206,7 +205,6 @@ def from_kafka_error(kafka_error, context: str = "") -> KctlError:
     error = cls(message, hint=_HINTS.get(cls))
     error.code_name = name
     return error
-
 
 
 def failure_of(items, operation: str = "operation", hint: str | None = None) -> KctlError | None:

@@ -8,10 +8,13 @@ the produce loop does no per-record work here. Compression is guessed from the f
 from __future__ import annotations
 
 import os
+import stat as st
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
+
+from kctl.errors import UsageError
 
 COMPRESSIONS = ("auto", "none", "gzip", "lz4", "zstd")
 FORMATS = ("line", "envelope", "raw")  # produce --input: one message per line (or -D), JSON envelopes, whole inputs
@@ -54,8 +57,6 @@ class Source:
             stat = os.stat(self.path)
         except OSError:
             return None
-        import stat as st
-
         return stat.st_size if st.S_ISREG(stat.st_mode) else None
 
 
@@ -66,11 +67,11 @@ def total_size(sources: list[Source]) -> int | None:
 
 def _decompressor(raw: BinaryIO, compression: str) -> BinaryIO:
     if compression == "gzip":
-        import gzip
+        import gzip  # not on produce --help's path
 
         return gzip.GzipFile(fileobj=raw, mode="rb")
     if compression == "lz4":
-        import lz4.frame
+        import lz4.frame  # not on produce --help's path
 
         return lz4.frame.LZ4FrameFile(raw, mode="rb")
     if compression == "zstd":
@@ -93,7 +94,7 @@ class _ZstdReader:
     is sent as wrong data with no error at all."""
 
     def __init__(self, raw: BinaryIO):
-        import zstandard
+        import zstandard  # not on produce --help's path
 
         self._raw = raw
         self._context = zstandard.ZstdDecompressor()
@@ -356,8 +357,6 @@ def compile_template(template: str) -> tuple[bytes | None, bytes | None]:
     r"""`kctl produce -f TEMPLATE`, kcat's -f read backwards: '%k\t%v\n' -> (key separator b'\t',
     delimiter b'\n'); '%v' -> (None, None). Only %k and %v (in that order), the text between them
     and the text after %v (the record delimiter; default a newline); %% is a literal %."""
-    from kctl.errors import UsageError
-
     parts: list[str] = [""]  # literal, field, literal, field, literal...
     fields: list[str] = []
     i = 0

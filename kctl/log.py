@@ -21,6 +21,7 @@ import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from kctl.errors import ConfigError
 from kctl.redact import redact_text
 
 LOGGER_NAME = "kctl"
@@ -67,7 +68,7 @@ class StructuredFormatter(logging.Formatter):
         fields.update(_FIELDS.get() or {})
         fields["trace_id"] = trace_id()
         if self.fmt == "json":
-            import json  # only for --log-format json: off every other command's start path
+            import json  # not on topics --help's path (only --log-format json needs it)
 
             return redact_text(json.dumps(fields, default=str))
         return redact_text(" ".join(f"{key}={_logfmt_value(value)}" for key, value in fields.items()))
@@ -104,8 +105,6 @@ def setup(verbosity: int = 0, fmt: str = "logfmt", log_file: str | None = None) 
         try:
             handler: logging.Handler = logging.FileHandler(log_file)
         except OSError as exc:
-            from kctl.errors import ConfigError
-
             raise ConfigError(f"cannot open --log-file {log_file}: {exc.strerror}") from None
     else:
         handler = logging.StreamHandler(sys.stderr)
@@ -120,7 +119,6 @@ def setup(verbosity: int = 0, fmt: str = "logfmt", log_file: str | None = None) 
     if log_file and verbosity <= 0:
         handler.setLevel(logging.INFO)  # a log file gets at least the info events
     root.propagate = False
-
 
 
 def event(name: str, level: int = logging.INFO, **fields) -> None:

@@ -23,7 +23,7 @@ import logging
 import struct
 from typing import Callable
 
-from kctl import serde
+from kctl import log, serde
 from kctl.errors import UsageError
 
 Renderer = Callable[[object], bytes]
@@ -39,8 +39,6 @@ class Output:
 
 
 def _warn_deserialize(msg, what: str, exc: Exception) -> None:
-    from kctl import log
-
     log.event("deserialize_failed", logging.WARNING, topic=msg.topic, partition=msg.partition,
               offset=msg.offset, field=what, error=str(exc))
 

@@ -8,8 +8,10 @@ offsets and timestamps), so odd input is a usage error (exit 2), never an intern
 
 from __future__ import annotations
 
+import os
 import re
 import time
+from datetime import datetime, timedelta, timezone
 
 from kctl.errors import UsageError
 
@@ -57,12 +59,9 @@ def parse_duration_ms(text: str, option: str = "duration") -> int:
     return int(ms)
 
 
-
 def parse_time(text: str, now_ms: int | None = None, option: str = "time") -> int:
     """A point in time as epoch ms: '@' optional; epoch ms, ISO 8601 (naive = local time), or
     relative to now (-1h, -30m, -90s, -2d, -PT30M)."""
-    from datetime import datetime, timedelta, timezone
-
     epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     value = text.strip()
@@ -163,8 +162,6 @@ def parse_choice(value: str, choices: tuple[str, ...], option: str, aliases: dic
 def check_writable(path: str, option: str) -> None:
     """Refuse an output file that cannot be written before the work starts, not after it
     (--junit, --failed-file, ...)."""
-    import os
-
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise UsageError(f"cannot write {option} {path}: it is a folder")
@@ -222,8 +219,6 @@ def check_group_id(value, what: str = "group id") -> str:
 def check_writable_dir(path: str, option: str) -> None:
     """Refuse an output folder that cannot be made or written before anything is read: it must be a
     folder, or be creatable below the nearest existing one."""
-    import os
-
     if os.path.exists(path) and not os.path.isdir(path):
         raise UsageError(f"cannot write {option} {path}: it is a file, not a folder")
     existing = os.path.abspath(path)

@@ -12,7 +12,7 @@ import json
 from dataclasses import replace
 
 from kctl import serde
-from kctl.outputs import Output, _warn_deserialize, make_output
+from kctl.outputs import Output, _warn_deserialize, json_lines, make_output
 
 
 def schema_output(output: str, fmt: str | None, key_deserializer: str | None, value_deserializer: str | None,
@@ -28,8 +28,6 @@ def schema_output(output: str, fmt: str | None, key_deserializer: str | None, va
             kd = done if key_done else key_deserializer
             vd = done if value_done else value_deserializer
             if output == "json":
-                from kctl.outputs import json_lines
-
                 chosen = json_lines(key_deserializer, value_deserializer, pretty,
                                     extra=lambda msg: extras.pop(id(msg), {}))
             else:

@@ -30,7 +30,9 @@ import struct
 from datetime import datetime, timezone
 from typing import Callable
 
-NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")
+from kctl.models.choices import SERDE_NAMES
+
+NAMES = SERDE_NAMES
 
 
 class SerdeError(ValueError):

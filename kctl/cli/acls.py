@@ -9,6 +9,8 @@ import typer
 from kctl.cli.confirm import DRY_RUN, YES, approved, plural
 from kctl.cli.context import app_context
 from kctl.errors import UsageError
+from kctl.models.security import AclEntry
+from kctl.render import render
 
 app = typer.Typer(help="List, create and delete ACLs (principal, host, operation, permission, resource).",
                   no_args_is_help=True)
@@ -24,8 +26,6 @@ PERMISSION = typer.Option(None, "--permission", metavar="allow|deny", help="Perm
 
 
 def _entry(principal, host, operation, permission, resource_type, resource_name, pattern, create: bool):
-    from kctl.models.security import AclEntry
-
     def given(value, default):  # an option left out takes its default; an empty one is refused by check_acl
         return default if value is None else value
 
@@ -51,9 +51,7 @@ def list_(ctx: typer.Context, principal: Optional[str] = PRINCIPAL, host: Option
 
     Example: kctl acls list --principal User:alice -o json
     """
-    from kctl.models.security import AclEntry
-    from kctl.render import render
-    from kctl.services import security
+    from kctl.services import security  # not on acls --help's path
 
     obj = app_context(ctx)
     entry = _entry(principal, host, operation, permission, resource_type, resource_name, pattern_type, create=False)
@@ -71,8 +69,7 @@ def create(ctx: typer.Context, principal: str = typer.Option(..., "--principal",
 
     Example: kctl acls create --principal User:alice --operation read --operation describe --resource-type topic --resource-name orders
     """
-    from kctl.render import render
-    from kctl.services import security
+    from kctl.services import security  # not on acls --help's path
 
     obj = app_context(ctx)
     entries = [_entry(principal, host, op, permission, resource_type, resource_name, pattern_type, create=True)
@@ -94,9 +91,7 @@ def delete(ctx: typer.Context, principal: Optional[str] = PRINCIPAL, host: Optio
 
     Example: kctl acls delete --principal User:alice --resource-type topic --resource-name orders --yes
     """
-    from kctl.errors import UsageError
-    from kctl.render import render
-    from kctl.services import security
+    from kctl.services import security  # not on acls --help's path
 
     obj = app_context(ctx)
     entry = _entry(principal, host, operation, permission, resource_type, resource_name, pattern_type, create=False)

@@ -14,9 +14,8 @@ from kctl.cli.argv import GLOBAL_FLAG_OPTIONS, GLOBAL_VALUE_OPTIONS  # noqa: F40
 from kctl.cli.context import AppContext, no_empty_names
 from kctl.cli.lazy import Lazy, LazyGroup
 from kctl.cli.options import Duration, console_property_hint
-from kctl.errors import UsageError
+from kctl.errors import BrokerUnavailable, UsageError, hint_for
 from kctl.render import FORMATS, Output
-
 
 # -o's choices: kctl.render.FORMATS, the one list (csv included).
 OutputFormat = Enum("OutputFormat", {name: name for name in FORMATS}, type=str)
@@ -78,8 +77,6 @@ class RootGroup(LazyGroup):
     lazy = COMMANDS
 
     def invoke(self, ctx):
-        from kctl.errors import BrokerUnavailable, hint_for
-
         try:
             return super().invoke(ctx)
         except BrokerUnavailable as exc:
@@ -101,10 +98,9 @@ app = typer.Typer(
 )
 
 
-
 def _version(value: bool):
     if value:
-        from kctl.cli.version import print_versions
+        from kctl.cli.version import print_versions  # not on --help's path
 
         print_versions()
         raise typer.Exit()
@@ -137,8 +133,8 @@ def root(
         help="No warning for a SASL PLAIN/SCRAM login over SASL_PLAINTEXT (no TLS) to another host."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ):
-    from kctl import log
-    from kctl.config.client_conf import parse_key_values
+    from kctl import log  # not on --help's path
+    from kctl.config.client_conf import parse_key_values  # not on --help's path
 
     log.setup(verbose, log_format.value, log_file)
     if section is not None and output.value != "csv":

@@ -3,6 +3,7 @@ kctl.cli.complete (completions), so neither imports the other."""
 
 from __future__ import annotations
 
+from kctl.cli import clicklib as click
 
 # Global options may appear anywhere on the command line (kctl.__main__ hoists them in front).
 GLOBAL_VALUE_OPTIONS = (
@@ -19,8 +20,6 @@ def hoist_global_options(argv: list[str], root_command) -> list[str]:
     Walks the click command tree so that a value belonging to a subcommand's own option
     (say `--key -v`) is never mistaken for a global flag.
     """
-    from kctl.cli import clicklib as click
-
     hoisted: list[str] = []
     rest: list[str] = []
     command = root_command
@@ -56,8 +55,6 @@ def hoist_global_options(argv: list[str], root_command) -> list[str]:
 
 
 def _own_option(command, name: str):
-    from kctl.cli import clicklib as click
-
     for param in getattr(command, "params", []):
         if isinstance(param, click.Option) and name in (*param.opts, *param.secondary_opts):
             return param

@@ -8,8 +8,11 @@ import typer
 
 from kctl.cli.confirm import DRY_RUN, YES, approve, approved, plural
 from kctl.cli.context import app_context, no_empty_names
-from kctl.errors import UsageError
 from kctl.cli.options import Duration
+from kctl.errors import CheckFailed, UsageError, failure_of
+from kctl.models import ClientMetricsSubscription, FeatureLevel, OperationResult
+from kctl.models.replicas import Reassignment
+from kctl.render import render
 
 app = typer.Typer(help="Inspect the cluster: id, controller, brokers, health.", no_args_is_help=True)
 
@@ -20,8 +23,7 @@ def describe(ctx: typer.Context):
 
     Example: kctl cluster describe -i 1 -o json
     """
-    from kctl.render import render
-    from kctl.services import cluster
+    from kctl.services import cluster  # not on cluster --help's path
 
     obj = app_context(ctx)
     render(cluster.describe_cluster(obj.client_conf(), obj.timeout), obj.output)
@@ -39,9 +41,7 @@ def health(
 
     Example: kctl cluster health -i 1 --expect-brokers 3 -o json
     """
-    from kctl.errors import CheckFailed
-    from kctl.render import render
-    from kctl.services import health as health_service
+    from kctl.services import health as health_service  # not on cluster --help's path
 
     obj = app_context(ctx)
     conf = obj.client_conf()
@@ -62,9 +62,8 @@ def log_dirs(
 
     Example: kctl cluster log-dirs --broker 1 --topic orders -o json
     """
-    from kctl.models import LogDirInfo
-    from kctl.render import render
-    from kctl.services import replicas
+    from kctl.models import LogDirInfo  # not on cluster --help's path
+    from kctl.services import replicas  # not on cluster --help's path
 
     obj = app_context(ctx)
     render(replicas.log_dirs(obj.client_conf(), obj.timeout, broker, topic), obj.output, kind=LogDirInfo)
@@ -83,9 +82,7 @@ def reassignments(
 
     Example: kctl cluster reassignments --cancel --topic orders --yes
     """
-    from kctl.models.replicas import Reassignment
-    from kctl.render import render
-    from kctl.services import plans, replicas
+    from kctl.services import plans, replicas  # not on cluster --help's path
 
     obj = app_context(ctx)
     if (yes or dry_run) and not cancel:
@@ -121,10 +118,7 @@ def elect_leaders(
 
     Example: kctl cluster elect-leaders --preferred --topic orders
     """
-    from kctl.errors import UsageError, failure_of
-    from kctl.models import OperationResult
-    from kctl.render import render
-    from kctl.services import plans, replicas
+    from kctl.services import plans, replicas  # not on cluster --help's path
 
     if preferred and unclean:
         raise UsageError("give --preferred or --unclean, not both")
@@ -157,10 +151,7 @@ def features(
 
     Example: kctl cluster features   |   kctl cluster features upgrade share.version --level 1 --yes
     """
-    from kctl.errors import UsageError, failure_of
-    from kctl.models import FeatureLevel
-    from kctl.render import render
-    from kctl.services import cluster
+    from kctl.services import cluster  # not on cluster --help's path
 
     obj = app_context(ctx)
     if direction is None:
@@ -192,9 +183,7 @@ def client_metrics_list(ctx: typer.Context):
 
     Example: kctl cluster client-metrics list -o json
     """
-    from kctl.models import ClientMetricsSubscription
-    from kctl.render import render
-    from kctl.services import client_metrics
+    from kctl.services import client_metrics  # not on cluster --help's path
 
     obj = app_context(ctx)
     render(client_metrics.list_subscriptions(obj.client_conf(), obj.timeout), obj.output, kind=ClientMetricsSubscription)
@@ -206,9 +195,7 @@ def client_metrics_describe(ctx: typer.Context, name: str = typer.Argument(..., 
 
     Example: kctl cluster client-metrics describe producers
     """
-    from kctl.models import ClientMetricsSubscription
-    from kctl.render import render
-    from kctl.services import client_metrics
+    from kctl.services import client_metrics  # not on cluster --help's path
 
     obj = app_context(ctx)
     render([client_metrics.describe(obj.client_conf(), obj.timeout, name)], obj.output, kind=ClientMetricsSubscription)
@@ -229,9 +216,7 @@ def client_metrics_set(
 
     Example: kctl cluster client-metrics set producers --metrics org.apache.kafka.producer. --interval 1m --match client_id=billing-.* --yes
     """
-    from kctl.errors import failure_of
-    from kctl.render import render
-    from kctl.services import client_metrics
+    from kctl.services import client_metrics  # not on cluster --help's path
 
     obj = app_context(ctx)
 
@@ -253,9 +238,7 @@ def client_metrics_delete(ctx: typer.Context, name: str = typer.Argument(..., he
 
     Example: kctl cluster client-metrics delete producers --yes
     """
-    from kctl.errors import failure_of
-    from kctl.render import render
-    from kctl.services import client_metrics
+    from kctl.services import client_metrics  # not on cluster --help's path
 
     obj = app_context(ctx)
 

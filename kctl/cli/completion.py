@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from enum import Enum
 
 import typer
+
+from kctl.cli.complete import script
 
 
 class Shell(str, Enum):
@@ -34,8 +37,4 @@ def completion(
 
     Example: source <(kctl completion bash)
     """
-    import sys
-
-    from kctl.cli.complete import script
-
     sys.stdout.write(script(shell.value, ctx.find_root().command))

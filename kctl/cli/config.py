@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from enum import Enum
 from typing import List, Optional
 
 import typer
 
 from kctl.cli.context import app_context
+from kctl.config.client_conf import parse_key_values, reject_plain_secrets
+from kctl.errors import ConfigError, UsageError
+from kctl.models import ContextInfo, ItemResult, OperationResult
+from kctl.models.choices import SASL_MECHANISMS
+from kctl.render import render
 
 app = typer.Typer(help="Named contexts and the effective client configuration.", no_args_is_help=True)
 
@@ -19,17 +25,10 @@ class SecurityProtocol(str, Enum):
     SASL_SSL = "SASL_SSL"
 
 
-class SaslMechanism(str, Enum):
-    PLAIN = "PLAIN"
-    SCRAM_SHA_256 = "SCRAM-SHA-256"
-    SCRAM_SHA_512 = "SCRAM-SHA-512"
-    OAUTHBEARER = "OAUTHBEARER"
+SaslMechanism = Enum("SaslMechanism", {name: name for name in SASL_MECHANISMS}, type=str)
 
 
 def _done(ctx: typer.Context, operation: str, name: str, detail: str) -> None:
-    from kctl.models import ItemResult, OperationResult
-    from kctl.render import render
-
     render(OperationResult(operation, (ItemResult(name, True, detail),)), app_context(ctx).output)
 
 
@@ -39,8 +38,7 @@ def view(ctx: typer.Context):
 
     Example: kctl config view --context prod -o yaml
     """
-    from kctl.config.view import effective_view
-    from kctl.render import render
+    from kctl.config.view import effective_view  # not on config --help's path
 
     obj = app_context(ctx)
     render(
@@ -55,9 +53,7 @@ def get_contexts(ctx: typer.Context):
 
     Example: kctl config get-contexts -o json
     """
-    from kctl.config.view import contexts
-    from kctl.models import ContextInfo
-    from kctl.render import render
+    from kctl.config.view import contexts  # not on config --help's path
 
     render(contexts(), app_context(ctx).output, kind=ContextInfo)
 
@@ -68,8 +64,7 @@ def current_context(ctx: typer.Context):
 
     Example: kctl config current-context
     """
-    from kctl.config.contexts import config_path, current_context_name
-    from kctl.errors import ConfigError
+    from kctl.config.contexts import config_path, current_context_name  # not on config --help's path
 
     name = current_context_name()
     if not name:
@@ -78,8 +73,6 @@ def current_context(ctx: typer.Context):
     if output in ("table", "wide", "csv"):
         typer.echo(name)
     else:
-        from kctl.render import render
-
         render({"current_context": name}, output)
 
 
@@ -89,7 +82,7 @@ def use_context(ctx: typer.Context, name: str = typer.Argument(..., help="Contex
 
     Example: kctl config use-context prod
     """
-    from kctl.config.contexts import use_context as use
+    from kctl.config.contexts import use_context as use  # not on config --help's path
 
     path = use(name)
     _done(ctx, "use-context", name, f"current context in {path}")
@@ -101,7 +94,7 @@ def delete_context(ctx: typer.Context, name: str = typer.Argument(..., help="Con
 
     Example: kctl config delete-context staging
     """
-    from kctl.config.contexts import delete_context as delete
+    from kctl.config.contexts import delete_context as delete  # not on config --help's path
 
     was_current, path = delete(name)
     _done(ctx, "delete-context", name, f"deleted from {path}" + (" (it was the current context)" if was_current else ""))
@@ -144,9 +137,8 @@ def set_context(
 
     Example: kctl config set-context prod -b kafka:9093 --sasl-mechanism SCRAM-SHA-512 --username alice --password-env PROD_PW --ca-file ca.pem --use
     """
-    from kctl.config.client_conf import parse_key_values, reject_plain_secrets
-    from kctl.config.contexts import security_properties, set_context as store
-    from kctl.errors import UsageError
+    from kctl.config.contexts import security_properties  # not on config --help's path
+    from kctl.config.contexts import set_context as store  # not on config --help's path
 
     if password is not None:
         raise UsageError(
@@ -171,7 +163,7 @@ def set_context(
             key_password_file=key_password_file,
         )
     )
-    from kctl.config.contexts import schema_registry_entry
+    from kctl.config.contexts import schema_registry_entry  # not on config --help's path
 
     registry_entry = schema_registry_entry(schema_registry, schema_registry_user, schema_registry_password_env,
                                            schema_registry_password_file, schema_registry_ca_file)
@@ -193,11 +185,7 @@ def test_auth(
 
     Example: kctl config test-auth prod --timeout 10
     """
-    import dataclasses
-
-    from kctl.errors import UsageError
-    from kctl.render import render
-    from kctl.services import auth_test
+    from kctl.services import auth_test  # not on config --help's path
 
     obj = app_context(ctx)
     if name is not None:

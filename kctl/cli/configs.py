@@ -10,6 +10,9 @@ import typer
 from kctl.cli.confirm import DRY_RUN
 from kctl.cli.context import app_context
 from kctl.cli.options import CONFIG_OPTION, DELETE_OPTION, VALIDATE_ONLY
+from kctl.config.client_conf import parse_key_values
+from kctl.models import OperationResult
+from kctl.render import render
 
 app = typer.Typer(help="Describe and change broker, topic and group configs.", no_args_is_help=True)
 
@@ -42,8 +45,7 @@ def describe(
 
     Example: kctl configs describe broker 1 --all -o json
     """
-    from kctl.render import render
-    from kctl.services import configs
+    from kctl.services import configs  # not on configs --help's path
 
     obj = app_context(ctx)
     render(configs.describe(obj.client_conf(), obj.timeout, resource_type.value, name, all_=all_, default=default),
@@ -65,10 +67,7 @@ def alter(
 
     Example: kctl configs alter topic orders -c retention.ms=3600000 --delete cleanup.policy
     """
-    from kctl.config.client_conf import parse_key_values
-    from kctl.models import OperationResult
-    from kctl.render import render
-    from kctl.services import configs
+    from kctl.services import configs  # not on configs --help's path
 
     obj = app_context(ctx)
     changes = parse_key_values(set_, "-c/--config")

@@ -18,6 +18,9 @@ import sys
 
 import typer
 
+from kctl.errors import UsageError
+from kctl.render import render
+
 # Command paths (as typed after `kctl`) that go through `approve`; docs/safety.md lists the same.
 DESTRUCTIVE = (
     "topics delete", "topics delete-records", "topics set-replication", "topics move",
@@ -68,9 +71,6 @@ def approve(obj, plan, action: str, *, yes: bool, dry_run: bool, changes: bool =
 
     action: what happens, lower case, with its counts ("delete 2 topics (10,002 records)");
     cluster: the place named in the question (default: `where(obj)`)."""
-    from kctl.errors import UsageError
-    from kctl.render import render
-
     if dry_run:
         return False
     if yes:

@@ -8,6 +8,9 @@ import typer
 
 from kctl.cli.confirm import DRY_RUN, YES, approved
 from kctl.cli.context import app_context
+from kctl.errors import UsageError
+from kctl.models import ConnectFieldError, ConnectorSummary, ConnectPlugin
+from kctl.render import render
 
 app = typer.Typer(help="Kafka Connect connectors: list, describe, create, update, pause, stop, resume, restart, delete.",
                   no_args_is_help=True)
@@ -19,7 +22,7 @@ FILE = typer.Option(..., "--file", "-f", help="The connector's config: YAML or J
 
 
 def _settings(ctx: typer.Context, url: Optional[str]):
-    from kctl.services.connect import connect_settings
+    from kctl.services.connect import connect_settings  # not on connect --help's path
 
     obj = app_context(ctx)
     instance = obj.target.instance if not url else None
@@ -27,8 +30,6 @@ def _settings(ctx: typer.Context, url: Optional[str]):
 
 
 def _render(ctx: typer.Context, data, kind=None) -> None:
-    from kctl.render import render
-
     render(data, app_context(ctx).output, kind=kind)
 
 
@@ -38,8 +39,7 @@ def list_(ctx: typer.Context, connect_url: Optional[str] = CONNECT_URL):
 
     Example: kctl connect list -o json
     """
-    from kctl.models import ConnectorSummary
-    from kctl.services import connect
+    from kctl.services import connect  # not on connect --help's path
 
     _render(ctx, connect.list_connectors(_settings(ctx, connect_url)), ConnectorSummary)
 
@@ -50,7 +50,7 @@ def describe(ctx: typer.Context, name: str = NAME, connect_url: Optional[str] = 
 
     Example: kctl connect describe orders-source
     """
-    from kctl.services import connect
+    from kctl.services import connect  # not on connect --help's path
 
     _render(ctx, connect.describe(_settings(ctx, connect_url), name))
 
@@ -61,8 +61,7 @@ def plugins(ctx: typer.Context, connect_url: Optional[str] = CONNECT_URL):
 
     Example: kctl connect plugins
     """
-    from kctl.models import ConnectPlugin
-    from kctl.services import connect
+    from kctl.services import connect  # not on connect --help's path
 
     _render(ctx, connect.plugins(_settings(ctx, connect_url)), ConnectPlugin)
 
@@ -73,9 +72,7 @@ def validate(ctx: typer.Context, name: str = NAME, file: str = FILE, connect_url
 
     Example: kctl connect validate orders-source -f orders-source.yaml
     """
-    from kctl.errors import UsageError
-    from kctl.models import ConnectFieldError
-    from kctl.services import connect
+    from kctl.services import connect  # not on connect --help's path
 
     config = connect.read_config(file, name)
     errors = connect.validate(_settings(ctx, connect_url), config)
@@ -90,7 +87,7 @@ def create(ctx: typer.Context, name: str = NAME, file: str = FILE, connect_url: 
 
     Example: kctl connect create orders-source -f orders-source.yaml
     """
-    from kctl.services import connect
+    from kctl.services import connect  # not on connect --help's path
 
     config = connect.read_config(file, name)
     _render(ctx, connect.create(_settings(ctx, connect_url), name, config))
@@ -102,7 +99,7 @@ def update(ctx: typer.Context, name: str = NAME, file: str = FILE, connect_url: 
 
     Example: kctl connect update orders-source -f orders-source.yaml
     """
-    from kctl.services import connect
+    from kctl.services import connect  # not on connect --help's path
 
     config = connect.read_config(file, name)
     _render(ctx, connect.update(_settings(ctx, connect_url), name, config))
@@ -115,7 +112,7 @@ def delete(ctx: typer.Context, name: str = NAME, yes: bool = YES, dry_run: bool 
 
     Example: kctl connect delete orders-source --yes
     """
-    from kctl.services import connect
+    from kctl.services import connect  # not on connect --help's path
 
     settings = _settings(ctx, connect_url)
     go, plan = approved(app_context(ctx), lambda: connect.delete_plan(settings, name),
@@ -130,7 +127,7 @@ def pause(ctx: typer.Context, name: str = NAME, connect_url: Optional[str] = CON
 
     Example: kctl connect pause orders-source
     """
-    from kctl.services import connect
+    from kctl.services import connect  # not on connect --help's path
 
     _render(ctx, connect.pause(_settings(ctx, connect_url), name))
 
@@ -141,7 +138,7 @@ def stop(ctx: typer.Context, name: str = NAME, connect_url: Optional[str] = CONN
 
     Example: kctl connect stop orders-source
     """
-    from kctl.services import connect
+    from kctl.services import connect  # not on connect --help's path
 
     _render(ctx, connect.stop(_settings(ctx, connect_url), name))
 
@@ -152,7 +149,7 @@ def resume(ctx: typer.Context, name: str = NAME, connect_url: Optional[str] = CO
 
     Example: kctl connect resume orders-source
     """
-    from kctl.services import connect
+    from kctl.services import connect  # not on connect --help's path
 
     _render(ctx, connect.resume(_settings(ctx, connect_url), name))
 
@@ -167,6 +164,6 @@ def restart(ctx: typer.Context, name: str = NAME,
 
     Example: kctl connect restart orders-source --only-failed
     """
-    from kctl.services import connect
+    from kctl.services import connect  # not on connect --help's path
 
     _render(ctx, connect.restart(_settings(ctx, connect_url), name, include_tasks or only_failed, only_failed))

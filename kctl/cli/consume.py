@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from enum import Enum
 from typing import List, Optional
 
@@ -10,16 +11,25 @@ import typer
 
 from kctl.cli.context import app_context, no_empty_names
 from kctl.cli.options import (
-    ASSIGNOR_HELP, GROUP_PROTOCOL_HELP, WHERE_HELP, Assignor, Duration, GroupProtocol, Position, some_topics,
-    topics_option, where_reported,
+    ASSIGNOR_HELP,
+    GROUP_PROTOCOL_HELP,
+    WHERE_HELP,
+    Assignor,
+    Duration,
+    GroupProtocol,
+    Position,
+    some_topics,
+    topics_option,
+    where_reported,
 )
+from kctl.models.choices import SCHEMA_FORMATS, SERDE_NAMES
+from kctl.outputs import make_output
+from kctl.parsing import parse_partitions
 
-_SERDE_NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")  # = kctl.serde.NAMES
-
-Deserializer = Enum("Deserializer", {name: name for name in _SERDE_NAMES}, type=str)
+Deserializer = Enum("Deserializer", {name: name for name in SERDE_NAMES}, type=str)
 
 
-SchemaFormat = Enum("SchemaFormat", {name: name for name in ("avro", "protobuf", "json-schema", "auto")}, type=str)
+SchemaFormat = Enum("SchemaFormat", {name: name for name in (*SCHEMA_FORMATS, "auto")}, type=str)
 
 
 class Assignment(str, Enum):
@@ -80,9 +90,7 @@ def consume(
 
     Example: kctl consume orders --group audit --from -10 --until end -f '%p:%o %k %v'
     """
-    from kctl.outputs import make_output
-    from kctl.parsing import parse_partitions
-    from kctl.services import consume as service
+    from kctl.services import consume as service  # not on consume --help's path
 
     obj = app_context(ctx)
     options = service.ConsumeOptions(
@@ -107,17 +115,15 @@ def consume(
     if value_format is None and key_format is None:
         output = make_output(obj.output, fmt, kd, vd, pretty)
     else:
-        from kctl.schema_outputs import schema_output
-        from kctl.services.schemas.settings import decoders
+        from kctl.schema_outputs import schema_output  # not on consume's path
+        from kctl.services.schemas.settings import decoders  # not on consume's path
 
         key_decoder, value_decoder = decoders(
             schema_registry, obj.context, obj.registry_data, obj.target.instance, obj.timeout,
             key_format.value if key_format else None, value_format.value if value_format else None)
         output = schema_output(obj.output, fmt, kd, vd, pretty, key_decoder, value_decoder)
     if where is not None:
-        from dataclasses import replace
-
-        from kctl.services.where import compile_where
+        from kctl.services.where import compile_where  # not on consume's path
 
         options = replace(options, where=compile_where(where, key_decoder=key_decoder, value_decoder=value_decoder))
     # The summary line on stderr: on a terminal only (scripts read a clean stderr), never with -q.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,30 +29,30 @@ class AppContext:
 
     @cached_property
     def context(self) -> dict | None:
-        from kctl.config.contexts import get_context
+        from kctl.config.contexts import get_context  # not on --help's path
 
         return get_context(self.context_name)
 
     @cached_property
     def target(self):
-        from kctl.config.registry import resolve_target
+        from kctl.config.registry import resolve_target  # not on --help's path
 
         return resolve_target(self.bootstrap, self.instance, self.context, self.registry)
 
     @cached_property
     def registry_data(self):
-        from kctl.config.registry import load_registry
+        from kctl.config.registry import load_registry  # not on --help's path
 
         return load_registry(self.registry)
 
     def client_conf(self, **extra) -> dict:
         """librdkafka settings for this invocation (secrets resolved; never print it unredacted)."""
-        from kctl.config.client_conf import build_conf
+        from kctl.config.client_conf import build_conf  # not on --help's path
 
         password = None
         if self.ask_password:
             password = self._prompted_password
-        from kctl.config.state import target_properties
+        from kctl.config.state import target_properties  # not on --help's path
 
         conf = build_conf(
             self.target.bootstrap,
@@ -68,7 +69,7 @@ class AppContext:
     def _warn_cleartext(self, conf: dict) -> None:
         """One warning per run (and host) when a password mechanism goes over SASL_PLAINTEXT to
         another machine; --allow-plaintext-password says that is known and wanted."""
-        from kctl.config.client_conf import cleartext_warning
+        from kctl.config.client_conf import cleartext_warning  # not on --help's path
 
         if self.allow_plaintext_password:
             return
@@ -85,7 +86,7 @@ class AppContext:
             target = self.target
         except Exception:  # noqa: BLE001 - no better hint than the standard one
             return None
-        from kctl.config.client_conf import bootstrap_hosts, is_loopback_host
+        from kctl.config.client_conf import bootstrap_hosts, is_loopback_host  # not on --help's path
 
         if target.instance is not None:
             return None
@@ -97,7 +98,7 @@ class AppContext:
 
     @cached_property
     def _prompted_password(self) -> str:
-        from kctl.config.client_conf import prompt_password
+        from kctl.config.client_conf import prompt_password  # not on --help's path
 
         return prompt_password()
 
@@ -143,8 +144,6 @@ def no_empty_names(value):
 def finite_number(value):
     """Typer callback for durations and limits: nan and inf are usage errors (a FloatRange lets
     nan through, and inf would mean waiting forever or an overflow further down)."""
-    import math
-
     if value is not None and not math.isfinite(value):
         raise typer.BadParameter(f"{value} is not a finite number")
     return value

@@ -11,6 +11,8 @@ from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context, no_empty_names, positive_number
 from kctl.cli.options import WHERE_HELP, Duration, Position, where_reported
 from kctl.cli.progress import ProgressLine
+from kctl.errors import PartialFailure
+from kctl.render import render
 
 
 def copy(
@@ -57,9 +59,8 @@ def copy(
 
     Example: kctl copy orders orders-backup --create
     """
-    from kctl.render import render
-    from kctl.services.copy import CopyOptions
-    from kctl.services.copy import copy as run_copy
+    from kctl.services.copy import CopyOptions  # not on copy --help's path
+    from kctl.services.copy import copy as run_copy  # not on copy --help's path
 
     obj = app_context(ctx)
     opts = CopyOptions.parse(source, destination, from_=from_, until=until, match=match, group=group,
@@ -67,7 +68,7 @@ def copy(
                              batch_ms=batch_ms, partition_preserve=partition_preserve, create=create,
                              timeout=obj.timeout)
     if where is not None:
-        from kctl.services.where import compile_where
+        from kctl.services.where import compile_where  # not on copy --help's path
 
         opts = dataclasses.replace(opts, where=compile_where(where))
     src = obj
@@ -86,6 +87,4 @@ def copy(
             progress.close()
     render(summary, obj.output)
     if not summary.complete:
-        from kctl.errors import PartialFailure
-
         raise PartialFailure("the copy stopped before its stop point")

@@ -7,6 +7,8 @@ from typing import Optional
 import typer
 
 from kctl.cli.context import app_context
+from kctl.errors import CheckFailed
+from kctl.render import render
 
 
 def doctor(
@@ -21,9 +23,7 @@ def doctor(
 
     Example: kctl doctor -i 1 -o json
     """
-    from kctl.errors import CheckFailed
-    from kctl.render import render
-    from kctl.services import doctor as doctor_service
+    from kctl.services import doctor as doctor_service  # not on doctor --help's path
 
     obj = app_context(ctx)
     report = doctor_service.doctor(obj.client_conf(), obj.timeout, expect_brokers, obj.target.instance)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Optional
 
 import typer
 
 from kctl.cli.context import app_context, no_empty_names
 from kctl.cli.options import ASSIGNOR_HELP, GROUP_PROTOCOL_HELP, Assignor, Duration, GroupProtocol
-
-# As in `kctl topics create`: Kafka's limits, so a huge number is a usage error, not an overflow.
-MAX_PARTITIONS = 2**31 - 1
-MAX_REPLICATION = 10000
+from kctl.models.choices import MAX_PARTITIONS, MAX_REPLICATION
+from kctl.render import make_console, render
+from kctl.render.junit import check_writable, write_junit
 
 app = typer.Typer(help="End-to-end health checks of a cluster.", no_args_is_help=True)
 
@@ -49,10 +49,7 @@ def run(
 
     Example: kctl e2e run -i 0 --max-p99-ms 50 --junit e2e.xml
     """
-    import sys
-
-    from kctl.render import make_console, render
-    from kctl.services import e2e
+    from kctl.services import e2e  # not on e2e --help's path
 
     obj = app_context(ctx)
     options = e2e.E2EOptions(
@@ -66,12 +63,10 @@ def run(
     options.validate()
     e2e.check_modes(repeat, interval, all_instances, given)
     if junit:
-        from kctl.render.junit import check_writable
-
         check_writable(junit)
     progress = None
     if obj.progress_on_stderr:
-        from kctl.render.checklist import LiveChecklist
+        from kctl.render.checklist import LiveChecklist  # not on e2e --help's path
 
         progress = LiveChecklist(make_console(stderr=True), transient=sys.stdout.isatty())
     try:
@@ -85,8 +80,6 @@ def run(
             progress.__exit__(None, None, None)
     render(result, obj.output)
     if junit:
-        from kctl.render.junit import write_junit
-
         write_junit(result, junit)
     error = e2e.failure(result)
     if error is not None:

@@ -11,7 +11,12 @@ from kctl.cli.confirm import DRY_RUN, EXECUTE, YES, approve, approved, plural
 from kctl.cli.context import app_context, no_empty_names
 from kctl.cli.lag import groups_lag
 from kctl.cli.options import Duration, Time
+from kctl.errors import UsageError
+from kctl.models import OperationResult
 from kctl.models.choices import GROUP_STATES, GROUP_TYPES, help_list
+from kctl.parsing import check_writable, parse_topic_partitions
+from kctl.render import render
+from kctl.render.groups import export_plan
 
 app = typer.Typer(help="Inspect consumer groups, their lag, and move or delete their committed offsets.",
                   no_args_is_help=True)
@@ -25,8 +30,7 @@ TOPICS = typer.Option([], "--topic", "-t", metavar="TOPIC[:P,...]",
 
 def _finish(obj, result, kind) -> None:
     """Render the rows, then fail if any item failed."""
-    from kctl.render import render
-    from kctl.services import groups
+    from kctl.services import groups  # not on groups --help's path
 
     render(result, obj.output, kind=kind)
     error = groups.failure(result)
@@ -52,9 +56,8 @@ def list_(
 
     Example: kctl groups list --state empty -o json
     """
-    from kctl.models import GroupSummary
-    from kctl.render import render
-    from kctl.services import groups
+    from kctl.models import GroupSummary  # not on groups --help's path
+    from kctl.services import groups  # not on groups --help's path
 
     obj = app_context(ctx)
     listed = groups.list_groups(obj.client_conf(), obj.timeout, state, type_, lag=not no_lag, pattern=pattern)
@@ -75,9 +78,8 @@ def describe(
 
     Example: kctl groups describe billing audit -o yaml
     """
-    from kctl.models import GroupDetail
-    from kctl.render import render
-    from kctl.services import groups
+    from kctl.models import GroupDetail  # not on groups --help's path
+    from kctl.services import groups  # not on groups --help's path
 
     obj = app_context(ctx)
     result = groups.describe_groups(obj.client_conf(), obj.timeout, group_ids)
@@ -100,8 +102,7 @@ def delete(
 
     Example: kctl groups delete old-billing --yes
     """
-    from kctl.models import OperationResult
-    from kctl.services import groups, plans
+    from kctl.services import groups, plans  # not on groups --help's path
 
     obj = app_context(ctx)
     conf = obj.client_conf()
@@ -118,8 +119,6 @@ WAIT_EMPTY = typer.Option(None, "--wait-empty", click_type=Duration(minimum=0.00
 
 def _wait_empty(seconds: float | None, execute: bool) -> float | None:
     """--wait-empty in seconds (it means nothing with --dry-run)."""
-    from kctl.errors import UsageError
-
     if seconds is not None and not execute:
         raise UsageError("--wait-empty and --dry-run do not go together", hint="--dry-run only shows the plan")
     return seconds
@@ -164,10 +163,8 @@ def reset_offsets(
 
     Example: kctl groups reset-offsets billing orders --by-duration -1h --yes
     """
-    from kctl.errors import UsageError
-    from kctl.models import OffsetResetResult
-    from kctl.parsing import parse_topic_partitions
-    from kctl.services import groups
+    from kctl.models import OffsetResetResult  # not on groups --help's path
+    from kctl.services import groups  # not on groups --help's path
 
     obj = app_context(ctx)
     if dry_run and yes:
@@ -176,8 +173,6 @@ def reset_offsets(
                                      to_current=to_current, from_file=from_file, to_group=to_group)
     wait = _wait_empty(wait_empty, not dry_run)
     if export is not None:
-        from kctl.parsing import check_writable
-
         check_writable(export, "--export")  # before anything changes
     result = groups.reset_offsets(obj.client_conf(), obj.timeout, group_id, parse_topic_partitions([*(topic_args or ()), *topics]),
                                   strategy, all_topics=all_topics, execute=not dry_run, skip_missing=skip_missing,
@@ -189,14 +184,10 @@ def reset_offsets(
 
 def _export(obj, path: str, result) -> None:
     """--export after the reset: a write that fails then shows the result and says what was changed."""
-    from kctl.errors import UsageError
-    from kctl.render import render
-    from kctl.render.groups import export_plan
-
     try:
         export_plan(path, result)
     except UsageError as exc:
-        from kctl.models import OffsetResetResult
+        from kctl.models import OffsetResetResult  # not on groups --help's path
 
         render(result, obj.output, kind=OffsetResetResult)
         if result.executed:
@@ -230,9 +221,8 @@ def history(
 
     Example: kctl groups history billing
     """
-    from kctl.models import GroupSnapshot
-    from kctl.render import render
-    from kctl.services import groups
+    from kctl.models import GroupSnapshot  # not on groups --help's path
+    from kctl.services import groups  # not on groups --help's path
 
     obj = app_context(ctx)
     render(groups.snapshot_history(group_id), obj.output, kind=GroupSnapshot)
@@ -255,8 +245,8 @@ def undo(
 
     Example: kctl groups undo billing --yes
     """
-    from kctl.models import OffsetResetResult
-    from kctl.services import groups
+    from kctl.models import OffsetResetResult  # not on groups --help's path
+    from kctl.services import groups  # not on groups --help's path
 
     obj = app_context(ctx)
     wait = _wait_empty(wait_empty, not dry_run)
@@ -279,9 +269,7 @@ def delete_offsets(
 
     Example: kctl groups delete-offsets billing orders payments:0,1 --yes
     """
-    from kctl.models import OperationResult
-    from kctl.parsing import parse_topic_partitions
-    from kctl.services import groups
+    from kctl.services import groups  # not on groups --help's path
 
     obj = app_context(ctx)
     conf, wanted = obj.client_conf(), parse_topic_partitions([*(topic_args or ()), *topics])

@@ -10,6 +10,8 @@ from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context, no_empty_names
 from kctl.cli.options import Duration
 from kctl.errors import UsageError
+from kctl.render import render
+from kctl.render.groups import follow
 
 
 def groups_lag(
@@ -29,10 +31,8 @@ def groups_lag(
 
     Example: kctl groups lag billing --watch --interval 5s
     """
-    from kctl.models import LagReport
-    from kctl.render import render
-    from kctl.render.groups import follow
-    from kctl.services.groups import lag
+    from kctl.models import LagReport  # not on groups --help's path
+    from kctl.services.groups import lag  # not on groups --help's path
 
     obj = app_context(ctx)
     seconds = interval

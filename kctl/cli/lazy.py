@@ -12,10 +12,13 @@ without building them; a unit test keeps those summaries equal to the commands' 
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 
-from typer.core import TyperGroup
+import typer
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,6 @@ GLOBAL_OPTIONS_EPILOG = (
 
 def summary_of(help_text: str | None) -> str:
     """The first paragraph of a help text, on one line (what command lists show, never cut)."""
-    import inspect
-
     first = inspect.cleandoc(help_text or "").split("\n\n", 1)[0]
     return " ".join(first.replace("\b", " ").split())
 
@@ -62,9 +63,6 @@ def finish(command) -> None:
 def build(name: str, lazy: Lazy, group: "LazyGroup"):
     """The click command typer would have made had the target been registered on the root app
     (`app.command(name)(f)` or `app.add_typer(sub, name=name)`), with the root's settings."""
-    import typer
-    import typer.main
-
     target = lazy.load()
     scratch = typer.Typer(add_completion=False)  # only to let typer fill in its registration defaults
     if isinstance(target, typer.Typer):
@@ -123,8 +121,6 @@ class LazyCommands(MutableMapping):
         """The built command, or a stand-in carrying only its summary (for the help listing)."""
         if name in self._built:
             return self._built[name]
-        from typer.core import TyperCommand
-
         entry = self._lazy[name]
         return TyperCommand(name, help=entry.summary, short_help=entry.summary, hidden=entry.hidden)
 

@@ -7,8 +7,12 @@ from typing import Optional
 
 import typer
 
+from kctl.cli.confirm import approve, plural
 from kctl.cli.context import app_context
 from kctl.cli.options import Duration
+from kctl.errors import UsageError
+from kctl.models import LocalInstance
+from kctl.render import render
 
 app = typer.Typer(help="Run Apache Kafka (KRaft) locally, on the ports of an instance.", no_args_is_help=True)
 
@@ -28,10 +32,7 @@ INSTANCE = typer.Option(None, "--instance", "-i", help="Instance number (default
 def _approve_wipe(ctx: typer.Context, instances, yes: bool, dry_run: bool) -> bool:
     """--reset wipes data: the same plan, question and --yes as every destructive command.
     False: --dry-run (the plan was rendered; nothing started, stopped or wiped)."""
-    from kctl.cli.confirm import approve, plural
-    from kctl.errors import UsageError
-    from kctl.render import render
-    from kctl.services import local
+    from kctl.services import local  # not on local --help's path
 
     if instances is None:
         if dry_run:
@@ -74,8 +75,7 @@ def up(
 
     Example: kctl local up --brokers 3 -i 1 --temporal
     """
-    from kctl.render import render
-    from kctl.services import local
+    from kctl.services import local  # not on local --help's path
 
     obj = app_context(ctx)
     if not _approve_wipe(ctx, [_instance(ctx, instance)] if reset else None, yes, dry_run):
@@ -123,8 +123,7 @@ def down(
 
     Example: kctl local down --all
     """
-    from kctl.render import render
-    from kctl.services import local
+    from kctl.services import local  # not on local --help's path
 
     obj = app_context(ctx)
     wiped = (local.known_instances() if all_instances else [_instance(ctx, instance)]) if reset else None
@@ -137,8 +136,6 @@ def down(
     if reset:
         for result in results:
             local.wipe(result.instance)
-    from kctl.models import LocalInstance
-
     render(results, obj.output, kind=LocalInstance)
 
 
@@ -149,9 +146,7 @@ def status(ctx: typer.Context, instance: Optional[int] = typer.Option(
 
     Example: kctl local status -o json
     """
-    from kctl.models import LocalInstance
-    from kctl.render import render
-    from kctl.services import local
+    from kctl.services import local  # not on local --help's path
 
     obj = app_context(ctx)
     only = instance if instance is not None else obj.instance
@@ -174,7 +169,7 @@ def logs(
 
     Example: kctl local logs --follow -n 100
     """
-    from kctl.services import local
+    from kctl.services import local  # not on local --help's path
 
     server = next(iter(_servers(schema_registry=schema_registry, temporal=temporal, oidc=oidc, connect=connect)), None)
     path = local.log_path(_instance(ctx, instance), broker, server)

@@ -16,6 +16,7 @@ says what it is now (`kctl produce -F json`: renamed to --input).
 
 from __future__ import annotations
 
+import re
 import sys
 from contextlib import contextmanager
 from enum import Enum
@@ -25,6 +26,7 @@ import typer
 from kctl.cli.clicklib import ParamType
 from kctl.cli.complete import complete_topics
 from kctl.cli.context import no_empty_names
+from kctl.errors import UsageError
 from kctl.models.choices import GROUP_PROTOCOLS, REMOTE_ASSIGNORS
 
 # KIP-848 (consume --group, e2e run): the group protocol and the consumer protocol's broker-side assignor.
@@ -87,8 +89,6 @@ def topics_option(help: str = "A topic (repeatable; the same as the TOPIC argume
 
 def one_topic(argument: str | None, option: str | None, required: bool = True) -> str | None:
     """TOPIC as the argument or -t/--topic (the same thing; not two different ones)."""
-    from kctl.errors import UsageError
-
     if argument is not None and option is not None and argument != option:
         raise UsageError(f"two topics given: {argument} and -t {option}")
     if required and argument is None and option is None:
@@ -98,8 +98,6 @@ def one_topic(argument: str | None, option: str | None, required: bool = True) -
 
 def some_topics(arguments, options, required: bool = True) -> list[str]:
     """TOPIC... arguments and -t/--topic options together, in order, each once."""
-    from kctl.errors import UsageError
-
     names = list(dict.fromkeys([*(arguments or ()), *(options or ())]))
     if required and not names:
         raise UsageError("name the topics: TOPIC... (or -t/--topic TOPIC)")
@@ -126,8 +124,7 @@ class Duration(ParamType):
             self.name = "MS"
 
     def convert(self, value, param, ctx):
-        from kctl.errors import UsageError
-        from kctl.parsing import parse_duration_ms
+        from kctl.parsing import parse_duration_ms  # not on --help's path
 
         option = _option_name(param)
         if isinstance(value, (int, float)) and not isinstance(value, bool):  # a default
@@ -153,8 +150,6 @@ class Duration(ParamType):
 
 
 def _is_number(text: str) -> bool:
-    import re
-
     return bool(re.fullmatch(r"[0-9]+(\.[0-9]+)?", text))
 
 
@@ -176,7 +171,7 @@ class Time(ParamType):
     name = "TIME"
 
     def convert(self, value, param, ctx):
-        from kctl.parsing import parse_time
+        from kctl.parsing import parse_time  # not on --help's path
 
         parse_time(str(value), option=_option_name(param))  # a bad value: kctl's UsageError (exit 2)
         return value
@@ -191,7 +186,7 @@ class Position(ParamType):
         self.end = end  # "from" or "until"
 
     def convert(self, value, param, ctx):
-        from kctl.services.consume.options import parse_from, parse_until
+        from kctl.services.consume.options import parse_from, parse_until  # not on --help's path
 
         (parse_from if self.end == "from" else parse_until)(str(value))  # a bad value: kctl's UsageError
         return value
@@ -274,8 +269,6 @@ def console_property_hint(key: str) -> str | None:
 
 def output_hint(value: str) -> str | None:
     """`-o VALUE` that is not an output format but a kcat offset (`kctl consume T -o beginning`)."""
-    import re
-
     text = value.strip()
     if text in ("beginning", "end", "stored") or re.fullmatch(r"-?[0-9]+", text):
         return f"-o is the output format here (table|wide|csv|json|yaml); kcat's -o {text} is kctl's --from {text}"

@@ -11,7 +11,9 @@ from kctl.cli.clicklib import ParameterSource
 from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context, no_empty_names, positive_number
 from kctl.cli.options import Duration
-from kctl.errors import UsageError
+from kctl.errors import PartialFailure, UsageError
+from kctl.render import render
+from kctl.render.moving import interval_line, percentile_plot
 
 app = typer.Typer(help="Measure a cluster: throughput and latency percentiles (HDR histograms).", no_args_is_help=True)
 
@@ -31,21 +33,14 @@ PLOT = typer.Option(False, "--plot", help="Draw the latency percentile curve (st
 
 
 def _show(obj, result, plot: bool) -> None:
-    from kctl.render import render
-    from kctl.render.moving import percentile_plot
-
     render(result, obj.output)
     if plot:
         sys.stderr.write("\n".join(percentile_plot(result.latency)) + "\n")
     if result.failed:
-        from kctl.errors import PartialFailure
-
         raise PartialFailure(f"{result.failed} records were not acknowledged")
 
 
 def _interval(test: str, obj):
-    from kctl.render.moving import interval_line
-
     def show(interval) -> None:
         if obj.quiet:  # -q: progress lines are silenced, the result is not
             return
@@ -81,7 +76,7 @@ def produce(
 
     Example: kctl perf produce bench -n 1000000 -s 100 --throughput 50000 -o json
     """
-    from kctl.services.perf import ProducePerfOptions, run_produce
+    from kctl.services.perf import ProducePerfOptions, run_produce  # not on perf --help's path
 
     obj = app_context(ctx)
     if payload_file is not None and ctx.get_parameter_source("record_size") is not ParameterSource.DEFAULT:
@@ -107,7 +102,7 @@ def consume(
 
     Example: kctl perf consume bench -n 1000000
     """
-    from kctl.services.perf import run_consume
+    from kctl.services.perf import run_consume  # not on perf --help's path
 
     obj = app_context(ctx)
     _show(obj, run_consume(obj.client_conf(), topic, records, group, interval, _interval("consume", obj), obj.timeout), plot)
@@ -128,7 +123,7 @@ def latency(
 
     Example: kctl perf latency bench-latency -n 5000 --plot
     """
-    from kctl.services.perf import run_latency
+    from kctl.services.perf import run_latency  # not on perf --help's path
 
     obj = app_context(ctx)
     _show(obj, run_latency(obj.client_conf(), topic, records, size, acks, _interval("latency", obj), interval,

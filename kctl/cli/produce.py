@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from enum import Enum
 from typing import List, Optional
@@ -12,7 +14,10 @@ from kctl import partitioners, serde
 from kctl.cli.complete import complete_topics
 from kctl.cli.context import app_context, no_empty_names, positive_number
 from kctl.cli.options import Duration, one_topic, topic_option
-from kctl.inputs import COMPRESSIONS, FORMATS
+from kctl.errors import PartialFailure, UsageError
+from kctl.inputs import COMPRESSIONS, FORMATS, compile_template, parse_escapes
+from kctl.models.choices import SCHEMA_FORMATS, SUBJECT_STRATEGIES
+from kctl.render import render
 
 
 def _choices(name: str, values) -> type[Enum]:
@@ -27,8 +32,8 @@ InputCompression = _choices("InputCompression", COMPRESSIONS)
 Compression = _choices("Compression", ("none", "gzip", "snappy", "lz4", "zstd"))
 Acks = _choices("Acks", ("0", "1", "all"))
 OnError = _choices("OnError", ("stop", "skip"))
-SchemaFormat = _choices("SchemaFormat", ("avro", "protobuf", "json-schema"))  # = kctl.kafka.schema_registry.FORMATS
-SubjectStrategy = _choices("SubjectStrategy", ("topic", "record", "topic-record"))
+SchemaFormat = _choices("SchemaFormat", SCHEMA_FORMATS)
+SubjectStrategy = _choices("SubjectStrategy", SUBJECT_STRATEGIES)
 
 
 def produce(
@@ -92,8 +97,7 @@ def produce(
 
     Example: kctl produce orders --file orders.jsonl.gz --input envelope --compression lz4
     """
-    from kctl.errors import UsageError
-    from kctl.services import produce as service
+    from kctl.services import produce as service  # not on produce --help's path
 
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
@@ -109,14 +113,12 @@ def produce(
     if delimiter == "":
         raise UsageError("--delimiter must not be empty")
     if template is not None:
-        from kctl.inputs import compile_template
-
         if key_separator is not None or delimiter is not None or input_ != InputFormat.line:
             raise UsageError("-f/--format is the record template: it replaces -K, -D and --input")
         key_separator, delimiter = compile_template(template)
     registry_settings = None
     if value_format is not None or key_format is not None:
-        from kctl.services.schemas.settings import registry_settings as settings_of
+        from kctl.services.schemas.settings import registry_settings as settings_of  # not on produce --help's path
 
         registry_settings = settings_of(schema_registry, obj.context, obj.registry_data, obj.target.instance, obj.timeout)
     progress = _Progress() if obj.progress_on_stderr and not report else None
@@ -180,15 +182,11 @@ def produce(
     if report_writer is not None:
         report_writer.finish()
     elif obj.output in ("json", "yaml"):
-        from kctl.render import render
-
         render(summary, obj.output)
 
 
 def _escapes(text):
     """-D/-K text with escapes read (\\t, \\0, \\x1e); a compiled --format template gives bytes already."""
-    from kctl.inputs import parse_escapes
-
     return parse_escapes(text) if isinstance(text, str) else text
 
 
@@ -203,8 +201,6 @@ class _Report:
         self.lost: str | None = None
 
     def __call__(self, item: dict) -> None:
-        import json
-
         if not self.closed:
             try:
                 sys.stdout.write(json.dumps(item) + "\n")
@@ -218,13 +214,9 @@ class _Report:
             except OSError as exc:
                 self._close(exc)
         if self.lost:
-            from kctl.errors import PartialFailure
-
             raise PartialFailure(f"cannot write to stdout: {self.lost}", hint="the messages were sent; the report was lost")
 
     def _close(self, exc: OSError) -> None:
-        import os
-
         self.closed = True
         if not isinstance(exc, BrokenPipeError):
             self.lost = exc.strerror or str(exc)
@@ -274,8 +266,8 @@ class _Progress:
 
     def update(self, done: int, total: int | None, messages: int) -> None:
         if self._bar is None:
-            from rich.console import Console
-            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.console import Console  # heavy: rich
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn  # heavy: rich
 
             columns = [TextColumn("{task.fields[messages]:,} msgs"), BarColumn(), DownloadColumn()]
             if total:

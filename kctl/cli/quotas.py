@@ -8,7 +8,10 @@ import typer
 
 from kctl.cli.confirm import DRY_RUN, YES, approve, would_change
 from kctl.cli.context import app_context
+from kctl.config.client_conf import parse_key_values
+from kctl.models import QuotaEntry
 from kctl.models.choices import CLIENT_QUOTA_KEYS, IP_QUOTA_KEYS
+from kctl.render import render
 
 app = typer.Typer(help="List, set and delete client quotas (users, client ids, IP addresses); resolve which applies.",
                   no_args_is_help=True)
@@ -22,7 +25,7 @@ DEFAULT_IP = typer.Option(False, "--default-ip", help="The default IP entity.")
 
 
 def _entity(user, default_user, client_id, default_client_id, ip, default_ip) -> dict:
-    from kctl.services.quotas import entity_of
+    from kctl.services.quotas import entity_of  # not on quotas --help's path
 
     return entity_of(user, default_user, client_id, default_client_id, ip, default_ip)
 
@@ -35,9 +38,7 @@ def list_(ctx: typer.Context, user: Optional[str] = USER, default_user: bool = D
 
     Example: kctl quotas list --user alice -o json
     """
-    from kctl.models import QuotaEntry
-    from kctl.render import render
-    from kctl.services import quotas
+    from kctl.services import quotas  # not on quotas --help's path
 
     obj = app_context(ctx)
     named = any(v is not None for v in (user, client_id, ip)) or default_user or default_client_id or default_ip
@@ -53,8 +54,7 @@ def describe(ctx: typer.Context, user: Optional[str] = USER, default_user: bool 
 
     Example: kctl quotas describe --user alice --default-client-id
     """
-    from kctl.render import render
-    from kctl.services import quotas
+    from kctl.services import quotas  # not on quotas --help's path
 
     obj = app_context(ctx)
     entity = _entity(user, default_user, client_id, default_client_id, ip, default_ip)
@@ -80,9 +80,7 @@ def set_(ctx: typer.Context, user: Optional[str] = USER, default_user: bool = DE
 
     Example: kctl quotas set --user alice --set producer_byte_rate=1048576,consumer_byte_rate=2097152 --yes
     """
-    from kctl.config.client_conf import parse_key_values
-    from kctl.render import render
-    from kctl.services import quotas
+    from kctl.services import quotas  # not on quotas --help's path
 
     obj = app_context(ctx)
     entity = _entity(user, default_user, client_id, default_client_id, ip, default_ip)
@@ -105,8 +103,7 @@ def delete(ctx: typer.Context, user: Optional[str] = USER, default_user: bool = 
 
     Example: kctl quotas delete --user alice --key producer_byte_rate --yes
     """
-    from kctl.render import render
-    from kctl.services import quotas
+    from kctl.services import quotas  # not on quotas --help's path
 
     obj = app_context(ctx)
     entity = _entity(user, default_user, client_id, default_client_id, ip, default_ip)
@@ -124,8 +121,7 @@ def resolve(ctx: typer.Context, user: Optional[str] = USER, client_id: Optional[
 
     Example: kctl quotas resolve --user alice --client-id billing-app
     """
-    from kctl.render import render
-    from kctl.services import quotas
+    from kctl.services import quotas  # not on quotas --help's path
 
     obj = app_context(ctx)
     render(quotas.resolve(obj.client_conf(), obj.timeout, user, client_id, ip), obj.output)

@@ -9,24 +9,27 @@ import typer
 
 from kctl.cli.confirm import DRY_RUN, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
+from kctl.errors import CheckFailed
+from kctl.models import SchemaSubject
+from kctl.models.choices import SCHEMA_TYPES
+from kctl.render import render
+from kctl.services import schemas
 
 app = typer.Typer(help="Schema Registry subjects and schemas (Confluent API; `kctl local up --schema-registry`).",
                   no_args_is_help=True)
 
-SchemaType = Enum("SchemaType", {name: name for name in ("avro", "protobuf", "json")}, type=str)
+SchemaType = Enum("SchemaType", {name: name for name in SCHEMA_TYPES}, type=str)
 REGISTRY = typer.Option(None, "--schema-registry", help="Schema Registry URL (default: $KCTL_SCHEMA_REGISTRY, the context's, or the local instance's).")
 
 
 def _settings(ctx: typer.Context, url: Optional[str]):
-    from kctl.services.schemas.settings import registry_settings
+    from kctl.services.schemas.settings import registry_settings  # not on schemas --help's path
 
     obj = app_context(ctx)
     return registry_settings(url, obj.context, obj.registry_data, obj.target.instance, obj.timeout)
 
 
 def _render(ctx: typer.Context, data, kind=None) -> None:
-    from kctl.render import render
-
     render(data, app_context(ctx).output, kind=kind)
 
 
@@ -37,9 +40,6 @@ def list_(ctx: typer.Context, deleted: bool = typer.Option(False, "--deleted", h
 
     Example: kctl schemas list -o json
     """
-    from kctl.models import SchemaSubject
-    from kctl.services import schemas
-
     _render(ctx, schemas.list_subjects(_settings(ctx, schema_registry), deleted), SchemaSubject)
 
 
@@ -53,8 +53,6 @@ def get(ctx: typer.Context, subject: Optional[str] = typer.Argument(None, help="
 
     Example: kctl schemas get orders-value --version 2
     """
-    from kctl.services import schemas
-
     _render(ctx, schemas.get(_settings(ctx, schema_registry), subject, version, schema_id))
 
 
@@ -67,8 +65,6 @@ def register(ctx: typer.Context, subject: str = typer.Argument(..., help="The su
 
     Example: kctl schemas register orders-value order.avsc
     """
-    from kctl.services import schemas
-
     _render(ctx, schemas.register(_settings(ctx, schema_registry), subject, file, schema_type.value if schema_type else None))
 
 
@@ -82,9 +78,6 @@ def check(ctx: typer.Context, subject: str = typer.Argument(..., help="The subje
 
     Example: kctl schemas check orders-value order-v2.avsc
     """
-    from kctl.errors import CheckFailed
-    from kctl.services import schemas
-
     result = schemas.check(_settings(ctx, schema_registry), subject, file, schema_type.value if schema_type else None)
     _render(ctx, result)
     if not result.compatible:
@@ -100,8 +93,6 @@ def delete(ctx: typer.Context, subject: str = typer.Argument(..., help="The subj
 
     Example: kctl schemas delete old-value --permanent --yes
     """
-    from kctl.services import schemas
-
     settings = _settings(ctx, schema_registry)
     go, plan = approved(app_context(ctx), lambda: schemas.delete_plan(settings, subject, version, permanent),
                         lambda p: f"{'permanently ' if permanent else ''}delete {plural(len(p.versions), 'version')} of "
@@ -119,6 +110,4 @@ def config(ctx: typer.Context, subject: Optional[str] = typer.Argument(None, hel
 
     Example: kctl schemas config orders-value --set-compatibility FULL
     """
-    from kctl.services import schemas
-
     _render(ctx, schemas.config(_settings(ctx, schema_registry), subject, set_compatibility))

@@ -9,8 +9,8 @@ import typer
 
 from kctl.cli.context import app_context
 from kctl.cli.options import WHERE_HELP, Position, where_reported
-
-_SERDE_NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")  # = kctl.serde.NAMES
+from kctl.models.choices import SERDE_NAMES
+from kctl.render import render
 
 
 def search(
@@ -25,8 +25,8 @@ def search(
     count: bool = typer.Option(False, "--count", help="Print only the records read and matched per partition."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Worker processes (1..64; default: the CPU count)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", metavar="TEMPLATE", help="Record template, as consume's -f (e.g. '%p:%o %k=%v')."),
-    key_deserializer: Optional[str] = typer.Option(None, "--key-deserializer", metavar="NAME", help=f"How to show keys: {', '.join(_SERDE_NAMES)}."),
-    value_deserializer: Optional[str] = typer.Option(None, "--value-deserializer", metavar="NAME", help=f"How to show values: {', '.join(_SERDE_NAMES)}."),
+    key_deserializer: Optional[str] = typer.Option(None, "--key-deserializer", metavar="NAME", help=f"How to show keys: {', '.join(SERDE_NAMES)}."),
+    value_deserializer: Optional[str] = typer.Option(None, "--value-deserializer", metavar="NAME", help=f"How to show values: {', '.join(SERDE_NAMES)}."),
     pretty: bool = typer.Option(False, "--pretty", help="Indent JSON values (and -o json records)."),
 ):
     """Find records by a CEL expression (--where), every partition, in parallel.
@@ -37,9 +37,9 @@ def search(
 
     Example: kctl search orders --from -6h --where 'value.status == "failed" && value.amount > 490.0'
     """
-    from kctl.services import search as service
-    from kctl.services.consume.options import parse_from, parse_until
-    from kctl.services.where import compile_where
+    from kctl.services import search as service  # not on search --help's path
+    from kctl.services.consume.options import parse_from, parse_until  # not on search --help's path
+    from kctl.services.where import compile_where  # not on search --help's path
 
     obj = app_context(ctx)
     expression = compile_where(where)  # before any connection: syntax errors, unknown variables
@@ -60,8 +60,6 @@ def search(
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
         if count:
-            from kctl.render import render
-
             render(result.counts, obj.output)
 
     with where_reported(expression):

@@ -10,6 +10,9 @@ import typer
 
 from kctl.cli.confirm import DRY_RUN, YES, approve, plural, where
 from kctl.cli.context import app_context
+from kctl.errors import CheckFailed, UsageError
+from kctl.parsing import check_writable
+from kctl.render import render
 
 ONLY = typer.Option(None, "--only", metavar="KINDS", help="Only these kinds: topics,acls,users,quotas,broker_configs.")
 FILE = typer.Option(..., "--file", "-f", metavar="FILE|DIR", help="The ClusterState document (a folder: every .yaml/.json in it).")
@@ -30,9 +33,7 @@ def export(
 
     Example: kctl export -i 1 --only topics,acls -f cluster.yaml
     """
-    from kctl.errors import UsageError
-    from kctl.parsing import check_writable
-    from kctl.services import state
+    from kctl.services import state  # not on export --help's path
 
     obj = app_context(ctx)
     kinds = state.parse_sections(only, "--only")
@@ -66,9 +67,7 @@ def diff(
 
     Example: kctl diff -f cluster.yaml --ignore 'topics/tmp-*/*'   |   kctl diff -i 0 --to-instance 1
     """
-    from kctl.errors import CheckFailed, UsageError
-    from kctl.render import render
-    from kctl.services import state
+    from kctl.services import state  # not on export --help's path
 
     obj = app_context(ctx)
     other = (to_instance, to_context, to_bootstrap)
@@ -89,8 +88,6 @@ def diff(
 
 
 def _one_prune(prune, prune_all: bool) -> None:
-    from kctl.errors import UsageError
-
     if prune is not None and prune_all:
         raise UsageError("give --prune KINDS or --prune-all, not both")
 
@@ -100,8 +97,7 @@ def plan(ctx: typer.Context, file: str = FILE, prune: Optional[str] = PRUNE, pru
 
     Example: kctl plan -f cluster.yaml --prune acls
     """
-    from kctl.render import render
-    from kctl.services import state
+    from kctl.services import state  # not on export --help's path
 
     obj = app_context(ctx)
     _one_prune(prune, prune_all)
@@ -129,9 +125,7 @@ def apply(
 
     Example: kctl apply -f cluster.yaml --yes
     """
-    from kctl.errors import UsageError
-    from kctl.render import render
-    from kctl.services import state
+    from kctl.services import state  # not on export --help's path
 
     obj = app_context(ctx)
     if (file is None) == (undo is None):

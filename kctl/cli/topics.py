@@ -9,22 +9,30 @@ import typer
 from kctl.cli.complete import complete_topics
 from kctl.cli.confirm import DRY_RUN, EXECUTE, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
-from kctl.cli.options import CONFIG_OPTION, DELETE_OPTION, VALIDATE_ONLY, Position, one_topic, some_topics, topic_option, topics_option
-from kctl.errors import UsageError
+from kctl.cli.options import (
+    CONFIG_OPTION,
+    DELETE_OPTION,
+    VALIDATE_ONLY,
+    Position,
+    one_topic,
+    some_topics,
+    topic_option,
+    topics_option,
+    where_reported,
+)
+from kctl.config.client_conf import parse_key_values
+from kctl.errors import PartialFailure, UsageError
+from kctl.models.choices import MAX_PARTITIONS, MAX_REPLICATION
+from kctl.parsing import parse_int, parse_partition_offsets
+from kctl.render import render
 
 app = typer.Typer(help="Create, inspect, change and delete topics.", no_args_is_help=True)
-
-# librdkafka's limits (at most 100000 partitions per topic, 10000 replicas; the wire would
-# allow 2^31-1): larger numbers are usage errors, not failures deep in the client.
-MAX_PARTITIONS = 100_000  # kctl.client.admin.topics.MAX_PARTITIONS (not imported: start-up speed)
-MAX_REPLICATION = 10_000
 
 
 def _finish(obj, result, failure=None) -> None:
     """Render an OperationResult (one row per item), then fail if any item failed."""
-    from kctl.models import OperationResult
-    from kctl.render import render
-    from kctl.services import topics
+    from kctl.models import OperationResult  # not on topics --help's path
+    from kctl.services import topics  # not on topics --help's path
 
     render(result, obj.output, kind=OperationResult)
     error = (failure or topics.failure)(result)
@@ -50,9 +58,8 @@ def list_(
 
     Example: kctl topics list 'orders.*' --under-replicated --sizes -o json
     """
-    from kctl.models import TopicSize, TopicSummary
-    from kctl.render import render
-    from kctl.services import topics
+    from kctl.models import TopicSize, TopicSummary  # not on topics --help's path
+    from kctl.services import topics  # not on topics --help's path
 
     chosen = {"under-replicated": under_replicated, "under-min-isr": under_min_isr, "at-min-isr": at_min_isr,
               "offline": offline, "unavailable": unavailable}
@@ -75,9 +82,8 @@ def describe(
 
     Example: kctl topics describe orders payments -o yaml
     """
-    from kctl.models import TopicDetail
-    from kctl.render import render
-    from kctl.services import topics
+    from kctl.models import TopicDetail  # not on topics --help's path
+    from kctl.services import topics  # not on topics --help's path
 
     obj = app_context(ctx)
     names = some_topics(names, topic)
@@ -107,8 +113,7 @@ def create(
 
     Example: kctl topics create orders payments -p 6 -r 3 -c retention.ms=86400000
     """
-    from kctl.config.client_conf import parse_key_values
-    from kctl.services import topics
+    from kctl.services import topics  # not on topics --help's path
 
     obj = app_context(ctx)
     names = some_topics(names, topic)
@@ -132,7 +137,7 @@ def delete(
 
     Example: kctl topics delete --regex 'tmp-.*' --yes
     """
-    from kctl.services import plans, topics
+    from kctl.services import plans, topics  # not on topics --help's path
 
     obj = app_context(ctx)
     names = some_topics(names, topic, required=False)
@@ -163,8 +168,7 @@ def alter_config(
 
     Example: kctl topics alter-config orders -c retention.ms=3600000 --delete cleanup.policy
     """
-    from kctl.config.client_conf import parse_key_values
-    from kctl.services import configs
+    from kctl.services import configs  # not on topics --help's path
 
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
@@ -188,7 +192,7 @@ def add_partitions(
 
     Example: kctl topics add-partitions orders --to 12
     """
-    from kctl.services import topics
+    from kctl.services import topics  # not on topics --help's path
 
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
@@ -211,8 +215,7 @@ def delete_records(
 
     Example: kctl topics delete-records orders --before 0:1500 --before 1:1200 --yes
     """
-    from kctl.parsing import parse_partition_offsets
-    from kctl.services import plans, topics
+    from kctl.services import plans, topics  # not on topics --help's path
 
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
@@ -239,9 +242,8 @@ def partition_for(
 
     Example: kctl topics partition-for orders customer-1 customer-2
     """
-    from kctl.models import KeyPartition
-    from kctl.render import render
-    from kctl.services import produce
+    from kctl.models import KeyPartition  # not on topics --help's path
+    from kctl.services import produce  # not on topics --help's path
 
     obj = app_context(ctx)
     if topic is not None and topic_arg is not None:  # with -t every argument is a key
@@ -264,9 +266,8 @@ def topics_lag(
 
     Example: kctl topics lag orders -o json
     """
-    from kctl.models import LagReport
-    from kctl.render import render
-    from kctl.services.groups import lag
+    from kctl.models import LagReport  # not on topics --help's path
+    from kctl.services.groups import lag  # not on topics --help's path
 
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
@@ -292,13 +293,10 @@ def dump(
 
     Example: kctl topics dump orders payments -d backup/ --compression zstd
     """
-    from kctl.cli.progress import ProgressLine
-    from kctl.render import render
-    from kctl.services.consume.options import parse_from, parse_until
-    from kctl.services.dump import dump as run_dump
-
-    from kctl.cli.options import where_reported
-    from kctl.services.where import compile_where
+    from kctl.cli.progress import ProgressLine  # not on topics --help's path
+    from kctl.services.consume.options import parse_from, parse_until  # not on topics --help's path
+    from kctl.services.dump import dump as run_dump  # not on topics --help's path
+    from kctl.services.where import compile_where  # not on topics --help's path
 
     obj = app_context(ctx)
     names = some_topics(names, topic)
@@ -327,10 +325,8 @@ def restore(
 
     Example: kctl topics restore backup/ -i 1 --to orders-restored
     """
-    from kctl.cli.progress import ProgressLine
-    from kctl.errors import PartialFailure
-    from kctl.render import render
-    from kctl.services.dump import restore as run_restore
+    from kctl.cli.progress import ProgressLine  # not on topics --help's path
+    from kctl.services.dump import restore as run_restore  # not on topics --help's path
 
     obj = app_context(ctx)
     progress = ProgressLine("restored") if obj.progress_on_stderr else None
@@ -344,15 +340,13 @@ def restore(
         raise PartialFailure(f"{summary.written} of {summary.expected} records acknowledged")
 
 
-
 THROTTLE = typer.Option(None, "--throttle", metavar="BYTES/S", min=1,
                         help="Replication throttle on the brokers involved while the replicas copy (bytes per second).")
 
 
 def _plan(obj, start, yes: bool, dry_run: bool) -> None:
     """The reassignment plan; started once approved (kctl.cli.confirm)."""
-    from kctl.render import render
-    from kctl.services import replicas
+    from kctl.services import replicas  # not on topics --help's path
 
     def moving(plan) -> list:
         return [m for m in plan.moves if m.status == "planned"]
@@ -382,7 +376,7 @@ def set_replication(
 
     Example: kctl topics set-replication orders --factor 3 --execute
     """
-    from kctl.services import replicas
+    from kctl.services import replicas  # not on topics --help's path
 
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
@@ -406,8 +400,7 @@ def move(
 
     Example: kctl topics move orders --brokers 1,2,3 --execute --throttle 10000000
     """
-    from kctl.parsing import parse_int
-    from kctl.services import replicas
+    from kctl.services import replicas  # not on topics --help's path
 
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)

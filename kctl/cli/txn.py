@@ -10,7 +10,10 @@ from kctl.cli.complete import complete_topics
 from kctl.cli.confirm import DRY_RUN, YES, approve
 from kctl.cli.context import app_context, no_empty_names
 from kctl.cli.options import Duration, one_topic, topic_option
+from kctl.errors import TransactionAbortable, TransactionFatal
 from kctl.models.choices import TXN_STATES, help_list
+from kctl.parsing import parse_partitions
+from kctl.render import render
 
 # Wire types of the values (ids and epochs): larger numbers are usage errors before any request.
 INT16_MAX, INT32_MAX, INT64_MAX = 2**15 - 1, 2**31 - 1, 2**63 - 1
@@ -38,9 +41,8 @@ def list_(
 
     Example: kctl txn list --state ongoing -o json
     """
-    from kctl.models import TransactionSummary
-    from kctl.render import render
-    from kctl.services import txn
+    from kctl.models import TransactionSummary  # not on txn --help's path
+    from kctl.services import txn  # not on txn --help's path
 
     obj = app_context(ctx)
     result = txn.list_transactions(obj.client_conf(), obj.timeout, states, producer_ids, pattern, min_duration_ms)
@@ -57,9 +59,8 @@ def describe(
 
     Example: kctl txn describe payments-tx-0 -o yaml
     """
-    from kctl.models import TransactionDetail
-    from kctl.render import render
-    from kctl.services import txn
+    from kctl.models import TransactionDetail  # not on txn --help's path
+    from kctl.services import txn  # not on txn --help's path
 
     obj = app_context(ctx)
     result = txn.describe_transactions(obj.client_conf(), obj.timeout, transactional_ids)
@@ -84,10 +85,8 @@ def describe_producers(
 
     Example: kctl txn describe-producers orders --partition 0,1
     """
-    from kctl.models import PartitionProducers
-    from kctl.parsing import parse_partitions
-    from kctl.render import render
-    from kctl.services import txn
+    from kctl.models import PartitionProducers  # not on txn --help's path
+    from kctl.services import txn  # not on txn --help's path
 
     obj = app_context(ctx)
     rows = txn.describe_producers(obj.client_conf(), obj.timeout, one_topic(topic_arg, topic), parse_partitions(partitions), broker)
@@ -115,9 +114,7 @@ def find_hanging(
 
     Example: kctl txn find-hanging --broker 1 -o json
     """
-    from kctl.parsing import parse_partitions
-    from kctl.render import render
-    from kctl.services import txn
+    from kctl.services import txn  # not on txn --help's path
 
     obj = app_context(ctx)
     report = txn.find_hanging(obj.client_conf(), obj.timeout, broker, one_topic(topic_arg, topic, required=False),
@@ -150,8 +147,7 @@ def abort(
 
     Example: kctl txn abort orders -p 3 --start-offset 1200 --yes
     """
-    from kctl.render import render
-    from kctl.services import txn
+    from kctl.services import txn  # not on txn --help's path
 
     obj = app_context(ctx)
     topic = one_topic(topic_arg, topic)
@@ -180,9 +176,7 @@ def run_(
 
     Example: kctl txn run script.yaml -o json
     """
-    from kctl.errors import TransactionAbortable, TransactionFatal
-    from kctl.render import render
-    from kctl.services.txn_script import run_script
+    from kctl.services.txn_script import run_script  # not on txn --help's path
 
     obj = app_context(ctx)
     result = run_script(obj.client_conf(), script, transactional_id, obj.timeout)

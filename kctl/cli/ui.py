@@ -8,6 +8,9 @@ import typer
 
 from kctl import install_hint
 from kctl.cli.context import app_context
+from kctl.errors import ConfigError, UsageError
+from kctl.parsing import parse_choice
+from kctl.tui.data import DataSource
 
 SCREENS = ("cluster", "topics", "groups")
 
@@ -22,12 +25,9 @@ def ui(
 
     Example: kctl ui -i 0 --allow-writes
     """
-    from kctl.errors import ConfigError, UsageError
-    from kctl.parsing import parse_choice
-
     first = parse_choice(screen, SCREENS, "--screen")
     try:
-        from kctl.tui.app import KctlApp
+        from kctl.tui.app import KctlApp  # not on ui --help's path
     except ImportError as exc:
         if getattr(exc, "name", "") and not str(exc.name).startswith("textual"):
             raise
@@ -35,8 +35,7 @@ def ui(
     if not (sys.stdin.isatty() and sys.stdout.isatty()):  # Textual would wait for a terminal's answers forever
         raise UsageError("kctl ui needs a terminal: stdin and stdout must be one",
                          hint="run it in a terminal, not with input or output redirected")
-    from kctl.tui.data import DataSource
-    from kctl.tui.targets import UiTarget
+    from kctl.tui.targets import UiTarget  # not on ui --help's path
 
     obj = app_context(ctx)
     where = obj.target

@@ -8,10 +8,14 @@ import typer
 
 from kctl.cli.confirm import DRY_RUN, YES, approved, plural
 from kctl.cli.context import app_context, no_empty_names
+from kctl.models import OperationResult
+from kctl.models.choices import SCRAM_MECHANISMS
+from kctl.models.security import ScramUser
+from kctl.render import render
 
 app = typer.Typer(help="List, create and delete SCRAM users.", no_args_is_help=True)
 
-MECHANISM = typer.Option("SCRAM-SHA-512", "--mechanism", metavar="SCRAM-SHA-256|SCRAM-SHA-512", help="SCRAM mechanism.")
+MECHANISM = typer.Option("SCRAM-SHA-512", "--mechanism", metavar="|".join(SCRAM_MECHANISMS), help="SCRAM mechanism.")
 
 
 @app.command("list")
@@ -20,9 +24,7 @@ def list_(ctx: typer.Context, users: Optional[List[str]] = typer.Argument(None, 
 
     Example: kctl users list -o json
     """
-    from kctl.models.security import ScramUser
-    from kctl.render import render
-    from kctl.services import security
+    from kctl.services import security  # not on users --help's path
 
     obj = app_context(ctx)
     render(security.list_users(obj.client_conf(), obj.timeout, users), obj.output, kind=ScramUser)
@@ -42,9 +44,7 @@ def create(
 
     Example: KAFKA_PW=... kctl users create alice --password-env KAFKA_PW
     """
-    from kctl.models import OperationResult
-    from kctl.render import render
-    from kctl.services import security
+    from kctl.services import security  # not on users --help's path
 
     obj = app_context(ctx)
     conf = obj.client_conf()
@@ -60,7 +60,7 @@ def create(
 def delete(
     ctx: typer.Context,
     user: str = typer.Argument(..., help="User name.", callback=no_empty_names),
-    mechanism: List[str] = typer.Option([], "--mechanism", metavar="SCRAM-SHA-256|SCRAM-SHA-512",
+    mechanism: List[str] = typer.Option([], "--mechanism", metavar="|".join(SCRAM_MECHANISMS),
                                         help="Credential to delete (repeatable; default: every one the user has)."),
     yes: bool = YES,
     dry_run: bool = DRY_RUN,
@@ -69,9 +69,7 @@ def delete(
 
     Example: kctl users delete alice --yes   (or --mechanism SCRAM-SHA-256 for one of them)
     """
-    from kctl.models import OperationResult
-    from kctl.render import render
-    from kctl.services import plans, security
+    from kctl.services import plans, security  # not on users --help's path
 
     obj = app_context(ctx)
     conf, mechanisms = obj.client_conf(), list(dict.fromkeys(mechanism))

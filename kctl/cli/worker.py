@@ -6,6 +6,7 @@ from typing import Optional
 
 import typer
 
+from kctl.cli.confirm import where
 from kctl.cli.context import app_context, no_empty_names
 from kctl.cli.options import Duration
 
@@ -32,8 +33,7 @@ def run(
 
     Example: kctl worker run -i 0
     """
-    from kctl.cli.confirm import where
-    from kctl.temporal import commands as workflows
+    from kctl.temporal import commands as workflows  # not on worker --help's path
 
     obj = app_context(ctx)
     options = workflows.worker_options(obj.registry_data, obj.target.instance, temporal, namespace, task_queue,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from enum import Enum
 from typing import Optional
 
 import typer
 
+from kctl.cli.confirm import approved, where
 from kctl.cli.context import app_context, no_empty_names
+from kctl.models import ItemResult, OperationResult
+from kctl.render import render
 
 app = typer.Typer(help="Start the Kafka workflows on Temporal (a `kctl worker` runs them).", no_args_is_help=True)
 
@@ -37,12 +41,7 @@ _DRY_RUN = typer.Option(False, "--dry-run", help="Show the workflow's parameters
 def _approve(obj, kind: Kind, params, task_queue: str, yes: bool, dry_run: bool) -> bool:
     """A topic workflow that deletes goes through the gate of every destructive command (kctl.cli.confirm),
     read on the cluster the workflow names; False: --dry-run (the plan or the parameters were rendered)."""
-    import dataclasses
-
-    from kctl.cli.confirm import approved, where
-    from kctl.models import ItemResult, OperationResult
-    from kctl.render import render
-    from kctl.services import plans
+    from kctl.services import plans  # not on workflow --help's path
 
     if kind != Kind.topic or params.operation != "delete":
         if dry_run:
@@ -70,8 +69,7 @@ def _approve(obj, kind: Kind, params, task_queue: str, yes: bool, dry_run: bool)
 
 def _start(ctx, kind: Kind, params_file, temporal, namespace, task_queue, workflow_id, overrides, wait: bool,
            yes: bool = False, dry_run: bool = False):
-    from kctl.render import render
-    from kctl.temporal import commands as workflows
+    from kctl.temporal import commands as workflows  # not on workflow --help's path
 
     obj = app_context(ctx)
     params = workflows.load_params(kind.value, params_file, overrides)
@@ -134,8 +132,7 @@ def result(ctx: typer.Context, workflow_id: str = typer.Argument(..., help="The 
 
     Example: kctl workflow result kctl-e2e-3f2a9c1e0b7d -o json
     """
-    from kctl.render import render
-    from kctl.temporal import commands as workflows
+    from kctl.temporal import commands as workflows  # not on workflow --help's path
 
     obj = app_context(ctx)
     address = workflows.temporal_address(obj.registry_data, obj.target.instance, temporal)

@@ -3,6 +3,12 @@ every kctl command resolves them (bootstrap > instance > context; see kctl.confi
 
 from __future__ import annotations
 
+from kctl.config.client_conf import build_conf
+from kctl.config.contexts import get_context
+from kctl.config.registry import resolve_target
+from kctl.config.state import target_properties
+from kctl.errors import UsageError
+
 
 def resolve_conf(conf: dict | None = None, *, instance: int | None = None, bootstrap: str | None = None,
                  context: str | None = None, registry: str | None = None) -> dict:
@@ -11,12 +17,6 @@ def resolve_conf(conf: dict | None = None, *, instance: int | None = None, boots
     With none of instance/bootstrap/context and a conf holding bootstrap.servers, conf is used
     as it is; otherwise the target is resolved like `kctl -i N` / `-b` / `--context`.
     """
-    from kctl.config.client_conf import build_conf
-    from kctl.errors import UsageError
-    from kctl.config.contexts import get_context
-    from kctl.config.registry import resolve_target
-    from kctl.config.state import target_properties
-
     if conf is not None and not isinstance(conf, dict):
         raise UsageError(f"conf is a dict of librdkafka properties, got {type(conf).__name__}")
     if instance is not None and (isinstance(instance, bool) or not isinstance(instance, int)):

@@ -20,11 +20,19 @@ from typing import Callable, Iterable
 
 from kctl import log
 from kctl.client.checks import (
-    check_callable, check_int, check_offset, check_partition, check_timeout, refuse_when_closed,
+    check_callable,
+    check_int,
+    check_offset,
+    check_partition,
+    check_timeout,
+    refuse_when_closed,
 )
+from kctl.client.conf import resolve_conf
+from kctl.client.group_protocol import check_broker, protocol_conf
 from kctl.client.records import ConsumerEvent, ConsumerRecord, TopicPartitionOffset
 from kctl.deadline import Deadline, run_bounded
 from kctl.errors import BrokerUnavailable, UsageError
+from kctl.kafka.consumer import KafkaConsumer, RebalanceListener
 from kctl.parsing import INT64_MAX, check_group_id, check_name, check_names
 
 Key = tuple  # (topic, partition)
@@ -102,10 +110,6 @@ class ConsumerClient:
         group_protocol: "classic" (the default) or "consumer" (KIP-848: the broker assigns, with
         assignor "uniform" or "range"; subscribe() checks the cluster's group.version first);
         options: more properties with '_' for '.' (auto_offset_reset="earliest")."""
-        from kctl.client.conf import resolve_conf
-        from kctl.client.group_protocol import protocol_conf
-        from kctl.kafka.consumer import KafkaConsumer
-
         if group_id is not None:
             if not isinstance(group_id, str):
                 raise UsageError(f"group_id must be a string, got {type(group_id).__name__}")
@@ -139,8 +143,6 @@ class ConsumerClient:
                   on_lost: Callable | None = None) -> None:
         """Join the group for these topics. Callbacks get [TopicPartitionOffset]; on_assign may return
         {(topic, partition): offset} to start there instead of the committed offset."""
-        from kctl.kafka.consumer import RebalanceListener
-
         topics = check_names(topics, "topic name")
         if not topics:
             raise UsageError("subscribe() needs at least one topic (names, or regular expressions starting with ^)")
@@ -153,8 +155,6 @@ class ConsumerClient:
     def check_group_protocol(self, timeout: float | Deadline = 10.0) -> None:
         """With group_protocol="consumer": UsageError when the cluster cannot run it (group.version
         below 1), asked once per client (subscribe() calls it); a no-op for the classic protocol."""
-        from kctl.client.group_protocol import check_broker
-
         check_timeout(timeout)
         if not self._protocol_checked:
             check_broker(self.conf, timeout)

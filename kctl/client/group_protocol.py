@@ -11,6 +11,7 @@ the cluster's finalized group.version first and turns that into a usage error na
 
 from __future__ import annotations
 
+from kctl.deadline import Deadline
 from kctl.errors import UsageError
 from kctl.models.choices import GROUP_PROTOCOLS, REMOTE_ASSIGNORS
 
@@ -62,10 +63,9 @@ def check_broker(conf: dict, timeout) -> None:
     """UsageError (exit 2) when the cluster cannot run consumer-protocol groups: group.version
     not finalized at 1 or more. Errors reaching the cluster are raised as they are (exit 6, 9)."""
     # kafka/ directly (not AdminClient: kctl.client.admin imports the consumer, a cycle).
-    from kctl.deadline import Deadline
-    from kctl.kafka.cluster_admin import describe_features
-    from kctl.kafka.kafka_python import KafkaPythonAdmin
-    from kctl.models import FeatureLevel
+    from kctl.kafka.cluster_admin import describe_features  # not on consume's path
+    from kctl.kafka.kafka_python import KafkaPythonAdmin  # not on consume's path
+    from kctl.models import FeatureLevel  # not on consume's path
 
     deadline = Deadline.of(timeout, 10.0)
     client = KafkaPythonAdmin(conf, max(0.1, deadline.remaining()))

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from kctl import partitioners, serde
 from kctl.client.checks import check_callable, check_partition, check_timeout, refuse_when_closed
+from kctl.client.conf import resolve_conf
 from kctl.client.records import ProducerRecord, RecordMetadata
 from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable, KctlError, UsageError
+from kctl.kafka.producer import LibProducer, delivery_timeout_s, producer_conf
 from kctl.parsing import check_name
 
 # ProducerClient(**options) -> the producer_conf keyword it sets.
@@ -91,10 +94,6 @@ class ProducerClient:
     def __init__(self, conf: dict | None = None, *, instance: int | None = None, bootstrap: str | None = None,
                  context: str | None = None, key_serializer=None, value_serializer=None, partitioner=None,
                  delivery_reports: str = "all", on_delivery_error: Callable | None = None, **options):
-        from kctl import partitioners
-        from kctl.client.conf import resolve_conf
-        from kctl.kafka.producer import LibProducer, producer_conf
-
         unknown = sorted(set(options) - set(OPTIONS))
         if unknown:
             raise UsageError(f"unknown producer option {unknown[0]!r} (one of: {', '.join(OPTIONS)})")
@@ -135,8 +134,6 @@ class ProducerClient:
     @property
     def delivery_timeout(self) -> float:
         """Seconds librdkafka may keep trying to deliver a record (plus a margin)."""
-        from kctl.kafka.producer import delivery_timeout_s
-
         return delivery_timeout_s(self.conf)
 
     # ---- metadata --------------------------------------------------------------------------
@@ -297,8 +294,6 @@ def _serialize(serializer, value, what: str, topic: str) -> bytes | None:
 
 
 def _serializer(value):
-    from kctl import serde
-
     if value is None:
         return serde.serializer("bytes")
     if isinstance(value, str):

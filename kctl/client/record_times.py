@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 
 from kctl import log
+from kctl.client.consumer import ConsumerClient
+from kctl.client.records import ConsumerRecord
 from kctl.deadline import Deadline
 from kctl.models.admin import RecordPosition
 
@@ -37,8 +39,6 @@ def record_positions(conf: dict, wanted: list[tuple[TopicPartitionKey, int]],
     """{((topic, partition), offset): RecordPosition of the first record at or after the offset,
     or None when the partition has no record there (its end, or only transaction markers)}.
     A pair missing from the answer was not read before the deadline."""
-    from kctl.client.consumer import ConsumerClient
-
     rounds: list[dict[TopicPartitionKey, int]] = []
     for key, offset in dict.fromkeys(wanted):
         for r in rounds:
@@ -67,8 +67,6 @@ def record_positions(conf: dict, wanted: list[tuple[TopicPartitionKey, int]],
 
 
 def _read_round(consumer, offsets: dict[TopicPartitionKey, int], deadline: Deadline) -> dict:
-    from kctl.client.records import ConsumerRecord
-
     consumer.assign(offsets)
     found: dict = {}
     while len(found) < len(offsets) and not deadline.expired:

@@ -2,8 +2,16 @@
 imports the Schema Registry library). Import this module only when a schema format is used."""
 
 from kctl.kafka.schema_registry import (
-    FORMATS, STRATEGIES, RegistrySettings, SchemaDecoder, SchemaSerializer, call, connect,
-    new_schema, read_schema_file, schema_type_of_file,
+    FORMATS,
+    STRATEGIES,
+    RegistrySettings,
+    SchemaDecoder,
+    SchemaSerializer,
+    call,
+    connect,
+    new_schema,
+    read_schema_file,
+    schema_type_of_file,
 )
 
 __all__ = ["FORMATS", "STRATEGIES", "RegistrySettings", "SchemaDecoder", "SchemaSerializer", "call", "connect", "new_schema",

@@ -7,20 +7,24 @@ last moment, and kctl.redact hides them (and any password-like key) wherever kct
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+import sys
+import warnings
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from kctl.errors import ConfigError, UsageError
+from kctl.models.choices import PASSWORD_MECHANISMS
 from kctl.redact import REFERENCE, is_reference, is_secret_key, remember_secret, remember_secrets
+
 
 def reject_plain_secrets(properties: dict, option: str) -> None:
     """A secret is never accepted as a literal command-line value (it would land in shell history
     and `ps`): only as a ${env:VAR} / ${file:PATH} reference, or through --ask-password."""
     for key, value in (properties or {}).items():
         if is_secret_key(key) and not is_reference(value):
-            from kctl.errors import UsageError
-
             raise UsageError(
                 f"{option} {key}: secrets are not accepted as command-line values",
                 hint=f"use {key}=${{env:VAR}}, {key}=${{file:PATH}} or --ask-password",
@@ -30,8 +34,6 @@ def reject_plain_secrets(properties: dict, option: str) -> None:
 def split_userinfo(url: str) -> tuple[str, str | None, str | None]:
     """(the URL without its userinfo, user, password): credentials are sent as basic auth, never
     shown (the password is remembered as a secret)."""
-    from urllib.parse import unquote, urlsplit, urlunsplit
-
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -66,10 +68,10 @@ def read_command_config(path: str) -> dict[str, str]:
     kctl.config.files.load_command_config). Only a regular file is read."""
     file = Path(path).expanduser()
     if file.suffix in (".yaml", ".yml"):
-        from kctl.config.files import load_command_config
+        from kctl.config.files import load_command_config  # not on topics --help's path
 
         return {k: _scalar(v) for k, v in load_command_config(str(file)).items()}
-    from kctl.decode import read_regular_file
+    from kctl.decode import read_regular_file  # not on topics --help's path
 
     raw = read_regular_file(str(file), f"cannot read --command-config {path}", ConfigError)
     try:
@@ -156,9 +158,7 @@ def build_conf(
 def prompt_password(prompt: str = "Password: ") -> str:
     """--ask-password: read the password from the terminal without echo; without a terminal
     (a pipe, CI), read one line from stdin, like `docker login --password-stdin`."""
-    import getpass
-    import sys
-    import warnings
+    import getpass  # not on topics --help's path
 
     try:
         with warnings.catch_warnings():
@@ -174,14 +174,7 @@ def prompt_password(prompt: str = "Password: ") -> str:
     return password
 
 
-# SASL mechanisms whose login a listener without TLS exposes: PLAIN sends the password itself,
-# SCRAM a proof that can be attacked offline (and either way every record crosses in clear).
-PASSWORD_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
-
-
 def is_loopback_host(host: str) -> bool:
-    import ipaddress
-
     name = host.strip().strip("[]").lower()
     if name == "localhost" or name.endswith(".localhost"):
         return True

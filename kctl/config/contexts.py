@@ -21,9 +21,11 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from kctl.config.client_conf import split_userinfo
 from kctl.config.registry import user_config_dir
-from kctl.errors import ConfigError
+from kctl.errors import ConfigError, UsageError
 
 
 def config_path() -> Path:
@@ -38,13 +40,13 @@ def load_config() -> dict:
     if not os.path.lexists(path) or str(path) == os.devnull:  # KCTL_CONFIG=/dev/null: no contexts
         return {"contexts": {}}
     # only now: most runs have no config file, and yaml and msgspec cost ~35 ms to import
-    from kctl.config.files import load_contexts
+    from kctl.config.files import load_contexts  # not on topics list's path
 
     return load_contexts(str(path))
 
 
 def save_config(data: dict) -> Path:
-    import yaml
+    import yaml  # heavy: yaml
 
     path = config_path()
     tmp = path.with_name(path.name + ".tmp")
@@ -85,8 +87,6 @@ _NAME = re.compile(r"^[A-Za-z0-9_.@:+-]+$")
 
 def check_name(name: str) -> str:
     if not name or not _NAME.match(name):
-        from kctl.errors import UsageError
-
         raise UsageError(f"invalid context name {name!r}: use letters, digits and _ . @ : + -")
     return name
 
@@ -123,15 +123,10 @@ def set_context(
     """
     check_name(name)
     if connect_url is not None:
-        from kctl.config.client_conf import split_userinfo
-        from kctl.errors import UsageError
-
         plain, _, secret = split_userinfo(connect_url)
         if secret is not None or not plain.startswith(("http://", "https://")):
             raise UsageError("--connect-url must be an http(s) URL without a password (a context stores no secret)")
     if bootstrap is not None and instance is not None:
-        from kctl.errors import UsageError
-
         raise UsageError("a context has either a bootstrap or an instance, not both")
     data = load_config()
     existing = data["contexts"].get(name)
@@ -188,8 +183,6 @@ def delete_context(name: str) -> tuple[bool, Path]:
 
 def _env_ref(var: str, option: str) -> str:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var or ""):
-        from kctl.errors import UsageError
-
         raise UsageError(f"{option} expects an environment variable name, got {var!r}")
     return "${env:" + var + "}"
 
@@ -203,8 +196,6 @@ def _existing_file(path: str, option: str) -> str:
 
 def _url_password(url: str) -> bool:
     """Whether url's userinfo holds a password (scheme://user:PASSWORD@host)."""
-    from urllib.parse import urlsplit
-
     try:
         return urlsplit(url.strip()).password is not None
     except ValueError:  # not a URL kctl could use: refused later by the registry client, holds no userinfo
@@ -214,8 +205,6 @@ def _url_password(url: str) -> bool:
 def schema_registry_entry(url: str | None, user: str | None = None, password_env: str | None = None,
                           password_file: str | None = None, ca_file: str | None = None) -> dict | None:
     """A context's `schema_registry` mapping (the password as a reference), or None when no URL is given."""
-    from kctl.errors import UsageError
-
     if url is None:
         if user or password_env or password_file or ca_file:
             raise UsageError("the --schema-registry-* options need --schema-registry URL")
@@ -254,8 +243,6 @@ def security_properties(
 ) -> dict[str, str]:
     """librdkafka properties for the `set-context` security options. Secrets become references:
     the config file never holds a password, only where to find it at run time."""
-    from kctl.errors import UsageError
-
     props: dict[str, str] = {}
     if password_env and password_file:
         raise UsageError("give --password-env or --password-file, not both")

@@ -14,8 +14,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from kctl.redact import redact_text, remember_secret
 from kctl.errors import AuthError, BrokerUnavailable
+from kctl.redact import redact_text, remember_secret
 
 MAX_TOKEN_BYTES = 64 * 1024
 
@@ -50,8 +50,6 @@ def fetch_token(url: str, client_id: str, secret: str, scope: str | None, timeou
         raise AuthError(f"the OAuth token endpoint {url} answered without an access_token")
     remember_secret(token)
     return token, lifetime
-
-
 
 
 def claims(token: str) -> dict:

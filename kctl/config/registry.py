@@ -308,7 +308,7 @@ def load_registry(explicit: str | None = None) -> Registry:
         data = _parse_plain_registry(PACKAGED_REGISTRY.read_text())
         kafka, ui, temporal, schema_registry, oidc, connect = (data.get(k, {}) for k in PLAIN_FIELDS)
     else:
-        from kctl.regular import read_regular_file
+        from kctl.regular import read_regular_file  # not on topics list's path
 
         raw = read_regular_file(str(path), f"malformed registry {path}", ConfigError, limit=MAX_CONFIG_BYTES)
         try:
@@ -317,7 +317,7 @@ def load_registry(explicit: str | None = None) -> Registry:
             raise ConfigError(f"cannot read registry {path}: not a UTF-8 text file") from None
         data = _parse_plain_registry(text)
         if data is None or not _plainly_valid(data):  # anything else: the strict decoder, its errors
-            from kctl.config.files import decode_registry, parse_registry
+            from kctl.config.files import decode_registry, parse_registry  # not on topics list's path
 
             file = decode_registry(parse_registry(text, str(path)) if data is None else data, str(path))
             data = {name: {f: getattr(section, f) for f in section.__struct_fields__}

@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 
 from kctl.config.client_conf import merge_layers, resolve_secret
-from kctl.redact import REDACTED, is_reference, redact
 from kctl.config.contexts import config_path, list_contexts
 from kctl.config.registry import Target, load_registry
 from kctl.config.state import target_properties
 from kctl.errors import ConfigError
 from kctl.models import ConfigView, ContextInfo
+from kctl.redact import REDACTED, is_reference, redact
 
 
 def effective_view(

@@ -5,12 +5,13 @@ ListClientMetricsResources), describes them and changes them with IncrementalAlt
 from __future__ import annotations
 
 from kctl.deadline import Deadline
+from kctl.errors import InvalidRequest
 
 KEYS = ("metrics", "interval.ms", "match")
 
 
 def _resource(name: str, configs: dict | None = None):
-    from kafka.admin import ConfigResource, ConfigResourceType
+    from kafka.admin import ConfigResource, ConfigResourceType  # heavy: kafka
 
     return ConfigResource(ConfigResourceType.CLIENT_METRICS, name, configs)
 
@@ -34,8 +35,6 @@ def describe(client, deadline: Deadline, subscriptions: list[str]) -> dict[str, 
 def alter(client, deadline: Deadline, name: str, set_: dict[str, str], delete: list[str],
           validate_only: bool = False) -> None:
     """One IncrementalAlterConfigs (SET and DELETE together); InvalidRequest with the broker's words."""
-    from kctl.errors import InvalidRequest
-
     configs = {**{key: ("SET", value) for key, value in set_.items()}, **{key: ("DELETE", None) for key in delete}}
     answer = client.call(f"alter client metrics {name}", deadline, "alter_configs", [_resource(name, configs)],
                          validate_only=validate_only, raise_on_unknown=False, incremental=True)

@@ -7,13 +7,21 @@ owns its error collector (ClientErrors): nothing here is shared between clients.
 from __future__ import annotations
 
 import re
+import signal
 import time
 from contextlib import contextmanager
 
 from kctl import log
 from kctl.deadline import Deadline
 from kctl.errors import (
-    SIGNALS_RAISED, AuthError, BrokerUnavailable, ConfigError, KctlError, from_kafka_error, hint_for, interrupt_for,
+    SIGNALS_RAISED,
+    AuthError,
+    BrokerUnavailable,
+    ConfigError,
+    KctlError,
+    from_kafka_error,
+    hint_for,
+    interrupt_for,
 )
 from kctl.kafka.lib import confluent, confluent_admin
 
@@ -85,8 +93,6 @@ def lost_interrupt(exc: SystemError) -> BaseException:
     became a SystemError (exit 1, not 130). kctl's own handler raises an instance
     (kctl.__main__.install_signal_handlers); this covers programs using kctl.client with Python's
     default handler. Any other SystemError is returned unchanged."""
-    import signal
-
     cause = exc.__cause__ or exc.__context__
     if isinstance(cause, KeyboardInterrupt):
         # "... returned a result with an exception set": the signal handler raised inside Python
@@ -262,9 +268,9 @@ def wait_each(futures: dict, deadline: "Deadline | float", context: str = "", st
 
     started: a time.perf_counter() value; each Outcome's elapsed_ms counts from it.
     """
-    from concurrent.futures import TimeoutError as FutureTimeout
+    from concurrent.futures import TimeoutError as FutureTimeout  # heavy: concurrent.futures
 
-    from kctl.models.admin import Outcome
+    from kctl.models.admin import Outcome  # not on consume's path
 
     deadline = Deadline.of(deadline)
     results: dict = {}

@@ -7,8 +7,10 @@ from __future__ import annotations
 from concurrent.futures import Future
 
 from kctl.deadline import Deadline
-from kctl.kafka.topic_admin import _config_entries, mapped
+from kctl.errors import InvalidRequest
+from kctl.kafka.kafka_python import kctl_error
 from kctl.kafka.lib import confluent_admin as _ca
+from kctl.kafka.topic_admin import _config_entries, mapped
 
 # kctl's resource kinds -> confluent_kafka ResourceType names.
 RESOURCE_TYPES = {"broker": "BROKER", "topic": "TOPIC", "group": "GROUP"}
@@ -90,10 +92,8 @@ def alter_broker_default(client, deadline: Deadline, set_: dict[str, str], delet
     named ""), which neither librdkafka nor kafka-python's public API accepts: the request is
     built and sent with kafka-python's own request helpers, to any broker (KRaft forwards it
     to the controller). KctlError with the broker's message when refused."""
-    from kafka.admin import ConfigResource
-    from kafka.errors import for_code
-
-    from kctl.kafka.kafka_python import kctl_error
+    from kafka.admin import ConfigResource  # heavy: kafka
+    from kafka.errors import for_code  # heavy: kafka
 
     configs = {k: ("SET", v) for k, v in set_.items()}
     configs.update({k: ("DELETE", None) for k in delete})
@@ -133,9 +133,7 @@ def describe_features(client, deadline: Deadline) -> list[tuple[str, int | None,
 
 def update_feature(client, deadline: Deadline, name: str, level: int, kind: str, validate_only: bool = False) -> None:
     """Finalize `name` at `level` (the controller checks every broker supports it); KctlError when refused."""
-    from kafka.admin import UpdateFeatureType
-
-    from kctl.errors import InvalidRequest
+    from kafka.admin import UpdateFeatureType  # heavy: kafka
 
     update = (UpdateFeatureType[_UPDATE_TYPES[kind]], level)
     answer = client.call(f"update feature {name}", deadline, "update_features", {name: update},

@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass
 
 from kctl.config.client_conf import split_userinfo
-from kctl.redact import redact_text, remember_secret
 from kctl.deadline import Deadline, raise_deferred_interrupt, run_bounded
 from kctl.errors import AuthError, BrokerUnavailable, KctlError, NotFoundError, UsageError
+from kctl.redact import redact_text, remember_secret
 
 HINT = "check --connect-url (or `kctl local up --connect`)"
 MAX_BODY = 16 * 1024 * 1024  # a worker's answer larger than this is not a Connect answer
@@ -70,9 +70,9 @@ def rebalancing(exc: ConnectHTTPError) -> bool:
 
 
 def _request(settings: ConnectSettings, method: str, path: str, body, deadline: Deadline):
-    import ssl
-    import urllib.error
-    import urllib.request
+    import ssl  # heavy: ssl
+    import urllib.error  # with urllib.request: both bind this function's `urllib`
+    import urllib.request  # heavy: urllib.request
 
     headers = {"Accept": "application/json"}
     data = None

@@ -15,13 +15,19 @@ from typing import Callable, Iterable
 
 from kctl import log
 from kctl.deadline import Deadline
-from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError
+from kctl.errors import BrokerUnavailable, ConfigError, KctlError, NotFoundError, from_kafka_error
 from kctl.kafka.clients import (
-    ClientErrors, interrupts_kept, library_conf, lost_interrupt, new_client, to_kctl_error, unreachable,
+    ClientErrors,
+    interrupts_kept,
+    library_conf,
+    lost_interrupt,
+    new_client,
+    to_kctl_error,
+    unreachable,
 )
-from kctl.parsing import check_group_id
-from kctl.models.records import ConsumerEvent, ConsumerRecord, TopicPartitionOffset
 from kctl.kafka.lib import confluent
+from kctl.models.records import ConsumerEvent, ConsumerRecord, TopicPartitionOffset
+from kctl.parsing import check_group_id
 
 # librdkafka logical offsets (RD_KAFKA_OFFSET_*), duplicated so callers need not import confluent_kafka.
 OFFSET_BEGINNING = -2
@@ -79,8 +85,6 @@ def to_event(m) -> ConsumerEvent:
     if kind == "not_found":
         kctl_error = NotFoundError(f"{m.topic() or 'topic'}: {error.str()}", hint="was the topic deleted?")
     elif kind == "fatal":
-        from kctl.errors import from_kafka_error
-
         kctl_error = from_kafka_error(error, "consume")
     return ConsumerEvent(kind, m.topic(), m.partition(), m.offset(), error.str(), error.name(),
                          bool(error.retriable()), kctl_error)

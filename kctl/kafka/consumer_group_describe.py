@@ -13,6 +13,7 @@ import functools
 from dataclasses import dataclass
 
 from kctl.deadline import Deadline
+from kctl.kafka import schemas
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,7 @@ class GroupEpochs:
 
 @functools.cache  # immutable message classes, made once on first use (kafka-python reads the schemas)
 def _messages():
-    from kafka.protocol.api_message import ApiMessage
-
-    from kctl.kafka import schemas
+    from kafka.protocol.api_message import ApiMessage  # heavy: kafka
 
     class ConsumerGroupDescribeRequest(ApiMessage, load_json=schemas):
         pass
@@ -53,7 +52,7 @@ def _partitions(assignment) -> dict[str, tuple[int, ...]]:
 def describe(client, deadline: Deadline, coordinator: int, group_ids: list[str]) -> dict[str, GroupEpochs]:
     """{group: GroupEpochs} of groups that one coordinator (a broker id) owns; KctlError when
     the request fails as a whole."""
-    from kafka.errors import for_code
+    from kafka.errors import for_code  # heavy: kafka
 
     request_class, _ = _messages()
     request = request_class(version=0, group_ids=list(group_ids), include_authorized_operations=False)

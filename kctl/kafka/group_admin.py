@@ -8,12 +8,17 @@ something printable; kctl.kafka.clients.wait_each waits on them one by one.
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future, TimeoutError as FutureTimeout
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from kctl.deadline import Deadline
-from kctl.kafka.topic_admin import mapped
-from kctl.models.admin import GroupDescription
+from kctl.errors import from_kafka_error
+from kctl.kafka.clients import to_kctl_error
+from kctl.kafka.kafka_python import kctl_error
 from kctl.kafka.lib import confluent
+from kctl.kafka.topic_admin import mapped
+from kctl.models import GroupMember, GroupSummary
+from kctl.models.admin import GroupDescription
 
 # librdkafka's state/type enum names -> the names Kafka's own tools print (kctl.models.groups
 # defines the lists of them the CLI offers).
@@ -52,9 +57,6 @@ def _type(value) -> str | None:
 def list_groups(admin, timeout: float) -> Future:
     """A future of ((GroupSummary...), (KctlError...)): the brokers that did not answer come back
     as errors next to the groups the others listed."""
-    from kctl.kafka.clients import to_kctl_error
-    from kctl.models import GroupSummary
-
     future = admin.list_consumer_groups(request_timeout=timeout)
 
     def convert(result):
@@ -84,8 +86,6 @@ def _by_topic(assignment) -> dict[str, tuple[int, ...]]:
 
 
 def _description(d) -> GroupDescription:
-    from kctl.models import GroupMember
-
     coordinator = d.coordinator if d.coordinator is not None and d.coordinator.id >= 0 else None
     members = []
     for m in d.members or ():
@@ -149,8 +149,6 @@ def alter_offsets(admin, group: str, offsets: dict[tuple[str, int], int], timeou
     futures = admin.alter_consumer_group_offsets([request], request_timeout=_coordinator_timeout(timeout))
 
     def convert(result):
-        from kctl.errors import from_kafka_error
-
         return {(tp.topic, tp.partition): (from_kafka_error(tp.error) if tp.error is not None else None)
                 for tp in result.topic_partitions or ()}
 
@@ -169,9 +167,7 @@ def delete_offsets(client, group: str, partitions: list[tuple[str, int]], deadli
     """Delete a group's committed offsets (OffsetDelete) over a kctl.kafka.kafka_python.KafkaPythonAdmin:
     {(topic, partition): KctlError | None}. A group-level error (unknown group, a non-empty
     group...) raises a KctlError."""
-    from kafka import TopicPartition
-
-    from kctl.kafka.kafka_python import kctl_error
+    from kafka import TopicPartition  # heavy: kafka
 
     raw = client.call(f"delete offsets of group {group!r}", deadline, "delete_group_offsets", group,
                       [TopicPartition(t, p) for t, p in partitions])

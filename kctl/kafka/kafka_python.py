@@ -16,6 +16,7 @@ deadline. Its exceptions become KctlErrors through kctl.errors' one code map.
 from __future__ import annotations
 
 import logging
+import warnings
 
 from kctl import log
 from kctl.deadline import Deadline, run_bounded
@@ -107,7 +108,7 @@ def kafka_python_kwargs(conf: dict, timeout: float) -> dict:
         if str(conf.get("sasl.oauthbearer.method", "default")).lower() != "oidc":
             # librdkafka's default method takes an unsecured JWT (sasl.oauthbearer.config): testing only.
             raise _untranslatable("sasl.mechanism=OAUTHBEARER with sasl.oauthbearer.method=default (an unsecured token)")
-        from kctl.kafka.oauth import OidcTokenProvider
+        from kctl.kafka.oauth import OidcTokenProvider  # heavy: kafka (via kctl.kafka.oauth)
 
         kwargs["sasl_oauth_token_provider"] = OidcTokenProvider(conf, timeout)
     if ignored:
@@ -164,7 +165,7 @@ class KafkaPythonAdmin:
     def _connect(self, deadline: Deadline):
         if self._client is None:
             _quiet()
-            from kafka.admin import KafkaAdminClient
+            from kafka.admin import KafkaAdminClient  # heavy: kafka
 
             kwargs = dict(self._kwargs)
             ms = max(1, int(deadline.remaining(0.1) * 1000))
@@ -192,8 +193,6 @@ class KafkaPythonAdmin:
 def _quiet() -> None:
     """kafka-python logs connection trouble as warnings (Python would print them without a
     handler) and loads its protocol schemas with importlib.resources calls 3.11 deprecates."""
-    import warnings
-
     kafka_logger = logging.getLogger("kafka")
     if not kafka_logger.handlers:
         kafka_logger.addHandler(logging.NullHandler())

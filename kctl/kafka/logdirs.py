@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kctl.deadline import Deadline
+from kctl.kafka.kafka_python import kctl_error
 from kctl.models.admin import LogDirInfo, ReplicaLogDir
 
 
@@ -31,8 +32,6 @@ def log_dir_usage(client, deadline: Deadline, brokers: list[int] | None = None,
                   topics: list[str] | None = None) -> list[LogDirInfo]:
     """Every log dir of every broker (or the given ones) with its capacity and its replicas
     (of the topics, None: all), offline dirs included with their error."""
-    from kctl.kafka.kafka_python import kctl_error
-
     answered = client.call("describe log dirs", deadline, "describe_log_dirs",
                            topic_partitions=list(topics) if topics is not None else None, brokers=brokers)
     out = []
@@ -41,7 +40,7 @@ def log_dir_usage(client, deadline: Deadline, brokers: list[int] | None = None,
             code = log_dir.get("error_code", 0)
             error = None
             if code:
-                from kafka.errors import for_code
+                from kafka.errors import for_code  # heavy: kafka
 
                 error = kctl_error(for_code(code)()).message
             replicas = tuple(

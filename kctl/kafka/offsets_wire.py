@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import struct
+from concurrent.futures import ThreadPoolExecutor
 
 from kctl import log
 from kctl.deadline import Deadline
@@ -65,8 +66,6 @@ def watermark_ranges(by_leader: dict[tuple[str, int], list[Key]], deadline: Dead
     """{(topic, partition): (low, high)} of the partitions, asked of their leaders ({(host, port):
     partitions}), several brokers side by side; a partition a broker answered with an error, or
     whose broker could not be asked, is left out."""
-    from concurrent.futures import ThreadPoolExecutor
-
     def ask(leader) -> dict[Key, tuple[int, int]]:
         (host, port), keys = leader
         try:

@@ -11,17 +11,24 @@ confluent_kafka objects.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Callable
 
-from kctl.models.records import RecordMetadata
+from kctl.deadline import Deadline
 from kctl.errors import (
-    BrokerUnavailable, KctlError, NotFoundError, RecordRejected, TransactionAbortable, TransactionFatal, UsageError,
+    BrokerUnavailable,
+    KctlError,
+    NotFoundError,
+    RecordRejected,
+    TransactionAbortable,
+    TransactionFatal,
+    UsageError,
     from_kafka_error,
 )
-from kctl.deadline import Deadline
 from kctl.kafka.clients import ClientErrors, interrupts_kept, library_conf, lost_interrupt, metadata, new_client
 from kctl.kafka.lib import confluent
+from kctl.models.records import RecordMetadata
 
 # kctl's choices where librdkafka's defaults are tuned for latency rather than bulk loads.
 DEFAULTS = {
@@ -130,8 +137,6 @@ class LibProducer:
 
     def _stats_hook(self, user_cb):
         """A stats_cb that keeps eos.idemp_state (and hands the statistics on to the user's own)."""
-        import json
-
         def on_stats(text: str) -> None:
             if self.idempotence_state != "Assigned":
                 self.idempotence_state = json.loads(text).get("eos", {}).get("idemp_state")
@@ -327,8 +332,6 @@ class LibProducer:
         (up to delivery.timeout.ms) inside one C call that Python signal handlers cannot enter, and
         a commit/abort/init that times out is resumed by calling it again (its error is retriable),
         so a Ctrl-C or SIGTERM is seen between slices and the deadline is kept."""
-        from kctl.deadline import Deadline
-
         deadline = Deadline.of(deadline) if deadline is not None else None
         while True:
             timeout = min(TXN_SLICE_S, deadline.remaining(0.1)) if deadline is not None else 0
@@ -358,7 +361,6 @@ class LibProducer:
                 if error.retriable() and not isinstance(mapped, BrokerUnavailable):
                     mapped = _classified(BrokerUnavailable, error, f"transaction {what} timed out", None)
                 raise mapped from None
-
 
 
 def _bad_argument(exc: BaseException, topic, index: int) -> RecordRejected:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import binascii
 import importlib
+import io
 import os
 import subprocess
 import sys
@@ -62,7 +63,7 @@ class CompiledProto:
         return self.files[-1]
 
     def pool(self):
-        from google.protobuf import descriptor_pool
+        from google.protobuf import descriptor_pool  # heavy: google.protobuf
 
         pool = descriptor_pool.DescriptorPool()
         for proto in self.files:
@@ -77,7 +78,7 @@ class CompiledProto:
 def _protoc(include_dirs: list[str], target: str, shown_as: str) -> bytes:
     """Compile `target` (relative to the first include dir) to a FileDescriptorSet with its imports."""
     try:
-        import grpc_tools  # noqa: F401 - only to say what is missing before running it
+        import grpc_tools  # noqa: F401 - heavy: grpc_tools; only to say what is missing before running it
     except ImportError:
         raise ConfigError("compiling .proto schemas needs protoc, from the grpcio-tools package",
                           hint=INSTALL_HINT) from None
@@ -98,7 +99,7 @@ def _protoc(include_dirs: list[str], target: str, shown_as: str) -> bytes:
 
 
 def _parse_set(data: bytes, sources: dict) -> CompiledProto:
-    from google.protobuf import descriptor_pb2
+    from google.protobuf import descriptor_pb2  # heavy: google.protobuf
 
     fds = descriptor_pb2.FileDescriptorSet()
     fds.ParseFromString(data)
@@ -134,8 +135,8 @@ def compile_text(text: str, imports: dict[str, str], shown_as: str) -> CompiledP
 
 def _descriptor_of_base64(text: str):
     """A FileDescriptorProto when `text` is a base64 descriptor (confluent's serializer registers that), else None."""
-    from google.protobuf import descriptor_pb2
-    from google.protobuf.message import DecodeError
+    from google.protobuf import descriptor_pb2  # heavy: google.protobuf
+    from google.protobuf.message import DecodeError  # heavy: google.protobuf
 
     stripped = "".join(text.split())
     if not stripped or any(c in stripped for c in ";{}\""):
@@ -176,7 +177,7 @@ def _collect_references(client, schema, texts: dict, described: dict) -> None:
 
 def _with_well_known(described: list, proto, sources: dict) -> CompiledProto:
     """A base64 descriptor's file after the well-known files it imports (and its described references)."""
-    from google.protobuf import descriptor_pb2, descriptor_pool
+    from google.protobuf import descriptor_pb2, descriptor_pool  # heavy: google.protobuf
 
     files, names = [], set()
     default = descriptor_pool.Default()
@@ -252,7 +253,7 @@ def _all_messages(compiled: CompiledProto) -> list[str]:
 
 
 def to_json(message):
-    from google.protobuf import json_format
+    from google.protobuf import json_format  # heavy: google.protobuf
 
     try:
         return json_format.MessageToDict(message, preserving_proto_field_name=True,
@@ -288,7 +289,7 @@ class ProtobufEncoder:
 
     def __init__(self, client, compiled: CompiledProto, subject: str, schema_id: int, schema,
                  message: str | None, shown_as: str):
-        from google.protobuf import message_factory
+        from google.protobuf import message_factory  # heavy: google.protobuf
 
         sr = confluent_module("schema_registry")
         ProtobufSerializer = confluent_module("schema_registry.protobuf").ProtobufSerializer
@@ -303,7 +304,7 @@ class ProtobufEncoder:
             "auto.register.schemas": False, "subject.name.strategy": lambda ctx, record_name: subject})
 
     def __call__(self, value, ctx) -> bytes:
-        from google.protobuf import json_format
+        from google.protobuf import json_format  # heavy: google.protobuf
 
         if not isinstance(value, dict):
             raise SerdeError(f"a {self.descriptor.full_name} record is a JSON object, not {type(value).__name__}")
@@ -327,7 +328,7 @@ class ProtobufDecoder:
         key = (schema_id, indexes)
         found = self._deserializers.get(key)
         if found is None:
-            from google.protobuf import message_factory
+            from google.protobuf import message_factory  # heavy: google.protobuf
 
             ProtobufDeserializer = confluent_module("schema_registry.protobuf").ProtobufDeserializer
 
@@ -342,8 +343,6 @@ class ProtobufDecoder:
         return found
 
     def decode(self, data: bytes, schema_id: int):
-        import io
-
         SchemaId = confluent_module("schema_registry.common.serde").SchemaId
 
         framing = SchemaId("PROTOBUF")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from kctl.deadline import Deadline
 from kctl.errors import KctlError
+from kctl.kafka.kafka_python import kctl_error
 
 # DescribeClientQuotas match types
 _EXACT, _DEFAULT, _ANY = 0, 1, 2
@@ -20,7 +21,7 @@ ANY = object()  # a filter value: any named (non-default) entity of the type
 def describe(client, deadline: Deadline, filters: dict, strict: bool = False) -> list[tuple[dict, dict]]:
     """[(entity, {key: value})] of the quotas matching every filter (entity type -> name, None for
     the default, ANY for any name); strict: only entities with no other entity types."""
-    from kafka.protocol.admin.client_quotas import DescribeClientQuotasRequest
+    from kafka.protocol.admin.client_quotas import DescribeClientQuotasRequest  # heavy: kafka
 
     components = []
     for entity_type, match in filters.items():
@@ -40,7 +41,7 @@ def describe(client, deadline: Deadline, filters: dict, strict: bool = False) ->
 
 def alter(client, deadline: Deadline, entity: dict, ops: dict, validate_only: bool = False) -> None:
     """Set (a float) or remove (None) each key of ops on the entity; KctlError when refused."""
-    from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest
+    from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest  # heavy: kafka
 
     entry_type = AlterClientQuotasRequest.EntryData
     entry = entry_type(entity=[entry_type.EntityData(entity_type=t, entity_name=n) for t, n in entity.items()],
@@ -63,9 +64,7 @@ def _sender(request):
 
 
 def _error(code: int, message: str | None, what: str) -> KctlError:
-    from kafka.errors import for_code
-
-    from kctl.kafka.kafka_python import kctl_error
+    from kafka.errors import for_code  # heavy: kafka
 
     error = kctl_error(for_code(code)(message), what)
     if message:

@@ -6,16 +6,16 @@ from __future__ import annotations
 from concurrent.futures import Future
 
 from kctl.deadline import Deadline
+from kctl.kafka.kafka_python import kctl_error
+from kctl.kafka.lib import confluent as _ck
+from kctl.kafka.topic_admin import mapped
 from kctl.models.admin import Outcome
 from kctl.models.replicas import Reassignment
-from kctl.kafka.lib import confluent as _ck
 
 
 def alter_reassignments(client, deadline: Deadline, targets: dict[tuple[str, int], list[int] | None]) -> dict:
     """{(topic, partition): Outcome(None)}; a None target cancels that partition's reassignment."""
-    from kafka import TopicPartition
-
-    from kctl.kafka.kafka_python import kctl_error
+    from kafka import TopicPartition  # heavy: kafka
 
     request = {TopicPartition(t, p): (list(r) if r is not None else None) for (t, p), r in targets.items()}
     ms = max(1, int(deadline.remaining(0.1) * 1000))
@@ -44,8 +44,6 @@ def elect_leaders(admin, unclean: bool, partitions: list[tuple[str, int]] | None
     """A future of {(topic, partition): KafkaException | None} (None partitions: all of the cluster)."""
     ElectionType = _ck().ElectionType
     TopicPartition = _ck().TopicPartition
-
-    from kctl.kafka.topic_admin import mapped
 
     kind = ElectionType.UNCLEAN if unclean else ElectionType.PREFERRED
     tps = [TopicPartition(t, p) for t, p in partitions] if partitions is not None else None

@@ -10,20 +10,24 @@ serializers, behind kctl objects (imported only when a schema format is used).
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from kctl.config.client_conf import split_userinfo
-from kctl.redact import remember_secret
 from kctl.deadline import raise_deferred_interrupt, run_bounded
 from kctl.errors import AuthError, BrokerUnavailable, KctlError, NotFoundError, UsageError
-from kctl.serde import SerdeError
+from kctl.kafka import protobuf_schema
 from kctl.kafka.lib import confluent_module
+from kctl.kafka.protobuf_schema import ProtobufDecoder
+from kctl.models.choices import SCHEMA_FORMATS, SUBJECT_STRATEGIES
+from kctl.redact import remember_secret
+from kctl.serde import SerdeError
 
-FORMATS = ("avro", "protobuf", "json-schema")
+FORMATS = SCHEMA_FORMATS
 SCHEMA_TYPES = {"avro": "AVRO", "protobuf": "PROTOBUF", "json-schema": "JSON", "json": "JSON"}
-STRATEGIES = ("topic", "record", "topic-record")
+STRATEGIES = SUBJECT_STRATEGIES
 MAGIC = 0
 
 
@@ -124,7 +128,7 @@ def schema_type_of_file(path: str, explicit: str | None = None) -> str:
 def read_schema_file(path: str, kind: str = "PROTOBUF") -> str:
     """A regular file's text (a FIFO blocked, /dev/zero filled the memory), not blank, JSON for
     Avro and JSON Schema: checked before the registry is asked."""
-    from kctl.decode import read_regular_file
+    from kctl.decode import read_regular_file  # heavy: msgspec (via kctl.decode)
 
     try:
         text = read_regular_file(path, f"cannot read schema file {path}").decode()
@@ -150,8 +154,6 @@ def new_schema(path: str, schema_type: str | None = None, client=None, register_
     text = read_schema_file(path, kind)
     if kind != "PROTOBUF" or client is None:
         return Schema(text, kind)
-    from kctl.kafka import protobuf_schema
-
     compiled = protobuf_schema.compile_file(path)
     return protobuf_schema.with_references(client, compiled, text, register_imports)
 
@@ -232,8 +234,6 @@ class SchemaSerializer:
         self._warm = False
 
     def _register_proto(self, schema_file: str, subject: str | None, strategy: str):
-        from kctl.kafka import protobuf_schema
-
         text = read_schema_file(schema_file)
         self._compiled = compiled = protobuf_schema.compile_file(schema_file)
         descriptor = protobuf_schema.message_descriptor(compiled, compiled.pool(), self._message, schema_file)
@@ -247,8 +247,6 @@ class SchemaSerializer:
         subject = self.subject
         conf = {"auto.register.schemas": False, "subject.name.strategy": lambda ctx, record_name: subject}
         if self.name == "protobuf":
-            from kctl.kafka import protobuf_schema
-
             what = f"schema {self.schema_id}"
             compiled = self._compiled or call(lambda: protobuf_schema.from_registry(self.client, schema, what),
                                               self.settings, what)
@@ -372,9 +370,7 @@ class SchemaDecoder:
         if parsed is not None:
             # The hot path: a self-contained Avro schema read with fastavro directly (what
             # confluent's AvroDeserializer does after its per-record rule and tag bookkeeping).
-            import io
-
-            from fastavro import schemaless_reader
+            from fastavro import schemaless_reader  # heavy: fastavro
 
             try:
                 return json_safe(schemaless_reader(io.BytesIO(data[5:]), parsed, None)), schema_id
@@ -382,8 +378,6 @@ class SchemaDecoder:
                 raise SerdeError(f"cannot decode with schema {schema_id}: {str(exc) or type(exc).__name__}") from None
         if kind == "PROTOBUF":
             if self._proto is None:
-                from kctl.kafka.protobuf_schema import ProtobufDecoder
-
                 self._proto = ProtobufDecoder(self.client, self._schema)
             decode = self._proto.decode
             return call(lambda: decode(data, schema_id), self.settings, f"schema id {schema_id}"), schema_id
@@ -413,7 +407,7 @@ def _plain_avro(schema):
     if schema.references or getattr(schema, "rule_set", None):
         return None
     try:
-        from fastavro import parse_schema
+        from fastavro import parse_schema  # heavy: fastavro
 
         return parse_schema(json.loads(schema.schema_str))
     except Exception:  # noqa: BLE001 - anything unusual goes through confluent's deserializer

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 
-from kctl.kafka.topic_admin import mapped
-from kctl.models.security import AclEntry, ScramCredential, ScramUser
+from kctl.errors import NotFoundError
 from kctl.kafka.lib import confluent_admin as _ca
+from kctl.kafka.topic_admin import mapped
+from kctl.models.choices import SCRAM_MECHANISMS
+from kctl.models.security import AclEntry, ScramCredential, ScramUser
 
 RESOURCE_TYPES = {"topic": "TOPIC", "group": "GROUP", "cluster": "BROKER", "transactional-id": "TRANSACTIONAL_ID",
                   "any": "ANY"}
@@ -14,7 +16,7 @@ PATTERN_TYPES = {"literal": "LITERAL", "prefixed": "PREFIXED", "match": "MATCH",
 OPERATIONS = ("all", "read", "write", "create", "delete", "alter", "describe", "cluster-action",
               "describe-configs", "alter-configs", "idempotent-write", "any")
 PERMISSIONS = ("allow", "deny", "any")
-MECHANISMS = {"SCRAM-SHA-256": "SCRAM_SHA_256", "SCRAM-SHA-512": "SCRAM_SHA_512"}
+MECHANISMS = {name: name.replace("-", "_") for name in SCRAM_MECHANISMS}  # -> ScramMechanism
 
 
 def _enum_name(value) -> str:
@@ -88,8 +90,6 @@ def describe_users(kpy, users: list[str] | None, deadline) -> tuple[ScramUser, .
     DESCRIBE on the cluster killed `kctl users list`. "Every user" is asked as an empty list,
     which the protocol reads as all users: a Kafka 4.1 broker that refuses a null list fails
     building its error answer (a NullPointerException) and drops the connection instead."""
-    from kctl.errors import NotFoundError
-
     wanted = list(dict.fromkeys(users or ()))
     answer = kpy.call("describe users", deadline, "describe_user_scram_credentials", wanted)
     out = []

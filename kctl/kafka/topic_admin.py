@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 from concurrent.futures import Future
 
-from kctl.models.admin import ConfigEntry, PartitionInfo, TopicInfo
 from kctl.kafka.lib import confluent, confluent_admin
+from kctl.models import BrokerInfo, ClusterInfo
+from kctl.models.admin import ConfigEntry, PartitionInfo, TopicInfo
 
 # ConfigSource names -> the names kctl prints.
 CONFIG_SOURCES = {
@@ -31,8 +32,6 @@ OFFSET_SPECS = ("earliest", "latest")
 
 def cluster_info(md):
     """(ClusterInfo, (TopicInfo...)) of a librdkafka ClusterMetadata (topics in error are left out)."""
-    from kctl.models import BrokerInfo, ClusterInfo
-
     controller = md.controller_id if md.controller_id is not None and md.controller_id >= 0 else None
     brokers = tuple(BrokerInfo(id=b.id, host=b.host, port=b.port, is_controller=b.id == controller)
                     for b in sorted(md.brokers.values(), key=lambda b: b.id))

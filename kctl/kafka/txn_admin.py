@@ -13,6 +13,7 @@ from __future__ import annotations
 from kctl.deadline import Deadline
 from kctl.errors import KctlError
 from kctl.kafka.kafka_python import is_connection_error
+from kctl.models import ActiveProducer
 from kctl.models.admin import Outcome, TransactionDescription, TransactionListing
 
 
@@ -66,7 +67,7 @@ def _state(value) -> str:
 def describe_producers(client, deadline: Deadline, by_broker: dict[int, list[tuple[str, int]]]) -> dict[tuple[str, int], Outcome]:
     """Active producers of each partition, asked of the given broker (a leader or any replica):
     {(topic, partition): Outcome((ActiveProducer...))}."""
-    from kafka import TopicPartition
+    from kafka import TopicPartition  # heavy: kafka
 
     out = {}
     for broker, tps in sorted(by_broker.items()):
@@ -91,8 +92,6 @@ def describe_producers(client, deadline: Deadline, by_broker: dict[int, list[tup
 
 
 def _producer(p):
-    from kctl.models import ActiveProducer
-
     return ActiveProducer(
         producer_id=p.producer_id, producer_epoch=p.producer_epoch, last_sequence=p.last_sequence,
         last_timestamp_ms=p.last_timestamp if p.last_timestamp >= 0 else None, coordinator_epoch=p.coordinator_epoch,
@@ -104,8 +103,8 @@ def abort(client, deadline: Deadline, topic: str, partition: int, producer_id: i
           coordinator_epoch: int) -> None:
     """Write an abort marker for the producer's open transaction on the partition (WriteTxnMarkers
     to its leader, as kafka-transactions.sh abort does); the leader checks producer id and epoch."""
-    from kafka import TopicPartition
-    from kafka.admin import AbortTransactionSpec
+    from kafka import TopicPartition  # heavy: kafka
+    from kafka.admin import AbortTransactionSpec  # heavy: kafka
 
     spec = AbortTransactionSpec(TopicPartition(topic, partition), producer_id, producer_epoch, coordinator_epoch)
     client.call(f"abort transaction on {topic}:{partition}", deadline, "abort_transaction", spec)

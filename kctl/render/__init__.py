@@ -11,7 +11,6 @@ import functools
 import sys
 from enum import Enum
 
-
 FORMATS = ("table", "json", "yaml", "wide", "csv")  # -o: the one list of output formats
 
 
@@ -60,7 +59,7 @@ def _json_names(kind: type) -> tuple[str, ...] | None:
 
 def make_console(file=None, stderr: bool = False, min_width: int | None = None):
     """A rich console on the stream; min_width: at least that wide, whatever the terminal's width."""
-    from rich.console import Console
+    from rich.console import Console  # heavy: rich
 
     # Terminals only: piped tables are plain text (kctl.render.blocks.plain_text).
     stream = file or (sys.stderr if stderr else sys.stdout)
@@ -81,25 +80,25 @@ def render(data, fmt: str = "table", *, kind: type | None = None, file=None) -> 
     """
     out = file or sys.stdout
     if fmt == "json":
-        from kctl.render.json_text import dumps_indented
+        from kctl.render.json_text import dumps_indented  # not on --help's path
 
         out.write(dumps_indented(to_jsonable(data)) + "\n")
     elif fmt == "yaml":
-        import yaml
+        import yaml  # heavy: yaml
 
         out.write(yaml.safe_dump(to_jsonable(data), sort_keys=False, allow_unicode=True))
     elif fmt == "csv":
-        from kctl.render.view import write_csv
+        from kctl.render.view import write_csv  # not on --help's path
 
         write_csv(data, out, kind, getattr(fmt, "section", None))
     else:
-        from kctl.render.blocks import for_output
-        from kctl.render.view import build_table
+        from kctl.render.blocks import for_output  # not on --help's path
+        from kctl.render.view import build_table  # not on --help's path
 
         wide = fmt == "wide"
         blocks = for_output(build_table(data, kind), wide)
         if _is_terminal(out):
-            from kctl.render.blocks import to_rich
+            from kctl.render.blocks import to_rich  # not on --help's path
 
             if wide:  # every column at its full width: the terminal wraps long lines, nothing is cut
                 make_console(file=file, min_width=max([0, *_natural_widths(blocks)])).print(to_rich(blocks))
@@ -107,14 +106,14 @@ def render(data, fmt: str = "table", *, kind: type | None = None, file=None) -> 
                 console = make_console(file=file)
                 console.print(to_rich(blocks, console.width))
         else:
-            from kctl.render.blocks import plain_text
+            from kctl.render.blocks import plain_text  # not on --help's path
 
             out.write(plain_text(blocks))
     out.flush()
 
 
 def _natural_widths(blocks) -> list[int]:
-    from kctl.render.blocks import Table, natural_widths, table_width
+    from kctl.render.blocks import Table, natural_widths, table_width  # not on --help's path
 
     return [table_width(natural_widths(b)) for b in blocks if isinstance(b, Table)]
 

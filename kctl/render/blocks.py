@@ -9,6 +9,7 @@ also spares a piped command the ~50 ms import of rich.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import NamedTuple, Union
 
 
@@ -162,10 +163,10 @@ def plain_text(blocks: list[Block]) -> str:
 def to_rich(blocks: list[Block], width: int | None = None):
     """Blocks as one rich renderable (imports rich: terminal output only). width: the terminal's,
     to fit the tables to (fit); lines of text wrap at the terminal's width (never cut off)."""
-    from rich import box
-    from rich.console import Group
-    from rich.table import Table as RichTable
-    from rich.text import Text
+    from rich import box  # heavy: rich
+    from rich.console import Group  # heavy: rich
+    from rich.table import Table as RichTable  # heavy: rich
+    from rich.text import Text  # heavy: rich
 
     def text(cell: Cell, **options) -> Text:
         # Text objects, never markup strings: a '[' in a topic or group name stays literal.
@@ -194,8 +195,6 @@ def time_ms(ms: int | None) -> str:
     """Epoch ms -> '2024-05-01T12:00:00.250Z' (UTC), '-' for none."""
     if ms is None:
         return "-"
-    from datetime import datetime, timezone
-
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -80,7 +80,7 @@ class LiveChecklist:
         return to_rich([checklist_table(self.steps, title=f"e2e {self.label}", running_since=self.since)])
 
     def run_started(self, label: str, steps) -> None:
-        from rich.live import Live
+        from rich.live import Live  # heavy: rich
 
         self._stop()
         self.label, self.steps, self.since = label, list(steps), {}

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 
 from kctl import models
 from kctl.errors import UsageError
+from kctl.parsing import check_writable as writable
 
 
 def _seconds(ms: float) -> str:
@@ -66,8 +67,6 @@ def junit_xml(result) -> str:
 
 def check_writable(path: str) -> None:
     """Refuse a --junit path that cannot be written before the run, not after it."""
-    from kctl.parsing import check_writable as writable
-
     writable(path, "--junit")
 
 

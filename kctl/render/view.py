@@ -186,7 +186,7 @@ def section_table(section: Section, source) -> Table:
 def write_csv(data, out, kind: type | None = None, section: str | None = None) -> None:
     """Every section as CSV: one section alone, several each after a `# NAME` line and a blank line
     between them; section: that one only."""
-    import csv
+    import csv  # not on topics list's path
 
     kind = item_type(data, kind)
     sections = view_of(kind).sections()

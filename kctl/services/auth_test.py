@@ -18,6 +18,7 @@ exits with that code. Everything runs within the one deadline (--timeout).
 
 from __future__ import annotations
 
+import copy
 import socket
 import ssl
 import time
@@ -25,10 +26,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from kctl.config.client_conf import bootstrap_hosts
-from kctl.redact import redact_text
 from kctl.deadline import Deadline, run_bounded
 from kctl.errors import AuthError, BrokerUnavailable, ConfigError, KctlError
+from kctl.kafka.login_probe import login
 from kctl.models import AuthStep, AuthTest
+from kctl.models.choices import PASSWORD_MECHANISMS
+from kctl.redact import redact_text
 
 SASL_PROTOCOLS = ("SASL_SSL", "SASL_PLAINTEXT")
 TLS_PROTOCOLS = ("SSL", "SASL_SSL")
@@ -44,8 +47,6 @@ class AuthTestFailed(Exception):
 
 def step_error(failed: AuthTestFailed) -> KctlError:
     """The step's error, its message naming the step (same class, so the same exit code)."""
-    import copy
-
     error = copy.copy(failed.error)
     error.message = f"test-auth: the {failed.result.failed_step} step failed: {failed.error.message}"
     error.args = (error.message,)
@@ -125,7 +126,7 @@ def run(conf: dict, context: str | None, timeout: float) -> AuthTest:
         sock.close()
     if state.mechanism == "OAUTHBEARER" and str(conf.get("sasl.oauthbearer.method", "")).lower() == "oidc":
         state.step("token", lambda: _token(conf, state))
-    elif state.mechanism in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"):
+    elif state.mechanism in PASSWORD_MECHANISMS:
         state.principal, state.principal_source = conf.get("sasl.username"), "the SASL user name"
     found: dict = {}
     state.step("login", lambda: _login(conf, state, found))
@@ -237,7 +238,7 @@ def _tls_refusal(exc: ssl.SSLError) -> KctlError:
 
 def _certificate_subject(path: str) -> str | None:
     try:
-        from cryptography import x509
+        from cryptography import x509  # heavy: cryptography
 
         cert = x509.load_pem_x509_certificate(open(path, "rb").read())
     except Exception:  # noqa: BLE001 - only for display: an unreadable certificate fails the TLS step itself
@@ -246,7 +247,7 @@ def _certificate_subject(path: str) -> str | None:
 
 
 def _token(conf: dict, state: _Run) -> str:
-    from kctl.config.oidc_token import claims, fetch_token
+    from kctl.config.oidc_token import claims, fetch_token  # heavy: urllib.request (via kctl.config.oidc_token)
 
     url = str(conf.get("sasl.oauthbearer.token.endpoint.url") or "")
     client = str(conf.get("sasl.oauthbearer.client.id") or "")
@@ -270,8 +271,6 @@ def _token(conf: dict, state: _Run) -> str:
 
 
 def _login(conf: dict, state: _Run, found: dict) -> str:
-    from kctl.kafka.login_probe import login
-
     found.update(login(conf, state.deadline))
     if state.mechanism:
         return f"SASL {state.mechanism} accepted"

@@ -16,11 +16,20 @@ import os
 import re
 from urllib.parse import quote
 
-from kctl.redact import REDACTED, is_secret_key
 from kctl.decode import Strict, decode, read_regular_file
 from kctl.errors import ConfigError, NotFoundError, UsageError
 from kctl.kafka.connect_rest import ConnectSettings, request
-from kctl.models import ConnectFieldError, ConnectorInfo, ConnectorSummary, ConnectorTask, ConnectPlugin, ItemResult, OperationResult
+from kctl.models import (
+    ConnectFieldError,
+    ConnectorInfo,
+    ConnectorSummary,
+    ConnectorTask,
+    ConnectPlugin,
+    ItemResult,
+    OperationResult,
+)
+from kctl.redact import REDACTED, is_secret_key
+from kctl.services.local.connect import running_url
 
 TRACE_LINES = 6
 TRACE_WIDTH = 240
@@ -40,8 +49,6 @@ def connect_settings(url: str | None, context: dict | None, registry, instance: 
             raise ConfigError(f"context {context.get('name', '?')}: connect_url must be an http(s) URL")
         return ConnectSettings(entry, timeout=timeout)
     if instance is not None:
-        from kctl.services.local.connect import running_url
-
         local = running_url(registry, instance)
         if local:
             return ConnectSettings(local, timeout=timeout)
@@ -147,7 +154,7 @@ def read_config(path: str, name: str) -> dict[str, str]:
     """The connector config of a YAML or JSON file: a mapping of settings, or Connect's own
     {"name": ..., "config": {...}} shape. Values are strings, numbers or booleans; the name in
     the file, if any, must be `name`."""
-    import yaml
+    import yaml  # heavy: yaml
 
     check_name(name)
     raw = read_regular_file(path, error=UsageError, limit=4 * 1024 * 1024)

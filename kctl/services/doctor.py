@@ -21,6 +21,7 @@ from kctl.deadline import Deadline
 from kctl.errors import KctlError
 from kctl.models import ClusterInfo
 from kctl.models.health import DoctorReport
+from kctl.services import doctor_checks, health, txn
 
 
 @dataclass
@@ -51,8 +52,6 @@ class Evidence:
 
 def doctor(conf: dict, timeout: float, expect: int | None = None, instance: int | None = None) -> DoctorReport:
     """expect/instance: the expected broker count, as for `cluster health`."""
-    from kctl.services import doctor_checks, health
-
     start = time.perf_counter()
     deadline = Deadline.after(timeout)
     with AdminClient(conf, timeout=timeout) as admin:
@@ -137,8 +136,6 @@ def _groups(admin: AdminClient, ev: Evidence, deadline: Deadline) -> None:
 
 
 def _hanging(conf: dict, ev: Evidence, deadline: Deadline) -> None:
-    from kctl.services import txn
-
     try:
         ev.hanging = txn.find_hanging(conf, deadline.remaining(0.5))
     except KctlError as error:

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from kctl.models.health import DoctorCheck
+from kctl.models.health import DoctorCheck, worst
+from kctl.services.health import broker_findings, partition_findings
 
 INTERNAL_TOPICS = ("__consumer_offsets", "__transaction_state")
 CLOCK_SKEW_WARN_MS = 1_000
@@ -30,8 +31,6 @@ def run_all(ev) -> list[DoctorCheck]:
 
 
 def brokers(ev) -> DoctorCheck:
-    from kctl.services.health import broker_findings
-
     title = "Every broker in the cluster"
     live = {b.id for b in ev.info.brokers}
     expected, source = ev.expected
@@ -44,9 +43,6 @@ def brokers(ev) -> DoctorCheck:
 
 
 def partitions(ev) -> DoctorCheck:
-    from kctl.models.health import worst
-    from kctl.services.health import partition_findings
-
     title = "Partitions led and fully replicated"
     live = {b.id for b in ev.info.brokers}
     min_isr = {t.name: _min_isr(ev, t.name) for t in ev.topics}

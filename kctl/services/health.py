@@ -16,6 +16,7 @@ from kctl.deadline import Deadline
 from kctl.errors import KctlError
 from kctl.models.admin import PartitionInfo, TopicInfo
 from kctl.models.health import Finding, HealthReport
+from kctl.services.local.paths import read_meta
 
 # `kctl topics list` filters -> the partition states they select.
 PARTITION_FILTERS = ("under-replicated", "under-min-isr", "at-min-isr", "offline", "unavailable")
@@ -76,8 +77,6 @@ def expected_brokers(expect: int | None, instance: int | None) -> tuple[int | No
         return expect, "--expect-brokers"
     if instance is None:
         return None, None
-    from kctl.services.local.paths import read_meta
-
     try:
         count = read_meta(instance).get("brokers")
     except KctlError:

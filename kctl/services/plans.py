@@ -6,11 +6,13 @@ detail with "would", with the counts of what goes (records, offsets, members).
 
 from __future__ import annotations
 
+import re
+
 from kctl.client.admin import AdminClient, check_names
 from kctl.deadline import Deadline
 from kctl.errors import NotFoundError, UsageError
 from kctl.models import ItemResult, OperationResult
-from kctl.models.replicas import ReplicaReassignment, ReplicaMove
+from kctl.models.replicas import ReplicaMove, ReplicaReassignment
 
 
 def _missing(name: str, message: str) -> ItemResult:
@@ -38,8 +40,6 @@ def _n(count: int | None, word: str) -> str:
 
 def records_of(plan: OperationResult) -> int:
     """The records a plan's rows would delete, summed (from their "N records" counts)."""
-    import re
-
     return sum(int(m.group(1).replace(",", "")) for i in plan.items if i.ok and i.detail.startswith("would")
                for m in re.finditer(r"([\d,]+) records?\b", i.detail))
 
@@ -99,7 +99,7 @@ def delete_records(conf: dict, timeout: float, topic: str, before: dict[int, int
 
 def delete_groups(conf: dict, timeout: float, group_ids: list[str]) -> OperationResult:
     """Each group with its state, members and committed offsets."""
-    from kctl.services.groups.common import absent, read_groups
+    from kctl.services.groups.common import absent, read_groups  # heavy: msgspec (via kctl.services.groups.common)
 
     group_ids = list(dict.fromkeys(group_ids))
     check_names(group_ids, "group id")

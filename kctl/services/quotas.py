@@ -18,10 +18,10 @@ from kctl import log
 from kctl.client.admin import AdminClient
 from kctl.deadline import Deadline
 from kctl.errors import UsageError, failure_of
-from kctl.parsing import check_name
 from kctl.models import AppliedQuota, ItemResult, OperationResult, QuotaEntry, QuotaResolution
 from kctl.models.choices import CLIENT_QUOTA_KEYS, IP_QUOTA_KEYS, QUOTA_ENTITY_TYPES
 from kctl.models.quotas import entity_text
+from kctl.parsing import check_name
 
 # A change is committed when AlterClientQuotas returns; brokers apply it when they replay the
 # metadata log, so a describe right after may show the old value: wait this long at most.

@@ -16,7 +16,7 @@ from kctl.deadline import Deadline
 from kctl.errors import NotFoundError, UsageError, failure_of
 from kctl.models import ItemResult, OperationResult
 from kctl.models.admin import TopicInfo
-from kctl.models.replicas import ReplicaReassignment, ReplicaMove
+from kctl.models.replicas import ReplicaMove, ReplicaReassignment
 
 THROTTLED_REPLICAS = ("leader.replication.throttled.replicas", "follower.replication.throttled.replicas")
 THROTTLED_RATES = ("leader.replication.throttled.rate", "follower.replication.throttled.rate")

@@ -14,13 +14,17 @@ from __future__ import annotations
 import math
 import os
 import time
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from kctl.client.consumer import BULK_DEFAULTS, ConsumerClient
 from kctl.errors import KctlError, NotFoundError, UsageError
 from kctl.models import SearchCount
+from kctl.outputs import make_output
 from kctl.services.consume.options import Position, utf8
-from kctl.services.search_worker import WorkerSpec, main as worker_main
+from kctl.services.search_worker import WorkerSpec
+from kctl.services.search_worker import main as worker_main
 from kctl.services.where import Where
 
 MAX_WORKERS = 64
@@ -74,10 +78,6 @@ class SearchResult:
 
 
 def search_conf(base: dict) -> dict:
-    import uuid
-
-    from kctl.client.consumer import BULK_DEFAULTS
-
     conf = dict(base)
     for key, value in BULK_DEFAULTS.items():
         conf.setdefault(key, value)
@@ -148,9 +148,6 @@ def search(conf: dict, opts: SearchOptions, write: Callable[[bytes], None], time
            on_done: Callable[[SearchResult], None] | None = None) -> SearchResult:
     """Run the search; write(bytes) gets the rendered matches as they arrive (not with --count).
     on_done gets the result on every way out that has one (interrupted too, before the re-raise)."""
-    from kctl.client.consumer import ConsumerClient
-    from kctl.outputs import make_output
-
     opts = opts.validated()
     where = opts.where
     if not opts.count:
@@ -225,8 +222,6 @@ def search(conf: dict, opts: SearchOptions, write: Callable[[bytes], None], time
 
 
 def _finish(result: SearchResult, index: dict, scanned: dict, matched: dict) -> None:
-    from dataclasses import replace
-
     for key, i in index.items():
         result.counts[i] = replace(result.counts[i], scanned=scanned.get(key, 0), matched=matched.get(key, 0))
 
@@ -236,7 +231,7 @@ class _Pool:
     and a stop pipe (closing it, or the parent's death, tells the worker to stop)."""
 
     def __init__(self, spec: WorkerSpec, tasks: list, workers: int):
-        import multiprocessing
+        import multiprocessing  # heavy: multiprocessing
 
         context = multiprocessing.get_context("spawn")  # never fork: the parent's librdkafka threads
         self.procs, self.readers, self.stoppers, self._child_ends = [], [], [], []
@@ -259,7 +254,7 @@ class _Pool:
 
     def receive(self, timeout: float) -> list:
         """The messages that arrived within timeout; a worker's pipe is dropped at its EOF."""
-        from multiprocessing.connection import wait
+        from multiprocessing.connection import wait  # heavy: multiprocessing
 
         out = []
         for conn in wait(self.readers, timeout):

@@ -14,6 +14,12 @@ import signal
 import time
 from dataclasses import dataclass
 
+from kctl.client.consumer import ConsumerClient
+from kctl.errors import BrokerUnavailable, KctlError
+from kctl.models.records import ConsumerRecord
+from kctl.outputs import make_output
+from kctl.services.consume.partitions import deleted
+
 POLL_S = 0.1
 SEND_EVERY_S = 0.2
 
@@ -66,8 +72,6 @@ def main(spec: WorkerSpec, tasks: list, results_conn, stop_conn) -> None:
     try:
         _run(spec, tasks, results, stop, state)
     except Exception as exc:  # noqa: BLE001 - every failure goes to the parent as (code, message)
-        from kctl.errors import KctlError
-
         if isinstance(exc, KctlError):
             results.put(("error", int(exc.exit_code), exc.message, exc.hint))
         else:
@@ -78,9 +82,7 @@ def main(spec: WorkerSpec, tasks: list, results_conn, stop_conn) -> None:
 
 
 def _run(spec: WorkerSpec, tasks: list, results, stop, state: dict) -> None:
-    from kctl.client.consumer import ConsumerClient
-    from kctl.outputs import make_output
-    from kctl.services.where import compile_where
+    from kctl.services.where import compile_where  # heavy: msgspec (via kctl.services.where)
 
     where = state["where"] = compile_where(spec.where, now_ms=spec.now_ms)
     render = None if spec.count_only else make_output(spec.output, spec.fmt, spec.key_deserializer,
@@ -100,9 +102,6 @@ def _run(spec: WorkerSpec, tasks: list, results, stop, state: dict) -> None:
 
 def _read_range(client, task, where, render, results, stop, spec: WorkerSpec, matched_before: int) -> int:
     """Read [start, end) of one partition; returns the records matched."""
-    from kctl.errors import BrokerUnavailable
-    from kctl.models.records import ConsumerRecord
-
     topic, partition, start, end = task
     key = (topic, partition)
     client.assign({key: start})
@@ -127,8 +126,6 @@ def _read_range(client, task, where, render, results, stop, spec: WorkerSpec, ma
                     if item.kind == "eof":
                         done = True  # the end of what is there (records deleted since the plan, say)
                     elif item.kind == "not_found":
-                        from kctl.services.consume.partitions import deleted
-
                         raise deleted(topic)
                     elif item.kind == "fatal":
                         raise item.error

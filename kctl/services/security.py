@@ -11,12 +11,16 @@ import time
 
 from kctl import log
 from kctl.client.admin import AdminClient
+from kctl.client.admin.security import check_acl
+from kctl.config.client_conf import prompt_password
 from kctl.decode import read_regular_file
 from kctl.errors import ConfigError, NotFoundError, UsageError, failure_of
 from kctl.models import ItemResult, OperationResult
+from kctl.models.choices import SCRAM_MECHANISMS
 from kctl.models.security import AclChange, AclEntry, ScramUser
+from kctl.redact import remember_secrets
 
-MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
+MECHANISMS = SCRAM_MECHANISMS
 
 
 def _ms(start: float) -> int:
@@ -33,8 +37,6 @@ def list_acls(conf: dict, timeout: float, filter_: AclEntry) -> list[AclEntry]:
 
 def create_acls(conf: dict, timeout: float, acls: list[AclEntry], dry_run: bool = False) -> AclChange:
     """Create the bindings (dry_run: only validate them here and show them)."""
-    from kctl.client.admin.security import check_acl
-
     for acl in acls:
         check_acl(acl)
     if dry_run:
@@ -94,11 +96,7 @@ def read_password(env: str | None, file: str | None, prompt: bool) -> str:
         if not value:
             raise ConfigError(f"--password-file: {file} is empty")
     else:
-        from kctl.config.client_conf import prompt_password
-
         value = prompt_password("New password: ")
-    from kctl.redact import remember_secrets
-
     remember_secrets({"sasl.password": value})
     return value
 

@@ -7,16 +7,17 @@ Everything goes through kctl.client.AdminClient.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 
 from kctl import log
 from kctl.client.admin import AdminClient, check_names
 from kctl.deadline import Deadline
-from kctl.parsing import parse_regex
 from kctl.errors import InvalidRequest, KctlError, NotFoundError, UsageError, failure_of
 from kctl.models import ItemResult, OperationResult, PartitionDetail, TopicDescribeResult, TopicDetail, TopicSize, TopicSummary
 from kctl.models.admin import TopicInfo
+from kctl.parsing import parse_regex
 
 # Config sources `describe` shows: Kafka's built-in defaults are left out on purpose (it shows
 # what someone changed).
@@ -33,7 +34,7 @@ def list_topics(conf: dict, timeout: float, pattern: str | None = None, internal
     deadline = Deadline.after(timeout)
     with log.timed("topic_list"), AdminClient(conf, timeout=timeout) as admin:
         if states:
-            from kctl.services import health
+            from kctl.services import health  # not on topics list's path
 
             info, topics = admin.snapshot(deadline)
             topics = health.select_topics(admin, list(states), deadline, list(topics), {b.id for b in info.brokers})
@@ -65,8 +66,6 @@ def describe_topics(conf: dict, timeout: float, names: list[str], sizes: bool = 
     but DescribeTopics go over kctl's own few bytes (kctl.kafka.wire: the libraries' Python objects
     cost more than the requests).
     """
-    import gc
-
     # A Future (with its Condition and locks) per topic and a model per result, none in a cycle:
     # the cyclic GC would only rescan them again and again (0.2-0.4 s CPU for 1,000 topics).
     gc_was_enabled = gc.isenabled()
@@ -79,7 +78,7 @@ def describe_topics(conf: dict, timeout: float, names: list[str], sizes: bool = 
 
 
 def _describe_topics(conf: dict, timeout: float, names: list[str], sizes: bool) -> TopicDescribeResult:
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor  # not on topics list's path
 
     names = check_names(dict.fromkeys(names), "topic name")  # exit 2 before any request (or thread)
     start = time.perf_counter()
@@ -128,7 +127,7 @@ def _watermarks(conf: dict, admin: AdminClient, leaders: dict, deadline: Deadlin
     both batched ListOffsets in C; the admin client makes a Future per partition: ~0.2 s per 3,000).
     Partitions missing from the answer (or {} when the consumer failed): the caller asks the admin
     client's ListOffsets."""
-    from kctl.client.consumer import ConsumerClient
+    from kctl.client.consumer import ConsumerClient  # not on topics list's path
 
     wired = admin.watermarks_over_wire(leaders, deadline)
     if wired is not None:

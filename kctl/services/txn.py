@@ -21,12 +21,20 @@ from kctl.client.admin import AdminClient
 from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable, KctlError, NotFoundError, PartialFailure, UsageError, failure_of
 from kctl.models import (
-    ActiveProducer, HangingReport, HangingTransaction, ItemResult, PartitionProducers, TransactionAbort,
-    TransactionDescribeResult, TransactionDetail, TransactionSummary,
+    ActiveProducer,
+    HangingReport,
+    HangingTransaction,
+    ItemResult,
+    PartitionProducers,
+    TransactionAbort,
+    TransactionDescribeResult,
+    TransactionDetail,
+    TransactionSummary,
 )
 from kctl.models.admin import TopicInfo, TransactionDescription
 from kctl.models.choices import TXN_STATES as STATES
 from kctl.parsing import parse_choice, parse_regex
+
 # Coordinator states in which the transaction is still open at the partitions it touched.
 _OPEN = ("Ongoing", "PrepareCommit", "PrepareAbort", "PrepareEpochFence")
 # kafka-transactions.sh's default: transaction.max.timeout.ms. A transaction older than the

@@ -24,10 +24,11 @@ from typing import Annotated, Any
 
 import msgspec
 
+from kctl import serde
+from kctl.client import ConsumerClient, ProducerRecord, TransactionClient
 from kctl.deadline import Deadline
 from kctl.decode import NonEmptyStr, NonNegativeInt, Strict, decode, parse_yaml, read_regular_file
-from kctl import serde
-from kctl.errors import KctlError, TransactionAborted, TransactionFatal, UsageError
+from kctl.errors import KctlError, NotFoundError, TransactionAborted, TransactionFatal, UsageError
 from kctl.models.txn_script import ScriptResult, ScriptStep
 
 BARE = ("begin", "commit", "abort")
@@ -129,8 +130,6 @@ class ScriptRun:
         self.consumers: dict = {}
 
     def run(self) -> ScriptResult:
-        from kctl.client import TransactionClient
-
         self.txn = TransactionClient(self.txn_id, self.conf)
         outcome, error, interrupted = "ok", None, False
         try:
@@ -181,8 +180,6 @@ class ScriptRun:
             self._row(0, "abort", "automatic, after the failure", "failed", started, str(exc))
 
     def _do(self, step: Step) -> str:
-        from kctl.client import ConsumerClient, ProducerRecord
-
         if step.kind == "begin":
             self.txn.begin()
             self.open = True
@@ -230,8 +227,6 @@ def _describe(step: Step) -> str:
 
 def run_script(conf: dict, path: str, transactional_id: str | None = None, timeout: float = 10.0) -> ScriptResult:
     if not os.path.lexists(path):
-        from kctl.errors import NotFoundError
-
         raise NotFoundError(f"cannot read {path}: No such file or directory")
     try:
         text = read_regular_file(path).decode("utf-8")

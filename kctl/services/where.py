@@ -20,7 +20,12 @@ extension module is loaded directly (`_cel`).
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
+import os
 import re
+import sys
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -44,11 +49,6 @@ def _cel():
     """The compiled CEL module (cel.cel), without the package's REPL imports."""
     global _engine
     if _engine is None:
-        import importlib.machinery
-        import importlib.util
-        import os
-        import sys
-
         spec = importlib.util.find_spec("cel")
         if spec is None or not spec.submodule_search_locations:
             raise UsageError("--where needs the CEL engine: pip install common-expression-language")
@@ -59,7 +59,7 @@ def _cel():
         suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
         names = [name for name in os.listdir(folder) if name.startswith("cel.") and name.endswith(suffixes)]
         if not names:
-            import cel
+            import cel  # heavy: cel
 
             _engine = cel
             return _engine
@@ -99,7 +99,6 @@ def _caret(source: str, line: int, column: int) -> str:
     text = source.splitlines()[line - 1] if source.splitlines() else source
     before, after = text[:column - 1], text[column - 1:]
     return f"{before} <-- here --> {after}" if after.strip() else f"{before} <-- here"
-
 
 
 def _unknown_variables(source: str, names) -> None:
@@ -220,8 +219,6 @@ def _engine_message(exc: Exception) -> str:
 def compile_where(source: str, now_ms: int | None = None, key_decoder=None, value_decoder=None) -> Where:
     """Compile once, before any record is read: a syntax error or an unknown variable is a UsageError
     (exit 2) naming the position."""
-    import time
-
     try:
         source.encode("utf-8")
     except UnicodeEncodeError:

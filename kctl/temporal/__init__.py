@@ -10,6 +10,7 @@ optional dependency (`pip install 'kctl-kafka[temporal]'`), imported only by the
 from __future__ import annotations
 
 from kctl import install_hint
+from kctl.errors import ConfigError
 
 TASK_QUEUE = "kafka-messaging-queue"
 NAMESPACE = "default"
@@ -18,9 +19,7 @@ NAMESPACE = "default"
 def require_temporalio() -> None:
     """One clear line instead of an ImportError when the extra is not installed."""
     try:
-        import temporalio  # noqa: F401
+        import temporalio  # noqa: F401 - heavy: temporalio
     except ImportError:
-        from kctl.errors import ConfigError
-
         raise ConfigError("the Temporal worker needs the temporalio package",
                           hint=f"install it with `{install_hint('temporal')}`") from None

@@ -18,16 +18,29 @@ import functools
 import logging
 import threading
 import time
+from dataclasses import replace
 
 from temporalio import activity
 
 from kctl import log
+from kctl.client import ConsumerClient, ProducerClient, ProducerRecord, TransactionClient
+from kctl.client.conf import resolve_conf
 from kctl.errors import KctlError, NotFoundError, UsageError
 from kctl.models.workflow import CommittedOffset, Connection, Message, ReceivedRecord, SentRecord
-from kctl.temporal.inputs import (
-    BeginInput, CommitInput, GroupInput, HandleInput, PollInput, SeekInput, SendBatchInput, SendInput, TopicInput,
-)
+from kctl.render import to_jsonable
+from kctl.services import topics
 from kctl.temporal.errors import to_application_error
+from kctl.temporal.inputs import (
+    BeginInput,
+    CommitInput,
+    GroupInput,
+    HandleInput,
+    PollInput,
+    SeekInput,
+    SendBatchInput,
+    SendInput,
+    TopicInput,
+)
 
 # Below the workflows' start-to-close timeout of a send (10 s), so that a send the cluster cannot
 # acknowledge fails as 'unavailable' (retried on a new session) instead of timing the activity out.
@@ -124,8 +137,6 @@ class KafkaActivities:
 
     def conf(self, connection: Connection) -> dict:
         """The cluster a workflow names (bootstrap list or registry instance), else the worker's own."""
-        from kctl.client.conf import resolve_conf
-
         # The worker's own bootstrap.servers must not ride along: resolve_conf lays the conf it is
         # given over the target it resolves, so the worker's cluster would win over the workflow's.
         others = {k: v for k, v in self.default_conf.items() if k != "bootstrap.servers"}
@@ -149,8 +160,6 @@ class KafkaActivities:
     def _producer(self, handle: str, connection: Connection, topics=()):
         """The handle's producer, after checking (once per handle) that the topics exist: an unknown
         topic is a not-found error at once, not a send that waits for its delivery timeout."""
-        from kctl.client import ProducerClient
-
         producer = self.handles.get(handle, lambda: ProducerClient(self.conf(connection)))
         for topic in topics:
             if not self.handles.seen(handle, topic):
@@ -159,8 +168,6 @@ class KafkaActivities:
         return producer
 
     def _record(self, message: Message):
-        from kctl.client import ProducerRecord
-
         return ProducerRecord(topic=message.topic, value=message.value, key=message.key,
                               headers=_headers(message), partition=message.partition)
 
@@ -198,8 +205,6 @@ class KafkaActivities:
 
     @_activity("poll_messages")
     def poll_messages(self, params: PollInput) -> list[ReceivedRecord]:
-        from kctl.client import ConsumerClient
-
         if not params.group_id:  # librdkafka aborts the process on an empty group.id
             raise UsageError("group_id must not be empty")
 
@@ -256,40 +261,32 @@ class KafkaActivities:
 
     @_activity("create_topic")
     def create_topic(self, params: TopicInput):
-        from kctl.services import topics
-
         return _checked(topics.create_topics(self.conf(params.connection), params.timeout_s, [params.topic_name],
                                              params.num_partitions, params.replication_factor), topics.failure)
 
     @_activity("delete_topic")
     def delete_topic(self, params: TopicInput):
-        from kctl.services import topics
-
         return _checked(topics.delete_topics(self.conf(params.connection), params.timeout_s, [params.topic_name],
                                              if_exists=True), topics.failure)
 
     @_activity("list_topics")
     def list_topics(self, params: TopicInput):
-        from kctl.services import topics
-
         return _jsonable(topics.list_topics(self.conf(params.connection), params.timeout_s))
 
     @_activity("describe_topic")
     def describe_topic(self, params: TopicInput):
-        from kctl.services import topics
-
         result = topics.describe_topics(self.conf(params.connection), params.timeout_s, [params.topic_name])
         return _checked(result, topics.describe_failure)
 
     @_activity("list_consumer_groups")
     def list_consumer_groups(self, params: GroupInput):
-        from kctl.services import groups
+        from kctl.services import groups  # heavy: msgspec (via kctl.services.groups)
 
         return _jsonable(groups.list_groups(self.conf(params.connection), params.timeout_s))
 
     @_activity("describe_consumer_group")
     def describe_consumer_group(self, params: GroupInput):
-        from kctl.services import groups
+        from kctl.services import groups  # heavy: msgspec (via kctl.services.groups)
 
         result = groups.describe_groups(self.conf(params.connection), params.timeout_s, [params.group_id])
         return _checked(result, groups.describe_failure)
@@ -297,9 +294,7 @@ class KafkaActivities:
     @_activity("delete_consumer_group")
     def delete_consumer_group(self, params: GroupInput):
         """Delete a group; one that does not exist is not an error (a cleanup that is run again)."""
-        from dataclasses import replace
-
-        from kctl.services import groups
+        from kctl.services import groups  # heavy: msgspec (via kctl.services.groups)
 
         result = groups.delete_groups(self.conf(params.connection), params.timeout_s, [params.group_id])
         items = tuple(replace(i, ok=True, detail="does not exist (skipped)", error=None, exit_code=0)
@@ -313,8 +308,6 @@ class KafkaActivities:
         """Begin a transaction; the first begin of a handle creates the transactional producer and
         initialises it, which fences any earlier producer with the same transactional id (a worker
         that died mid-transaction: its open transaction is aborted by the coordinator)."""
-        from kctl.client import TransactionClient
-
         def make():
             client = TransactionClient(params.transactional_id, self.conf(params.connection))
             client.init(params.timeout_s)
@@ -354,8 +347,6 @@ class KafkaActivities:
 
 
 def _jsonable(model):
-    from kctl.render import to_jsonable
-
     return to_jsonable(model)
 
 

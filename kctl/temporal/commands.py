@@ -4,11 +4,15 @@ signal, and starting/awaiting workflows (kctl.temporal does the Temporal work)."
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 
 from kctl.decode import parse_json, read_regular_file
 from kctl.errors import KctlError, UsageError
+from kctl.models import E2EReport
+from kctl.services import e2e
+from kctl.temporal import require_temporalio
 
 
 def temporal_address(registry, instance: int | None, explicit: str | None) -> str:
@@ -37,10 +41,8 @@ def checked_address(address: str, source: str) -> str:
 
 def worker_options(registry, instance, temporal, namespace, task_queue, max_concurrent_activities, grace,
                    connect_timeout: float = 10.0, debug: bool = False):
-    from kctl.temporal import require_temporalio
-
     require_temporalio()
-    from kctl.temporal.worker import WorkerOptions
+    from kctl.temporal.worker import WorkerOptions  # heavy: asyncio (via kctl.temporal.worker)
 
     return WorkerOptions(temporal_address(registry, instance, temporal), namespace, task_queue,
                          max_concurrent_activities, grace, connect_timeout, debug)
@@ -49,7 +51,7 @@ def worker_options(registry, instance, temporal, namespace, task_queue, max_conc
 def run_worker(kafka_conf: dict, options, on_ready=None) -> None:
     """Run the worker until SIGTERM (drain, then return) or SIGINT (drain, then KeyboardInterrupt: 130);
     on_ready() once it polls."""
-    from kctl.temporal.worker import run_worker as run
+    from kctl.temporal.worker import run_worker as run  # heavy: asyncio (via kctl.temporal.worker)
 
     received: list[int] = []
 
@@ -68,7 +70,7 @@ def run_worker(kafka_conf: dict, options, on_ready=None) -> None:
 def load_params(kind: str, params_file: str | None, overrides: dict):
     """Workflow parameters: the JSON file (or {}) with the command-line options on top, decoded
     strictly (kctl.decode) before anything is started."""
-    from kctl.temporal.params import decode_params
+    from kctl.temporal.params import decode_params  # heavy: msgspec (via kctl.temporal.params)
 
     source = f"--params-file {params_file}" if params_file else f"{kind} workflow parameters"
     document: object = {}
@@ -84,9 +86,7 @@ def _run_with_client(address: str, namespace: str, timeout_s: float, work):
     """asyncio.run(work(client)). Errors are raised only after the loop and the Temporal client are
     gone: a client still referenced by a traceback while the interpreter shuts down aborts it
     (a Rust runtime thread releases the GIL too late)."""
-    import gc
-
-    from kctl.temporal.worker import connect
+    from kctl.temporal.worker import connect  # heavy: asyncio (via kctl.temporal.worker)
 
     received: list[int] = []
 
@@ -126,10 +126,8 @@ def start_workflow(address: str, namespace: str, task_queue: str, kind: str, par
                    wait: bool, timeout_s: float):
     """Start a workflow; with wait, return its result, else its id. Connecting and (with wait) a
     worker picking the workflow up are bounded by timeout_s; the run itself is not (a signal ends the wait)."""
-    from kctl.temporal import require_temporalio
-
     require_temporalio()
-    from kctl.temporal import starter
+    from kctl.temporal import starter  # heavy: asyncio (via kctl.temporal.starter)
 
     async def work(client):
         handle = await starter.start(client, kind, params, workflow_id, task_queue)
@@ -142,20 +140,14 @@ def start_workflow(address: str, namespace: str, task_queue: str, kind: str, par
 
 
 def workflow_result(address: str, namespace: str, workflow_id: str, timeout_s: float):
-    from kctl.temporal import require_temporalio
-
     require_temporalio()
-    from kctl.temporal import starter
+    from kctl.temporal import starter  # heavy: asyncio (via kctl.temporal.starter)
 
     return _run_with_client(address, namespace, timeout_s, lambda client: starter.result(client, workflow_id))
 
 
 def failure(result) -> KctlError | None:
     """A workflow that ran but whose check failed (the e2e report) exits like `kctl e2e run`."""
-    from kctl.models import E2EReport
-
     if isinstance(result, E2EReport):
-        from kctl.services import e2e
-
         return e2e.failure(result)
     return None

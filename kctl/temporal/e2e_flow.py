@@ -19,7 +19,12 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from kctl.models import (
-        E2ELatency, E2EPartitionOffsets, E2EReport, E2ESettings, E2EStep, PartitionLatency,
+        E2ELatency,
+        E2EPartitionOffsets,
+        E2EReport,
+        E2ESettings,
+        E2EStep,
+        PartitionLatency,
     )
     from kctl.models.workflow import E2EParams, Message, ReceivedRecord, SentRecord
     from kctl.services.e2e import STEPS, latency_stats, payload, record_key, verify

@@ -13,7 +13,7 @@ RETRYABLE_EXIT_CODES = (ExitCode.UNAVAILABLE, ExitCode.INTERNAL)
 
 
 def to_application_error(exc: KctlError):
-    from temporalio.exceptions import ApplicationError
+    from temporalio.exceptions import ApplicationError  # heavy: temporalio
 
     code = int(exc.exit_code)
     return ApplicationError(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from kctl.models.workflow import CommittedOffset, Connection, Message
 
+
 @dataclass(frozen=True)
 class SendInput:
     handle: str

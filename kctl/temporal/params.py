@@ -11,11 +11,11 @@ import msgspec
 
 from kctl.decode import NonEmptyStr, NonNegativeInt, PositiveInt, Strict, decode
 from kctl.errors import UsageError
-from kctl.models.workflow import TOPIC_OPERATIONS
+from kctl.models.choices import MAX_PARTITIONS, MAX_REPLICATION
+from kctl.models.workflow import TOPIC_OPERATIONS, ConsumerParams, E2EParams, ProducerParams, TopicParams
 
-# The bounds of `kctl topics create` / `kctl e2e run` (kctl.cli.topics: MAX_PARTITIONS, MAX_REPLICATION).
-Partitions = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
-Replication = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+Partitions = Annotated[int, msgspec.Meta(ge=1, le=MAX_PARTITIONS)]
+Replication = Annotated[int, msgspec.Meta(ge=1, le=MAX_REPLICATION)]
 Servers = Annotated[list[NonEmptyStr], msgspec.Meta(min_length=1)]
 TimeoutMs = Annotated[int, msgspec.Meta(ge=1, le=3_600_000)]
 TimeoutS = Annotated[float, msgspec.Meta(gt=0, le=86_400)]
@@ -73,8 +73,6 @@ DECODED = {"produce": ProducerIn, "consume": ConsumerIn, "topic": TopicIn, "e2e"
 
 def decode_params(kind: str, document, source: str):
     """The workflow's parameter dataclass, or a UsageError naming `source` and the bad field's path."""
-    from kctl.models.workflow import ConsumerParams, E2EParams, ProducerParams, TopicParams
-
     value = decode(document, DECODED[kind], source)
     if value.bootstrap_servers is not None and value.instance_id is not None:
         raise UsageError(f"{source}: give bootstrap_servers or instance_id, not both",

@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from kctl.errors import KctlError, NotFoundError
+from kctl.errors import BrokerUnavailable, KctlError, NotFoundError, error_for_exit_code
+from kctl.models import E2EReport
+from kctl.models.workflow import ConsumerResult, ProducerResult, TopicResult
 from kctl.temporal import TASK_QUEUE
+from kctl.temporal.errors import exit_code_of, message_of
 
 KINDS = ("e2e", "produce", "consume", "topic")
 
 
 def _workflow_and_result(kind: str):
-    from kctl.models import E2EReport
-    from kctl.models.workflow import ConsumerResult, ProducerResult, TopicResult
-    from kctl.temporal.workflows import BY_NAME
+    from kctl.temporal.workflows import BY_NAME  # heavy: temporalio (via kctl.temporal.workflows)
 
     results = {"e2e": E2EReport, "produce": ProducerResult, "consume": ConsumerResult, "topic": TopicResult}
     return BY_NAME[kind], results[kind]
@@ -30,10 +31,8 @@ async def picked_up(client, workflow_id: str, task_queue: str, address: str, tim
     """Wait (at most timeout_s) until a worker started the workflow's first task. A workflow nobody
     picks up is terminated, so that a worker started later does not run a change the command
     already reported as failed, and is BrokerUnavailable (exit 6)."""
-    from temporalio.api.enums.v1 import EventType
-    from temporalio.service import RPCError
-
-    from kctl.errors import BrokerUnavailable
+    from temporalio.api.enums.v1 import EventType  # heavy: temporalio
+    from temporalio.service import RPCError  # heavy: temporalio
 
     handle = client.get_workflow_handle(workflow_id)
 
@@ -56,8 +55,8 @@ async def picked_up(client, workflow_id: str, task_queue: str, address: str, tim
 
 async def result(client, workflow_id: str, kind: str | None = None):
     """Wait for a workflow and return its result (typed when its kind is known)."""
-    from temporalio.client import WorkflowFailureError
-    from temporalio.service import RPCError
+    from temporalio.client import WorkflowFailureError  # heavy: temporalio
+    from temporalio.service import RPCError  # heavy: temporalio
 
     try:
         if kind is None:
@@ -74,7 +73,7 @@ async def result(client, workflow_id: str, kind: str | None = None):
 
 
 def _kind_of(workflow_type: str) -> str | None:
-    from kctl.temporal.workflows import BY_NAME
+    from kctl.temporal.workflows import BY_NAME  # heavy: temporalio (via kctl.temporal.workflows)
 
     for kind, cls in BY_NAME.items():
         if getattr(cls, "__temporal_workflow_definition").name == workflow_type:
@@ -84,7 +83,4 @@ def _kind_of(workflow_type: str) -> str | None:
 
 def workflow_error(workflow_id: str, failure: BaseException) -> KctlError:
     """A failed workflow as the kctl error its activity failed with (same message and exit code)."""
-    from kctl.errors import error_for_exit_code
-    from kctl.temporal.errors import exit_code_of, message_of
-
     return error_for_exit_code(exit_code_of(failure), f"workflow {workflow_id} failed: {message_of(failure)}")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from kctl import log
+from kctl.errors import BrokerUnavailable, ConfigError
 from kctl.temporal import NAMESPACE, TASK_QUEUE
 
 
@@ -39,9 +40,7 @@ def worker_queue_name(task_queue: str) -> str:
 
 async def connect(address: str, namespace: str, timeout_s: float = 10.0):
     """A Temporal client; BrokerUnavailable (exit 6) when the server does not answer in time."""
-    from temporalio.client import Client
-
-    from kctl.errors import BrokerUnavailable, ConfigError
+    from temporalio.client import Client  # heavy: temporalio
 
     try:
         return await asyncio.wait_for(Client.connect(address, namespace=namespace), timeout_s)
@@ -68,10 +67,10 @@ class _KctlFailures(logging.Filter):
 
 async def run_worker(kafka_conf: dict, options: WorkerOptions, stop: asyncio.Event, on_ready=None) -> None:
     """Run until `stop` is set, then drain; on_ready() once both workers poll."""
-    from temporalio.worker import Worker
+    from temporalio.worker import Worker  # heavy: temporalio
 
-    from kctl.temporal.activities import KafkaActivities
-    from kctl.temporal.workflows import WORKFLOWS
+    from kctl.temporal.activities import KafkaActivities  # heavy: temporalio (via kctl.temporal.activities)
+    from kctl.temporal.workflows import WORKFLOWS  # heavy: temporalio (via kctl.temporal.workflows)
 
     client = await connect(options.address, options.namespace, options.connect_timeout_s)
     own_queue = worker_queue_name(options.task_queue)

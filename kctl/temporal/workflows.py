@@ -18,14 +18,26 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from kctl.models.workflow import (
-        ConsumerParams, ConsumerResult, E2EParams, ProducerParams, ProducerResult, SentRecord, TOPIC_OPERATIONS,
-        TopicParams, TopicResult,
+        TOPIC_OPERATIONS,
+        ConsumerParams,
+        ConsumerResult,
+        E2EParams,
+        ProducerParams,
+        ProducerResult,
+        SentRecord,
+        TopicParams,
+        TopicResult,
     )
     from kctl.temporal.inputs import BeginInput, GroupInput, HandleInput, SendBatchInput, SendInput, TopicInput
 
 from kctl.temporal.e2e_flow import EndToEndRun
 from kctl.temporal.sessions import (
-    MAX_SEQUENCE_ATTEMPTS, Session, any_worker, connection_of, consume_polls, worker_lost_or_unavailable,
+    MAX_SEQUENCE_ATTEMPTS,
+    Session,
+    any_worker,
+    connection_of,
+    consume_polls,
+    worker_lost_or_unavailable,
 )
 
 

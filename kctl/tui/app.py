@@ -3,26 +3,30 @@ switching the target (instance or context) without leaving."""
 
 from __future__ import annotations
 
+import threading
+
 from textual.app import App
 from textual.binding import Binding
 
+from kctl.errors import KctlError
 from kctl.tui.data import DataSource
+from kctl.tui.targets import choices, client_conf
 
 
 def _cluster():
-    from kctl.tui.screens.cluster import ClusterScreen
+    from kctl.tui.screens.cluster import ClusterScreen  # heavy: textual (via kctl.tui.screens.cluster)
 
     return ClusterScreen()
 
 
 def _topics():
-    from kctl.tui.screens.topics import TopicsScreen
+    from kctl.tui.screens.topics import TopicsScreen  # heavy: textual (via kctl.tui.screens.topics)
 
     return TopicsScreen()
 
 
 def _groups():
-    from kctl.tui.screens.groups import GroupsScreen
+    from kctl.tui.screens.groups import GroupsScreen  # heavy: textual (via kctl.tui.screens.groups)
 
     return GroupsScreen()
 
@@ -67,8 +71,7 @@ class KctlApp(App):
     # -- the target: the picker, then every screen against the new cluster --
 
     def pick_target(self) -> None:
-        from kctl.tui.targets import choices
-        from kctl.tui.widgets import TargetPicker
+        from kctl.tui.widgets import TargetPicker  # heavy: textual (via kctl.tui.widgets)
 
         found, problems = choices(self.registry)
         current = self.target.key if self.target is not None else None
@@ -78,11 +81,6 @@ class KctlApp(App):
     def switch_target(self, target) -> None:
         """Point the UI at another cluster: the screens of the other modes start anew when next shown, the
         current mode goes back to its first screen and reloads."""
-        import threading
-
-        from kctl.errors import KctlError
-        from kctl.tui.targets import client_conf
-
         try:
             conf = client_conf(target)
         except KctlError as exc:
@@ -111,7 +109,7 @@ class KctlApp(App):
         return False
 
     def confirm_then(self, question: str, action, done_message: str | None, after=None) -> None:
-        from kctl.tui.widgets import ConfirmScreen
+        from kctl.tui.widgets import ConfirmScreen  # heavy: textual (via kctl.tui.widgets)
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kctl.client import ConsumerClient
 from kctl.client.records import ConsumerRecord
 from kctl.deadline import Deadline
+from kctl.errors import NotFoundError
+from kctl.services.consume.options import matches
 
 # How many records a filtered page may scan before it shows what it found (the rest: the next page).
 SCAN_LIMIT = 50_000
@@ -36,15 +39,11 @@ class MessageBrowser:
     """Browse `topic` (one partition, or all with partition None) from a start: beginning, end, time, offset."""
 
     def __init__(self, conf: dict, topic: str, partition: int | None, timeout: float = 10.0):
-        from kctl.client import ConsumerClient
-
         self.topic = topic
         self.timeout = timeout
         self._consumer = ConsumerClient({**PAGED_READS, **conf})
         found = self._consumer.topics(timeout, topic).get(topic)
         if not found:
-            from kctl.errors import NotFoundError
-
             raise NotFoundError(f"topic {topic!r} does not exist")
         self.partitions = [partition] if partition is not None else list(found)
         self._history: list[dict[int, int]] = []
@@ -83,8 +82,6 @@ class MessageBrowser:
         return self._read(self._history.pop(), size)
 
     def _read(self, starts: dict[int, int], size: int) -> Page:
-        from kctl.services.consume.options import matches
-
         self._history.append(dict(starts))
         marks = self.watermarks()
         ends = {p: high for p, (_, high) in marks.items()}
@@ -126,8 +123,6 @@ class MessageBrowser:
 
     def tail(self, wait: float = 0.5, max_records: int = 500) -> list[ConsumerRecord]:
         """Records after the last page (a live tail calls this in a loop)."""
-        from kctl.services.consume.options import matches
-
         if not getattr(self, "_tailing", False):
             marks = self.watermarks()
             self._consumer.assign({(self.topic, p): max(self._next.get(p, high), 0) if p in self._next else high

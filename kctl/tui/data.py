@@ -8,10 +8,12 @@ health markers use the `kctl cluster health` service.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
+from kctl.errors import NotFoundError, failure_of
 from kctl.models import ClusterInfo, TopicDetail, TopicSummary
-
+from kctl.parsing import INT64_MAX, parse_int
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class ClusterView:
 
 def group_lags(conf: dict, timeout: float, group_ids: list[str]) -> list:
     """GroupDetail per group: offset lag and time lag (`groups describe`'s service)."""
-    from kctl.services import groups
+    from kctl.services import groups  # not on ui --help's path
 
     if not group_ids:
         return []
@@ -63,7 +65,7 @@ def group_lags(conf: dict, timeout: float, group_ids: list[str]) -> list:
 
 def cluster_findings(conf: dict, timeout: float) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(findings, notes): what `kctl cluster health` finds, one line each (none: healthy)."""
-    from kctl.services.health import cluster_health
+    from kctl.services.health import cluster_health  # not on ui --help's path
 
     report = cluster_health(conf, timeout)
     findings = tuple(f"{f.severity}: {f.subject}: {f.message}" for f in report.findings)
@@ -73,8 +75,7 @@ def cluster_findings(conf: dict, timeout: float) -> tuple[tuple[str, ...], tuple
 def reset_strategy(how: str, value: str | None = None):
     """The ResetStrategy of `groups reset-offsets` for earliest, latest, time (-1h, ISO 8601, epoch ms),
     offset (N) or shift (+N/-N); a bad value raises UsageError."""
-    from kctl.parsing import INT64_MAX, parse_int
-    from kctl.services import groups
+    from kctl.services import groups  # not on ui --help's path
 
     if how in ("earliest", "latest"):
         return groups.parse_strategy(to_earliest=how == "earliest", to_latest=how == "latest")
@@ -103,7 +104,7 @@ class DataSource:
     # reads
 
     def cluster(self) -> ClusterView:
-        from kctl.services import cluster
+        from kctl.services import cluster  # not on ui --help's path
 
         info = cluster.describe_cluster(self.conf, self.timeout)
         findings, notes = cluster_findings(self.conf, self.timeout)
@@ -112,8 +113,7 @@ class DataSource:
     def prefetch_topics(self) -> None:
         """Start reading the topic list now, in a thread (the app starts it while Textual sets up the
         terminal, so the first screen has its data sooner); the next topics() takes its answer."""
-        from concurrent.futures import Future
-        import threading
+        from concurrent.futures import Future  # heavy: concurrent.futures
 
         future: Future = Future()
 
@@ -133,26 +133,25 @@ class DataSource:
         return self._list_topics()
 
     def _list_topics(self) -> list[TopicSummary]:
-        from kctl.services import topics
+        from kctl.services import topics  # not on ui --help's path
 
         return topics.list_topics(self.conf, self.timeout)
 
     def topic_stats(self, names: list[str]) -> dict[str, TopicStats]:
         """Messages and size of these topics (one describe for all of them)."""
-        from kctl.services import topics
+        from kctl.services import topics  # not on ui --help's path
 
         result = topics.describe_topics(self.conf, self.timeout, names)
         return {t.name: TopicStats(t.messages, t.size_bytes) for t in result.topics}
 
     def topic_markers(self) -> dict[str, str]:
         """{topic: offline | under-min-isr | under-replicated | ok} (the cluster health service)."""
-        from kctl.services.health import topic_markers
+        from kctl.services.health import topic_markers  # not on ui --help's path
 
         return topic_markers(self.conf, self.timeout)
 
     def topic(self, name: str) -> TopicDetail:
-        from kctl.errors import NotFoundError
-        from kctl.services import topics
+        from kctl.services import topics  # not on ui --help's path
 
         result = topics.describe_topics(self.conf, self.timeout, [name])
         if not result.topics:
@@ -161,7 +160,7 @@ class DataSource:
 
     def groups(self) -> list[GroupRow]:
         """Every group's lag, with rates and ETA over the last few calls (one LagMonitor kept for them)."""
-        from kctl.services.groups.lag import LagMonitor
+        from kctl.services.groups.lag import LagMonitor  # not on ui --help's path
 
         if self._monitor is None:
             self._monitor = LagMonitor(self.conf, self.timeout, [])
@@ -178,7 +177,7 @@ class DataSource:
             monitor.__exit__(None, None, None)
 
     def topic_groups(self, topic: str) -> list[TopicGroup]:
-        from kctl.services import groups
+        from kctl.services import groups  # not on ui --help's path
 
         listed = groups.list_groups(self.conf, self.timeout)
         out = []
@@ -190,7 +189,7 @@ class DataSource:
         return out
 
     def browser(self, topic: str, partition: int | None = None):
-        from kctl.tui.browse import MessageBrowser
+        from kctl.tui.browse import MessageBrowser  # not on ui --help's path
 
         return MessageBrowser(self.conf, topic, partition, self.timeout)
 
@@ -199,8 +198,8 @@ class DataSource:
     def produce(self, topic: str, key: str | None, value: str | None, headers: list[tuple[str, str]],
                 partition: int | None):
         """One record; returns its RecordMetadata (partition, offset) once the broker acknowledged it."""
-        from kctl.client import ProducerClient
-        from kctl.client.records import ProducerRecord
+        from kctl.client import ProducerClient  # not on ui --help's path
+        from kctl.client.records import ProducerRecord  # not on ui --help's path
 
         record = ProducerRecord(
             topic=topic, value=None if value is None else value.encode(),
@@ -211,8 +210,7 @@ class DataSource:
             return producer.send(record).get(self.timeout)
 
     def create_topic(self, name: str, partitions: int | None, replication: int | None):
-        from kctl.errors import failure_of
-        from kctl.services import topics
+        from kctl.services import topics  # not on ui --help's path
 
         result = topics.create_topics(self.conf, self.timeout, [name], partitions, replication)
         error = failure_of(result.items)
@@ -221,8 +219,7 @@ class DataSource:
         return result
 
     def delete_topic(self, name: str):
-        from kctl.errors import failure_of
-        from kctl.services import topics
+        from kctl.services import topics  # not on ui --help's path
 
         result = topics.delete_topics(self.conf, self.timeout, [name])
         error = failure_of(result.items)
@@ -233,7 +230,7 @@ class DataSource:
     def reset_group(self, group: str, strategy, execute: bool):
         """Move every partition the group has (a plan unless execute), as `kctl groups reset-offsets
         --all-topics [--execute]` does: refused while the group has members; a snapshot first."""
-        from kctl.services import groups
+        from kctl.services import groups  # not on ui --help's path
 
         result = groups.reset_offsets(self.conf, self.timeout, group, {}, strategy, all_topics=True, execute=execute)
         error = groups.failure(result)

@@ -46,9 +46,9 @@ def is_json(data: bytes | None) -> bool:
 
 def highlighted(text: str):
     """JSON text as a rich Text coloured by token: keys, strings, numbers, booleans, null, braces."""
-    from rich.default_styles import DEFAULT_STYLES
-    from rich.highlighter import JSONHighlighter
-    from rich.text import Span, Text
+    from rich.default_styles import DEFAULT_STYLES  # heavy: rich
+    from rich.highlighter import JSONHighlighter  # heavy: rich
+    from rich.text import Span, Text  # heavy: rich
 
     out = Text(text)
     JSONHighlighter().highlight(out)
@@ -85,7 +85,7 @@ def envelope_json(record) -> str:
 
 def detail(record):
     """The full record for the detail pane (value pretty-printed; JSON highlighted): a rich Text."""
-    from rich.text import Text
+    from rich.text import Text  # heavy: rich
 
     lines = [f"{record.topic} [{record.partition}] @ {record.offset}   {timestamp(record.timestamp_ms)}",
              f"key: {show(record.key)}"]

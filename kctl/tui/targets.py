@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kctl.config.client_conf import build_conf
+from kctl.config.contexts import get_context, list_contexts
+from kctl.config.registry import load_registry, parse_instance
+from kctl.config.state import target_properties
+from kctl.errors import ConfigError, KctlError
+
 
 @dataclass(frozen=True)
 class UiTarget:
@@ -27,10 +33,6 @@ class UiTarget:
 def choices(registry_path: str | None = None) -> tuple[list[UiTarget], list[str]]:
     """(every instance of the registry, then every context), and the problems met reading them
     (a malformed config file leaves the contexts out, not the picker)."""
-    from kctl.config.contexts import list_contexts
-    from kctl.config.registry import load_registry
-    from kctl.errors import KctlError
-
     out: list[UiTarget] = []
     problems: list[str] = []
     try:
@@ -53,9 +55,6 @@ def choices(registry_path: str | None = None) -> tuple[list[UiTarget], list[str]
 
 
 def of_context(name: str, context: dict, registry) -> UiTarget:
-    from kctl.config.registry import parse_instance
-    from kctl.errors import ConfigError
-
     if context.get("bootstrap"):
         return UiTarget(str(context["bootstrap"]), None, name)
     if context.get("instance") is not None and registry is not None:
@@ -67,9 +66,5 @@ def of_context(name: str, context: dict, registry) -> UiTarget:
 def client_conf(target: UiTarget) -> dict:
     """The librdkafka settings of a target: its bootstrap, and a context's properties with their
     secret references resolved (as `kctl --context NAME` builds them)."""
-    from kctl.config.client_conf import build_conf
-    from kctl.config.contexts import get_context
-    from kctl.config.state import target_properties
-
     context = get_context(target.context) if target.context else None
     return build_conf(target.bootstrap, context_properties=target_properties(context, target.instance))

@@ -128,8 +128,8 @@ class TargetPicker(ModalScreen):
         self.problems = problems
 
     def compose(self):
-        from textual.widgets import OptionList
-        from textual.widgets.option_list import Option
+        from textual.widgets import OptionList  # heavy: textual
+        from textual.widgets.option_list import Option  # heavy: textual
 
         title = "Switch to (Enter), Esc stays" + "".join(f"\n! {p}" for p in self.problems)
         yield Static(title, id="picker-title", markup=False)
@@ -138,7 +138,7 @@ class TargetPicker(ModalScreen):
                            for t in self.targets), id="targets")
 
     def on_mount(self) -> None:
-        from textual.widgets import OptionList
+        from textual.widgets import OptionList  # heavy: textual
 
         keys = [t.key for t in self.targets]
         if self.current_key in keys:

@@ -107,11 +107,10 @@ class _FencedThenBack:
 def test_connect_fails_when_the_metadata_lists_no_live_broker(monkeypatch, empty, passes):
     """No broker listed (still, at the deadline: the client asks again before that) is not
     'connected': exit 6, so create_topic does not wait for a controller the client never learns of."""
-    import kctl.client
     from kctl.services.e2e import steps
 
     made = []
-    monkeypatch.setattr(kctl.client, "AdminClient", lambda conf, timeout: made.append(
+    monkeypatch.setattr(steps, "AdminClient", lambda conf, timeout: made.append(
         _FencedThenBack(empty=empty)) or made[-1])
     monkeypatch.setattr(steps, "RunProducer", lambda conf, deadline: "producer")
     state = RunState({}, e2e.E2EOptions(), None, "fake:9092", Deadline.after(0.5))

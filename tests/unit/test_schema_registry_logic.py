@@ -54,7 +54,7 @@ def no_env(monkeypatch):
 
 def test_settings_order(no_env, monkeypatch):
     context = {"name": "c", "schema_registry": "http://ctx:8081"}
-    monkeypatch.setattr("kctl.services.local.schema_registry.running_url", lambda registry, n: "http://local")
+    monkeypatch.setattr("kctl.services.schemas.settings.running_url", lambda registry, n: "http://local")
     assert sr_settings.registry_settings("http://flag/", context, None, 0).url == "http://flag"
     monkeypatch.setenv("KCTL_SCHEMA_REGISTRY", "http://env")
     assert sr_settings.registry_settings(None, context, None, 0).url == "http://env"
@@ -74,7 +74,7 @@ def test_settings_context_mapping_resolves_the_password(no_env, monkeypatch, tmp
 
 
 def test_settings_none_is_a_config_error(no_env, monkeypatch):
-    monkeypatch.setattr("kctl.services.local.schema_registry.running_url", lambda registry, n: None)
+    monkeypatch.setattr("kctl.services.schemas.settings.running_url", lambda registry, n: None)
     with pytest.raises(ConfigError) as info:
         sr_settings.registry_settings(None, None, None, 0)
     assert info.value.exit_code == ExitCode.CONFIG

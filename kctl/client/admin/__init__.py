@@ -17,13 +17,13 @@ same properties, behind the same methods.
 from __future__ import annotations
 
 from kctl.client.admin.cluster import ClusterAdmin
-from kctl.client.checks import refuse_when_closed
 from kctl.client.admin.core import AdminCore, check_names
 from kctl.client.admin.groups import GroupAdmin
 from kctl.client.admin.quotas import QuotaAdmin
 from kctl.client.admin.security import SecurityAdmin
 from kctl.client.admin.topics import TopicAdmin
 from kctl.client.admin.txn import TransactionAdmin
+from kctl.client.checks import refuse_when_closed
 
 __all__ = ["AdminClient", "check_names"]
 

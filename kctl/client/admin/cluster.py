@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from kctl.client.admin.core import check_names
 from kctl.deadline import Deadline
-from kctl.errors import UsageError
-from kctl.kafka.clients import wait_each
+from kctl.errors import KctlError, UsageError, from_kafka_error
+from kctl.kafka.clients import kafka_error_of, to_kctl_error, wait_each
 from kctl.models.admin import Outcome
 
 RESOURCE_KINDS = ("broker", "topic", "group")
@@ -40,7 +40,7 @@ class ClusterAdmin:
         keys = _check_resources(resources)
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
-        from kctl.kafka import cluster_admin
+        from kctl.kafka import cluster_admin  # not on topics list's path
 
         return wait_each(cluster_admin.describe_configs(self._admin, keys, deadline.remaining(0.1)), deadline,
                          "describe configs")
@@ -52,7 +52,7 @@ class ClusterAdmin:
         [(kind, name)] = _check_resources([(kind, name)])
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
-        from kctl.kafka import cluster_admin
+        from kctl.kafka import cluster_admin  # not on topics list's path
 
         future = cluster_admin.alter_config(self._admin, kind, name, dict(set_), list(delete), deadline.remaining(0.1),
                                             validate_only)
@@ -61,7 +61,7 @@ class ClusterAdmin:
     def client_metrics(self, names: list[str] | None = None, timeout: "float | Deadline | None" = None) -> dict:
         """{name: {config: value}} of the KIP-714 client metrics subscriptions (names: these only;
         an unknown name: {}), every one when names is None."""
-        from kctl.kafka import client_metrics
+        from kctl.kafka import client_metrics  # not on topics list's path
 
         deadline = self._deadline(timeout)
         client = self._kpy(deadline)
@@ -72,7 +72,7 @@ class ClusterAdmin:
                              validate_only: bool = False, timeout: "float | Deadline | None" = None) -> None:
         """Set and delete configs of one subscription in one IncrementalAlterConfigs (deleting every
         config deletes the subscription); InvalidRequest when the broker refuses."""
-        from kctl.kafka import client_metrics
+        from kctl.kafka import client_metrics  # not on topics list's path
 
         check_names([name], "subscription name")
         deadline = self._deadline(timeout)
@@ -81,8 +81,7 @@ class ClusterAdmin:
     def alter_broker_default_config(self, set_: dict[str, str], delete: list[str] = (), *, validate_only: bool = False,
                                     timeout: "float | Deadline | None" = None) -> Outcome:
         """One incremental AlterConfigs of the cluster-wide dynamic broker default: Outcome(None)."""
-        from kctl.errors import KctlError
-        from kctl.kafka import cluster_admin
+        from kctl.kafka import cluster_admin  # not on topics list's path
 
         deadline = self._deadline(timeout)
         try:
@@ -93,8 +92,8 @@ class ClusterAdmin:
 
     def features(self, timeout: "float | Deadline | None" = None) -> list[FeatureLevel]:
         """The finalized feature levels and the brokers' supported ranges."""
-        from kctl.kafka import cluster_admin
-        from kctl.models import FeatureLevel
+        from kctl.kafka import cluster_admin  # not on topics list's path
+        from kctl.models import FeatureLevel  # not on topics list's path
 
         deadline = self._deadline(timeout)
         return [FeatureLevel(*row) for row in cluster_admin.describe_features(self._kpy(deadline), deadline)]
@@ -102,7 +101,7 @@ class ClusterAdmin:
     def update_feature(self, name: str, level: int, kind: str = "upgrade", *, validate_only: bool = False,
                        timeout: "float | Deadline | None" = None) -> None:
         """kind: upgrade, safe-downgrade or unsafe-downgrade (level 0 turns the feature off)."""
-        from kctl.kafka import cluster_admin
+        from kctl.kafka import cluster_admin  # not on topics list's path
 
         deadline = self._deadline(timeout)
         cluster_admin.update_feature(self._kpy(deadline), deadline, name, level, kind, validate_only)
@@ -110,7 +109,7 @@ class ClusterAdmin:
     def describe_quorum(self, timeout: "float | Deadline | None" = None) -> dict | None:
         """The KRaft metadata quorum (leader_id, leader_epoch, high_watermark, voters, observers;
         each replica with log_end_offset, last_caught_up_ms and lag), None when not reported."""
-        from kctl.kafka import cluster_admin
+        from kctl.kafka import cluster_admin  # not on topics list's path
 
         deadline = self._deadline(timeout)
         return cluster_admin.describe_quorum(self._kpy(deadline), deadline)
@@ -124,7 +123,7 @@ class ClusterAdmin:
                  timeout: "float | Deadline | None" = None) -> list:
         """(LogDirInfo...) of every broker (or the given ones): capacity, usable bytes, offline
         dirs with their error, and the replicas (of the topics, None: all) with their sizes."""
-        from kctl.kafka import logdirs
+        from kctl.kafka import logdirs  # not on topics list's path
 
         if topics is not None:
             topics = check_names(topics, "topic name")
@@ -134,7 +133,7 @@ class ClusterAdmin:
     def broker_version(self, broker: int, timeout: "float | Deadline | None" = None) -> str:
         """The Kafka version a broker's ApiVersions answer implies ("4.1"), asked of that broker
         itself (a connection of its own: TCP, TLS and SASL as configured)."""
-        from kctl.kafka import cluster_admin
+        from kctl.kafka import cluster_admin  # not on topics list's path
 
         deadline = self._deadline(timeout)
         return cluster_admin.broker_version(self._kpy(deadline), deadline, broker)
@@ -143,7 +142,7 @@ class ClusterAdmin:
                             timeout: "float | Deadline | None" = None) -> dict:
         """Start (or, with a None target, cancel) partition reassignments: {(topic, partition): Outcome(None)};
         one request to the controller."""
-        from kctl.kafka import replicas
+        from kctl.kafka import replicas  # not on topics list's path
 
         check_names({t for t, _ in targets}, "topic name")
         deadline = self._deadline(timeout)
@@ -153,7 +152,7 @@ class ClusterAdmin:
 
     def list_reassignments(self, topics: list[str] | None = None, timeout: "float | Deadline | None" = None) -> list:
         """(Reassignment...) in progress (of the topics, None: all)."""
-        from kctl.kafka import replicas
+        from kctl.kafka import replicas  # not on topics list's path
 
         deadline = self._deadline(timeout)
         return replicas.list_reassignments(self._kpy(deadline), deadline, topics)
@@ -162,9 +161,7 @@ class ClusterAdmin:
                       timeout: "float | Deadline | None" = None) -> dict:
         """Preferred (or unclean) leader election: {(topic, partition): Outcome(None)}; an
         ELECTION_NOT_NEEDED answer (the preferred replica leads already) is a success."""
-        from kctl.kafka import replicas
-        from kctl.errors import from_kafka_error
-        from kctl.kafka.clients import kafka_error_of, to_kctl_error
+        from kctl.kafka import replicas  # not on topics list's path
 
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)

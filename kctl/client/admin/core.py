@@ -8,7 +8,11 @@ from typing import Callable
 
 from kctl import log
 from kctl.client.checks import check_timeout
+from kctl.client.conf import resolve_conf
 from kctl.deadline import Deadline
+from kctl.errors import NotFoundError
+from kctl.kafka.clients import ClientErrors, metadata, new_admin, wait_each
+from kctl.kafka.topic_admin import broker_addresses, cluster_info, partition_leaders
 from kctl.models import ClusterInfo
 from kctl.models.admin import TopicInfo
 from kctl.parsing import check_names
@@ -20,9 +24,6 @@ _POLL_S = 0.05
 class AdminCore:
     def __init__(self, conf: dict | None = None, *, instance: int | None = None, bootstrap: str | None = None,
                  context: str | None = None, timeout: float = 10.0):
-        from kctl.client.conf import resolve_conf
-        from kctl.kafka.clients import ClientErrors, new_admin
-
         check_timeout(timeout, "timeout", allow_none=False)
         self._conf = resolve_conf(conf, instance=instance, bootstrap=bootstrap, context=context)
         self.timeout = timeout  # the default of every call that gets no timeout
@@ -60,8 +61,6 @@ class AdminCore:
         """Another library admin client (its own connections): a broker serves the requests of
         one connection one at a time, those of two connections side by side."""
         if self._second is None:
-            from kctl.kafka.clients import new_admin
-
             self._second = new_admin(self._conf, self.errors)
         return self._second
 
@@ -76,8 +75,6 @@ class AdminCore:
     # ---------------------------------------------------------------------------- cluster
 
     def _metadata(self, deadline: Deadline, topic: str | None = None):
-        from kctl.kafka.topic_admin import cluster_info
-
         return cluster_info(self._raw_metadata(deadline, topic))
 
     def _ensure_reachable(self, deadline: Deadline) -> None:
@@ -89,9 +86,6 @@ class AdminCore:
     def _raw_metadata(self, deadline: Deadline, topic: str | None = None):
         """librdkafka's metadata (of every topic, or one), not converted to kctl models; notes the
         brokers' addresses for kctl's own requests."""
-        from kctl.kafka.clients import metadata
-        from kctl.kafka.topic_admin import broker_addresses
-
         answer = metadata(self._admin, self._conf, deadline, topic)
         self._reachable = True
         self._brokers = broker_addresses(answer) or self._brokers
@@ -100,8 +94,6 @@ class AdminCore:
     def partition_leaders(self, timeout: "float | Deadline | None" = None) -> dict[str, dict[int, int | None]]:
         """{topic: {partition: leader id, None without one}} of every topic: one metadata request,
         which is also the reachability check (exit 6 / 9, as ensure_reachable)."""
-        from kctl.kafka.topic_admin import partition_leaders
-
         return partition_leaders(self._raw_metadata(self._deadline(timeout)))
 
     def ensure_reachable(self, timeout: "float | Deadline | None" = None) -> None:
@@ -123,8 +115,6 @@ class AdminCore:
     def topic(self, name: str, timeout: "float | Deadline | None" = None) -> TopicInfo | None:
         """One topic (DescribeTopics: never auto-creates it, as a metadata request may), or None
         when it does not exist."""
-        from kctl.errors import NotFoundError
-
         outcome = self.describe_topics([name], timeout)[name]
         if isinstance(outcome.error, NotFoundError):
             return None
@@ -167,7 +157,7 @@ class AdminCore:
     def _kpy(self, deadline: Deadline):
         """The kafka-python client for the APIs confluent-kafka lacks, after the cluster check
         (so a rejected login is the same exit-9 error as from any other command)."""
-        from kctl.kafka.kafka_python import KafkaPythonAdmin
+        from kctl.kafka.kafka_python import KafkaPythonAdmin  # not on topics list's path
 
         if self._kafka_python is None:
             client = KafkaPythonAdmin(self._conf, self.timeout)  # exit 3 for settings it cannot use
@@ -180,10 +170,6 @@ def retrying(issue, keys: list, deadline: Deadline, what: str, codes: tuple[str,
     """wait_each(issue(keys, timeout)), issued again (with backoff, within the deadline) for the keys
     that failed with one of `codes`: errors Kafka calls retriable, such as a coordinator still loading
     or a partition whose new leader does not serve offsets yet."""
-    import time
-
-    from kctl.kafka.clients import wait_each
-
     results: dict = {}
     pending, delay = list(keys), 0.05
     while True:

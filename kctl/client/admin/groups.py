@@ -16,7 +16,7 @@ COORDINATOR_RETRIABLE = ("COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_NOT_AVAILA
 class GroupAdmin:
     def list_groups(self, timeout: "float | Deadline | None" = None) -> GroupListing:
         """Every consumer group (sorted by id), and the brokers that did not answer."""
-        from kctl.kafka import group_admin
+        from kctl.kafka import group_admin  # not on topics list's path
 
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
@@ -30,7 +30,7 @@ class GroupAdmin:
     def describe_groups(self, group_ids: list[str], timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:
         """{group: Outcome(GroupDescription)}: state, type, coordinator, members and their assignments.
         A group id the broker never saw comes back as a Dead group without members (see .absent)."""
-        from kctl.kafka import group_admin
+        from kctl.kafka import group_admin  # not on topics list's path
 
         group_ids = list(dict.fromkeys(check_names(group_ids, "group id")))
         deadline = self._deadline(timeout)
@@ -42,7 +42,7 @@ class GroupAdmin:
         """{group: GroupEpochs} (kctl.kafka.consumer_group_describe) of consumer-protocol groups
         ({group: coordinator broker id}): group, assignment and member epochs, the assignments;
         one request per coordinator. KctlError when a request fails."""
-        from kctl.kafka import consumer_group_describe
+        from kctl.kafka import consumer_group_describe  # not on topics list's path
 
         check_names(list(coordinators), "group id")
         deadline = self._deadline(timeout)
@@ -58,7 +58,7 @@ class GroupAdmin:
     def committed_offsets(self, group_ids: list[str], timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:
         """{group: Outcome({(topic, partition): offset})} of every partition each group committed
         an offset for (ListConsumerGroupOffsets; the requests are in flight together)."""
-        from kctl.kafka import group_admin
+        from kctl.kafka import group_admin  # not on topics list's path
 
         group_ids = list(dict.fromkeys(check_names(group_ids, "group id")))
         deadline = self._deadline(timeout)
@@ -70,7 +70,7 @@ class GroupAdmin:
                             timeout: "float | Deadline | None" = None) -> dict:
         """Commit new offsets for the group: {(topic, partition): KctlError | None}. A group-level
         failure (say, the group has active members) raises."""
-        from kctl.kafka import group_admin
+        from kctl.kafka import group_admin  # not on topics list's path
 
         (group,) = check_names([group], "group id")
         check_names({t for t, _ in offsets}, "topic name")
@@ -84,7 +84,7 @@ class GroupAdmin:
 
     def delete_groups(self, group_ids: list[str], timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:
         """Delete groups (with their committed offsets): {group: Outcome(None)}."""
-        from kctl.kafka import group_admin
+        from kctl.kafka import group_admin  # not on topics list's path
 
         group_ids = list(dict.fromkeys(check_names(group_ids, "group id")))
         deadline = self._deadline(timeout)
@@ -96,7 +96,7 @@ class GroupAdmin:
                              timeout: "float | Deadline | None" = None) -> dict:
         """Delete some of a group's committed offsets (OffsetDelete, over kafka-python):
         {(topic, partition): KctlError | None}; a group-level error raises."""
-        from kctl.kafka import group_admin
+        from kctl.kafka import group_admin  # not on topics list's path
 
         (group,) = check_names([group], "group id")
         check_names({t for t, _ in partitions}, "topic name")
@@ -111,7 +111,7 @@ class GroupAdmin:
         each offset (its offset and timestamp), None when there is none before the partition's
         end; a pair missing from the answer was not read within the deadline. All partitions
         are read by one assign-mode consumer (no group joined, nothing committed)."""
-        from kctl.client.record_times import record_positions
+        from kctl.client.record_times import record_positions  # not on topics list's path
 
         check_names({t for (t, _), _ in wanted}, "topic name")
         deadline = self._deadline(timeout)

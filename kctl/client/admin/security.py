@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from kctl.client.admin.core import check_names
 from kctl.deadline import Deadline
-from kctl.errors import UsageError
+from kctl.errors import AuthError, UsageError
 from kctl.kafka.clients import wait_each
 from kctl.models.admin import Outcome
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # annotations only: the ACL models stay off the start path of
 
 
 def check_acl(acl: AclEntry, filter_: bool = False) -> None:
-    from kctl.kafka.security_admin import OPERATIONS, PATTERN_TYPES, PERMISSIONS, RESOURCE_TYPES
+    from kctl.kafka.security_admin import OPERATIONS, PATTERN_TYPES, PERMISSIONS, RESOURCE_TYPES  # not on topics list's path
 
     def one_of(value, allowed, what):
         if value not in allowed:
@@ -39,8 +39,6 @@ def check_acl(acl: AclEntry, filter_: bool = False) -> None:
 
 
 def _denied(what: str, doing: str):
-    from kctl.errors import AuthError
-
     error = AuthError(f"{what}: not authorized: {doing} needs the DESCRIBE operation on the cluster resource",
                       hint="an admin can grant it: kctl acls create --principal User:NAME --operation describe "
                            "--resource-type cluster --resource-name kafka-cluster")
@@ -51,7 +49,7 @@ def _denied(what: str, doing: str):
 class SecurityAdmin:
     def describe_acls(self, filter_: AclEntry, timeout: "float | Deadline | None" = None) -> tuple[AclEntry, ...]:
         """The ACLs matching the filter (empty principal/host/name: any)."""
-        from kctl.kafka import security_admin
+        from kctl.kafka import security_admin  # not on topics list's path
 
         check_acl(filter_, filter_=True)
         deadline = self._deadline(timeout)
@@ -69,7 +67,7 @@ class SecurityAdmin:
         return outcome.value
 
     def create_acls(self, acls: list[AclEntry], timeout: "float | Deadline | None" = None) -> dict[AclEntry, Outcome]:
-        from kctl.kafka import security_admin
+        from kctl.kafka import security_admin  # not on topics list's path
 
         for acl in acls:
             check_acl(acl)
@@ -80,7 +78,7 @@ class SecurityAdmin:
 
     def delete_acls(self, filter_: AclEntry, timeout: "float | Deadline | None" = None) -> tuple[AclEntry, ...]:
         """Delete the ACLs matching the filter; the ones deleted."""
-        from kctl.kafka import security_admin
+        from kctl.kafka import security_admin  # not on topics list's path
 
         check_acl(filter_, filter_=True)
         deadline = self._deadline(timeout)
@@ -95,8 +93,7 @@ class SecurityAdmin:
         """(ScramUser...) with their mechanisms and iterations (None: every user). Needs DESCRIBE
         on the cluster: AuthError (exit 9) without it, NotFoundError for a named user without
         credentials."""
-        from kctl.errors import AuthError
-        from kctl.kafka import security_admin
+        from kctl.kafka import security_admin  # not on topics list's path
 
         if users:
             users = check_names(users, "user name")
@@ -110,7 +107,7 @@ class SecurityAdmin:
 
     def upsert_scram_user(self, user: str, mechanism: str, password: str, iterations: int = 8192,
                           timeout: "float | Deadline | None" = None) -> Outcome:
-        from kctl.kafka import security_admin
+        from kctl.kafka import security_admin  # not on topics list's path
 
         (user,) = check_names([user], "user name")
         if mechanism not in security_admin.MECHANISMS:
@@ -123,7 +120,7 @@ class SecurityAdmin:
         return wait_each({user: future}, deadline, "alter user")[user]
 
     def delete_scram_user(self, user: str, mechanism: str, timeout: "float | Deadline | None" = None) -> Outcome:
-        from kctl.kafka import security_admin
+        from kctl.kafka import security_admin  # not on topics list's path
 
         (user,) = check_names([user], "user name")
         if mechanism not in security_admin.MECHANISMS:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import struct
 import time
 
+from kctl import log
+from kctl.client.admin.core import check_names, retrying
 from kctl.deadline import Deadline
 from kctl.errors import UsageError
+from kctl.kafka import topic_admin
 from kctl.kafka.clients import wait_each
-from kctl.client.admin.core import check_names, retrying
 from kctl.models.admin import Outcome
+from kctl.models.choices import MAX_PARTITIONS, MAX_REPLICATION
 
-# librdkafka refuses a topic or a partition increase above this many partitions
-# (Kafka's wire type would allow 2^31-1).
-MAX_PARTITIONS = 100_000
-MAX_REPLICATION = 10_000
 # A partition whose leader just moved or was just elected answers ListOffsets with these for a moment
 # (retriable by Kafka's rules): asked again within the deadline. Unknown topics are not retried.
 LEADER_RETRIABLE = ("LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION", "NOT_LEADER_OR_FOLLOWER",
@@ -33,8 +34,6 @@ class TopicAdmin:
         names = list(dict.fromkeys(check_names(names, "topic name")))
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
-        from kctl.kafka import topic_admin
-
         return wait_each(topic_admin.describe_topics(self._admin, names, deadline.remaining(0.1)), deadline, "describe")
 
     def topic_details(self, names: list[str], timeout: "float | Deadline | None" = None,
@@ -45,8 +44,6 @@ class TopicAdmin:
         names = list(dict.fromkeys(check_names(names, "topic name")))
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
-        from kctl.kafka import topic_admin
-
         topics = topic_admin.describe_topics(self._admin, names, deadline.remaining(0.1))
         # Asked while librdkafka works on DescribeTopics (this thread waits on a socket meanwhile).
         wired = self._topic_configs_over_wire(names, deadline, config_sources)
@@ -69,11 +66,7 @@ class TopicAdmin:
         """{name: Outcome((ConfigEntry...))} of DescribeConfigs over kctl's own few bytes on a
         PLAINTEXT cluster (see kctl.kafka.configs_wire), with None in place of the topics the broker
         answered with an error; None: not possible here, or it failed."""
-        import logging
-        import struct
-
-        from kctl import log
-        from kctl.kafka import configs_wire, wire
+        from kctl.kafka import configs_wire, wire  # not on topics list's path
 
         if not names or not wire.usable(self._conf) or not self._brokers:
             return None
@@ -92,7 +85,7 @@ class TopicAdmin:
         over kctl's own few bytes on a PLAINTEXT cluster (see kctl.kafka.offsets_wire): the partitions
         a broker answered with an error, or without a known leader, are left out (ask list_offsets
         for those). None: not possible here (TLS, SASL); the caller asks a library."""
-        from kctl.kafka import offsets_wire, wire
+        from kctl.kafka import offsets_wire, wire  # not on topics list's path
 
         if not wire.usable(self._conf):
             return None
@@ -114,8 +107,6 @@ class TopicAdmin:
             raise UsageError(f"replication factor: {replication} is out of range (1..{MAX_REPLICATION})")
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
-        from kctl.kafka import topic_admin
-
         start = time.perf_counter()
         specs = [(name, partitions, replication, dict(config or {})) for name in names]
         futures = topic_admin.create_topics(self._admin, specs, deadline.remaining(0.1), validate_only)
@@ -132,8 +123,6 @@ class TopicAdmin:
         names = list(dict.fromkeys(check_names(names, "topic name")))
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
-        from kctl.kafka import topic_admin
-
         start = time.perf_counter()
         results = wait_each(topic_admin.delete_topics(self._admin, names, deadline.remaining(0.1)), deadline, "delete",
                             started=start)
@@ -149,8 +138,6 @@ class TopicAdmin:
         check_partition_count(total, "--to")
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
-        from kctl.kafka import topic_admin
-
         future = topic_admin.create_partitions(self._admin, topic, total, deadline.remaining(0.1), validate_only)
         outcome = wait_each({topic: future}, deadline, "add partitions")[topic]
         if outcome.ok and wait and not validate_only:
@@ -162,8 +149,6 @@ class TopicAdmin:
         names = list(dict.fromkeys(check_names(names, "topic name")))
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
-        from kctl.kafka import topic_admin
-
         return wait_each(topic_admin.describe_configs(self._admin, names, deadline.remaining(0.1)), deadline,
                          "describe configs")
 
@@ -173,8 +158,6 @@ class TopicAdmin:
         (topic,) = check_names([topic], "topic name")
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
-        from kctl.kafka import topic_admin
-
         future = topic_admin.alter_topic_config(self._admin, topic, dict(set_), list(delete), deadline.remaining(0.1),
                                                 validate_only)
         return wait_each({topic: future}, deadline, "alter config")[topic]
@@ -186,8 +169,6 @@ class TopicAdmin:
         check_names({t for t, _ in before}, "topic name")
         deadline = self._deadline(timeout)
         self._ensure_reachable(deadline)
-        from kctl.kafka import topic_admin
-
         return wait_each(topic_admin.delete_records(self._admin, dict(before), deadline.remaining(0.1)), deadline,
                          "delete records")
 
@@ -196,8 +177,6 @@ class TopicAdmin:
         """{(topic, partition): Outcome(offset)} for spec 'earliest', 'latest' (the next offset to
         be written) or a timestamp in epoch ms (the first offset at or after it; None: no such
         record); all partitions in one request."""
-        from kctl.kafka import topic_admin
-
         if spec not in topic_admin.OFFSET_SPECS and not isinstance(spec, int):
             raise UsageError(f"offset spec must be 'earliest', 'latest' or a timestamp in ms, got {spec!r}")
         partitions = sorted(set(partitions))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
+from kctl import log
 from kctl.client.admin.core import check_names
 from kctl.deadline import Deadline
-from kctl.errors import UsageError
+from kctl.errors import KctlError, UsageError
 from kctl.models.admin import Outcome, ReplicaLogDir, TransactionListing
 
 INT16_MAX, INT32_MAX, INT64_MAX = 2**15 - 1, 2**31 - 1, 2**63 - 1
@@ -25,7 +28,7 @@ class TransactionAdmin:
                           timeout: "float | Deadline | None" = None) -> list[TransactionListing]:
         """The transactional ids every coordinator (or the given brokers) knows; the filters are
         applied by the brokers (pattern needs Kafka 4.1, min_duration_ms 3.8)."""
-        from kctl.kafka import txn_admin
+        from kctl.kafka import txn_admin  # not on topics list's path
 
         for pid in producer_ids or ():
             check_range(pid, "producer id", INT64_MAX)
@@ -41,7 +44,7 @@ class TransactionAdmin:
     def describe_transactions(self, transactional_ids: list[str],
                               timeout: "float | Deadline | None" = None) -> dict[str, Outcome]:
         """{transactional id: Outcome(TransactionDescription)}."""
-        from kctl.kafka import txn_admin
+        from kctl.kafka import txn_admin  # not on topics list's path
 
         ids = list(dict.fromkeys(check_names(transactional_ids, "transactional id")))
         deadline = self._deadline(timeout)
@@ -53,7 +56,7 @@ class TransactionAdmin:
                            timeout: "float | Deadline | None" = None) -> dict[TopicPartitionKey, Outcome]:
         """Active producers of partitions, each asked of the given broker (its leader or any replica):
         {(topic, partition): Outcome((ActiveProducer...))}; one request per broker."""
-        from kctl.kafka import txn_admin
+        from kctl.kafka import txn_admin  # not on topics list's path
 
         for broker, tps in by_broker.items():
             check_range(broker, "broker id", INT32_MAX)
@@ -66,7 +69,7 @@ class TransactionAdmin:
     def abort_transaction(self, topic: str, partition: int, producer_id: int, producer_epoch: int,
                           coordinator_epoch: int, timeout: "float | Deadline | None" = None) -> None:
         """Write an abort marker for the producer's open transaction on the partition (WriteTxnMarkers)."""
-        from kctl.kafka import txn_admin
+        from kctl.kafka import txn_admin  # not on topics list's path
 
         (topic,) = check_names([topic], "topic name")
         check_range(partition, "partition", INT32_MAX)
@@ -79,7 +82,7 @@ class TransactionAdmin:
     def describe_log_dirs(self, topics: list[str] | None = None, brokers: list[int] | None = None,
                           timeout: "float | Deadline | None" = None) -> list[ReplicaLogDir]:
         """Every replica of the topics (None: all) in each broker's (or the given brokers') log dirs."""
-        from kctl.kafka import logdirs
+        from kctl.kafka import logdirs  # not on topics list's path
 
         if topics is not None:
             topics = check_names(topics, "topic name")
@@ -92,11 +95,7 @@ class TransactionAdmin:
     def _log_dirs_over_wire(self, topics, brokers, deadline) -> list[ReplicaLogDir] | None:
         """DescribeLogDirs without kafka-python on a PLAINTEXT cluster (see kctl.kafka.logdirs_wire);
         None: not possible here, or it failed (kafka-python then asks, with its own errors)."""
-        import logging
-
-        from kctl import log
-        from kctl.errors import KctlError
-        from kctl.kafka import logdirs_wire, wire
+        from kctl.kafka import logdirs_wire, wire  # not on topics list's path
 
         if not wire.usable(self._conf):
             return None

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from kctl.render.blocks import Styled
-
-
 from kctl.render.view import Column, Section, View
 from kctl.render.views.common import ids
 

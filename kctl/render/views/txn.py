@@ -6,7 +6,6 @@ from kctl.render.blocks import duration_ms, time_ms
 from kctl.render.view import Column, Lines, Section, View, as_list
 from kctl.render.views.common import ids
 
-
 TransactionSummary = View((
     Section("transactions", (
         Column("TRANSACTIONAL-ID", "transactional_id"),

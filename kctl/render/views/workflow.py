@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 
+from kctl.render import to_jsonable
 from kctl.render.view import Column, Lines, Section, View, item
 
 
 def _parameters(params):
     # One row a field, lists and messages as the JSON the workflow receives (the values -o json prints).
-    from kctl.render import to_jsonable
-
     return [(name, value if isinstance(value, str) else json.dumps(value)) for name, value in to_jsonable(params).items()]
 
 

@@ -20,17 +20,25 @@ from collections.abc import Callable
 from kctl.models import ConsumeSummary
 from kctl.outputs import Output
 from kctl.services.consume.options import (
-    ASSIGNMENTS, COMMIT_MODES, ISOLATION, ConsumeOptions, Match, Position, consumer_conf, matches, parse_from,
-    parse_matches, parse_until,
+    ASSIGNMENTS,
+    COMMIT_MODES,
+    ISOLATION,
+    ConsumeOptions,
+    Match,
+    Position,
+    consumer_conf,
+    matches,
+    parse_from,
+    parse_matches,
+    parse_until,
 )
+from kctl.services.consume.session import ConsumeSession
 
 
 def consume(conf: dict, opts: ConsumeOptions, output: Output, stream, timeout: float,
             on_done: Callable[[ConsumeSummary], None] | None = None) -> ConsumeSummary:
     """Consume until a stop condition (or Ctrl-C/SIGTERM/a closed pipe, re-raised after committing).
     on_done: called with the summary on every way out that has one (interrupted too, before the re-raise)."""
-    from kctl.services.consume.session import ConsumeSession
-
     opts = opts.validated()
     return ConsumeSession(consumer_conf(conf, opts), opts, output, stream, timeout, on_done).run()
 

@@ -14,6 +14,7 @@ from itertools import accumulate
 
 from kctl import log
 from kctl.client.consumer import ConsumerClient
+from kctl.errors import AuthError
 from kctl.models.records import ConsumerRecord
 from kctl.outputs import Output
 from kctl.services.consume.commits import Commits
@@ -229,8 +230,6 @@ class ConsumeLoop:
 def _named(event, opts: ConsumeOptions) -> Exception:
     """librdkafka's fetch authorization error names no topic ("Fetch from broker 1 failed: Topic
     authorization failed"): say which topic(s) this consumer was denied."""
-    from kctl.errors import AuthError
-
     if not isinstance(event.error, AuthError) or event.code != "TOPIC_AUTHORIZATION_FAILED":
         return event.error
     topics = event.topic or ", ".join(opts.topics) or f"matching {opts.pattern}"

@@ -17,7 +17,13 @@ from kctl.services.consume.commits import Commits
 from kctl.services.consume.loop import ConsumeLoop
 from kctl.services.consume.options import ConsumeOptions
 from kctl.services.consume.partitions import (
-    ClusterSilent, Partitions, TopicDeleted, TopicWatch, at_end_already, resolve_topics, start_offsets,
+    ClusterSilent,
+    Partitions,
+    TopicDeleted,
+    TopicWatch,
+    at_end_already,
+    resolve_topics,
+    start_offsets,
 )
 from kctl.services.consume.signals import DeferredInterrupts
 from kctl.services.consume.writer import ChunkWriter, OutputClosed, OutputFailed, WriteInterrupted

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import os
+import select
 import stat
 
 
@@ -62,8 +63,6 @@ class ChunkWriter:
         except (AttributeError, OSError, ValueError):
             pass
         if self.is_fifo:
-            import select
-
             self.poller = select.poll()
             self.poller.register(self.fd, select.POLLOUT)
 
@@ -80,8 +79,6 @@ class ChunkWriter:
                 while done < total:
                     done += os.write(self.fd, view[done:])
                 return
-            import select
-
             piece = self.PIPE_PIECE
             while done < total:
                 if self.stop():
@@ -103,8 +100,6 @@ class ChunkWriter:
         """While idle: has the reader of a pipe closed its end? (POLLERR on the write end)."""
         if not self.is_fifo:
             return False
-        import select
-
         poller = select.poll()
         poller.register(self.fd, select.POLLOUT)
         return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))

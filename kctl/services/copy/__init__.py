@@ -6,7 +6,8 @@ of the same cluster exactly once, of another cluster at least once; resumable th
 
 from __future__ import annotations
 
-from kctl.errors import NotFoundError
+from kctl.client import AdminClient
+from kctl.errors import NotFoundError, UsageError
 from kctl.models.moving import CopySummary
 from kctl.services.copy.options import CopyOptions, default_group
 from kctl.services.copy.run import CopyRun, Progress
@@ -46,9 +47,6 @@ def prepare_destination(src_admin, dst_admin, opts: CopyOptions) -> tuple[int, i
 
 def copy(opts: CopyOptions, src_conf: dict, dst_conf: dict | None, progress: Progress | None = None) -> CopySummary:
     """dst_conf None: the destination is the source's cluster."""
-    from kctl.client import AdminClient
-    from kctl.errors import UsageError
-
     with AdminClient(src_conf, timeout=opts.timeout) as src_admin:
         if dst_conf is None:
             same, dst_admin = True, src_admin

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from kctl.client.records import ConsumerRecord
 from kctl.errors import BrokerUnavailable
 
 Key = tuple  # (topic, partition)
@@ -53,8 +54,6 @@ class BoundedReader:
     def poll(self, max_records: int, timeout: float) -> list:
         """The records polled that lie before their partition's stop point; raises a fatal
         consumer error (a deleted topic: NotFoundError)."""
-        from kctl.client.records import ConsumerRecord
-
         out = []
         for item in self.consumer.poll_items(max_records, timeout):
             if not isinstance(item, ConsumerRecord):

@@ -6,20 +6,21 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from kctl.client import ConsumerClient
+from kctl.client.consumer import BULK_DEFAULTS
 from kctl.errors import NotFoundError
 from kctl.models.moving import CopyPartition, CopySummary
 from kctl.services.consume.options import matches
 from kctl.services.copy.options import CopyOptions
 from kctl.services.copy.positions import start_offsets, stop_offsets
 from kctl.services.copy.reader import BoundedReader
+from kctl.services.copy.writers import AcknowledgedWriter, TransactionalWriter
 
 # (copied, records left to the stop point or None, records/s)
 Progress = Callable[[int, "int | None", float], None]
 
 
 def consumer_conf(base: dict, group: str) -> dict:
-    from kctl.client.consumer import BULK_DEFAULTS
-
     conf = {**BULK_DEFAULTS, "fetch.wait.max.ms": 100, **base}
     conf.update({"group.id": group, "isolation.level": "read_committed", "enable.auto.commit": False,
                  "enable.auto.offset.store": False, "enable.partition.eof": True,
@@ -42,9 +43,6 @@ class CopyRun:
     # ---------------------------------------------------------------------- setup
 
     def _open(self):
-        from kctl.client import ConsumerClient
-        from kctl.services.copy.writers import AcknowledgedWriter, TransactionalWriter
-
         self.consumer = ConsumerClient(consumer_conf(self.src_conf, self.opts.group))
         if self.same_cluster:
             txn_id = self.opts.transactional_id or self.opts.group

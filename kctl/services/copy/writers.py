@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from kctl import log
+from kctl.client import ProducerClient, TransactionClient
 from kctl.deadline import Deadline
 from kctl.errors import KctlError, PartialFailure, TransactionAborted
 from kctl.services.failure_sink import FailureSink
@@ -29,8 +30,6 @@ class TransactionalWriter:
     guarantee = "exactly-once"
 
     def __init__(self, conf: dict, transactional_id: str, consumer, timeout: float):
-        from kctl.client import TransactionClient
-
         self.failures = FailureSink()
         self.txn = TransactionClient(transactional_id, conf, linger_ms=5, on_delivery_error=self.failures)
         self.consumer = consumer
@@ -74,8 +73,6 @@ class AcknowledgedWriter:
     guarantee = "at-least-once"
 
     def __init__(self, conf: dict, consumer, timeout: float):
-        from kctl.client import ProducerClient
-
         self.failures = FailureSink()
         self.producer = ProducerClient(conf, idempotence=True, acks="all", linger_ms=5,
                                        on_delivery_error=self.failures)

@@ -12,10 +12,14 @@ from pathlib import Path
 from typing import Callable
 
 from kctl import serde
+from kctl.client import AdminClient, ConsumerClient
 from kctl.errors import NotFoundError, UsageError
 from kctl.models.moving import DumpPartition, DumpSummary
 from kctl.parsing import check_writable_dir
 from kctl.services.consume.options import Position
+from kctl.services.copy.positions import start_offsets, stop_offsets
+from kctl.services.copy.reader import BoundedReader
+from kctl.services.copy.run import consumer_conf
 from kctl.services.dump.files import FORMAT, MANIFEST, open_writer, sha256_of, suffix
 
 
@@ -74,11 +78,6 @@ def dump(conf: dict, topics: list[str], directory: str, compression: str = "zstd
          until: Position | None = None, timeout: float = 10.0,
          progress: Callable[[int, "int | None"], None] | None = None, where=None) -> DumpSummary:
     """where: a kctl.services.where.Where; only the records it holds for are written."""
-    from kctl.client import AdminClient, ConsumerClient
-    from kctl.services.copy.positions import start_offsets, stop_offsets
-    from kctl.services.copy.reader import BoundedReader
-    from kctl.services.copy.run import consumer_conf
-
     suffix(compression)
     topics = list(dict.fromkeys(topics))
     check_writable_dir(directory, "--dir")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
+
+import lz4.frame
+import zstandard
 
 from kctl.errors import UsageError
 
@@ -23,16 +27,10 @@ def open_writer(path, compression: str):
     """A binary stream that compresses into path; close() finishes the file."""
     suffix(compression)
     if compression == "zstd":
-        import zstandard
-
         return zstandard.ZstdCompressor(level=3, write_checksum=True).stream_writer(open(path, "wb"), closefd=True)
     if compression == "lz4":
-        import lz4.frame
-
         return lz4.frame.open(path, "wb")
     if compression == "gzip":
-        import gzip
-
         return gzip.open(path, "wb", compresslevel=6)
     return open(path, "wb")
 
@@ -40,17 +38,11 @@ def open_writer(path, compression: str):
 def open_lines(path, compression: str):
     """The decompressed file, line by line (bytes)."""
     if compression == "zstd":
-        import zstandard
-
         raw = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
         return io.BufferedReader(raw, 1 << 16)
     if compression == "lz4":
-        import lz4.frame
-
         return lz4.frame.open(path, "rb")
     if compression == "gzip":
-        import gzip
-
         return gzip.open(path, "rb")
     return open(path, "rb")
 

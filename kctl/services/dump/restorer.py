@@ -13,11 +13,12 @@ from typing import Annotated, Callable, Literal
 import msgspec
 
 from kctl import serde
+from kctl.client import AdminClient, ProducerClient
 from kctl.decode import NonEmptyStr, NonNegativeInt, PositiveInt, Strict, decode, inside, parse_json, read_regular_file
 from kctl.errors import InvalidRequest, NotFoundError, PartialFailure, UsageError
 from kctl.models.moving import RestorePartition, RestoreSummary
-from kctl.services.failure_sink import FailureSink
 from kctl.services.dump.files import COMPRESSIONS, FORMAT, MANIFEST, count_records, open_lines, sha256_of
+from kctl.services.failure_sink import FailureSink
 
 Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
 Compression = Literal[tuple(COMPRESSIONS)]  # the names dump writes, defined once in files.py
@@ -143,8 +144,6 @@ def _prepare(admin, topic: TopicEntry, name: str, if_not_exists: bool, timeout: 
 
 def restore(conf: dict, directory: str, to: str | None = None, if_not_exists: bool = False, timeout: float = 10.0,
             progress: Callable[[int, int], None] | None = None) -> RestoreSummary:
-    from kctl.client import AdminClient, ProducerClient
-
     started = time.monotonic()
     manifest = read_manifest(directory)
     if to is not None and len(manifest.topics) != 1:

@@ -73,10 +73,23 @@ step runner), canary (several runs, summaries, the exit error), schema (the JSON
 from __future__ import annotations
 
 from kctl.services.e2e.canary import (
-    Target, answering_instances, failure, run_many, run_requested, summarise,
+    Target,
+    answering_instances,
+    failure,
+    run_many,
+    run_requested,
+    summarise,
 )
 from kctl.services.e2e.checks import (
-    STEPS, TITLES, Verification, check_assignment, latency_stats, payload, pending_steps, percentile, record_key,
+    STEPS,
+    TITLES,
+    Verification,
+    check_assignment,
+    latency_stats,
+    payload,
+    pending_steps,
+    percentile,
+    record_key,
     verify,
 )
 from kctl.services.e2e.options import CLEANUP_GRACE_S, TXN_RECORDS, E2EOptions, check_modes

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
@@ -85,8 +86,6 @@ def summarise(reports: list[E2EReport], mode: str, unreachable: tuple[int, ...] 
 
 def answering_instances(registry, conf_of: Callable[[str], dict], timeout: float = 2.0) -> tuple[list[Target], tuple[int, ...]]:
     """Probe every registry instance at once (metadata, short timeout): (answering targets, silent numbers)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     numbers = list(range(registry.max_instances))
     bootstraps = {n: registry.bootstrap_of(n) for n in numbers}
     with ThreadPoolExecutor(max_workers=len(numbers)) as pool:

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from kctl.client import ConsumerClient
 from kctl.client.group_protocol import CLASSIC_ONLY, protocol_of
 from kctl.client.records import ConsumerRecord
 from kctl.deadline import Deadline
@@ -77,8 +78,6 @@ class GroupMembers:
     # -- joining and polling --
 
     def start(self) -> None:
-        from kctl.client import ConsumerClient
-
         for member in range(self.count):
             client = ConsumerClient(consumer_conf(
                 self.conf, group_id=self.group, client_id=self.client_id(member), enable_auto_commit=False,

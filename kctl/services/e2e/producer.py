@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from kctl.client import ProducerClient
 from kctl.deadline import Deadline
 from kctl.errors import KctlError, NotFoundError
 from kctl.services.e2e.checks import payload, record_key
@@ -37,8 +38,6 @@ class Delivery:
 
 class RunProducer:
     def __init__(self, conf: dict, deadline: Deadline):
-        from kctl.client import ProducerClient
-
         settings = {**PRODUCER_DEFAULTS, **conf, "statistics.interval.ms": 20}
         # Records not delivered by the run's deadline fail then, rather than after 2 minutes.
         self.client = ProducerClient(settings, acks="all", idempotence=True,

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from kctl.client import AdminClient
+from kctl.client.group_protocol import protocol_of
 from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable, CheckFailed, ExitCode, KctlError, hint_for
 from kctl.models import ClusterInfo, E2ELatency, E2EMemberAssignment, E2EPartitionOffsets, E2ETransactions
@@ -32,8 +34,6 @@ class CheckFailedWith(CheckFailed):
 
 def answers(conf: dict, timeout: float) -> bool:
     """Does the cluster of conf answer a metadata request within timeout seconds?"""
-    from kctl.client import AdminClient
-
     try:
         with AdminClient(conf, timeout=timeout) as admin:
             admin.describe_cluster(timeout)
@@ -77,8 +77,6 @@ class RunState:
     @property
     def group_protocol(self) -> str:
         """The group protocol of the members: --group-protocol, else the settings' (classic by default)."""
-        from kctl.client.group_protocol import protocol_of
-
         return self.options.group_protocol or protocol_of(self.conf)
 
     @property

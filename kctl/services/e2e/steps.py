@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from kctl.client import AdminClient
 from kctl.client.group_protocol import check_broker, protocol_conf
 from kctl.errors import BrokerUnavailable, CheckFailed, NotFoundError
 from kctl.models import E2ELatency, E2EMemberAssignment, E2EPartitionOffsets, PartitionLatency
@@ -20,8 +21,6 @@ class Steps:
         self.state = state
 
     def connect(self) -> str:
-        from kctl.client import AdminClient
-
         s = self.state
         admin = AdminClient(s.conf, timeout=s.options.timeout)
         try:

@@ -4,6 +4,7 @@ read_uncommitted (the aborted records are in the log, behind an abort marker).""
 
 from __future__ import annotations
 
+from kctl.client import ConsumerClient, TransactionClient
 from kctl.client.records import ProducerRecord
 from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable, CheckFailed, KctlError
@@ -39,8 +40,6 @@ class TransactionCheck:
             txn.send(ProducerRecord(self.topic, value=value, partition=self.partition))
 
     def _write(self, deadline: Deadline) -> None:
-        from kctl.client import TransactionClient
-
         txn = TransactionClient(self.transactional_id, {**PRODUCER_DEFAULTS, **self.conf}, acks="all",
                                 delivery_timeout_ms=max(10, int(deadline.remaining() * 1000)))
         try:
@@ -66,8 +65,6 @@ class TransactionCheck:
 
     def _read_back(self, start: int, isolation: str, deadline: Deadline) -> list[bytes]:
         """The values from `start` up to the sentinel, as a consumer with this isolation sees them."""
-        from kctl.client import ConsumerClient
-
         # Assign mode without commits: the group id creates no group on the broker.
         consumer = ConsumerClient(consumer_conf(self.conf, group_id=self.group, enable_auto_commit=False,
                                                 isolation_level=isolation, enable_partition_eof=False))

@@ -12,7 +12,8 @@ from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable, KctlError, NotFoundError, failure_of
 from kctl.models import GroupDescribeResult, GroupDetail, GroupPartitionOffset, GroupSummary, ItemResult, OperationResult
 from kctl.models.admin import GroupDescription
-from kctl.models.choices import GROUP_STATES as STATES, GROUP_TYPES as TYPES
+from kctl.models.choices import GROUP_STATES as STATES
+from kctl.models.choices import GROUP_TYPES as TYPES
 from kctl.parsing import parse_choice, parse_regex
 from kctl.services.groups.common import STATE_ALIASES, absent, failed_item, ms_since, read_groups
 

@@ -9,7 +9,8 @@ commit). Every executed reset first saves the group's committed offsets as a sna
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from typing import Callable
 
 from kctl import log
@@ -138,7 +139,7 @@ def reset_offsets(conf: dict, timeout: float, group: str, topics: dict[str, tupl
     check_names([group], "group id")
     check_names(topics, "topic name")
     if strategy.kind == "file" and source_offsets is None:
-        from kctl.services.groups.files import read_offsets_file
+        from kctl.services.groups.files import read_offsets_file  # heavy: msgspec (via kctl.services.groups.files)
 
         source_offsets = read_offsets_file(strategy.source, group)  # decoded before anything is asked or changed
     start = time.perf_counter()
@@ -331,8 +332,6 @@ def _with_impact(admin: AdminClient, rows: list[OffsetReset], strategy: ResetStr
 
 
 def _replace(row: OffsetReset, **changes) -> OffsetReset:
-    from dataclasses import replace
-
     return replace(row, **changes)
 
 
@@ -344,8 +343,6 @@ def _applied(row: OffsetReset, per_partition: dict) -> OffsetReset:
 
 
 def _iso(ms: int | None) -> str:
-    from datetime import datetime, timezone
-
     if ms is None:
         return "-"
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -24,7 +24,6 @@ from kctl.models import GroupSnapshot, SnapshotOffset
 from kctl.services.groups.files import Offset, Partition
 from kctl.services.local.paths import state_root
 
-
 # A file name is at most 255 bytes (NAME_MAX); Kafka accepts group ids of any length.
 _NAME_MAX = 200
 _KEPT = 150

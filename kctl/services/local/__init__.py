@@ -21,16 +21,19 @@ import re
 import shutil
 from collections.abc import Iterable
 
+from kctl import log
 from kctl.config.registry import Registry
 from kctl.errors import ConfigError, NotFoundError, UsageError
 from kctl.local import LOG4J_TEMPLATE
-from kctl.models import LocalInstance
+from kctl.models import ItemResult, LocalInstance, OperationResult
 from kctl.models.local import state_of
 from kctl.services.local import connect, jars, kafka, oidc, paths, schema_registry, supervisor, temporal
+from kctl.services.local import security as secure
 from kctl.services.local.jars import check_kafka_version, find_java, kafka_libs, kafka_version, pom_kafka_version
 from kctl.services.local.kafka import java_base, new_cluster_id, start_broker, stop_broker
-from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, read_meta, state_root
+from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, read_meta, state_root, write_meta
 from kctl.services.local.processes import follow, log_tail, port_free, stop_processes
+from kctl.services.local.security import _secret_file
 from kctl.services.local.temporal import find_temporal_binary
 
 __all__ = [
@@ -90,8 +93,6 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
     kctl.services.local.security); None takes the instance's own. kafka_version: the Apache Kafka
     release a new instance runs (None: the instance's own, else the default); an instance keeps
     the version it was created with."""
-    from kctl.services.local import security as secure
-
     if security is not None and security not in secure.SECURITY_MODES:
         raise UsageError(f"--security must be one of {', '.join(secure.SECURITY_MODES)}, got {security!r}")
     if brokers is not None and brokers not in BROKER_COUNTS:
@@ -149,8 +150,6 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
             supervisor.stop(oidc.SERVER, instance, 10.0)
         raise
     if mode != "none" and started:
-        from kctl.services.local.paths import write_meta
-
         write_meta(instance, {**new_meta, "context": secure.make_context(instance, mode)})
     servers_started = []
     for server in wanted:
@@ -168,8 +167,6 @@ def up(registry: Registry, instance: int, brokers: int | None = None, reset: boo
 
 def _oidc_meta(registry: Registry, instance: int) -> dict:
     """What instance.json records of the issuer, for the oauth context and `-i N` (kctl.config.state)."""
-    from kctl.services.local.security import _secret_file
-
     _secret_file(oidc.client_secret_file(instance))
     return {"token_url": registry.oidc_of(instance).token_url, "client_id": oidc.CLIENT_ID, "scope": oidc.SCOPE}
 
@@ -219,8 +216,6 @@ def wipe(instance: int) -> None:
 
 def wipe_plan(instances: list[int]):
     """What `--reset` would delete: each instance's directory (data, logs, settings) and its size."""
-    from kctl.models import ItemResult, OperationResult
-
     items = []
     for n in instances:
         path = instance_dir(n)
@@ -234,8 +229,6 @@ def wipe_plan(instances: list[int]):
 
 def down(registry: Registry, instance: int, grace: float = 20.0) -> LocalInstance:
     """Stop the instance's brokers, its Temporal server, Schema Registry and Connect worker: SIGTERM to all at once, SIGKILL after grace."""
-    from kctl import log
-
     count = _created_brokers(read_meta(instance)) or 1
     with log.timed("local_down", instance=instance):
         stop_processes(kafka.stop_targets(broker_paths(instance, count))

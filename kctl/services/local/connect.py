@@ -18,7 +18,7 @@ from kctl.config.registry import Registry
 from kctl.errors import ConfigError
 from kctl.local import CONNECT_POM, LOG4J_TEMPLATE
 from kctl.models import LocalConnect
-from kctl.services.local import jars
+from kctl.services.local import jars, supervisor
 from kctl.services.local.paths import cache_root, read_meta
 from kctl.services.local.processes import http_status
 from kctl.services.local.supervisor import Run, Server, maven_fetch
@@ -146,8 +146,6 @@ def _describe(registry: Registry, instance: int, root: Path, pid: int | None) ->
 
 def running_url(registry: Registry, instance: int) -> str | None:
     """The REST URL of the instance's worker when it runs here, else None."""
-    from kctl.services.local import supervisor
-
     if not SERVER.pid_file(instance).exists() or supervisor.pid(SERVER, instance) is None:
         return None
     return registry.connect_of(instance).url

@@ -20,6 +20,7 @@ from kctl.errors import BrokerUnavailable, ConfigError
 from kctl.kafka.clients import broker_count
 from kctl.local import LOG4J1_TEMPLATE, LOG4J_TEMPLATE, SERVER_TEMPLATE
 from kctl.models import LocalBroker
+from kctl.services.local import security as secure
 from kctl.services.local.jars import find_java, kafka_libs
 from kctl.services.local.paths import BrokerPaths, broker_paths, instance_dir, write_meta
 from kctl.services.local.processes import (
@@ -74,8 +75,6 @@ def write_properties(registry: Registry, instance: int, count: int, which: list[
                      security: str = "none") -> None:
     """server.properties of the brokers in `which` (of an instance of `count` brokers); security
     scram, oauth, mtls: TLS and a login (kctl.services.local.security)."""
-    from kctl.services.local import security as secure
-
     tls = secure.ensure_tls(instance, find_java(), registry.host) if security != "none" else None
     oidc = registry.oidc_of(instance) if security == "oauth" else None
     voters = ",".join(
@@ -187,8 +186,6 @@ def start_missing(registry: Registry, instance: int, count: int, meta: dict, hea
     new_meta = {**meta, "brokers": count, "cluster_id": cluster_id, "kafka_version": version, "security": security}
     extra, conf, jvm = [], None, []
     if security != "none":
-        from kctl.services.local import security as secure
-
         if security == "mtls":
             secure.ensure_client_certificate(instance, java, registry.host)
         else:

@@ -191,8 +191,8 @@ def port_accepts(host: str, port: int, timeout: float = 1.0) -> bool:
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:
     """The HTTP status of a GET, or None when nothing answers."""
-    import urllib.error
-    import urllib.request
+    import urllib.error  # with urllib.request: both bind this function's `urllib`
+    import urllib.request  # heavy: urllib.request
 
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:

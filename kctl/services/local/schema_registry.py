@@ -138,8 +138,8 @@ def _set_default_compatibility(run: Run) -> None:
 
 
 def set_global_compatibility(url: str, level: str, timeout: float = 10.0) -> None:
-    import urllib.error
-    import urllib.request
+    import urllib.error  # with urllib.request: both bind this function's `urllib`
+    import urllib.request  # heavy: urllib.request
 
     request = urllib.request.Request(
         f"{url}/config", data=json.dumps({"compatibility": level}).encode(), method="PUT",

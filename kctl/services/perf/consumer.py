@@ -10,7 +10,9 @@ import time
 import uuid
 from typing import Callable
 
-from kctl.errors import BrokerUnavailable, UsageError
+from kctl.client import ConsumerClient, ProducerClient
+from kctl.client.consumer import BULK_DEFAULTS
+from kctl.errors import BrokerUnavailable, NotFoundError, UsageError
 from kctl.models.perf import PerfInterval, PerfResult
 from kctl.services.perf.histogram import Recorder
 
@@ -18,10 +20,6 @@ from kctl.services.perf.histogram import Recorder
 def run_consume(conf: dict, topic: str, records: int | None = None, group: str | None = None,
                 interval_s: float = 5.0, on_interval: Callable[[PerfInterval], None] | None = None,
                 timeout: float = 10.0) -> PerfResult:
-    from kctl.client import ConsumerClient
-    from kctl.client.consumer import BULK_DEFAULTS
-    from kctl.errors import NotFoundError
-
     if records is not None and records < 1:
         raise UsageError("--records must be at least 1")
     base = {**BULK_DEFAULTS, "fetch.wait.max.ms": 100, **conf, "auto.offset.reset": "earliest",
@@ -72,8 +70,6 @@ def run_consume(conf: dict, topic: str, records: int | None = None, group: str |
 def run_latency(conf: dict, topic: str, records: int = 1000, size: int = 100, acks: str = "all",
                 on_interval: Callable[[PerfInterval], None] | None = None, interval_s: float = 5.0,
                 timeout: float = 10.0) -> PerfResult:
-    from kctl.client import ConsumerClient, ProducerClient
-
     if records < 1:
         raise UsageError("--records must be at least 1")
     if not 1 <= size <= 10_000_000:

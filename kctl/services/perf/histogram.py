@@ -3,7 +3,9 @@ summarised in milliseconds."""
 
 from __future__ import annotations
 
-from kctl.models.perf import Latency, PerfInterval, Percentile
+from hdrh.histogram import HdrHistogram
+
+from kctl.models.perf import Latency, Percentile, PerfInterval
 
 HIGHEST_US = 3_600_000_000
 
@@ -12,8 +14,6 @@ class Recorder:
     """The whole run's histogram, and the current interval's."""
 
     def __init__(self, what: str):
-        from hdrh.histogram import HdrHistogram
-
         self.what = what
         self.total = HdrHistogram(1, HIGHEST_US, 3)
         self.interval = HdrHistogram(1, HIGHEST_US, 3)

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from kctl.client import ProducerClient
 from kctl.decode import read_regular_file
 from kctl.errors import UsageError
 from kctl.models.perf import PerfInterval, PerfResult
@@ -54,8 +55,6 @@ def payloads(opts: ProducePerfOptions) -> list[bytes]:
 
 def run_produce(conf: dict, opts: ProducePerfOptions, on_interval: Callable[[PerfInterval], None] | None = None,
                 timeout: float = 10.0) -> PerfResult:
-    from kctl.client import ProducerClient
-
     opts = opts.validated()
     values = payloads(opts)
     recorder = Recorder("send-to-ack")

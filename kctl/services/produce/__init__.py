@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import time
 
-from kctl import log, serde
+from kctl import log, partitioners, serde
+from kctl.client.producer import ProducerClient
+from kctl.client.transaction import TransactionClient
 from kctl.deadline import Deadline
 from kctl.errors import ExitCode, KctlError, TransactionFatal, UsageError
 from kctl.inputs import InputError
@@ -26,7 +28,12 @@ from kctl.services.produce.deliveries import Deliveries, describe
 from kctl.services.produce.loop import ProduceLoop, Stop
 from kctl.services.produce.records import BadRecord, RecordEncoder
 from kctl.services.produce.request import (
-    FORMATS, ProduceError, ProduceInterrupted, ProduceRequest, check_request, text_argument,
+    FORMATS,
+    ProduceError,
+    ProduceInterrupted,
+    ProduceRequest,
+    check_request,
+    text_argument,
 )
 
 # What an abort may take after the deadline or a signal ran out (kctl is gone within 2 s of a Ctrl-C).
@@ -41,9 +48,6 @@ def produce(conf: dict, timeout: float, req: ProduceRequest, **options) -> Produ
     """Produce the request's input to its topic; raises ProduceError (with .summary) unless
     every message was acknowledged. options: ProducerClient's (acks, idempotence, compression,
     linger_ms, batch_size, retry_backoff_ms, retry_backoff_max_ms, delivery_timeout_ms)."""
-    from kctl.client.producer import ProducerClient
-    from kctl.client.transaction import TransactionClient
-
     check_request(req)
     key_ser, value_ser = _schema_serializers(req)
     try:
@@ -77,7 +81,7 @@ def _schema_serializers(req: ProduceRequest):
     resolved (and a new one registered) here, before anything is sent."""
     if req.key_format is None and req.value_format is None:
         return None, None
-    from kctl.client.schema_registry import SchemaSerializer, connect
+    from kctl.client.schema_registry import SchemaSerializer, connect  # not on produce's path
 
     client = connect(req.schema_registry)
     out = []
@@ -242,9 +246,6 @@ def _abort(txn, deadline: Deadline) -> bool:
 def partition_for(conf: dict, timeout: float, topic: str, keys: list[str], partitioner: str = "murmur2",
                   key_serializer: str = "string") -> list[KeyPartition]:
     """Where each key lands in topic, computed as the producers compute it."""
-    from kctl import partitioners
-    from kctl.client.producer import ProducerClient
-
     if partitioner not in ("murmur2", "consistent"):
         raise UsageError(f"{partitioner} does not place records by key", hint="use murmur2 (default) or consistent")
     text_argument(topic, "the topic name")

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from kctl import serde
 from kctl.errors import KctlError
+from kctl.parsing import parse_time
 
 # What produce reads back from a `kctl consume -o json` envelope; the other fields it writes
 # (topic, offset, ...) are informational.
@@ -204,8 +205,6 @@ def _timestamp(obj: dict) -> int | None:
         text = obj["timestamp"]
         if not isinstance(text, str):
             raise BadRecord(f"timestamp must be ISO 8601 text, got {text!r}")
-        from kctl.parsing import parse_time
-
         try:
             timestamp = parse_time(text, option="timestamp")
         except KctlError as exc:

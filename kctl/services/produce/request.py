@@ -9,7 +9,9 @@ from typing import Callable
 from kctl.errors import ExitCode, KctlError, UsageError
 from kctl.inputs import FORMATS
 from kctl.models import ProduceSummary
+from kctl.parsing import check_writable
 from kctl.partitioners import NAMES as PARTITIONERS
+
 
 class ProduceError(KctlError):
     """A produce that stopped or lost messages; .summary says what was sent before."""
@@ -126,8 +128,6 @@ def check_request(req: ProduceRequest) -> None:
         if path != "-" and os.path.isdir(path):
             raise UsageError(f"input file {path} is a directory")
     if req.failed_file is not None:
-        from kctl.parsing import check_writable
-
         check_writable(req.failed_file, "--failed-file")
     for part in ("key", "value"):
         fmt = getattr(req, f"{part}_format")

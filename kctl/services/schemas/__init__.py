@@ -3,20 +3,21 @@ settings of produce/consume (settings.py). Returns kctl.models.schemas dataclass
 
 from __future__ import annotations
 
-from kctl.errors import UsageError
+from kctl.errors import NotFoundError, UsageError
 from kctl.models import SchemaCheck, SchemaConfig, SchemaDeleted, SchemaSubject, SchemaVersion
+from kctl.parsing import parse_int
 
 LEVELS = ("BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE")
 
 
 def _client(settings):
-    from kctl.client.schema_registry import connect
+    from kctl.client.schema_registry import connect  # not on schemas --help's path
 
     return connect(settings)
 
 
 def _call(settings, fn, what: str = ""):
-    from kctl.client.schema_registry import call
+    from kctl.client.schema_registry import call  # not on schemas --help's path
 
     return call(fn, settings, what)
 
@@ -53,13 +54,11 @@ def get(settings, subject: str | None = None, version: str = "latest", schema_id
 
 
 def _version_number(text) -> int:
-    from kctl.parsing import parse_int
-
     return parse_int(str(text), "--version", minimum=1, maximum=2**31 - 1)  # versions count from 1
 
 
 def register(settings, subject: str, path: str, schema_type: str | None = None) -> SchemaVersion:
-    from kctl.client.schema_registry import new_schema
+    from kctl.client.schema_registry import new_schema  # not on schemas --help's path
 
     client = _client(settings)
     schema = _call(settings, lambda: new_schema(path, schema_type, client, register_imports=True), f"registering {path}")
@@ -69,7 +68,7 @@ def register(settings, subject: str, path: str, schema_type: str | None = None) 
 
 
 def check(settings, subject: str, path: str, schema_type: str | None = None) -> SchemaCheck:
-    from kctl.client.schema_registry import new_schema
+    from kctl.client.schema_registry import new_schema  # not on schemas --help's path
 
     client = _client(settings)
     schema = _call(settings, lambda: new_schema(path, schema_type, client), f"checking {path}")
@@ -98,8 +97,6 @@ def delete_plan(settings, subject: str, version: str | None = None, permanent: b
     client = _client(settings)
     versions = _call(settings, lambda: client.get_versions(subject, deleted=permanent), f"subject {subject}")
     if version is not None:
-        from kctl.errors import NotFoundError
-
         number = _version_number(version)
         if number not in versions:
             raise NotFoundError(f"subject {subject} has no version {number}", hint="`kctl schemas list` shows the versions")
@@ -108,8 +105,6 @@ def delete_plan(settings, subject: str, version: str | None = None, permanent: b
 
 
 def _soft_delete_first(settings, fn, what: str) -> None:
-    from kctl.errors import NotFoundError
-
     try:
         _call(settings, fn, what)
     except NotFoundError:  # soft-deleted already (or missing: the permanent delete says which)

@@ -10,17 +10,21 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
+from urllib.parse import urlsplit
 
-from kctl.errors import ConfigError
+from kctl.client.schema_registry import RegistrySettings, SchemaDecoder, connect
+from kctl.config.client_conf import resolve_secret
+from kctl.errors import ConfigError, UsageError
+from kctl.redact import redact_urls
+from kctl.services.local.schema_registry import running_url
 
 
 def registry_settings(url: str | None, context: dict | None, registry, instance: int | None,
                       timeout: float = 10.0):
     """The RegistrySettings for a command; ConfigError (exit 3) when no registry is known."""
-    from kctl.client.schema_registry import RegistrySettings
-
     if url is not None:
         _check_url(url)
         return RegistrySettings(url.rstrip("/"), timeout=timeout)
@@ -30,8 +34,6 @@ def registry_settings(url: str | None, context: dict | None, registry, instance:
     if entry:
         return _from_context(entry, context.get("name", "?"), timeout)
     if instance is not None:
-        from kctl.services.local.schema_registry import running_url
-
         local = running_url(registry, instance)
         if local:
             return RegistrySettings(local, timeout=timeout)
@@ -44,11 +46,6 @@ def registry_settings(url: str | None, context: dict | None, registry, instance:
 def _check_url(url: str) -> None:
     """--schema-registry: http(s)://HOST[:PORT][/path], checked before any request (an empty
     value fell back to the instance's registry; a port out of range was a connection error)."""
-    from urllib.parse import urlsplit
-
-    from kctl.redact import redact_urls
-    from kctl.errors import UsageError
-
     def bad(why: str):
         return UsageError(f"--schema-registry {redact_urls(url)}: {why}", hint="give http(s)://HOST[:PORT]")
 
@@ -66,9 +63,6 @@ def _check_url(url: str) -> None:
 
 
 def _from_context(entry, name: str, timeout: float):
-    from kctl.client.schema_registry import RegistrySettings
-    from kctl.config.client_conf import resolve_secret
-
     if isinstance(entry, str):
         return RegistrySettings(entry.rstrip("/"), timeout=timeout)
     if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
@@ -76,8 +70,6 @@ def _from_context(entry, name: str, timeout: float):
     user = entry.get("user")
     password = resolve_secret("schema_registry.password", entry.get("password"))
     if user and password is None and sys.stdin.isatty():
-        import getpass
-
         password = getpass.getpass(f"schema registry password for {user}: ")
     ca = entry.get("ca_file")
     return RegistrySettings(entry["url"].rstrip("/"), user=user, password=password,
@@ -87,8 +79,6 @@ def _from_context(entry, name: str, timeout: float):
 def decoders(url: str | None, context: dict | None, registry, instance: int | None, timeout: float,
              key_format: str | None, value_format: str | None):
     """The (key, value) SchemaDecoders of `kctl consume --key-format/--value-format` (None: not decoded)."""
-    from kctl.client.schema_registry import SchemaDecoder, connect
-
     settings = registry_settings(url, context, registry, instance, timeout)
     client = connect(settings)
     return tuple(None if fmt is None else SchemaDecoder(fmt, settings, field, client=client)

@@ -8,11 +8,15 @@ mechanisms: never credentials), client quotas and the cluster-wide dynamic broke
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kctl.client.admin import AdminClient
+from kctl.client.admin.security import check_acl
 from kctl.config.client_conf import resolve_secret
 from kctl.deadline import Deadline
 from kctl.errors import KctlError, UsageError
 from kctl.models import StateDiff, StatePlan
+from kctl.models.security import AclEntry
 from kctl.services.state import apply as applying
 from kctl.services.state.compare import diff, managed, plan_changes
 from kctl.services.state.document import SECTIONS, ClusterState, load, to_yaml
@@ -107,9 +111,6 @@ def _acl_refused(change) -> str | None:
     plan: found only at its step, it failed after the steps before it had changed the cluster."""
     if change.kind != "acls" or change.action != "create":
         return None
-    from kctl.client.admin.security import check_acl
-    from kctl.models.security import AclEntry
-
     p = change.params
     try:
         check_acl(AclEntry(p["principal"], p["host"], p["operation"], p["permission"], p["resource_type"],
@@ -120,8 +121,6 @@ def _acl_refused(change) -> str | None:
 
 
 def _with_error(change, error):
-    from dataclasses import replace
-
     return replace(change, error=error)
 
 

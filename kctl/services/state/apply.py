@@ -10,17 +10,18 @@ import time
 import uuid
 from dataclasses import replace
 
+import msgspec
+
 from kctl import log
 from kctl.client.admin import AdminClient
 from kctl.config.client_conf import resolve_secret
 from kctl.config.state import state_root
 from kctl.deadline import Deadline
 from kctl.decode import NonEmptyStr, Strict, decode, parse_json, read_regular_file
-import msgspec
-
 from kctl.errors import BrokerUnavailable, ConfigError, KctlError, PartialFailure, UsageError
 from kctl.models import StateChange, StatePlan
 from kctl.models.security import AclEntry
+from kctl.services import replicas
 from kctl.services.state.document import ClusterState
 
 
@@ -80,8 +81,6 @@ def execute(admin: AdminClient, change: StateChange, deadline: Deadline, conf: d
         elif change.action == "delete":
             outcome = admin.delete_topics([change.name], timeout=deadline)[change.name]
         elif change.action == "set-replication":
-            from kctl.services import replicas
-
             result = replicas.reassign(conf, deadline.remaining(0.1), "set-replication", change.name,
                                    factor=p["replication_factor"], execute=True)
             failure = replicas.failure(result)

@@ -15,7 +15,7 @@ import msgspec
 
 from kctl.decode import NonEmptyStr, PositiveInt, Strict, decode, parse_yaml, read_regular_file
 from kctl.errors import UsageError
-from kctl.models.choices import CLIENT_QUOTA_KEYS, IP_QUOTA_KEYS, QUOTA_ENTITY_TYPES
+from kctl.models.choices import CLIENT_QUOTA_KEYS, IP_QUOTA_KEYS, QUOTA_ENTITY_TYPES, SCRAM_MECHANISMS
 
 API_VERSION = "kctl/v1"
 KIND = "ClusterState"
@@ -47,7 +47,7 @@ class AclSpec(Strict):
 
 class UserSpec(Strict):
     name: NonEmptyStr
-    mechanisms: list[Literal["SCRAM-SHA-256", "SCRAM-SHA-512"]]
+    mechanisms: list[Literal[SCRAM_MECHANISMS]]
     # Never a password itself: a ${env:NAME} or ${file:PATH} reference, read on apply.
     password: Reference | None = None
 
@@ -154,7 +154,7 @@ def resource_key(section: str, item) -> str:
 def to_yaml(state: ClusterState) -> str:
     """Stable YAML: sections in schema order, resources sorted by their key, configs by name, so that
     exporting the same cluster twice gives the same bytes."""
-    import yaml
+    import yaml  # heavy: yaml
 
     document: dict = {"apiVersion": API_VERSION, "kind": KIND}
     for section in SECTIONS:

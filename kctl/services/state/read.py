@@ -6,8 +6,7 @@ from __future__ import annotations
 from kctl.client.admin import AdminClient
 from kctl.deadline import Deadline
 from kctl.models.security import AclEntry
-from kctl.services.state.document import (API_VERSION, KIND, SECTIONS, AclSpec, ClusterState, QuotaSpec, TopicSpec,
-                                          UserSpec)
+from kctl.services.state.document import API_VERSION, KIND, SECTIONS, AclSpec, ClusterState, QuotaSpec, TopicSpec, UserSpec
 
 # Where a topic config comes from when it is the topic's own override (kctl.models.admin.ConfigEntry.source).
 TOPIC_OVERRIDE = "topic"

@@ -97,7 +97,7 @@ class ListScreen(KctlScreen):
         self.sort_reverse = False
 
     def compose_body(self):
-        from kctl.tui.widgets import FilterBox, Table
+        from kctl.tui.widgets import FilterBox, Table  # heavy: textual (via kctl.tui.widgets)
 
         yield FilterBox(placeholder="filter: type to narrow the list, Esc clears", id="filter")
         yield from self.compose_top()
@@ -112,7 +112,7 @@ class ListScreen(KctlScreen):
         return []
 
     def on_mount(self) -> None:
-        from textual.widgets import DataTable
+        from textual.widgets import DataTable  # heavy: textual
 
         self.column_keys = {t: self.query_one(f"#{t}", DataTable).add_columns(*columns)
                             for t, columns in self.TABLES.items()}
@@ -120,7 +120,7 @@ class ListScreen(KctlScreen):
 
     @property
     def main_table(self):
-        from textual.widgets import DataTable
+        from textual.widgets import DataTable  # heavy: textual
 
         return self.query_one(f"#{next(iter(self.TABLES))}", DataTable)
 
@@ -140,14 +140,14 @@ class ListScreen(KctlScreen):
     def update_cells(self, table_id: str, rows: list[tuple[str, tuple]], changed: dict[str, tuple]) -> None:
         """New values for some rows (key -> values) without rebuilding the table: cells are updated in place,
         unless the table is sorted (then it is redrawn in its order)."""
-        from textual.widgets import DataTable
+        from textual.widgets import DataTable  # heavy: textual
 
         self._rows[table_id] = rows
         self._latest[table_id] = dict(rows)
         if self.sort_column is not None and table_id == next(iter(self.TABLES)):
             self.redraw(table_id)
             return
-        from rich.cells import cell_len
+        from rich.cells import cell_len  # heavy: rich
 
         table = self.query_one(f"#{table_id}", DataTable)
         keys = self.column_keys[table_id]
@@ -161,9 +161,9 @@ class ListScreen(KctlScreen):
                 table.update_cell(key, keys[i], text, update_width=widest[i] == key)
 
     def redraw(self, table_id: str) -> None:
-        from textual.widgets import DataTable
+        from textual.widgets import DataTable  # heavy: textual
 
-        from kctl.tui.widgets import FilterBox, keep
+        from kctl.tui.widgets import FilterBox, keep  # heavy: textual (via kctl.tui.widgets)
 
         text = self.query_one(FilterBox).value
         table = self.query_one(f"#{table_id}", DataTable)
@@ -186,7 +186,7 @@ class ListScreen(KctlScreen):
     def _fill(self, table_id: str, drawing: int, keys: list[str], start: int, count: int, selected) -> None:
         """Add keys[start:start + count] to the table, then the next chunk after the screen has been painted:
         the first rows (a screenful and more) show at once, a list of thousands follows without freezing input."""
-        from textual.widgets import DataTable
+        from textual.widgets import DataTable  # heavy: textual
 
         if drawing != self._drawing[table_id] or not self.is_mounted:
             return  # a newer redraw (a filter, a sort, a refresh) took over
@@ -209,7 +209,7 @@ class ListScreen(KctlScreen):
 
     def filled(self, table_id: str | None = None) -> bool:
         """Are all the rows of the last redraw in the table?"""
-        from kctl.tui.widgets import FilterBox, keep
+        from kctl.tui.widgets import FilterBox, keep  # heavy: textual (via kctl.tui.widgets)
 
         table_id = table_id or next(iter(self.TABLES))
         text = self.query_one(FilterBox).value
@@ -226,7 +226,7 @@ class ListScreen(KctlScreen):
             self.main_table.focus()
 
     def action_filter(self) -> None:
-        from kctl.tui.widgets import FilterBox
+        from kctl.tui.widgets import FilterBox  # heavy: textual (via kctl.tui.widgets)
 
         self.query_one(FilterBox).open()
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.widgets import Input, Sparkline, Static
 
+from kctl.errors import KctlError
+from kctl.tui.data import reset_strategy
 from kctl.tui.screens.base import ListScreen
 
 HISTORY = 120  # lag samples kept per group (one per refresh)
@@ -123,9 +125,6 @@ class GroupsScreen(ListScreen):
         self.main_table.focus()
 
     def _planned(self, group: str, how: str, value: str | None) -> None:
-        from kctl.errors import KctlError
-        from kctl.tui.data import reset_strategy
-
         try:
             strategy = reset_strategy(how, value)  # parsed once: "-1h" means the same in plan and reset
         except KctlError as exc:

@@ -3,11 +3,15 @@ or all; --match style filters; live tail; copy a record as the JSON envelope."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
+from kctl.errors import KctlError
+from kctl.parsing import parse_int, parse_time
+from kctl.services.consume.options import parse_matches
 from kctl.tui import format as fmt
 from kctl.tui.screens.base import KctlScreen
 from kctl.tui.widgets import FilterBox, Table
@@ -19,10 +23,6 @@ TAIL_MAX = 1000  # rows a live tail keeps on screen (the oldest go)
 def parse_filter(text: str):
     """The `/` box: --match rules (key=RE value=RE header.NAME=RE, space separated), or plain text
     searched in the value."""
-    import re
-
-    from kctl.services.consume.options import parse_matches
-
     words = text.split()
     if words and all(w.split("=", 1)[0] in ("key", "value") or w.startswith("header.") for w in words if "=" in w) \
             and all("=" in w for w in words):
@@ -107,7 +107,7 @@ class MessagesScreen(KctlScreen):
             self.app.call_from_thread(self._show_page, page, numbering)
 
     def _show_page(self, page, numbering: int) -> None:
-        from kctl.tui.widgets import Banner
+        from kctl.tui.widgets import Banner  # heavy: textual (via kctl.tui.widgets)
 
         self.query_one(Banner).clear()
         self.page = page
@@ -166,9 +166,6 @@ class MessagesScreen(KctlScreen):
             self._from_prompt(event.value.strip())
 
     def _from_prompt(self, text: str) -> None:
-        from kctl.errors import KctlError
-        from kctl.parsing import parse_int, parse_time
-
         try:
             value = parse_time(text, option="time") if self._asking == "time" else parse_int(text, "offset")
         except KctlError as exc:
@@ -178,8 +175,6 @@ class MessagesScreen(KctlScreen):
         self._read(lambda b: b.first(self._asking, value, PAGE))
 
     def _apply_filter(self, text: str) -> None:
-        from kctl.errors import KctlError
-
         try:
             self.rules = parse_filter(text.strip())
         except KctlError as exc:

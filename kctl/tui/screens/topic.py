@@ -52,19 +52,19 @@ class TopicScreen(ListScreen):
         return super().cell(table_id, column, value)
 
     def open(self, key: str) -> None:
-        from kctl.tui.screens.messages import MessagesScreen
+        from kctl.tui.screens.messages import MessagesScreen  # heavy: textual (via kctl.tui.screens.messages)
 
         self.app.push_screen(MessagesScreen(self.topic_name, partition=int(key)))
 
     def action_messages(self) -> None:
-        from kctl.tui.screens.messages import MessagesScreen
+        from kctl.tui.screens.messages import MessagesScreen  # heavy: textual (via kctl.tui.screens.messages)
 
         self.app.push_screen(MessagesScreen(self.topic_name))
 
     def action_produce(self) -> None:
         if not self.app.require_writes(f"producing to {self.topic_name}"):
             return
-        from kctl.tui.screens.produce import ProduceScreen
+        from kctl.tui.screens.produce import ProduceScreen  # heavy: textual (via kctl.tui.screens.produce)
 
         self.app.push_screen(ProduceScreen(self.topic_name))
 

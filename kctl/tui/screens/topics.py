@@ -5,6 +5,8 @@ health service) follow from background workers."""
 
 from __future__ import annotations
 
+import time
+
 from textual.binding import Binding
 
 from kctl.tui.screens.base import ListScreen
@@ -39,8 +41,6 @@ class TopicsScreen(ListScreen):
         super().restart()
 
     def show(self, summaries) -> None:
-        import time
-
         if self.painted_at is None:  # queued before the rows' own chunks: runs right after the first paint
             self.call_after_refresh(lambda: setattr(self, "painted_at", time.perf_counter()))
         self.summaries = summaries
@@ -87,7 +87,7 @@ class TopicsScreen(ListScreen):
         if column == 4:
             return human_bytes(value)
         if column == 5 and value is not None:
-            from rich.text import Text
+            from rich.text import Text  # heavy: rich
 
             return Text(MARKER_TEXT.get(value, value), style=MARKER_STYLE.get(value, ""))
         return super().cell(table_id, column, value)
@@ -109,7 +109,7 @@ class TopicsScreen(ListScreen):
             self.app.call_from_thread(self._stats_arrived, found)
 
     def open(self, key: str) -> None:
-        from kctl.tui.screens.topic import TopicScreen
+        from kctl.tui.screens.topic import TopicScreen  # heavy: textual (via kctl.tui.screens.topic)
 
         self.app.push_screen(TopicScreen(key))
 
@@ -119,7 +119,7 @@ class TopicsScreen(ListScreen):
     def action_create(self) -> None:
         if not self.app.require_writes("creating a topic"):
             return
-        from kctl.tui.screens.create import CreateTopicScreen
+        from kctl.tui.screens.create import CreateTopicScreen  # heavy: textual (via kctl.tui.screens.create)
 
         self.app.push_screen(CreateTopicScreen(), lambda _: self.refresh_data())
 
