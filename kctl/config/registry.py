@@ -23,7 +23,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kctl.errors import ConfigError, UsageError
+from kctl.config.addresses import check_bootstrap
+from kctl.errors import ConfigError
 
 PACKAGED_REGISTRY = Path(__file__).with_name("port_registry.yaml")
 
@@ -358,33 +359,6 @@ def parse_instance(value: str | int, source: str) -> int:
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
         return int(value)
     raise ConfigError(f"instance must be a whole number, got {value!r} ({source})")
-
-
-_BROKER_ADDRESS = re.compile(
-    r"(?:(?:plaintext|ssl|sasl_plaintext|sasl_ssl)://)?"  # librdkafka takes a listener's protocol prefix
-    r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"  # [IPv6] or a host name / IPv4
-    r"(?::([0-9]{1,5}))?", re.IGNORECASE)  # no port: 9092
-
-
-def check_bootstrap(value: str, source: str) -> str:
-    """A comma-separated list of host[:port] (the form librdkafka and kafka-python both take), or an
-    error naming the entry: a malformed one would otherwise cost the whole --timeout and end as
-    "cannot reach the cluster"."""
-    for entry in value.split(","):
-        address = entry.strip()
-        match = _BROKER_ADDRESS.fullmatch(address)
-        problem = None
-        if not address:
-            problem = "an empty entry"
-        elif match is None:
-            problem = f"{address!r} is not host:port"
-        elif match.group(1) is not None and not 1 <= int(match.group(1)) <= 65535:
-            problem = f"{address!r}: port {match.group(1)} is not 1-65535"
-        if problem:
-            message = f"bootstrap servers {value!r} (from {source}): {problem}"
-            hint = "e.g. broker-1:9092,broker-2:9092"
-            raise UsageError(message, hint=hint) if source == "--bootstrap" else ConfigError(message, hint=hint)
-    return value
 
 
 def resolve_target(

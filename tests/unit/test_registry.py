@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kctl.config import registry as reg
-from kctl.errors import ConfigError
+from kctl.errors import ConfigError, UsageError
 from tests.helpers import run_kctl
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -307,11 +307,11 @@ def test_well_formed_bootstraps_pass(value):
 @pytest.mark.parametrize("value, says", BAD_BOOTSTRAPS, ids=[v for v, _ in BAD_BOOTSTRAPS])
 def test_a_malformed_bootstrap_is_refused_naming_its_source(value, says):
     # --bootstrap is a usage error (exit 2); the environment or a context a configuration error (exit 3)
-    with pytest.raises(reg.UsageError, match=f"from --bootstrap.*{re.escape(says)}"):
+    with pytest.raises(UsageError, match=f"from --bootstrap.*{re.escape(says)}"):
         reg.resolve_target(value, None, None, environ={})
-    with pytest.raises(reg.ConfigError, match=f"from KCTL_BOOTSTRAP.*{re.escape(says)}"):
+    with pytest.raises(ConfigError, match=f"from KCTL_BOOTSTRAP.*{re.escape(says)}"):
         reg.resolve_target(None, None, None, environ={"KCTL_BOOTSTRAP": value})
-    with pytest.raises(reg.ConfigError, match=f"from context prod.*{re.escape(says)}"):
+    with pytest.raises(ConfigError, match=f"from context prod.*{re.escape(says)}"):
         reg.resolve_target(None, None, {"name": "prod", "bootstrap": value}, environ={})
 
 
