@@ -106,18 +106,16 @@ def _create_topic(admin, name: str, partitions: int, replication: int, config: d
 
     futures = admin.create_topics([NewTopic(name, partitions, replication, config=config or {})], operation_timeout=30)
     futures[name].result(timeout=30)
-    # Wait on metadata (not a sleep) until every partition has a leader.
-    import time
+    from tests.helpers import wait_until
 
-    deadline = time.monotonic() + 90  # an upper bound: a loaded 2-core machine can take long to elect
-    while time.monotonic() < deadline:
+    def led() -> bool:
         topic = admin.list_topics(topic=name, timeout=10).topics.get(name)
-        if topic is not None and topic.error is None and len(topic.partitions) == partitions and all(
-            p.leader >= 0 for p in topic.partitions.values()
-        ):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"topic {name} did not get leaders in time")
+        return topic is not None and topic.error is None and len(topic.partitions) == partitions and all(
+            p.leader >= 0 for p in topic.partitions.values())
+
+    # Wait on metadata (not a sleep) until every partition has a leader; 90 s is an upper bound: a
+    # loaded 2-core machine can take long to elect.
+    wait_until(led, 90, f"topic {name} got leaders", interval=0.05)
 
 
 @pytest.fixture

@@ -1,32 +1,23 @@
 """A private registry, state folder and kctl config for the login test modules (test_oauth.py,
-test_mtls.py): brokers on 31092 (instance 0) and 31192 (instance 1), the OIDC issuer of instance 0
-on 31080; nothing of the packaged registry's instances is touched. Every command runs as its own
-process so that librdkafka's log lines are captured too: none may hold a secret or a token."""
+test_mtls.py): the registry LOGIN of tests/instances.py, its instances split between the two modules;
+nothing of the packaged registry's instances is touched. Every command runs as its own process so
+that librdkafka's log lines are captured too: none may hold a secret or a token."""
 
 from __future__ import annotations
 
 import time
 
-import yaml
-
 from tests.helpers import run_kctl_process
-
-PORTS = {
-    "kafka": {"host": "127.0.0.1", "broker_port": 31092, "controller_port": 32892, "instance_increment": 100,
-              "max_instances": 4, "broker_stride": 3},
-    "kafka_ui": {"ui_port": 31070}, "temporal": {"frontend_port": 31071, "ui_port": 31072},
-    "schema_registry": {"port": 31073, "management_port": 31074}, "oidc": {"port": 31080},
-}
-
+from tests.instances import private, write_registry
 
 # Kafka release -> (oauth instance, mtls instance)
-VERSIONS = {"4.1.1": (0, 1), "3.9.2": (2, 3)}
+VERSIONS = {version: (oauth, mtls) for version, oauth, mtls in
+            zip(("4.1.1", "3.9.2"), private("test_oauth").instances, private("test_mtls").instances)}
 
 
 def private_env(root) -> dict:
-    (root / "registry.yaml").write_text(yaml.safe_dump(PORTS))
     return {"KCTL_STATE_DIR": str(root / "state"), "KCTL_CONFIG": str(root / "config.yaml"),
-            "KCTL_REGISTRY": str(root / "registry.yaml")}
+            "KCTL_REGISTRY": str(write_registry("test_oauth", root))}
 
 
 class Kctl:

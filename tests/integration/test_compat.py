@@ -2,7 +2,7 @@
 the newest Apache Kafka kctl supports, each a broker of its own started with
 `kctl local up --kafka-version V`, as a user would.
 
-Those brokers run on a registry of their own (ports 28092 and 28192) and a state folder of their
+Those brokers run on a registry of their own (tests/instances.py) and a state folder of their
 own: every instance of the packaged registry belongs to another test module.
 """
 
@@ -12,9 +12,9 @@ import json
 import uuid
 
 import pytest
-import yaml
 
 from tests.helpers import run_kctl
+from tests.instances import private, write_registry
 
 # The oldest supported release (the last 3.x line) and the newest Maven Central serves here whole.
 OLDEST = "3.9.2"
@@ -27,12 +27,9 @@ pytestmark = pytest.mark.compat
 def cluster(request, tmp_path_factory):
     version = request.param
     root = tmp_path_factory.mktemp(f"compat-{version}")
-    registry = yaml.safe_load(open(__import__("kctl.config.registry", fromlist=["x"]).PACKAGED_REGISTRY))
-    registry["kafka"].update(broker_port=28092, controller_port=38093)
-    (root / "registry.yaml").write_text(yaml.safe_dump(registry))
-    instance = 0 if version == OLDEST else 1
+    instance = dict(zip((OLDEST, NEWEST), private(__name__).instances))[version]
     env = {"KCTL_STATE_DIR": str(root / "state")}
-    local = ("--registry", str(root / "registry.yaml"))
+    local = ("--registry", str(write_registry(__name__, root)))
     up = run_kctl(*local, "-o", "json", "local", "up", "-i", instance, "--kafka-version", version, "--heap", "384m",
                   "--wait", "120", env=env)
     assert up.code == 0, up

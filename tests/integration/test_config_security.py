@@ -21,9 +21,10 @@ import pytest
 
 from kctl.config.registry import load_registry
 from kctl.services import local
-from tests.helpers import run_kctl
+from tests.helpers import run_kctl, wait_until
+from tests.instances import instance_of
 
-SASL_INSTANCE = 8
+SASL_INSTANCE = instance_of(__name__)
 ALICE_PASSWORD = "alice-" + uuid.uuid4().hex[:12]  # unique: a leak is unambiguous in any output
 WRONG_PASSWORD = "wrong-" + uuid.uuid4().hex[:12]
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,11 +100,8 @@ def sasl_broker(tmp_path_factory):
     proc = local._start_broker(java, libs, paths, "256m")
     bootstrap = f"{registry.host}:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while not _sasl_ready(bootstrap):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"SASL broker did not start: {' | '.join(local.log_tail(paths.log, 5))}", pytrace=False)
-            time.sleep(0.5)
+        wait_until(lambda: _sasl_ready(bootstrap), 120,
+                   lambda: f"the SASL broker started: {' | '.join(local.log_tail(paths.log, 5))}", interval=0.5, process=proc)
         yield {"bootstrap": bootstrap}
     finally:
         local._stop_pid(paths, 20.0)

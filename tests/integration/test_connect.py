@@ -1,7 +1,7 @@
 """`kctl local up --connect` and `kctl connect` against a real Kafka Connect worker.
 
 One worker for the module, on a single-broker instance of its own (a registry of its own: brokers
-on 30092, Connect's REST API on 30083, and a state folder of its own), started through
+tests/instances.py, and a state folder of its own), started through
 `kctl local up --connect` as a user would. Waits poll the worker's own status, bounded by a
 deadline; nothing sleeps.
 """
@@ -9,41 +9,33 @@ deadline; nothing sleeps.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 import pytest
 import yaml
 
-from tests.helpers import run_kctl
+from tests.helpers import run_kctl, wait_until
+from tests.instances import bootstrap_of, instance_of, port_of, write_registry
 
-REST_PORT = 30083
-BOOTSTRAP = "127.0.0.1:30092"
+INSTANCE = instance_of(__name__)  # of a registry of its own
+REST_PORT = port_of(__name__, "connect", "rest_port")
+BOOTSTRAP = bootstrap_of(__name__)
 URL = f"http://127.0.0.1:{REST_PORT}"
 STRING = "org.apache.kafka.connect.storage.StringConverter"
 
 
 @pytest.fixture(scope="module")
 def worker(tmp_path_factory):
-    from kctl.config.registry import PACKAGED_REGISTRY
-
     root = tmp_path_factory.mktemp("connect")
-    registry = yaml.safe_load(PACKAGED_REGISTRY.read_text())
-    registry["kafka"].update(broker_port=30092, controller_port=31093)
-    registry["kafka_ui"] = {"ui_port": 30080}
-    registry["schema_registry"] = {"port": 30081, "management_port": 30082}
-    registry["temporal"] = {"frontend_port": 30084, "ui_port": 30085}
-    registry["connect"] = {"rest_port": REST_PORT}
-    (root / "registry.yaml").write_text(yaml.safe_dump(registry))
-    local = ("--registry", str(root / "registry.yaml"))
+    local = ("--registry", str(write_registry(__name__, root)))
     env = {"KCTL_STATE_DIR": str(root / "state")}
-    up = run_kctl(*local, "-o", "json", "local", "up", "-i", 0, "--connect", "--heap", "384m", "--wait", "180", env=env)
+    up = run_kctl(*local, "-o", "json", "local", "up", "-i", INSTANCE, "--connect", "--heap", "384m", "--wait", "180", env=env)
     try:
         assert up.code == 0, up
         assert up.json["connect"]["running"] and up.json["connect"]["url"] == URL, up.json
         yield {"local": local, "env": env, "root": root}
     finally:
-        down = run_kctl(*local, "local", "down", "-i", 0, env=env)
+        down = run_kctl(*local, "local", "down", "-i", INSTANCE, env=env)
         assert down.code == 0, down
 
 
@@ -59,18 +51,6 @@ def ok(*args, **kwargs):
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def wait_for(what: str, check, limit: float = 90.0):
-    """check() until it returns a true value (returned), or fail naming what never happened."""
-    deadline = time.monotonic() + limit
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {limit:g}s (last: {value!r})")
-        time.sleep(0.25)
 
 
 def state_of(name: str) -> tuple[str, tuple[str, ...]]:
@@ -90,18 +70,18 @@ def write(tmp_path, name: str, data) -> str:
 
 
 def test_local_status_and_logs_show_the_worker(worker):
-    status = run_kctl(*worker["local"], "-o", "json", "local", "status", "-i", 0, env=worker["env"])
+    status = run_kctl(*worker["local"], "-o", "json", "local", "status", "-i", INSTANCE, env=worker["env"])
     assert status.code == 0, status
     connect = status.json[0]["connect"]
-    assert connect["running"] and connect["rest_port"] == REST_PORT and connect["group_id"] == "kctl-connect-0"
+    assert connect["running"] and connect["rest_port"] == REST_PORT and connect["group_id"] == f"kctl-connect-{INSTANCE}"
     properties = open(connect["config_file"]).read()
     assert "replication.factor=1" in properties and f"listeners=http://127.0.0.1:{REST_PORT}" in properties
-    logs = run_kctl(*worker["local"], "local", "logs", "-i", 0, "--connect", "-n", 5, env=worker["env"])
+    logs = run_kctl(*worker["local"], "local", "logs", "-i", INSTANCE, "--connect", "-n", 5, env=worker["env"])
     assert logs.code == 0 and len(logs.stdout.splitlines()) == 5, logs
     # Without --connect-url: the target instance's worker, found through the registry and state folder
-    found = run_kctl(*worker["local"], "-i", 0, "-o", "json", "connect", "list", env=worker["env"])
+    found = run_kctl(*worker["local"], "-i", INSTANCE, "-o", "json", "connect", "list", env=worker["env"])
     assert found.code == 0 and isinstance(found.json, list), found
-    again = run_kctl(*worker["local"], "-o", "json", "local", "up", "-i", 0, "--connect", env=worker["env"])
+    again = run_kctl(*worker["local"], "-o", "json", "local", "up", "-i", INSTANCE, "--connect", env=worker["env"])
     assert again.code == 0 and again.json["already_running"] and again.json["connect"]["pid"] == connect["pid"], again
     plugins = ok("-o", "json", "plugins").json
     classes = {p["class_name"] for p in plugins}
@@ -140,7 +120,7 @@ def test_a_failing_task_shows_failed_with_its_trace_and_restart_only_failed(work
     config = {"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "topics": topic,
               "file": str(out), "value.converter": STRING, "tasks.max": 1}
     ok("create", name, "-f", write(tmp_path, "sink.yaml", config))
-    wait_for("the sink's task FAILED", lambda: state_of(name)[1] == ("FAILED",))
+    wait_until(lambda: state_of(name)[1] == ("FAILED",), 90, "the sink's task FAILED", interval=0.25)
     info = ok("-o", "json", "describe", name).json
     trace = info["tasks"][0]["trace"]
     assert "Couldn't find or create file" in trace and len(trace.splitlines()) <= 6, trace
@@ -152,8 +132,9 @@ def test_a_failing_task_shows_failed_with_its_trace_and_restart_only_failed(work
     restarted = ok("-o", "json", "restart", name, "--only-failed").json
     details = {item["name"]: item["detail"] for item in restarted["items"]}
     assert details == {name: "left alone (RUNNING)", f"{name} task 0": "restarting"}, details
-    wait_for("the restarted task RUNNING", lambda: state_of(name)[1] == ("RUNNING",))
-    wait_for("the sink wrote every record", lambda: out.exists() and out.read_text().split() == ["a", "b", "c"])
+    wait_until(lambda: state_of(name)[1] == ("RUNNING",), 90, "the restarted task RUNNING", interval=0.25)
+    wait_until(lambda: out.exists() and out.read_text().split() == ["a", "b", "c"], 90, "the sink wrote every record",
+               interval=0.25)
 
 
 def test_pause_stop_and_resume(worker, tmp_path):
@@ -161,14 +142,14 @@ def test_pause_stop_and_resume(worker, tmp_path):
     (tmp_path / "in.txt").write_text("x\n")
     ok("create", name, "-f", write(tmp_path, "c.yaml", source_config(tmp_path / "in.txt", unique("cx-pause"))))
     assert ok("pause", name).code == 0
-    wait_for("PAUSED", lambda: state_of(name)[0] == "PAUSED")
+    wait_until(lambda: state_of(name)[0] == "PAUSED", 90, "PAUSED", interval=0.25)
     assert ok("resume", name).code == 0
-    wait_for("RUNNING again", lambda: state_of(name)[0] == "RUNNING")
+    wait_until(lambda: state_of(name)[0] == "RUNNING", 90, "RUNNING again", interval=0.25)
     stopped = ok("-o", "json", "stop", name).json
     assert stopped["operation"] == "connect stop" and stopped["items"][0]["ok"], stopped
-    wait_for("STOPPED, without tasks", lambda: state_of(name) == ("STOPPED", ()))
+    wait_until(lambda: state_of(name) == ("STOPPED", ()), 90, "STOPPED, without tasks", interval=0.25)
     assert ok("resume", name).code == 0
-    wait_for("RUNNING after the stop", lambda: state_of(name)[0] == "RUNNING")
+    wait_until(lambda: state_of(name)[0] == "RUNNING", 90, "RUNNING after the stop", interval=0.25)
     missing = kc("stop", unique("nothing"))
     assert missing.code == 4, missing
 
@@ -240,8 +221,8 @@ def test_mirror_maker_2_source_connector_copies_a_topic(worker, tmp_path):
     }
     ok("create", name, "-f", write(tmp_path, "mm2.yaml", config))
     mirrored = f"a.{topic}"
-    wait_for("MirrorMaker 2 created the remote topic",
-             lambda: run_kctl("-b", BOOTSTRAP, "topics", "describe", mirrored).code == 0)
+    wait_until(lambda: run_kctl("-b", BOOTSTRAP, "topics", "describe", mirrored).code == 0, 90,
+               "MirrorMaker 2 created the remote topic", interval=0.25)
     read = run_kctl("-b", BOOTSTRAP, "--timeout", 60, "consume", mirrored, "--from", "beginning", "-n", len(values))
     assert read.code == 0, read
     assert read.stdout.splitlines() == values

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from tests.helpers import KEEP_OLD_RECORDS, run_kctl
-from tests.integration.test_groups import _produce
+from tests.helpers import KEEP_OLD_RECORDS, produce_counts, run_kctl
 
 
 def test_consume_from_per_partition_offsets(kafka, new_topic):
     topic = new_topic(partitions=4, config=KEEP_OLD_RECORDS)
-    _produce(kafka["bootstrap"], topic, {0: 5, 1: 5, 2: 5, 3: 5})
+    produce_counts(kafka["bootstrap"], topic, {0: 5, 1: 5, 2: 5, 3: 5})
     result = run_kctl("consume", topic, "--from", "0=2,3=1", "--until", "end", "-f", "%p:%o\\n",
                       "-i", str(kafka["instance"]))
     assert result.code == 0, result

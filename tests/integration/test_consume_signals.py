@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from tests.helpers import wait_until
 from tests.integration.consume_helpers import committed, group_name, kctl_popen, produce
 
 
@@ -145,9 +146,7 @@ def test_a_signal_while_the_reader_is_not_reading_commits_exactly_the_lines_writ
     try:
         # Read a while (chunks are written and committed), then stop reading: the pipe fills up.
         first = b"".join(proc.stdout.readline() for _ in range(1500))
-        from tests.integration.test_consumer_groups import wait_until
-
-        wait_until(lambda: committed(kafka["bootstrap"], group, topic, 1)[0] > 0, what="a first commit")
+        wait_until(lambda: committed(kafka["bootstrap"], group, topic, 1)[0] > 0, 90, "a first commit", interval=0.05)
         proc.send_signal(sig)
         out = first + proc.stdout.read()  # (communicate() would skip what readline() buffered)
         err = proc.stderr.read()
@@ -200,9 +199,7 @@ def test_a_signal_ends_the_consume_while_the_cluster_does_not_answer(black_hole,
 
     bootstrap, accepted = black_hole
     proc = kctl_popen("consume", "t", "--group", group_name("hole"), "-b", bootstrap, "--timeout", "60")
-    from tests.integration.test_consumer_groups import wait_until
-
-    wait_until(lambda: accepted, what="kctl to connect")
+    wait_until(lambda: accepted, 90, "kctl to connect", interval=0.05)
     proc.send_signal(sig)
     started = time.monotonic()
     out, err = proc.communicate(timeout=30)
@@ -231,9 +228,7 @@ def test_sigterm_on_produce_is_handled_like_ctrl_c_and_exits_143(kafka, new_topi
         finally:
             consumer.close()
 
-    from tests.integration.test_consumer_groups import wait_until
-
-    wait_until(lambda: delivered() == 100, what="100 records produced")
+    wait_until(lambda: delivered() == 100, 90, "100 records produced", interval=0.05)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 143, err

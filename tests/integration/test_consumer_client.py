@@ -8,15 +8,8 @@ import pytest
 
 from kctl.client import ConsumerClient, ConsumerRecord, TopicPartitionOffset
 from kctl.errors import NotFoundError
+from tests.helpers import poll_records
 from tests.integration.consume_helpers import committed, group_name, produce
-
-
-def _poll_until(consumer, count: int, timeout: float = 60) -> list:
-    records: list = []
-    deadline = time.monotonic() + timeout
-    while len(records) < count and time.monotonic() < deadline:
-        records += consumer.poll(max_records=count - len(records), timeout=1.0)
-    return records
 
 
 def test_assign_poll_position_watermarks_seek(kafka, new_topic):
@@ -27,7 +20,7 @@ def test_assign_poll_position_watermarks_seek(kafka, new_topic):
     with ConsumerClient(bootstrap=kafka["bootstrap"]) as consumer:
         consumer.assign({(topic, 0): ConsumerClient.OFFSET_BEGINNING, (topic, 1): ConsumerClient.OFFSET_BEGINNING})
         assert sorted(consumer.assignment()) == [(topic, 0), (topic, 1)]
-        records = _poll_until(consumer, 6)
+        records = poll_records(consumer, 6)
         assert all(isinstance(r, ConsumerRecord) for r in records)
         assert [(r.partition, r.offset, r.value) for r in records] == [(0, i, f"v{i}".encode()) for i in range(6)]
         first = records[0]
@@ -37,7 +30,7 @@ def test_assign_poll_position_watermarks_seek(kafka, new_topic):
         assert consumer.watermarks(topic, 0, timeout=10) == (0, 6)
         assert consumer.offsets_for_times(topic, [0, 1], now - 10_000 + 4, timeout=10) == {0: 4, 1: -1}
         consumer.seek(topic, 0, 2)
-        assert [r.offset for r in _poll_until(consumer, 4)] == [2, 3, 4, 5]
+        assert [r.offset for r in poll_records(consumer, 4)] == [2, 3, 4, 5]
         assert consumer.topics(timeout=10, topic=topic) == {topic: [0, 1]}
 
 
@@ -53,7 +46,7 @@ def test_subscribe_callbacks_commit_and_committed(kafka, new_topic):
             return {(topic, 1): 3}  # start partition 1 at offset 3 instead of the committed one
 
         consumer.subscribe([topic], on_assign=on_assign)
-        records = _poll_until(consumer, 7)
+        records = poll_records(consumer, 7)
         assert sorted(assigned, key=lambda tp: tp.partition) == [TopicPartitionOffset(topic, 0, -1001),
                                                                  TopicPartitionOffset(topic, 1, -1001)]
         assert sorted((r.partition, r.offset) for r in records) == [(0, o) for o in range(5)] + [(1, 3), (1, 4)]
@@ -70,7 +63,7 @@ def test_store_offsets_then_commit(kafka, new_topic):
     with ConsumerClient(bootstrap=kafka["bootstrap"], group_id=group, enable_auto_offset_store=False,
                         enable_auto_commit=False) as consumer:
         consumer.assign({(topic, 0): ConsumerClient.OFFSET_BEGINNING})
-        assert len(_poll_until(consumer, 5)) == 5
+        assert len(poll_records(consumer, 5)) == 5
         consumer.store_offsets([TopicPartitionOffset(topic, 0, 3)])
         consumer.commit()
     assert committed(kafka["bootstrap"], group, topic, 1) == {0: 3}
@@ -112,7 +105,7 @@ def test_group_metadata_commits_offsets_in_a_transaction(kafka, new_topic):
                         enable_auto_commit=False) as consumer, \
             TransactionClient(f"eos-{group}", bootstrap=kafka["bootstrap"]) as txn:
         consumer.subscribe([source])
-        records = _poll_until(consumer, 3)
+        records = poll_records(consumer, 3)
         txn.init(timeout=30)
         txn.begin()
         for record in records:

@@ -10,10 +10,10 @@ import re
 import signal
 import subprocess
 import threading
-import time
 
 import pytest
 
+from tests.helpers import wait_until
 from tests.integration.consume_helpers import committed, group_name, kctl_popen, produce
 
 _PARTS = re.compile(r"(\S+?)\[([\d,]+)\]")
@@ -60,15 +60,6 @@ class Member:
         return self.proc.wait(timeout=60)
 
 
-def wait_until(condition, timeout: float = 90, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def stable_split(members, partitions: int) -> bool:
     owned = [m.snapshot()[0] for m in members]
     union = set().union(*owned)
@@ -81,10 +72,10 @@ def test_three_members_split_the_partitions(kafka, new_topic, strategy):
     group = group_name(strategy)
     members = [Member(kafka["bootstrap"], topic, group, "--assignment", strategy) for _ in range(3)]
     try:
-        wait_until(lambda: stable_split(members, 6), what="three members to share six partitions")
+        wait_until(lambda: stable_split(members, 6), 90, "three members to share six partitions", interval=0.05)
         split = [m.snapshot()[0] for m in members]
         produce(kafka["bootstrap"], topic, [{"value": b"x", "partition": i % 6} for i in range(60)])
-        wait_until(lambda: sum(len(m.snapshot()[1]) for m in members) >= 60, what="60 records")
+        wait_until(lambda: sum(len(m.snapshot()[1]) for m in members) >= 60, 90, "60 records", interval=0.05)
     finally:
         codes = [m.stop() for m in members]
     assert codes == [130, 130, 130], [m.events[-3:] for m in members]
@@ -103,13 +94,13 @@ def test_a_member_leaving_triggers_a_rebalance_that_loses_nothing(kafka, new_top
     first = Member(kafka["bootstrap"], topic, group)
     second = Member(kafka["bootstrap"], topic, group)
     try:
-        wait_until(lambda: stable_split([first, second], 4), what="two members to share four partitions")
+        wait_until(lambda: stable_split([first, second], 4), 90, "two members to share four partitions", interval=0.05)
         produce(kafka["bootstrap"], topic, [{"value": b"a", "partition": i % 4} for i in range(40)])
-        wait_until(lambda: len(first.snapshot()[1]) + len(second.snapshot()[1]) >= 40, what="first 40 records")
+        wait_until(lambda: len(first.snapshot()[1]) + len(second.snapshot()[1]) >= 40, 90, "first 40 records", interval=0.05)
         assert second.stop() == 130
-        wait_until(lambda: first.snapshot()[0] == {0, 1, 2, 3}, what="the remaining member to take over")
+        wait_until(lambda: first.snapshot()[0] == {0, 1, 2, 3}, 90, "the remaining member to take over", interval=0.05)
         produce(kafka["bootstrap"], topic, [{"value": b"b", "partition": i % 4} for i in range(40)])
-        wait_until(lambda: len(set(first.snapshot()[1]) | set(second.snapshot()[1])) >= 80, what="all 80 records")
+        wait_until(lambda: len(set(first.snapshot()[1]) | set(second.snapshot()[1])) >= 80, 90, "all 80 records", interval=0.05)
     finally:
         first.stop()
         second.stop()
@@ -129,8 +120,8 @@ def test_a_killed_member_restarted_in_the_group_misses_nothing(kafka, new_topic)
                         "-X", "auto.commit.interval.ms=100", "-X", "session.timeout.ms=6000",
                         stderr=subprocess.DEVNULL)  # a dead member is evicted after 6 s, not 45
     first_lines = [member.stdout.readline() for _ in range(200)]
-    wait_until(lambda: sum(o for o in committed(kafka["bootstrap"], group, topic, 3).values() if o > 0) > 0,
-               what="a first commit")
+    wait_until(lambda: sum(o for o in committed(kafka["bootstrap"], group, topic, 3).values() if o > 0) > 0, 90,
+               "a first commit", interval=0.05)
     member.kill()
     rest = member.stdout.read()  # (communicate() would skip what readline() buffered)
     member.wait(timeout=30)

@@ -10,51 +10,12 @@ import subprocess
 import sys
 import time
 
-from tests.helpers import KEEP_OLD_RECORDS, run_kctl
+from tests.helpers import KEEP_OLD_RECORDS, fill, read_partitions, run_kctl, wait_until
 
-BASE_TS = 1_700_000_000_000
 # The records carry BASE_TS timestamps (Nov 2023), far older than the broker's default 7-day
 # retention (DST once looked short: "lost" batches of one transaction each). Every source
 # topic keeps its records forever, and `copy --create` gives DST the same topic config.
 KEEP = KEEP_OLD_RECORDS
-
-
-def fill(bootstrap: str, topic: str, count: int, partitions: int) -> None:
-    from kctl.client import ProducerClient
-
-    with ProducerClient(bootstrap=bootstrap, linger_ms=20) as producer:
-        for i in range(count):
-            headers = [("seq", str(i).encode()), ("bin", bytes([i % 256, 0xFF]))]
-            if i % 7 == 0:
-                headers.append(("null", None))
-            producer.produce(topic, None if i % 11 == 0 else f"value-{i}-{'x' * (i % 50)}".encode(),
-                             None if i % 13 == 0 else f"key-{i % 997}".encode(), partition=i % partitions,
-                             headers=headers, timestamp_ms=BASE_TS + i * 3)
-            if i % 1000 == 0:
-                producer.poll(0)
-        assert producer.flush(60) == 0
-
-
-def read_all(bootstrap: str, topic: str, committed_only: bool = True) -> dict:
-    """{partition: [(key, value, headers, timestamp)]}, read to the end of every partition."""
-    from kctl.client import ConsumerClient
-
-    with ConsumerClient(bootstrap=bootstrap, enable_partition_eof=True, fetch_wait_max_ms=50,
-                        isolation_level="read_committed" if committed_only else "read_uncommitted") as consumer:
-        partitions = consumer.topics(10, topic)[topic]
-        ends = {p: consumer.watermarks(topic, p, 10)[1] for p in partitions}
-        consumer.assign({(topic, p): consumer.OFFSET_BEGINNING for p in partitions})
-        out = {p: [] for p in partitions}
-        open_ = {p for p in partitions}
-        deadline = time.monotonic() + 120
-        while open_ and time.monotonic() < deadline:
-            for item in consumer.poll_items(10000, 1.0):
-                if hasattr(item, "value"):
-                    out[item.partition].append((item.key, item.value, tuple(item.headers), item.timestamp_ms))
-                elif item.kind == "eof" and item.offset >= ends[item.partition]:
-                    open_.discard(item.partition)
-        assert not open_, f"partitions {open_} not read to the end"
-        return out
 
 
 def missing_ranges(expected: dict, copied: dict) -> dict:
@@ -107,11 +68,8 @@ def kill_after(proc: subprocess.Popen, bootstrap: str, group: str, topic: str, p
                threshold: int) -> int:
     """SIGKILL the copy once its group has committed at least `threshold` records (plus a random
     moment into the next batch); returns what was committed before the kill."""
-    deadline = time.monotonic() + 120
-    while committed_total(bootstrap, group, topic, partitions) < threshold:
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the copy made no progress"
-        time.sleep(0.05)
+    wait_until(lambda: committed_total(bootstrap, group, topic, partitions) >= threshold, 120,
+               f"the copy committed {threshold} records", interval=0.05, process=proc)
     time.sleep(random.uniform(0, 0.25))  # a random instant inside a later batch
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
@@ -143,11 +101,11 @@ def test_copy_exactly_once_survives_two_sigkills(kafka, new_topic, unique_name):
     # --create gave DST the source's retention.ms=-1, and the broker deleted nothing of it (with
     # the default 7 days, its retention check removed whole batches of these 2023-dated records).
     assert retention_and_lows(bootstrap, dst) == ("-1", {p: 0 for p in range(partitions)})
-    expected = read_all(bootstrap, src)
-    copied = read_all(bootstrap, dst)
+    expected = read_partitions(bootstrap, src)
+    copied = read_partitions(bootstrap, dst)
     counts = {p: len(v) for p, v in copied.items()}
     assert sum(counts.values()) == count, (counts, first, second, summary, {
-        p: len(v) for p, v in read_all(bootstrap, dst, committed_only=False).items()}, missing_ranges(expected, copied))
+        p: len(v) for p, v in read_partitions(bootstrap, dst, committed_only=False).items()}, missing_ranges(expected, copied))
     assert copied == expected  # per partition: order, keys, values, headers, timestamps
     assert run_kctl("-b", bootstrap, "topics", "delete", dst, "--yes").code == 0  # kept when the test fails
 
@@ -162,8 +120,8 @@ def test_copy_options_and_resume_is_a_no_op(kafka, new_topic, unique_name):
     assert result.code == 0, result
     summary = result.json
     assert summary["partition_preserve"] is False
-    expected = [r for p in (0, 1) for r in read_all(bootstrap, src)[p][:250] if r[0] and r[0].startswith(b"key-1")]
-    copied = read_all(bootstrap, dst)[0]
+    expected = [r for p in (0, 1) for r in read_partitions(bootstrap, src)[p][:250] if r[0] and r[0].startswith(b"key-1")]
+    copied = read_partitions(bootstrap, dst)[0]
     assert sorted(copied) == sorted(expected)
     assert summary["copied"] == len(expected) and summary["skipped"] == 500 - len(expected)
     again = run_kctl("-b", bootstrap, "-o", "json", "copy", src, dst, "--match", "key=^key-1", "--until", "250")
@@ -179,18 +137,15 @@ def test_copy_follow_stops_on_sigterm_with_143(kafka, new_topic, unique_name):
     group = unique_name("copy-g")
     fill(bootstrap, src, 100, 1)
     proc = start_copy(src, dst, "-b", bootstrap, "--create", "--follow", "--group", group)
-    deadline = time.monotonic() + 60
-    while committed_total(bootstrap, group, src, 1) < 100:
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: committed_total(bootstrap, group, src, 1) >= 100, 60, "the copy committed the first 100",
+               interval=0.05, process=proc)
     fill(bootstrap, src, 50, 1)
-    while committed_total(bootstrap, group, src, 1) < 150:
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: committed_total(bootstrap, group, src, 1) >= 150, 60, "the copy committed the next 50",
+               interval=0.05, process=proc)
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=60)
     assert proc.returncode == 143
-    assert len(read_all(bootstrap, dst)[0]) == 150
+    assert len(read_partitions(bootstrap, dst)[0]) == 150
     assert run_kctl("-b", bootstrap, "topics", "delete", dst, "--yes").code == 0
 
 
@@ -211,8 +166,8 @@ def test_copy_across_instances_is_at_least_once(kafka, kafka3, new_topic, unique
     assert summary["guarantee"] == "at-least-once" and "at-least-once" in summary["note"]
     assert summary["transactional_id"] is None
 
-    expected = read_all(kafka["bootstrap"], src)
-    copied = read_all(kafka3["bootstrap"], dst, committed_only=False)
+    expected = read_partitions(kafka["bootstrap"], src)
+    copied = read_partitions(kafka3["bootstrap"], dst, committed_only=False)
     total = sum(len(v) for v in copied.values())
     duplicates = total - count
     print(f"cross-instance copy: {count} records, {total} in DST, {duplicates} duplicates")

@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from tests.helpers import run_kctl
-from tests.integration.test_copy import fill
+from tests.helpers import fill, run_kctl
 
 
 def envelopes(bootstrap: str, topic: str) -> list:

@@ -8,9 +8,10 @@ import pytest
 
 from kctl.services import e2e
 from tests.helpers import run_kctl, run_kctl_process
-from tests.unit.test_e2e_schema import validate
+from tests.instances import instance_of
+from tests.json_schema import validate
 
-OWN_INSTANCE = 9  # the instance this module may start and stop
+OWN_INSTANCE = instance_of(__name__)  # the instance this module may start and stop
 
 
 def _topic_exists(admin, topic: str) -> bool:

@@ -1,7 +1,7 @@
 """Issue 12, the fault suite: each scenario of bench/faultlib.py, with exact counts.
 
-Private instances only (never 0/1): instance 7 with 3 brokers and instance 6 with 1 broker, each in a
-private KCTL_STATE_DIR under a tmp dir, started here (in the background, overlapping other work) and stopped at the end (also on
+Private instances only: two of a registry of its own (tests/instances.py; bench/faults uses 7 and 6),
+one with 3 brokers and one with 1, each in a private KCTL_STATE_DIR under a tmp dir, started here (in the background, overlapping other work) and stopped at the end (also on
 failure). Each property is checked once here; `bench/faults --runs N` repeats the same scenarios
 standalone (200k records, 50 signals per command and kind) and prints a report.
 Scenario 5 (kctl local after a broker crash, stale pid files) is tests/integration/test_local_crash.py;
@@ -22,13 +22,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench import faultlib  # noqa: E402
+from tests.instances import private, write_registry  # noqa: E402
 
 # The suite checks every property once per scenario (a few signals per command and kind);
 # `bench/faults` repeats them (--runs, 200,000 records, 50 signals) and tabulates the results.
 RUNS = 1
 RECORDS = 30_000  # bench/faults: 200,000
 SIGNAL_RUNS = 3  # per command and signal (bench/faults: 50)
-INSTANCES = {7: 3, 6: 1}  # instance: brokers
+THREE, ONE = private(__name__).instances
+INSTANCES = {THREE: 3, ONE: 1}  # instance: brokers
 
 
 class _Instances:
@@ -89,23 +91,27 @@ def _down(number: int, state) -> None:
 
 @pytest.fixture(scope="module")
 def instances(tmp_path_factory):
-    started = _Instances(tmp_path_factory)
-    try:
-        yield started
-    finally:
-        started.stop()
+    # Every kctl the scenarios run (faultlib.Instance copies os.environ) reads the module's registry.
+    registry = write_registry(__name__, tmp_path_factory.mktemp("faults-registry"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KCTL_REGISTRY", str(registry))
+        started = _Instances(tmp_path_factory)
+        try:
+            yield started
+        finally:
+            started.stop()
 
 
 @pytest.fixture(scope="module")
 def cluster3(instances):
-    inst = instances.get(7)
-    instances.start(6)  # in the background, while the 3-broker scenarios run
+    inst = instances.get(THREE)
+    instances.start(ONE)  # in the background, while the 3-broker scenarios run
     return inst
 
 
 @pytest.fixture(scope="module")
 def single(instances):
-    return instances.get(6)
+    return instances.get(ONE)
 
 
 def _check(result: faultlib.Result):

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.helpers import run_kctl
-from tests.integration.test_groups import committed, make_group
+from tests.integration.groups_helpers import committed, make_group
 
 
 def _error_line(result) -> str:

@@ -5,7 +5,7 @@ protocol.
 
 The shared instance 0 (Kafka 4.1.1) has group.version 1 finalized by default (asserted below).
 The broker without it is a private Kafka 3.9.2 (group.version not finalized), on a registry of its
-own (port 34092) and a state folder of its own, started once for the module.
+own (tests/instances.py) and a state folder of its own, started once for the module.
 """
 
 from __future__ import annotations
@@ -13,33 +13,28 @@ from __future__ import annotations
 import time
 
 import pytest
-import yaml
 
-from tests.helpers import run_kctl
-from tests.integration.test_groups import committed, group_name  # noqa: F401 - group_name is a fixture
+from tests.helpers import poll_records, run_kctl, wait_until
+from tests.instances import instance_of, write_registry
+from tests.integration.groups_helpers import committed
 
 OLD_VERSION = "3.9.2"
-OLD_PORT = 34092
+OLD = instance_of(__name__)  # of a registry of its own
 
 
 @pytest.fixture(scope="module")
 def old_broker(tmp_path_factory):
     """A Kafka 3.9.2 broker: no consumer group protocol (group.version 0)."""
-    from kctl.config.registry import PACKAGED_REGISTRY
-
     root = tmp_path_factory.mktemp("group-protocol-old")
-    registry = yaml.safe_load(open(PACKAGED_REGISTRY))
-    registry["kafka"].update(broker_port=OLD_PORT, controller_port=OLD_PORT + 1)
-    (root / "registry.yaml").write_text(yaml.safe_dump(registry))
     env = {"KCTL_STATE_DIR": str(root / "state")}
-    local = ("--registry", str(root / "registry.yaml"))
-    up = run_kctl(*local, "-o", "json", "local", "up", "-i", 0, "--kafka-version", OLD_VERSION, "--heap", "384m",
+    local = ("--registry", str(write_registry(__name__, root)))
+    up = run_kctl(*local, "-o", "json", "local", "up", "-i", OLD, "--kafka-version", OLD_VERSION, "--heap", "384m",
                   "--wait", "120", env=env)
     assert up.code == 0, up
     try:
         yield up.json["bootstrap"]
     finally:
-        run_kctl(*local, "local", "down", "-i", 0, env=env)
+        run_kctl(*local, "local", "down", "-i", OLD, env=env)
 
 
 def _error_line(result) -> str:
@@ -81,7 +76,7 @@ def test_e2e_run_passes_with_the_consumer_protocol(k):
     assert owned == [0, 1, 2] and len(report["assignment"]) == 2, report["assignment"]
 
 
-def test_consume_commits_and_the_group_commands_see_a_consumer_group(k, topic, group_name):  # noqa: F811
+def test_consume_commits_and_the_group_commands_see_a_consumer_group(k, topic, group_name):
     group = group_name()
     read = k("consume", topic, "--group", group, "--group-protocol", "consumer", "--assignor", "uniform", "-n", 12,
              "--timeout", 30)
@@ -110,7 +105,7 @@ def test_consume_commits_and_the_group_commands_see_a_consumer_group(k, topic, g
     assert {p["partition"] for p in report["partitions"]} == set(committed_offsets), report
 
 
-def test_reset_and_undo_on_a_consumer_protocol_group(k, kafka, admin, topic, group_name, tmp_path):  # noqa: F811
+def test_reset_and_undo_on_a_consumer_protocol_group(k, kafka, admin, topic, group_name, tmp_path):
     group = group_name()
     env = {"KCTL_STATE_DIR": str(tmp_path / "state")}
 
@@ -134,7 +129,7 @@ def test_reset_and_undo_on_a_consumer_protocol_group(k, kafka, admin, topic, gro
     assert committed(admin, group) == before
 
 
-def test_reset_is_refused_while_a_consumer_protocol_member_is_in_the_group(k, kafka, topic, group_name):  # noqa: F811
+def test_reset_is_refused_while_a_consumer_protocol_member_is_in_the_group(k, kafka, topic, group_name):
     from kctl.client import ConsumerClient
 
     group = group_name()
@@ -142,10 +137,7 @@ def test_reset_is_refused_while_a_consumer_protocol_member_is_in_the_group(k, ka
     with ConsumerClient(bootstrap=kafka["bootstrap"], group_id=group, group_protocol="consumer",
                         client_id="gp-member", auto_offset_reset="earliest") as consumer:
         consumer.subscribe([topic], on_assign=lambda parts: assigned.extend(parts))
-        records = []
-        deadline = time.monotonic() + 30
-        while len(records) < 30 and time.monotonic() < deadline:
-            records += consumer.poll(100, 0.5)
+        records = poll_records(consumer, 30, timeout=30, max_records=100)
         assert len(records) == 30 and sorted({tp.partition for tp in assigned}) == [0, 1, 2]
         consumer.commit(timeout=10)
         refused = k("groups", "reset-offsets", group, "--topic", topic, "--to-earliest", "--execute")
@@ -164,15 +156,18 @@ def _member(bootstrap: str, group: str, topic: str, client_id: str, protocol: st
     return consumer, assigned
 
 
-def _poll_until(consumers, done, seconds: float = 30) -> None:
+def _poll_until(consumers, done, what: str) -> None:
     """Poll every member (a member that gives partitions up does so in its poll) until done()."""
-    deadline = time.monotonic() + seconds
-    while not done() and time.monotonic() < deadline:
+
+    def polled():
         for consumer in consumers:
             consumer.poll(100, 0.1)
+        return done()
+
+    wait_until(polled, 30, what, interval=0)
 
 
-def test_describe_shows_member_epochs_and_target_assignments(k, kafka, topic, group_name):  # noqa: F811
+def test_describe_shows_member_epochs_and_target_assignments(k, kafka, topic, group_name):
     group = group_name()
     members = [_member(kafka["bootstrap"], group, topic, f"gp-{n}", "consumer") for n in ("one", "two")]
     consumers = [c for c, _ in members]
@@ -185,7 +180,7 @@ def test_describe_shows_member_epochs_and_target_assignments(k, kafka, topic, gr
             for m in doc["members"])
 
     try:
-        _poll_until(consumers, reconciled)
+        _poll_until(consumers, reconciled, "the two members reconciled")
         doc = state["doc"]
         assert doc["type"] == "Consumer" and doc["group_epoch"] >= 2 and doc["assignment_epoch"] >= 2, doc
         assert {m["client_id"] for m in doc["members"]} == {"gp-one", "gp-two"}, doc["members"]
@@ -201,11 +196,11 @@ def test_describe_shows_member_epochs_and_target_assignments(k, kafka, topic, gr
             consumer.close(10)
 
 
-def test_a_classic_group_has_no_epochs(k, kafka, topic, group_name):  # noqa: F811
+def test_a_classic_group_has_no_epochs(k, kafka, topic, group_name):
     group = group_name()
     member, assigned = _member(kafka["bootstrap"], group, topic, "gp-classic", "classic")
     try:
-        _poll_until([member], lambda: bool(assigned))
+        _poll_until([member], lambda: bool(assigned), "the classic member got its partitions")
         doc = k("groups", "describe", group, "-o", "json").json[0]
     finally:
         member.close(10)

@@ -8,93 +8,15 @@ test runs (an active member). Offsets are read back with a separate AdminClient,
 from __future__ import annotations
 
 import json
-import time
-from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
 
-from tests.helpers import KEEP_OLD_RECORDS, run_answering_on_a_tty, run_kctl, run_kctl_process
+from tests.helpers import BASE_TS, KEEP_OLD_RECORDS, produce_counts, run_answering_on_a_tty, run_kctl, run_kctl_process
+from tests.integration.groups_helpers import active_member, committed, make_group
 
 UNREACHABLE = ("-b", "127.0.0.1:1", "--timeout", "2")
-T0 = 1_700_000_000_000  # the timestamp of the first test record (ms); record i is at T0 + i s
 KEEP = KEEP_OLD_RECORDS  # records from 2023
-
-
-@pytest.fixture
-def group_name(unique_name, admin):
-    """Factory of unique group ids; the groups are deleted at teardown whatever happened."""
-    made: list[str] = []
-
-    def make() -> str:
-        made.append(unique_name("g"))
-        return made[-1]
-
-    yield make
-    if made:
-        for future in admin.delete_consumer_groups(made, request_timeout=30).values():
-            try:
-                future.result(timeout=30)
-            except Exception:  # noqa: BLE001 - deleted by the test, or never created
-                pass
-
-
-def _produce(bootstrap: str, topic: str, per_partition: dict[int, int]) -> None:
-    """Record i of each partition gets timestamp T0 + i seconds."""
-    from confluent_kafka import Producer
-
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 1})
-    for partition, count in per_partition.items():
-        for i in range(count):
-            producer.produce(topic, value=f"m{i}".encode(), partition=partition, timestamp=T0 + i * 1000)
-    assert producer.flush(30) == 0
-
-
-def _consumer(bootstrap: str, group: str, topic: str):
-    """A subscribed consumer that has joined the group and holds its partitions."""
-    from confluent_kafka import Consumer
-
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
-                         "auto.offset.reset": "earliest", "session.timeout.ms": 45000})
-    consumer.subscribe([topic])
-    deadline = time.monotonic() + 60
-    while not consumer.assignment():
-        assert time.monotonic() < deadline, "the consumer never got an assignment"
-        consumer.poll(0.2)
-    return consumer
-
-
-def _commit(consumer, topic: str, offsets: dict[int, int]) -> None:
-    from confluent_kafka import TopicPartition
-
-    consumer.commit(offsets=[TopicPartition(topic, p, o) for p, o in offsets.items()], asynchronous=False)
-
-
-def make_group(bootstrap: str, group: str, topic: str, offsets: dict[int, int]) -> None:
-    """An Empty group that committed `offsets` ({partition: offset}) for topic."""
-    consumer = _consumer(bootstrap, group, topic)
-    try:
-        _commit(consumer, topic, offsets)
-    finally:
-        consumer.close()
-
-
-@contextmanager
-def active_member(bootstrap: str, group: str, topic: str, offsets: dict[int, int] | None = None):
-    consumer = _consumer(bootstrap, group, topic)
-    try:
-        if offsets:
-            _commit(consumer, topic, offsets)
-        yield consumer
-    finally:
-        consumer.close()
-
-
-def committed(admin, group: str) -> dict[tuple[str, int], int]:
-    from confluent_kafka import ConsumerGroupTopicPartitions
-
-    (future,) = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)], request_timeout=30).values()
-    return {(tp.topic, tp.partition): tp.offset for tp in future.result(timeout=30).topic_partitions if tp.offset >= 0}
 
 
 def _one_error_line(result) -> str:
@@ -107,7 +29,7 @@ def _one_error_line(result) -> str:
 def topic_with_data(kafka, new_topic):
     """A 2-partition topic with 5 records in partition 0 and 3 in partition 1."""
     topic = new_topic(partitions=2, config=KEEP)
-    _produce(kafka["bootstrap"], topic, {0: 5, 1: 3})
+    produce_counts(kafka["bootstrap"], topic, {0: 5, 1: 3}, BASE_TS)
     return topic
 
 
@@ -165,7 +87,7 @@ def test_describe_shows_committed_offsets_log_end_and_lag(k, kafka, topic_with_d
 
 def test_describe_active_group_shows_members_and_uncommitted_partitions(k, kafka, new_topic, group_name):
     topic = new_topic(partitions=3, config=KEEP)
-    _produce(kafka["bootstrap"], topic, {0: 4, 1: 4, 2: 4})
+    produce_counts(kafka["bootstrap"], topic, {0: 4, 1: 4, 2: 4}, BASE_TS)
     group = group_name()
     with active_member(kafka["bootstrap"], group, topic, {0: 4, 1: 2}):
         result = k("groups", "describe", group, "-o", "json")
@@ -224,10 +146,10 @@ def test_reset_dry_run_shows_the_plan_and_changes_nothing(k, kafka, admin, topic
         (["--to-offset", "4"], {0: 4, 1: 3}),  # partition 1 ends at 3: kept within the log
         (["--shift-by", "-2"], {0: 1, 1: 0}),  # 3-2, and 1-2 kept at the log start
         (["--shift-by", "1"], {0: 4, 1: 2}),
-        # Record i is at T0 + i s: the first record at or after T0 + 1.5 s is offset 2 in both partitions.
-        (["--to-datetime", datetime.fromtimestamp((T0 + 1500) / 1000, timezone.utc).isoformat().replace("+00:00", "Z")],
+        # Record i is at BASE_TS + i s: the first record at or after BASE_TS + 1.5 s is offset 2 in both partitions.
+        (["--to-datetime", datetime.fromtimestamp((BASE_TS + 1500) / 1000, timezone.utc).isoformat().replace("+00:00", "Z")],
          {0: 2, 1: 2}),
-        (["--to-datetime", str(T0 + 1000)], {0: 1, 1: 1}),
+        (["--to-datetime", str(BASE_TS + 1000)], {0: 1, 1: 1}),
     ],
     ids=["earliest", "latest", "offset", "shift-back", "shift-forward", "datetime-iso", "datetime-ms"],
 )
@@ -447,7 +369,7 @@ def test_names_that_are_not_utf8_are_usage_errors(kafka, args, what):
 
 def test_relative_to_datetime_is_accepted(k, kafka, admin, topic_with_data, group_name):
     """--to-datetime goes through kctl.parsing.parse_time: -1h means an hour ago. Every record
-    here carries an older timestamp (T0): the first record at or after the time is the next to be
+    here carries an older timestamp (BASE_TS): the first record at or after the time is the next to be
     written, so each partition goes to its log end (as kafka-consumer-groups does) and says why."""
     group = group_name()
     make_group(kafka["bootstrap"], group, topic_with_data, {0: 1, 1: 1})
@@ -473,7 +395,7 @@ def test_describe_and_reset_on_three_brokers(kafka3, unique_name):
     topic, group = unique_name("t"), unique_name("g")
     _create_topic(admin, topic, 3, 3)
     try:
-        _produce(kafka3["bootstrap"], topic, {0: 2, 1: 3, 2: 4})
+        produce_counts(kafka3["bootstrap"], topic, {0: 2, 1: 3, 2: 4}, BASE_TS)
         make_group(kafka3["bootstrap"], group, topic, {0: 1, 1: 1, 2: 1})
         def run(*args):
             return run_kctl(*args, "-i", str(kafka3["instance"]))

@@ -1,6 +1,6 @@
 """Time lag, `groups lag` (rates, trend, ETA, --watch) and `topics lag` against the real broker.
 
-Records are produced with known timestamps (record i of a partition at T0 + i s), so a time
+Records are produced with known timestamps (record i of a partition at BASE_TS + i s), so a time
 lag can be checked to the millisecond against the measured_at_ms kctl reports.
 """
 
@@ -17,11 +17,8 @@ import threading
 import time
 from contextlib import contextmanager
 
-from tests.helpers import KEEP_OLD_RECORDS
-from tests.integration import test_groups as tg
-from tests.integration.test_groups import T0, _produce, active_member, make_group
-
-group_name = tg.group_name  # a fixture of test_groups.py (k is in tests/conftest.py)
+from tests.helpers import BASE_TS, KEEP_OLD_RECORDS, produce_counts
+from tests.integration.groups_helpers import active_member, make_group
 
 
 def _rows(detail: dict) -> dict[int, dict]:
@@ -30,7 +27,7 @@ def _rows(detail: dict) -> dict[int, dict]:
 
 def test_time_lag_is_exact_to_the_millisecond(k, kafka, new_topic, group_name):
     topic = new_topic(partitions=3, config=KEEP_OLD_RECORDS)
-    _produce(kafka["bootstrap"], topic, {0: 10, 1: 4, 2: 2})
+    produce_counts(kafka["bootstrap"], topic, {0: 10, 1: 4, 2: 2}, BASE_TS)
     group = group_name()
     make_group(kafka["bootstrap"], group, topic, {0: 4, 1: 4})  # 0: behind; 1: at the end; 2: nothing committed
 
@@ -38,8 +35,8 @@ def test_time_lag_is_exact_to_the_millisecond(k, kafka, new_topic, group_name):
     assert result.code == 0, result
     (detail,) = result.json
     rows, now = _rows(detail), detail["measured_at_ms"]
-    assert rows[0]["lag"] == 6 and rows[0]["next_timestamp_ms"] == T0 + 4000
-    assert rows[0]["time_lag_ms"] == now - (T0 + 4000)
+    assert rows[0]["lag"] == 6 and rows[0]["next_timestamp_ms"] == BASE_TS + 4000
+    assert rows[0]["time_lag_ms"] == now - (BASE_TS + 4000)
     assert rows[1]["lag"] == 0 and rows[1]["time_lag_ms"] == 0
     assert 2 not in rows or rows[2]["time_lag_ms"] is None
     assert detail["max_time_lag_ms"] == rows[0]["time_lag_ms"]
@@ -52,11 +49,11 @@ def test_time_lag_is_exact_to_the_millisecond(k, kafka, new_topic, group_name):
 
 def test_time_lag_zero_after_consuming_to_the_end(k, kafka, new_topic, group_name):
     topic = new_topic(partitions=2, config=KEEP_OLD_RECORDS)
-    _produce(kafka["bootstrap"], topic, {0: 5, 1: 3})
+    produce_counts(kafka["bootstrap"], topic, {0: 5, 1: 3}, BASE_TS)
     group = group_name()
     make_group(kafka["bootstrap"], group, topic, {0: 1, 1: 0})
     before = k("groups", "describe", group, "-o", "json").json[0]
-    assert _rows(before)[1]["time_lag_ms"] == before["measured_at_ms"] - T0
+    assert _rows(before)[1]["time_lag_ms"] == before["measured_at_ms"] - BASE_TS
 
     consumed = k("consume", topic, "--group", group, "--until", "end")
     assert consumed.code == 0, consumed
@@ -68,7 +65,7 @@ def test_time_lag_zero_after_consuming_to_the_end(k, kafka, new_topic, group_nam
 def test_time_lag_of_many_groups_on_one_partition(k, kafka, new_topic, group_name):
     """Groups at different offsets of the same partition (read in rounds by one consumer)."""
     topic = new_topic(partitions=1, config=KEEP_OLD_RECORDS)
-    _produce(kafka["bootstrap"], topic, {0: 6})
+    produce_counts(kafka["bootstrap"], topic, {0: 6}, BASE_TS)
     groups = [group_name() for _ in range(3)]
     for i, group in enumerate(groups):
         make_group(kafka["bootstrap"], group, topic, {0: i + 1})
@@ -76,13 +73,13 @@ def test_time_lag_of_many_groups_on_one_partition(k, kafka, new_topic, group_nam
     assert result.code == 0, result
     for i, detail in enumerate(result.json):
         row = _rows(detail)[0]
-        assert row["next_timestamp_ms"] == T0 + (i + 1) * 1000
+        assert row["next_timestamp_ms"] == BASE_TS + (i + 1) * 1000
         assert row["time_lag_ms"] == detail["measured_at_ms"] - row["next_timestamp_ms"]
 
 
 def test_list_shows_members_total_lag_and_max_time_lag(k, kafka, new_topic, group_name):
     topic = new_topic(partitions=2, config=KEEP_OLD_RECORDS)
-    _produce(kafka["bootstrap"], topic, {0: 5, 1: 3})
+    produce_counts(kafka["bootstrap"], topic, {0: 5, 1: 3}, BASE_TS)
     idle, busy = group_name(), group_name()
     make_group(kafka["bootstrap"], idle, topic, {0: 2, 1: 3})
     with active_member(kafka["bootstrap"], busy, topic, {0: 5, 1: 3}):
@@ -91,7 +88,7 @@ def test_list_shows_members_total_lag_and_max_time_lag(k, kafka, new_topic, grou
         rows = {g["group_id"]: g for g in listed.json}
         assert rows[busy]["members"] == 1 and rows[busy]["total_lag"] == 0 and rows[busy]["max_time_lag_ms"] == 0
         assert rows[idle]["members"] == 0 and rows[idle]["total_lag"] == 3
-        assert rows[idle]["max_time_lag_ms"] >= int(time.time() * 1000) - T0 - 2000 - 60_000  # T0+2s, read just now
+        assert rows[idle]["max_time_lag_ms"] >= int(time.time() * 1000) - BASE_TS - 2000 - 60_000  # BASE_TS+2s, read just now
         table = k("groups", "list")
         assert "TIME-LAG" in table.stdout and "MEMBERS" in table.stdout
     plain = k("groups", "list", "--no-lag", "-o", "json")
@@ -249,8 +246,8 @@ def test_watch_in_a_terminal_shows_rates_and_eta_and_stops_on_ctrl_c(kafka, new_
 
 def test_topics_lag_lists_every_group_with_offsets_on_the_topic(k, kafka, new_topic, group_name):
     topic, other = new_topic(partitions=2, config=KEEP_OLD_RECORDS), new_topic(partitions=1, config=KEEP_OLD_RECORDS)
-    _produce(kafka["bootstrap"], topic, {0: 5, 1: 3})
-    _produce(kafka["bootstrap"], other, {0: 2})
+    produce_counts(kafka["bootstrap"], topic, {0: 5, 1: 3}, BASE_TS)
+    produce_counts(kafka["bootstrap"], other, {0: 2}, BASE_TS)
     a, b, elsewhere = group_name(), group_name(), group_name()
     make_group(kafka["bootstrap"], a, topic, {0: 2, 1: 3})
     make_group(kafka["bootstrap"], b, topic, {0: 5})
@@ -263,7 +260,7 @@ def test_topics_lag_lists_every_group_with_offsets_on_the_topic(k, kafka, new_to
     assert groups[a]["total_lag"] == 3 and groups[b]["total_lag"] == 0
     assert {p["topic"] for g in groups.values() for p in g["partitions"]} == {topic}
     row = {p["partition"]: p for p in groups[a]["partitions"]}[0]
-    assert row["time_lag_ms"] == result.json["measured_at_ms"] - (T0 + 2000)
+    assert row["time_lag_ms"] == result.json["measured_at_ms"] - (BASE_TS + 2000)
     table = k("topics", "lag", topic)
     assert a in table.stdout and b in table.stdout and elsewhere not in table.stdout
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
 
 from tests.helpers import run_kctl
+from tests.instances import bootstrap_of, instance_of, write_registry
+
+INSTANCE = instance_of(__name__)  # of a registry of its own
 
 GROUPS = 1000  # enough that the lag of all of them is not read in 0.5 s
 TOPIC = "many-groups-lag"
@@ -21,18 +23,13 @@ def many(tmp_path_factory):
     from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    from kctl.config.registry import PACKAGED_REGISTRY
-
     root = tmp_path_factory.mktemp("many")
-    registry = yaml.safe_load(PACKAGED_REGISTRY.read_text())
-    registry["kafka"].update(broker_port=25092, controller_port=35093)
-    (root / "registry.yaml").write_text(yaml.safe_dump(registry))
-    local = ("--registry", str(root / "registry.yaml"))
+    local = ("--registry", str(write_registry(__name__, root)))
     env = {"KCTL_STATE_DIR": str(root / "state")}
-    up = run_kctl(*local, "-o", "json", "local", "up", "-i", 0, "--heap", "384m", "--wait", "120", env=env)
+    up = run_kctl(*local, "-o", "json", "local", "up", "-i", INSTANCE, "--heap", "384m", "--wait", "120", env=env)
     try:
         assert up.code == 0, up
-        bootstrap = "127.0.0.1:25092"
+        bootstrap = bootstrap_of(__name__)
         admin = AdminClient({"bootstrap.servers": bootstrap})
         admin.create_topics([NewTopic(TOPIC, 1, 1)])[TOPIC].result(60)
         # An offset committed for an unknown group makes an Empty group: the cheapest way to many groups.
@@ -43,7 +40,7 @@ def many(tmp_path_factory):
             future.result(120)
         yield bootstrap
     finally:
-        run_kctl(*local, "local", "down", "-i", 0, env=env)
+        run_kctl(*local, "local", "down", "-i", INSTANCE, env=env)
 
 
 def _check(result) -> list[dict]:

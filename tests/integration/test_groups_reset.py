@@ -13,44 +13,16 @@ import time
 
 import pytest
 
-from tests.helpers import KEEP_OLD_RECORDS, run_kctl
-from tests.integration import test_groups as tg
-from tests.integration.test_groups import T0, _produce, active_member, committed, make_group
+from tests.helpers import BASE_TS, KEEP_OLD_RECORDS, produce_counts, run_kctl, wait_until
+from tests.integration.groups_helpers import STEP, active_member, committed, kctl_with_snapshots, make_group
 
-group_name = tg.group_name  # the fixture of test_groups.py
 NOW = int(time.time() * 1000)
-STEP = 600_000  # 10 minutes
-HALF = STEP // 2  # records sit half a step off the minute marks: a boundary never depends on when the test runs
 
 
 @pytest.fixture
 def k(kafka, tmp_path):
     """kctl on the single broker, with its own state folder (the snapshots)."""
-    state = str(tmp_path / "state")
-
-    def run(*args, **kwargs):
-        return run_kctl(*args, "-i", str(kafka["instance"]), env={"KCTL_STATE_DIR": state}, **kwargs)
-
-    run.state = state
-    return run
-
-
-def _produce_at(bootstrap: str, topic: str, partitions: int, stamps: list[int]) -> None:
-    from confluent_kafka import Producer
-
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 1})
-    for p in range(partitions):
-        for i, ts in enumerate(stamps):
-            producer.produce(topic, value=f"p{p}-m{i}".encode(), partition=p, timestamp=ts)
-    assert producer.flush(30) == 0
-
-
-@pytest.fixture
-def ts():
-    """Record i's timestamp: i * 10 min + 5 min after a start 100 min before this test (not before the
-    module was imported: a long suite would move "now - 1h" past the records)."""
-    now = int(time.time() * 1000)
-    return lambda i: now - (10 - i) * STEP + HALF
+    return kctl_with_snapshots(kafka, tmp_path)
 
 
 def _consume_count(k, topic: str, group: str) -> int:
@@ -62,14 +34,6 @@ def _consume_count(k, topic: str, group: str) -> int:
 
 def _plan(result) -> dict[int, dict]:
     return {p["partition"]: p for p in result.json["partitions"]}
-
-
-@pytest.fixture
-def timed_topic(kafka, new_topic, ts):
-    """2 partitions, 10 records each: record i at NOW - (10 - i) * 10 min + 5 min (95 min ago .. 5 min ago)."""
-    topic = new_topic(partitions=2, config=KEEP_OLD_RECORDS)
-    _produce_at(kafka["bootstrap"], topic, 2, [ts(i) for i in range(10)])
-    return topic
 
 
 @pytest.mark.parametrize("duration, first", [("-1h", 4), ("PT30M", 7)])
@@ -280,10 +244,10 @@ def test_reset_on_three_brokers_round_trips_with_undo(kafka3, unique_name, tmp_p
 
     try:
         assert run("topics", "describe", topic).code == 0  # leaders elected
-        _produce(bootstrap, topic, {0: 5, 1: 5, 2: 5})
+        produce_counts(bootstrap, topic, {0: 5, 1: 5, 2: 5}, BASE_TS)
         make_group(bootstrap, group, topic, {0: 1, 1: 2, 2: 3})
         before = committed(cluster_admin, group)
-        reset = run("groups", "reset-offsets", group, "--all-topics", "--to-datetime", str(T0 + 4000), "--execute",
+        reset = run("groups", "reset-offsets", group, "--all-topics", "--to-datetime", str(BASE_TS + 4000), "--execute",
                     "-o", "json")
         assert reset.code == 0, reset
         assert reset.json["records_reread"] == 0 and reset.json["records_skipped"] == 3 + 2 + 1
@@ -301,17 +265,14 @@ def test_reset_on_three_brokers_round_trips_with_undo(kafka3, unique_name, tmp_p
 
 def test_undo_names_partitions_that_no_longer_exist(k, kafka, admin, new_topic, group_name):
     kept, dropped = new_topic(partitions=1, config=KEEP_OLD_RECORDS), new_topic(partitions=1, config=KEEP_OLD_RECORDS)
-    _produce(kafka["bootstrap"], kept, {0: 5})
-    _produce(kafka["bootstrap"], dropped, {0: 5})
+    produce_counts(kafka["bootstrap"], kept, {0: 5}, BASE_TS)
+    produce_counts(kafka["bootstrap"], dropped, {0: 5}, BASE_TS)
     group = group_name()
     make_group(kafka["bootstrap"], group, kept, {0: 2})
     make_group(kafka["bootstrap"], group, dropped, {0: 3})
     assert k("groups", "reset-offsets", group, "--all-topics", "--to-latest", "--execute").code == 0
     admin.delete_topics([dropped])[dropped].result(30)
-    deadline = time.monotonic() + 60
-    while dropped in admin.list_topics(timeout=10).topics:
-        assert time.monotonic() < deadline, "the topic never went away"
-        time.sleep(0.1)
+    wait_until(lambda: dropped not in admin.list_topics(timeout=10).topics, 60, "the deleted topic went away")
     refused = k("groups", "undo", group, "--execute", "-o", "json")
     assert refused.code == 4, refused
     assert {p["topic"]: p["ok"] for p in refused.json["partitions"]} == {kept: True, dropped: False}

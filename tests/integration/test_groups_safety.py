@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration import test_groups as tg
-from tests.integration import test_groups_reset as tr
-from tests.integration.test_groups import committed, make_group
+from tests.integration.groups_helpers import committed, kctl_with_snapshots, make_group
 
-group_name = tg.group_name  # the fixtures of test_groups.py / test_groups_reset.py
-k, ts, timed_topic = tr.k, tr.ts, tr.timed_topic
+
+@pytest.fixture
+def k(kafka, tmp_path):
+    """kctl on the single broker, with its own state folder (the snapshots)."""
+    return kctl_with_snapshots(kafka, tmp_path)
 
 
 def _one_error_line(result, code: int) -> str:

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import pytest
 
 from kctl.deadline import Deadline
 from kctl.services.local import processes
-from tests.helpers import run_kctl
+from tests.helpers import run_kctl, wait_until
+from tests.instances import instance_of
 
-INSTANCE = 3
+INSTANCE = instance_of(__name__)
 HEAP = "256m"
 STOPPED = 2  # the node id this module stops
 
@@ -30,18 +30,6 @@ def cluster(tmp_path_factory):
             yield up.json
         finally:
             run_kctl("local", "down", "-i", INSTANCE, "--grace", "10")
-
-
-def _until(fn, seconds: float = 120.0):
-    """fn() until it returns something truthy (then that), or fail at the deadline: a wait on a
-    condition the cluster reaches, not a timing assertion."""
-    deadline = Deadline.after(seconds)
-    while True:
-        value = fn()
-        if value:
-            return value
-        assert not deadline.expired, f"condition not reached within {seconds} s"
-        time.sleep(0.2)
 
 
 def _health():
@@ -64,7 +52,7 @@ def test_health_reports_a_stopped_broker_and_recovers(cluster, unique_name):
     replicated, single = unique_name("rf3"), unique_name("rf1")
     _create(replicated, 3)
     _create(single, 1, assignment=[[STOPPED]])  # one partition, only on the broker that is stopped
-    _until(lambda: _health().code == 0)
+    wait_until(lambda: _health().code == 0, 120, "the cluster healthy", interval=0.2)
 
     table = run_kctl("-i", INSTANCE, "cluster", "health")
     assert table.code == 0 and "status: ok" in table.stdout, table
@@ -79,7 +67,7 @@ def test_health_reports_a_stopped_broker_and_recovers(cluster, unique_name):
         subjects = {(f["check"], f["subject"]) for f in result.json["findings"]}
         return result if ("under-replicated", f"{replicated}:0") in subjects and ("offline", f"{single}:0") in subjects else None
 
-    result = degraded() or _until(degraded)
+    result = wait_until(degraded, 120, "health shows the stopped broker's partitions", interval=0.2)
     assert result.code == 8, result
     report = result.json
     assert report["healthy"] is False and report["status"] == "critical"
@@ -113,7 +101,7 @@ def test_health_reports_a_stopped_broker_and_recovers(cluster, unique_name):
 
     up = run_kctl("local", "up", "-i", INSTANCE, "--heap", HEAP, "--wait", 180, "-o", "json")
     assert up.code == 0 and up.json["started"] == [STOPPED], up
-    healthy = _until(lambda: (r := _health()).code == 0 and r)
+    healthy = wait_until(lambda: (r := _health()).code == 0 and r, 120, "the cluster healthy again", interval=0.2)
     assert healthy.json["findings"] == [] and healthy.json["brokers"] == [1, 2, 3]
     assert run_kctl("-i", INSTANCE, "topics", "list", "--under-replicated", "--offline", "-o", "json").json == []
 
@@ -125,7 +113,8 @@ def test_health_reports_a_stopped_broker_and_recovers(cluster, unique_name):
     assert any(leader != preferred for leader, preferred in leaders().values()), leaders()
     elected = run_kctl("-i", INSTANCE, "cluster", "elect-leaders", "--preferred", "--topic", replicated)
     assert elected.code == 0, elected
-    _until(lambda: all(leader == preferred for leader, preferred in leaders().values()))
+    wait_until(lambda: all(leader == preferred for leader, preferred in leaders().values()), 120,
+               "the preferred leaders elected", interval=0.2)
 
 
 def _offsets_asked_by_describe(topic: str) -> list:
@@ -156,7 +145,7 @@ def test_health_expect_brokers_overrides_the_local_count(cluster):
 
 
 def test_health_quorum_is_reported(cluster):
-    result = _until(lambda: (r := _health()).code == 0 and r)
+    result = wait_until(lambda: (r := _health()).code == 0 and r, 120, "the cluster healthy", interval=0.2)
     quorum = result.json["quorum"]
     assert quorum["leader_id"] in (1, 2, 3)
     assert sorted(v["id"] for v in quorum["voters"]) == [1, 2, 3]

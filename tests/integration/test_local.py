@@ -8,9 +8,10 @@ import socket
 import pytest
 
 from kctl.config.registry import load_registry
-from tests.helpers import run_kctl, run_kctl_process
+from tests.helpers import run_kctl, run_kctl_process, wait_until
+from tests.instances import instance_of
 
-INSTANCE = 4
+INSTANCE = instance_of(__name__)
 
 
 @pytest.fixture
@@ -143,14 +144,11 @@ def test_three_broker_instance_replicates(kafka3):
     name = f"replicated-{os.getpid()}-{os.urandom(3).hex()}"
     admin.create_topics([NewTopic(name, 3, 3)])[name].result(30)
     try:
-        import time
-
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        def in_sync():
             partitions = admin.list_topics(topic=name, timeout=10).topics[name].partitions
-            if partitions and all(len(p.isrs) == 3 for p in partitions.values()):
-                break
-            time.sleep(0.1)
+            return partitions if partitions and all(len(p.isrs) == 3 for p in partitions.values()) else None
+
+        partitions = wait_until(in_sync, 30, "all three replicas in sync")
         assert all(sorted(p.replicas) == [1, 2, 3] and sorted(p.isrs) == [1, 2, 3] for p in partitions.values())
     finally:
         admin.delete_topics([name])[name].result(30)

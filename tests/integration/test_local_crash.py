@@ -14,8 +14,9 @@ from kctl.config.registry import load_registry
 from kctl.deadline import Deadline
 from kctl.services.local import processes
 from tests.helpers import run_kctl
+from tests.instances import instance_of
 
-INSTANCE = 5
+INSTANCE = instance_of(__name__)
 HEAP = "256m"
 
 

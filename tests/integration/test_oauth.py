@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from tests.instances import port_of
 from tests.integration.login_helpers import VERSIONS, Kctl, one_error_line, private_env
 
 TIMEOUT = 5
@@ -42,7 +43,7 @@ def oauth(request, tmp_path_factory):
 
 def test_up_starts_the_issuer_and_writes_the_context(oauth):
     up, state, instance = oauth["up"], oauth["state"], oauth["instance"]
-    issuer = f"http://127.0.0.1:{31080 + 100 * instance}/kctl"
+    issuer = f"http://127.0.0.1:{port_of(__name__, 'oidc', 'port', instance)}/kctl"
     assert up["security"] == "oauth" and up["context"] == f"local-{instance}-oauth" and up["state"] == "up"
     assert up["kafka_version"] == oauth["version"]
     assert up["oidc"]["running"] and up["oidc"]["token_url"] == issuer + "/token", up["oidc"]

@@ -20,52 +20,8 @@ import zstandard
 
 from kctl import serde
 from kctl.services import local
-from tests.helpers import KEEP_OLD_RECORDS, run_kctl
+from tests.helpers import KEEP_OLD_RECORDS, read_messages, run_kctl, wait_until
 
-
-
-def read_all(bootstrap: str, topic: str, isolation: str = "read_uncommitted", timeout: float = 30) -> list:
-    """Every record of topic (all partitions, beginning to the high watermark), in partition/offset order."""
-    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
-
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "kctl-test-reader", "enable.auto.commit": False,
-                         "isolation.level": isolation, "fetch.wait.max.ms": 50})
-    try:
-        metadata = consumer.list_topics(topic, timeout=10)
-        partitions = sorted(metadata.topics[topic].partitions)
-        # The ends are the high watermarks, for read_committed too: its own watermark is the last stable
-        # offset, which stays before a committed transaction's records until the coordinator has written
-        # the commit marker (after commit_transaction returned): such a partition would look empty.
-        watermarks = Consumer({"bootstrap.servers": bootstrap, "group.id": "kctl-test-reader"})
-        ends = {}
-        try:
-            for p in partitions:
-                low, high = watermarks.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-                if high > low:
-                    ends[p] = high
-        finally:
-            watermarks.close()
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in ends])
-        records = []
-        done = {p: False for p in ends}
-        deadline = time.monotonic() + timeout
-        while not all(done.values()) and time.monotonic() < deadline:
-            msg = consumer.poll(0.5)
-            if msg is None:
-                # read_committed stops at the last stable offset: aborted/markers fill the rest
-                for p in ends:
-                    position = consumer.position([TopicPartition(topic, p)])[0].offset
-                    if position >= ends[p]:
-                        done[p] = True
-                continue
-            if msg.error():
-                continue
-            records.append(msg)
-            if msg.offset() + 1 >= ends[msg.partition()]:
-                done[msg.partition()] = True
-        return sorted(records, key=lambda m: (m.partition(), m.offset()))
-    finally:
-        consumer.close()
 
 
 def values(records) -> list:
@@ -88,14 +44,14 @@ def test_lines_from_stdin_keep_order_and_content(kafka, new_topic, produce):
     result = produce(topic, input="one\ntwo\n\nthr\u00e9e\n")
     assert result.code == 0, result
     assert "3 sent" not in result.stderr and "4 sent" in result.stderr
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"one", b"two", b"", "thr\u00e9e".encode()]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"one", b"two", b"", "thr\u00e9e".encode()]
 
 
 def test_key_separator_and_null_marker(kafka, new_topic, produce):
     topic = new_topic(1)
     result = produce(topic, "-K", ":", "--null-marker", "NULL", input="k1:v1\nk2:NULL\nnokey\nNULL:v4\nk5:a:b\n")
     assert result.code == 0, result
-    got = [(m.key(), m.value()) for m in read_all(kafka["bootstrap"], topic)]
+    got = [(m.key(), m.value()) for m in read_messages(kafka["bootstrap"], topic)]
     assert got == [(b"k1", b"v1"), (b"k2", None), (None, b"nokey"), (None, b"v4"), (b"k5", b"a:b")]
 
 
@@ -117,7 +73,7 @@ def test_every_serializer_round_trips(kafka, new_topic, produce, serializer, tex
     result = produce(topic, "--key-serializer", serializer, "--value-serializer", serializer, "-K", "|",
                      input=f"{text}|{text}\n")
     assert result.code == 0, result
-    (record,) = read_all(kafka["bootstrap"], topic)
+    (record,) = read_messages(kafka["bootstrap"], topic)
     assert record.key() == expected and record.value() == expected
     # and the envelope that consume writes with the matching deserializer reads back to the same bytes
     value, encoding = serde.encode_field(record.value(), serializer)
@@ -137,7 +93,7 @@ def test_json_envelopes_round_trip_binary_headers_partition_timestamp(kafka, new
     text = "\n".join(json.dumps(r) for r in records) + "\n\n"
     result = produce(source, "--input", "envelope", input=text)
     assert result.code == 0, result
-    got = read_all(kafka["bootstrap"], source)
+    got = read_messages(kafka["bootstrap"], source)
     by_key = {m.key(): m for m in got}
     first = by_key[b"k1"]
     assert first.partition() == 2 and first.value() == b"\xff\x00binary"
@@ -161,7 +117,7 @@ def test_json_envelopes_round_trip_binary_headers_partition_timestamp(kafka, new
         return sorted((m.partition(), m.key() or b"", m.value() or b"", m.value() is None, m.headers() or [],
                        m.timestamp()[1]) for m in ms)
 
-    assert shape(read_all(kafka["bootstrap"], copy)) == shape(got)
+    assert shape(read_messages(kafka["bootstrap"], copy)) == shape(got)
 
 
 def test_raw_format_sends_each_file_whole(kafka, new_topic, produce, tmp_path):
@@ -171,7 +127,7 @@ def test_raw_format_sends_each_file_whole(kafka, new_topic, produce, tmp_path):
     (tmp_path / "b.bin").write_bytes(b"second\n")
     result = produce(topic, "--input", "raw", "--file", tmp_path / "a.bin", "--file", tmp_path / "b.bin", "-k", "file")
     assert result.code == 0, result
-    got = read_all(kafka["bootstrap"], topic)
+    got = read_messages(kafka["bootstrap"], topic)
     assert [(m.key(), m.value()) for m in got] == [(b"file", blob), (b"file", b"second\n")]
 
 
@@ -179,7 +135,7 @@ def test_custom_delimiter(kafka, new_topic, produce):
     topic = new_topic(1)
     result = produce(topic, "--delimiter", "\\0", input=b"a\nb\0c\0\0d")
     assert result.code == 0, result
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"a\nb", b"c", b"", b"d"]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"a\nb", b"c", b"", b"d"]
 
 
 @pytest.mark.parametrize("suffix", [".gz", ".lz4", ".zst"])
@@ -192,7 +148,7 @@ def test_compressed_input_files(kafka, new_topic, produce, tmp_path, suffix):
     path.write_bytes(packed)
     result = produce(topic, "--file", path, "-K", ":", "--compression", "lz4")
     assert result.code == 0, result
-    got = read_all(kafka["bootstrap"], topic)
+    got = read_messages(kafka["bootstrap"], topic)
     assert sorted(m.key() + b":" + m.value() for m in got) == sorted(lines)
 
 
@@ -202,7 +158,7 @@ def test_compressed_stdin_is_recognised_by_magic_bytes(kafka, new_topic, produce
     assert result.code == 0, result
     result = produce(topic, "--input-compression", "gzip", input=gzip.compress(b"z\n"))
     assert result.code == 0, result
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"x", b"y", b"z"]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"x", b"y", b"z"]
 
 
 # ---- single messages, headers, count, partitioning ---------------------------------------------
@@ -212,7 +168,7 @@ def test_value_with_headers_repeated_count_times(kafka, new_topic, produce):
     topic = new_topic(1)
     result = produce(topic, "--key", "k", "--value", "v", "-H", "a=1", "-H", "b=x=y", "-n", "5")
     assert result.code == 0, result
-    got = read_all(kafka["bootstrap"], topic)
+    got = read_messages(kafka["bootstrap"], topic)
     assert len(got) == 5
     assert all(m.key() == b"k" and m.value() == b"v" and m.headers() == [("a", b"1"), ("b", b"x=y")] for m in got)
 
@@ -221,18 +177,18 @@ def test_count_limits_input_messages(kafka, new_topic, produce):
     topic = new_topic(1)
     result = produce(topic, "-n", "2", input="1\n2\n3\n4\n")
     assert result.code == 0, result
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"1", b"2"]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"1", b"2"]
 
 
 def test_explicit_partition_and_round_robin(kafka, new_topic, produce):
     topic = new_topic(3)
     assert produce(topic, "-p", "1", input="a\nb\nc\n").code == 0
-    assert {m.partition() for m in read_all(kafka["bootstrap"], topic)} == {1}
+    assert {m.partition() for m in read_messages(kafka["bootstrap"], topic)} == {1}
     topic2 = new_topic(3)
     result = produce(topic2, "--partitioner", "round-robin", "-K", ":", input="".join(f"same:{i}\n" for i in range(6)))
     assert result.code == 0, result
     counts = {}
-    for m in read_all(kafka["bootstrap"], topic2):
+    for m in read_messages(kafka["bootstrap"], topic2):
         counts[m.partition()] = counts.get(m.partition(), 0) + 1
     assert counts == {0: 2, 1: 2, 2: 2}
     bad = produce(topic, "-p", "3", "--value", "x")
@@ -243,7 +199,7 @@ def test_sticky_partitioner_fills_one_partition_per_batch(kafka, new_topic, prod
     topic = new_topic(3)
     result = produce(topic, "--partitioner", "sticky", "--batch-size", "1000", input="".join(f"{i:09d}\n" for i in range(300)))
     assert result.code == 0, result
-    got = read_all(kafka["bootstrap"], topic)
+    got = read_messages(kafka["bootstrap"], topic)
     assert len(got) == 300
     assert len({m.partition() for m in got}) > 1  # 3000 bytes in 1000-byte batches: it moved
 
@@ -253,7 +209,7 @@ def test_partition_for_agrees_with_where_the_broker_stored_each_key(kafka, new_t
     keys = [f"customer-{i}" for i in range(40)]
     result = produce(topic, "-K", ":", input="".join(f"{k}:v\n" for k in keys))
     assert result.code == 0, result
-    stored = {m.key().decode(): m.partition() for m in read_all(kafka["bootstrap"], topic)}
+    stored = {m.key().decode(): m.partition() for m in read_messages(kafka["bootstrap"], topic)}
     predicted = run_kctl("topics", "partition-for", topic, *keys, "-b", kafka["bootstrap"], "-o", "json")
     assert predicted.code == 0, predicted
     assert {row["key"]: row["partition"] for row in predicted.json} == stored
@@ -270,7 +226,7 @@ def test_partition_for_agrees_with_the_java_producer(kafka, new_topic):
         input="".join(f"{k}:v\n" for k in keys).encode(), capture_output=True, timeout=120,
     )
     assert java.returncode == 0, java.stderr[-2000:]
-    stored = {m.key().decode(): m.partition() for m in read_all(kafka["bootstrap"], topic)}
+    stored = {m.key().decode(): m.partition() for m in read_messages(kafka["bootstrap"], topic)}
     assert set(stored) == set(keys)
     predicted = run_kctl("topics", "partition-for", topic, *keys, "-b", kafka["bootstrap"], "-o", "json")
     assert {row["key"]: row["partition"] for row in predicted.json} == stored
@@ -292,7 +248,7 @@ def test_bad_line_stops_with_its_number_after_delivering_earlier_lines(kafka, ne
     assert result.code == 5, result
     assert "line 4" in result.stderr and "not an integer" in result.stderr
     assert "the 3 messages before it were delivered, through line 3" in result.stderr
-    assert values(read_all(kafka["bootstrap"], topic)) == [struct.pack(">i", n) for n in (1, 2, 3)]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [struct.pack(">i", n) for n in (1, 2, 3)]
 
 
 def test_bad_json_line_number_in_a_named_file(kafka, new_topic, produce, tmp_path):
@@ -302,7 +258,7 @@ def test_bad_json_line_number_in_a_named_file(kafka, new_topic, produce, tmp_pat
     result = produce(topic, "--input", "envelope", "--file", path)
     assert result.code == 5, result
     assert f"{path}:3: invalid JSON" in result.stderr
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"a", b"b"]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"a", b"b"]
 
 
 def test_invalid_utf8_line_found_on_the_fast_path(kafka, new_topic, produce):
@@ -310,7 +266,7 @@ def test_invalid_utf8_line_found_on_the_fast_path(kafka, new_topic, produce):
     result = produce(topic, input=b"ok\nfine\n\xff\xfebad\nlater\n")
     assert result.code == 5, result
     assert "line 3" in result.stderr and "UTF-8" in result.stderr
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"ok", b"fine"]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"ok", b"fine"]
 
 
 def test_on_error_skip_counts_and_continues(kafka, new_topic, produce):
@@ -318,7 +274,7 @@ def test_on_error_skip_counts_and_continues(kafka, new_topic, produce):
     result = produce(topic, "--value-serializer", "base64", "--on-error", "skip", input="YQ==\n!!\nYg==\n")
     assert result.code == 0, result
     assert "2 sent, 1 skipped" in result.stderr
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"a", b"b"]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"a", b"b"]
 
 
 def test_unknown_topic_exits_4(kafka, produce):
@@ -340,7 +296,7 @@ def test_message_over_the_size_limit_is_a_one_line_error(kafka, new_topic, produ
     result = produce(topic, input=b"small\n" + b"x" * 1_200_000 + b"\n")
     assert result.code == 5, result
     assert "line 2: message of 1200000 bytes is larger than the limit" in result.stderr
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"small"]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"small"]
 
 
 def test_failed_file_keeps_undelivered_messages_with_line_numbers(kafka, new_topic, produce, tmp_path):
@@ -351,14 +307,14 @@ def test_failed_file_keeps_undelivered_messages_with_line_numbers(kafka, new_top
     result = produce(topic, "--sync", "--failed-file", failed, "-k", "key", input="\n".join(lines) + "\n")
     assert result.code == 5, result
     assert "2 of 5 messages were not delivered" in result.stderr
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"short-1", b"short-3", b"short-5"]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"short-1", b"short-3", b"short-5"]
     rows = [json.loads(line) for line in failed.read_text().splitlines()]
     assert [(r["line"], r["key"], r["value"]) for r in rows] == [(2, "key", lines[1]), (4, "key", lines[3])]
     assert all("error" in r for r in rows)
     # the failed file replays with --format json
     replay = new_topic(1)
     assert produce(replay, "--input", "envelope", "--file", failed).code == 0
-    assert values(read_all(kafka["bootstrap"], replay)) == [lines[1].encode(), lines[3].encode()]
+    assert values(read_messages(kafka["bootstrap"], replay)) == [lines[1].encode(), lines[3].encode()]
 
 
 def test_fast_path_counts_broker_rejections_exactly(kafka, new_topic, produce):
@@ -375,7 +331,7 @@ def test_report_has_a_line_per_message_with_partition_and_offset(kafka, new_topi
     assert result.code == 0, result
     report = sorted(result.json_lines, key=lambda r: r["line"])
     assert [r["line"] for r in report] == [1, 2, 3]
-    stored = {(m.partition(), m.offset()): m.value() for m in read_all(kafka["bootstrap"], topic)}
+    stored = {(m.partition(), m.offset()): m.value() for m in read_messages(kafka["bootstrap"], topic)}
     assert [stored[(r["partition"], r["offset"])] for r in report] == [b"1", b"2", b"3"]
     assert all(r["error"] is None and r["topic"] == topic for r in report)
 
@@ -393,7 +349,7 @@ def test_report_reader_going_away_does_not_stop_producing(kafka, new_topic, tmp_
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert b"2000 sent" in err and b"error" not in err
-    assert len(read_all(kafka["bootstrap"], topic)) == 2000
+    assert len(read_messages(kafka["bootstrap"], topic)) == 2000
 
 
 def test_summary_as_json(kafka, new_topic, produce):
@@ -411,7 +367,7 @@ def test_transactional_produce_commits(kafka, new_topic, produce, unique_name):
     result = produce(topic, "--transactional-id", unique_name("txn"), "-K", ":", input="a:1\nb:2\nc:3\n")
     assert result.code == 0, result
     assert "in one transaction" in result.stderr
-    committed = read_all(kafka["bootstrap"], topic, isolation="read_committed")
+    committed = read_messages(kafka["bootstrap"], topic, isolation="read_committed")
     assert sorted(values(committed)) == [b"1", b"2", b"3"]
 
 
@@ -421,9 +377,9 @@ def test_transaction_aborts_on_a_bad_line(kafka, new_topic, produce, unique_name
                      input='{"value": "a"}\n{"value": "b"}\nnot json\n')
     assert result.code == 7, result
     assert "line 3" in result.stderr and "transaction aborted" in result.stderr
-    assert read_all(kafka["bootstrap"], topic, isolation="read_committed") == []
+    assert read_messages(kafka["bootstrap"], topic, isolation="read_committed") == []
     # the aborted records did reach the log: read_uncommitted sees them, so the abort is what hid them
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"a", b"b"]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"a", b"b"]
 
 
 # ---- Ctrl-C --------------------------------------------------------------------------------------
@@ -445,11 +401,8 @@ def test_ctrl_c_flushes_reports_counts_and_exits_130(kafka, new_topic):
         pass
     consumer = Consumer({"bootstrap.servers": kafka["bootstrap"], "group.id": "kctl-test-watermarks"})
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1] >= 3:
-                break
-            time.sleep(0.1)
+        wait_until(lambda: consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1] >= 3, 60,
+                   "three records arrived", process=proc)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
@@ -460,7 +413,7 @@ def test_ctrl_c_flushes_reports_counts_and_exits_130(kafka, new_topic):
     text = err.decode()
     assert "interrupted" in text
     sent = int(text.split(" sent")[0].rsplit(" ", 1)[-1])
-    stored = read_all(kafka["bootstrap"], topic)
+    stored = read_messages(kafka["bootstrap"], topic)
     assert len(stored) == sent and sent >= 3
     assert values(stored) == [b"m%d" % i for i in range(sent)]
 
@@ -475,7 +428,7 @@ def test_missing_and_corrupt_input_files(kafka, new_topic, produce, tmp_path):
     result = produce(topic, "--file", good, "--file", bad)
     assert result.code == 5, result
     assert "cannot decompress" in result.stderr and "the 2 messages before it were delivered" in result.stderr
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"a", b"b"]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"a", b"b"]
 
 
 # ---- issue 12: what produce used to get wrong ------------------------------------------------------
@@ -487,7 +440,7 @@ def test_count_applies_to_raw_files(kafka, new_topic, produce, tmp_path):
     (tmp_path / "b").write_bytes(b"second file")
     result = produce(topic, "--input", "raw", "-n", "1", "--file", tmp_path / "a", "--file", tmp_path / "b")
     assert result.code == 0, result
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"first file"]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"first file"]
 
 
 @pytest.mark.parametrize("option", [["-K", ":"], ["--input", "envelope"], ["-D", "\\0"], ["--input-compression", "gzip"]])
@@ -498,7 +451,7 @@ def test_value_refuses_options_it_would_ignore(kafka, new_topic, produce, option
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("kctl: error: --value")
     assert "--value" in result.stderr and {"-K": "--key-separator", "--input": "--input envelope", "-D": "--delimiter",
                                            "--input-compression": "--input-compression"}[option[0]] in result.stderr
-    assert read_all(kafka["bootstrap"], topic, timeout=5) == []
+    assert read_messages(kafka["bootstrap"], topic, timeout=5) == []
 
 
 def test_truncated_zstd_input_exits_5_and_sends_no_cut_off_record(kafka, new_topic, produce, tmp_path):
@@ -511,7 +464,7 @@ def test_truncated_zstd_input_exits_5_and_sends_no_cut_off_record(kafka, new_top
     result = produce(topic, "--file", path)
     assert result.code == 5, result
     assert "truncated" in result.stderr and result.stderr.count("kctl: error") == 1
-    got = values(read_all(kafka["bootstrap"], topic))
+    got = values(read_messages(kafka["bootstrap"], topic))
     assert got == lines[: len(got)] and len(got) >= 2000  # a prefix of whole lines: the first frame at least
     assert f"the {len(got)} messages before it were delivered" in result.stderr
 
@@ -524,7 +477,7 @@ def test_json_timestamp_out_of_range_stops_at_its_line_after_the_good_ones(kafka
     assert "line 4: timestamp_ms must be an integer" in result.stderr
     assert "the 3 messages before it were delivered, through line 3" in result.stderr
     assert "kctl: 3 sent" in result.stderr and "Traceback" not in result.stderr
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"a", b"b", b"c"]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"a", b"b", b"c"]
 
 
 def test_json_timestamp_zero_is_refused_not_replaced_by_now(kafka, new_topic, produce):
@@ -533,7 +486,7 @@ def test_json_timestamp_zero_is_refused_not_replaced_by_now(kafka, new_topic, pr
     result = produce(topic, "--input", "envelope", input='{"value": "a", "timestamp_ms": 1}\n{"value": "b", "timestamp_ms": 0}\n')
     assert result.code == 5, result
     assert "line 2: timestamp_ms 0 cannot be sent" in result.stderr
-    got = read_all(kafka["bootstrap"], topic)
+    got = read_messages(kafka["bootstrap"], topic)
     assert [(m.value(), m.timestamp()[1]) for m in got] == [(b"a", 1)]
 
 
@@ -547,10 +500,8 @@ def test_slow_stdin_lines_are_sent_as_they_arrive(kafka, new_topic):
     try:
         proc.stdin.write(b"ab\n")  # 3 bytes: fewer than a magic number, and nothing more comes for now
         proc.stdin.flush()
-        deadline = time.monotonic() + 60
-        while consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1] < 1:
-            assert time.monotonic() < deadline and proc.poll() is None, "the first line was held back"
-            time.sleep(0.1)
+        wait_until(lambda: consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1] >= 1, 60,
+                   "the first line was sent before more input came", process=proc)
         proc.stdin.write(b"cdef\n")
         proc.stdin.close()
         assert proc.wait(timeout=60) == 0, proc.stderr.read()
@@ -558,7 +509,7 @@ def test_slow_stdin_lines_are_sent_as_they_arrive(kafka, new_topic):
         consumer.close()
         if proc.poll() is None:
             proc.kill()
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"ab", b"cdef"]
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"ab", b"cdef"]
 
 
 def test_empty_transactional_id_is_a_usage_error(kafka, new_topic, produce):
@@ -566,7 +517,7 @@ def test_empty_transactional_id_is_a_usage_error(kafka, new_topic, produce):
     result = produce(topic, "--transactional-id", "", input="a\n")
     assert result.code == 2, result
     assert "--transactional-id must not be empty" in result.stderr
-    assert read_all(kafka["bootstrap"], topic, timeout=5) == []
+    assert read_messages(kafka["bootstrap"], topic, timeout=5) == []
 
 
 def test_plain_json_objects_are_not_sent_as_tombstones(kafka, new_topic, produce, tmp_path):
@@ -578,7 +529,7 @@ def test_plain_json_objects_are_not_sent_as_tombstones(kafka, new_topic, produce
     assert f"{path}:1: an envelope needs" in result.stderr and "unknown fields: id, item" in result.stderr
     skipped = produce(topic, "--input", "envelope", "--file", path, "--on-error", "skip")
     assert skipped.code == 0 and "0 sent, 1000 skipped" in skipped.stderr, skipped
-    assert read_all(kafka["bootstrap"], topic, timeout=5) == []
+    assert read_messages(kafka["bootstrap"], topic, timeout=5) == []
 
 
 def test_envelope_fields_of_the_wrong_type_are_errors_with_line_numbers(kafka, new_topic, produce):
@@ -587,7 +538,7 @@ def test_envelope_fields_of_the_wrong_type_are_errors_with_line_numbers(kafka, n
                               '{"value": "a", "value_encoding": 1}', '{"value": "a", "timestamp": 17}'], 1):
         result = produce(topic, "--input", "envelope", input='{"value": "ok"}\n' + line + "\n")
         assert result.code == 5 and "line 2:" in result.stderr, (line, result)
-    assert values(read_all(kafka["bootstrap"], topic)) == [b"ok"] * 4
+    assert values(read_messages(kafka["bootstrap"], topic)) == [b"ok"] * 4
 
 
 @pytest.mark.parametrize("where", ["topic", "--value", "-k", "-K", "-H", "-X"])
@@ -602,7 +553,7 @@ def test_arguments_that_are_not_utf8_are_usage_errors(kafka, new_topic, where):
     result = run_kctl_process("produce", "-b", kafka["bootstrap"], *args, input=b"a\n")
     assert result.code == 2, result
     assert result.stderr.count("\n") == 1 and "not valid UTF-8" in result.stderr, result
-    assert read_all(kafka["bootstrap"], topic, timeout=5) == []
+    assert read_messages(kafka["bootstrap"], topic, timeout=5) == []
 
 
 def test_failed_file_in_a_missing_folder_is_refused_before_sending(kafka, new_topic, produce, tmp_path):
@@ -610,7 +561,7 @@ def test_failed_file_in_a_missing_folder_is_refused_before_sending(kafka, new_to
     result = produce(topic, "--failed-file", tmp_path / "no" / "such" / "failed.jsonl", input="a\n")
     assert result.code == 2, result
     assert "cannot write --failed-file" in result.stderr and "no folder" in result.stderr
-    assert read_all(kafka["bootstrap"], topic, timeout=5) == []
+    assert read_messages(kafka["bootstrap"], topic, timeout=5) == []
 
 
 @pytest.mark.parametrize("stdout", ["full", "closed"])
@@ -625,4 +576,4 @@ def test_stdout_that_cannot_be_written_is_one_line_and_exit_5(kafka, new_topic, 
     assert proc.returncode == 5, err
     assert "Traceback" not in err and err.count("kctl: error") == 1 and "cannot write" in err
     assert "kctl: 5000 sent" in err  # the messages were sent; only their output was lost
-    assert len(read_all(kafka["bootstrap"], topic)) == 5000
+    assert len(read_messages(kafka["bootstrap"], topic)) == 5000

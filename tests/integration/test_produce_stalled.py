@@ -3,7 +3,7 @@ the connection stays open) gives up after --timeout without progress, even with 
 delivery timeout: exit 5 (not every message acknowledged), one error line, and no message that was
 not acknowledged counted as sent. Ctrl-C/SIGTERM still end it within 2 s.
 
-A private single-broker instance (port base 32092, its own registry and KCTL_STATE_DIR), started
+A private single-broker instance (a registry of its own, tests/instances.py, and KCTL_STATE_DIR), started
 and stopped here; its broker is woken (SIGCONT) after each case.
 """
 
@@ -19,34 +19,27 @@ import uuid
 from pathlib import Path
 
 import pytest
-import yaml
 
-from tests.helpers import run_kctl
+from tests.helpers import run_kctl, wait_until
+from tests.instances import bootstrap_of, instance_of, write_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 3
-REGISTRY = {
-    "kafka": {"host": "127.0.0.1", "broker_port": 32092, "controller_port": 42093, "instance_increment": 100,
-              "max_instances": 1, "broker_stride": 10},
-    "kafka_ui": {"ui_port": 32180},
-    "temporal": {"frontend_port": 32133, "ui_port": 32143},
-    "schema_registry": {"port": 32181, "management_port": 32191},
-}
-BOOTSTRAP = "127.0.0.1:32092"
+INSTANCE = instance_of(__name__)  # of a registry of its own
+BOOTSTRAP = bootstrap_of(__name__)
 
 
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory):
     root = tmp_path_factory.mktemp("stalled")
-    (root / "registry.yaml").write_text(yaml.safe_dump(REGISTRY))
-    env = {"KCTL_STATE_DIR": str(root / "state"), "KCTL_REGISTRY": str(root / "registry.yaml")}
-    up = run_kctl("-o", "json", "local", "up", "-i", 0, "--heap", "256m", "--wait", "180", env=env)
+    env = {"KCTL_STATE_DIR": str(root / "state"), "KCTL_REGISTRY": str(write_registry(__name__, root))}
+    up = run_kctl("-o", "json", "local", "up", "-i", INSTANCE, "--heap", "256m", "--wait", "180", env=env)
     try:
         assert up.code == 0, up
-        [info] = json.loads(run_kctl("local", "status", "-i", 0, "-o", "json", env=env).stdout)
+        [info] = json.loads(run_kctl("local", "status", "-i", INSTANCE, "-o", "json", env=env).stdout)
         yield {"env": env, "pid": info["brokers"][0]["pid"], "root": root}
     finally:
-        run_kctl("local", "down", "-i", 0, env=env)
+        run_kctl("local", "down", "-i", INSTANCE, env=env)
 
 
 def _stored(topic: str) -> list[bytes]:
@@ -56,9 +49,7 @@ def _stored(topic: str) -> list[bytes]:
 
 
 def _wait_stored(topic: str, count: int) -> None:
-    deadline = time.monotonic() + 60
-    while len(_stored(topic)) < count:
-        assert time.monotonic() < deadline, f"fewer than {count} records stored in 60 s"
+    wait_until(lambda: len(_stored(topic)) >= count, 60, f"{count} records stored", interval=0)
 
 
 def _start(topic: str, *options, env: dict):

@@ -13,7 +13,7 @@ import pytest
 
 from kctl.client import ProducerClient, ProducerRecord, TransactionClient
 from kctl.errors import BrokerUnavailable, KctlError, NotFoundError, TransactionAbortable, TransactionFatal
-from tests.integration.test_produce import read_all
+from tests.helpers import read_messages
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "python-api.md"
 
@@ -43,7 +43,7 @@ def test_docs_producing_example(kafka, new_topic):
     assert re.fullmatch(rf"stored at {topic}\[[0-2]\] offset 0", out[0]), out
     partition = int(out[0].split("[")[1][0])
     assert out[2] == "NotFoundError (exit 4): topic 'no-such-topic' does not exist", out
-    got = read_all(kafka["bootstrap"], topic)
+    got = read_messages(kafka["bootstrap"], topic)
     first = next(m for m in got if m.key() == b"customer-1")
     assert first.partition() == partition and first.offset() == 0
     assert json.loads(first.value()) == {"id": 1, "total": 9.5} and first.headers() == [("source", b"readme")]
@@ -57,7 +57,7 @@ def test_docs_transactions_example(kafka, new_topic, unique_name):
     (code,) = doc_blocks("Transactions")
     out = run_example(code, orders=topic, **{"orders-loader": unique_name("readme-txn")})
     assert out.splitlines() == ["committed 3 records", "aborted 1 record"]
-    committed = read_all(kafka["bootstrap"], topic, isolation="read_committed")
+    committed = read_messages(kafka["bootstrap"], topic, isolation="read_committed")
     assert [(m.key(), m.value()) for m in committed] == [(b"k%d" % n, b"order %d" % n) for n in range(3)]
 
 
@@ -78,7 +78,7 @@ def test_send_future_callbacks_and_serializers(kafka, new_topic):
         with pytest.raises(KctlError, match=r"key .*\(int32\): not an integer"):
             producer.send(ProducerRecord(topic, key="not a number", value=1.0))
         assert producer.flush(10) == 0
-    (record,) = read_all(kafka["bootstrap"], topic)
+    (record,) = read_messages(kafka["bootstrap"], topic)
     assert record.key() == b"\x00\x00\x00\x07" and record.value() == b"\x3f\xe0" + b"\x00" * 6
 
 
@@ -105,7 +105,7 @@ def test_partitions_for_and_bulk_values(kafka, new_topic):
         with pytest.raises(KctlError, match="delivery_reports='all'"):
             producer.send(ProducerRecord(topic, value=b"x"))  # no future without success reports
         assert producer.flush(30) == 0
-    got = read_all(kafka["bootstrap"], topic)
+    got = read_messages(kafka["bootstrap"], topic)
     assert failures == [] and len(got) == 1000 and len({m.partition() for m in got}) == 1
 
 
@@ -133,7 +133,7 @@ def test_a_failed_commit_is_abortable_and_the_next_transaction_works(kafka, new_
                 txn.abort(30)
         else:
             pytest.fail("no transaction committed after the abortable failure")
-    assert [m.value() for m in read_all(kafka["bootstrap"], topic, isolation="read_committed")] == [b"small"]
+    assert [m.value() for m in read_messages(kafka["bootstrap"], topic, isolation="read_committed")] == [b"small"]
 
 
 def test_a_fenced_producer_gets_transaction_fatal(kafka, new_topic, unique_name):
@@ -152,7 +152,7 @@ def test_a_fenced_producer_gets_transaction_fatal(kafka, new_topic, unique_name)
         new.send(ProducerRecord(topic, value=b"from the new one"))
         new.commit(30)
     old.close(1)
-    assert [m.value() for m in read_all(kafka["bootstrap"], topic, isolation="read_committed")] == [b"from the new one"]
+    assert [m.value() for m in read_messages(kafka["bootstrap"], topic, isolation="read_committed")] == [b"from the new one"]
 
 
 def test_send_offsets_commits_a_groups_offsets_in_the_transaction(kafka, new_topic, unique_name):

@@ -15,6 +15,7 @@ import pytest
 from kctl.config.registry import load_registry
 from kctl.services import local
 from tests.helpers import run_kctl
+from tests.instances import instance_of
 
 pytestmark = pytest.mark.schema_registry
 
@@ -24,7 +25,7 @@ USER_V2 = {**USER, "fields": USER["fields"] + [{"name": "email", "type": "string
 USER_BAD = {**USER, "fields": USER["fields"] + [{"name": "age", "type": "int"}]}  # no default: not BACKWARD
 JSON_SCHEMA = {"type": "object", "title": "Order", "properties": {"id": {"type": "integer"}, "item": {"type": "string"}},
                "required": ["id", "item"]}
-PRIVATE_INSTANCE = 7  # a registry only (no brokers) in a private state folder, for stop/restart tests
+PRIVATE_INSTANCE = instance_of(__name__)  # a registry only (no brokers) in a private state folder, for stop/restart tests
 
 
 @pytest.fixture(scope="module")

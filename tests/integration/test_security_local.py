@@ -11,8 +11,9 @@ import stat
 import pytest
 
 from tests.helpers import run_kctl_process
+from tests.instances import instance_of
 
-INSTANCE = 2
+INSTANCE = instance_of(__name__)
 ALICE_PW = "alice-Secret-7f3a9"
 CAPTURED: list = []
 

@@ -2,7 +2,7 @@
 one, diff says equal; changes show as plans with counts; a second apply is empty; drift is exit 8;
 --prune deletes only what the document manages; undo restores configs; bad plans change nothing.
 
-Two fresh single-broker clusters of their own (ports 27092 and 27192, a state folder of their own):
+Two fresh single-broker clusters of their own (a registry of their own, tests/instances.py, and a state folder):
 a document applied to a cluster other tests also use could not be compared whole.
 """
 
@@ -13,26 +13,24 @@ import json
 import pytest
 import yaml
 
-from tests.helpers import run_kctl
+from tests.helpers import run_kctl, wait_until
+from tests.instances import bootstrap_of, private, write_registry
+
+A_B = private(__name__).instances  # clusters a and b, of a registry of their own
 
 
 @pytest.fixture(scope="module")
 def clusters(tmp_path_factory):
-    from kctl.config.registry import PACKAGED_REGISTRY
-
     root = tmp_path_factory.mktemp("state")
-    registry = yaml.safe_load(PACKAGED_REGISTRY.read_text())
-    registry["kafka"].update(broker_port=27092, controller_port=37093)
-    (root / "registry.yaml").write_text(yaml.safe_dump(registry))
-    local = ("--registry", str(root / "registry.yaml"))
+    local = ("--registry", str(write_registry(__name__, root)))
     env = {"KCTL_STATE_DIR": str(root / "state")}
     started = []
     try:
-        for instance in (0, 1):
+        for instance in A_B:
             up = run_kctl(*local, "-o", "json", "local", "up", "-i", instance, "--heap", "384m", "--wait", "120", env=env)
             assert up.code == 0, up
             started.append(instance)
-        yield {"a": "127.0.0.1:27092", "b": "127.0.0.1:27192", "env": env, "root": root}
+        yield {"a": bootstrap_of(__name__, A_B[0]), "b": bootstrap_of(__name__, A_B[1]), "env": env, "root": root}
     finally:
         for instance in started:
             run_kctl(*local, "local", "down", "-i", instance, env=env)
@@ -178,7 +176,6 @@ def test_a_broker_stopped_mid_apply_is_exit_6_and_nothing_after_that_point(clust
     import signal
     import subprocess
     import sys
-    import time
 
     from confluent_kafka.admin import AdminClient
 
@@ -188,17 +185,15 @@ def test_a_broker_stopped_mid_apply_is_exit_6_and_nothing_after_that_point(clust
     path.write_text(yaml.safe_dump({"apiVersion": "kctl/v1", "kind": "ClusterState", "topics": [
         {"name": n, "partitions": 1, "replication_factor": 1} for n in names]}))
     local = ("--registry", str(clusters["root"] / "registry.yaml"))
-    status = run_kctl(*local, "-o", "json", "local", "status", "-i", 1, env=clusters["env"])
+    status = run_kctl(*local, "-o", "json", "local", "status", "-i", A_B[1], env=clusters["env"])
     pid = status.json[0]["brokers"][0]["pid"]
     env = {**os.environ, "KCTL_STATE_DIR": str(tmp_path / "snapshots")}
     proc = subprocess.Popen([sys.executable, "-m", "kctl", "-b", b, "--timeout", "4", "-o", "json", "apply", "-f", str(path),
                              "--yes"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     admin = AdminClient({"bootstrap.servers": b})
     try:
-        deadline = time.monotonic() + 60
-        while not any(n in admin.list_topics(timeout=5).topics for n in names):
-            assert time.monotonic() < deadline and proc.poll() is None, "apply made no topic"
-            time.sleep(0.02)
+        wait_until(lambda: any(n in admin.list_topics(timeout=5).topics for n in names), 60, "apply made a topic",
+                   interval=0.02, process=proc)
         del admin  # no client of this process is left mid-request with the broker stopped
         os.kill(pid, signal.SIGSTOP)
         out, err = proc.communicate(timeout=60)
@@ -214,16 +209,15 @@ def test_a_broker_stopped_mid_apply_is_exit_6_and_nothing_after_that_point(clust
     assert statuses[:failed] == ["applied"] * failed and set(statuses[failed + 1:]) <= {"not run"}, statuses
     assert 0 < failed < len(names) - 1, statuses
     admin = AdminClient({"bootstrap.servers": b})
-    deadline = time.monotonic() + 90  # the resumed broker is fenced until its next heartbeat
-    while True:
+
+    def listed():
         try:
-            topics = admin.list_topics(timeout=5).topics
-            if topics:
-                break
+            return admin.list_topics(timeout=5).topics
         except Exception:  # noqa: BLE001 - not back yet
-            pass
-        assert time.monotonic() < deadline, "the broker did not come back"
-        time.sleep(0.2)
+            return None
+
+    # The resumed broker is fenced until its next heartbeat.
+    topics = wait_until(listed, 90, "the broker came back", interval=0.2)
     assert {r["name"] for r in rows if r["status"] == "applied"} <= set(topics)
     assert not {r["name"] for r in rows if r["status"] == "not run"} & set(topics)
 

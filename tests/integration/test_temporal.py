@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from tests.helpers import run_kctl, run_kctl_process
+from tests.helpers import run_kctl, run_kctl_process, wait_until
 
 pytestmark = pytest.mark.temporal
 
@@ -62,11 +62,11 @@ class Worker:
         return self.text().count(needle)
 
     def wait_for(self, needle: str, count: int, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while self.count(needle) < count:
+        def seen():
             assert self.proc.poll() is None, f"worker exited:\n{self.text()[-3000:]}"
-            assert time.monotonic() < deadline, f"{needle!r} x{count} not seen:\n{self.text()[-3000:]}"
-            time.sleep(0.05)
+            return self.count(needle) >= count
+
+        wait_until(seen, timeout, lambda: f"{needle!r} x{count} not seen:\n{self.text()[-3000:]}", interval=0.05)
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
@@ -471,10 +471,7 @@ def test_a_signal_ends_a_waiting_workflow_run(temporal, tmp_path, sig, code):
         except Exception:  # noqa: BLE001 - not started yet
             return False
 
-    deadline = time.monotonic() + 60
-    while not asyncio.run(started()):
-        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
-        time.sleep(0.1)
+    wait_until(lambda: asyncio.run(started()), 60, "the workflow started", process=proc)
     time.sleep(0.5)  # past the start: the command now waits on the result
     proc.send_signal(sig)
     assert proc.wait(timeout=10) == code

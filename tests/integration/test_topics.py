@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.helpers import run_answering_on_a_tty, run_kctl, run_kctl_process
+from tests.helpers import produce_counts, run_answering_on_a_tty, run_kctl, run_kctl_process, wait_until
 
 UNREACHABLE = ("-b", "127.0.0.1:1", "--timeout", "2")
 
@@ -27,16 +27,6 @@ def cleanup(admin):
 def _exists(admin, name: str) -> bool:
     topic = admin.list_topics(topic=name, timeout=10).topics.get(name)
     return topic is not None and topic.error is None
-
-
-def _produce(bootstrap: str, topic: str, per_partition: dict[int, int]) -> None:
-    from confluent_kafka import Producer
-
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 1})
-    for partition, count in per_partition.items():
-        for i in range(count):
-            producer.produce(topic, value=f"m{i}".encode(), partition=partition)
-    assert producer.flush(30) == 0
 
 
 def _describe(k, name: str) -> dict:
@@ -80,7 +70,7 @@ def test_list_internal_includes_internal_topics(k):
 
 def test_describe_shows_watermarks_messages_configs_and_size(k, kafka, new_topic):
     name = new_topic(partitions=2, config={"retention.ms": "3600000"})
-    _produce(kafka["bootstrap"], name, {0: 5, 1: 2})
+    produce_counts(kafka["bootstrap"], name, {0: 5, 1: 2})
     detail = _describe(k, name)
     assert detail["name"] == name and detail["internal"] is False and detail["topic_id"]
     assert [p["partition"] for p in detail["partitions"]] == [0, 1]
@@ -104,7 +94,7 @@ def test_describe_watermarks_when_the_consumer_lookup_fails(k, kafka, new_topic,
 
     monkeypatch.setattr(service, "_watermarks", lambda conf, admin, leaders, deadline: {})
     name = new_topic(partitions=2)
-    _produce(kafka["bootstrap"], name, {0: 4, 1: 1})
+    produce_counts(kafka["bootstrap"], name, {0: 4, 1: 1})
     p0, p1 = _describe(k, name)["partitions"]
     assert (p0["low_watermark"], p0["high_watermark"], p1["high_watermark"]) == (0, 4, 1)
 
@@ -116,7 +106,7 @@ def test_describe_over_the_wire_equals_the_libraries(k, kafka, new_topic, monkey
     from kctl.kafka import wire
 
     name = new_topic(partitions=3, config={"retention.ms": "7200000", "max.message.bytes": "200000"})
-    _produce(kafka["bootstrap"], name, {0: 6, 1: 3})
+    produce_counts(kafka["bootstrap"], name, {0: 6, 1: 3})
     over_wire = _describe(k, name)
     monkeypatch.setattr(wire, "usable", lambda conf: False)
     assert _describe(k, name) == over_wire
@@ -142,7 +132,7 @@ def test_describe_over_the_wire_asks_each_leader_and_leaves_the_others_to_the_li
     created = run_kctl("topics", "create", name, "--partitions", "6", "-r", "3", "-i", str(kafka3["instance"]))
     assert created.code == 0, created
     try:
-        _produce(kafka3["bootstrap"], name, {p: p + 1 for p in range(6)})
+        produce_counts(kafka3["bootstrap"], name, {p: p + 1 for p in range(6)})
         with AdminClient(conf, timeout=20) as admin:
             leaders = {(name, p): leader for p, leader in admin.partition_leaders()[name].items()}
             assert len(set(leaders.values())) > 1, leaders  # spread over the brokers
@@ -183,7 +173,7 @@ def test_describe_no_size(k, new_topic):
 def test_describe_ignores_client_only_properties_for_sizes(k, kafka, new_topic):
     """Producer/consumer tuning (-X compression.type) does not apply to DescribeLogDirs: sizes stay known."""
     name = new_topic()
-    _produce(kafka["bootstrap"], name, {0: 3})
+    produce_counts(kafka["bootstrap"], name, {0: 3})
     result = k("-X", "compression.type=lz4", "-X", "linger.ms=5", "topics", "describe", name, "-o", "json")
     assert result.code == 0, result
     detail = result.json[0]
@@ -555,7 +545,7 @@ def test_add_partitions_unknown_topic_exits_4(k, unique_name):
 
 def test_delete_records_before_moves_the_low_watermark(k, kafka, new_topic):
     name = new_topic(partitions=2)
-    _produce(kafka["bootstrap"], name, {0: 10, 1: 6})
+    produce_counts(kafka["bootstrap"], name, {0: 10, 1: 6})
     result = k("topics", "delete-records", name, "--before", "0:4", "--before", "1:6", "--yes", "-o", "json")
     assert result.code == 0, result
     assert [(i["name"], i["detail"]) for i in result.json["items"]] == [
@@ -567,7 +557,7 @@ def test_delete_records_before_moves_the_low_watermark(k, kafka, new_topic):
 
 def test_delete_records_all_purges_every_partition(k, kafka, new_topic):
     name = new_topic(partitions=3)
-    _produce(kafka["bootstrap"], name, {0: 3, 1: 4, 2: 0})
+    produce_counts(kafka["bootstrap"], name, {0: 3, 1: 4, 2: 0})
     result = k("topics", "delete-records", name, "--all", "--yes", "-o", "json")
     assert result.code == 0, result
     assert len(result.json["items"]) == 3
@@ -578,7 +568,7 @@ def test_delete_records_all_purges_every_partition(k, kafka, new_topic):
 
 def test_delete_records_beyond_the_high_watermark_exits_2(k, kafka, new_topic):
     name = new_topic()
-    _produce(kafka["bootstrap"], name, {0: 2})
+    produce_counts(kafka["bootstrap"], name, {0: 2})
     result = k("topics", "delete-records", name, "--before", "0:50", "--yes")
     assert result.code == 2, result
     _one_error_line(result)
@@ -589,7 +579,7 @@ def test_delete_records_beyond_the_high_watermark_exits_2(k, kafka, new_topic):
 
 def test_delete_records_good_and_unknown_partition_exits_5(k, kafka, new_topic):
     name = new_topic()
-    _produce(kafka["bootstrap"], name, {0: 3})
+    produce_counts(kafka["bootstrap"], name, {0: 3})
     result = k("topics", "delete-records", name, "--before", "0:1", "--before", "9:1", "--yes", "-o", "json")
     assert result.code == 5, result
     assert {i["name"]: (i["ok"], i["exit_code"]) for i in result.json["items"]} == {
@@ -648,15 +638,14 @@ def test_three_brokers_replicate_with_all_replicas_in_sync(kafka3, unique_name):
     try:
         created = run_kctl("topics", "create", name, "--partitions", "6", "-r", "3", "-i", instance)
         assert created.code == 0, created
-        detail = None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # followers join the ISR once they caught up: wait on that state
+
+        def in_sync():  # followers join the ISR once they caught up: wait on that state
             result = run_kctl("topics", "describe", name, "-i", instance, "-o", "json")
             assert result.code == 0, result
             detail = result.json[0]
-            if all(len(p["isr"]) == 3 for p in detail["partitions"]):
-                break
-            time.sleep(0.2)
+            return detail if all(len(p["isr"]) == 3 for p in detail["partitions"]) else None
+
+        detail = wait_until(in_sync, 60, "all replicas in sync", interval=0.2)
         assert len(detail["partitions"]) == 6
         for p in detail["partitions"]:
             assert sorted(p["replicas"]) == [1, 2, 3]

@@ -18,17 +18,14 @@ from kctl.client import ConsumerClient, ProducerClient  # noqa: E402
 from kctl.client.records import ProducerRecord  # noqa: E402
 from kctl.tui.app import KctlApp  # noqa: E402
 from kctl.tui.data import DataSource  # noqa: E402
+from tests.helpers import poll_records, wait_until, wait_until_async  # noqa: E402
 
 SIZE = (140, 45)
 
 
-async def until(pilot, condition, what: str, limit: float = 30.0):
-    """Let the app run until condition() holds (a bound against hanging, not a timing assertion)."""
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        await pilot.pause(0.05)
+def until(pilot, condition, what: str, limit: float = 30.0):
+    """Let the app run (the pilot's pauses) until condition() holds: a bound against hanging, not a timing assertion."""
+    return wait_until_async(condition, limit, what, pilot.pause)
 
 
 def _app(kafka, allow_writes=False, start="topics", conf=None):
@@ -258,10 +255,7 @@ def test_produce_and_delete_with_allow_writes(kafka, new_topic):
     asyncio.run(run())
     with ConsumerClient(bootstrap=kafka["bootstrap"]) as consumer:
         consumer.assign({(topic, 2): ConsumerClient.OFFSET_BEGINNING})
-        records = []
-        deadline = time.monotonic() + 20
-        while not records and time.monotonic() < deadline:
-            records = consumer.poll(10, 1)
+        records = poll_records(consumer, 1, timeout=20, max_records=10)
     assert records[0].key == b"k1" and records[0].value == b"hello" and records[0].headers == (("h", b"v"),)
     assert topic in {t.name for t in DataSource({"bootstrap.servers": kafka["bootstrap"]}).topics()}
 
@@ -299,18 +293,12 @@ def test_draws_in_a_real_terminal_under_tmux_and_restores_it(kafka, new_topic, k
     command = f"{sys.executable} -m kctl -b {kafka['bootstrap']} ui; echo kctl-exited-$?; sleep 60"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], env=env, check=True)
     try:
-        deadline = time.monotonic() + 90
-        screen = ""
-        while topic not in screen and time.monotonic() < deadline:
-            time.sleep(0.2)
-            screen = _pane(session)
-        assert topic in screen, screen
+        screen = wait_until(lambda: topic in (pane := _pane(session)) and pane, 90,
+                            lambda: f"the topic on the screen:\n{_pane(session)}", interval=0.2)
         assert "partitions" in screen and "replication" in screen and "read-only" in screen
         subprocess.run(["tmux", "send-keys", "-t", session, key], check=True)
-        deadline = time.monotonic() + 60
-        while "kctl-exited-" not in screen and time.monotonic() < deadline:
-            time.sleep(0.1)
-            screen = _pane(session)
+        screen = wait_until(lambda: "kctl-exited-" in (pane := _pane(session)) and pane, 60,
+                            lambda: f"kctl exited:\n{_pane(session)}")
         assert "kctl-exited-0" in screen, screen
         assert topic not in screen and "read-only" not in screen  # the alternate screen is gone
     finally:

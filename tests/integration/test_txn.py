@@ -9,11 +9,11 @@ What kctl reports is checked against the producer's own view and a read_committe
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
-from tests.helpers import run_answering_on_a_tty, run_kctl, run_kctl_process
+from tests.helpers import run_answering_on_a_tty, run_kctl, run_kctl_process, wait_until
+from tests.integration.consume_helpers import produce
 
 UNREACHABLE = ("-b", "127.0.0.1:1", "--timeout", "2")
 TXN_TIMEOUT_MS = 120_000  # longer than any test: the coordinator must not abort the open ones itself
@@ -54,14 +54,6 @@ def transactions(kafka, unique_name):
             pass
 
 
-def _plain_produce(bootstrap: str, topic: str, partition: int, value: bytes) -> None:
-    from confluent_kafka import Producer
-
-    producer = Producer({"bootstrap.servers": bootstrap})
-    producer.produce(topic, value=value, partition=partition)
-    assert producer.flush(30) == 0
-
-
 def _listed(k, *ids: str, extra: tuple = ()) -> dict:
     pattern = "|".join(re.escape(i) for i in ids)
     result = k("txn", "list", "--pattern", pattern, *extra, "-o", "json")
@@ -71,13 +63,11 @@ def _listed(k, *ids: str, extra: tuple = ()) -> dict:
 
 def _wait_listed(k, tid: str, state: str) -> dict:
     """The list row of tid once it reached state (commit markers are written after the commit returns)."""
-    deadline = time.monotonic() + 30
-    while True:
+    def reached():
         row = _listed(k, tid).get(tid)
-        if row is not None and row["state"] == state:
-            return row
-        assert time.monotonic() < deadline, f"{tid} never reached {state}: {row}"
-        time.sleep(0.1)
+        return row if row is not None and row["state"] == state else None
+
+    return wait_until(reached, 30, f"{tid} reached {state}")
 
 
 def _one_error_line(result) -> str:
@@ -159,7 +149,7 @@ def test_describe_unknown_id_exits_4_and_partial_exits_5(k, new_topic, transacti
 
 def test_describe_producers_shows_the_open_transaction(k, kafka, new_topic, transactions):
     topic = new_topic(partitions=2)
-    _plain_produce(kafka["bootstrap"], topic, 1, b"before")  # the transaction starts at offset 1
+    produce(kafka["bootstrap"], topic, [{"value": b"before", "partition": 1}])  # the transaction starts at offset 1
     ongoing = transactions(topic, {1: 2}, commit=False)
     pid = _listed(k, ongoing)[ongoing]["producer_id"]
 
@@ -238,7 +228,7 @@ def _stable_end(consumer, topic: str, partition: int) -> int:
 def test_abort_by_start_offset_unblocks_read_committed_consumers(k, kafka, new_topic, transactions, unique_name):
     topic = new_topic(partitions=1)
     ongoing = transactions(topic, {0: 2}, commit=False)  # offsets 0 and 1
-    _plain_produce(kafka["bootstrap"], topic, 0, b"after")  # offset 2, behind the open transaction
+    produce(kafka["bootstrap"], topic, [{"value": b"after", "partition": 0}])  # offset 2, behind the open transaction
     consumer = _read_committed(kafka["bootstrap"], topic, 0, unique_name("g"))
     try:
         assert _stable_end(consumer, topic, 0) == 0  # held back by the open transaction
@@ -257,13 +247,12 @@ def test_abort_by_start_offset_unblocks_read_committed_consumers(k, kafka, new_t
         assert result.json["aborted"] is True and result.json["start_offset"] == 0
         assert result.json["producer_id"] == _listed(k, ongoing)[ongoing]["producer_id"]
 
-        values = []
-        deadline = time.monotonic() + 30
-        while not values:
-            assert time.monotonic() < deadline, "the read_committed consumer never got past the aborted transaction"
+        def first_value():
             msg = consumer.poll(0.5)
-            if msg is not None and msg.error() is None:
-                values.append((msg.offset(), msg.value()))
+            return [(msg.offset(), msg.value())] if msg is not None and msg.error() is None else None
+
+        values = wait_until(first_value, 30, "the read_committed consumer got past the aborted transaction",
+                            interval=0)
         assert values == [(2, b"after")]  # the aborted records are skipped
     finally:
         consumer.close()

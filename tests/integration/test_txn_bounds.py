@@ -13,8 +13,7 @@ import uuid
 
 import pytest
 
-from tests.helpers import run_kctl, run_kctl_process
-from tests.integration.test_produce import read_all
+from tests.helpers import read_messages, run_kctl, run_kctl_process
 
 BIG = b"x" * 2_000_000  # over the broker's message.max.bytes (1 MB); the client is allowed 3 MB
 
@@ -37,7 +36,7 @@ def test_a_record_the_broker_rejects_aborts_the_transaction_within_the_timeout(k
     assert result.code == 7, result
     errors = [line for line in result.stderr.splitlines() if line.startswith("kctl: error: ")]
     assert len(errors) == 1 and "aborted" in errors[0] and "Traceback" not in result.stderr, result
-    assert read_all(kafka["bootstrap"], topic, isolation="read_committed") == []
+    assert read_messages(kafka["bootstrap"], topic, isolation="read_committed") == []
 
 
 def _open_on_the_coordinator(bootstrap: str, txn_id: str) -> bool:
@@ -65,7 +64,7 @@ def test_a_signal_while_the_commit_waits_ends_kctl(kafka, new_topic, tmp_path, s
     # the signal, or the abortable error that may come first: never the 2 minutes of delivery.timeout.ms
     assert proc.returncode in (code, 7), err
     assert b"Traceback" not in err and err.count(b"kctl: error: ") == 1, err
-    assert read_all(kafka["bootstrap"], topic, isolation="read_committed") == []
+    assert read_messages(kafka["bootstrap"], topic, isolation="read_committed") == []
 
 
 def test_txn_run_waits_for_an_absent_broker_only_until_the_timeout(tmp_path):
@@ -86,4 +85,4 @@ def test_txn_run_of_a_record_the_broker_rejects_aborts(kafka, new_topic, tmp_pat
                               "-o", "json", "txn", "run", str(plan), timeout=40)
     assert result.code == 7, result
     assert result.json["outcome"] == "failed" and result.json["committed"] == 0, result
-    assert read_all(kafka["bootstrap"], topic, isolation="read_committed") == []
+    assert read_messages(kafka["bootstrap"], topic, isolation="read_committed") == []

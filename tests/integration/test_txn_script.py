@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import run_kctl
-from tests.integration.test_copy import read_all
+from tests.helpers import read_partitions, run_kctl, wait_until
 
 
 def write_plan(tmp_path, text: str) -> str:
@@ -40,11 +39,11 @@ steps:
                                                  "abort", "begin", "send", "send-offsets", "commit"]
     assert all(s["status"] == "ok" for s in out["steps"])
 
-    committed = [r[1] for r in read_all(bootstrap, topic)[0]]
+    committed = [r[1] for r in read_partitions(bootstrap, topic)[0]]
     assert committed == [b"committed-1", b"committed-2", b"committed-3"]
-    everything = [r[1] for r in read_all(bootstrap, topic, committed_only=False)[0]]
+    everything = [r[1] for r in read_partitions(bootstrap, topic, committed_only=False)[0]]
     assert everything == [b"committed-1", b"committed-2", b"aborted-1", b"committed-3"]
-    first = read_all(bootstrap, topic)[0][0]
+    first = read_partitions(bootstrap, topic)[0][0]
     assert first[0] == b"k1" and first[2] == (("trace", b"abc"),)
 
     from kctl.client import ConsumerClient
@@ -69,7 +68,7 @@ steps:
     assert [s["status"] for s in steps] == ["ok", "ok", "failed", "skipped", "ok"]
     assert steps[-1]["step"] == "abort" and steps[-1]["index"] == 0
     assert result.json["outcome"] == "failed" and result.json["aborted"] == 1
-    assert read_all(bootstrap, topic)[0] == []
+    assert read_partitions(bootstrap, topic)[0] == []
 
 
 def test_a_plan_that_is_not_valid_is_a_usage_error(tmp_path):
@@ -88,7 +87,6 @@ def test_a_fenced_producer_is_fatal_not_aborted(kafka, new_topic, unique_name, t
     import json
     import subprocess
     import sys
-    import time
 
     bootstrap = kafka["bootstrap"]
     topic = new_topic(partitions=1, prefix="plan")
@@ -98,10 +96,8 @@ def test_a_fenced_producer_is_fatal_not_aborted(kafka, new_topic, unique_name, t
                     f"  - sleep: 8\n  - commit\n")
     old = subprocess.Popen([sys.executable, "-m", "kctl", "-b", bootstrap, "-o", "json", "txn", "run", str(slow)],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not read_all(bootstrap, topic, committed_only=False)[0]:  # the old producer's send arrived
-        assert old.poll() is None and time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_until(lambda: read_partitions(bootstrap, topic, committed_only=False)[0], 60,
+               "the old producer's send arrived", process=old)
     new = write_plan(tmp_path, f"transactional_id: {txn_id}\nsteps:\n  - begin\n"
                                f"  - send: {{topic: {topic}, value: new}}\n  - commit\n")
     result = run_kctl("-b", bootstrap, "-o", "json", "txn", "run", new)  # fences the old one
@@ -111,4 +107,4 @@ def test_a_fenced_producer_is_fatal_not_aborted(kafka, new_topic, unique_name, t
     steps = json.loads(out)["steps"]
     assert json.loads(out)["outcome"] == "fatal" and steps[3]["status"] == "fatal", out
     assert b"fenced" in err.lower() or b"fatal" in err.lower()
-    assert [r[1] for r in read_all(bootstrap, topic)[0]] == [b"new"]
+    assert [r[1] for r in read_partitions(bootstrap, topic)[0]] == [b"new"]

@@ -2,7 +2,7 @@
 into a fresh virtual environment with its dependencies from the package index, run from a folder
 outside the repository with a temporary HOME, starts a local broker, passes `kctl e2e run` and stops it.
 
-The broker runs on ports of a registry of its own (base 29092): every instance of the packaged
+The broker runs on ports of a registry of its own (tests/instances.py): every instance of the packaged
 registry belongs to another test module. The Kafka jars come from the machine's kctl cache
 (XDG_CACHE_HOME), which the rest of the suite fills through the same code.
 """
@@ -15,9 +15,10 @@ import sys
 import zipfile
 from pathlib import Path
 
-import yaml
+from tests.instances import instance_of, write_registry
 
 ROOT = Path(__file__).resolve().parents[2]
+INSTANCE = str(instance_of(__name__))  # of a registry of its own
 
 
 def _run(args, **kwargs) -> subprocess.CompletedProcess:
@@ -49,13 +50,11 @@ def test_the_installed_wheel_runs_the_main_job(tmp_path, kafka):
     outside = tmp_path / "elsewhere"
     home.mkdir()
     outside.mkdir()
-    registry = yaml.safe_load((ROOT / "kctl" / "config" / "port_registry.yaml").read_text())
-    registry["kafka"].update(broker_port=29092, controller_port=39093)
-    (outside / "registry.yaml").write_text(yaml.safe_dump(registry))
+    registry = write_registry(__name__, outside)
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "XDG_CACHE_HOME": cache, "LANG": "C.UTF-8",
            **{k: v for k, v in os.environ.items() if k in ("JAVA_HOME", "KAFKA_HOME")}}
-    kctl = [str(venv / "bin" / "kctl"), "--registry", str(outside / "registry.yaml")]
+    kctl = [str(venv / "bin" / "kctl"), "--registry", str(registry)]
 
     version = _run([str(venv / "bin" / "kctl"), "--version"], cwd=outside, env=env, timeout=60)
     assert version.returncode == 0 and version.stdout.startswith("kctl "), version.stderr
@@ -63,11 +62,11 @@ def test_the_installed_wheel_runs_the_main_job(tmp_path, kafka):
     assert where.stdout.strip().startswith(str(venv)), where  # the installed copy, not this checkout
 
     try:
-        up = _run([*kctl, "local", "up", "-i", "0", "--wait", "120"], cwd=outside, env=env, timeout=300)
+        up = _run([*kctl, "local", "up", "-i", INSTANCE, "--wait", "120"], cwd=outside, env=env, timeout=300)
         assert up.returncode == 0, up.stderr[-3000:]
         assert str(home) in up.stdout + up.stderr  # its state lives in the temporary HOME
-        e2e = _run([*kctl, "-o", "json", "e2e", "run", "-i", "0", "--timeout", "60"], cwd=outside, env=env, timeout=180)
+        e2e = _run([*kctl, "-o", "json", "e2e", "run", "-i", INSTANCE, "--timeout", "60"], cwd=outside, env=env, timeout=180)
         assert e2e.returncode == 0, e2e.stdout[-3000:] + e2e.stderr[-3000:]
     finally:
-        down = _run([*kctl, "local", "down", "-i", "0"], cwd=outside, env=env, timeout=120)
+        down = _run([*kctl, "local", "down", "-i", INSTANCE], cwd=outside, env=env, timeout=120)
     assert down.returncode == 0, down.stderr[-3000:]

@@ -150,7 +150,7 @@ def test_a_users_plain_registry_is_read_without_the_decoder(tmp_path):
     import sys
 
     path = tmp_path / "port_registry.yaml"
-    path.write_text(REGISTRY.replace("9092", "29092"))
+    path.write_text(REGISTRY.replace("9092", "23092"))  # no broker there: no instance of tests/instances.py has it
     code = ("import sys, json; from kctl.__main__ import main; c = main(['--registry', sys.argv[1], '-i', '0', "
             "'--timeout', '0.3', 'topics', 'list']); print(json.dumps([c, 'msgspec' in sys.modules]))")
     proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60,

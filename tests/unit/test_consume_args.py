@@ -61,7 +61,7 @@ def test_parse_partitions():
 
 
 def test_parse_matches_and_apply():
-    from tests.unit.test_outputs import Msg
+    from tests.unit.messages import Msg
 
     rules = svc.parse_matches(["key=^id", "value=ok$", "header.trace=^t-"])
     assert [r.field for r in rules] == ["key", "value", "header"]

@@ -16,7 +16,7 @@ from kctl.services.consume import parse_from, parse_matches, parse_until
 from kctl.services.consume.options import ConsumeOptions
 from kctl.services.consume.signals import DeferredInterrupts
 from kctl.services.consume.writer import ChunkWriter, OutputClosed, OutputFailed
-from tests.unit.test_outputs import Msg
+from tests.unit.messages import Msg
 
 
 def test_deferred_interrupts_note_sigterm_and_raise_it_as_terminated():

@@ -8,7 +8,7 @@ import pytest
 
 from kctl.errors import BrokerUnavailable, CheckFailed, ExitCode, UsageError
 from kctl.services import e2e
-from tests.unit.test_e2e_fixtures import failed_report, passed_report
+from tests.unit.e2e_fixtures import failed_report, passed_report
 
 RUN = "run1"
 

@@ -13,7 +13,7 @@ from kctl.errors import AuthError, ExitCode, UsageError, hint_for
 from kctl.services import e2e
 from kctl.services.e2e.group import GroupMembers
 from tests.helpers import run_kctl
-from tests.unit.test_e2e_fixtures import failed_report
+from tests.unit.e2e_fixtures import failed_report
 
 # Nothing answers here: an option that is not refused up front ends in exit 6, not 2.
 NOWHERE = "127.0.0.1:1"

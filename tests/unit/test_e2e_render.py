@@ -12,7 +12,7 @@ from kctl.render.blocks import to_rich
 from kctl.render.checklist import LiveChecklist, checklist_table
 from kctl.render.junit import junit_xml, write_junit
 from kctl.services import e2e
-from tests.unit.test_e2e_fixtures import failed_report, passed_report
+from tests.unit.e2e_fixtures import failed_report, passed_report
 
 
 def _text(renderable) -> str:

@@ -6,7 +6,6 @@ import io
 import json
 import logging
 import re
-import time
 from contextlib import redirect_stderr
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from kctl import log
 from kctl.config import client_conf
 from kctl.redact import REDACTED
-from tests.helpers import run_kctl
+from tests.helpers import run_kctl, wait_until
 
 # An address where nothing listens: connection refused at once, no broker needed.
 NOWHERE = "127.0.0.1:1"
@@ -127,12 +126,12 @@ def _librdkafka_lines(path, client_conf_extra=None) -> list[dict]:
     from confluent_kafka import Producer
 
     producer = Producer({"bootstrap.servers": NOWHERE, "logger": log.librdkafka_logger(), **(client_conf_extra or {})})
-    deadline = time.monotonic() + 30
-    lines: list[dict] = []
-    while time.monotonic() < deadline and not lines:
+
+    def logged() -> list[dict]:
         producer.poll(0.2)  # confluent_kafka hands queued log lines to the logger on poll
-        lines = [parse_logfmt(line) for line in path.read_text().splitlines() if "event=librdkafka" in line]
-    return lines
+        return [parse_logfmt(line) for line in path.read_text().splitlines() if "event=librdkafka" in line]
+
+    return wait_until(logged, 30, "a librdkafka line reached the kctl logger", interval=0)
 
 
 def test_librdkafka_logs_use_the_same_format_and_trace_id(stderr_log, tmp_path):

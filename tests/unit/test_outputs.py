@@ -6,15 +6,8 @@ import struct
 import pytest
 
 from kctl import outputs, serde
-from kctl.client.records import ConsumerRecord
 from kctl.errors import UsageError
-
-
-def Msg(value=b"v", key=b"k", headers=None, topic="orders", partition=2, offset=41, timestamp=(1, 1795687200123)):
-    """A ConsumerRecord, what the renderers get (timestamp as confluent's (type, ms) pair)."""
-    ts_type, ts = timestamp
-    return ConsumerRecord(topic, partition, offset, ts if ts_type else None, key, value, tuple(headers or ()),
-                          "create" if ts_type else "none")
+from tests.unit.messages import Msg
 
 
 def test_value_only_is_raw_and_marks_the_fast_path():

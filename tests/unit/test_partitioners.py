@@ -6,16 +6,7 @@ import pytest
 
 from kctl import partitioners
 from kctl.partitioners import murmur2, murmur2_partition, partition_for, to_positive
-
-# apache/kafka clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java testMurmur2
-KAFKA_UTILS_TEST_VECTORS = {
-    b"21": -973932308,
-    b"foobar": -790332482,
-    b"a-little-bit-long-string": -985981536,
-    b"a-little-bit-longer-string": -1486304829,
-    b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8": -58897971,
-    b"abc": 479470107,
-}
+from tests.unit.murmur2_vectors import KAFKA_UTILS_TEST_VECTORS
 
 # Printed by Java from kafka-clients-4.1.1.jar: Utils.murmur2(key.getBytes(UTF_8)) and
 # Utils.toPositive(Utils.murmur2(bytes)) % n for n = 1..12 (the Java producer's placement).

@@ -19,7 +19,7 @@ from kctl.parsing import (
 )
 from kctl.partitioners import murmur2, murmur2_partition, to_positive
 from kctl.services.produce.records import RecordEncoder
-from tests.unit.test_partitioners import KAFKA_UTILS_TEST_VECTORS
+from tests.unit.murmur2_vectors import KAFKA_UTILS_TEST_VECTORS
 
 MODEST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NOW = 1_764_000_000_000
