@@ -24,6 +24,7 @@ class SaslMechanism(str, Enum):
     SCRAM_SHA_256 = "SCRAM-SHA-256"
     SCRAM_SHA_512 = "SCRAM-SHA-512"
     OAUTHBEARER = "OAUTHBEARER"
+    AWS_MSK_IAM = "AWS_MSK_IAM"
 
 
 def _done(ctx: typer.Context, operation: str, name: str, detail: str) -> None:
@@ -124,6 +125,11 @@ def set_context(
     password_file: Optional[str] = typer.Option(None, "--password-file", metavar="PATH", help="Read the password from this file at run time."),
     oauth_token_url: Optional[str] = typer.Option(None, "--oauth-token-url", help="OAUTHBEARER: OIDC token endpoint (client credentials)."),
     oauth_scope: Optional[str] = typer.Option(None, "--oauth-scope", help="OAUTHBEARER: the scope to ask the token endpoint for."),
+    token_command: Optional[str] = typer.Option(None, "--token-command", metavar="CMD",
+                                                help="OAUTHBEARER: a program printing a token (JSON token/expires_in or a JWT); shell words, no shell."),
+    aws_region: Optional[str] = typer.Option(None, "--aws-region", help="AWS_MSK_IAM: the cluster's region (else AWS_REGION or the bootstrap host)."),
+    aws_profile: Optional[str] = typer.Option(None, "--aws-profile", help="AWS_MSK_IAM: the AWS profile whose credentials sign."),
+    aws_role_arn: Optional[str] = typer.Option(None, "--aws-role-arn", help="AWS_MSK_IAM: a role to assume (STS) for signing."),
     ca_file: Optional[str] = typer.Option(None, "--ca-file", help="TLS: CA certificate(s) to trust (PEM)."),
     cert_file: Optional[str] = typer.Option(None, "--cert-file", help="mTLS: client certificate (PEM)."),
     key_file: Optional[str] = typer.Option(None, "--key-file", help="mTLS: client private key (PEM)."),
@@ -145,7 +151,7 @@ def set_context(
     Example: kctl config set-context prod -b kafka:9093 --sasl-mechanism SCRAM-SHA-512 --username alice --password-env PROD_PW --ca-file ca.pem --use
     """
     from kctl.config.client_conf import parse_key_values, reject_plain_secrets
-    from kctl.config.contexts import security_properties, set_context as store
+    from kctl.config.contexts import security_properties, set_context as store, token_login
     from kctl.errors import UsageError
 
     if password is not None:
@@ -155,10 +161,15 @@ def set_context(
         )
     props = parse_key_values(properties, "-X/--property")
     reject_plain_secrets(props, "-X/--property")
+    mechanism = sasl_mechanism.value if sasl_mechanism else None
+    login = token_login(mechanism, token_command, aws_region, aws_profile, aws_role_arn,
+                        other=username or password_env or password_file or oauth_token_url or oauth_scope)
+    if login:
+        mechanism = "OAUTHBEARER"
     props.update(
         security_properties(
             security_protocol=security_protocol.value if security_protocol else None,
-            sasl_mechanism=sasl_mechanism.value if sasl_mechanism else None,
+            sasl_mechanism=mechanism,
             username=username,
             password_env=password_env,
             password_file=password_file,
@@ -176,7 +187,7 @@ def set_context(
     registry_entry = schema_registry_entry(schema_registry, schema_registry_user, schema_registry_password_env,
                                            schema_registry_password_file, schema_registry_ca_file)
     _, created, path = store(name, bootstrap, instance, props, unset, use, schema_registry=registry_entry,
-                             connect_url=connect_url)
+                             connect_url=connect_url, login=login)
     _done(ctx, "set-context", name, ("created in " if created else "updated in ") + str(path) + (" (current)" if use else ""))
 
 
