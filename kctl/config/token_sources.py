@@ -49,7 +49,6 @@ AWS_PROFILE = "kctl.oauthbearer.aws.profile"
 AWS_ROLE_ARN = "kctl.oauthbearer.aws.role.arn"
 METHODS = ("command", "aws_msk_iam")
 DEFAULT_TIMEOUT = 10.0
-MAX_OUTPUT = 64 * 1024
 REFRESH_MARGIN = 0.8
 # MSK's bootstrap names carry the region: b-1.name.abc123.c2.kafka.eu-west-1.amazonaws.com
 _MSK_HOST = re.compile(r"\.kafka(?:-serverless)?\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?::\d+)?$")
@@ -246,46 +245,9 @@ class CommandSource(TokenSource):
         return f"the token command {os.path.basename(self.argv[0])}"
 
     def fetch(self, timeout: float) -> Token:
+        from kctl.config.token_command import run_token_command
+
         return parse_token_output(run_token_command(self.argv, timeout, self.describe()), self.describe())
-
-
-def run_token_command(argv: list[str], timeout: float, what: str) -> bytes:
-    """The command's standard output (at most MAX_OUTPUT bytes) when it exits 0 within timeout;
-    ConfigError otherwise. Its standard input and error are not connected: what it writes there
-    (prompts, debug lines with secrets) is never shown. Ctrl-C or SIGTERM end it at once."""
-    import signal
-    import subprocess
-
-    from kctl.deadline import Deadline, run_bounded
-
-    hint = "run the command yourself to see its messages"
-    deadline = Deadline.after(timeout)
-    try:
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)  # its own process group: killed with its children
-    except OSError as exc:
-        raise ConfigError(f"{what} cannot be run: {exc.strerror or type(exc).__name__}",
-                          hint="check the program name and that it is executable") from None
-    try:
-        def late() -> Exception:
-            return ConfigError(f"{what} did not finish within {timeout:g}s", hint=hint)
-
-        out = run_bounded(lambda: process.stdout.read(MAX_OUTPUT + 1), deadline, what, timeout_error=late)
-        if len(out) > MAX_OUTPUT:
-            raise ConfigError(f"{what} printed more than {MAX_OUTPUT // 1024} KiB", hint="it should print one token")
-        status = run_bounded(process.wait, deadline, what, timeout_error=late)
-    finally:
-        if process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            process.wait()
-        process.stdout.close()
-    if status != 0:
-        how = f"was ended by signal {-status}" if status < 0 else f"exited with status {status}"
-        raise ConfigError(f"{what} {how}", hint=hint)
-    return out
 
 
 def parse_token_output(raw: bytes, what: str) -> Token:

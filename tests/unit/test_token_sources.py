@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
+import subprocess
 import sys
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -44,16 +46,18 @@ def script(tmp_path, body: str) -> list[str]:
 
 # -- a token command's output ---------------------------------------------------------------------
 
-GOOD_JWT = jwt({"sub": "alice", "exp": int(time.time()) + 600})
+def good_jwt() -> str:
+    return jwt({"sub": "alice", "exp": int(time.time()) + 600})
 
 
 @pytest.mark.parametrize("output, lifetime, principal", [
-    (json.dumps({"token": "opaque-token-1", "expires_in": 300}), 300, "kctl"),
-    (json.dumps({"access_token": "opaque-token-2", "expires_in": 60.5, "token_type": "Bearer"}), 60.5, "kctl"),
-    (GOOD_JWT + "\n", 600, "alice"),
-    (json.dumps({"token": GOOD_JWT}), 600, "alice"),  # no expires_in: the JWT's exp
+    (lambda: json.dumps({"token": "opaque-token-1", "expires_in": 300}), 300, "kctl"),
+    (lambda: json.dumps({"access_token": "opaque-token-2", "expires_in": 60.5, "token_type": "Bearer"}), 60.5, "kctl"),
+    (lambda: good_jwt() + "\n", 600, "alice"),
+    (lambda: json.dumps({"token": good_jwt()}), 600, "alice"),  # no expires_in: the JWT's exp
 ], ids=["json", "oauth-response", "bare-jwt", "json-jwt-exp"])
 def test_a_token_command_prints_json_or_a_jwt(output, lifetime, principal):
+    output = output()
     token = ts.parse_token_output(output.encode(), "the token command t")
     assert token.value and token.value in output and token.principal == principal
     assert abs(token.expires_at - time.time() - lifetime) < 5
@@ -104,7 +108,7 @@ def test_a_failing_token_command_is_one_line_naming_only_its_program(tmp_path, b
     argv = script(tmp_path, body)
     with pytest.raises(ConfigError) as caught:
         ts.CommandSource({ts.COMMAND: argv}).fetch(10)
-    message = str(caught.value)
+    message = str(caught.value) + (caught.value.hint or "")
     assert says in message and message.startswith(f"the token command {os.path.basename(PY)} ")
     assert SECRET not in message and "tok-abc" not in message and str(tmp_path) not in message
 
@@ -129,6 +133,31 @@ def test_a_hanging_token_command_ends_at_the_timeout_with_its_children(tmp_path)
     while time.monotonic() < deadline and _alive(child):
         time.sleep(0.05)  # the kill is sent; the child's reaping by init is not ours to wait on
     assert not _alive(child), "the token command's child outlived it"
+
+
+@pytest.mark.parametrize("signal_number, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_ends_kctl_and_its_hanging_token_command_within_2_s(tmp_path, signal_number, code):
+    pid_file = tmp_path / "command.pid"
+    command = script(tmp_path, f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)\n")
+    env = {**os.environ, "PYTHONPATH": os.getcwd(), "KCTL_CONFIG": os.devnull}
+    proc = subprocess.Popen([PY, "-m", "kctl", "-b", "127.0.0.1:1", "--timeout", "60", "-X", "security.protocol=SASL_SSL",
+                             "-X", "sasl.mechanism=OAUTHBEARER", "-X", "kctl.oauthbearer.method=command",
+                             "-X", f"kctl.oauthbearer.token.command={' '.join(command)}", "topics", "list"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        started = time.monotonic()
+        while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() - started < 30:
+            time.sleep(0.05)  # until the token command runs
+        assert pid_file.exists(), proc.stderr
+        proc.send_signal(signal_number)
+        sent = time.monotonic()
+        proc.wait(timeout=10)
+        assert time.monotonic() - sent < 2 and proc.returncode == code, proc.stderr.read()
+        assert "Traceback" not in proc.stderr.read().decode()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not _alive(int(pid_file.read_text())), "the token command outlived kctl"
 
 
 def _alive(pid: int) -> bool:
