@@ -108,6 +108,10 @@ def token_source(conf: dict) -> TokenSource | None:
         raise ConfigError(f"{METHOD}={method} needs sasl.mechanism=OAUTHBEARER, not {mechanism or 'none'}")
     if oidc:
         raise ConfigError(f"{METHOD}={method} and sasl.oauthbearer.method=oidc name two token sources: keep one")
+    protocol = str(conf.get("security.protocol") or "PLAINTEXT").upper()
+    if not protocol.startswith("SASL_"):
+        raise ConfigError(f"an OAUTHBEARER login needs security.protocol SASL_SSL (or SASL_PLAINTEXT), not {protocol}",
+                          hint="-X security.protocol=SASL_SSL, or --ca-file in the context")
     return CommandSource(conf) if method == "command" else AwsMskIamSource(conf)
 
 

@@ -230,6 +230,7 @@ BAD_PROPERTIES = [
     ("empty-command", {**BASE, ts.METHOD: "command", ts.COMMAND: "  "}, "is empty"),
     ("unsplittable", {**BASE, ts.METHOD: "command", ts.COMMAND: "a 'b"}, "cannot split"),
     ("stray-aws-key", {**BASE, ts.AWS_REGION: "eu-west-1"}, f"needs {ts.METHOD}"),
+    ("plaintext", {**BASE, "security.protocol": "PLAINTEXT", ts.METHOD: "command", ts.COMMAND: "t"}, "SASL_SSL"),
     ("bad-timeout", {**BASE, ts.METHOD: "command", ts.COMMAND: "t", ts.TIMEOUT_MS: "soon"}, "milliseconds"),
     ("zero-timeout", {**BASE, ts.METHOD: "command", ts.COMMAND: "t", ts.TIMEOUT_MS: "0"}, "above 0"),
 ]
@@ -253,6 +254,18 @@ def test_the_cli_refuses_them_in_one_line_within_the_timeout(argv, says):
                       "-X", "sasl.mechanism=OAUTHBEARER", *argv, "topics", "list")
     one_error_line(result, 3, says)
     assert time.monotonic() - started < 7
+
+
+def test_the_global_token_command_option_is_its_properties(tmp_path):
+    argv = script(tmp_path, "import sys; sys.exit(5)")
+    result = run_kctl("-b", "127.0.0.1:1", "--timeout", "2", "-X", "security.protocol=SASL_SSL", "--token-command",
+                      " ".join(argv), "topics", "list")
+    one_error_line(result, 3, "exited with status 5")
+    view = run_kctl("-b", "127.0.0.1:1", "--token-command", "fetch-token --aud kafka", "config", "view", "-o", "json")
+    props = json.loads(view.stdout)["properties"]
+    assert props[ts.COMMAND] == "fetch-token --aud kafka" and props["sasl.mechanism"] == "OAUTHBEARER"
+    one_error_line(run_kctl("-b", "127.0.0.1:1", "--timeout", "2", "--token-command", "t", "topics", "list"), 3,
+                   "needs security.protocol SASL_SSL")
 
 
 # -- the contexts file ----------------------------------------------------------------------------
