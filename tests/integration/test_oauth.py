@@ -206,6 +206,11 @@ def test_a_token_command_logs_in_on_librdkafka_and_kafka_python(oauth, token_com
     assert auth.code == 0 and auth.json["principal"] == "kctl-admin" and auth.json["token_expires"], auth
     token_step = next(s for s in auth.json["steps"] if s["step"] == "token")
     assert token_step["detail"].startswith(f"token from the token command {os.path.basename(sys.executable)}: sub kctl-admin")
+    # the global option, without a context: as -X properties
+    one_run = kctl("-b", oauth["up"]["bootstrap"], "-X", "security.protocol=SASL_SSL",
+                   "-X", f"ssl.ca.location={oauth['state'] / 'tls' / 'ca.pem'}", "--token-command", token_command(),
+                   "--timeout", 10, "cluster", "log-dirs", "-o", "json")
+    assert one_run.code == 0 and one_run.json, one_run
 
 
 @pytest.mark.parametrize("command, code, says", [
