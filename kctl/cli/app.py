@@ -128,6 +128,9 @@ def root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summaries, notes or progress on stderr (errors still)."),
     ask_password: bool = typer.Option(False, "--ask-password", help="Prompt for the SASL password."),
+    token_command: Optional[str] = typer.Option(
+        None, "--token-command", metavar="CMD",
+        help="OAUTHBEARER with the token this program prints (JSON token/expires_in or a JWT), as -X kctl.oauthbearer.*."),
     allow_plaintext_password: bool = typer.Option(
         False, "--allow-plaintext-password",
         help="No warning for a SASL PLAIN/SCRAM login over SASL_PLAINTEXT (no TLS) to another host."),
@@ -140,6 +143,9 @@ def root(
     if section is not None and output.value != "csv":
         raise UsageError("--section picks a table of -o csv", hint=f"kctl -o csv --section {section} ...")
     overrides = parse_key_values(properties, "-X")
+    if token_command is not None:
+        overrides.update({"sasl.mechanism": "OAUTHBEARER", "kctl.oauthbearer.method": "command",
+                          "kctl.oauthbearer.token.command": token_command})
     for key in overrides:
         hint = console_property_hint(key)
         if hint:

@@ -25,7 +25,8 @@ class SecurityProtocol(str, Enum):
     SASL_SSL = "SASL_SSL"
 
 
-SaslMechanism = Enum("SaslMechanism", {name: name for name in SASL_MECHANISMS}, type=str)
+# AWS_MSK_IAM is kctl's name for OAUTHBEARER with the MSK IAM signer's token (kctl/config/token_sources.py)
+SaslMechanism = Enum("SaslMechanism", {name: name for name in (*SASL_MECHANISMS, "AWS_MSK_IAM")}, type=str)
 
 
 def _done(ctx: typer.Context, operation: str, name: str, detail: str) -> None:
@@ -117,6 +118,11 @@ def set_context(
     password_file: Optional[str] = typer.Option(None, "--password-file", metavar="PATH", help="Read the password from this file at run time."),
     oauth_token_url: Optional[str] = typer.Option(None, "--oauth-token-url", help="OAUTHBEARER: OIDC token endpoint (client credentials)."),
     oauth_scope: Optional[str] = typer.Option(None, "--oauth-scope", help="OAUTHBEARER: the scope to ask the token endpoint for."),
+    token_command: Optional[str] = typer.Option(None, "--token-command", metavar="CMD",
+                                                help="OAUTHBEARER: a program printing a token (JSON token/expires_in or a JWT); shell words, no shell."),
+    aws_region: Optional[str] = typer.Option(None, "--aws-region", help="AWS_MSK_IAM: the cluster's region (else AWS_REGION or the bootstrap host)."),
+    aws_profile: Optional[str] = typer.Option(None, "--aws-profile", help="AWS_MSK_IAM: the AWS profile whose credentials sign."),
+    aws_role_arn: Optional[str] = typer.Option(None, "--aws-role-arn", help="AWS_MSK_IAM: a role to assume (STS) for signing."),
     ca_file: Optional[str] = typer.Option(None, "--ca-file", help="TLS: CA certificate(s) to trust (PEM)."),
     cert_file: Optional[str] = typer.Option(None, "--cert-file", help="mTLS: client certificate (PEM)."),
     key_file: Optional[str] = typer.Option(None, "--key-file", help="mTLS: client private key (PEM)."),
@@ -137,7 +143,7 @@ def set_context(
 
     Example: kctl config set-context prod -b kafka:9093 --sasl-mechanism SCRAM-SHA-512 --username alice --password-env PROD_PW --ca-file ca.pem --use
     """
-    from kctl.config.contexts import security_properties  # not on config --help's path
+    from kctl.config.contexts import security_properties, token_login  # not on config --help's path
     from kctl.config.contexts import set_context as store  # not on config --help's path
 
     if password is not None:
@@ -147,10 +153,15 @@ def set_context(
         )
     props = parse_key_values(properties, "-X/--property")
     reject_plain_secrets(props, "-X/--property")
+    mechanism = sasl_mechanism.value if sasl_mechanism else None
+    login = token_login(mechanism, token_command, aws_region, aws_profile, aws_role_arn,
+                        other=username or password_env or password_file or oauth_token_url or oauth_scope)
+    if login:
+        mechanism = "OAUTHBEARER"
     props.update(
         security_properties(
             security_protocol=security_protocol.value if security_protocol else None,
-            sasl_mechanism=sasl_mechanism.value if sasl_mechanism else None,
+            sasl_mechanism=mechanism,
             username=username,
             password_env=password_env,
             password_file=password_file,
@@ -168,7 +179,7 @@ def set_context(
     registry_entry = schema_registry_entry(schema_registry, schema_registry_user, schema_registry_password_env,
                                            schema_registry_password_file, schema_registry_ca_file)
     _, created, path = store(name, bootstrap, instance, props, unset, use, schema_registry=registry_entry,
-                             connect_url=connect_url)
+                             connect_url=connect_url, login=login)
     _done(ctx, "set-context", name, ("created in " if created else "updated in ") + str(path) + (" (current)" if use else ""))
 
 

@@ -63,6 +63,10 @@ class AppContext:
         )
         for key, value in extra.items():
             conf.setdefault(key, value)
+        if "kctl.oauthbearer.method" in conf:  # a token command or a signer runs within --timeout
+            from kctl.config.token_sources import TIMEOUT_MS  # not on topics list's path (token logins only)
+
+            conf.setdefault(TIMEOUT_MS, str(int(self.timeout * 1000)))
         self._warn_cleartext(conf)
         return conf
 

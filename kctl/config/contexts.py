@@ -115,6 +115,7 @@ def set_context(
     use: bool = False,
     schema_registry: dict | None = None,
     connect_url: str | None = None,
+    login: dict | None = None,
 ) -> tuple[dict, bool, Path]:
     """Create or update a context: (the context, whether it was created, the config file).
 
@@ -140,10 +141,19 @@ def set_context(
     if instance is not None:
         context.pop("bootstrap", None)
         context["instance"] = instance
+    if login:  # one token source: the new one replaces the other
+        context.pop("token_command", None)
+        context.pop("aws_msk_iam", None)
+        context.update(login)
+        if "security.protocol" not in (properties or {}) and "security.protocol" not in (context.get("properties") or {}):
+            properties = {**(properties or {}), "security.protocol": "SASL_SSL"}  # a bearer token never in clear
     props = dict(context.get("properties") or {})
     props.update(properties or {})
     for key in unset:
         props.pop(key, None)
+    if login:  # librdkafka's own OIDC login would be a second token source
+        for key in [k for k in props if k.startswith(("sasl.oauthbearer.", "kctl.oauthbearer."))]:
+            del props[key]
     inferred = infer_security_protocol(props)
     if inferred:
         props["security.protocol"] = inferred
@@ -287,6 +297,33 @@ def security_properties(
     if security_protocol:
         props["security.protocol"] = security_protocol
     return props
+
+
+def token_login(mechanism: str | None, token_command: str | None, region: str | None, profile: str | None,
+                role_arn: str | None, other=None) -> dict:
+    """The context keys of `set-context --token-command` / `--sasl-mechanism AWS_MSK_IAM --aws-*`
+    ({} for neither): `token_command` as argv, `aws_msk_iam` as a mapping."""
+    from kctl.config.token_sources import command_argv  # not on topics list's path
+
+    aws = {k: v for k, v in (("region", region), ("profile", profile), ("role_arn", role_arn)) if v}
+    if aws and mechanism != "AWS_MSK_IAM":
+        raise UsageError("--aws-region, --aws-profile and --aws-role-arn need --sasl-mechanism AWS_MSK_IAM")
+    if token_command is not None and mechanism not in (None, "OAUTHBEARER"):
+        raise UsageError(f"--token-command is an OAUTHBEARER login, not {mechanism}")
+    if mechanism == "AWS_MSK_IAM":
+        if other:
+            raise UsageError("AWS_MSK_IAM signs with AWS credentials: no --username, --password-*, --oauth-token-url "
+                             "or --oauth-scope with it")
+        return {"aws_msk_iam": aws}
+    if token_command is not None:
+        if other:
+            raise UsageError("--token-command is the token source: no --username, --password-*, --oauth-token-url "
+                             "or --oauth-scope with it")
+        try:
+            return {"token_command": command_argv(token_command)}
+        except ConfigError as exc:
+            raise UsageError(f"--token-command: {exc.message.split(': ', 1)[-1]}") from None
+    return {}
 
 
 def infer_security_protocol(properties: dict) -> str | None:

@@ -28,12 +28,21 @@ class SchemaRegistryEntry(Strict):
     ca_file: Union[str, None] = None
 
 
+class AwsMskIam(Strict, omit_defaults=True):
+    """A context's Amazon MSK IAM login (kctl.config.token_sources): each from the AWS environment when absent."""
+    region: Union[str, None] = None
+    profile: Union[str, None] = None
+    role_arn: Union[str, None] = None
+
+
 class Context(Strict, omit_defaults=True):
     bootstrap: Union[str, None] = None
     instance: Union[int, str, None] = None  # a whole number; "2" as text too (kctl.config.registry.parse_instance)
     properties: Union[dict[str, Any], None] = None  # each value a PropertyValue (decode_dict names the key)
     schema_registry: Union[str, SchemaRegistryEntry, None] = None
     connect_url: Union[str, None] = None  # a Kafka Connect worker's REST API (`kctl connect`)
+    token_command: Union[list[str], str, None] = None  # OAUTHBEARER: argv (or shell words) printing a token
+    aws_msk_iam: Union[AwsMskIam, None] = None  # OAUTHBEARER with an MSK IAM signed token
 
 
 class ContextsFile(Strict, omit_defaults=True):

@@ -1,7 +1,7 @@
 """OIDC client credentials: one token request, as librdkafka's sasl.oauthbearer.method=oidc makes it
 (HTTP basic auth with the client id and secret, form grant_type=client_credentials and scope).
 
-Used by kafka-python's token provider (kctl.kafka.oauth) and `kctl config test-auth`. Failures are
+Used by kctl.config.token_sources (kafka-python's token provider, `kctl config test-auth`). Failures are
 KctlErrors naming the endpoint, never the secret: the issuer unreachable -> exit 6, the issuer
 refusing the client -> exit 9. The token is remembered as a secret (scrubbed from any output).
 """
@@ -50,13 +50,3 @@ def fetch_token(url: str, client_id: str, secret: str, scope: str | None, timeou
         raise AuthError(f"the OAuth token endpoint {url} answered without an access_token")
     remember_secret(token)
     return token, lifetime
-
-
-def claims(token: str) -> dict:
-    """The (unverified) claims of a JWT, {} when it is not one: for showing sub, aud and exp."""
-    try:
-        payload = token.split(".")[1]
-        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}

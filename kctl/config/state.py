@@ -90,7 +90,18 @@ def secured_client_properties(instance: int) -> dict[str, str]:
 def target_properties(context: dict | None, instance: int | None) -> dict | None:
     """The client properties of a target: its context's, or without any, those of the secured local
     instance it resolved to (every caller that builds a conf from a target asks here)."""
-    properties = (context or {}).get("properties")
+    properties = context_properties(context)
     if not properties and instance is not None:
         properties = secured_client_properties(instance) or None
+    return properties
+
+
+def context_properties(context: dict | None) -> dict | None:
+    """A context's own client properties: its `properties`, and those its `token_command` or
+    `aws_msk_iam` key stands for (kctl.config.token_sources)."""
+    properties = (context or {}).get("properties")
+    if context and (context.get("token_command") is not None or context.get("aws_msk_iam") is not None):
+        from kctl.config.token_sources import context_properties as login_properties  # not on topics list's path
+
+        properties = {**(properties or {}), **login_properties(context)}
     return properties

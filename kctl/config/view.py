@@ -8,7 +8,7 @@ import os
 from kctl.config.client_conf import merge_layers, resolve_secret
 from kctl.config.contexts import config_path, list_contexts
 from kctl.config.registry import Target, load_registry
-from kctl.config.state import target_properties
+from kctl.config.state import context_properties, target_properties
 from kctl.errors import ConfigError
 from kctl.models import ConfigView, ContextInfo
 from kctl.redact import REDACTED, is_reference, redact
@@ -25,7 +25,7 @@ def effective_view(
     """The merged configuration as a client would get it, without resolving (or showing) any secret."""
     properties = target_properties(context, target.instance)
     conf, sources = merge_layers(target.bootstrap, properties, command_config, overrides)
-    if properties and not (context or {}).get("properties"):  # a secured local instance's own login
+    if properties and not context_properties(context):  # a secured local instance's own login
         sources.update({key: f"instance {target.instance}" for key, source in sources.items() if source == "context"})
     problems = []
     for key, value in conf.items():

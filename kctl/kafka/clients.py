@@ -12,6 +12,7 @@ import time
 from contextlib import contextmanager
 
 from kctl import log
+from kctl.config.token_sources import librdkafka_conf
 from kctl.deadline import Deadline
 from kctl.errors import (
     SIGNALS_RAISED,
@@ -35,8 +36,10 @@ UNAVAILABLE_HINT = hint_for(BrokerUnavailable)  # kctl.cli.app replaces it for a
 
 
 def client_conf(conf: dict) -> dict:
-    """conf with kctl's logger and a short first reconnect backoff added (what every client gets)."""
-    conf = dict(conf)
+    """conf with kctl's logger and a short first reconnect backoff added (what every client gets),
+    kctl's own properties (kctl.*) removed, and the oauth_cb of a kctl token source (its first
+    token fetched now: kctl.config.token_sources)."""
+    conf = librdkafka_conf(conf)
     conf.setdefault("logger", log.librdkafka_logger())
     # librdkafka's first request waits out a reconnect backoff tick (~50 ms with the default
     # 100 ms backoff): a large part of a short command's time. The backoff still grows

@@ -19,6 +19,7 @@ import logging
 import warnings
 
 from kctl import log
+from kctl.config.token_sources import PREFIX, fetch_timeout, token_source
 from kctl.deadline import Deadline, run_bounded
 from kctl.errors import ConfigError, KctlError, error_class_for, hint_for
 
@@ -42,7 +43,7 @@ _SECURITY_PREFIXES = ("security.", "sasl.", "ssl.")
 # Security settings that do not change what kafka-python does (librdkafka-only tuning).
 _SECURITY_HARMLESS = ("sasl.kerberos.min.time.before.relogin", "ssl.engine.id", "ssl_engine_callback_data")
 _UNSUPPORTED_MECHANISMS = ("GSSAPI",)
-# OAUTHBEARER with OIDC client credentials: kctl.kafka.oauth's token provider reads these.
+# OAUTHBEARER with OIDC client credentials: kctl.config.token_sources reads these.
 _OIDC_KEYS = ("sasl.oauthbearer.method", "sasl.oauthbearer.token.endpoint.url", "sasl.oauthbearer.client.id",
               "sasl.oauthbearer.client.secret", "sasl.oauthbearer.scope")
 
@@ -96,7 +97,7 @@ def kafka_python_kwargs(conf: dict, timeout: float) -> dict:
         if key in _TRANSLATED:
             name, convert = _TRANSLATED[key]
             kwargs[name] = convert(value)
-        elif key in _OIDC_KEYS:
+        elif key in _OIDC_KEYS or key.startswith(PREFIX):  # read by the token source below
             continue
         elif key.startswith(_SECURITY_PREFIXES) and key not in _SECURITY_HARMLESS:
             raise _untranslatable(key)
@@ -105,12 +106,13 @@ def kafka_python_kwargs(conf: dict, timeout: float) -> dict:
     if kwargs.get("sasl_mechanism") in _UNSUPPORTED_MECHANISMS:
         raise _untranslatable(f"sasl.mechanism={kwargs['sasl_mechanism']}")
     if kwargs.get("sasl_mechanism") == "OAUTHBEARER":
-        if str(conf.get("sasl.oauthbearer.method", "default")).lower() != "oidc":
+        source = token_source(conf)
+        if source is None:
             # librdkafka's default method takes an unsecured JWT (sasl.oauthbearer.config): testing only.
             raise _untranslatable("sasl.mechanism=OAUTHBEARER with sasl.oauthbearer.method=default (an unsecured token)")
-        from kctl.kafka.oauth import OidcTokenProvider  # heavy: kafka (via kctl.kafka.oauth)
+        from kctl.kafka.oauth import TokenProvider  # heavy: kafka (via kctl.kafka.oauth)
 
-        kwargs["sasl_oauth_token_provider"] = OidcTokenProvider(conf, timeout)
+        kwargs["sasl_oauth_token_provider"] = TokenProvider(source, fetch_timeout(conf, timeout))
     if ignored:
         log.event("kafka_python_conf_ignored", logging.DEBUG, keys=",".join(sorted(ignored)))
     return kwargs

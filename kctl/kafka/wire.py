@@ -20,7 +20,7 @@ CONNECT_TIMEOUT_S = 2.0
 def usable(conf: dict) -> bool:
     """True when the connection to the brokers is plain TCP (no TLS, no SASL)."""
     protocol = str(conf.get("security.protocol", "plaintext")).lower()
-    return protocol == "plaintext" and not any(key.startswith(("sasl.", "ssl.")) for key in conf)
+    return protocol == "plaintext" and not any(key.startswith(("sasl.", "ssl.", "kctl.oauthbearer.")) for key in conf)
 
 
 def string(text: str) -> bytes:

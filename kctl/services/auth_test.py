@@ -5,8 +5,8 @@ report each step (what was found, how long it took), stopping at the first that 
     tcp       a bootstrap address accepts a connection
     tls       (SSL, SASL_SSL) the handshake, the broker's certificate (subject, issuer, expiry),
               the client certificate when one is configured
-    token     (OAUTHBEARER, sasl.oauthbearer.method=oidc) a token from the token endpoint: its
-              sub, aud and expiry, never the token itself
+    token     (OAUTHBEARER) a token from the login's source (the OIDC token endpoint, a token
+              command, AWS MSK IAM signing): its sub, aud and expiry, never the token itself
     login     the broker accepts the login (SASL mechanism, or the client certificate under mTLS)
     metadata  the broker answers: broker count, cluster id, the principal's cluster operations
 
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from kctl.config.client_conf import bootstrap_hosts
+from kctl.config.token_sources import OidcSource, TokenSource, jwt_claims, refresh, token_source
 from kctl.deadline import Deadline, run_bounded
 from kctl.errors import AuthError, BrokerUnavailable, ConfigError, KctlError
 from kctl.kafka.login_probe import login
@@ -124,8 +125,9 @@ def run(conf: dict, context: str | None, timeout: float) -> AuthTest:
             state.step("tls", lambda: _tls(conf, sock, host, state))
     finally:
         sock.close()
-    if state.mechanism == "OAUTHBEARER" and str(conf.get("sasl.oauthbearer.method", "")).lower() == "oidc":
-        state.step("token", lambda: _token(conf, state))
+    source = token_source(conf) if state.mechanism == "OAUTHBEARER" else None
+    if source is not None:
+        state.step("token", lambda: _token(source, state))
     elif state.mechanism in PASSWORD_MECHANISMS:
         state.principal, state.principal_source = conf.get("sasl.username"), "the SASL user name"
     found: dict = {}
@@ -246,28 +248,22 @@ def _certificate_subject(path: str) -> str | None:
     return cert.subject.rfc4514_string()
 
 
-def _token(conf: dict, state: _Run) -> str:
-    from kctl.config.oidc_token import claims, fetch_token  # heavy: urllib.request (via kctl.config.oidc_token)
-
-    url = str(conf.get("sasl.oauthbearer.token.endpoint.url") or "")
-    client = str(conf.get("sasl.oauthbearer.client.id") or "")
-    if not url or not client:
-        raise ConfigError("OAUTHBEARER (oidc) needs sasl.oauthbearer.token.endpoint.url and sasl.oauthbearer.client.id")
-    token, lifetime = fetch_token(url, client, str(conf.get("sasl.oauthbearer.client.secret") or ""),
-                                  conf.get("sasl.oauthbearer.scope"), max(0.1, state.deadline.remaining(0.1)))
-    found = claims(token)
-    exp = found.get("exp")
-    if isinstance(exp, (int, float)):
-        state.token_expires = datetime.fromtimestamp(exp, timezone.utc).isoformat(timespec="seconds")
-        if exp <= time.time():
-            raise AuthError(f"the token from {url} expired at {state.token_expires}",
-                            hint="the issuer hands out expired tokens: check its clock and token lifetime")
+def _token(source: TokenSource, state: _Run) -> str:
+    """A fresh token from the login's source (kctl.config.token_sources): its sub, aud and
+    expiry, never the token itself. An expired one is refused there (exit 9)."""
+    token = refresh(source, max(0.1, state.deadline.remaining(0.1)))
+    state.token_expires = datetime.fromtimestamp(token.expires_at, timezone.utc).isoformat(timespec="seconds")
+    found = jwt_claims(token.value)
     if isinstance(found.get("sub"), str):
         state.principal, state.principal_source = found["sub"], "the token's sub claim (the broker's default)"
     audience = found.get("aud")
     audience = ",".join(audience) if isinstance(audience, list) else audience
-    return (f"token from {url} for client {client}: sub {found.get('sub', '?')}, aud {audience or '-'}, "
-            f"expires {state.token_expires or f'in {lifetime:g}s'}")
+    what = f"token from {source.describe()}"
+    if isinstance(source, OidcSource):
+        what += f" for client {source.client_id}"
+    if not found:
+        return f"{what} (not a JWT), expires {state.token_expires}"
+    return f"{what}: sub {found.get('sub', '?')}, aud {audience or '-'}, expires {state.token_expires}"
 
 
 def _login(conf: dict, state: _Run, found: dict) -> str:

@@ -1,7 +1,9 @@
 """Issue 24: `kctl local up --security oauth` (SASL/OAUTHBEARER over TLS, tokens of the instance's own
 OIDC issuer, validated by the broker against its JWKS with the expected audience and issuer) on
 private instance 0 of tests/integration/login_helpers.py, and the logins over it: produce, consume,
-topics list (librdkafka), txn list, log dirs, users list (kafka-python), test-auth, refusals.
+topics list (librdkafka), txn list, log dirs, users list, features, broker defaults (kafka-python),
+test-auth, refusals; and the same logins with a token command (kctl.config.token_sources) that
+fetches its token from the instance's issuer, as a user's own script would.
 
 The issuer (mock-oauth2-server) decides a token by its scope: kafka (the broker's audience),
 expired, wrong-audience (kctl.services.local.oidc). It does not check client secrets, so a wrong
@@ -13,6 +15,7 @@ import base64
 import json
 import os
 import stat
+import sys
 import time
 
 import pytest
@@ -34,7 +37,7 @@ def oauth(request, tmp_path_factory):
     state = root / "state" / "instances" / str(instance)
     try:
         yield {"kctl": kctl, "up": up.json, "state": state, "ctx": ("--context", up.json["context"]),
-               "instance": instance, "version": version}
+               "instance": instance, "version": version, "root": root}
     finally:
         kctl("local", "down", "-i", instance, "--grace", "10")
         secrets = [(state / name).read_text().strip() for name in ("oauth-client.secret", "admin.password")]
@@ -73,9 +76,15 @@ def test_produce_consume_and_list_over_oauth(oauth):
 
 def test_kafka_python_paths_log_in_with_the_same_token_endpoint(oauth):
     kctl, ctx = oauth["kctl"], oauth["ctx"]
-    for command in (("txn", "list"), ("cluster", "log-dirs"), ("users", "list"), ("quotas", "list")):
+    for command in KAFKA_PYTHON_COMMANDS:
         result = kctl(*ctx, "--timeout", 10, *command, "-o", "json")
         assert result.code == 0, (command, result)
+
+
+# Commands whose requests go over kafka-python (confluent-kafka has no call for them).
+KAFKA_PYTHON_COMMANDS = (("txn", "list"), ("cluster", "log-dirs"), ("users", "list"), ("quotas", "list"),
+                         ("cluster", "features"),
+                         ("configs", "alter", "broker", "--default", "-c", "log.cleaner.threads=1", "--validate-only"))
 
 
 def test_config_view_redacts_the_client_secret(oauth):
@@ -147,3 +156,78 @@ def test_the_broker_checks_the_token_signature(oauth):
     assert "__consumer_offsets" in topics(token)
     with pytest.raises(KafkaException):
         topics(forged)
+
+
+# A user's token command: client credentials against the instance's issuer, the token as JSON on
+# stdout, its own diagnostics (with the secret) on stderr, which kctl never shows.
+FETCH_TOKEN = """
+import base64, json, sys, urllib.parse, urllib.request
+url, client, secret_file, scope = sys.argv[1:5]
+secret = open(secret_file).read().strip()
+sys.stderr.write("fetch-token: using secret " + secret + "\\n")
+body = urllib.parse.urlencode({"grant_type": "client_credentials", "scope": scope}).encode()
+basic = base64.b64encode((client + ":" + secret).encode()).decode()
+request = urllib.request.Request(url, data=body, headers={"Authorization": "Basic " + basic})
+answer = json.load(urllib.request.urlopen(request, timeout=5))
+print(json.dumps({"token": answer["access_token"], "expires_in": answer["expires_in"]}))
+"""
+
+
+@pytest.fixture(scope="module")
+def token_command(oauth):
+    """A context `tc` whose login is the token command above (set-context --token-command)."""
+    script = oauth["root"] / "fetch_token.py"
+    script.write_text(FETCH_TOKEN)
+    state = oauth["state"]
+
+    def command(scope: str = "kafka") -> str:
+        return " ".join([sys.executable, str(script), oauth["up"]["oidc"]["token_url"], "kctl-admin",
+                         str(state / "oauth-client.secret"), scope])
+
+    made = oauth["kctl"]("config", "set-context", "tc", "-b", oauth["up"]["bootstrap"], "--token-command", command(),
+                         "--ca-file", state / "tls" / "ca.pem")
+    assert made.code == 0, made
+    return command
+
+
+def test_a_token_command_logs_in_on_librdkafka_and_kafka_python(oauth, token_command):
+    kctl = oauth["kctl"]
+    view = kctl("--context", "tc", "config", "view", "-o", "json")
+    assert view.code == 0 and view.json["properties"]["kctl.oauthbearer.method"] == "command", view
+    topic = "token-command-records"
+    assert kctl("--context", "tc", "topics", "create", topic).code == 0
+    produced = kctl("--context", "tc", "produce", topic, input="a\nb\n")
+    assert produced.code == 0, produced
+    consumed = kctl("--context", "tc", "consume", topic, "--from", "beginning", "--max-messages", 2, "--timeout", 20)
+    assert consumed.code == 0 and sorted(consumed.stdout.split()) == ["a", "b"], consumed
+    for command in KAFKA_PYTHON_COMMANDS:
+        result = kctl("--context", "tc", "--timeout", 10, *command, "-o", "json")
+        assert result.code == 0, (command, result)
+    auth = kctl("config", "test-auth", "tc", "-o", "json")
+    assert auth.code == 0 and auth.json["principal"] == "kctl-admin" and auth.json["token_expires"], auth
+    token_step = next(s for s in auth.json["steps"] if s["step"] == "token")
+    assert token_step["detail"].startswith(f"token from the token command {os.path.basename(sys.executable)}: sub kctl-admin")
+    # the global option, without a context: as -X properties
+    one_run = kctl("-b", oauth["up"]["bootstrap"], "-X", "security.protocol=SASL_SSL",
+                   "-X", f"ssl.ca.location={oauth['state'] / 'tls' / 'ca.pem'}", "--token-command", token_command(),
+                   "--timeout", 10, "cluster", "log-dirs", "-o", "json")
+    assert one_run.code == 0 and one_run.json, one_run
+
+
+@pytest.mark.parametrize("command, code, says", [
+    ("{python} -c 'import time; time.sleep(60)'", 3, "did not finish within"),
+    ("{python} -c 'print(\"not a token\")'", 3, "printed neither JSON nor a JWT"),
+    ("{python} -c 'import sys; sys.exit(7)'", 3, "exited with status 7"),
+    ("wrong-audience", 9, "authentication failed"),  # a token the broker refuses
+    ("expired", 9, "expired at"),
+], ids=["hangs", "garbage", "fails", "refused", "expired"])
+@pytest.mark.parametrize("kctl_command", [("topics", "list"), ("txn", "list")], ids=["librdkafka", "kafka-python"])
+def test_a_token_command_that_fails_is_one_line_within_the_timeout(oauth, token_command, command, code, says,
+                                                                    kctl_command):
+    line = token_command(command) if command in ("wrong-audience", "expired") else command.format(python=sys.executable)
+    result = oauth["kctl"]("--context", "tc", "-X", f"kctl.oauthbearer.token.command={line}", "--timeout", TIMEOUT,
+                           *kctl_command)
+    assert result.code == code and one_error_line(result) and says in result.stderr, result
+    assert result.seconds < TIMEOUT + 5, result
+    secret = (oauth["state"] / "oauth-client.secret").read_text().strip()
+    assert secret not in result.stderr and "fetch-token:" not in result.stderr, result

@@ -93,13 +93,16 @@ def test_an_issuer_that_is_down_is_exit_6(closed_port):
 
 def test_kafka_python_takes_oidc_client_credentials_and_refuses_unsecured_tokens():
     from kctl.kafka.kafka_python import kafka_python_kwargs
-    from kctl.kafka.oauth import OidcTokenProvider
+    from kctl.config.token_sources import OidcSource
+    from kctl.kafka.oauth import TokenProvider
 
     conf = {"bootstrap.servers": "h:1", "security.protocol": "SASL_SSL", "sasl.mechanism": "OAUTHBEARER",
             "sasl.oauthbearer.method": "oidc", "sasl.oauthbearer.token.endpoint.url": "http://i/token",
             "sasl.oauthbearer.client.id": "c", "sasl.oauthbearer.client.secret": "s", "sasl.oauthbearer.scope": "k"}
     kwargs = kafka_python_kwargs(conf, 5)
-    assert isinstance(kwargs["sasl_oauth_token_provider"], OidcTokenProvider) and kwargs["sasl_mechanism"] == "OAUTHBEARER"
+    provider = kwargs["sasl_oauth_token_provider"]
+    assert isinstance(provider, TokenProvider) and isinstance(provider.source, OidcSource)
+    assert kwargs["sasl_mechanism"] == "OAUTHBEARER"
     with pytest.raises(ConfigError, match="unsecured"):
         kafka_python_kwargs({**conf, "sasl.oauthbearer.method": "default"}, 5)
 
