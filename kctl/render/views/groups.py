@@ -85,7 +85,8 @@ GroupDetail = View((
         Section("offsets", (
             Column("TOPIC", "topic", shorten=5),
             Column("PARTITION", "partition"),
-            Column("COMMITTED", "committed_offset"),
+            Column("COMMITTED", "committed_offset", when=lambda g: g.type != "Share"),
+            Column("START", "start_offset", when=lambda g: g.type == "Share"),
             Column("LOG-END", "log_end_offset"),
             Column("LAG", "lag"),
             Column("TIME-LAG", lambda o: _time_lag(o.time_lag_ms)),
@@ -177,7 +178,8 @@ LagReport = View((
         Section("partitions", (
             Column("TOPIC", "topic", shorten=3),
             Column("PARTITION", "partition"),
-            Column("COMMITTED", "committed_offset"),
+            Column("COMMITTED", "committed_offset", when=lambda g: g.type != "Share"),
+            Column("START", "start_offset", when=lambda g: g.type == "Share"),
             Column("LOG-END", "log_end_offset"),
             Column("LAG", "lag"),
             Column("TIME-LAG", lambda p: _time_lag(p.time_lag_ms)),
