@@ -98,10 +98,47 @@ def test_three_members_share_every_record_once(broker):
     assert len(printed) == total, [len(lines) for lines in outputs]  # nothing printed twice...
     expected = {f"{i % 6} {i // 6}" for i in range(total)}
     assert set(printed) == expected  # ...and nothing missing
-    # Everything was accepted: a new member of the group gets nothing more.
+    # Everything was accepted: the broker counts no lag on any partition, and a new member of the
+    # group gets nothing more.
+    described = run_kctl("-b", broker, "-o", "json", "groups", "describe", group)
+    assert described.code == 0, described
+    (detail,) = described.json
+    assert detail["type"] == "Share" and detail["members"] == [], detail
+    offsets = {o["partition"]: o for o in detail["offsets"] if o["topic"] == topic}
+    assert sorted(offsets) == list(range(6)) and all(o["lag"] == 0 for o in offsets.values()), offsets
     late = run_kctl("-b", broker, "--timeout", 20, "consume", topic, "--share-group", group, "--idle-timeout", 8)
     assert late.code == 0 and late.stdout == "", late
-    print("records per member:", [len(lines) for lines in outputs])
+    print("records per member:", [len(lines) for lines in outputs],
+          "start offsets:", {p: o["start_offset"] for p, o in sorted(offsets.items())})
+
+
+def test_groups_list_and_describe_show_a_share_group_and_its_member(broker):
+    topic = _topic(broker, 2)
+    group = _share_group(broker)
+    produce(broker, topic, [{"value": f"m{i}".encode(), "partition": i % 2} for i in range(10)])
+    member = _member(broker, topic, group, "-f", "%o\\n")
+    try:
+        assert len([member.stdout.readline() for _ in range(10)]) == 10
+        listed = run_kctl("-b", broker, "-o", "json", "groups", "list", "--type", "share")
+        assert listed.code == 0, listed
+        row = [g for g in listed.json if g["group_id"] == group]
+        assert row and row[0]["type"] == "Share" and row[0]["members"] == 1, listed.json
+        table = run_kctl("-b", broker, "groups", "list")
+        assert any(line.split()[:1] == [group] and "Share" in line for line in table.stdout.splitlines()), table
+        described = run_kctl("-b", broker, "-o", "json", "groups", "describe", group)
+        assert described.code == 0, described
+        (detail,) = described.json
+        assert detail["state"] == "Stable" and len(detail["members"]) == 1, detail
+        assert detail["members"][0]["assignment"] == {topic: [0, 1]}, detail
+        # (The lag of what it printed drops to 0 once its next poll carried the acknowledgements.)
+        assert sorted(o["partition"] for o in detail["offsets"] if o["topic"] == topic) == [0, 1], detail
+        text = run_kctl("-b", broker, "groups", "describe", group)
+        assert "type Share" in text.stdout and "START" in text.stdout, text
+    finally:
+        member.send_signal(signal.SIGTERM)
+        member.communicate(timeout=10)
+    missing = run_kctl("-b", broker, "groups", "describe", "no-such-share-group")
+    assert missing.code == 4 and "does not exist" in missing.stderr, missing
 
 
 def test_a_killed_members_records_are_delivered_again(broker):
