@@ -230,3 +230,10 @@ def test_refused_on_a_cluster_without_share_groups(kafka):
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2 and len(lines) == 1, result
     assert lines[0].startswith("kctl: error: ") and "share.version" in lines[0] and "Kafka 4." in lines[0], lines
+
+
+def test_a_topic_that_does_not_exist_is_exit_4_at_once(broker):
+    started = time.monotonic()
+    result = run_kctl("-b", broker, "--timeout", 5, "consume", f"absent-{uuid.uuid4().hex[:8]}", "--share-group", "g")
+    assert result.code == 4 and "not found" in result.stderr, result
+    assert time.monotonic() - started < 5

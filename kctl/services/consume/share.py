@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from kctl import log
 from kctl.deadline import Deadline, run_bounded
-from kctl.errors import BrokerUnavailable, KctlError, OutputError, UsageError
+from kctl.errors import BrokerUnavailable, KctlError, NotFoundError, OutputError, UsageError
 from kctl.kafka.share_consumer import ACK_TYPES
 from kctl.models import ConsumeSummary
 from kctl.models.records import ShareRecord
@@ -105,27 +105,23 @@ def refusal(broker_version: str, feature) -> UsageError | None:
                                                   f"kctl cluster features upgrade {FEATURE} --level 1")
 
 
-def check_broker(conf: dict, timeout) -> None:
-    """UsageError (exit 2) before any member joins when the cluster has no share groups: librdkafka's
-    ShareConsumer would otherwise retry its heartbeat without a word."""
-    from kctl.kafka.cluster_admin import broker_version, describe_features
-    from kctl.kafka.kafka_python import KafkaPythonAdmin
-    from kctl.models import FeatureLevel
+def check_cluster(conf: dict, topics: tuple[str, ...], timeout: float) -> None:
+    """Before any member joins: UsageError (exit 2) when the cluster has no share groups (librdkafka's
+    ShareConsumer would retry its heartbeat without a word), NotFoundError (exit 4) for a topic that
+    does not exist (it would wait for it as silently). An unreachable cluster is the usual exit 6."""
+    from kctl.client.admin import AdminClient
 
-    deadline = Deadline.of(timeout, 10.0)
-    client = KafkaPythonAdmin(conf, max(0.1, deadline.remaining()))
-    try:
-        features = {row[0]: FeatureLevel(*row) for row in describe_features(client, deadline)}
-        feature = features.get(FEATURE)
-        if feature is not None and (feature.finalized or 0) >= 1:
-            return
-        brokers = client.call("describe cluster", deadline, "describe_cluster").get("brokers") or []
-        version = broker_version(client, deadline, brokers[0]["broker_id"]) if brokers else "unknown"
-    finally:
-        client.close()
-    error = refusal(version, feature)
-    if error is not None:
-        raise error
+    deadline = Deadline.after(timeout)
+    with AdminClient(conf, timeout=timeout) as admin:
+        admin.ensure_reachable(deadline)
+        feature = {f.name: f for f in admin.features(deadline)}.get(FEATURE)
+        if feature is None or (feature.finalized or 0) < 1:
+            brokers = admin.describe_cluster(deadline).brokers
+            version = admin.broker_version(brokers[0].id, deadline) if brokers else "unknown"
+            raise refusal(version, feature)
+        for topic in topics:
+            if admin.topic(topic, deadline) is None:
+                raise NotFoundError(f"topic {topic} not found", hint="see `kctl topics list`")
 
 
 def consume_share(conf: dict, opts: ShareOptions, output: Output, stream, timeout: float,
@@ -150,8 +146,9 @@ class ShareSession:
         started = time.perf_counter()
         reason = ""
         with self.interrupts:
-            run_bounded(lambda: check_broker(self.conf, self.timeout), Deadline.of(self.timeout), "features",
-                        watch=self._pending)
+            # check_cluster bounds itself by --timeout (its errors name the cluster): this bound is a backstop.
+            run_bounded(lambda: check_cluster(self.conf, self.opts.topics, self.timeout),
+                        Deadline.after(self.timeout + 1.0), "cluster check", watch=self._pending)
             self.client = KafkaShareConsumer(self.conf)
             writer = ChunkWriter(self.stream, stop=lambda: self.interrupts.pending)
             try:
