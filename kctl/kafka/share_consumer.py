@@ -9,16 +9,11 @@ import logging
 from kctl import log
 from kctl.kafka.clients import ClientErrors, library_conf, lost_interrupt, new_client, to_kctl_error
 from kctl.kafka.consumer import _refused, to_event, to_record
+from kctl.kafka.lib import confluent
 from kctl.models.records import ShareRecord
 from kctl.parsing import check_group_id
 
 ACK_TYPES = ("accept", "release", "reject")
-
-
-def confluent():
-    import confluent_kafka
-
-    return confluent_kafka
 
 
 class KafkaShareConsumer:
