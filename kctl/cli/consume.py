@@ -9,11 +9,11 @@ from typing import List, Optional
 import typer
 
 from kctl.cli.context import app_context, no_empty_names
-from kctl.errors import UsageError
 from kctl.cli.options import (
     ASSIGNOR_HELP, GROUP_PROTOCOL_HELP, WHERE_HELP, Assignor, Duration, GroupProtocol, Position, some_topics,
     topics_option, where_reported,
 )
+from kctl.errors import UsageError
 
 _SERDE_NAMES = ("string", "json", "bytes", "int32", "int64", "double", "hex", "base64")  # = kctl.serde.NAMES
 
