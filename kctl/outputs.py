@@ -102,6 +102,9 @@ def json_lines(key_deserializer: str | None = None, value_deserializer: str | No
             obj = serde.envelope(*args)
         if extra is not None:
             obj.update(extra(msg))
+        delivery_count = getattr(msg, "delivery_count", None)  # a share group's record (ShareRecord)
+        if delivery_count is not None:
+            obj["delivery_count"] = delivery_count
         return json.dumps(obj, ensure_ascii=False, indent=indent).encode("utf-8") + b"\n"
 
     return Output(render, name="json")

@@ -68,6 +68,7 @@ PRIVATE = {
         "kafka_ui": {"ui_port": 32180}, "temporal": {"frontend_port": 32133, "ui_port": 32143},
         "schema_registry": {"port": 32181, "management_port": 32191}}),
     "test_group_protocol": Private((0,), {"kafka": {"broker_port": 34092, "controller_port": 34093}}),
+    "test_share_groups": Private((0,), {"kafka": {"broker_port": 26092, "controller_port": 36093}}),  # Kafka 4.3.1
     # bench/faults runs the same scenarios on instances 7 and 6 of the packaged registry, standalone
     "test_faults": Private((0, 1), {"kafka": {"broker_port": 24092, "controller_port": 44093}}, brokers=3),
 }

@@ -22,6 +22,7 @@ from kctl.cli.options import (
     topics_option,
     where_reported,
 )
+from kctl.errors import UsageError
 from kctl.models.choices import SCHEMA_FORMATS, SERDE_NAMES
 from kctl.outputs import make_output
 from kctl.parsing import parse_partitions
@@ -46,6 +47,12 @@ class CommitMode(str, Enum):
     none = "none"
 
 
+class Ack(str, Enum):
+    accept = "accept"
+    release = "release"
+    reject = "reject"
+
+
 class Isolation(str, Enum):
     read_committed = "read_committed"
     read_uncommitted = "read_uncommitted"
@@ -58,6 +65,14 @@ def consume(
     pattern: Optional[str] = typer.Option(None, "--pattern", metavar="REGEX", help="Read every topic whose whole name matches this regular expression (a plain name matches itself)."),
     group: Optional[str] = typer.Option(None, "--group", "-g", help="Join this consumer group (subscribe, commit).",
                                         callback=no_empty_names),
+    share_group: Optional[str] = typer.Option(
+        None, "--share-group", help="Read as a member of this share group (KIP-932, Kafka 4.2+): records are "
+        "handed out one by one among its members and acknowledged; -n and --idle-timeout apply, --from, --until, "
+        "--partition and --group do not.", callback=no_empty_names),
+    ack: Optional[Ack] = typer.Option(None, "--ack", help="With --share-group: how printed records are "
+                                      "acknowledged (default accept; release: delivered again; reject: never again)."),
+    ack_on_skip: Optional[Ack] = typer.Option(None, "--ack-on-skip", help="With --share-group: how records that "
+                                              "fail --match/--where are acknowledged (default release)."),
     assignment: Optional[Assignment] = typer.Option(None, "--assignment", help="Partition assignment strategy (with --group)."),
     group_protocol: Optional[GroupProtocol] = typer.Option(None, "--group-protocol", help=GROUP_PROTOCOL_HELP + " With --group."),
     assignor: Optional[Assignor] = typer.Option(None, "--assignor", help=ASSIGNOR_HELP),
@@ -77,7 +92,7 @@ def consume(
     pretty: bool = typer.Option(False, "--pretty", help="Indent JSON values (and -o json records)."),
     match: Optional[List[str]] = typer.Option(None, "--match", help="Only records where key=RE, value=RE or header.NAME=RE (repeatable, all must match)."),
     where: Optional[str] = typer.Option(None, "--where", metavar="EXPR", help=WHERE_HELP),
-    isolation: Isolation = typer.Option(Isolation.read_committed, "--isolation", help="Skip records of open/aborted transactions or not."),
+    isolation: Optional[Isolation] = typer.Option(None, "--isolation", help="Skip records of open/aborted transactions or not (default read_committed)."),
     value_format: Optional[SchemaFormat] = typer.Option(None, "--value-format", help="Decode Schema Registry values to JSON: avro|json-schema|protobuf|auto (auto: Confluent-framed records decoded, others shown as they are)."),
     key_format: Optional[SchemaFormat] = typer.Option(None, "--key-format", help="Decode Schema Registry keys to JSON (as --value-format)."),
     schema_registry: Optional[str] = typer.Option(None, "--schema-registry", help="Schema Registry URL (default: $KCTL_SCHEMA_REGISTRY, the context's, or the local instance's)."),
@@ -89,10 +104,26 @@ def consume(
     only the offsets of records already written to stdout (at-least-once).
 
     Example: kctl consume orders --group audit --from -10 --until end -f '%p:%o %k %v'
+    Example: kctl consume orders --share-group workers -n 100 -o json
     """
     from kctl.services import consume as service  # not on consume --help's path
 
     obj = app_context(ctx)
+    if share_group is None:
+        for value, option in ((ack, "--ack"), (ack_on_skip, "--ack-on-skip")):
+            if value is not None:
+                raise UsageError(f"{option} needs --share-group")
+    else:
+        from kctl.services.consume import share  # not on consume's path (share groups only)
+
+        given = (("--from", from_), ("--until", until), ("--partition", partition), ("--group", group),
+                 ("--pattern", pattern), ("--commit", commit), ("--assignment", assignment),
+                 ("--group-protocol", group_protocol), ("--assignor", assignor), ("--isolation", isolation))
+        share.refuse_not_for_share([option for option, value in given if value])
+        share_options = share.ShareOptions(
+            group=share_group, topics=tuple(some_topics(topics, topic, required=False)),
+            ack=ack.value if ack else "accept", ack_on_skip=ack_on_skip.value if ack_on_skip else "release",
+            max_messages=max_messages, idle_timeout=idle_timeout, matches=service.parse_matches(match))
     options = service.ConsumeOptions(
         topics=tuple(some_topics(topics, topic, required=False)),
         pattern=pattern,
@@ -107,7 +138,7 @@ def consume(
         max_messages=max_messages,
         idle_timeout=idle_timeout,
         matches=service.parse_matches(match),
-        isolation=isolation.value,
+        isolation=isolation.value if isolation else "read_committed",
     )
     kd = key_deserializer.value if key_deserializer else None
     vd = value_deserializer.value if value_deserializer else None
@@ -129,6 +160,10 @@ def consume(
     # The summary line on stderr: on a terminal only (scripts read a clean stderr), never with -q.
     on_done = (lambda summary: obj.note(summary_line(summary))) if obj.progress_on_stderr else None
     with where_reported(options.where):
+        if share_group is not None:
+            share.consume_share(obj.client_conf(), replace(share_options, where=options.where), output,
+                                sys.stdout.buffer, obj.timeout, on_done)
+            return
         service.consume(obj.client_conf(), options, output, sys.stdout.buffer, obj.timeout, on_done)
 
 

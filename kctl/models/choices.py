@@ -2,7 +2,7 @@
 tuples, cheap to import at start-up. The names are the ones Kafka's own tools print."""
 
 GROUP_STATES = ("Stable", "Empty", "PreparingRebalance", "CompletingRebalance", "Dead", "Unknown")
-GROUP_TYPES = ("Classic", "Consumer")
+GROUP_TYPES = ("Classic", "Consumer", "Share")  # Share: KIP-932 share groups (Kafka 4.2+)
 # KIP-848: the consumer group protocols, and the broker-side assignors of the consumer protocol.
 GROUP_PROTOCOLS = ("classic", "consumer")
 REMOTE_ASSIGNORS = ("uniform", "range")

@@ -59,6 +59,10 @@ class GroupPartitionOffset:
     host: str | None = None
     time_lag_ms: int | None = None
     next_timestamp_ms: int | None = None
+    # Share groups (KIP-932) only, else null: the share-partition start offset (records before it
+    # are all acknowledged; committed_offset is null, a share group commits none) and lag is the
+    # broker's count of records from there to the end not yet acknowledged.
+    start_offset: int | None = None
 
 
 @dataclass(frozen=True)

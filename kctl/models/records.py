@@ -49,6 +49,15 @@ class ConsumerRecord:
 
 
 @dataclass(frozen=True)
+class ShareRecord(ConsumerRecord):
+    """A record acquired by a share-group member (KIP-932): how often it was delivered (1 the first
+    time, more after a release or an expired lock) and the library's message, to acknowledge it."""
+
+    delivery_count: int | None = None
+    message: object = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class TopicPartitionOffset:
     topic: str
     partition: int

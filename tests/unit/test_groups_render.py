@@ -101,7 +101,7 @@ def test_group_detail_json_shape():
                                 "target_assignment": None, "member_epoch": None}]
     assert data["offsets"][1] == {"topic": "orders", "partition": 1, "committed_offset": None, "log_end_offset": 12,
                                   "lag": None, "member_id": "consumer-1-abc", "client_id": "billing-app", "host": "/10.0.0.7",
-                                  "time_lag_ms": None, "next_timestamp_ms": None}
+                                  "time_lag_ms": None, "next_timestamp_ms": None, "start_offset": None}
     assert _json(EMPTY)["total_lag"] is None
 
 
@@ -122,6 +122,25 @@ def test_a_consumer_protocol_group_shows_epochs_and_targets():
     assert data["members"][0]["target_assignment"] == {"orders": [0]} and data["members"][0]["member_epoch"] == 6
     assert (data["group_epoch"], data["assignment_epoch"]) == (7, 7)
     assert "EPOCH" not in _text(DETAIL)  # a classic group's members table is as before
+
+
+SHARE = GroupDetail(
+    "workers", "Stable", "Share", False, None, None, "simple",
+    (GroupMember("m-1", "rdkafka", "/10.0.0.8", None, {"jobs": (0, 1)}, None, 3),),
+    (GroupPartitionOffset("jobs", 0, None, None, 0, start_offset=4000),
+     GroupPartitionOffset("jobs", 1, None, None, 12, start_offset=3988)),
+    group_epoch=3, assignment_epoch=3)
+
+
+def test_a_share_group_shows_start_offsets_instead_of_committed_ones():
+    text = _text(SHARE)
+    assert "type Share" in text and "total lag 12" in " ".join(text.split())
+    assert "START" in text and "COMMITTED" not in text
+    assert _line_with(text, "jobs", "3988").split()[:5] == ["jobs", "1", "3988", "-", "12"]
+    assert "COMMITTED" in _text(DETAIL) and "START" not in _text(DETAIL)
+    (data,) = _json([SHARE])
+    assert [(o["start_offset"], o["committed_offset"], o["lag"]) for o in data["offsets"]] == [(4000, None, 0),
+                                                                                              (3988, None, 12)]
 
 
 def test_group_detail_yaml_matches_json():

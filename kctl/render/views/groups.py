@@ -65,6 +65,12 @@ def _heading(g) -> str:
     return heading
 
 
+def _share(g) -> bool:
+    # Share groups (KIP-932) commit no offsets: their rows show the share-partition start offset.
+    # (The lag views reuse these columns for rows without a group type.)
+    return getattr(g, "type", None) == "Share"
+
+
 def _kip848(g) -> bool:
     # Consumer-protocol groups (KIP-848): each member's epoch and the assignment the broker is
     # moving it to (TARGET differs from ASSIGNED until the member reconciled).
@@ -85,7 +91,8 @@ GroupDetail = View((
         Section("offsets", (
             Column("TOPIC", "topic", shorten=5),
             Column("PARTITION", "partition"),
-            Column("COMMITTED", "committed_offset"),
+            Column("COMMITTED", "committed_offset", when=lambda g: not _share(g)),
+            Column("START", "start_offset", when=_share),
             Column("LOG-END", "log_end_offset"),
             Column("LAG", "lag"),
             Column("TIME-LAG", lambda o: _time_lag(o.time_lag_ms)),
@@ -177,7 +184,8 @@ LagReport = View((
         Section("partitions", (
             Column("TOPIC", "topic", shorten=3),
             Column("PARTITION", "partition"),
-            Column("COMMITTED", "committed_offset"),
+            Column("COMMITTED", "committed_offset", when=lambda g: not _share(g)),
+            Column("START", "start_offset", when=_share),
             Column("LOG-END", "log_end_offset"),
             Column("LAG", "lag"),
             Column("TIME-LAG", lambda p: _time_lag(p.time_lag_ms)),

@@ -11,6 +11,7 @@ whatever reads kctl's output. Ctrl-C and SIGTERM commit what was written and lea
     writer.py      exact writes to stdout (what reached the reader is what gets committed)
     loop.py        the poll/write loop (bulk hot path and per-record path)
     session.py     setup, interrupts and the bounded close around the loop
+    share.py       --share-group: a share-group member (KIP-932), its own loop and acknowledgements
 """
 
 from __future__ import annotations

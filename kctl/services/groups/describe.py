@@ -10,7 +10,7 @@ from kctl import log
 from kctl.client.admin import AdminClient
 from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable, KctlError, NotFoundError, failure_of
-from kctl.models import GroupDescribeResult, GroupDetail, GroupPartitionOffset, GroupSummary, ItemResult, OperationResult
+from kctl.models import GroupDescribeResult, GroupDetail, GroupMember, GroupPartitionOffset, GroupSummary, ItemResult, OperationResult
 from kctl.models.admin import GroupDescription
 from kctl.models.choices import GROUP_STATES as STATES
 from kctl.models.choices import GROUP_TYPES as TYPES
@@ -41,15 +41,42 @@ def list_groups(conf: dict, timeout: float, state: str | None = None, type_: str
             # ListGroups asks every broker; one that does not answer leaves its groups out.
             log.event("group_list_incomplete", logging.WARNING, errors=len(listing.errors),
                       first=str(listing.errors[0]))
-        out = [g for g in listing.groups
+        groups = listing.groups
+        if want_type in (None, "Share"):
+            groups = tuple(sorted(groups + _share_groups(admin, deadline), key=lambda g: g.group_id))
+        out = [g for g in groups
                if (want_state is None or g.state == want_state) and (want_type is None or g.type == want_type)
                and (regex is None or regex.fullmatch(g.group_id))]
         if lag and out:
-            snapshot = read_lag(admin, [g.group_id for g in out], deadline)
-            out = [_with_lag(g, snapshot.get(g.group_id), deadline.expired) for g in out]
+            snapshot = read_lag(admin, [g.group_id for g in out if g.type != "Share"], deadline)
+            out = [_share_lag(admin, g, deadline) if g.type == "Share" else
+                   _with_lag(g, snapshot.get(g.group_id), deadline.expired) for g in out]
     log.event("group_list", groups=len(out), listed=len(listing.groups), state=want_state, type=want_type,
               lag=lag, duration_ms=ms_since(start))
     return out
+
+
+def _share_groups(admin: AdminClient, deadline: Deadline) -> tuple:
+    """Share groups, when the cluster answers the listing of every type; a failure is a warning
+    (the other groups stand), and clusters before Kafka 4.1 have none."""
+    try:
+        return admin.share_groups(deadline)
+    except KctlError as error:
+        log.event("share_groups_not_listed", logging.WARNING, error=error.message)
+        return ()
+
+
+def _share_lag(admin: AdminClient, group: GroupSummary, deadline: Deadline) -> GroupSummary:
+    """A share group's members and lag: the records from each share-partition's start offset to
+    the end not yet acknowledged (DescribeShareGroupOffsets), summed."""
+    try:
+        found = admin.describe_share_group(group.group_id, deadline)
+    except NotFoundError:
+        return group  # deleted since it was listed
+    except KctlError as error:
+        return dataclasses.replace(group, lag_error=error.message)
+    lags = [p.lag for p in found.partitions if p.lag is not None]
+    return dataclasses.replace(group, members=len(found.members), total_lag=sum(lags) if lags else None)
 
 
 def _with_lag(group: GroupSummary, detail: "GroupDetail | None | ItemResult", late: bool) -> GroupSummary:
@@ -92,10 +119,39 @@ def describe_groups(conf: dict, timeout: float, group_ids: list[str], time_lag: 
     with AdminClient(conf, timeout=timeout) as admin:
         found = read_lag(admin, group_ids, deadline, time_lag=time_lag)
         groups = with_epochs(admin, [d for d in found.values() if isinstance(d, GroupDetail)], deadline)
-    missing = [d for d in found.values() if isinstance(d, ItemResult)]
+        missing = [d for d in found.values() if isinstance(d, ItemResult)]
+        shares = {}
+        for item in [m for m in missing if m.exit_code == NotFoundError.exit_code]:
+            share = _share_detail(admin, item.name, deadline)
+            if share is not None:
+                shares[item.name] = share
+        if shares:
+            groups = sorted([*groups, *shares.values()], key=lambda g: group_ids.index(g.group_id))
+            missing = [m for m in missing if m.name not in shares]
     log.event("group_describe", groups=len(group_ids), missing=len(missing),
               total_lag=sum(g.total_lag or 0 for g in groups), duration_ms=ms_since(start))
     return GroupDescribeResult(groups=tuple(groups), missing=tuple(missing))
+
+
+def _share_detail(admin: AdminClient, group: str, deadline: Deadline) -> "GroupDetail | None":
+    """A group that is no classic or consumer group, described as a share group (KIP-932): None
+    when it is none either (or the cluster has no share groups)."""
+    try:
+        found = admin.describe_share_group(group, deadline)
+    except NotFoundError:
+        return None
+    except KctlError as error:
+        log.event("share_group_not_described", logging.DEBUG, group=group, error=error.message)
+        return None
+    members = tuple(GroupMember(m.member_id, m.client_id, m.client_host, assignment=m.assignment,
+                                member_epoch=m.member_epoch) for m in found.members)
+    offsets = tuple(GroupPartitionOffset(p.topic, p.partition, None, None, p.lag,
+                                         start_offset=p.start_offset if p.start_offset >= 0 else None)
+                    for p in found.partitions)
+    return GroupDetail(group_id=found.group, state=found.state, type="Share", simple=False, coordinator=None,
+                       coordinator_host=None, assignment_strategy=found.assignor, members=members, offsets=offsets,
+                       measured_at_ms=int(time.time() * 1000), group_epoch=found.group_epoch,
+                       assignment_epoch=found.assignment_epoch)
 
 
 def with_epochs(admin: AdminClient, groups: list[GroupDetail], deadline: Deadline) -> list[GroupDetail]:
