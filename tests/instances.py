@@ -12,14 +12,29 @@ starts (UI, Temporal, Schema Registry, Connect, OIDC) ports of its own there.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from kctl.config.registry import PACKAGED_REGISTRY
+from kctl.services.local.processes import port_free
 
 SHARED = {0: 1, 1: 3}  # instance -> brokers, of the packaged registry
+
+# For a test's own short-lived server that is stopped and checked gone: ports below Linux's
+# ephemeral range (32768-60999), so that no outgoing connection of the brokers and clients on the
+# machine takes the port the moment the server lets it go (a port from bind(0) is ephemeral).
+SERVER_PORTS = range(23400, 23500)
+
+
+def free_server_port() -> int:
+    """A free one of SERVER_PORTS, at random: the last test's connections may still be in TIME_WAIT."""
+    for port in random.sample(SERVER_PORTS, len(SERVER_PORTS)):
+        if port_free("127.0.0.1", port):
+            return port
+    raise RuntimeError(f"no free port in {SERVER_PORTS}")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from kctl.deadline import Deadline
 from kctl.errors import BrokerUnavailable, ConfigError, NotFoundError
 from kctl.services.local import processes, supervisor
 from kctl.services.local.supervisor import Run, Server
+from tests.helpers import wait_until
+from tests.instances import free_server_port
 
 INSTANCE = 6
 
@@ -25,9 +27,7 @@ def state(tmp_path, monkeypatch):
 
 @pytest.fixture
 def port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_server_port()
 
 
 def _web(port: int, **changes) -> Server:
@@ -62,7 +62,10 @@ def test_start_describe_log_and_stop(state, port):
         assert supervisor.log_path(web, INSTANCE) == root / "web.log"
     finally:
         assert supervisor.stop(web, INSTANCE, grace=5) is True
-    assert processes.wait_gone(pid, Deadline.after(5)) and processes.port_free("127.0.0.1", port)
+    assert processes.wait_gone(pid, Deadline.after(5))
+    # The kernel lets go of a dead process's listener a moment after its exit; a bind can be refused
+    # for a minute longer (the server's own closed connections sit in TIME_WAIT on its port).
+    wait_until(lambda: not processes.port_accepts("127.0.0.1", port), 5, f"nothing listening on {port} after stop")
     assert supervisor.describe(web, registry, INSTANCE) == {"pid": None, "root": str(root)}
     assert supervisor.stop(web, INSTANCE, grace=5) is False
     assert "GET /index.html" in (root / "web.log").read_text()  # the readiness probe's request, in its log
@@ -70,6 +73,7 @@ def test_start_describe_log_and_stop(state, port):
 
 def test_a_taken_port_is_one_config_error_and_nothing_starts(state, port):
     with socket.socket() as blocker:
+        blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # over an earlier test's TIME_WAIT
         blocker.bind(("127.0.0.1", port))
         blocker.listen()
         with pytest.raises(ConfigError) as caught:
