@@ -33,6 +33,20 @@ BAD_DOCUMENTS = [
     (HEAD + "acls:\n- {principal: 'User:a', operation: read, resource_type: table, resource_name: t}\n", "acls[0].resource_type"),
     (HEAD + "broker_configs:\n  a: 1\n  a: 2\n", "the key 'a' is given twice"),
     ("[" * 5000 + "]" * 5000, "nested too deeply"),
+    (HEAD + "subjects:\n- {name: s, compatibility: STRICT}\n", "subjects[0].compatibility"),
+    (HEAD + "subjects:\n- {name: s, compatibility: backward}\n", "subjects[0].compatibility"),
+    (HEAD + "subjects:\n- {name: s, level: NONE}\n", "subjects[0]: object contains unknown field `level`"),
+    (HEAD + "subjects:\n- {name: '', compatibility: NONE}\n", "subjects[0].name"),
+    (HEAD + "subjects:\n- {name: \"s\\tx\"}\n", "subjects[0].name"),
+    (HEAD + "subjects:\n- {name: s, schemas: []}\n", "subjects[0].schemas: empty"),
+    (HEAD + "subjects:\n- {name: s, schemas: [{type: XML, schema: '<a/>'}]}\n", "subjects[0].schemas[0].type"),
+    (HEAD + "subjects:\n- {name: s, schemas: [{type: AVRO}]}\n", "subjects[0].schemas[0]: object missing required field `schema`"),
+    (HEAD + "subjects:\n- {name: s, schemas: [{schema: '{\"type\": '}]}\n", "subjects[0].schemas[0].schema: not JSON"),
+    (HEAD + "subjects:\n- {name: s, schemas: [{schema: '\"int\"', references: [{name: a, subject: b, version: 0}]}]}\n",
+     "subjects[0].schemas[0].references[0].version: expected `int` >= 1"),
+    (HEAD + "subjects:\n- {name: s, schemas: [{schema: '\"int\"', references: [{name: a}]}]}\n",
+     "subjects[0].schemas[0].references[0]: object missing required field `subject`"),
+    (HEAD + "subjects: {name: s}\n", "subjects: expected `array | null`, got `object`"),
 ]
 
 
@@ -113,3 +127,42 @@ def load_text(text: str) -> ClusterState:
     from kctl.decode import decode
 
     return decode(yaml.safe_load(text), ClusterState, "text")
+
+
+def test_subjects_plan_levels_before_versions_and_prune_soft_deletes():
+    avro = '{"type": "record", "name": "A", "fields": [{"name": "id", "type": "int"}]}'
+    desired = _state(subjects=[
+        {"name": "new", "compatibility": "FULL", "schemas": [{"schema": '"string"'}, {"schema": '{"type": "string"}'}]},
+        {"name": "same", "compatibility": "BACKWARD", "schemas": [{"schema": avro}]},
+        {"name": "newer", "schemas": [{"schema": '"int"'}, {"schema": avro}]},
+        {"name": "level-only", "compatibility": "NONE"}])
+    actual = _state(subjects=[
+        {"name": "same", "compatibility": "BACKWARD", "schemas": [{"schema": avro.replace(" ", "")}]},
+        {"name": "newer", "compatibility": "NONE", "schemas": [{"schema": '{"type": "int"}'}]},
+        {"name": "level-only", "compatibility": "FULL"},
+        {"name": "stray", "compatibility": "NONE"}])
+    steps = [(c.action, c.name) for c in plan_changes(desired, actual)]
+    assert steps == [("set-compatibility", "new"), ("set-compatibility", "level-only"), ("create", "new"),
+                     ("register", "newer")]  # "same": the layout of the JSON is not a difference
+    register = next(c for c in plan_changes(desired, actual) if c.action == "register")
+    assert register.params == {"schemas": [{"type": "AVRO", "schema": avro, "references": []}]}  # the latest only
+    pruned = plan_changes(desired, actual, prune=("subjects",))
+    assert [(c.action, c.name) for c in pruned][-1] == ("delete", "stray")
+    missing = plan_changes(_state(subjects=[{"name": "ghost", "compatibility": "NONE"}]), _state(subjects=[]))
+    assert [c.error for c in missing] == ["subject ghost does not exist and the document gives no schema for it"]
+
+
+def test_subjects_diff_the_level_and_latest_schema_and_align_drops_what_the_file_leaves_out():
+    from kctl.services.state.compare import align
+
+    desired = _state(subjects=[{"name": "s", "compatibility": "FULL"},
+                               {"name": "t", "schemas": [{"schema": '"int"'}]}])
+    actual = _state(subjects=[{"name": "s", "compatibility": "NONE", "schemas": [{"schema": '"long"'}]},
+                              {"name": "t", "compatibility": "NONE", "schemas": [{"schema": '"long"'}, {"schema": '{"type": "int"}'}]}])
+    found = [(d.name, d.field, d.change, d.left, d.right) for d in diff(desired, align(desired, actual), ("subjects",))]
+    assert found == [("s", "compatibility", "changed", "FULL", "NONE")]
+    assert [d.field for d in diff(desired, actual, ("subjects",))] == ["compatibility", "schema.references",
+                                                                        "schema.text", "schema.type", "compatibility"]
+    text = to_yaml(actual)
+    assert "references" not in text and text.index("type: AVRO") < text.index("schema: '\"long\"'")
+    assert to_yaml(load_text(text)) == text

@@ -3,19 +3,24 @@
 changes that make the cluster match a document, and making them), `kctl apply --undo`.
 
 The document's schema: kctl.services.state.document. Topics, ACLs, SCRAM users (names and
-mechanisms: never credentials), client quotas and the cluster-wide dynamic broker defaults.
+mechanisms: never credentials), client quotas, the cluster-wide dynamic broker defaults and, when a
+Schema Registry is known, its subjects. `registry` (here and below): a function giving the
+RegistrySettings, None when no registry is known; called only when subjects are read.
 """
 
 from __future__ import annotations
 
+import msgspec
+
 from kctl.client.admin import AdminClient
 from kctl.config.client_conf import resolve_secret
 from kctl.deadline import Deadline
-from kctl.errors import KctlError, UsageError
+from kctl.errors import ConfigError, KctlError, UsageError
 from kctl.models import StateDiff, StatePlan
 from kctl.services.state import apply as applying
-from kctl.services.state.compare import diff, managed, plan_changes
-from kctl.services.state.document import SECTIONS, ClusterState, load, to_yaml
+from kctl.services.state import subjects
+from kctl.services.state.compare import align, diff, managed, plan_changes
+from kctl.services.state.document import REGISTRY_SECTIONS, SECTIONS, ClusterState, load, to_yaml
 from kctl.services.state.read import read_state, read_with
 
 __all__ = ["SECTIONS", "apply_file", "failure", "diff_clusters", "diff_file", "export", "parse_sections",
@@ -32,22 +37,59 @@ def parse_sections(text: str | None, option: str) -> tuple[str, ...]:
     return names
 
 
-def export(conf: dict, timeout: float, only: tuple[str, ...] = SECTIONS, include_internal: bool = False) -> str:
-    """The cluster as a YAML document (sorted: the same cluster gives the same bytes)."""
-    return to_yaml(read_state(conf, timeout, only, include_internal))
+def export(conf: dict, timeout: float, only: tuple[str, ...] = SECTIONS, include_internal: bool = False,
+           registry=None, include_schemas: bool = False) -> str:
+    """The cluster as a YAML document (sorted: the same cluster gives the same bytes); subjects
+    only with a registry (include_schemas: each subject's versions too)."""
+    settings = registry() if registry is not None and "subjects" in only else None
+    return to_yaml(_read(conf, timeout, only, settings, include_schemas, include_internal))
 
 
-def diff_file(conf: dict, timeout: float, path: str, target: str, ignore: tuple[str, ...] = ()) -> StateDiff:
+def _read(conf: dict, timeout: float, only: tuple[str, ...], registry, include_schemas: bool,
+          include_internal: bool = False) -> ClusterState:
+    brokers = tuple(s for s in only if s not in REGISTRY_SECTIONS)
+    state = read_state(conf, timeout, brokers, include_internal) if brokers else ClusterState(
+        api_version="kctl/v1", kind="ClusterState")
+    if "subjects" in only and registry is not None:
+        state = msgspec.structs.replace(state, subjects=subjects.read_subjects(registry, include_schemas))
+    return state
+
+
+def _registry_for(desired: ClusterState, registry):
+    """The registry a document with subjects needs; None when it manages none."""
+    if desired.subjects is None:
+        return None
+    settings = registry() if registry is not None else None
+    if settings is None:
+        raise ConfigError("the document manages subjects, and no schema registry is given",
+                          hint="--schema-registry URL, $KCTL_SCHEMA_REGISTRY, a context's schema_registry, "
+                               "or `kctl local up --schema-registry`")
+    return settings
+
+
+def _with_schemas(desired: ClusterState) -> bool:
+    return any(s.schemas is not None for s in desired.subjects or ())
+
+
+def diff_file(conf: dict, timeout: float, path: str, target: str, ignore: tuple[str, ...] = (),
+              registry=None) -> StateDiff:
     """The document (left) against the cluster (right), for the sections the document manages."""
     desired = load(path)
     sections = managed(desired)
-    actual = read_state(conf, timeout, sections)
+    registry = _registry_for(desired, registry)
+    actual = align(desired, _read(conf, timeout, sections, registry, _with_schemas(desired)))
     return StateDiff(path, target, tuple(diff(desired, actual, sections, ignore)))
 
 
 def diff_clusters(left_conf: dict, right_conf: dict, timeout: float, labels: tuple[str, str],
-                  only: tuple[str, ...] = SECTIONS, ignore: tuple[str, ...] = ()) -> StateDiff:
-    left, right = read_state(left_conf, timeout, only), read_state(right_conf, timeout, only)
+                  only: tuple[str, ...] = SECTIONS, ignore: tuple[str, ...] = (),
+                  registries: tuple = (None, None)) -> StateDiff:
+    """Subjects (their compatibility levels) are compared when both sides have a registry."""
+    settings = tuple(r() if r is not None and "subjects" in only else None for r in registries)
+    if None in settings:
+        only = tuple(s for s in only if s not in REGISTRY_SECTIONS)
+    left = _read(left_conf, timeout, only, settings[0], False)
+    right = _read(right_conf, timeout, only, settings[1], False)
     return StateDiff(labels[0], labels[1], tuple(diff(left, right, only, ignore)))
 
 
@@ -65,9 +107,14 @@ def _prune(desired: ClusterState, prune: tuple[str, ...] | None, prune_all: bool
 
 
 def _plan(admin: AdminClient, deadline: Deadline, desired: ClusterState, target: str,
-          prune: tuple[str, ...]) -> tuple[StatePlan, ClusterState]:
-    actual = read_with(admin, deadline, managed(desired))
+          prune: tuple[str, ...], registry=None) -> tuple[StatePlan, ClusterState]:
+    kinds = managed(desired)
+    actual = read_with(admin, deadline, tuple(k for k in kinds if k not in REGISTRY_SECTIONS))
+    if registry is not None:
+        actual = msgspec.structs.replace(actual, subjects=subjects.read_subjects(registry, _with_schemas(desired)))
     changes = plan_changes(desired, actual, prune)
+    # A new version is checked under the subject's level as it is; one the plan changes first is not.
+    releveled = {c.name for c in changes if c.kind == "subjects" and c.action == "set-compatibility"}
     brokers = len(admin.describe_cluster(timeout=deadline).brokers)
     checked = []
     for change in changes:
@@ -75,6 +122,8 @@ def _plan(admin: AdminClient, deadline: Deadline, desired: ClusterState, target:
         factor = change.params.get("replication_factor")
         if error is None and factor is not None and factor > brokers:
             error = f"replication factor {factor} is more than the cluster's {brokers} broker(s)"
+        if error is None and change.kind == "subjects" and change.name not in releveled:
+            error = subjects.refused(registry, change)
         if error is None:
             error = _refused(admin, change, deadline) or _acl_refused(change)
         if error is None and change.kind == "users" and change.action == "set":
@@ -126,25 +175,27 @@ def _with_error(change, error):
 
 
 def plan_file(conf: dict, timeout: float, path: str, target: str, prune: tuple[str, ...] | None = None,
-              prune_all: bool = False) -> StatePlan:
+              prune_all: bool = False, registry=None) -> StatePlan:
     desired = load(path)
     kinds = _prune(desired, prune, prune_all)
+    registry = _registry_for(desired, registry)
     deadline = Deadline.after(timeout)
     with AdminClient(conf, timeout=timeout) as admin:
-        return _plan(admin, deadline, desired, target, kinds)[0]
+        return _plan(admin, deadline, desired, target, kinds, registry)[0]
 
 
 def apply_file(conf: dict, timeout: float, path: str, target: str, confirm, prune: tuple[str, ...] | None = None,
-               prune_all: bool = False) -> StatePlan:
+               prune_all: bool = False, registry=None) -> StatePlan:
     """Plan, confirm(plan) (False: the plan is the result), then apply; see kctl.services.state.apply."""
     desired = load(path)
     kinds = _prune(desired, prune, prune_all)
+    registry = _registry_for(desired, registry)
     deadline = Deadline.after(timeout)
     with AdminClient(conf, timeout=timeout) as admin:
-        plan, actual = _plan(admin, deadline, desired, target, kinds)
+        plan, actual = _plan(admin, deadline, desired, target, kinds, registry)
     if any(c.error for c in plan.changes) or not plan.changes or not confirm(plan):
         return plan
-    return applying.run(conf, timeout, plan, actual, conf.get("bootstrap.servers", target))
+    return applying.run(conf, timeout, plan, actual, conf.get("bootstrap.servers", target), registry)
 
 
 def failure(result: StatePlan) -> KctlError | None:
