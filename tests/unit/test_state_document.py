@@ -47,6 +47,14 @@ BAD_DOCUMENTS = [
     (HEAD + "subjects:\n- {name: s, schemas: [{schema: '\"int\"', references: [{name: a}]}]}\n",
      "subjects[0].schemas[0].references[0]: object missing required field `subject`"),
     (HEAD + "subjects: {name: s}\n", "subjects: expected `array | null`, got `object`"),
+    (HEAD + "connectors:\n- {name: c, config: {connector.class: X, db.password: hunter2}}\n",
+     "connectors[0].config.db.password: a secret is written as a reference"),
+    (HEAD + "connectors:\n- {name: c, config: {file: /tmp/x}}\n", "connectors[0].config: connector.class is missing"),
+    (HEAD + "connectors:\n- {name: c, config: {connector.class: X, name: d}}\n", "connectors[0].config.name"),
+    (HEAD + "connectors:\n- {name: \"c\\nd\", config: {connector.class: X}}\n", "connectors[0].name"),
+    (HEAD + "connectors:\n- {name: c}\n", "connectors[0]: object missing required field `config`"),
+    (HEAD + "connectors:\n- {name: c, config: {connector.class: X, tasks.max: [1]}}\n", "connectors[0].config[...]"),
+    (HEAD + "connectors:\n- {name: c, config: {connector.class: X}, state: RUNNING}\n", "unknown field `state`"),
 ]
 
 
@@ -166,3 +174,29 @@ def test_subjects_diff_the_level_and_latest_schema_and_align_drops_what_the_file
     text = to_yaml(actual)
     assert "references" not in text and text.index("type: AVRO") < text.index("schema: '\"long\"'")
     assert to_yaml(load_text(text)) == text
+
+
+def test_connector_secrets_are_references_and_compared_by_value_without_being_shown(monkeypatch):
+    from kctl.services.state import connectors
+
+    assert connectors.secret_reference("pg-sink.1", "connection.password") == "${env:KCTL_CONNECTOR_PG_SINK_1_CONNECTION_PASSWORD}"
+    desired = _state(connectors=[{"name": "c", "config": {"connector.class": "X", "tasks.max": 2,
+                                                          "db.password": "${env:PW}", "token": "${vault:a:b}"}},
+                                 {"name": "new", "config": {"connector.class": "Y"}}])
+    actual = _state(connectors=[{"name": "c", "config": {"connector.class": "X", "tasks.max": "2", "db.password": "R",
+                                                         "token": "${vault:a:b}"}},
+                                {"name": "old", "config": {"connector.class": "Z"}}])
+    secrets = {"c": {"db.password": "s3cret"}, "old": {}}
+    monkeypatch.setenv("PW", "s3cret")
+    aligned = connectors.align(desired, actual, secrets)
+    assert diff(desired, aligned, ("connectors",))[0].name == "new"  # c is equal: the reference gives the value
+    assert [(c.action, c.name) for c in plan_changes(desired, aligned, prune=("connectors",))] == [
+        ("create", "new"), ("delete", "old")]
+    monkeypatch.setenv("PW", "other")
+    changed = [d for d in diff(desired, connectors.align(desired, actual, secrets), ("connectors",)) if d.name == "c"]
+    assert [(d.field, d.left, d.right) for d in changed] == [("config.db.password", "${env:PW}", connectors.HIDDEN)]
+    (update,) = [c for c in plan_changes(desired, connectors.align(desired, actual, secrets)) if c.name == "c"]
+    assert update.action == "update" and "s3cret" not in str(update) and "other" not in str(update)
+    assert connectors.resolved(update.params["config"])["db.password"] == "other"  # only when it is sent
+    assert connectors.resolved(update.params["config"])["token"] == "${vault:a:b}"  # the worker's own provider
+    assert "hunter" not in to_yaml(actual) and to_yaml(load_text(to_yaml(desired))) == to_yaml(desired)

@@ -17,7 +17,8 @@ from kctl.services.state.document import (SECTIONS, ClusterState, canonical, con
 _ORDER = [("topics", "create"), ("topics", "add-partitions"), ("topics", "alter-configs"),
           ("topics", "set-replication"), ("users", "set"), ("acls", "create"), ("quotas", "set"),
           ("broker_configs", "set"), ("subjects", "set-compatibility"), ("subjects", "create"),
-          ("subjects", "register"), ("subjects", "delete"), ("acls", "delete"), ("quotas", "delete"), ("users", "delete"),
+          ("subjects", "register"), ("connectors", "create"), ("connectors", "update"),
+          ("connectors", "delete"), ("subjects", "delete"), ("acls", "delete"), ("quotas", "delete"), ("users", "delete"),
           ("broker_configs", "delete"), ("topics", "delete")]
 
 
@@ -44,6 +45,8 @@ def flatten(state: ClusterState, sections: tuple[str, ...]) -> dict[str, dict[st
                 fields = {"mechanisms": ",".join(sorted(item.mechanisms))}
             elif section == "quotas":
                 fields = {f"values.{k}": float(v) for k, v in item.values.items()}
+            elif section == "connectors":
+                fields = {f"config.{k}": config_text(v) for k, v in item.config.items()}
             elif section == "subjects":
                 fields = {"compatibility": item.compatibility} if item.compatibility is not None else {}
                 if item.schemas:  # the latest version: apply registers it, it does not rewrite the history
@@ -132,6 +135,9 @@ def plan_changes(desired: ClusterState, actual: ClusterState, prune: tuple[str, 
                           {"set": {}, "delete": gone}, None))
     if "subjects" in sections:
         steps += _subjects(desired.subjects or [], {s.name: s for s in actual.subjects or []}, "subjects" in prune)
+    if "connectors" in sections:
+        steps += _connectors(desired.connectors or [], {c.name: c for c in actual.connectors or []},
+                             "connectors" in prune)
     rank = {key: i for i, key in enumerate(_ORDER)}
     steps.sort(key=lambda s: rank[(s[0], s[2])])
     return [StateChange(i + 1, kind, name, action, detail, params, error)
@@ -258,3 +264,25 @@ def _subjects(want: list, have: dict, prune: bool) -> list:
 def _schema(schema) -> dict:
     return {"type": schema.type, "schema": schema.schema,
             "references": [{"name": r.name, "subject": r.subject, "version": r.version} for r in schema.references]}
+
+
+def _connectors(want: list, have: dict, prune: bool) -> list:
+    """Secrets are compared as kctl.services.state.connectors.align wrote them: as references."""
+    steps = []
+    for connector in want:
+        config = {k: config_text(v) for k, v in connector.config.items()}
+        current = have.get(connector.name)
+        if current is None:
+            steps.append(("connectors", connector.name, "create", f"{config['connector.class']}, {len(config)} settings",
+                          {"config": config}, None))
+            continue
+        before = {k: config_text(v) for k, v in current.config.items()}
+        touched = sorted(k for k in set(config) | set(before) if config.get(k) != before.get(k))
+        if touched:
+            steps.append(("connectors", connector.name, "update", "change " + ", ".join(touched),
+                          {"config": config}, None))
+    if prune:
+        names = {c.name for c in want}
+        steps += [("connectors", name, "delete", "delete the connector (its offsets stay in the worker's topic)",
+                   {}, None) for name in sorted(set(have) - names)]
+    return steps

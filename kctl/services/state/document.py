@@ -20,9 +20,10 @@ from kctl.models.choices import CLIENT_QUOTA_KEYS, IP_QUOTA_KEYS, QUOTA_ENTITY_T
 
 API_VERSION = "kctl/v1"
 KIND = "ClusterState"
-SECTIONS = ("topics", "acls", "users", "quotas", "broker_configs", "subjects")
-# The kinds kept by the Schema Registry, not the brokers: read and changed through its API.
+SECTIONS = ("topics", "acls", "users", "quotas", "broker_configs", "subjects", "connectors")
+# The kinds kept by the Schema Registry and by Kafka Connect, not the brokers: read and changed through their APIs.
 REGISTRY_SECTIONS = ("subjects",)
+CONNECT_SECTIONS = ("connectors",)
 LEVELS = ("BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE")
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
@@ -85,6 +86,15 @@ class SubjectSpec(Strict):
     schemas: list[SchemaSpec] | None = None
 
 
+class ConnectorSpec(Strict):
+    """A Kafka Connect connector: its whole config (`name` aside). A key that looks secret
+    (password, secret, token, key) holds a reference, never a value: ${env:NAME} or ${file:PATH}
+    (kctl resolves it on apply), or a worker's config provider reference (${file:PATH:KEY}...)."""
+
+    name: NonEmptyStr
+    config: dict[str, ConfigValue]
+
+
 class ClusterState(Strict):
     api_version: Literal["kctl/v1"] = msgspec.field(name="apiVersion")
     kind: Literal["ClusterState"]
@@ -94,6 +104,7 @@ class ClusterState(Strict):
     quotas: list[QuotaSpec] | None = None
     broker_configs: dict[str, ConfigValue] | None = None
     subjects: list[SubjectSpec] | None = None
+    connectors: list[ConnectorSpec] | None = None
 
 
 def config_text(value: ConfigValue) -> str:
@@ -129,6 +140,23 @@ def references_text(schema: SchemaSpec) -> str:
 
 def same_schema(a: SchemaSpec, b: SchemaSpec) -> bool:
     return a.type == b.type and canonical(a) == canonical(b) and references_text(a) == references_text(b)
+
+
+def _check_connectors(state: ClusterState, source: str) -> None:
+    from kctl.redact import is_secret_key
+
+    for i, connector in enumerate(state.connectors or ()):
+        if not connector.name.isprintable() or connector.name != connector.name.strip() or len(connector.name) > 255:
+            raise UsageError(f"{source}: connectors[{i}].name: {connector.name!r} is not a connector name "
+                             "(1 to 255 printable characters)")
+        if "connector.class" not in connector.config:
+            raise UsageError(f"{source}: connectors[{i}].config: connector.class is missing")
+        for key, value in connector.config.items():
+            if key == "name":
+                raise UsageError(f"{source}: connectors[{i}].config.name: the name is the connector's `name`")
+            if is_secret_key(key) and not re.fullmatch(r"\$\{[^}]+\}", str(value)):
+                raise UsageError(f"{source}: connectors[{i}].config.{key}: a secret is written as a reference "
+                                 "(${env:NAME} or ${file:PATH}), never as its value")
 
 
 def _files(path: str) -> list[str]:
@@ -167,6 +195,7 @@ def _check(state: ClusterState, source: str) -> None:
     for i, topic in enumerate(state.topics or ()):
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,249}", topic.name):
             raise UsageError(f"{source}: topics[{i}].name: {topic.name!r} is not a valid topic name")
+    _check_connectors(state, source)
     for i, subject in enumerate(state.subjects or ()):
         if not subject.name.isprintable() or subject.name != subject.name.strip():
             raise UsageError(f"{source}: subjects[{i}].name: {subject.name!r} is not a subject name")
@@ -208,7 +237,7 @@ def _once(seen: dict, key, file: str) -> None:
 
 def resource_key(section: str, item) -> str:
     """The name a resource is known by in diffs and plans."""
-    if section in ("topics", "users", "subjects"):
+    if section in ("topics", "users", "subjects", "connectors"):
         return item.name
     if section == "acls":
         return (f"{item.principal} {item.permission} {item.operation} {item.resource_type}:{item.pattern_type}:"
@@ -247,6 +276,8 @@ def _plain(section: str, item) -> dict:
         data.pop("password", None)
     if section == "quotas":
         data["values"] = dict(sorted(item.values.items()))
+    if section == "connectors":
+        data["config"] = {k: config_text(v) for k, v in sorted(item.config.items())}
     if section == "subjects":
         if data["compatibility"] is None:
             del data["compatibility"]
