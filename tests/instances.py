@@ -68,7 +68,8 @@ PRIVATE = {
     "test_e2e": Private((9,)),
     # registries of their own
     "test_groups_many": Private((0,), {"kafka": {"broker_port": 25092, "controller_port": 35093}}),
-    "test_state": Private((0, 1), {"kafka": {"broker_port": 27092, "controller_port": 37093}}),
+    "test_state": Private((0, 1), {"kafka": {"broker_port": 27092, "controller_port": 37093},
+                                   "schema_registry": {"port": 27481, "management_port": 27482}}),
     "test_compat": Private((0, 1), {"kafka": {"broker_port": 28092, "controller_port": 38093}}),
     "test_wheel": Private((0,), {"kafka": {"broker_port": 29092, "controller_port": 39093}}),
     "test_connect": Private((0,), {

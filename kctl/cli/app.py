@@ -49,7 +49,7 @@ COMMANDS = {
     "configs": Lazy("kctl.cli.configs", "app", "Describe and change broker, topic and group configs."),
     "acls": Lazy("kctl.cli.acls", "app", "List, create and delete ACLs (principal, host, operation, permission, resource)."),
     "export": Lazy("kctl.cli.state", "export",
-                   "Write the cluster's state as a ClusterState YAML document (topics, ACLs, users, quotas, broker defaults)."),
+                   "Write the cluster's state as a ClusterState YAML document (topics, ACLs, users, configs, schemas, connectors)."),
     "diff": Lazy("kctl.cli.state", "diff",
                  "Show what differs between a document and the cluster, or between two clusters; exit 8 when anything does."),
     "plan": Lazy("kctl.cli.state", "plan",

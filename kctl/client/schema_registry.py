@@ -11,8 +11,9 @@ from kctl.kafka.schema_registry import (
     connect,
     new_schema,
     read_schema_file,
+    schema_of,
     schema_type_of_file,
 )
 
 __all__ = ["FORMATS", "STRATEGIES", "RegistrySettings", "SchemaDecoder", "SchemaSerializer", "call", "connect", "new_schema",
-           "read_schema_file", "schema_type_of_file"]
+           "read_schema_file", "schema_of", "schema_type_of_file"]

@@ -144,6 +144,12 @@ def read_schema_file(path: str, kind: str = "PROTOBUF") -> str:
     return text
 
 
+def schema_of(text: str, schema_type: str, references: list[tuple[str, str, int]] = ()):
+    """A confluent Schema from its text, type and (name, subject, version) references."""
+    module = confluent_module("schema_registry")
+    return module.Schema(text, schema_type, references=[module.SchemaReference(*r) for r in references])
+
+
 def new_schema(path: str, schema_type: str | None = None, client=None, register_imports: bool = False):
     """A confluent Schema from a schema file (type from --type or the file's suffix). A .proto file
     (with a client) is compiled first, so that protoc's complaint is the error, and its own imports

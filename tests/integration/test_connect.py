@@ -229,3 +229,99 @@ def test_mirror_maker_2_source_connector_copies_a_topic(worker, tmp_path):
     info = ok("-o", "json", "describe", name).json
     assert info["type"] == "source" and info["tasks"][0]["state"] == "RUNNING", info
     ok("delete", name, "--yes")
+
+
+def state(*args, **kwargs):
+    """`kctl export/diff/plan/apply` with this worker as the Connect cluster."""
+    return run_kctl("-b", BOOTSTRAP, "--timeout", 30, *args, "--connect-url", URL, **kwargs)
+
+
+def running(name: str) -> bool:
+    """The connector and its task run, by the worker's status store (GET .../status)."""
+    from urllib.error import HTTPError
+    from urllib.request import urlopen
+
+    try:
+        with urlopen(f"{URL}/connectors/{name}/status", timeout=10) as answer:
+            status = json.load(answer)
+    except HTTPError as exc:
+        if exc.code == 404:  # created, its status not written yet
+            return False
+        raise
+    return status["connector"]["state"] == "RUNNING" and [t["state"] for t in status["tasks"]] == ["RUNNING"]
+
+
+def test_connectors_as_state_export_apply_diff_and_secrets_as_references(worker, tmp_path):
+    """The worker is the module's: other tests' connectors are on it too, so the document keeps
+    this test's two and diff leaves the others out (--ignore)."""
+    from urllib.request import urlopen
+
+    from kctl.services.state.connectors import HIDDEN, secret_reference
+
+    topic, plain, secret = unique("cx-state"), unique("st-plain"), unique("st-secret")
+    assert run_kctl("-b", BOOTSTRAP, "topics", "create", topic).code == 0
+    (tmp_path / "in.txt").write_text("x\n")
+    ok("create", plain, "-f", write(tmp_path, "p.yaml", source_config(tmp_path / "in.txt", topic)))
+    ok("create", secret, "-f", write(tmp_path, "s.yaml", source_config(tmp_path / "in.txt", topic,
+                                                                       **{"db.password": "s3cret-st"})))
+    for name in (plain, secret):  # see below: configs are read once the worker has rebalanced
+        wait_until(lambda n=name: running(n), 90, f"{name} running")
+    others = [c["name"] for c in ok("-o", "json", "list").json if c["name"] not in (plain, secret)]
+    ignore = [a for n in others for a in ("--ignore", f"connectors/{n}/*")]
+
+    first = state("export", "--only", "connectors")
+    assert first.code == 0 and state("export", "--only", "connectors").stdout == first.stdout, first
+    assert "s3cret-st" not in first.stdout + first.stderr
+    document = yaml.safe_load(first.stdout)
+    mine = {c["name"]: c for c in document["connectors"] if c["name"] in (plain, secret)}
+    reference = secret_reference(secret, "db.password")
+    assert mine[secret]["config"]["db.password"] == reference and mine[plain]["config"]["topic"] == topic, mine
+    document["connectors"] = [mine[plain], mine[secret]]
+    path = tmp_path / "connectors.yaml"
+    path.write_text(yaml.safe_dump(document))
+    variable = {reference[6:-1]: "s3cret-st"}  # ${env:NAME} -> NAME
+
+    # Deleted, then made again from the document: the secret from the environment, never printed.
+    for name in (plain, secret):
+        ok("delete", name, "--yes")
+    unset = state("plan", "-f", path)
+    assert unset.code == 2 and "not set" in unset.stderr and unset.stderr.count("kctl: error:") == 1, unset
+    plan = state("-o", "json", "plan", "-f", path, env=variable)
+    assert plan.code == 0 and plan.json["counts"] == {"create": 2}, plan
+    applied = state("-o", "json", "apply", "-f", path, "--yes", env=variable)
+    assert applied.code == 0 and {c["status"] for c in applied.json["changes"]} == {"applied"}, applied
+    assert "s3cret-st" not in applied.stdout + applied.stderr
+    # The worker rebalances after a create; reading a config during that rebalance can be a 500
+    # (an uncaught exception in the worker), so the reads wait for the connectors to run.
+    for name in (plain, secret):
+        wait_until(lambda n=name: running(n), 90, f"{name} running")
+    with urlopen(f"{URL}/connectors/{secret}/config", timeout=10) as answer:
+        assert json.load(answer)["db.password"] == "s3cret-st"  # resolved on the way to the worker
+    equal = state("diff", "-f", path, *ignore, env=variable)
+    assert equal.code == 0, equal
+    assert state("-o", "json", "plan", "-f", path, env=variable).json["empty"]  # a second apply: nothing
+
+    # Drift by hand: a changed setting, and a secret other than the reference gives (shown hidden).
+    other = unique("cx-state2")
+    ok("update", plain, "-f", write(tmp_path, "p2.yaml", source_config(tmp_path / "in.txt", other)))
+    wait_until(lambda: running(plain), 90, f"{plain} running")
+    drift = state("-o", "json", "diff", "-f", path, *ignore, env={**variable, reference[6:-1]: "changed"})
+    assert drift.code == 8, drift
+    assert sorted((d["name"], d["field"], d["left"], d["right"]) for d in drift.json["differences"]) == sorted([
+        (plain, "config.topic", topic, other), (secret, "config.db.password", reference, HIDDEN)]), drift.json
+    assert "s3cret-st" not in drift.stdout + drift.stderr
+    fixed = state("-o", "json", "apply", "-f", path, "--yes", env=variable)
+    assert [(c["action"], c["name"]) for c in fixed.json["changes"]] == [("update", plain)], fixed.json
+    wait_until(lambda: running(plain), 90, f"{plain} running")
+    assert state("diff", "-f", path, *ignore, env=variable).code == 0
+
+    # --prune connectors would delete what the document does not list: shown in the plan.
+    stray = unique("st-stray")
+    ok("create", stray, "-f", write(tmp_path, "x.yaml", source_config(tmp_path / "in.txt", topic)))
+    wait_until(lambda: running(stray), 90, f"{stray} running")
+    pruning = state("-o", "json", "plan", "-f", path, "--prune", "connectors", env=variable)
+    assert pruning.code == 0, pruning
+    assert {c["name"] for c in pruning.json["changes"] if c["action"] == "delete"} == {stray, *others}
+    assert stray in [c["name"] for c in ok("-o", "json", "list").json]  # a plan changes nothing
+    no_worker = run_kctl("-b", BOOTSTRAP, "--timeout", 5, "plan", "-f", path)
+    assert no_worker.code == 3 and "no Connect cluster" in no_worker.stderr, no_worker

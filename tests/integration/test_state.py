@@ -36,6 +36,26 @@ def clusters(tmp_path_factory):
             run_kctl(*local, "local", "down", "-i", instance, env=env)
 
 
+@pytest.fixture(scope="module")
+def registries(clusters):
+    """The Schema Registries of the two clusters: {"a": URL, "b": URL}, both empty at first."""
+    from kctl.config.registry import load_registry
+    from kctl.services import local
+
+    registry = load_registry(str(clusters["root"] / "registry.yaml"))
+    started = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KCTL_STATE_DIR", clusters["env"]["KCTL_STATE_DIR"])
+        try:
+            for instance in (0, 1):
+                local.start_schema_registry(registry, instance, wait=180)
+                started.append(instance)
+            yield {"a": registry.schema_registry_of(0).url, "b": registry.schema_registry_of(1).url}
+        finally:
+            for instance in started:
+                local.stop_schema_registry(registry, instance)
+
+
 def on(cluster, *args, **kwargs):
     return run_kctl("-b", cluster, "--timeout", 20, *args, **kwargs)
 
@@ -237,3 +257,82 @@ def test_a_config_the_broker_refuses_is_in_the_plan_and_nothing_is_applied(clust
     applied = on(b, "apply", "-f", path, "--yes")
     assert applied.code == 2 and "nothing was changed" in applied.stderr, applied
     assert on(b, "topics", "describe", "refused-a").code == 4  # not even the valid one: every check comes first
+
+
+USER = {"type": "record", "name": "User", "namespace": "kctl.state",
+        "fields": [{"name": "id", "type": "int"}, {"name": "name", "type": "string"}]}
+USER_V2 = {**USER, "fields": USER["fields"] + [{"name": "email", "type": "string", "default": ""}]}
+USER_BAD = {**USER, "fields": USER["fields"] + [{"name": "age", "type": "int"}]}  # no default: not BACKWARD
+ORDER = {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]}
+
+
+def test_subjects_export_apply_diff_drift_and_prune(clusters, registries, tmp_path, monkeypatch):
+    a, b = clusters["a"], clusters["b"]
+    ra, rb = ("--schema-registry", registries["a"]), ("--schema-registry", registries["b"])
+    monkeypatch.setenv("KCTL_STATE_DIR", str(clusters["root"] / "snapshots"))
+    for name, schema in (("user.avsc", USER), ("user2.avsc", USER_V2), ("order.json", ORDER)):
+        (tmp_path / name).write_text(json.dumps(schema))
+    ok(a, "schemas", "register", "users-value", tmp_path / "user.avsc", *ra)
+    ok(a, "schemas", "register", "users-value", tmp_path / "user2.avsc", *ra)
+    ok(a, "schemas", "register", "orders-value", tmp_path / "order.json", *ra)
+    ok(a, "schemas", "config", "users-value", "--set-compatibility", "FULL", *ra)
+    ok(a, "schemas", "config", "orders-value", "--set-compatibility", "NONE", *ra)
+
+    first = ok(a, "export", "--only", "subjects", "--include-schemas", *ra).stdout
+    assert ok(a, "export", "--only", "subjects", "--include-schemas", *ra).stdout == first  # the same bytes
+    document = yaml.safe_load(first)
+    assert [(s["name"], s["compatibility"], [v["type"] for v in s["schemas"]]) for s in document["subjects"]] == [
+        ("orders-value", "NONE", ["JSON"]), ("users-value", "FULL", ["AVRO", "AVRO"])]
+    assert json.loads(document["subjects"][1]["schemas"][1]["schema"]) == USER_V2
+    assert "subjects" in ok(a, "export", *ra).stdout and "subjects" not in ok(a, "export").stdout  # no registry: left out
+    path = tmp_path / "subjects.yaml"
+    path.write_text(first)
+
+    # Onto the empty registry of the other cluster: the levels, then every version in order.
+    plan = ok(b, "-o", "json", "plan", "-f", path, *rb).json
+    assert plan["counts"] == {"set-compatibility": 2, "create": 2}, plan
+    applied = ok(b, "-o", "json", "apply", "-f", path, "--yes", *rb).json
+    assert {c["status"] for c in applied["changes"]} == {"applied"}, applied
+    assert on(b, "diff", "-f", path, *rb).code == 0
+    assert ok(b, "export", "--only", "subjects", "--include-schemas", *rb).stdout == first
+    assert ok(b, "-o", "json", "plan", "-f", path, *rb).json["empty"]  # a second apply has nothing to do
+    assert ok(b, "-o", "json", "schemas", "list", *rb).json[1]["versions"] == [1, 2]
+
+    # A level changed by hand is drift (exit 8), and apply puts it back.
+    ok(b, "schemas", "config", "users-value", "--set-compatibility", "NONE", *rb)
+    drift = on(b, "-o", "json", "diff", "-f", path, *rb)
+    assert drift.code == 8, drift
+    assert drift.json["differences"] == [{"kind": "subjects", "name": "users-value", "field": "compatibility",
+                                          "change": "changed", "left": "FULL", "right": "NONE"}]
+    ok(b, "apply", "-f", path, "--yes", *rb)
+    assert on(b, "diff", "-f", path, *rb).code == 0
+
+    # A new latest version in the file is registered; one the registry refuses blocks the whole plan.
+    document["subjects"][1]["schemas"].append({"type": "AVRO", "schema": json.dumps(USER_BAD)})
+    document["subjects"][0]["compatibility"] = "BACKWARD"
+    path.write_text(yaml.safe_dump(document))
+    refused = on(b, "-o", "json", "apply", "-f", path, "--yes", *rb)
+    assert refused.code == 2 and "nothing was changed" in refused.stderr, refused
+    errors = {(c["name"], c["action"]): c["error"] for c in refused.json["changes"]}
+    assert "the registry refuses it" in errors[("users-value", "register")], errors
+    assert ok(b, "-o", "json", "schemas", "config", "orders-value", *rb).json["compatibility"] == "NONE"  # untouched
+    document["subjects"][1]["schemas"][-1]["schema"] = json.dumps(
+        {**USER_V2, "fields": USER_V2["fields"] + [{"name": "age", "type": "int", "default": 0}]})
+    path.write_text(yaml.safe_dump(document))
+    changed = ok(b, "-o", "json", "apply", "-f", path, "--yes", *rb).json
+    assert [(c["action"], c["name"]) for c in changed["changes"]] == [
+        ("set-compatibility", "orders-value"), ("register", "users-value")], changed
+    assert ok(b, "-o", "json", "schemas", "list", *rb).json[1]["versions"] == [1, 2, 3]
+    assert ok(b, "-o", "json", "plan", "-f", path, *rb).json["empty"]
+
+    # --prune subjects soft-deletes a subject the file does not list; without it, it stays.
+    ok(b, "schemas", "register", "stray-value", tmp_path / "order.json", *rb)
+    assert ok(b, "-o", "json", "plan", "-f", path, *rb).json["empty"]
+    pruned = ok(b, "-o", "json", "apply", "-f", path, "--prune", "subjects", "--yes", *rb).json
+    assert [(c["action"], c["name"]) for c in pruned["changes"]] == [("delete", "stray-value")], pruned
+    listed = {s["subject"]: s["deleted"] for s in ok(b, "-o", "json", "schemas", "list", "--deleted", *rb).json}
+    assert listed == {"orders-value": False, "users-value": False, "stray-value": True}, listed
+
+    # A document with subjects and no registry known: one line, exit 3, nothing read.
+    lost = on(b, "plan", "-f", path)
+    assert lost.code == 3 and lost.stderr.count("kctl: error:") == 1 and "no schema registry" in lost.stderr, lost

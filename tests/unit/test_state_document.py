@@ -33,6 +33,28 @@ BAD_DOCUMENTS = [
     (HEAD + "acls:\n- {principal: 'User:a', operation: read, resource_type: table, resource_name: t}\n", "acls[0].resource_type"),
     (HEAD + "broker_configs:\n  a: 1\n  a: 2\n", "the key 'a' is given twice"),
     ("[" * 5000 + "]" * 5000, "nested too deeply"),
+    (HEAD + "subjects:\n- {name: s, compatibility: STRICT}\n", "subjects[0].compatibility"),
+    (HEAD + "subjects:\n- {name: s, compatibility: backward}\n", "subjects[0].compatibility"),
+    (HEAD + "subjects:\n- {name: s, level: NONE}\n", "subjects[0]: object contains unknown field `level`"),
+    (HEAD + "subjects:\n- {name: '', compatibility: NONE}\n", "subjects[0].name"),
+    (HEAD + "subjects:\n- {name: \"s\\tx\"}\n", "subjects[0].name"),
+    (HEAD + "subjects:\n- {name: s, schemas: []}\n", "subjects[0].schemas: empty"),
+    (HEAD + "subjects:\n- {name: s, schemas: [{type: XML, schema: '<a/>'}]}\n", "subjects[0].schemas[0].type"),
+    (HEAD + "subjects:\n- {name: s, schemas: [{type: AVRO}]}\n", "subjects[0].schemas[0]: object missing required field `schema`"),
+    (HEAD + "subjects:\n- {name: s, schemas: [{schema: '{\"type\": '}]}\n", "subjects[0].schemas[0].schema: not JSON"),
+    (HEAD + "subjects:\n- {name: s, schemas: [{schema: '\"int\"', references: [{name: a, subject: b, version: 0}]}]}\n",
+     "subjects[0].schemas[0].references[0].version: expected `int` >= 1"),
+    (HEAD + "subjects:\n- {name: s, schemas: [{schema: '\"int\"', references: [{name: a}]}]}\n",
+     "subjects[0].schemas[0].references[0]: object missing required field `subject`"),
+    (HEAD + "subjects: {name: s}\n", "subjects: expected `array | null`, got `object`"),
+    (HEAD + "connectors:\n- {name: c, config: {connector.class: X, db.password: hunter2}}\n",
+     "connectors[0].config.db.password: a secret is written as a reference"),
+    (HEAD + "connectors:\n- {name: c, config: {file: /tmp/x}}\n", "connectors[0].config: connector.class is missing"),
+    (HEAD + "connectors:\n- {name: c, config: {connector.class: X, name: d}}\n", "connectors[0].config.name"),
+    (HEAD + "connectors:\n- {name: \"c\\nd\", config: {connector.class: X}}\n", "connectors[0].name"),
+    (HEAD + "connectors:\n- {name: c}\n", "connectors[0]: object missing required field `config`"),
+    (HEAD + "connectors:\n- {name: c, config: {connector.class: X, tasks.max: [1]}}\n", "connectors[0].config[...]"),
+    (HEAD + "connectors:\n- {name: c, config: {connector.class: X}, state: RUNNING}\n", "unknown field `state`"),
 ]
 
 
@@ -113,3 +135,68 @@ def load_text(text: str) -> ClusterState:
     from kctl.decode import decode
 
     return decode(yaml.safe_load(text), ClusterState, "text")
+
+
+def test_subjects_plan_levels_before_versions_and_prune_soft_deletes():
+    avro = '{"type": "record", "name": "A", "fields": [{"name": "id", "type": "int"}]}'
+    desired = _state(subjects=[
+        {"name": "new", "compatibility": "FULL", "schemas": [{"schema": '"string"'}, {"schema": '{"type": "string"}'}]},
+        {"name": "same", "compatibility": "BACKWARD", "schemas": [{"schema": avro}]},
+        {"name": "newer", "schemas": [{"schema": '"int"'}, {"schema": avro}]},
+        {"name": "level-only", "compatibility": "NONE"}])
+    actual = _state(subjects=[
+        {"name": "same", "compatibility": "BACKWARD", "schemas": [{"schema": avro.replace(" ", "")}]},
+        {"name": "newer", "compatibility": "NONE", "schemas": [{"schema": '{"type": "int"}'}]},
+        {"name": "level-only", "compatibility": "FULL"},
+        {"name": "stray", "compatibility": "NONE"}])
+    steps = [(c.action, c.name) for c in plan_changes(desired, actual)]
+    assert steps == [("set-compatibility", "new"), ("set-compatibility", "level-only"), ("create", "new"),
+                     ("register", "newer")]  # "same": the layout of the JSON is not a difference
+    register = next(c for c in plan_changes(desired, actual) if c.action == "register")
+    assert register.params == {"schemas": [{"type": "AVRO", "schema": avro, "references": []}]}  # the latest only
+    pruned = plan_changes(desired, actual, prune=("subjects",))
+    assert [(c.action, c.name) for c in pruned][-1] == ("delete", "stray")
+    missing = plan_changes(_state(subjects=[{"name": "ghost", "compatibility": "NONE"}]), _state(subjects=[]))
+    assert [c.error for c in missing] == ["subject ghost does not exist and the document gives no schema for it"]
+
+
+def test_subjects_diff_the_level_and_latest_schema_and_align_drops_what_the_file_leaves_out():
+    from kctl.services.state.compare import align
+
+    desired = _state(subjects=[{"name": "s", "compatibility": "FULL"},
+                               {"name": "t", "schemas": [{"schema": '"int"'}]}])
+    actual = _state(subjects=[{"name": "s", "compatibility": "NONE", "schemas": [{"schema": '"long"'}]},
+                              {"name": "t", "compatibility": "NONE", "schemas": [{"schema": '"long"'}, {"schema": '{"type": "int"}'}]}])
+    found = [(d.name, d.field, d.change, d.left, d.right) for d in diff(desired, align(desired, actual), ("subjects",))]
+    assert found == [("s", "compatibility", "changed", "FULL", "NONE")]
+    assert [d.field for d in diff(desired, actual, ("subjects",))] == ["compatibility", "schema.references",
+                                                                        "schema.text", "schema.type", "compatibility"]
+    text = to_yaml(actual)
+    assert "references" not in text and text.index("type: AVRO") < text.index("schema: '\"long\"'")
+    assert to_yaml(load_text(text)) == text
+
+
+def test_connector_secrets_are_references_and_compared_by_value_without_being_shown(monkeypatch):
+    from kctl.services.state import connectors
+
+    assert connectors.secret_reference("pg-sink.1", "connection.password") == "${env:KCTL_CONNECTOR_PG_SINK_1_CONNECTION_PASSWORD}"
+    desired = _state(connectors=[{"name": "c", "config": {"connector.class": "X", "tasks.max": 2,
+                                                          "db.password": "${env:PW}", "token": "${vault:a:b}"}},
+                                 {"name": "new", "config": {"connector.class": "Y"}}])
+    actual = _state(connectors=[{"name": "c", "config": {"connector.class": "X", "tasks.max": "2", "db.password": "R",
+                                                         "token": "${vault:a:b}"}},
+                                {"name": "old", "config": {"connector.class": "Z"}}])
+    secrets = {"c": {"db.password": "s3cret"}, "old": {}}
+    monkeypatch.setenv("PW", "s3cret")
+    aligned = connectors.align(desired, actual, secrets)
+    assert diff(desired, aligned, ("connectors",))[0].name == "new"  # c is equal: the reference gives the value
+    assert [(c.action, c.name) for c in plan_changes(desired, aligned, prune=("connectors",))] == [
+        ("create", "new"), ("delete", "old")]
+    monkeypatch.setenv("PW", "other")
+    changed = [d for d in diff(desired, connectors.align(desired, actual, secrets), ("connectors",)) if d.name == "c"]
+    assert [(d.field, d.left, d.right) for d in changed] == [("config.db.password", "${env:PW}", connectors.HIDDEN)]
+    (update,) = [c for c in plan_changes(desired, connectors.align(desired, actual, secrets)) if c.name == "c"]
+    assert update.action == "update" and "s3cret" not in str(update) and "other" not in str(update)
+    assert connectors.resolved(update.params["config"])["db.password"] == "other"  # only when it is sent
+    assert connectors.resolved(update.params["config"])["token"] == "${vault:a:b}"  # the worker's own provider
+    assert "hunter" not in to_yaml(actual) and to_yaml(load_text(to_yaml(desired))) == to_yaml(desired)

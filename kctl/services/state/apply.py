@@ -22,6 +22,7 @@ from kctl.errors import BrokerUnavailable, ConfigError, KctlError, PartialFailur
 from kctl.models import StateChange, StatePlan
 from kctl.models.security import AclEntry
 from kctl.services import replicas
+from kctl.services.state import connectors, subjects
 from kctl.services.state.document import ClusterState
 
 
@@ -59,6 +60,11 @@ def inverse(change: StateChange, actual: ClusterState) -> tuple[StateChange | No
         return replace(change, action="set", params={"set": {k: str(before[k]) for k in touched if k in before},
                                                       "delete": [k for k in touched if k not in before]},
                        detail="restore the previous broker defaults"), None
+    if change.kind == "connectors":
+        return None, (f"connector {change.name}: {change.action} is not undone (the snapshot would hold "
+                      "its secrets; apply the previous document)")
+    if change.kind == "subjects":
+        return None, f"subject {change.name}: {change.action} is not undone (Schema Registry changes are not)"
     return None, f"user {change.name}: credentials are not undone (a password cannot be read back)"
 
 
@@ -66,11 +72,16 @@ def _same_entity(a: dict, b: dict) -> bool:
     return dict(a) == dict(b)
 
 
-def execute(admin: AdminClient, change: StateChange, deadline: Deadline, conf: dict, timeout: float) -> None:
-    """Make one change; KctlError when the cluster refuses it."""
+def execute(admin: AdminClient, change: StateChange, deadline: Deadline, conf: dict, timeout: float,
+            registry=None, connect=None) -> None:
+    """Make one change; KctlError when the cluster (or the Schema Registry) refuses it."""
     p = change.params
     outcome = None
-    if change.kind == "topics":
+    if change.kind == "subjects":
+        subjects.execute(registry, change)
+    elif change.kind == "connectors":
+        connectors.execute(connect, change)
+    elif change.kind == "topics":
         if change.action == "create":
             outcome = admin.create_topics([change.name], p["partitions"], p["replication_factor"], p["configs"],
                                           timeout=deadline)[change.name]
@@ -111,7 +122,8 @@ def execute(admin: AdminClient, change: StateChange, deadline: Deadline, conf: d
         raise outcome.error
 
 
-def run(conf: dict, timeout: float, plan: StatePlan, actual: ClusterState | None, bootstrap: str) -> StatePlan:
+def run(conf: dict, timeout: float, plan: StatePlan, actual: ClusterState | None, bootstrap: str,
+        registry=None, connect=None) -> StatePlan:
     """Apply the plan's changes in order, the snapshot of what they replace written first (actual:
     the state the plan was made from; None for an undo, which writes no snapshot). A failure stops
     the run: its row says why, the later rows are `not run` (apply_failure gives the error)."""
@@ -135,7 +147,7 @@ def run(conf: dict, timeout: float, plan: StatePlan, actual: ClusterState | None
                 done.append(replace(change, status="not run"))
                 continue
             try:  # --timeout bounds each change: a long document is not a slow cluster
-                execute(admin, change, Deadline.after(timeout), conf, timeout)
+                execute(admin, change, Deadline.after(timeout), conf, timeout, registry, connect)
                 done.append(replace(change, status="applied"))
                 log.event("state_apply_change", step=change.step, kind=change.kind, resource=change.name, action=change.action)
             except KctlError as exc:

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import fnmatch
 
+import msgspec
+
 from kctl.models import StateChange, StateDifference
-from kctl.services.state.document import SECTIONS, ClusterState, config_text, resource_key
+from kctl.services.state.document import (SECTIONS, ClusterState, canonical, config_text, references_text,
+                                          resource_key, same_schema)
 
 # The order apply takes: what later steps need first (a topic before its ACLs and configs), the
 # deletions (--prune) last, so that a failure in the middle leaves more, never less.
+# A subject's level comes before its versions: the registry checks each version under it.
 _ORDER = [("topics", "create"), ("topics", "add-partitions"), ("topics", "alter-configs"),
           ("topics", "set-replication"), ("users", "set"), ("acls", "create"), ("quotas", "set"),
-          ("broker_configs", "set"), ("acls", "delete"), ("quotas", "delete"), ("users", "delete"),
+          ("broker_configs", "set"), ("subjects", "set-compatibility"), ("subjects", "create"),
+          ("subjects", "register"), ("connectors", "create"), ("connectors", "update"),
+          ("connectors", "delete"), ("subjects", "delete"), ("acls", "delete"), ("quotas", "delete"), ("users", "delete"),
           ("broker_configs", "delete"), ("topics", "delete")]
 
 
@@ -39,11 +45,37 @@ def flatten(state: ClusterState, sections: tuple[str, ...]) -> dict[str, dict[st
                 fields = {"mechanisms": ",".join(sorted(item.mechanisms))}
             elif section == "quotas":
                 fields = {f"values.{k}": float(v) for k, v in item.values.items()}
+            elif section == "connectors":
+                fields = {f"config.{k}": config_text(v) for k, v in item.config.items()}
+            elif section == "subjects":
+                fields = {"compatibility": item.compatibility} if item.compatibility is not None else {}
+                if item.schemas:  # the latest version: apply registers it, it does not rewrite the history
+                    latest = item.schemas[-1]
+                    fields.update({"schema.type": latest.type, "schema.text": canonical(latest),
+                                   "schema.references": references_text(latest)})
             else:
                 fields = {"": True}
             resources[name] = fields
         out[section] = resources
     return out
+
+
+def align(desired: ClusterState, actual: ClusterState) -> ClusterState:
+    """actual without what the document leaves alone: the compatibility or the schemas of a
+    subject it gives without them (left in, they would be differences nothing can remove)."""
+    if desired.subjects is None or actual.subjects is None:
+        return actual
+
+    wanted = {s.name: s for s in desired.subjects}
+    subjects = []
+    for subject in actual.subjects:
+        mine = wanted.get(subject.name)
+        if mine is not None:
+            subject = msgspec.structs.replace(
+                subject, compatibility=subject.compatibility if mine.compatibility is not None else None,
+                schemas=subject.schemas if mine.schemas is not None else None)
+        subjects.append(subject)
+    return msgspec.structs.replace(actual, subjects=subjects)
 
 
 def diff(left: ClusterState, right: ClusterState, sections: tuple[str, ...], ignore: tuple[str, ...] = ()) -> list[StateDifference]:
@@ -101,6 +133,11 @@ def plan_changes(desired: ClusterState, actual: ClusterState, prune: tuple[str, 
         if gone and "broker_configs" in prune:
             steps.append(("broker_configs", "cluster default", "delete", "delete " + ", ".join(gone),
                           {"set": {}, "delete": gone}, None))
+    if "subjects" in sections:
+        steps += _subjects(desired.subjects or [], {s.name: s for s in actual.subjects or []}, "subjects" in prune)
+    if "connectors" in sections:
+        steps += _connectors(desired.connectors or [], {c.name: c for c in actual.connectors or []},
+                             "connectors" in prune)
     rank = {key: i for i, key in enumerate(_ORDER)}
     steps.sort(key=lambda s: rank[(s[0], s[2])])
     return [StateChange(i + 1, kind, name, action, detail, params, error)
@@ -193,3 +230,59 @@ def _quotas(want: list, have: dict, prune: bool) -> list:
 def _acl(acl) -> dict:
     return {"principal": acl.principal, "host": acl.host, "operation": acl.operation, "permission": acl.permission,
             "resource_type": acl.resource_type, "resource_name": acl.resource_name, "pattern_type": acl.pattern_type}
+
+
+def _subjects(want: list, have: dict, prune: bool) -> list:
+    steps = []
+    for subject in want:
+        current = have.get(subject.name)
+        if current is None and not subject.schemas:
+            # A level alone makes no subject: the registry lists a subject once it has a version.
+            steps.append(("subjects", subject.name, "create", "register a schema", {"schemas": []},
+                          f"subject {subject.name} does not exist and the document gives no schema for it"))
+            continue
+        latest = current.schemas[-1] if current is not None and current.schemas else None
+        if subject.schemas and current is None:
+            steps.append(("subjects", subject.name, "create", f"register {len(subject.schemas)} schema version(s)",
+                          {"schemas": [_schema(s) for s in subject.schemas]}, None))
+        elif subject.schemas and (latest is None or not same_schema(subject.schemas[-1], latest)):
+            steps.append(("subjects", subject.name, "register", "register the document's latest schema as a new version",
+                          {"schemas": [_schema(subject.schemas[-1])]}, None))
+        level = current.compatibility if current is not None else None
+        if subject.compatibility is not None and subject.compatibility != level:
+            steps.append(("subjects", subject.name, "set-compatibility",
+                          f"compatibility {subject.compatibility}" + (f" (was {level})" if level else ""),
+                          {"level": subject.compatibility}, None))
+    if prune:
+        names = {s.name for s in want}
+        for name in sorted(set(have) - names):
+            steps.append(("subjects", name, "delete", "soft-delete the subject (its versions stay readable by id)",
+                          {}, None))
+    return steps
+
+
+def _schema(schema) -> dict:
+    return {"type": schema.type, "schema": schema.schema,
+            "references": [{"name": r.name, "subject": r.subject, "version": r.version} for r in schema.references]}
+
+
+def _connectors(want: list, have: dict, prune: bool) -> list:
+    """Secrets are compared as kctl.services.state.connectors.align wrote them: as references."""
+    steps = []
+    for connector in want:
+        config = {k: config_text(v) for k, v in connector.config.items()}
+        current = have.get(connector.name)
+        if current is None:
+            steps.append(("connectors", connector.name, "create", f"{config['connector.class']}, {len(config)} settings",
+                          {"config": config}, None))
+            continue
+        before = {k: config_text(v) for k, v in current.config.items()}
+        touched = sorted(k for k in set(config) | set(before) if config.get(k) != before.get(k))
+        if touched:
+            steps.append(("connectors", connector.name, "update", "change " + ", ".join(touched),
+                          {"config": config}, None))
+    if prune:
+        names = {c.name for c in want}
+        steps += [("connectors", name, "delete", "delete the connector (its offsets stay in the worker's topic)",
+                   {}, None) for name in sorted(set(have) - names)]
+    return steps

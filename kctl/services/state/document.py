@@ -7,6 +7,7 @@ resource alone, and `--prune` never deletes one of it. An empty list manages the
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from typing import Annotated, Literal
@@ -15,11 +16,16 @@ import msgspec
 
 from kctl.decode import NonEmptyStr, PositiveInt, Strict, decode, parse_yaml, read_regular_file
 from kctl.errors import UsageError
+from kctl.redact import is_secret_key
 from kctl.models.choices import CLIENT_QUOTA_KEYS, IP_QUOTA_KEYS, QUOTA_ENTITY_TYPES, SCRAM_MECHANISMS
 
 API_VERSION = "kctl/v1"
 KIND = "ClusterState"
-SECTIONS = ("topics", "acls", "users", "quotas", "broker_configs")
+SECTIONS = ("topics", "acls", "users", "quotas", "broker_configs", "subjects", "connectors")
+# The kinds kept by the Schema Registry and by Kafka Connect, not the brokers: read and changed through their APIs.
+REGISTRY_SECTIONS = ("subjects",)
+CONNECT_SECTIONS = ("connectors",)
+LEVELS = ("BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE")
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
 # Kafka config values are strings; YAML writes 86400000 or true without quotes, so numbers and
@@ -57,6 +63,39 @@ class QuotaSpec(Strict):
     values: dict[str, Annotated[float, msgspec.Meta(gt=0)]]
 
 
+class SchemaReferenceSpec(Strict):
+    name: NonEmptyStr
+    subject: NonEmptyStr
+    version: PositiveInt
+
+
+class SchemaSpec(Strict):
+    """One version of a subject's schema: the text as registered (JSON for AVRO and JSON)."""
+
+    schema: NonEmptyStr
+    type: Literal["AVRO", "PROTOBUF", "JSON"] = "AVRO"
+    references: list[SchemaReferenceSpec] = []
+
+
+class SubjectSpec(Strict):
+    """A Schema Registry subject. compatibility: the level that applies to it (its own, else the
+    registry's); None leaves it alone. schemas: its versions, oldest first (None: not managed);
+    apply registers the last one when it is not the subject's latest."""
+
+    name: NonEmptyStr
+    compatibility: Literal[LEVELS] | None = None
+    schemas: list[SchemaSpec] | None = None
+
+
+class ConnectorSpec(Strict):
+    """A Kafka Connect connector: its whole config (`name` aside). A key that looks secret
+    (password, secret, token, key) holds a reference, never a value: ${env:NAME} or ${file:PATH}
+    (kctl resolves it on apply), or a worker's config provider reference (${file:PATH:KEY}...)."""
+
+    name: NonEmptyStr
+    config: dict[str, ConfigValue]
+
+
 class ClusterState(Strict):
     api_version: Literal["kctl/v1"] = msgspec.field(name="apiVersion")
     kind: Literal["ClusterState"]
@@ -65,6 +104,8 @@ class ClusterState(Strict):
     users: list[UserSpec] | None = None
     quotas: list[QuotaSpec] | None = None
     broker_configs: dict[str, ConfigValue] | None = None
+    subjects: list[SubjectSpec] | None = None
+    connectors: list[ConnectorSpec] | None = None
 
 
 def config_text(value: ConfigValue) -> str:
@@ -73,6 +114,48 @@ def config_text(value: ConfigValue) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def canonical(schema: SchemaSpec) -> str:
+    """The schema text compared: JSON (AVRO, JSON) without its layout, Protobuf as written."""
+    if schema.type == "PROTOBUF":
+        return schema.schema.strip()
+    value = json.loads(schema.schema)
+    return json.dumps(_avro_plain(value) if schema.type == "AVRO" else value, sort_keys=True, separators=(",", ":"))
+
+
+def _avro_plain(value):
+    """{"type": "int"} is "int" in Avro (a registry may keep either spelling)."""
+    if isinstance(value, list):
+        return [_avro_plain(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"type"} and isinstance(value["type"], str):
+        return value["type"]
+    return {k: _avro_plain(v) for k, v in value.items()}
+
+
+def references_text(schema: SchemaSpec) -> str:
+    return ",".join(f"{r.name}={r.subject}@{r.version}" for r in schema.references)
+
+
+def same_schema(a: SchemaSpec, b: SchemaSpec) -> bool:
+    return a.type == b.type and canonical(a) == canonical(b) and references_text(a) == references_text(b)
+
+
+def _check_connectors(state: ClusterState, source: str) -> None:
+    for i, connector in enumerate(state.connectors or ()):
+        if not connector.name.isprintable() or connector.name != connector.name.strip() or len(connector.name) > 255:
+            raise UsageError(f"{source}: connectors[{i}].name: {connector.name!r} is not a connector name "
+                             "(1 to 255 printable characters)")
+        if "connector.class" not in connector.config:
+            raise UsageError(f"{source}: connectors[{i}].config: connector.class is missing")
+        for key, value in connector.config.items():
+            if key == "name":
+                raise UsageError(f"{source}: connectors[{i}].config.name: the name is the connector's `name`")
+            if is_secret_key(key) and not re.fullmatch(r"\$\{[^}]+\}", str(value)):
+                raise UsageError(f"{source}: connectors[{i}].config.{key}: a secret is written as a reference "
+                                 "(${env:NAME} or ${file:PATH}), never as its value")
 
 
 def _files(path: str) -> list[str]:
@@ -111,6 +194,19 @@ def _check(state: ClusterState, source: str) -> None:
     for i, topic in enumerate(state.topics or ()):
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,249}", topic.name):
             raise UsageError(f"{source}: topics[{i}].name: {topic.name!r} is not a valid topic name")
+    _check_connectors(state, source)
+    for i, subject in enumerate(state.subjects or ()):
+        if not subject.name.isprintable() or subject.name != subject.name.strip():
+            raise UsageError(f"{source}: subjects[{i}].name: {subject.name!r} is not a subject name")
+        if subject.schemas == []:
+            raise UsageError(f"{source}: subjects[{i}].schemas: empty (leave it out to leave the schemas alone)")
+        for j, schema in enumerate(subject.schemas or ()):
+            if schema.type != "PROTOBUF":
+                try:
+                    json.loads(schema.schema)
+                except ValueError as exc:
+                    raise UsageError(f"{source}: subjects[{i}].schemas[{j}].schema: not JSON, as an {schema.type} "
+                                     f"schema is: {exc}") from None
 
 
 def merge(states: list[tuple[str, ClusterState]]) -> ClusterState:
@@ -140,7 +236,7 @@ def _once(seen: dict, key, file: str) -> None:
 
 def resource_key(section: str, item) -> str:
     """The name a resource is known by in diffs and plans."""
-    if section == "topics" or section == "users":
+    if section in ("topics", "users", "subjects", "connectors"):
         return item.name
     if section == "acls":
         return (f"{item.principal} {item.permission} {item.operation} {item.resource_type}:{item.pattern_type}:"
@@ -179,4 +275,14 @@ def _plain(section: str, item) -> dict:
         data.pop("password", None)
     if section == "quotas":
         data["values"] = dict(sorted(item.values.items()))
+    if section == "connectors":
+        data["config"] = {k: config_text(v) for k, v in sorted(item.config.items())}
+    if section == "subjects":
+        if data["compatibility"] is None:
+            del data["compatibility"]
+        data["schemas"] = [{"type": s["type"], "schema": s["schema"], **({"references": s["references"]}
+                                                                          if s["references"] else {})}
+                           for s in data.get("schemas") or ()] or None
+        if data["schemas"] is None:
+            del data["schemas"]
     return data
