@@ -142,6 +142,13 @@ def is_connection_error(error: KctlError) -> bool:
     return error.code_name in CONNECTION_CODES
 
 
+def load_library() -> None:
+    """Import kafka-python whole, in the calling thread. Its package imports itself in cycles, so
+    first imports of its modules from several threads at once fail (importlib's _DeadlockError, or
+    "partially initialized module kafka.admin"): code that starts threads which use it calls this first."""
+    import kafka  # noqa: F401 - heavy: kafka (the package imports admin, errors, protocol)
+
+
 class KafkaPythonAdmin:
     """One kafka-python KafkaAdminClient, connected on first use, every call bounded by a deadline."""
 

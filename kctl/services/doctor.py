@@ -57,6 +57,7 @@ def doctor(conf: dict, timeout: float, expect: int | None = None, instance: int 
     with AdminClient(conf, timeout=timeout) as admin:
         info, topics = admin.snapshot(deadline)  # the cluster check: exit 6 / 9 before anything else
         evidence = Evidence(conf=conf, info=info, topics=list(topics), expected=health.expected_brokers(expect, instance))
+        admin.load_kafka_python()  # three of the checks below use it, each in a thread of its own
         with ThreadPoolExecutor(5, thread_name_prefix="kctl-doctor") as pool:
             jobs = [pool.submit(_configs, admin, evidence, deadline), pool.submit(_kafka_python, admin, evidence, deadline),
                     pool.submit(_groups, admin, evidence, deadline), pool.submit(_hanging, conf, evidence, deadline),

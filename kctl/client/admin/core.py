@@ -154,6 +154,13 @@ class AdminCore:
 
     # ---------------------------------------------------------------------------- kafka-python
 
+    def load_kafka_python(self) -> None:
+        """kafka-python imported now, in this thread, before threads of the caller use it
+        (kctl.kafka.kafka_python.load_library says why)."""
+        from kctl.kafka.kafka_python import load_library  # not on topics list's path
+
+        load_library()
+
     def _kpy(self, deadline: Deadline):
         """The kafka-python client for the APIs confluent-kafka lacks, after the cluster check
         (so a rejected login is the same exit-9 error as from any other command)."""
