@@ -49,8 +49,9 @@ class Private:
 
 
 # The registry of the login modules (test_oauth.py, test_mtls.py): one for both, instances split.
+# Controllers below the ephemeral range (32768+): an outgoing connection once held 32892 as oauth started.
 LOGIN = {
-    "kafka": {"host": "127.0.0.1", "broker_port": 31092, "controller_port": 32892, "instance_increment": 100,
+    "kafka": {"host": "127.0.0.1", "broker_port": 31092, "controller_port": 21892, "instance_increment": 100,
               "max_instances": 4, "broker_stride": 3},
     "kafka_ui": {"ui_port": 31070}, "temporal": {"frontend_port": 31071, "ui_port": 31072},
     "schema_registry": {"port": 31073, "management_port": 31074}, "oidc": {"port": 31080},
